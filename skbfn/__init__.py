@@ -1,0 +1,11 @@
+"""skbfn: Bayesian Flow Networks for scikit-learn.
+
+The estimator :class:`BFNGenerator` fits, samples and scores tabular data; the
+PyTorch core in :mod:`skbfn.core` can be used on its own.
+"""
+
+from ._estimator import BFNGenerator
+
+__version__ = "0.1.0"
+
+__all__ = ["BFNGenerator", "__version__"]

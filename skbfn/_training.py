@@ -1,0 +1,162 @@
+"""The fit loop: optimiser, EMA, gradient clipping, validation, early stopping, progress."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from .core import BFN, EMA
+
+__all__ = ["TrainingConfig", "train"]
+
+# How often (in steps) the loss is read back from the device: for the progress
+# bar and the non-finite check. Reading every step would force a device sync.
+_READ_EVERY = 50
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Settings of one training run (see :class:`skbfn.BFNGenerator` for their meaning)."""
+
+    max_iter: int
+    batch_size: int
+    learning_rate: float
+    learning_rate_schedule: str
+    weight_decay: float
+    max_grad_norm: float | None
+    loss: str
+    n_loss_steps: int
+    early_stopping: bool
+    n_iter_no_change: int
+    tol: float
+    validation_interval: int
+    n_elbo_draws: int
+    verbose: int
+
+
+@dataclass
+class History:
+    """Training record: loss per step; validation ELBO (nats per row) with its steps."""
+
+    loss: list[float] = field(default_factory=list)
+    validation_step: list[int] = field(default_factory=list)
+    validation_score: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list]:
+        return {
+            "loss": self.loss,
+            "validation_step": self.validation_step,
+            "validation_score": self.validation_score,
+        }
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Raised when the training loss stops being finite."""
+
+
+def _batch_loss(model: BFN, config: TrainingConfig, x: Tensor, cond: Tensor | None, generator) -> Tensor:
+    if config.loss == "continuous":
+        return model.loss(x, cond, generator=generator).mean()
+    return model.discrete_loss(x, cond, n_steps=config.n_loss_steps, generator=generator).mean()
+
+
+@torch.no_grad()
+def validation_score(ema: EMA, config: TrainingConfig, x: Tensor, cond: Tensor | None, seed: int) -> float:
+    """Mean ELBO of the averaged model on held-out rows, with fixed draws."""
+    generator = torch.Generator(device=x.device).manual_seed(seed)
+    n_steps = None if config.loss == "continuous" else config.n_loss_steps
+    elbo = ema.module.elbo(x, cond, n_steps=n_steps, n_draws=config.n_elbo_draws, generator=generator)
+    return float(elbo.mean())
+
+
+def _make_scheduler(optimizer, config: TrainingConfig):
+    """'cosine' anneals the learning rate to 0 over ``max_iter`` steps; 'constant' keeps it."""
+    if config.learning_rate_schedule == "constant":
+        return None
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_iter)
+
+
+def _batches(n_rows: int, batch_size: int, generator, device):
+    """Endless stream of row indices, reshuffled every epoch, full batches only."""
+    batch_size = min(batch_size, n_rows)
+    while True:
+        order = torch.randperm(n_rows, generator=generator, device=device)
+        for start in range(0, n_rows - batch_size + 1, batch_size):
+            yield order[start : start + batch_size]
+
+
+def train(
+    model: BFN,
+    ema: EMA,
+    config: TrainingConfig,
+    x: Tensor,
+    cond: Tensor | None,
+    *,
+    generator: torch.Generator,
+    validation: tuple[Tensor, Tensor | None] | None = None,
+    validation_seed: int = 0,
+) -> History:
+    """Train ``model`` in place on rows ``x`` (and conditions ``cond``), updating ``ema``.
+
+    Runs ``config.max_iter`` optimiser steps, or fewer when early stopping on
+    the validation ELBO triggers; then the weights with the best validation
+    score are restored. Raises :class:`NonFiniteLossError` if the loss stops
+    being finite.
+    """
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = _make_scheduler(optimizer, config)
+    history = History()
+    losses = torch.empty(config.max_iter, device=x.device)
+    best_score, best_state, rounds_without_gain = -float("inf"), None, 0
+    progress = tqdm(total=config.max_iter, disable=config.verbose < 1, desc="BFN fit", unit="step")
+
+    batches = _batches(x.shape[0], config.batch_size, generator, x.device)
+    n_done = 0
+    for step in range(config.max_iter):
+        index = next(batches)
+        loss = _batch_loss(model, config, x[index], None if cond is None else cond[index], generator)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        ema.update(model)
+        losses[step] = loss.detach()
+        n_done = step + 1
+
+        if n_done % _READ_EVERY == 0 or n_done == config.max_iter:
+            recent = losses[max(0, n_done - _READ_EVERY) : n_done]
+            if not torch.isfinite(recent).all():
+                raise NonFiniteLossError(
+                    f"The training loss became non-finite by step {n_done}. Try a smaller "
+                    "learning_rate_init, a smaller max_grad_norm, or a larger sigma_1."
+                )
+            progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
+        progress.update(1)
+
+        if validation is not None and (n_done % config.validation_interval == 0 or n_done == config.max_iter):
+            score = validation_score(ema, config, *validation, validation_seed)
+            history.validation_step.append(n_done)
+            history.validation_score.append(score)
+            if score > best_score + config.tol:
+                best_score, rounds_without_gain = score, 0
+                best_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(ema.state_dict()))
+            else:
+                rounds_without_gain += 1
+            if config.early_stopping and rounds_without_gain >= config.n_iter_no_change:
+                break
+    progress.close()
+
+    history.loss = losses[:n_done].tolist()
+    if config.early_stopping and best_state is not None:
+        model.load_state_dict(best_state[0])
+        ema.load_state_dict(best_state[1])
+    model.eval()
+    return history
