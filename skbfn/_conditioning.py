@@ -29,7 +29,7 @@ class ConditionEncoder:
     def fit(self, y) -> ConditionEncoder:
         kind = self.y_type
         if kind == "auto":
-            target = type_of_target(y, input_name="y")
+            target = type_of_target(y, input_name="y", raise_unknown=True)
             if target in ("binary", "multiclass"):
                 kind = "classes"
             elif target in ("continuous", "continuous-multioutput", "multilabel-indicator"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -12,7 +13,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from ._columns import ColumnScaler
 from ._conditioning import ConditionEncoder
@@ -297,11 +298,14 @@ class BFNGenerator(BaseEstimator):
         self : BFNGenerator
             The fitted estimator.
         """
+        with _restored_on_error(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1)
         condition = None
         if y is not None:
-            if len(y) != X.shape[0]:
-                raise ValueError(f"y has {len(y)} rows but X has {X.shape[0]}; they must match.")
+            check_consistent_length(X, y)
             condition = ConditionEncoder(self.y_type).fit(y)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
@@ -419,13 +423,12 @@ class BFNGenerator(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        z = _to_tensor(self.scaler_.transform(X).astype(np.float32), self.device_)
+        z = self.scaler_.transform(X).astype(np.float32)
         cond = self._encode_condition(y, X.shape[0])
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(_MAX_SEED))
         elbo = elbo_per_row(
             self.ema_.module,
-            X,
             z,
             cond,
             n_steps=None if self.loss == "continuous" else self.n_loss_steps,
@@ -473,6 +476,18 @@ class BFNGenerator(BaseEstimator):
         tags.target_tags.required = False
         tags.input_tags.allow_nan = False
         return tags
+
+
+@contextmanager
+def _restored_on_error(estimator: BaseEstimator):
+    """Put back the estimator's attributes if the block raises: a failed fit changes nothing."""
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
 
 
 def _to_tensor(array: np.ndarray | None, device: torch.device) -> torch.Tensor | None:

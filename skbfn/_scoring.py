@@ -15,10 +15,10 @@ __all__ = ["elbo_per_row", "row_draws"]
 _MAX_ELEMENTS_PER_CHUNK = 2**21
 
 
-def row_draws(X: np.ndarray, n_draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def row_draws(rows: np.ndarray, n_draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, seeded by each row's content.
 
-    Row ``r`` gets its own stream, seeded by ``(seed, crc32(bytes of X[r]))``: a
+    Row ``r`` gets its own stream, seeded by ``(seed, crc32(bytes of rows[r]))``: a
     row's score depends on that row alone (not on its position or on the other
     rows), the same rows always get the same scores, and different rows get
     independent draws, so that errors average out over a data set.
@@ -28,10 +28,10 @@ def row_draws(X: np.ndarray, n_draws: int, seed: int) -> tuple[np.ndarray, np.nd
     offsets : ndarray of shape (n_rows, n_draws)
     noise, recon_noise : ndarray of shape (n_rows, n_draws, n_features)
     """
-    n_rows, n_features = X.shape
+    n_rows, n_features = rows.shape
     offsets = np.empty((n_rows, n_draws))
     noise = np.empty((2, n_rows, n_draws, n_features))
-    rows = np.ascontiguousarray(X, dtype=np.float64)
+    rows = np.ascontiguousarray(rows)
     for r in range(n_rows):
         rng = np.random.default_rng([seed, zlib.crc32(rows[r].tobytes())])
         offsets[r] = rng.random(n_draws)
@@ -41,20 +41,21 @@ def row_draws(X: np.ndarray, n_draws: int, seed: int) -> tuple[np.ndarray, np.nd
 
 def elbo_per_row(
     model: BFN,
-    X: np.ndarray,
-    z: torch.Tensor,
+    z: np.ndarray,
     cond: torch.Tensor | None,
     *,
     n_steps: int | None,
     n_draws: int,
     seed: int,
 ) -> np.ndarray:
-    """ELBO of each row in the scaled units of ``z`` (rows of ``X`` seed the draws), float64."""
+    """ELBO of each row of ``z`` (scaled float32 data, which also seed the draws), float64."""
+    reference = next(model.parameters())
     chunk = max(1, _MAX_ELEMENTS_PER_CHUNK // (n_draws * max(1, z.shape[1])))
     scores = []
     for start in range(0, z.shape[0], chunk):
         rows = slice(start, start + chunk)
-        draws = tuple(torch.from_numpy(d).to(z.device, z.dtype) for d in row_draws(X[rows], n_draws, seed))
-        elbo = model.elbo(z[rows], None if cond is None else cond[rows], n_steps=n_steps, draws=draws)
+        draws = tuple(torch.from_numpy(d).to(reference) for d in row_draws(z[rows], n_draws, seed))
+        x = torch.from_numpy(z[rows]).to(reference)
+        elbo = model.elbo(x, None if cond is None else cond[rows], n_steps=n_steps, draws=draws)
         scores.append(elbo.double().cpu().numpy())
     return np.concatenate(scores)

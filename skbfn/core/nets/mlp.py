@@ -44,7 +44,8 @@ class MLP(nn.Module):
     hidden_layer_sizes : sequence of int, default=(256, 256, 256)
         Width of each residual block.
     time_embedding_dim : int, default=64
-        Number of time features.
+        Number of time features; also the width of the time and condition
+        embedding that shifts every block.
     time_features : {'sinusoidal', 'fourier'}, default='sinusoidal'
         Fixed sinusoidal features or random Fourier features of ``t``.
     n_classes : int, optional
@@ -80,7 +81,7 @@ class MLP(nn.Module):
             raise ValueError("Give at most one of n_classes and n_condition_features.")
         n_outputs = n_inputs if n_outputs is None else n_outputs
         widths = [int(w) for w in hidden_layer_sizes]
-        n_embedding = widths[0]
+        n_embedding = time_embedding_dim  # time and condition share this width
 
         self.time_embedding = nn.Sequential(
             make_time_embedding(time_features, time_embedding_dim),

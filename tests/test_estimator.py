@@ -1,0 +1,376 @@
+"""BFNGenerator behaviour: pipelines, search, persistence, conditioning, units, bad input."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_moons
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbfn import BFNGenerator
+
+FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=20, n_elbo_draws=8)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(600, noise=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(moons):
+    X, _ = moons
+    return BFNGenerator(random_state=0, **FAST).fit(X)
+
+
+def fingerprint(estimator):
+    """Everything a failed call must leave as it was: attributes and weights."""
+    weights = {k: v.clone() for k, v in estimator.ema_.state_dict().items()}
+    return dict(estimator.__dict__), weights
+
+
+def assert_unchanged(estimator, before):
+    attributes, weights = before
+    assert estimator.__dict__.keys() == attributes.keys()
+    for key, value in attributes.items():
+        assert estimator.__dict__[key] is value, key
+    for key, value in estimator.ema_.state_dict().items():
+        assert torch.equal(value, weights[key]), key
+
+
+# ------------------------------------------------------------------- basics
+
+
+def test_fit_sample_score_shapes_and_attributes(fitted, moons):
+    X, _ = moons
+    assert fitted.n_features_in_ == 2
+    assert fitted.n_iter_ == 150 and len(fitted.history_["loss"]) == 150
+    assert np.isfinite(fitted.history_["loss"]).all()
+    samples = fitted.sample(7)
+    assert samples.shape == (7, 2) and samples.dtype == np.float64
+    scores = fitted.score_samples(X[:5])
+    assert scores.shape == (5,) and np.isfinite(scores).all()
+    assert fitted.score(X[:5]) == pytest.approx(scores.mean())
+    assert not hasattr(fitted, "classes_")
+
+
+def test_training_lowers_the_loss(fitted):
+    loss = np.asarray(fitted.history_["loss"])
+    assert loss[-30:].mean() < loss[:30].mean()
+
+
+def test_samples_come_back_in_original_units():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(1000.0, 5.0, 800), rng.normal(-0.001, 0.0002, 800)])
+    gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 300}).fit(X)
+    samples = gen.sample(500)
+    np.testing.assert_allclose(samples.mean(axis=0), X.mean(axis=0), rtol=0.05)
+    assert 0.5 < samples[:, 0].std() / X[:, 0].std() < 1.5
+    assert 0.5 < samples[:, 1].std() / X[:, 1].std() < 1.5
+
+
+def test_scores_are_densities_in_original_units(moons):
+    """Rescaling X by c shifts every log-density by -D ln c (the Jacobian), as for any density."""
+    X, _ = moons
+    params = dict(random_state=0, **FAST)
+    base = BFNGenerator(**params).fit(X).score_samples(X[:50])
+    scaled = BFNGenerator(**params).fit(X * 10.0).score_samples(X[:50] * 10.0)
+    np.testing.assert_allclose(scaled, base - 2 * np.log(10.0), rtol=1e-4, atol=1e-4)
+
+
+def test_scores_are_deterministic_and_independent_of_the_rest_of_the_batch(fitted, moons):
+    X, _ = moons
+    full = fitted.score_samples(X[:40])
+    np.testing.assert_array_equal(full, fitted.score_samples(X[:40]))
+    np.testing.assert_allclose(fitted.score_samples(X[[30, 3]]), full[[30, 3]], rtol=1e-5)
+    unseeded = clone(fitted).set_params(random_state=None)
+    unseeded.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    np.testing.assert_array_equal(unseeded.score_samples(X[:5]), unseeded.score_samples(X[:5]))
+
+
+def test_sampling_is_reproducible_with_an_int_random_state(fitted):
+    np.testing.assert_array_equal(fitted.sample(20), fitted.sample(20))
+    np.testing.assert_array_equal(fitted.sample(20, random_state=5), fitted.sample(20, random_state=5))
+    assert not np.array_equal(fitted.sample(20, random_state=5), fitted.sample(20, random_state=6))
+
+
+def test_fit_is_reproducible(moons):
+    X, _ = moons
+    a = BFNGenerator(random_state=3, **FAST).fit(X)
+    b = BFNGenerator(random_state=3, **FAST).fit(X)
+    np.testing.assert_array_equal(a.sample(10), b.sample(10))
+    assert a.history_["loss"] == b.history_["loss"]
+
+
+def test_fit_leaves_the_global_torch_rng_alone(moons):
+    X, _ = moons
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    BFNGenerator(random_state=0, **{**FAST, "max_iter": 5}).fit(X)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_discrete_time_loss_trains_and_scores(moons):
+    X, _ = moons
+    gen = BFNGenerator(loss="discrete", n_loss_steps=20, random_state=0, **FAST).fit(X)
+    assert np.isfinite(gen.score_samples(X[:10])).all()
+
+
+def test_early_stopping_records_validation_and_keeps_the_best(moons):
+    X, _ = moons
+    gen = BFNGenerator(early_stopping=True, validation_interval=10, n_iter_no_change=2, tol=10.0,
+                       random_state=0, **FAST).fit(X)
+    history = gen.history_
+    assert history["validation_step"][0] == 10
+    assert gen.n_iter_ < 150  # a gain of 10 nats per evaluation is never reached
+    assert len(history["validation_score"]) == len(history["validation_step"])
+
+
+def test_verbose_shows_progress(moons, capsys):
+    X, _ = moons
+    BFNGenerator(verbose=1, random_state=0, **{**FAST, "max_iter": 60}).fit(X)
+    assert "BFN fit" in capsys.readouterr().err
+    BFNGenerator(verbose=0, random_state=0, **{**FAST, "max_iter": 60}).fit(X)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+# ------------------------------------------------------------- composition
+
+
+def test_pipeline_with_a_scaler(moons):
+    X, _ = moons
+    pipe = Pipeline([("scale", StandardScaler()), ("bfn", BFNGenerator(random_state=0, **FAST))]).fit(X)
+    assert np.isfinite(pipe.score(X))
+    assert pipe.score_samples(X[:4]).shape == (4,)
+
+
+def test_grid_search_chooses_by_score(moons):
+    X, _ = moons
+    grid = {"sigma_1": [0.02, 0.2], "hidden_layer_sizes": [(16,), (32, 32)]}
+    search = GridSearchCV(BFNGenerator(random_state=0, **{**FAST, "max_iter": 60}), grid, cv=2).fit(X)
+    means = search.cv_results_["mean_test_score"]
+    assert np.isfinite(means).all()
+    assert search.best_index_ == int(np.argmax(means))
+    assert search.best_estimator_.sample(3).shape == (3, 2)
+
+
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(fitted):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "ema_")
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_persistence_round_trip_gives_identical_samples_and_scores(fitted, moons, dump, tmp_path):
+    X, _ = moons
+    if dump == "pickle":
+        loaded = pickle.loads(pickle.dumps(fitted))
+    else:
+        joblib.dump(fitted, tmp_path / "model.joblib")
+        loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.sample(25), fitted.sample(25))
+    np.testing.assert_array_equal(loaded.score_samples(X[:25]), fitted.score_samples(X[:25]))
+
+
+def test_model_trained_on_a_missing_device_loads_on_the_cpu(fitted):
+    """A pickle made where CUDA was used loads where it is not: tensors are stored on the CPU."""
+    state = fitted.__getstate__()
+    state["device"] = "cuda:7"  # the device the model was trained on, absent here
+    restored = BFNGenerator.__new__(BFNGenerator)
+    restored.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert restored.device_ == torch.device("cpu")
+    assert all(p.device.type == "cpu" for p in restored.ema_.parameters())
+    np.testing.assert_array_equal(restored.sample(5), fitted.sample(5))
+
+
+def test_pickled_tensors_are_on_the_cpu(fitted):
+    buffer = io.BytesIO()
+    pickle.dump(fitted, buffer)
+    state = fitted.__getstate__()
+    tensors = [t for m in (state["model_"], state["ema_"]) for t in m.state_dict().values()]
+    assert tensors and all(t.device.type == "cpu" for t in tensors)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_fit_pickles_to_cpu_tensors(moons):
+    X, _ = moons
+    gen = BFNGenerator(device="cuda", random_state=0, **FAST).fit(X)
+    assert next(gen.ema_.parameters()).is_cuda
+    state = gen.__getstate__()
+    assert all(t.device.type == "cpu" for t in state["ema_"].state_dict().values())
+    assert next(gen.ema_.parameters()).is_cuda  # the live model stays where it was
+    assert pickle.loads(pickle.dumps(gen)).sample(3).shape == (3, 2)
+
+
+# ------------------------------------------------------------- conditioning
+
+
+@pytest.fixture(scope="module")
+def conditional(moons):
+    X, y = make_moons(1500, noise=0.1, random_state=0)
+    labels = np.where(y == 0, "upper", "lower")
+    params = {**FAST, "max_iter": 800, "hidden_layer_sizes": (64, 64), "n_steps": 50}
+    gen = BFNGenerator(random_state=0, cond_drop_prob=0.2, **params).fit(X, labels)
+    return gen, X, labels
+
+
+def nearer_moon(points, X, labels):
+    from sklearn.neighbors import NearestNeighbors
+
+    nearest = {}
+    for label in ("upper", "lower"):
+        nn = NearestNeighbors(n_neighbors=1).fit(X[labels == label])
+        nearest[label] = nn.kneighbors(points)[0][:, 0]
+    return np.where(nearest["upper"] < nearest["lower"], "upper", "lower")
+
+
+def test_class_conditional_samples_land_on_their_moon(conditional):
+    gen, X, labels = conditional
+    assert list(gen.classes_) == ["lower", "upper"]
+    for label in ("upper", "lower"):
+        samples = gen.sample(400, y=label)
+        assert np.mean(nearer_moon(samples, X, labels) == label) >= 0.9, label
+
+
+def test_unconditional_samples_cover_both_moons(conditional):
+    gen, X, labels = conditional
+    share = np.mean(nearer_moon(gen.sample(600), X, labels) == "upper")
+    assert 0.3 < share < 0.7
+
+
+def test_per_row_conditions_and_guidance(conditional):
+    gen, X, labels = conditional
+    wanted = np.array(["upper", "lower"] * 150)
+    samples = gen.sample(300, y=wanted)
+    assert np.mean(nearer_moon(samples, X, labels) == wanted) >= 0.9
+    guided = clone(gen).set_params(guidance_scale=3.0, rescaled_phi=0.5)
+    guided.__dict__.update({k: v for k, v in gen.__dict__.items() if k.endswith("_") or k == "_condition"})
+    assert np.mean(nearer_moon(guided.sample(300, y=wanted), X, labels) == wanted) >= 0.9
+
+
+def test_conditional_scores_prefer_the_right_label(conditional):
+    gen, X, labels = conditional
+    rows = X[:200]
+    right = gen.score_samples(rows, labels[:200])
+    wrong = gen.score_samples(rows, np.where(labels[:200] == "upper", "lower", "upper"))
+    assert np.mean(right > wrong) > 0.9
+    assert np.isfinite(gen.score_samples(rows)).all()  # unconditional, through the null condition
+
+
+def test_real_valued_condition():
+    rng = np.random.default_rng(0)
+    c = rng.uniform(-1, 1, 1500)
+    X = np.column_stack([3 * c + 0.05 * rng.normal(size=1500), rng.normal(size=1500) * 0.1])
+    gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 600, "hidden_layer_sizes": (64, 64)}).fit(X, c)
+    assert not hasattr(gen, "classes_")
+    for value in (-0.8, 0.0, 0.8):
+        samples = gen.sample(200, y=value)
+        assert abs(np.median(samples[:, 0]) - 3 * value) < 0.3, value
+    per_row = gen.sample(4, y=np.array([[-0.5], [0.5], [-0.5], [0.5]]))
+    assert per_row.shape == (4, 2)
+
+
+# ---------------------------------------------------------------- bad input
+
+BAD_X = {
+    "nan": np.array([[0.0, np.nan], [1.0, 2.0]]),
+    "inf": np.array([[0.0, np.inf], [1.0, 2.0]]),
+    "empty": np.empty((0, 2)),
+    "complex": np.array([[1 + 1j, 2.0], [3.0, 4.0]]),
+    "strings": np.array([["a", "b"], ["c", "d"]], dtype=object),
+    "1d": np.array([1.0, 2.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_X))
+def test_bad_X_in_fit_is_refused_and_the_model_is_unchanged(fitted, name):
+    before = fingerprint(fitted)
+    with pytest.raises((ValueError, TypeError)):
+        fitted.fit(BAD_X[name])
+    assert_unchanged(fitted, before)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_X))
+def test_bad_X_in_score_is_refused(fitted, name):
+    before = fingerprint(fitted)
+    with pytest.raises((ValueError, TypeError)):
+        fitted.score_samples(BAD_X[name])
+    assert_unchanged(fitted, before)
+
+
+def test_wrong_number_of_features_is_named(fitted):
+    with pytest.raises(ValueError, match="3 features"):
+        fitted.score_samples(np.zeros((2, 3)))
+
+
+def test_y_of_the_wrong_length_is_refused(conditional, moons):
+    gen, X, labels = conditional
+    before = fingerprint(gen)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        gen.fit(X, labels[:-1])
+    with pytest.raises(ValueError, match="rows"):
+        gen.sample(5, y=["upper", "lower"])
+    with pytest.raises(ValueError, match="rows"):
+        gen.score_samples(X[:5], labels[:4])
+    assert_unchanged(gen, before)
+
+
+@pytest.mark.parametrize("n_samples", [0, -3, 2.5, "5", True])
+def test_bad_n_samples(fitted, n_samples):
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(n_samples)
+
+
+def test_unknown_label_lists_the_known_ones(conditional):
+    gen, X, _ = conditional
+    with pytest.raises(ValueError, match=r"known labels are \['lower', 'upper'\]"):
+        gen.sample(3, y="middle")
+    with pytest.raises(ValueError, match="unseen"):
+        gen.score_samples(X[:2], ["upper", "middle"])
+
+
+def test_condition_on_an_unconditional_model_is_refused(fitted):
+    with pytest.raises(ValueError, match="without y"):
+        fitted.sample(2, y=1)
+
+
+def test_invalid_parameters_are_named_at_fit(moons):
+    X, _ = moons
+    for params, name in [({"sigma_1": 1.5}, "sigma_1"), ({"loss": "huber"}, "loss"),
+                         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
+                         ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"), ({"device": "tpu"}, "device")]:
+        with pytest.raises(ValueError, match=name):
+            BFNGenerator(**params).fit(X)
+
+
+def test_cuda_device_without_cuda_is_refused(moons):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        BFNGenerator(device="cuda", **FAST).fit(moons[0])
+
+
+def test_unfitted_model_raises_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    for call in (lambda g: g.sample(2), lambda g: g.score_samples(np.zeros((2, 2)))):
+        with pytest.raises(NotFittedError):
+            call(BFNGenerator())
+
+
+def test_dataframe_feature_names_are_kept_and_checked(moons):
+    pd = pytest.importorskip("pandas")
+    X, _ = moons
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 20}).fit(frame)
+    assert list(gen.feature_names_in_) == ["a", "b"]
+    with pytest.warns(UserWarning, match="feature names"):
+        gen.score_samples(X[:3])
