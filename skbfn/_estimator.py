@@ -47,14 +47,15 @@ class BFNGenerator(BaseEstimator):
     sigma_1 : float, default=0.01
         Standard deviation of the flow at ``t = 1`` in scaled units (the data
         span ``[-0.9, 0.9]``). Smaller values resolve finer detail.
-    hidden_layer_sizes : tuple of int, default=(256, 256, 256)
+    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
         Widths of the residual blocks of the network.
     time_embedding_dim : int, default=64
         Number of sinusoidal time features.
     max_iter : int, default=2000
         Number of optimiser steps (minibatch updates, not epochs).
-    batch_size : int, default=256
-        Rows per minibatch (capped at the number of rows).
+    batch_size : int, default=1024
+        Rows per minibatch (capped at the number of rows). Large batches pay
+        off: the BFN loss is noisy, and each row is seen at one random time.
     learning_rate_init : float, default=1e-3
         AdamW learning rate.
     learning_rate_schedule : {'cosine', 'constant'}, default='cosine'
@@ -102,6 +103,11 @@ class BFNGenerator(BaseEstimator):
         Minimum gain of the validation ELBO (nats per row) that counts.
     validation_interval : int, default=100
         Steps between validation evaluations.
+    warm_start : bool, default=False
+        When True and the model is fitted, ``fit`` continues training the
+        current weights for ``max_iter`` more steps (with a fresh optimiser and
+        learning-rate schedule), keeping the column scaling and the classes of
+        the first fit; ``history_`` and ``n_iter_`` accumulate.
     device : str, default='auto'
         Torch device for training, sampling and scoring: 'auto' picks CUDA
         when it is available, else 'cpu'; or e.g. 'cpu', 'cuda', 'cuda:1'.
@@ -126,7 +132,7 @@ class BFNGenerator(BaseEstimator):
         ``'validation_step'`` and ``'validation_score'`` (ELBO, nats per row,
         in scaled units).
     n_iter_ : int
-        Number of optimiser steps run.
+        Number of optimiser steps run (over all fits, with ``warm_start``).
     n_features_in_ : int
         Number of columns seen in fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -178,6 +184,7 @@ class BFNGenerator(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -187,10 +194,10 @@ class BFNGenerator(BaseEstimator):
         self,
         sigma_1=0.01,
         *,
-        hidden_layer_sizes=(256, 256, 256),
+        hidden_layer_sizes=(128, 128, 128),
         time_embedding_dim=64,
         max_iter=2000,
-        batch_size=256,
+        batch_size=1024,
         learning_rate_init=1e-3,
         learning_rate_schedule="cosine",
         weight_decay=0.0,
@@ -209,6 +216,7 @@ class BFNGenerator(BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         validation_interval=100,
+        warm_start=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -236,6 +244,7 @@ class BFNGenerator(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.validation_interval = validation_interval
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -302,16 +311,26 @@ class BFNGenerator(BaseEstimator):
             return self._fit(X, y)
 
     def _fit(self, X, y):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1)
-        condition = None
+        warm = self.warm_start and hasattr(self, "model_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1, reset=not warm)
         if y is not None:
             check_consistent_length(X, y)
-            condition = ConditionEncoder(self.y_type).fit(y)
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         init_seed, train_seed, split_seed = (int(s) for s in rng.randint(_MAX_SEED, size=3))
 
-        scaler = ColumnScaler().fit(X)
+        if warm:
+            if (y is None) != (self._condition is None):
+                raise ValueError("warm_start=True continues the same model: pass y exactly when the first fit had it.")
+            scaler, condition = self.scaler_, self._condition
+            model, ema = copy.deepcopy(self.model_).to(device), copy.deepcopy(self.ema_).to(device)
+            ema.decay = float(self.ema_decay)
+        else:
+            scaler = ColumnScaler().fit(X)
+            condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
+            model = self._build_model(X.shape[1], condition, init_seed).to(device)
+            ema = EMA(model, decay=self.ema_decay)
+
         z = scaler.transform(X).astype(np.float32)
         cond = None if condition is None else condition.transform(y)
         validation = None
@@ -327,8 +346,6 @@ class BFNGenerator(BaseEstimator):
             cond, cond_val = (parts[2], parts[3]) if cond is not None else (None, None)
             validation = (_to_tensor(z_val, device), _to_tensor(cond_val, device))
 
-        model = self._build_model(X.shape[1], condition, init_seed).to(device)
-        ema = EMA(model, decay=self.ema_decay)
         generator = torch.Generator(device=device).manual_seed(train_seed)
         history = train(
             model,
@@ -338,17 +355,20 @@ class BFNGenerator(BaseEstimator):
             _to_tensor(cond, device),
             generator=generator,
             validation=validation,
-        )
+        ).as_dict()
 
         # Only now, with training done, is the estimator's state replaced.
+        if warm:
+            history["validation_step"] = [step + self.n_iter_ for step in history["validation_step"]]
+            history = {key: self.history_[key] + values for key, values in history.items()}
         self.model_, self.ema_, self.scaler_, self.device_ = model, ema, scaler, device
         self._condition = condition
         if condition is not None and condition.kind == "classes":
             self.classes_ = condition.classes_
         elif hasattr(self, "classes_"):
             del self.classes_
-        self.history_ = history.as_dict()
-        self.n_iter_ = len(history.loss)
+        self.history_ = history
+        self.n_iter_ = len(history["loss"])
         return self
 
     # --------------------------------------------------------------- inference

@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 
 from .core import BFN, EMA
 
-__all__ = ["TrainingConfig", "train"]
+__all__ = ["TrainingConfig", "make_optimizer", "train", "training_step"]
 
 # How often (in steps) the loss is read back from the device: for the progress
 # bar and the non-finite check. Reading every step would force a device sync.
@@ -64,6 +64,30 @@ def _batch_loss(model: BFN, config: TrainingConfig, x: Tensor, cond: Tensor | No
     return model.discrete_loss(x, cond, n_steps=config.n_loss_steps, generator=generator).mean()
 
 
+def make_optimizer(model: BFN, config: TrainingConfig):
+    """AdamW and, for 'cosine', a schedule annealing the learning rate to 0 over ``max_iter`` steps."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    if config.learning_rate_schedule == "constant":
+        return optimizer, None
+    return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_iter)
+
+
+def training_step(
+    model: BFN, ema: EMA, optimizer, scheduler, config: TrainingConfig, x: Tensor, cond: Tensor | None, generator
+) -> Tensor:
+    """One optimiser step on a batch: loss, backward, clipping, update, schedule, EMA. Returns the loss."""
+    loss = _batch_loss(model, config, x, cond, generator)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.max_grad_norm is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    ema.update(model)
+    return loss.detach()
+
+
 @torch.no_grad()
 def validation_score(ema: EMA, config: TrainingConfig, x: Tensor, cond: Tensor | None, seed: int) -> float:
     """Mean ELBO of the averaged model on held-out rows, with fixed draws."""
@@ -71,13 +95,6 @@ def validation_score(ema: EMA, config: TrainingConfig, x: Tensor, cond: Tensor |
     n_steps = None if config.loss == "continuous" else config.n_loss_steps
     elbo = ema.module.elbo(x, cond, n_steps=n_steps, n_draws=config.n_elbo_draws, generator=generator)
     return float(elbo.mean())
-
-
-def _make_scheduler(optimizer, config: TrainingConfig):
-    """'cosine' anneals the learning rate to 0 over ``max_iter`` steps; 'constant' keeps it."""
-    if config.learning_rate_schedule == "constant":
-        return None
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_iter)
 
 
 def _batches(n_rows: int, batch_size: int, generator, device):
@@ -108,8 +125,7 @@ def train(
     being finite.
     """
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = _make_scheduler(optimizer, config)
+    optimizer, scheduler = make_optimizer(model, config)
     history = History()
     losses = torch.empty(config.max_iter, device=x.device)
     best_score, best_state, rounds_without_gain = -float("inf"), None, 0
@@ -119,16 +135,8 @@ def train(
     n_done = 0
     for step in range(config.max_iter):
         index = next(batches)
-        loss = _batch_loss(model, config, x[index], None if cond is None else cond[index], generator)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        ema.update(model)
-        losses[step] = loss.detach()
+        batch_cond = None if cond is None else cond[index]
+        losses[step] = training_step(model, ema, optimizer, scheduler, config, x[index], batch_cond, generator)
         n_done = step + 1
 
         if n_done % _READ_EVERY == 0 or n_done == config.max_iter:

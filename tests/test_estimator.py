@@ -1,5 +1,6 @@
 """BFNGenerator behaviour: pipelines, search, persistence, conditioning, units, bad input."""
 
+import copy
 import io
 import pickle
 
@@ -89,8 +90,7 @@ def test_scores_are_deterministic_and_independent_of_the_rest_of_the_batch(fitte
     full = fitted.score_samples(X[:40])
     np.testing.assert_array_equal(full, fitted.score_samples(X[:40]))
     np.testing.assert_allclose(fitted.score_samples(X[[30, 3]]), full[[30, 3]], rtol=1e-5)
-    unseeded = clone(fitted).set_params(random_state=None)
-    unseeded.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_")})
+    unseeded = copy.deepcopy(fitted).set_params(random_state=None)
     np.testing.assert_array_equal(unseeded.score_samples(X[:5]), unseeded.score_samples(X[:5]))
 
 
@@ -251,8 +251,7 @@ def test_per_row_conditions_and_guidance(conditional):
     wanted = np.array(["upper", "lower"] * 150)
     samples = gen.sample(300, y=wanted)
     assert np.mean(nearer_moon(samples, X, labels) == wanted) >= 0.9
-    guided = clone(gen).set_params(guidance_scale=3.0, rescaled_phi=0.5)
-    guided.__dict__.update({k: v for k, v in gen.__dict__.items() if k.endswith("_") or k == "_condition"})
+    guided = copy.deepcopy(gen).set_params(guidance_scale=3.0, rescaled_phi=0.5)
     assert np.mean(nearer_moon(guided.sample(300, y=wanted), X, labels) == wanted) >= 0.9
 
 
@@ -374,3 +373,19 @@ def test_dataframe_feature_names_are_kept_and_checked(moons):
     assert list(gen.feature_names_in_) == ["a", "b"]
     with pytest.warns(UserWarning, match="feature names"):
         gen.score_samples(X[:3])
+
+
+def test_warm_start_continues_training(moons):
+    X, y = moons
+    gen = BFNGenerator(warm_start=True, random_state=0, **{**FAST, "max_iter": 40}).fit(X)
+    first_weights = [p.clone() for p in gen.ema_.parameters()]
+    first_scaler = gen.scaler_
+    gen.fit(X[:300])  # a subset: the scaling of the first fit is kept
+    assert gen.n_iter_ == 80 and len(gen.history_["loss"]) == 80
+    assert gen.scaler_ is first_scaler
+    assert any(not torch.equal(a, b) for a, b in zip(first_weights, gen.ema_.parameters(), strict=True))
+    cold = clone(gen).set_params(warm_start=False).fit(X[:300])
+    assert cold.n_iter_ == 40
+    with pytest.raises(ValueError, match="warm_start"):
+        gen.fit(X, y)
+    assert gen.n_iter_ == 80

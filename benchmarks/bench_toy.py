@@ -1,0 +1,120 @@
+"""BFNGenerator on the toy sets: likelihood, sample quality and training overhead, in one run.
+
+Prints (a) held-out mean log-likelihood (nats per row, original units) of
+BFNGenerator beside GaussianMixture (BIC) and KernelDensity (CV), (b) energy
+distance of 2000 samples to the 2000 held-out rows at 10, 25 and 100 sampler
+steps, and (c) the median time of one full training step over the median time
+of a bare forward+backward+optimiser step of the same network on the same
+batch, interleaved in the same process.
+
+Usage: ``python benchmarks/bench_toy.py [--sets moons circles] [--repeats 200]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toy_data import (
+    TOY_SETS,
+    energy_distance,
+    gaussian_mixture_by_bic,
+    kernel_density_by_cv,
+    load_toy,
+)
+
+from skbfn import BFNGenerator
+from skbfn._training import make_optimizer, training_step
+
+
+def likelihood_and_energy(name: str, steps: list[int]) -> dict:
+    train, test = load_toy(name)
+    start = time.perf_counter()
+    gen = BFNGenerator(random_state=0).fit(train)
+    fit_seconds = time.perf_counter() - start
+    row = {
+        "set": name,
+        "fit_s": fit_seconds,
+        "bfn": gen.score(test),
+        "gmm": gaussian_mixture_by_bic(train).score(test),
+        "kde": kernel_density_by_cv(train).score(test) / len(test),
+    }
+    for n_steps in steps:
+        samples = gen.set_params(n_steps=n_steps).sample(2000, random_state=1)
+        row[f"energy@{n_steps}"] = energy_distance(samples, test, train)
+    return row
+
+
+def step_overhead(repeats: int) -> dict:
+    """Median full training step / median bare network step, interleaved."""
+    train, _ = load_toy("moons")
+    gen = BFNGenerator(random_state=0, max_iter=1)
+    gen.fit(train)  # builds the model, scaler and config exactly as fit does
+    config = gen._training_config()
+    model, ema = gen.model_.train(), gen.ema_
+    optimizer, scheduler = make_optimizer(model, config)
+    generator = torch.Generator().manual_seed(0)
+    x = torch.from_numpy(gen.scaler_.transform(train[: config.batch_size]).astype(np.float32))
+
+    bare_net = copy.deepcopy(model.net)  # same architecture and weights, trained apart
+    bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
+    mu, t, target = torch.randn_like(x), torch.rand(x.shape[0]), torch.randn_like(x)
+
+    def bare_step():
+        loss = ((bare_net(mu, t) - target) ** 2).mean()
+        bare_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        bare_optimizer.step()
+
+    def full_step():
+        training_step(model, ema, optimizer, scheduler, config, x, None, generator)
+
+    times = {"bare": [], "full": []}
+    for _ in range(20):  # warm-up
+        bare_step()
+        full_step()
+    for _ in range(repeats):
+        for name, step in (("bare", bare_step), ("full", full_step)):
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    bare, full = statistics.median(times["bare"]), statistics.median(times["full"])
+    return {"bare_ms": 1e3 * bare, "full_ms": 1e3 * full, "ratio": full / bare}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=list(TOY_SETS), choices=list(TOY_SETS))
+    parser.add_argument("--steps", nargs="+", type=int, default=[10, 25, 100])
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, device cpu")
+    print("\n(a) held-out log-likelihood, nats per row (higher is better); (b) energy distance (lower is better)")
+    header = f"{'set':<11} {'fit s':>6} {'BFN':>8} {'GMM(BIC)':>9} {'KDE(CV)':>8}" + "".join(
+        f" {'energy@' + str(s):>11}" for s in args.steps)
+    print(header)
+    for name in args.sets:
+        row = likelihood_and_energy(name, args.steps)
+        print(f"{row['set']:<11} {row['fit_s']:>6.1f} {row['bfn']:>8.3f} {row['gmm']:>9.3f} {row['kde']:>8.3f}"
+              + "".join(f" {row[f'energy@{s}']:>11.4f}" for s in args.steps), flush=True)
+
+    overhead = step_overhead(args.repeats)
+    print(f"\n(c) training step, medians of {args.repeats} interleaved repetitions, batch of the defaults:")
+    print(f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms; full BFN step (loss, backward, clip, "
+          f"AdamW, schedule, EMA): {overhead['full_ms']:.2f} ms; ratio {overhead['ratio']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
