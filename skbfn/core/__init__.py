@@ -6,8 +6,17 @@ on its own in a custom training loop; see :class:`BFN`.
 
 from .bfn import BFN
 from .ema import EMA
-from .flows import ContinuousFlow
+from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
 from .guidance import guide
 from .samplers import sample_paper
 
-__all__ = ["BFN", "EMA", "ContinuousFlow", "guide", "sample_paper"]
+__all__ = [
+    "BFN",
+    "EMA",
+    "CategoricalFlow",
+    "ContinuousFlow",
+    "DiscretisedFlow",
+    "ProductFlow",
+    "guide",
+    "sample_paper",
+]

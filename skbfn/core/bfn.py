@@ -15,20 +15,26 @@ __all__ = ["BFN"]
 
 
 class BFN(nn.Module):
-    """Bayesian Flow Network for continuous data.
+    """Bayesian Flow Network: a flow, a network and conditioning.
 
-    Composes a :class:`~skbfn.core.ContinuousFlow` with a network that maps the
-    input parameters ``mu`` and time ``t`` (and optionally a condition) to a noise
-    prediction. Losses are per data point (shape ``[B]``), in nats.
+    Composes a flow (:class:`~skbfn.core.ContinuousFlow`,
+    :class:`~skbfn.core.DiscretisedFlow`, :class:`~skbfn.core.CategoricalFlow`,
+    or a :class:`~skbfn.core.ProductFlow` of them for mixed tables) with a
+    network that maps the flow's input parameters and time ``t`` (and
+    optionally a condition) to the flow's output parameters (``eps_hat``,
+    ``(mu_eps, ln sigma_eps)`` or logits). Losses are per data point (shape
+    ``[B]``), in nats.
 
     Parameters
     ----------
     net : nn.Module
-        ``net(mu, t, cond=None, drop=None) -> eps_hat`` with ``mu`` of shape
-        ``[B, *data_shape]``; e.g. :class:`skbfn.core.nets.MLP`.
+        ``net(inputs, t, cond=None, drop=None) -> outputs`` where ``inputs`` is
+        ``flow.network_input(state, t)`` and ``outputs`` has
+        ``flow.output_size(data_shape)`` entries per row; e.g.
+        :class:`skbfn.core.nets.MLP`.
     data_shape : int or tuple of int
-        Shape of one data point.
-    flow : ContinuousFlow, optional
+        Shape of one data point (categorical data: class indices).
+    flow : flow, optional
         Defaults to ``ContinuousFlow(sigma_1=0.01)``.
     cond_drop_prob : float, default=0.0
         While training, each condition is replaced by the null condition with
@@ -82,12 +88,12 @@ class BFN(nn.Module):
     def _reference(self) -> Tensor:
         return next(self.parameters())
 
-    def forward(self, mu: Tensor, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
-        """Raw network output ``eps_hat`` (no guidance)."""
-        return self.net(mu, t, cond, drop)
+    def forward(self, state, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
+        """Raw network output for the input parameters ``state`` (no guidance)."""
+        return self.net(self.flow.network_input(state, t), t, cond, drop)
 
     def guided_output(
-        self, mu: Tensor, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
+        self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
     ) -> Tensor:
         """Network output with classifier-free guidance.
 
@@ -96,20 +102,19 @@ class BFN(nn.Module):
         in one batch and combined by :func:`skbfn.core.guidance.guide`. A given
         condition is always used: no dropout happens here.
         """
+        inputs = self.flow.network_input(state, t)
         if cond is None or (guidance_scale == 1.0 and rescaled_phi == 0.0):
-            return self.net(mu, t, cond)
-        batch = mu.shape[0]
-        drop = torch.arange(2 * batch, device=mu.device) >= batch
-        both = self.net(torch.cat([mu, mu]), torch.cat([t, t]), torch.cat([cond, cond]), drop)
-        out_cond, out_null = both[:batch], both[batch:]
-        return guide(out_cond, out_null, guidance_scale, rescaled_phi)
+            return self.net(inputs, t, cond)
+        batch = inputs.shape[0]
+        drop = torch.arange(2 * batch, device=inputs.device) >= batch
+        both = self.net(torch.cat([inputs, inputs]), torch.cat([t, t]), torch.cat([cond, cond]), drop)
+        return guide(both[:batch], both[batch:], guidance_scale, rescaled_phi)
 
     def predict(
-        self, mu: Tensor, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
-    ) -> Tensor:
-        """Data estimate ``x_hat(mu, t)`` (clipped), with optional guidance."""
-        eps_hat = self.guided_output(mu, t, cond, guidance_scale, rescaled_phi)
-        return self.flow.predict_data(mu, t, eps_hat.reshape(mu.shape))
+        self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
+    ):
+        """The flow's output prediction (``x_hat``, bin or class probabilities), with optional guidance."""
+        return self.flow.output_prediction(state, t, self.guided_output(state, t, cond, guidance_scale, rescaled_phi))
 
     def _training_drop(self, cond: Tensor | None, batch: int, generator: torch.Generator | None) -> Tensor | None:
         if cond is None or not self.training or self.cond_drop_prob == 0.0:
@@ -117,15 +122,18 @@ class BFN(nn.Module):
         u = torch.rand(batch, generator=generator, device=self._reference().device)
         return u < self.cond_drop_prob
 
-    def _estimate(self, x: Tensor, t: Tensor, cond: Tensor | None, generator, noise: Tensor | None = None) -> Tensor:
-        """Draw ``mu ~ p_F(.|x; t)`` and return the network's ``x_hat`` for it.
+    def _noise(self, x: Tensor, generator) -> Tensor:
+        shape = (x.shape[0], *self.flow.noise_shape(self.data_shape))
+        return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
+
+    def _estimate(self, x: Tensor, t: Tensor, cond: Tensor | None, generator, noise: Tensor | None = None):
+        """Draw the input parameters from ``p_F(.|x; t)`` and return the network's prediction for them.
 
         In training mode conditions are dropped with probability ``cond_drop_prob``.
         """
-        mu = self.flow.flow_sample(x, t, generator, noise=noise)
+        state = self.flow.state_from_noise(x, t, self._noise(x, generator) if noise is None else noise)
         drop = self._training_drop(cond, x.shape[0], generator)
-        eps_hat = self.net(mu, t, cond, drop)
-        return self.flow.predict_data(mu, t, eps_hat.reshape(mu.shape))
+        return self.flow.output_prediction(state, t, self.forward(state, t, cond, drop))
 
     # ------------------------------------------------------------------ losses
     @staticmethod
@@ -159,12 +167,16 @@ class BFN(nn.Module):
         u = self._stratified_uniform(x.shape[0], generator, x.device, torch.float64)
         i = (u * n_steps).floor().clamp_max(n_steps - 1) + 1
         t = ((i - 1) / n_steps).to(x.dtype)
-        return self.flow.discrete_time_loss(x, self._estimate(x, t, cond, generator), i.to(x.dtype), n_steps)
+        prediction = self._estimate(x, t, cond, generator)
+        return self.flow.discrete_time_loss(x, prediction, i.to(x.dtype), n_steps, self._noise(x, generator))
 
     def reconstruction_loss(
         self, x: Tensor, cond: Tensor | None = None, *, generator: torch.Generator | None = None
     ) -> Tensor:
-        """Reconstruction loss ``L_r(x) = -E ln N(x | x_hat(mu, 1), sigma_1^2)``, one draw per point."""
+        """Reconstruction loss ``L_r(x) = -E ln p_O(x | theta; 1)``, one draw per point.
+
+        For continuous data ``p_O(x | theta; 1) = N(x | x_hat, sigma_1^2)``, a density.
+        """
         t = torch.ones(x.shape[0], device=x.device, dtype=x.dtype)
         return self.flow.reconstruction_loss(x, self._estimate(x, t, cond, generator))
 
@@ -177,7 +189,7 @@ class BFN(nn.Module):
         n_steps: int | None = None,
         n_draws: int = 32,
         generator: torch.Generator | None = None,
-        draws: tuple[Tensor, Tensor, Tensor] | None = None,
+        draws: tuple[Tensor, Tensor, Tensor, Tensor] | None = None,
     ) -> Tensor:
         """Monte-Carlo evidence lower bound on ``ln p(x)`` (or ``ln p(x | cond)``), in nats.
 
@@ -197,10 +209,12 @@ class BFN(nn.Module):
         generator : torch.Generator, optional
             Randomness for the draws.
         draws : tuple of Tensor, optional
-            ``(u [B, M], noise [B, M, *D], recon_noise [B, M, *D])``: uniform
-            offsets of the time strata and standard normal flow noises, to use
-            instead of drawing them (``M`` then overrides ``n_draws``). Lets a
-            caller make each row's estimate a function of that row alone.
+            ``(u [B, M], noise, recon_noise, sender_noise)``, the noises of
+            shape ``[B, M, *flow.noise_shape(data_shape)]``: uniform offsets of
+            the time strata and standard normal noises (flow draws at ``t``
+            and at 1, sender draws of the discrete-time loss), to use instead
+            of drawing them (``M`` then overrides ``n_draws``). Lets a caller
+            make each row's estimate a function of that row alone.
 
         Returns
         -------
@@ -212,13 +226,12 @@ class BFN(nn.Module):
         if draws is None:
             if n_draws < 1:
                 raise ValueError(f"n_draws must be at least 1, got {n_draws}.")
-            shape = (batch, n_draws, *x.shape[1:])
+            shape = (batch, n_draws, *self.flow.noise_shape(self.data_shape))
             draws = (
                 torch.rand((batch, n_draws), generator=generator, device=device, dtype=dtype),
-                torch.randn(shape, generator=generator, device=device, dtype=dtype),
-                torch.randn(shape, generator=generator, device=device, dtype=dtype),
+                *(torch.randn(shape, generator=generator, device=device, dtype=dtype) for _ in range(3)),
             )
-        offsets, noise, recon_noise = draws
+        offsets, noise, recon_noise, sender_noise = draws
         n_draws = offsets.shape[1]
         strata = (torch.arange(n_draws, device=device, dtype=dtype) + offsets) / n_draws  # [B, M]
 
@@ -226,28 +239,28 @@ class BFN(nn.Module):
         row_cond = None if cond is None else cond.repeat_interleave(n_draws, dim=0)
         if n_steps is None:
             t = strata.flatten()
-            x_hat = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
-            diffusion = self.flow.continuous_time_loss(rows, x_hat, t)
+            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
+            diffusion = self.flow.continuous_time_loss(rows, prediction, t)
         else:
             i = ((strata * n_steps).floor().clamp_max(n_steps - 1) + 1).flatten()
             t = (i - 1) / n_steps
-            x_hat = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
-            diffusion = self.flow.discrete_time_loss(rows, x_hat, i, n_steps)
+            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
+            diffusion = self.flow.discrete_time_loss(rows, prediction, i, n_steps, sender_noise.flatten(0, 1))
         ones = torch.ones(batch * n_draws, device=device, dtype=dtype)
-        x_hat_1 = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1))
-        recon = self.flow.reconstruction_loss(rows, x_hat_1)
+        prediction_1 = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1))
+        recon = self.flow.reconstruction_loss(rows, prediction_1)
         return -(diffusion + recon).reshape(batch, n_draws).mean(dim=1)
 
     # ---------------------------------------------------------------- sampling
-    def denoiser(
+    def predictor(
         self, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
-    ) -> Callable[[Tensor, Tensor], Tensor]:
-        """The function ``(mu, t) -> x_hat`` that the samplers call."""
+    ) -> Callable[[object, Tensor], object]:
+        """The function ``(state, t) -> prediction`` that the samplers call."""
 
-        def denoise(mu: Tensor, t: Tensor) -> Tensor:
-            return self.predict(mu, t, cond, guidance_scale, rescaled_phi)
+        def predict(state, t: Tensor):
+            return self.predict(state, t, cond, guidance_scale, rescaled_phi)
 
-        return denoise
+        return predict
 
     @torch.no_grad()
     def sample(
@@ -289,7 +302,7 @@ class BFN(nn.Module):
             raise ValueError(f"cond has {cond.shape[0]} rows for {n_samples} samples.")
         reference = self._reference()
         return sample_paper(
-            self.denoiser(cond, guidance_scale, rescaled_phi),
+            self.predictor(cond, guidance_scale, rescaled_phi),
             self.flow,
             (n_samples, *self.data_shape),
             n_steps,

@@ -1,9 +1,11 @@
-"""Sampling loops as small functions over a denoiser.
+"""Sampling loops as small functions over a predictor.
 
-A *denoiser* is a callable ``denoise(mu, t) -> x_hat`` that maps the input
-parameters at times ``t`` ([B]) to a data estimate; guidance and conditioning
-are folded into it by :meth:`skbfn.core.BFN.sample`. A sampler is a function of a
-denoiser, a flow and a schedule, returning the final data estimate.
+A *predictor* is a callable ``predict(state, t) -> prediction`` mapping the
+input distribution's parameters at times ``t`` ([B]) to the flow's output
+prediction (``x_hat`` for continuous data, class or bin probabilities for the
+other types); guidance and conditioning are folded into it by
+:meth:`skbfn.core.BFN.sample`. A sampler is a function of a predictor, a flow
+and a schedule, returning samples.
 """
 
 from __future__ import annotations
@@ -13,17 +15,15 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from .flows import ContinuousFlow
-
 __all__ = ["sample_paper"]
 
-Denoiser = Callable[[Tensor, Tensor], Tensor]
+Predictor = Callable[[object, Tensor], object]
 Callback = Callable[[dict], None]
 
 
 def sample_paper(
-    denoise: Denoiser,
-    flow: ContinuousFlow,
+    predict: Predictor,
+    flow,
     shape: tuple[int, ...],
     n_steps: int,
     *,
@@ -32,18 +32,19 @@ def sample_paper(
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
 ) -> Tensor:
-    """The sampler of Graves et al. (2023), ``n_steps`` Bayesian updates from the prior.
+    """The sampler of Graves et al. (2023): ``n_steps`` Bayesian updates from the prior.
 
-    For ``i = 1..n``: ``t = (i-1)/n``, ``x_hat = denoise(mu, t)``, draw
-    ``y ~ N(x_hat, 1/alpha_i)`` and update ``(mu, rho)``. Returns
-    ``denoise(mu, 1)``.
+    For ``i = 1..n``: ``t = (i-1)/n``, predict, draw the sender sample from the
+    prediction with accuracy ``alpha_i`` and update the state
+    (``flow.sampler_update``). Returns ``flow.sample_output`` of the prediction
+    at ``t = 1`` (``x_hat`` for continuous data, a draw for the others).
 
     Parameters
     ----------
-    denoise : callable
-        ``denoise(mu, t) -> x_hat``.
-    flow : ContinuousFlow
-        The flow whose prior, step accuracies and update are used.
+    predict : callable
+        ``predict(state, t) -> prediction``.
+    flow : flow
+        Any flow of :mod:`skbfn.core.flows`.
     shape : tuple of int
         ``(n_samples, *data_shape)``.
     n_steps : int
@@ -54,7 +55,8 @@ def sample_paper(
         Source of randomness (on ``device``), for reproducible samples.
     callback : callable, optional
         Called after every step with a dict holding ``step``, ``t`` (the time
-        reached, ``i/n``), ``mu``, ``rho`` and ``x_hat``.
+        reached, ``i/n``), ``state`` (after the update) and ``prediction``
+        (made at ``(i-1)/n``).
 
     Returns
     -------
@@ -63,21 +65,21 @@ def sample_paper(
     Examples
     --------
     >>> import torch
-    >>> flow = ContinuousFlow(sigma_1=0.01)
+    >>> from skbfn.core import ContinuousFlow
     >>> truth = torch.tensor([[0.5, -0.25]])
     >>> oracle = lambda mu, t: truth.expand_as(mu)
-    >>> sample_paper(oracle, flow, (4, 2), n_steps=10).shape
+    >>> sample_paper(oracle, ContinuousFlow(sigma_1=0.01), (4, 2), n_steps=10).shape
     torch.Size([4, 2])
     """
     if n_steps < 1:
         raise ValueError(f"n_steps must be at least 1, got {n_steps}.")
-    mu, rho = flow.prior(shape, device=device, dtype=dtype)
+    state = flow.prior_state(shape, device=device, dtype=dtype)
+    batch = shape[0]
     for i in range(1, n_steps + 1):
-        t = torch.full(shape[:1], (i - 1) / n_steps, device=mu.device, dtype=mu.dtype)
-        x_hat = denoise(mu, t)
-        alpha = flow.step_accuracy(i, n_steps)
-        y = flow.sender_sample(x_hat, alpha, generator)
-        mu, rho = flow.update(mu, rho, y, alpha)
+        t = torch.full((batch,), (i - 1) / n_steps, device=device, dtype=dtype)
+        prediction = predict(state, t)
+        state = flow.sampler_update(state, prediction, i, n_steps, generator)
         if callback is not None:
-            callback({"step": i, "t": i / n_steps, "mu": mu, "rho": rho, "x_hat": x_hat})
-    return denoise(mu, torch.ones(shape[:1], device=mu.device, dtype=mu.dtype))
+            callback({"step": i, "t": i / n_steps, "state": state, "prediction": prediction})
+    final = predict(state, torch.ones(batch, device=device, dtype=dtype))
+    return flow.sample_output(final, generator)

@@ -1,10 +1,4 @@
-"""Bayesian flows: one class per data type.
-
-A flow holds the mathematics of one data type in Graves et al. (2023): the
-accuracy schedule, the sender distribution, the Bayesian update of the input
-distribution, the flow distribution, how the network output becomes a data
-prediction, and the losses. It holds no learnable state; the network lives in
-:class:`skbfn.core.BFN`.
+"""The Bayesian flow for continuous data (EQUATIONS.md section 1).
 
 Shapes: ``x`` and ``mu`` are ``[B, *D]``; times ``t`` are ``[B]`` (one time per
 data point), broadcast over the data dimensions.
@@ -18,17 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ._shapes import per_sample, sum_over_data
+
 __all__ = ["ContinuousFlow"]
-
-
-def _per_sample(t: Tensor, like: Tensor) -> Tensor:
-    """View a ``[B]`` tensor so that it broadcasts against ``like`` (``[B, *D]``)."""
-    return t.reshape(t.shape + (1,) * (like.dim() - t.dim()))
-
-
-def _sum_over_data(values: Tensor) -> Tensor:
-    """Sum ``[B, *D]`` over the data dimensions, giving ``[B]``."""
-    return values.flatten(start_dim=1).sum(dim=1)
 
 
 @dataclass(frozen=True)
@@ -132,7 +118,7 @@ class ContinuousFlow:
         """
         if noise is None:
             noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        gamma = _per_sample(self.gamma(t), x)
+        gamma = per_sample(self.gamma(t), x)
         return gamma * x + torch.sqrt(gamma * (1.0 - gamma)) * noise
 
     # ------------------------------------------------------------------ output
@@ -141,7 +127,7 @@ class ContinuousFlow:
 
         ``x_hat`` is 0 where ``t < t_min``.
         """
-        t = _per_sample(t, mu)
+        t = per_sample(t, mu)
         gamma = self.gamma(t).clamp_min(torch.finfo(mu.dtype).tiny)
         x_hat = mu / gamma - torch.sqrt((1.0 - gamma) / gamma) * eps_hat
         x_hat = torch.where(t < self.t_min, torch.zeros_like(x_hat), x_hat)
@@ -151,14 +137,15 @@ class ContinuousFlow:
     def continuous_time_loss(self, x: Tensor, x_hat: Tensor, t: Tensor) -> Tensor:
         """``L_inf`` integrand: ``-ln(sigma_1) sigma_1^(-2t) ||x - x_hat||^2``, shape ``[B]``."""
         log_s = math.log(self.sigma_1)
-        return -log_s * torch.exp(-2.0 * log_s * t) * _sum_over_data((x - x_hat) ** 2)
+        return -log_s * torch.exp(-2.0 * log_s * t) * sum_over_data((x - x_hat) ** 2)
 
-    def discrete_time_loss(self, x: Tensor, x_hat: Tensor, i: Tensor, n: int) -> Tensor:
+    def discrete_time_loss(self, x: Tensor, x_hat: Tensor, i: Tensor, n: int, noise: Tensor | None = None) -> Tensor:
         """``L_n`` integrand for step ``i`` (``x_hat`` predicted at ``t_{i-1}``), shape ``[B]``.
 
         ``(n/2) (1 - sigma_1^(2/n)) sigma_1^(-2i/n) ||x - x_hat||^2 = (n/2) alpha_i ||x - x_hat||^2``.
+        The KL divergence is in closed form here, so ``noise`` is not used.
         """
-        return 0.5 * n * self.step_accuracy(i, n) * _sum_over_data((x - x_hat) ** 2)
+        return 0.5 * n * self.step_accuracy(i, n) * sum_over_data((x - x_hat) ** 2)
 
     def reconstruction_loss(self, x: Tensor, x_hat: Tensor) -> Tensor:
         """``-ln N(x | x_hat, sigma_1^2 I)`` summed over dimensions, shape ``[B]``.
@@ -167,4 +154,46 @@ class ContinuousFlow:
         """
         n_dims = x[0].numel()
         log_norm = n_dims * (0.5 * math.log(2.0 * math.pi) + math.log(self.sigma_1))
-        return log_norm + _sum_over_data((x - x_hat) ** 2) / (2.0 * self.sigma_1**2)
+        return log_norm + sum_over_data((x - x_hat) ** 2) / (2.0 * self.sigma_1**2)
+
+    # --------------------------------------------------- the flow protocol
+    # The methods below are what :class:`skbfn.core.BFN` and the samplers call;
+    # every flow has them. The "state" is the input distribution's parameters
+    # (here ``mu``: ``rho = 1 + beta(t)`` is implied by ``t``).
+    def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape (per row) of the standard normal noise that draws the flow."""
+        return tuple(data_shape)
+
+    def output_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network outputs per row."""
+        return math.prod(data_shape)
+
+    def input_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network inputs per row."""
+        return math.prod(data_shape)
+
+    def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
+        """Prior state for data of shape ``[B, *D]``."""
+        return self.prior(shape, device=device, dtype=dtype)[0]
+
+    def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
+        """Draw of ``p_F(. | x; t)`` from standard normal ``noise`` of :meth:`noise_shape`."""
+        return self.flow_sample(x, t, noise=noise)
+
+    def network_input(self, state: Tensor, t: Tensor) -> Tensor:
+        """What the network sees: ``mu``."""
+        return state
+
+    def output_prediction(self, state: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
+        """The network's data estimate ``x_hat`` (see :meth:`predict_data`)."""
+        return self.predict_data(state, t, net_out.reshape(state.shape))
+
+    def sampler_update(self, state: Tensor, x_hat: Tensor, i: int, n: int, generator=None) -> Tensor:
+        """Step ``i`` of ``n`` of the paper's sampler: ``y ~ N(x_hat, 1/alpha_i)``, then update."""
+        alpha = self.step_accuracy(i, n)
+        rho = 1.0 + math.expm1(-2.0 * math.log(self.sigma_1) * (i - 1) / n)
+        return self.update(state, rho, self.sender_sample(x_hat, alpha, generator), alpha)[0]
+
+    def sample_output(self, x_hat: Tensor, generator=None) -> Tensor:
+        """Final sample from the prediction at ``t = 1``: ``x_hat`` itself."""
+        return x_hat

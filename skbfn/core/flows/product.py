@@ -1,0 +1,124 @@
+"""Several flows over the columns of one table, sharing one time ``t``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+__all__ = ["ProductFlow"]
+
+
+class ProductFlow:
+    """A flow over rows ``x [B, D]`` whose column blocks follow different flows.
+
+    Part ``j`` owns the next ``n_columns_j`` columns of ``x``. The network input
+    is the concatenation of the parts' inputs, its output is split by the parts'
+    output sizes, the losses are summed over parts, and the sampler steps all
+    parts together. Categorical columns hold class indices (as floats).
+
+    Parameters
+    ----------
+    parts : sequence of (flow, int)
+        Each flow (:class:`ContinuousFlow`, :class:`DiscretisedFlow`,
+        :class:`CategoricalFlow`) with the number of columns it owns.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skbfn.core import CategoricalFlow, ContinuousFlow, ProductFlow
+    >>> flow = ProductFlow([(ContinuousFlow(), 2), (CategoricalFlow(3), 1)])
+    >>> flow.input_size((3,)), flow.output_size((3,)), flow.noise_shape((3,))
+    (5, 5, (5,))
+    """
+
+    def __init__(self, parts: Sequence[tuple[object, int]]) -> None:
+        if not parts:
+            raise ValueError("ProductFlow needs at least one part.")
+        self.parts = [(flow, int(n)) for flow, n in parts]
+        if any(n < 1 for _, n in self.parts):
+            raise ValueError("Every part of a ProductFlow must own at least one column.")
+        self.n_columns = sum(n for _, n in self.parts)
+        self._columns = [n for _, n in self.parts]
+        self._noise = [math.prod(flow.noise_shape((n,))) for flow, n in self.parts]
+        self._inputs = [flow.input_size((n,)) for flow, n in self.parts]
+        self._outputs = [flow.output_size((n,)) for flow, n in self.parts]
+
+    def __repr__(self) -> str:
+        return f"ProductFlow({self.parts!r})"
+
+    def _check(self, data_shape: tuple[int, ...]) -> None:
+        if tuple(data_shape) != (self.n_columns,):
+            raise ValueError(f"ProductFlow expects rows of {self.n_columns} columns, got shape {tuple(data_shape)}.")
+
+    def _split(self, x: Tensor) -> tuple[Tensor, ...]:
+        return torch.split(x, self._columns, dim=1)
+
+    # ---------------------------------------------------- the flow protocol
+    def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        self._check(data_shape)
+        return (sum(self._noise),)
+
+    def input_size(self, data_shape: tuple[int, ...]) -> int:
+        self._check(data_shape)
+        return sum(self._inputs)
+
+    def output_size(self, data_shape: tuple[int, ...]) -> int:
+        self._check(data_shape)
+        return sum(self._outputs)
+
+    def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> tuple[Tensor, ...]:
+        return tuple(flow.prior_state((shape[0], n), device=device, dtype=dtype) for flow, n in self.parts)
+
+    def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> tuple[Tensor, ...]:
+        noises = torch.split(noise, self._noise, dim=1)
+        return tuple(
+            flow.state_from_noise(part, t, z.reshape(x.shape[0], *flow.noise_shape((n,))))
+            for (flow, n), part, z in zip(self.parts, self._split(x), noises, strict=True)
+        )
+
+    def network_input(self, state: tuple[Tensor, ...], t: Tensor) -> Tensor:
+        return torch.cat(
+            [flow.network_input(s, t).flatten(1) for (flow, _), s in zip(self.parts, state, strict=True)], dim=1
+        )
+
+    def output_prediction(self, state: tuple[Tensor, ...], t: Tensor, net_out: Tensor) -> tuple[Tensor, ...]:
+        outs = torch.split(net_out.flatten(1), self._outputs, dim=1)
+        return tuple(
+            flow.output_prediction(s, t, out) for (flow, _), s, out in zip(self.parts, state, outs, strict=True)
+        )
+
+    def continuous_time_loss(self, x: Tensor, prediction: tuple[Tensor, ...], t: Tensor) -> Tensor:
+        return sum(
+            flow.continuous_time_loss(part, pred, t)
+            for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
+        )
+
+    def discrete_time_loss(
+        self, x: Tensor, prediction: tuple[Tensor, ...], i: Tensor, n: int, noise: Tensor
+    ) -> Tensor:
+        noises = torch.split(noise, self._noise, dim=1)
+        return sum(
+            flow.discrete_time_loss(part, pred, i, n, z.reshape(x.shape[0], *flow.noise_shape((cols,))))
+            for (flow, cols), part, pred, z in zip(self.parts, self._split(x), prediction, noises, strict=True)
+        )
+
+    def reconstruction_loss(self, x: Tensor, prediction: tuple[Tensor, ...]) -> Tensor:
+        return sum(
+            flow.reconstruction_loss(part, pred)
+            for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
+        )
+
+    def sampler_update(self, state: tuple[Tensor, ...], prediction, i: int, n: int, generator=None):
+        return tuple(
+            flow.sampler_update(s, pred, i, n, generator)
+            for (flow, _), s, pred in zip(self.parts, state, prediction, strict=True)
+        )
+
+    def sample_output(self, prediction: tuple[Tensor, ...], generator=None) -> Tensor:
+        return torch.cat(
+            [flow.sample_output(pred, generator) for (flow, _), pred in zip(self.parts, prediction, strict=True)],
+            dim=1,
+        )
