@@ -1,0 +1,267 @@
+"""Property tests of the discretised, categorical and product flows (EQUATIONS.md sections 2-4)."""
+
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skbfn.core import BFN, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow, sample_paper
+from skbfn.core.flows import bin_centres, quantise
+from skbfn.core.nets import MLP
+
+FLOAT64 = torch.float64
+seeds = st.integers(0, 2**31 - 1)
+bins = st.integers(2, 40)
+classes = st.integers(2, 12)
+
+
+def rng(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+# ------------------------------------------------------------------ discretised
+
+
+@given(n_bins=bins, seed=seeds, t=st.floats(0, 1))
+def test_bin_masses_are_nonnegative_and_sum_to_one(n_bins, seed, t):
+    flow = DiscretisedFlow(n_bins)
+    g = rng(seed)
+    mu = torch.randn(5, 3, generator=g, dtype=FLOAT64)
+    out = torch.randn(5, 3, 2, generator=g, dtype=FLOAT64) * 3
+    probs = flow.output_prediction(mu, torch.full((5,), t, dtype=FLOAT64), out)
+    assert probs.shape == (5, 3, n_bins)
+    assert (probs >= 0).all()
+    torch.testing.assert_close(probs.sum(-1), torch.ones(5, 3, dtype=FLOAT64))
+
+
+@given(n_bins=bins, seed=seeds)
+def test_quantising_is_idempotent_and_lands_on_centres(n_bins, seed):
+    x = torch.rand(100, generator=rng(seed), dtype=FLOAT64) * 2.4 - 1.2
+    q = quantise(x, n_bins)
+    torch.testing.assert_close(quantise(q, n_bins), q)
+    centres = bin_centres(n_bins, dtype=FLOAT64)
+    assert torch.isclose(q.unsqueeze(-1), centres).any(-1).all()
+    inside = x.abs() <= 1
+    assert ((q - x).abs()[inside] <= 1 / n_bins + 1e-12).all()
+
+
+def test_bin_probabilities_integrate_the_gaussian():
+    flow = DiscretisedFlow(4)
+    probs = flow.bin_probabilities(torch.tensor([0.1], dtype=FLOAT64), torch.tensor([0.3], dtype=FLOAT64))[0]
+    normal = torch.distributions.Normal(torch.tensor(0.1, dtype=FLOAT64), 0.3)
+    edges = torch.tensor([-0.5, 0.0, 0.5], dtype=FLOAT64)
+    cdf = normal.cdf(edges)
+    expected = torch.stack([cdf[0], cdf[1] - cdf[0], cdf[2] - cdf[1], 1 - cdf[2]])
+    torch.testing.assert_close(probs, expected)
+
+
+@given(n_bins=bins, seed=seeds, t=st.floats(0, 1), n=st.integers(1, 200))
+def test_discretised_losses_vanish_for_perfect_predictions(n_bins, seed, t, n):
+    flow = DiscretisedFlow(n_bins, sigma_1=0.05)
+    g = rng(seed)
+    x = quantise(torch.rand(6, 2, generator=g, dtype=FLOAT64) * 2 - 1, n_bins)
+    perfect = torch.nn.functional.one_hot(((x + 1) * n_bins / 2).floor().long().clamp(0, n_bins - 1), n_bins)
+    perfect = perfect.to(FLOAT64)
+    tt = torch.full((6,), t, dtype=FLOAT64)
+    i = torch.randint(1, n + 1, (6,), generator=g).to(FLOAT64)
+    noise = torch.randn(6, 2, generator=g, dtype=FLOAT64)
+    torch.testing.assert_close(flow.continuous_time_loss(x, perfect, tt), torch.zeros(6, dtype=FLOAT64))
+    torch.testing.assert_close(flow.discrete_time_loss(x, perfect, i, n, noise), torch.zeros(6, dtype=FLOAT64),
+                               atol=1e-9, rtol=0)
+    torch.testing.assert_close(flow.reconstruction_loss(x, perfect), torch.zeros(6, dtype=FLOAT64))
+
+
+@given(n_bins=bins, seed=seeds, n=st.integers(1, 50))
+def test_discretised_losses_are_nonnegative_in_expectation(n_bins, seed, n):
+    flow = DiscretisedFlow(n_bins, sigma_1=0.1)
+    g = rng(seed)
+    x = quantise(torch.rand(1, 1, generator=g, dtype=FLOAT64) * 2 - 1, n_bins).expand(20000, 1)
+    probs = torch.softmax(torch.randn(1, 1, n_bins, generator=g, dtype=FLOAT64), -1).expand(20000, 1, n_bins)
+    i = torch.randint(1, n + 1, (20000,), generator=g).to(FLOAT64)
+    losses = flow.discrete_time_loss(x, probs, i, n, torch.randn(20000, 1, generator=g, dtype=FLOAT64))
+    assert losses.mean() > -4 * losses.std() / math.sqrt(len(losses))
+    assert (flow.continuous_time_loss(x, probs, torch.rand(20000, generator=g, dtype=FLOAT64)) >= 0).all()
+    assert (flow.reconstruction_loss(x, probs) >= 0).all()
+
+
+def test_discretised_prediction_before_t_min_is_the_standard_normal():
+    flow = DiscretisedFlow(3)
+    mu_x, sigma_x = flow.gaussian(torch.full((2, 1), 0.7), torch.zeros(2), torch.full((2, 1, 2), 5.0))
+    assert torch.equal(mu_x, torch.zeros(2, 1)) and torch.equal(sigma_x, torch.ones(2, 1))
+
+
+# ------------------------------------------------------------------ categorical
+
+
+@given(n_classes=classes, seed=seeds, scale=st.floats(0.01, 50))
+def test_categorical_updates_compose_exactly(n_classes, seed, scale):
+    g = rng(seed)
+    theta = torch.softmax(torch.randn(4, n_classes, generator=g, dtype=FLOAT64), -1)
+    y_a = torch.randn(4, n_classes, generator=g, dtype=FLOAT64) * scale
+    y_b = torch.randn(4, n_classes, generator=g, dtype=FLOAT64) * scale
+    two = CategoricalFlow.update(CategoricalFlow.update(theta, y_a), y_b)
+    torch.testing.assert_close(two, CategoricalFlow.update(theta, y_a + y_b))
+
+
+@given(n_classes=classes, seed=seeds, scale=st.floats(0.01, 100), shift=st.floats(-50, 50))
+def test_categorical_update_stays_on_the_simplex_and_is_shift_and_permutation_invariant(n_classes, seed, scale, shift):
+    g = rng(seed)
+    theta = torch.softmax(torch.randn(3, n_classes, generator=g, dtype=FLOAT64), -1)
+    y = torch.randn(3, n_classes, generator=g, dtype=FLOAT64) * scale
+    new = CategoricalFlow.update(theta, y)
+    assert (new >= 0).all()
+    torch.testing.assert_close(new.sum(-1), torch.ones(3, dtype=FLOAT64))
+    torch.testing.assert_close(CategoricalFlow.update(theta, y + shift), new)
+    perm = torch.randperm(n_classes, generator=g)
+    torch.testing.assert_close(CategoricalFlow.update(theta[:, perm], y[:, perm]), new[:, perm])
+
+
+@given(n_classes=classes, n=st.integers(1, 300))
+def test_categorical_step_accuracies_sum_to_beta_one(n_classes, n):
+    flow = CategoricalFlow(n_classes, beta_1=3.0)
+    total = sum(flow.step_accuracy(i, n) for i in range(1, n + 1))
+    assert total == pytest.approx(flow.beta_1)
+    assert flow.beta(torch.tensor(0.0)).item() == 0.0
+
+
+@given(n_classes=classes, seed=seeds, n=st.integers(1, 100))
+def test_categorical_discrete_loss_equals_the_gaussian_mixture_formula(n_classes, seed, n):
+    """The closed form ``y_x - logsumexp(ln p + y)`` against ln p_S - ln p_R computed in full."""
+    flow = CategoricalFlow(n_classes, beta_1=2.0)
+    g = rng(seed)
+    x = torch.randint(0, n_classes, (5, 1), generator=g)
+    probs = torch.softmax(torch.randn(5, 1, n_classes, generator=g, dtype=FLOAT64), -1)
+    i = torch.randint(1, n + 1, (5,), generator=g).to(FLOAT64)
+    noise = torch.randn(5, 1, n_classes, generator=g, dtype=FLOAT64)
+    loss = flow.discrete_time_loss(x, probs, i, n, noise)
+    alpha = flow.step_accuracy(i, n).reshape(5, 1, 1)
+    y = flow.sender_sample(x, alpha.reshape(5), noise)
+    var = alpha * n_classes
+
+    def log_normal(mean):  # ln N(y | mean, var I) summed over classes
+        return (-0.5 * (y - mean) ** 2 / var - 0.5 * torch.log(2 * math.pi * var)).sum(-1)
+
+    eye = torch.eye(n_classes, dtype=FLOAT64)
+    log_sender = log_normal(alpha * (n_classes * eye[x.squeeze(-1)].unsqueeze(1) - 1))
+    components = torch.stack([log_normal(alpha * (n_classes * eye[k] - 1)) for k in range(n_classes)], -1)
+    log_receiver = torch.logsumexp(torch.log(probs) + components, -1)
+    torch.testing.assert_close(loss, n * (log_sender - log_receiver).sum(-1))
+
+
+@given(n_classes=classes, seed=seeds, t=st.floats(0, 1), n=st.integers(1, 100))
+def test_categorical_losses_vanish_for_perfect_predictions(n_classes, seed, t, n):
+    flow = CategoricalFlow(n_classes)
+    g = rng(seed)
+    x = torch.randint(0, n_classes, (6, 3), generator=g).to(FLOAT64)
+    perfect = flow.one_hot(x, x)
+    tt = torch.full((6,), t, dtype=FLOAT64)
+    i = torch.randint(1, n + 1, (6,), generator=g).to(FLOAT64)
+    noise = torch.randn(6, 3, n_classes, generator=g, dtype=FLOAT64)
+    zero = torch.zeros(6, dtype=FLOAT64)
+    torch.testing.assert_close(flow.continuous_time_loss(x, perfect, tt), zero)
+    torch.testing.assert_close(flow.discrete_time_loss(x, perfect, i, n, noise), zero, atol=1e-9, rtol=0)
+    torch.testing.assert_close(flow.reconstruction_loss(x, perfect), zero)
+    probs = torch.softmax(torch.randn(6, 3, n_classes, generator=g, dtype=FLOAT64), -1)
+    assert (flow.continuous_time_loss(x, probs, tt) >= 0).all()
+    assert (flow.reconstruction_loss(x, probs) >= 0).all()
+
+
+def test_categorical_flow_at_time_zero_is_the_prior():
+    flow = CategoricalFlow(4)
+    theta = flow.flow_sample(torch.tensor([[1, 3]]), torch.zeros(1), torch.randn(1, 2, 4))
+    torch.testing.assert_close(theta, flow.prior_state((1, 2)))
+
+
+@pytest.mark.parametrize("truth", [0, 2])
+def test_categorical_oracle_sampler_follows_the_flow_distribution(truth):
+    """With p_O = e_x, log theta_x - log theta_j (j != x) after step i is N(beta(t_i) K, 2 beta(t_i) K)."""
+    flow = CategoricalFlow(3, beta_1=2.0)
+    n_steps, n_samples = 6, 40000
+    records = []
+    oracle = lambda theta, t: flow.one_hot(torch.full(theta.shape[:-1], truth), theta)  # noqa: E731
+    samples = sample_paper(oracle, flow, (n_samples, 1), n_steps, dtype=FLOAT64, generator=rng(0),
+                           callback=records.append)
+    assert (samples == truth).all()
+    other = (truth + 1) % 3
+    for record in records:
+        beta = flow.beta(torch.tensor(record["t"])).item()
+        log_theta = torch.log(record["state"][:, 0])
+        gap = log_theta[:, truth] - log_theta[:, other]
+        assert abs(gap.mean().item() - beta * 3) < 5 * math.sqrt(2 * beta * 3 / n_samples)
+        assert gap.var().item() == pytest.approx(2 * beta * 3, rel=0.05)
+
+
+def test_discretised_oracle_sampler_follows_the_flow_distribution():
+    flow = DiscretisedFlow(5, sigma_1=0.05)
+    truth = bin_centres(5, dtype=FLOAT64)[3].item()
+    records = []
+    oracle = lambda mu, t: torch.nn.functional.one_hot(torch.full(mu.shape, 3), 5).to(mu)  # noqa: E731
+    samples = sample_paper(oracle, flow, (40000, 1), 6, dtype=FLOAT64, generator=rng(1), callback=records.append)
+    assert (samples == truth).all()
+    for record in records:
+        gamma = flow.continuous.gamma(torch.tensor(record["t"], dtype=FLOAT64)).item()
+        mu = record["state"][:, 0]
+        assert abs(mu.mean().item() - gamma * truth) < 5 * math.sqrt(gamma * (1 - gamma) / 40000)
+        assert mu.var().item() == pytest.approx(gamma * (1 - gamma), rel=0.05)
+
+
+# ---------------------------------------------------------------------- product
+
+
+def mixed_flow():
+    return ProductFlow([(ContinuousFlow(0.02), 2), (DiscretisedFlow(5), 1), (CategoricalFlow(3), 1),
+                        (CategoricalFlow(2), 1)])
+
+
+def mixed_rows(n, generator):
+    continuous = torch.rand(n, 2, generator=generator) * 1.8 - 0.9
+    discretised = quantise(torch.rand(n, 1, generator=generator) * 2 - 1, 5)
+    categories = torch.stack([torch.randint(0, 3, (n,), generator=generator),
+                              torch.randint(0, 2, (n,), generator=generator)], 1).float()
+    return torch.cat([continuous, discretised, categories], 1)
+
+
+def test_product_flow_sizes_and_losses_are_sums_of_parts():
+    flow = mixed_flow()
+    assert flow.input_size((5,)) == 2 + 1 + 3 + 2
+    assert flow.output_size((5,)) == 2 + 2 + 3 + 2
+    assert flow.noise_shape((5,)) == (2 + 1 + 3 + 2,)
+    with pytest.raises(ValueError, match="5 columns"):
+        flow.input_size((4,))
+    g = rng(0)
+    x = mixed_rows(7, g)
+    t = torch.rand(7, generator=g)
+    state = flow.state_from_noise(x, t, torch.randn(7, 8, generator=g))
+    out = torch.randn(7, 9, generator=g)
+    prediction = flow.output_prediction(state, t, out)
+    parts = torch.split(x, [2, 1, 1, 1], dim=1)
+    expected = sum(f.continuous_time_loss(p, pred, t) for (f, _), p, pred in zip(flow.parts, parts, prediction))
+    torch.testing.assert_close(flow.continuous_time_loss(x, prediction, t), expected)
+    assert flow.network_input(state, t).shape == (7, 8)
+
+
+def test_mixed_bfn_samples_are_valid_and_seeded():
+    torch.manual_seed(0)
+    flow = mixed_flow()
+    model = BFN(MLP(flow.input_size((5,)), flow.output_size((5,)), hidden_layer_sizes=(16,)), 5, flow=flow).eval()
+    first = model.sample(200, n_steps=10, generator=rng(3))
+    assert torch.equal(first, model.sample(200, n_steps=10, generator=rng(3)))
+    assert ((first[:, :2] >= -1) & (first[:, :2] <= 1)).all()
+    assert torch.isclose(first[:, 2:3], bin_centres(5)).any(-1).all()
+    assert set(first[:, 3].unique().tolist()) <= {0.0, 1.0, 2.0}
+    assert set(first[:, 4].unique().tolist()) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("method", ["loss", "discrete_loss", "reconstruction_loss"])
+def test_mixed_bfn_losses_are_per_sample_and_differentiable(method):
+    flow = mixed_flow()
+    model = BFN(MLP(8, 9, hidden_layer_sizes=(16,)), 5, flow=flow)
+    x = mixed_rows(6, rng(0))
+    kwargs = {"n_steps": 10} if method == "discrete_loss" else {}
+    loss = getattr(model, method)(x, **kwargs)
+    assert loss.shape == (6,) and torch.isfinite(loss).all()
+    loss.mean().backward()
+    assert model.net.output_layer.weight.grad.abs().sum() > 0  # the input layer gets none: zero-init output
+    assert torch.isfinite(model.eval().elbo(x, n_steps=10 if method == "discrete_loss" else None)).all()
