@@ -237,7 +237,8 @@ def test_product_flow_sizes_and_losses_are_sums_of_parts():
     out = torch.randn(7, 9, generator=g)
     prediction = flow.output_prediction(state, t, out)
     parts = torch.split(x, [2, 1, 1, 1], dim=1)
-    expected = sum(f.continuous_time_loss(p, pred, t) for (f, _), p, pred in zip(flow.parts, parts, prediction))
+    pieces = zip(flow.parts, parts, prediction, strict=True)
+    expected = sum(f.continuous_time_loss(p, pred, t) for (f, _), p, pred in pieces)
     torch.testing.assert_close(flow.continuous_time_loss(x, prediction, t), expected)
     assert flow.network_input(state, t).shape == (7, 8)
 
