@@ -1,11 +1,31 @@
-"""How the columns of X map into the flows' data range, and back."""
+"""How the columns of X map to data types and flows, and back.
+
+Each column is one of four kinds:
+
+- ``continuous``: real values, mapped affinely into the continuous flow's range
+  (training minimum and maximum to ``-SCALED_LIMIT`` and ``SCALED_LIMIT``);
+- ``discretised``: integer values with at most ``max_bins`` unit steps between
+  the training minimum and maximum, one bin per integer (values outside that
+  range fall in the end bins, which hold the tails);
+- ``categorical``: any hashable values, one class per category seen in fit;
+- ``constant``: a categorical column with a single category. It is not
+  modelled: samples repeat it and it adds ``ln 1 = 0`` to scores.
+
+The model sees a float32 matrix whose columns are ordered by flow (continuous,
+then discretised and categorical groups); :meth:`TableEncoder.flow_parts` says
+which flow owns which block.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.preprocessing import MinMaxScaler
+from dataclasses import dataclass, field
 
-__all__ = ["SCALED_LIMIT", "ColumnScaler"]
+import numpy as np
+from sklearn.utils import check_array
+
+from .core import CategoricalFlow, ContinuousFlow, DiscretisedFlow
+
+__all__ = ["SCALED_LIMIT", "TableEncoder"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
@@ -13,26 +33,262 @@ __all__ = ["SCALED_LIMIT", "ColumnScaler"]
 SCALED_LIMIT = 0.9
 
 
-class ColumnScaler:
-    """Affine per-column map of real-valued data into the continuous flow's range.
+@dataclass
+class Column:
+    """What the encoder knows about one column of X."""
 
-    Each column's training minimum and maximum go to ``-SCALED_LIMIT`` and
-    ``SCALED_LIMIT`` (a constant column goes to 0). Because the map is affine its
-    log-Jacobian is a constant, added to every likelihood computed in scaled
-    units to express it in the original units of X.
+    name: object
+    kind: str
+    dtype: object = None
+    offset: float = 0.0  # continuous: centre of the training range; discretised: smallest integer
+    scale: float = 1.0  # continuous: dz/dx
+    n_bins: int = 0
+    categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+
+def _is_pandas(X) -> bool:
+    return hasattr(X, "iloc") and hasattr(X, "dtypes")
+
+
+def _column_values(X, j: int) -> np.ndarray:
+    return X.iloc[:, j].to_numpy() if _is_pandas(X) else X[:, j]
+
+
+def _is_categorical_dtype(dtype) -> bool:
+    """pandas category, object, string and bool dtypes."""
+    kind = getattr(dtype, "kind", "O")
+    return str(dtype) == "category" or kind in "OSUb" or str(dtype).startswith("string")
+
+
+def _as_float(values: np.ndarray, name) -> np.ndarray:
+    """Column as finite float64, with the errors check_array would give."""
+    try:
+        numbers = check_array(np.asarray(values).reshape(-1, 1), dtype=np.float64, input_name=f"X column {name!r}")
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(
+                f"X column {name!r} holds values that are not numbers; name it in categorical_features."
+            ) from exc
+        raise
+    return numbers[:, 0]
+
+
+class TableEncoder:
+    """Encodes the columns of a table for a product of flows, and decodes samples.
+
+    Parameters
+    ----------
+    categorical_features : 'auto', None, or array-like of bool, int or str
+        'auto': pandas category, object, string and bool columns, and the
+        columns of an object ndarray whose values are not numbers.
+    discretised_features : 'auto', None, or array-like of bool, int or str
+        'auto': integer-valued numeric columns whose training range spans 2 to
+        ``max_bins`` integers.
+    max_bins : int
+        The most bins a discretised column may have.
     """
 
-    def fit(self, X: np.ndarray) -> ColumnScaler:
-        self._scaler = MinMaxScaler(feature_range=(-SCALED_LIMIT, SCALED_LIMIT)).fit(X)
+    def __init__(self, categorical_features="auto", discretised_features="auto", max_bins: int = 64) -> None:
+        self.categorical_features = categorical_features
+        self.discretised_features = discretised_features
+        self.max_bins = max_bins
+
+    # ------------------------------------------------------------------ fit
+    def _selected(self, spec, X, n_columns: int, names, what: str) -> np.ndarray | None:
+        """Boolean mask from a mask, indices or names; None for 'auto'."""
+        if isinstance(spec, str) and spec == "auto":
+            return None
+        mask = np.zeros(n_columns, dtype=bool)
+        if spec is None:
+            return mask
+        spec = np.asarray(spec)
+        if spec.dtype == bool:
+            if spec.shape != (n_columns,):
+                raise ValueError(f"{what} as a mask needs {n_columns} entries, got {spec.shape[0]}.")
+            return spec.copy()
+        for item in spec.ravel().tolist():
+            if isinstance(item, str):
+                if names is None or item not in names:
+                    raise ValueError(f"{what} names {item!r}, which is not a column of X.")
+                mask[names.index(item)] = True
+            elif isinstance(item, int) and -n_columns <= item < n_columns:
+                mask[item] = True
+            else:
+                raise ValueError(f"{what} holds {item!r}: expected column indices below {n_columns} or names.")
+        return mask
+
+    def fit(self, X) -> TableEncoder:
+        """Learn the kind, range and categories of every column of ``X`` (DataFrame or 2-D array)."""
+        self.is_frame_ = _is_pandas(X)
+        X = X if self.is_frame_ else check_array(X, dtype=None, ensure_all_finite=False)
+        n_rows, n_columns = X.shape
+        if n_rows < 1 or n_columns < 1:
+            raise ValueError(f"X needs at least one row and one column, got shape {X.shape}.")
+        names = [str(c) for c in X.columns] if self.is_frame_ else None
+        dtypes = list(X.dtypes) if self.is_frame_ else [X.dtype] * n_columns
+        categorical = self._selected(self.categorical_features, X, n_columns, names, "categorical_features")
+        discretised = self._selected(self.discretised_features, X, n_columns, names, "discretised_features")
+        if categorical is not None and discretised is not None and np.any(categorical & discretised):
+            raise ValueError("A column cannot be both categorical and discretised.")
+
+        self.columns_ = []
+        for j in range(n_columns):
+            name = names[j] if names else j
+            values = _column_values(X, j)
+            is_categorical = categorical[j] if categorical is not None else self._auto_categorical(values, dtypes[j])
+            if is_categorical:
+                self.columns_.append(self._fit_categorical(name, values, dtypes[j]))
+                continue
+            numbers = _as_float(values, name)
+            wants_bins = discretised[j] if discretised is not None else None
+            self.columns_.append(self._fit_numeric(name, numbers, dtypes[j], wants_bins))
+        if all(c.kind == "constant" for c in self.columns_):
+            raise ValueError("Every column of X is a constant category: there is nothing to model.")
+        self._order = self._flow_order()
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return self._scaler.transform(X)
+    @staticmethod
+    def _auto_categorical(values: np.ndarray, dtype) -> bool:
+        if not _is_categorical_dtype(dtype):
+            return False
+        if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
+            # an object column of numbers stays numeric; one with any other value is categorical
+            return any(isinstance(v, str | bytes | bool | np.bool_) for v in values)
+        return True
 
-    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
-        return self._scaler.inverse_transform(Z)
+    def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
+        missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values])
+        if np.any(missing) or _has_pandas_missing(values):
+            raise ValueError(
+                f"Categorical column {name!r} holds missing values (None/NaN): fill them or make them a category."
+            )
+        try:
+            categories = np.array(sorted(set(values.tolist()), key=_sort_key), dtype=object)
+        except TypeError as exc:
+            raise TypeError(f"Categorical column {name!r} holds unhashable values: {exc}") from exc
+        kind = "constant" if len(categories) == 1 else "categorical"
+        return Column(name, kind, dtype, n_bins=len(categories), categories=categories)
+
+    def _fit_numeric(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
+        low, high = float(numbers.min()), float(numbers.max())
+        integral = bool(np.all(numbers == np.round(numbers)))
+        span = round(high - low) + 1 if integral else 0
+        if wants_bins:
+            if not integral:
+                raise ValueError(f"Discretised column {name!r} must hold integer values.")
+            if span < 2:
+                raise ValueError(f"Discretised column {name!r} needs at least two distinct values.")
+            return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        if wants_bins is None and integral and 2 <= span <= self.max_bins:
+            return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        scale = 2 * SCALED_LIMIT / (high - low) if high > low else 1.0
+        return Column(name, "continuous", dtype, offset=(high + low) / 2, scale=scale)
+
+    def _flow_order(self) -> list[int]:
+        """Column indices in model order: continuous, then discretised and categorical grouped by size."""
+        def key(j):
+            column = self.columns_[j]
+            rank = {"continuous": 0, "discretised": 1, "categorical": 2, "constant": 3}[column.kind]
+            return rank, column.n_bins, j
+        return [j for j in sorted(range(len(self.columns_)), key=key) if self.columns_[j].kind != "constant"]
+
+    # ------------------------------------------------------------- mapping
+    def flow_parts(self, sigma_1: float, beta_1: float) -> list[tuple[object, int]]:
+        """``(flow, n_columns)`` blocks in model order, for :class:`skbfn.core.ProductFlow`."""
+        parts: list[tuple[object, int]] = []
+        for j in self._order:
+            column = self.columns_[j]
+            if column.kind == "continuous":
+                flow = ContinuousFlow(sigma_1)
+            elif column.kind == "discretised":
+                flow = DiscretisedFlow(column.n_bins, sigma_1)
+            else:
+                flow = CategoricalFlow(column.n_bins, beta_1)
+            if parts and parts[-1][0] == flow:
+                parts[-1] = (flow, parts[-1][1] + 1)
+            else:
+                parts.append((flow, 1))
+        return parts
+
+    @property
+    def n_model_columns(self) -> int:
+        return len(self._order)
 
     @property
     def log_jacobian(self) -> float:
-        """``sum_j ln |dz_j / dx_j|`` for ``z = transform(x)``."""
-        return float(np.sum(np.log(self._scaler.scale_)))
+        """``sum ln |dz/dx|`` over continuous columns: densities in scaled units to original units."""
+        return float(sum(np.log(c.scale) for c in self.columns_ if c.kind == "continuous"))
+
+    @property
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.columns_]
+
+    def transform(self, X) -> np.ndarray:
+        """Model matrix (float32, model order) of ``X``; unknown categories raise ValueError."""
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
+        for position, j in enumerate(self._order):
+            out[:, position] = self._encode(self.columns_[j], _column_values(X, j))
+        for j, column in enumerate(self.columns_):
+            if column.kind == "constant":
+                self._encode(column, _column_values(X, j))  # still checks for unknown values
+        return out
+
+    def _encode(self, column: Column, values: np.ndarray) -> np.ndarray:
+        if column.kind in ("categorical", "constant"):
+            lookup = {v: k for k, v in enumerate(column.categories.tolist())}
+            try:
+                codes = [lookup.get(v, -1) for v in values.tolist()]
+            except TypeError as exc:
+                raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
+            unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=_sort_key)
+            if unknown:
+                raise ValueError(
+                    f"Column {column.name!r} holds categories unseen in fit: {unknown[:10]}; "
+                    f"known categories are {column.categories.tolist()[:20]}."
+                )
+            return np.asarray(codes, dtype=np.float64)
+        numbers = _as_float(values, column.name)
+        if column.kind == "discretised":
+            index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
+            return (2 * index + 1) / column.n_bins - 1
+        return (numbers - column.offset) * column.scale
+
+    def inverse_transform(self, Z: np.ndarray):
+        """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""
+        n_rows = Z.shape[0]
+        decoded: list[np.ndarray] = [None] * len(self.columns_)
+        for position, j in enumerate(self._order):
+            decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
+        for j, column in enumerate(self.columns_):
+            if column.kind == "constant":
+                decoded[j] = np.full(n_rows, column.categories[0], dtype=object)
+        if self.is_frame_:
+            import pandas as pd
+
+            frame = pd.DataFrame({c.name: values for c, values in zip(self.columns_, decoded, strict=True)})
+            return frame.astype({c.name: c.dtype for c in self.columns_})
+        if any(c.kind in ("categorical", "constant") for c in self.columns_):
+            return np.column_stack([np.asarray(values, dtype=object) for values in decoded])
+        return np.column_stack(decoded).astype(np.float64)
+
+    @staticmethod
+    def _decode(column: Column, z: np.ndarray) -> np.ndarray:
+        if column.kind == "categorical":
+            return column.categories[np.clip(np.round(z).astype(int), 0, column.n_bins - 1)]
+        if column.kind == "discretised":
+            index = np.clip(np.round((z + 1) * column.n_bins / 2 - 0.5), 0, column.n_bins - 1)
+            return column.offset + index
+        return z / column.scale + column.offset
+
+
+def _has_pandas_missing(values: np.ndarray) -> bool:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return False
+    return bool(np.any(pd.isna(values)))
+
+
+def _sort_key(value):
+    return (type(value).__name__, value) if not isinstance(value, int | float | np.number) else ("", value)

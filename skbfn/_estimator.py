@@ -11,16 +11,16 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from ._columns import ColumnScaler
+from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device, resolve_device
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
-from .core import BFN, EMA, ContinuousFlow
+from .core import BFN, EMA, ProductFlow
 from .core.nets import MLP
 
 __all__ = ["BFNGenerator"]
@@ -179,6 +179,10 @@ class BFNGenerator(BaseEstimator):
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "n_elbo_draws": [Interval(Integral, 1, None, closed="left")],
         "y_type": [StrOptions({"auto", "classes", "values"})],
+        "categorical_features": [StrOptions({"auto"}), "array-like", None],
+        "discretised_features": [StrOptions({"auto"}), "array-like", None],
+        "max_bins": [Interval(Integral, 2, None, closed="left")],
+        "beta_1": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -211,6 +215,10 @@ class BFNGenerator(BaseEstimator):
         n_steps=100,
         n_elbo_draws=64,
         y_type="auto",
+        categorical_features="auto",
+        discretised_features="auto",
+        max_bins=64,
+        beta_1=4.0,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -239,6 +247,10 @@ class BFNGenerator(BaseEstimator):
         self.n_steps = n_steps
         self.n_elbo_draws = n_elbo_draws
         self.y_type = y_type
+        self.categorical_features = categorical_features
+        self.discretised_features = discretised_features
+        self.max_bins = max_bins
+        self.beta_1 = beta_1
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -276,18 +288,20 @@ class BFNGenerator(BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _build_model(self, n_features: int, condition: ConditionEncoder | None, seed: int) -> BFN:
+    def _build_model(self, encoder: TableEncoder, condition: ConditionEncoder | None, seed: int) -> BFN:
+        flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
+        data_shape = (encoder.n_model_columns,)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net = MLP(
-                n_features,
+                flow.input_size(data_shape),
+                flow.output_size(data_shape),
                 hidden_layer_sizes=self._hidden_layer_sizes(),
                 time_embedding_dim=self.time_embedding_dim - self.time_embedding_dim % 2,
                 n_classes=None if condition is None else condition.n_classes,
                 n_condition_features=None if condition is None else condition.n_values,
             )
-        flow = ContinuousFlow(sigma_1=self.sigma_1)
-        return BFN(net, data_shape=n_features, flow=flow, cond_drop_prob=self.cond_drop_prob)
+        return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -312,7 +326,7 @@ class BFNGenerator(BaseEstimator):
 
     def _fit(self, X, y):
         warm = self.warm_start and hasattr(self, "model_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1, reset=not warm)
+        X = self._validate_table(X, reset=not warm)
         if y is not None:
             check_consistent_length(X, y)
         device = resolve_device(self.device)
@@ -322,16 +336,16 @@ class BFNGenerator(BaseEstimator):
         if warm:
             if (y is None) != (self._condition is None):
                 raise ValueError("warm_start=True continues the same model: pass y exactly when the first fit had it.")
-            scaler, condition = self.scaler_, self._condition
+            encoder, condition = self.encoder_, self._condition
             model, ema = copy.deepcopy(self.model_).to(device), copy.deepcopy(self.ema_).to(device)
             ema.decay = float(self.ema_decay)
         else:
-            scaler = ColumnScaler().fit(X)
+            encoder = TableEncoder(self.categorical_features, self.discretised_features, self.max_bins).fit(X)
             condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
-            model = self._build_model(X.shape[1], condition, init_seed).to(device)
+            model = self._build_model(encoder, condition, init_seed).to(device)
             ema = EMA(model, decay=self.ema_decay)
 
-        z = scaler.transform(X).astype(np.float32)
+        z = encoder.transform(X)
         cond = None if condition is None else condition.transform(y)
         validation = None
         if self.early_stopping:
@@ -361,7 +375,7 @@ class BFNGenerator(BaseEstimator):
         if warm:
             history["validation_step"] = [step + self.n_iter_ for step in history["validation_step"]]
             history = {key: self.history_[key] + values for key, values in history.items()}
-        self.model_, self.ema_, self.scaler_, self.device_ = model, ema, scaler, device
+        self.model_, self.ema_, self.encoder_, self.device_ = model, ema, encoder, device
         self._condition = condition
         if condition is not None and condition.kind == "classes":
             self.classes_ = condition.classes_
@@ -370,6 +384,15 @@ class BFNGenerator(BaseEstimator):
         self.history_ = history
         self.n_iter_ = len(history["loss"])
         return self
+
+    def _validate_table(self, X, *, reset: bool):
+        """Feature names and count checked (and set on ``reset``); column types are the encoder's job."""
+        if isinstance(X, str) or not hasattr(X, "__len__"):
+            raise TypeError(f"X must be a 2-D array-like or DataFrame, got {type(X).__name__}.")
+        if not hasattr(X, "iloc"):
+            X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+        validate_data(self, X, skip_check_array=True, reset=reset)
+        return X
 
     # --------------------------------------------------------------- inference
     def _generator(self, random_state) -> torch.Generator:
@@ -416,7 +439,7 @@ class BFNGenerator(BaseEstimator):
             rescaled_phi=self.rescaled_phi,
             generator=generator,
         )
-        return self.scaler_.inverse_transform(z.cpu().numpy().astype(np.float64))
+        return self.encoder_.inverse_transform(z.cpu().numpy())
 
     def score_samples(self, X, y=None):
         """Lower bound on the log-likelihood of each row (the ELBO), in nats.
@@ -442,8 +465,8 @@ class BFNGenerator(BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        z = self.scaler_.transform(X).astype(np.float32)
+        X = self._validate_table(X, reset=False)
+        z = self.encoder_.transform(X)
         cond = self._encode_condition(y, X.shape[0])
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(_MAX_SEED))
@@ -455,7 +478,7 @@ class BFNGenerator(BaseEstimator):
             n_draws=self.n_elbo_draws,
             seed=seed,
         )
-        return elbo + self.scaler_.log_jacobian
+        return elbo + self.encoder_.log_jacobian
 
     def score(self, X, y=None):
         """Mean log-likelihood bound per row, in nats (see :meth:`score_samples`).

@@ -284,7 +284,8 @@ BAD_X = {
     "inf": np.array([[0.0, np.inf], [1.0, 2.0]]),
     "empty": np.empty((0, 2)),
     "complex": np.array([[1 + 1j, 2.0], [3.0, 4.0]]),
-    "strings": np.array([["a", "b"], ["c", "d"]], dtype=object),
+    "unhashable": np.array([[{"a": 1}, 1.0], [{"b": 2}, 2.0]], dtype=object),
+    "missing category": np.array([["a", 1.0], [None, 2.0]], dtype=object),
     "1d": np.array([1.0, 2.0, 3.0]),
 }
 
@@ -303,6 +304,11 @@ def test_bad_X_in_score_is_refused(fitted, name):
     with pytest.raises((ValueError, TypeError)):
         fitted.score_samples(BAD_X[name])
     assert_unchanged(fitted, before)
+
+
+def test_strings_in_a_numeric_column_are_refused_at_score(fitted):
+    with pytest.raises(ValueError, match="not numbers"):
+        fitted.score_samples(np.array([["a", "b"], ["c", "d"]], dtype=object))
 
 
 def test_wrong_number_of_features_is_named(fitted):
@@ -379,10 +385,10 @@ def test_warm_start_continues_training(moons):
     X, y = moons
     gen = BFNGenerator(warm_start=True, random_state=0, **{**FAST, "max_iter": 40}).fit(X)
     first_weights = [p.clone() for p in gen.ema_.parameters()]
-    first_scaler = gen.scaler_
+    first_encoder = gen.encoder_
     gen.fit(X[:300])  # a subset: the scaling of the first fit is kept
     assert gen.n_iter_ == 80 and len(gen.history_["loss"]) == 80
-    assert gen.scaler_ is first_scaler
+    assert gen.encoder_ is first_encoder
     assert any(not torch.equal(a, b) for a, b in zip(first_weights, gen.ema_.parameters(), strict=True))
     cold = clone(gen).set_params(warm_start=False).fit(X[:300])
     assert cold.n_iter_ == 40
