@@ -1,0 +1,163 @@
+"""Mixed continuous, integer and categorical tables: types, categories, scores, conditioning, bad input."""
+
+import numpy as np
+import pytest
+
+from skbfn import BFNGenerator
+
+pd = pytest.importorskip("pandas")
+
+FAST = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=400, n_steps=30, n_elbo_draws=8,
+            random_state=0)
+
+
+def make_frame(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], n, p=[0.6, 0.3, 0.1])
+    size = np.where(colour == "red", rng.integers(0, 3, n), rng.integers(3, 6, n))
+    value = np.where(colour == "blue", 5.0, -5.0) + rng.normal(0, 0.5, n)
+    return pd.DataFrame({
+        "value": value,
+        "size": size.astype(np.int64),
+        "colour": pd.Categorical(colour, categories=["blue", "green", "red", "violet"]),
+        "flag": rng.random(n) < 0.25,
+        "label": pd.Series(rng.choice(["x", "y"], n), dtype=object),
+    })
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_frame()
+
+
+@pytest.fixture(scope="module")
+def fitted(frame):
+    return BFNGenerator(**FAST).fit(frame)
+
+
+def test_column_kinds_are_detected(fitted):
+    assert fitted.encoder_.kinds == ["continuous", "discretised", "categorical", "categorical", "categorical"]
+
+
+def test_dataframe_round_trip_keeps_names_order_dtypes_and_categories(fitted, frame):
+    samples = fitted.sample(300)
+    assert isinstance(samples, pd.DataFrame)
+    assert list(samples.columns) == list(frame.columns)
+    assert (samples.dtypes == frame.dtypes).all()
+    assert list(samples["colour"].cat.categories) == ["blue", "green", "red", "violet"]
+    assert set(samples["colour"]) <= {"blue", "green", "red"}  # only categories seen in the data
+    assert set(samples["label"]) <= {"x", "y"}
+    assert samples["size"].between(0, 5).all()
+
+
+def test_samples_follow_the_joint_distribution(fitted, frame):
+    samples = fitted.sample(1000)
+    share = samples["colour"].value_counts(normalize=True)
+    assert share["red"] == pytest.approx(0.6, abs=0.1)
+    red = samples["colour"] == "red"
+    assert (samples.loc[red, "size"] <= 2).mean() > 0.85  # size depends on colour
+    assert (samples.loc[~red, "size"] >= 3).mean() > 0.85
+    blue = samples["colour"] == "blue"
+    assert (np.sign(samples.loc[~blue, "value"]) < 0).mean() > 0.85  # value depends on colour
+
+
+def test_ndarray_in_gives_ndarray_out_with_integral_integers():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.normal(size=400), rng.integers(0, 7, 400)])
+    gen = BFNGenerator(**{**FAST, "max_iter": 100}).fit(X)
+    assert gen.encoder_.kinds == ["continuous", "discretised"]
+    samples = gen.sample(200)
+    assert isinstance(samples, np.ndarray) and samples.dtype == np.float64
+    np.testing.assert_array_equal(samples[:, 1], np.round(samples[:, 1]))
+    assert samples[:, 1].min() >= 0 and samples[:, 1].max() <= 6
+
+
+def test_object_array_with_strings_gives_categories_back():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=300), rng.choice(["a", "b", "c"], 300)]).astype(object)
+    X[:, 0] = X[:, 0].astype(float)
+    gen = BFNGenerator(**{**FAST, "max_iter": 50}).fit(X)
+    assert gen.encoder_.kinds == ["continuous", "categorical"]
+    samples = gen.sample(50)
+    assert samples.dtype == object and set(samples[:, 1]) <= {"a", "b", "c"}
+
+
+def test_explicit_column_types_by_name_index_and_mask(frame):
+    numeric = frame[["value", "size"]]
+    as_categories = BFNGenerator(categorical_features=["size"], **{**FAST, "max_iter": 20}).fit(numeric)
+    assert as_categories.encoder_.kinds == ["continuous", "categorical"]
+    as_real = BFNGenerator(discretised_features=None, **{**FAST, "max_iter": 20}).fit(numeric)
+    assert as_real.encoder_.kinds == ["continuous", "continuous"]
+    by_mask = BFNGenerator(categorical_features=[False, True], discretised_features=None,
+                           **{**FAST, "max_iter": 20}).fit(numeric.to_numpy())
+    assert by_mask.encoder_.kinds == ["continuous", "categorical"]
+    with pytest.raises(ValueError, match="integer"):
+        BFNGenerator(discretised_features=[0], **FAST).fit(numeric)
+    with pytest.raises(ValueError, match="not a column"):
+        BFNGenerator(categorical_features=["nope"], **FAST).fit(numeric)
+
+
+def test_mixed_score_is_a_density_times_a_mass(fitted, frame):
+    """Rescaling the real column shifts scores by its Jacobian alone: the other columns are masses."""
+    assert np.isfinite(fitted.score_samples(frame[:50])).all()
+    scaled = frame.assign(value=frame["value"] * 100.0)
+    rescaled = BFNGenerator(**FAST).fit(scaled)
+    shift = rescaled.score_samples(scaled[:50]) - fitted.score_samples(frame[:50])
+    # only the continuous column picks up the Jacobian -ln 100
+    assert np.median(shift) == pytest.approx(-np.log(100.0), abs=0.5)
+
+
+def test_discrete_only_bound_is_a_log_probability():
+    """With only categorical columns the bound is on ln P(x): the probabilities of all values sum to <= 1."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.choice(["p", "q"], 500), "b": rng.choice(["u", "v", "w"], 500)})
+    gen = BFNGenerator(**{**FAST, "max_iter": 300}).fit(frame)
+    grid = pd.DataFrame([(a, b) for a in "pq" for b in "uvw"], columns=["a", "b"])
+    gen.set_params(n_elbo_draws=4000)  # exp of a noisy estimate is biased upwards: make the noise small
+    probabilities = np.exp(gen.score_samples(grid))
+    assert probabilities.sum() <= 1.0 + 1e-6
+    assert probabilities.sum() > 0.5  # and the bound is not vacuous
+
+
+def test_unknown_category_at_score_is_named(fitted, frame):
+    rows = frame[:3].copy()
+    rows["label"] = ["x", "zzz", "y"]
+    with pytest.raises(ValueError, match="zzz"):
+        fitted.score_samples(rows)
+
+
+def test_missing_values_in_a_categorical_column_are_refused(frame):
+    broken = frame.copy()
+    broken.loc[3, "colour"] = np.nan
+    with pytest.raises(ValueError, match="missing values"):
+        BFNGenerator(**FAST).fit(broken)
+
+
+def test_single_value_columns(frame):
+    constant = frame.assign(label="only", size=7)
+    gen = BFNGenerator(**{**FAST, "max_iter": 30}).fit(constant)
+    kinds = dict(zip(constant.columns, gen.encoder_.kinds, strict=True))
+    assert kinds["label"] == "constant" and kinds["size"] == "continuous"
+    samples = gen.sample(20)
+    assert (samples["label"] == "only").all()
+    assert np.isfinite(gen.score_samples(constant[:5])).all()
+    with pytest.raises(ValueError, match="nothing to model"):
+        BFNGenerator(**FAST).fit(pd.DataFrame({"a": ["k"] * 5}))
+
+
+def test_conditional_generation_keeps_column_types(frame):
+    y = np.where(frame["colour"] == "red", "warm", "cool")
+    gen = BFNGenerator(**{**FAST, "max_iter": 500}).fit(frame.drop(columns="colour"), y)
+    warm = gen.sample(300, y="warm")
+    cool = gen.sample(300, y="cool")
+    assert (warm.dtypes == frame.drop(columns="colour").dtypes).all()
+    assert (warm["size"] <= 2).mean() > 0.8
+    assert (cool["size"] >= 3).mean() > 0.8
+
+
+def test_mixed_model_pickles_and_scores_identically(fitted, frame):
+    import pickle
+
+    loaded = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_frame_equal(loaded.sample(20), fitted.sample(20))
+    np.testing.assert_array_equal(loaded.score_samples(frame[:20]), fitted.score_samples(frame[:20]))
