@@ -32,14 +32,21 @@ class BFNGenerator(BaseEstimator):
     """Generative model of tabular data with a Bayesian Flow Network.
 
     Learns the distribution of the rows of ``X`` (optionally given a condition
-    ``y``: class labels or real values) with a continuous-data BFN (Graves et
-    al., 2023), then draws new rows with :meth:`sample` and scores rows with a
-    lower bound on their log-likelihood (:meth:`score_samples`).
+    ``y``: class labels or real values) with a BFN (Graves et al., 2023), then
+    draws new rows with :meth:`sample` and scores rows with a lower bound on
+    their log-likelihood (:meth:`score_samples`).
 
-    Each column of ``X`` is mapped affinely into the flow's range, so data of
+    Columns may mix three data types, modelled jointly by one network over
+    several flows that share one time: real-valued columns use the continuous
+    flow, integer-valued columns with few levels the discretised flow (one
+    bin per integer), and categorical columns (strings, pandas categories,
+    booleans) the categorical flow. A categorical column with a single
+    category is repeated as is. DataFrames come back as DataFrames with the
+    same column names, order, dtypes and categories.
+
+    Real-valued columns are mapped affinely into the flow's range, so data of
     any scale work without a scaler; samples come back in the original units,
-    and scores are log-densities in the original units (the log-Jacobian of
-    the scaling is included), comparable with e.g.
+    and scores include the log-Jacobian of that map, comparable with e.g.
     :meth:`sklearn.mixture.GaussianMixture.score_samples`.
 
     Parameters
@@ -90,6 +97,22 @@ class BFNGenerator(BaseEstimator):
     y_type : {'auto', 'classes', 'values'}, default='auto'
         How to read ``y``: 'auto' treats binary or multiclass targets as class
         labels and anything else as real values to condition on.
+    categorical_features : 'auto', None, or array-like of bool, int or str, default='auto'
+        Columns modelled as categories: a boolean mask, column indices, or
+        column names (as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`). 'auto':
+        pandas category, object, string and bool columns, and columns of an
+        object array holding non-numbers. Missing values (None, NaN) in a
+        categorical column are refused: fill them or make them a category.
+    discretised_features : 'auto', None, or array-like of bool, int or str, default='auto'
+        Integer columns modelled with the discretised flow, one bin per
+        integer between the training minimum and maximum. 'auto': numeric
+        integer-valued columns spanning 2 to ``max_bins`` integers. Other
+        numeric columns are continuous.
+    max_bins : int, default=64
+        The most bins an 'auto' discretised column may have.
+    beta_1 : float, default=4.0
+        Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, compute the validation
         ELBO every ``validation_interval`` steps, stop after
@@ -309,8 +332,9 @@ class BFNGenerator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Real-valued training rows, finite.
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training rows: finite numbers in numeric columns, categories (no
+            missing values) in categorical ones.
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
             Condition per row: class labels (any hashable values; kept in
             ``classes_``) or real values (see ``y_type``). None fits an
@@ -422,8 +446,11 @@ class BFNGenerator(BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
-            Rows in the original units of the training data.
+        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
+            Rows in the original units and types of the training data: a
+            DataFrame with the same columns, dtypes and categories when fitted
+            on one; else a float array (integer columns integral), or an object
+            array when there are categorical columns.
         """
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
@@ -445,8 +472,11 @@ class BFNGenerator(BaseEstimator):
         """Lower bound on the log-likelihood of each row (the ELBO), in nats.
 
         ``-(L(x) + L_r(x))`` in scaled units plus the log-Jacobian of the
-        scaling, so the value bounds ``ln p(x)`` (or ``ln p(x | y)``) as a density
-        in the original units of X. ``L`` is the continuous-time loss or the
+        scaling, so the value bounds ``ln p(x)`` (or ``ln p(x | y)``) in the
+        original units of X. For a mixed table ``p`` is a density over the
+        real-valued columns times a probability mass over the discretised and
+        categorical ones; with no real-valued column it is a log-probability
+        (at most 0). ``L`` is the continuous-time loss or the
         discrete-time loss with ``n_loss_steps``, as set by ``loss``; each is a
         Monte-Carlo estimate over ``n_elbo_draws`` draws per row, seeded by the
         row's content and ``random_state`` (seed 0 when None): a row always gets
