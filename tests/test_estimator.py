@@ -372,7 +372,7 @@ def test_unfitted_model_raises_not_fitted():
 
 
 def test_dataframe_feature_names_are_kept_and_checked(moons):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, _ = moons
     frame = pd.DataFrame(X, columns=["a", "b"])
     gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 20}).fit(frame)

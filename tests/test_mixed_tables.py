@@ -1,11 +1,10 @@
 """Mixed continuous, integer and categorical tables: types, categories, scores, conditioning, bad input."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skbfn import BFNGenerator
-
-pd = pytest.importorskip("pandas")
 
 FAST = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=400, n_steps=30, n_elbo_draws=8,
             random_state=0)
