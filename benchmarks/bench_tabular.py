@@ -14,6 +14,8 @@ rows and draws as many synthetic rows. Printed, in one run:
 
 The Gaussian-mixture baseline (components 1..10 by BIC) is fitted on the same
 common scaling; its samples are decoded by argmax over each one-hot block.
+CTGAN (Xu et al. 2019, package ``ctgan``) joins the table when it is
+installed (``pip install -e ".[bench]"``); it is not a test dependency.
 
 Usage: ``python benchmarks/bench_tabular.py``
 """
@@ -103,11 +105,42 @@ class GaussianMixtureTable:
         return out[self.columns].astype(self.dtypes)
 
 
+class CTGANTable:
+    """CTGAN with its default settings, categorical columns declared."""
+
+    def fit(self, train: pd.DataFrame) -> CTGANTable:
+        from ctgan import CTGAN
+
+        self.dtypes = train.dtypes
+        discrete = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        torch.manual_seed(0)
+        self.model = CTGAN(verbose=False)
+        self.model.fit(train.astype({c: str for c in discrete}), discrete)
+        return self
+
+    def sample(self, n: int) -> pd.DataFrame:
+        torch.manual_seed(1)
+        return self.model.sample(n).astype(self.dtypes)
+
+
+def _baselines() -> dict:
+    baselines = {"GMM": GaussianMixtureTable}
+    try:
+        import ctgan  # noqa: F401
+    except ImportError:
+        print("(ctgan is not installed: CTGAN column left out)")
+    else:
+        baselines["CTGAN"] = CTGANTable
+    return baselines
+
+
 def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, device cpu")
     print("W1: lower is better; ML efficiency: accuracy (R^2 for diabetes) on real test rows, higher is better\n")
-    print(f"{'data set':<14} {'rows':>5} {'cols':>4} | {'W1 BFN':>7} {'W1 GMM':>7} | "
-          f"{'real':>6} {'BFN':>6} {'GMM':>6} | {'BFN fit s':>9}")
+    baselines = _baselines()
+    names = ["BFN", *baselines]
+    print(f"{'data set':<14} {'rows':>5} {'cols':>4} | " + " ".join(f"{'W1 ' + n:>9}" for n in names)
+          + f" | {'real':>6} " + " ".join(f"{n:>6}" for n in names) + f" | {'BFN fit s':>9}")
     for name in DATA_SETS:
         train, test, classification = load(name)
         scaling = common_scaling(train)
@@ -115,16 +148,15 @@ def main() -> None:
         start = time.perf_counter()
         bfn = BFNGenerator(random_state=0).fit(train)
         seconds = time.perf_counter() - start
-        synthetic = {
-            "BFN": bfn.sample(len(train), random_state=1),
-            "GMM": GaussianMixtureTable().fit(train).sample(len(train)),
-        }
+        synthetic = {"BFN": bfn.sample(len(train), random_state=1)}
+        synthetic.update({k: make().fit(train).sample(len(train)) for k, make in baselines.items()})
         w1 = {k: wasserstein_1(scaling.transform(v.sample(len(test), random_state=0)), test_z)
               for k, v in synthetic.items()}
         efficiency = {k: ml_efficiency(v, test, classification) for k, v in synthetic.items()}
         real = ml_efficiency(train, test, classification)
-        print(f"{name:<14} {len(train):>5} {train.shape[1]:>4} | {w1['BFN']:>7.3f} {w1['GMM']:>7.3f} | "
-              f"{real:>6.3f} {efficiency['BFN']:>6.3f} {efficiency['GMM']:>6.3f} | {seconds:>9.1f}", flush=True)
+        print(f"{name:<14} {len(train):>5} {train.shape[1]:>4} | " + " ".join(f"{w1[n]:>9.3f}" for n in names)
+              + f" | {real:>6.3f} " + " ".join(f"{efficiency[n]:>6.3f}" for n in names) + f" | {seconds:>9.1f}",
+              flush=True)
 
 
 if __name__ == "__main__":

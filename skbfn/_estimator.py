@@ -22,6 +22,7 @@ from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
 from .core import BFN, EMA, ProductFlow
 from .core.nets import MLP
+from .core.samplers import SAMPLERS
 
 __all__ = ["BFNGenerator"]
 
@@ -91,7 +92,12 @@ class BFNGenerator(BaseEstimator):
     rescaled_phi : float, default=0.0
         Guidance rescaling weight in ``[0, 1]`` (Lin et al. 2023).
     n_steps : int, default=100
-        Number of sampler steps.
+        Number of sampler steps (``n_steps + 1`` network evaluations).
+    sampler : str, default='paper'
+        'paper': the sampler of Graves et al. (2023). 'ode1' (DDIM), 'ode2',
+        'sde1', 'sde2': first/second-order ODE and SDE solvers of Xue et al.
+        (2024), far better at few steps; 'ode2-lambda' and 'sde2-lambda' use
+        a time grid uniform in log-SNR. See :mod:`skbfn.core.samplers`.
     n_elbo_draws : int, default=64
         Monte-Carlo draws per row in :meth:`score_samples`.
     y_type : {'auto', 'classes', 'values'}, default='auto'
@@ -200,6 +206,7 @@ class BFNGenerator(BaseEstimator):
         "guidance_scale": [Interval(Real, None, None, closed="neither")],
         "rescaled_phi": [Interval(Real, 0, 1, closed="both")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "sampler": [StrOptions(set(SAMPLERS))],
         "n_elbo_draws": [Interval(Integral, 1, None, closed="left")],
         "y_type": [StrOptions({"auto", "classes", "values"})],
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
@@ -236,6 +243,7 @@ class BFNGenerator(BaseEstimator):
         guidance_scale=1.0,
         rescaled_phi=0.0,
         n_steps=100,
+        sampler="paper",
         n_elbo_draws=64,
         y_type="auto",
         categorical_features="auto",
@@ -268,6 +276,7 @@ class BFNGenerator(BaseEstimator):
         self.guidance_scale = guidance_scale
         self.rescaled_phi = rescaled_phi
         self.n_steps = n_steps
+        self.sampler = sampler
         self.n_elbo_draws = n_elbo_draws
         self.y_type = y_type
         self.categorical_features = categorical_features
@@ -462,6 +471,7 @@ class BFNGenerator(BaseEstimator):
             n_samples,
             cond,
             n_steps=self.n_steps,
+            sampler=self.sampler,
             guidance_scale=self.guidance_scale,
             rescaled_phi=self.rescaled_phi,
             generator=generator,

@@ -8,15 +8,18 @@ from .bfn import BFN
 from .ema import EMA
 from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
 from .guidance import guide
-from .samplers import sample_paper
+from .samplers import SAMPLERS, sample_paper, sample_solver, time_grid
 
 __all__ = [
     "BFN",
     "EMA",
+    "SAMPLERS",
     "CategoricalFlow",
     "ContinuousFlow",
     "DiscretisedFlow",
     "ProductFlow",
     "guide",
     "sample_paper",
+    "sample_solver",
+    "time_grid",
 ]

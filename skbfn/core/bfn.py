@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from .flows import ContinuousFlow
 from .guidance import guide
-from .samplers import sample_paper
+from .samplers import SAMPLERS
 
 __all__ = ["BFN"]
 
@@ -269,12 +269,15 @@ class BFN(nn.Module):
         cond: Tensor | None = None,
         *,
         n_steps: int = 100,
+        sampler: str | Callable = "paper",
         guidance_scale: float = 1.0,
         rescaled_phi: float = 0.0,
         generator: torch.Generator | None = None,
         callback: Callable[[dict], None] | None = None,
+        progress: bool = False,
+        **sampler_options,
     ) -> Tensor:
-        """Draw samples with the paper's sampler.
+        """Draw samples.
 
         Parameters
         ----------
@@ -284,7 +287,12 @@ class BFN(nn.Module):
             Condition per sample (first dimension ``n_samples``). None samples
             unconditionally (null condition).
         n_steps : int, default=100
-            Number of Bayesian updates.
+            Number of sampler steps (``n_steps + 1`` network evaluations).
+        sampler : str or callable, default='paper'
+            A name from :data:`skbfn.core.samplers.SAMPLERS` ('paper': the
+            sampler of Graves et al.; 'ode1' (DDIM), 'ode2', 'sde1', 'sde2':
+            the solvers of Xue et al.; '-lambda' variants use a grid uniform
+            in log-SNR), or a function with the same signature.
         guidance_scale : float, default=1.0
             Classifier-free guidance scale (1: plain conditional).
         rescaled_phi : float, default=0.0
@@ -292,7 +300,11 @@ class BFN(nn.Module):
         generator : torch.Generator, optional
             Randomness, on the model's device.
         callback : callable, optional
-            See :func:`skbfn.core.samplers.sample_paper`.
+            Called after every step with a dict (see the samplers).
+        progress : bool, default=False
+            Show a progress bar.
+        **sampler_options
+            Passed to the sampler, e.g. ``t_start`` for the solvers.
 
         Returns
         -------
@@ -300,8 +312,12 @@ class BFN(nn.Module):
         """
         if cond is not None and cond.shape[0] != n_samples:
             raise ValueError(f"cond has {cond.shape[0]} rows for {n_samples} samples.")
+        if isinstance(sampler, str):
+            if sampler not in SAMPLERS:
+                raise ValueError(f"Unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}.")
+            sampler = SAMPLERS[sampler]
         reference = self._reference()
-        return sample_paper(
+        return sampler(
             self.predictor(cond, guidance_scale, rescaled_phi),
             self.flow,
             (n_samples, *self.data_shape),
@@ -310,4 +326,6 @@ class BFN(nn.Module):
             dtype=reference.dtype,
             generator=generator,
             callback=callback,
+            progress=progress,
+            **sampler_options,
         )

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
-__all__ = ["sample_paper"]
+__all__ = ["SAMPLERS", "sample_paper", "sample_solver", "time_grid"]
 
 Predictor = Callable[[object, Tensor], object]
 Callback = Callable[[dict], None]
@@ -31,6 +32,7 @@ def sample_paper(
     dtype: torch.dtype | None = None,
     generator: torch.Generator | None = None,
     callback: Callback | None = None,
+    progress: bool = False,
 ) -> Tensor:
     """The sampler of Graves et al. (2023): ``n_steps`` Bayesian updates from the prior.
 
@@ -57,6 +59,8 @@ def sample_paper(
         Called after every step with a dict holding ``step``, ``t`` (the time
         reached, ``i/n``), ``state`` (after the update) and ``prediction``
         (made at ``(i-1)/n``).
+    progress : bool, default=False
+        Show a progress bar.
 
     Returns
     -------
@@ -75,7 +79,7 @@ def sample_paper(
         raise ValueError(f"n_steps must be at least 1, got {n_steps}.")
     state = flow.prior_state(shape, device=device, dtype=dtype)
     batch = shape[0]
-    for i in range(1, n_steps + 1):
+    for i in tqdm(range(1, n_steps + 1), disable=not progress, desc="BFN sampling"):
         t = torch.full((batch,), (i - 1) / n_steps, device=device, dtype=dtype)
         prediction = predict(state, t)
         state = flow.sampler_update(state, prediction, i, n_steps, generator)
@@ -83,3 +87,133 @@ def sample_paper(
             callback({"step": i, "t": i / n_steps, "state": state, "prediction": prediction})
     final = predict(state, torch.ones(batch, device=device, dtype=dtype))
     return flow.sample_output(final, generator)
+
+
+def time_grid(flow, n_steps: int, t_start: float = 1e-2, spacing: str = "uniform") -> list[float]:
+    """``n_steps + 1`` increasing times from ``t_start`` to 1.
+
+    ``spacing='uniform'`` is uniform in ``t``; ``'lambda'`` is uniform in the
+    flow's log signal-to-noise ratio ``lambda_t = ln(a_t / s_t)`` (found by
+    bisection, as ``lambda_t`` increases with ``t``).
+
+    Examples
+    --------
+    >>> from skbfn.core import ContinuousFlow
+    >>> time_grid(ContinuousFlow(), 4, t_start=0.2)
+    [0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+    """
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be at least 1, got {n_steps}.")
+    if not 0.0 < t_start < 1.0:
+        raise ValueError(f"t_start must lie in (0, 1), got {t_start!r}.")
+    if spacing == "uniform":
+        return [t_start + (1.0 - t_start) * k / n_steps for k in range(n_steps + 1)]
+    if spacing != "lambda":
+        raise ValueError(f"spacing must be 'uniform' or 'lambda', got {spacing!r}.")
+    low, high = flow.log_snr(t_start), flow.log_snr(1.0)
+    grid = [t_start]
+    for k in range(1, n_steps):
+        target, lo, hi = low + (high - low) * k / n_steps, grid[-1], 1.0
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if flow.log_snr(mid) < target else (lo, mid)
+        grid.append(0.5 * (lo + hi))
+    return [*grid, 1.0]
+
+
+def sample_solver(
+    predict: Predictor,
+    flow,
+    shape: tuple[int, ...],
+    n_steps: int,
+    *,
+    order: int = 2,
+    stochastic: bool = False,
+    t_start: float = 1e-2,
+    spacing: str = "uniform",
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+    progress: bool = False,
+) -> Tensor:
+    """First- or second-order ODE or SDE solver of the BFN flow (Xue et al., ICML 2024).
+
+    The flow is seen as a Gaussian diffusion in a latent ``z`` (see
+    :mod:`skbfn.core.flows.gaussian_view`): ``z`` starts as ``N(0, s_{t_0}^2)``
+    at ``t_start`` and moves along :func:`time_grid`; at each of the ``n_steps``
+    times the network gives a denoised estimate ``D`` and
+    :func:`~skbfn.core.flows.gaussian_view.solver_update` takes the step.
+    ``order=1, stochastic=False`` is DDIM. Returns ``flow.sample_output`` of the
+    prediction at ``t = 1``: ``n_steps + 1`` network evaluations, like
+    :func:`sample_paper` with ``n_steps``.
+
+    Parameters
+    ----------
+    predict, flow, shape, n_steps, device, dtype, generator, progress
+        As for :func:`sample_paper`.
+    order : {1, 2}, default=2
+        Order of the solver (second order: multistep, reusing the previous ``D``).
+    stochastic : bool, default=False
+        SDE solver (fresh noise every step) instead of the ODE solver.
+    t_start : float, default=1e-2
+        Start time ``t_0``.
+    spacing : {'uniform', 'lambda'}, default='uniform'
+        Time grid, see :func:`time_grid`.
+    callback : callable, optional
+        Called after every step with ``step``, ``t`` (the time reached),
+        ``state`` and ``prediction`` (made at the previous time).
+
+    Returns
+    -------
+    Tensor of shape ``shape``
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skbfn.core import ContinuousFlow
+    >>> truth = torch.tensor([[0.5, -0.25]])
+    >>> oracle = lambda mu, t: truth.expand_as(mu)
+    >>> sample_solver(oracle, ContinuousFlow(), (3, 2), n_steps=5)
+    tensor([[ 0.5000, -0.2500],
+            [ 0.5000, -0.2500],
+            [ 0.5000, -0.2500]])
+    """
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, got {order!r}.")
+    times = time_grid(flow, n_steps, t_start, spacing)
+    batch = shape[0]
+    z = flow.prior_latent(shape, times[0], generator=generator, device=device, dtype=dtype)
+    previous = None
+    for k in tqdm(range(n_steps), disable=not progress, desc="BFN sampling"):
+        t, t_next = times[k], times[k + 1]
+        state = flow.state_from_latent(z)
+        prediction = predict(state, torch.full((batch,), t, device=device, dtype=dtype))
+        denoised = flow.denoised(prediction)
+        z = flow.solver_update(z, denoised, previous, t, t_next, order=order, stochastic=stochastic,
+                               generator=generator)
+        previous = (denoised, t)
+        if callback is not None:
+            callback({"step": k + 1, "t": t_next, "state": flow.state_from_latent(z), "prediction": prediction})
+    final = predict(flow.state_from_latent(z), torch.ones(batch, device=device, dtype=dtype))
+    return flow.sample_output(final, generator)
+
+
+def _solver(order: int, stochastic: bool, spacing: str = "uniform") -> Callable:
+    def sampler(predict, flow, shape, n_steps, **kwargs):
+        return sample_solver(predict, flow, shape, n_steps, order=order, stochastic=stochastic, spacing=spacing,
+                             **kwargs)
+
+    return sampler
+
+
+#: Samplers by name, each ``sampler(predict, flow, shape, n_steps, **keywords)``.
+SAMPLERS: dict[str, Callable] = {
+    "paper": sample_paper,
+    "ode1": _solver(1, False),
+    "ode2": _solver(2, False),
+    "sde1": _solver(1, True),
+    "sde2": _solver(2, True),
+    "ode2-lambda": _solver(2, False, "lambda"),
+    "sde2-lambda": _solver(2, True, "lambda"),
+}

@@ -14,12 +14,13 @@ import torch
 from torch import Tensor
 
 from ._shapes import per_sample, sum_over_data
+from .gaussian_view import GaussianView
 
 __all__ = ["CategoricalFlow"]
 
 
 @dataclass(frozen=True)
-class CategoricalFlow:
+class CategoricalFlow(GaussianView):
     """Bayesian flow for categorical data with ``n_classes`` classes.
 
     Parameters
@@ -146,3 +147,19 @@ class CategoricalFlow:
     def sample_output(self, probs: Tensor, generator=None) -> Tensor:
         """Draw the final classes from ``p_O(. | theta; 1)`` (indices, in ``probs``' dtype)."""
         return self.sample_classes(probs, generator).to(probs.dtype)
+
+    # ------------------------------------------ the Gaussian view (fast solvers)
+    def gaussian_coefficients(self, t: float) -> tuple[float, float]:
+        """``(a_t, s_t) = (beta_1 t^2, sqrt(K beta_1) t)``: logits ``z ~ N(a_t (K e_x - 1), s_t^2)``."""
+        return self.beta_1 * t**2, math.sqrt(self.n_classes * self.beta_1) * t
+
+    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*shape, self.n_classes)
+
+    def state_from_latent(self, z: Tensor) -> Tensor:
+        """``theta = softmax(z)``."""
+        return torch.softmax(z, dim=-1)
+
+    def denoised(self, probs: Tensor) -> Tensor:
+        """``K e_hat - 1``, the estimate of the data term ``K e_x - 1``."""
+        return self.n_classes * probs - 1.0

@@ -13,12 +13,13 @@ import torch
 from torch import Tensor
 
 from ._shapes import per_sample, sum_over_data
+from .gaussian_view import GaussianView
 
 __all__ = ["ContinuousFlow"]
 
 
 @dataclass(frozen=True)
-class ContinuousFlow:
+class ContinuousFlow(GaussianView):
     """Bayesian flow for real-valued data (section 1 of ``EQUATIONS.md``).
 
     The input distribution is a factorised Gaussian with mean ``mu`` and
@@ -196,4 +197,20 @@ class ContinuousFlow:
 
     def sample_output(self, x_hat: Tensor, generator=None) -> Tensor:
         """Final sample from the prediction at ``t = 1``: ``x_hat`` itself."""
+        return x_hat
+
+    # ------------------------------------------ the Gaussian view (fast solvers)
+    def gaussian_coefficients(self, t: float) -> tuple[float, float]:
+        """``(a_t, s_t) = (gamma, sqrt(gamma (1 - gamma)))``: ``mu ~ N(a_t x, s_t^2)``."""
+        gamma = -math.expm1(2.0 * math.log(self.sigma_1) * t)
+        return gamma, math.sqrt(gamma * (1.0 - gamma))
+
+    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(shape)
+
+    def state_from_latent(self, z: Tensor) -> Tensor:
+        return z
+
+    def denoised(self, x_hat: Tensor) -> Tensor:
+        """The data estimate itself (already clipped)."""
         return x_hat

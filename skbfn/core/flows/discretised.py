@@ -18,6 +18,7 @@ from torch import Tensor
 
 from ._shapes import per_sample, sum_over_data
 from .continuous import ContinuousFlow
+from .gaussian_view import GaussianView
 
 __all__ = ["DiscretisedFlow", "bin_centres", "quantise"]
 
@@ -42,7 +43,7 @@ def bin_index(x: Tensor, n_bins: int) -> Tensor:
 
 
 @dataclass(frozen=True)
-class DiscretisedFlow:
+class DiscretisedFlow(GaussianView):
     """Bayesian flow for data quantised into ``n_bins`` bins over ``[-1, 1]``.
 
     The network outputs ``(mu_eps, ln sigma_eps)`` per dimension, giving a
@@ -166,3 +167,17 @@ class DiscretisedFlow:
 
     def sample_output(self, probs: Tensor, generator=None) -> Tensor:
         return self.sample_bins(probs, generator)
+
+    # ------------------------------------------ the Gaussian view (fast solvers)
+    def gaussian_coefficients(self, t: float) -> tuple[float, float]:
+        return self.continuous.gaussian_coefficients(t)
+
+    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(shape)
+
+    def state_from_latent(self, z: Tensor) -> Tensor:
+        return z
+
+    def denoised(self, probs: Tensor) -> Tensor:
+        """The mean prediction ``k_hat``."""
+        return self.mean_prediction(probs)

@@ -122,3 +122,29 @@ class ProductFlow:
             [flow.sample_output(pred, generator) for (flow, _), pred in zip(self.parts, prediction, strict=True)],
             dim=1,
         )
+
+    # ------------------------------------------ the Gaussian view (fast solvers)
+    def log_snr(self, t: float) -> float:
+        """``lambda_t`` of the first part (it sets the solvers' lambda-uniform grid)."""
+        return self.parts[0][0].log_snr(t)
+
+    def prior_latent(self, shape: tuple[int, ...], t: float, *, generator=None, device=None, dtype=None):
+        return tuple(
+            flow.prior_latent((shape[0], n), t, generator=generator, device=device, dtype=dtype)
+            for flow, n in self.parts
+        )
+
+    def state_from_latent(self, z: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        return tuple(flow.state_from_latent(part) for (flow, _), part in zip(self.parts, z, strict=True))
+
+    def denoised(self, prediction: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        return tuple(flow.denoised(pred) for (flow, _), pred in zip(self.parts, prediction, strict=True))
+
+    def solver_update(self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool,
+                      generator=None):
+        """Each part moves with its own coefficients (and its own step in lambda)."""
+        previous_parts = [None] * len(self.parts) if previous is None else [(d, previous[1]) for d in previous[0]]
+        return tuple(
+            flow.solver_update(zp, dp, prev, t, t_next, order=order, stochastic=stochastic, generator=generator)
+            for (flow, _), zp, dp, prev in zip(self.parts, z, denoised, previous_parts, strict=True)
+        )

@@ -1,0 +1,149 @@
+"""The fast ODE/SDE solvers (EQUATIONS.md section 6): step forms, oracles, accuracy, seeding."""
+
+import itertools
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracles import GaussianPosteriorNet
+
+from skbfn.core import BFN, SAMPLERS, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow, time_grid
+from skbfn.core.flows.gaussian_view import solver_update
+from skbfn.core.nets import MLP
+
+FLOAT64 = torch.float64
+SOLVERS = sorted(name for name in SAMPLERS if name != "paper")
+
+
+def rng(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+@given(t=st.floats(0.01, 0.9), dt=st.floats(0.01, 0.5), seed=st.integers(0, 2**31 - 1))
+def test_first_order_ode_step_is_ddim(t, dt, seed):
+    flow = ContinuousFlow(0.02)
+    t_next = min(1.0, t + dt)
+    g = rng(seed)
+    z, denoised = torch.randn(5, 2, generator=g, dtype=FLOAT64), torch.rand(5, 2, generator=g, dtype=FLOAT64)
+    (a, s), (a2, s2) = flow.gaussian_coefficients(t), flow.gaussian_coefficients(t_next)
+    ddim = a2 * denoised + s2 * (z - a * denoised) / s
+    torch.testing.assert_close(flow.solver_update(z, denoised, None, t, t_next, order=1, stochastic=False), ddim)
+    # the second-order solver's first step is first order too
+    torch.testing.assert_close(flow.solver_update(z, denoised, None, t, t_next, order=2, stochastic=False), ddim)
+
+
+@given(t=st.floats(0.05, 0.8), dt=st.floats(0.01, 0.2))
+def test_categorical_first_order_step_matches_the_closed_form(t, dt):
+    """z' = (t'/t) z + beta_1 t' (t' - t) (K e_hat - 1)."""
+    flow = CategoricalFlow(4, beta_1=3.0)
+    t_next = t + dt
+    z = torch.randn(3, 1, 4, generator=rng(0), dtype=FLOAT64)
+    probs = torch.softmax(torch.randn(3, 1, 4, generator=rng(1), dtype=FLOAT64), -1)
+    expected = (t_next / t) * z + 3.0 * t_next * (t_next - t) * (4 * probs - 1)
+    step = flow.solver_update(z, flow.denoised(probs), None, t, t_next, order=1, stochastic=False)
+    torch.testing.assert_close(step, expected)
+
+
+def test_second_order_uses_the_previous_estimate():
+    now, nxt, prev = (0.5, 0.5), (0.8, 0.3), (0.2, 0.6)
+    z, d, d_prev = torch.ones(1), torch.full((1,), 0.4), torch.full((1,), 0.1)
+    h = math.log(0.8 / 0.3) - math.log(0.5 / 0.5)
+    r = (math.log(0.5 / 0.5) - math.log(0.2 / 0.6)) / h
+    corrected = (1 + 1 / (2 * r)) * 0.4 - 0.1 / (2 * r)
+    expected = (0.3 / 0.5) * 1.0 - 0.8 * math.expm1(-h) * corrected
+    out = solver_update(z, d, (d_prev, prev), now, nxt, order=2, stochastic=False)
+    assert out.item() == pytest.approx(expected)
+
+
+@settings(max_examples=15)
+@given(n_steps=st.integers(1, 30), name=st.sampled_from(SOLVERS), seed=st.integers(0, 1000))
+def test_with_an_oracle_every_solver_returns_the_truth(n_steps, name, seed):
+    truth_x = torch.tensor([[0.3, -0.6]], dtype=FLOAT64)
+    x_samples = SAMPLERS[name](lambda mu, t: truth_x.expand_as(mu), ContinuousFlow(), (4, 2), n_steps,
+                               dtype=FLOAT64, generator=rng(seed))
+    torch.testing.assert_close(x_samples, truth_x.expand(4, 2))
+    flow = CategoricalFlow(3)
+    truth_k = torch.tensor([[2, 0]])
+    oracle = lambda theta, t: flow.one_hot(truth_k.expand(theta.shape[:-1]), theta)  # noqa: E731
+    k_samples = SAMPLERS[name](oracle, flow, (4, 2), n_steps, dtype=FLOAT64, generator=rng(seed))
+    assert torch.equal(k_samples, truth_k.expand(4, 2).to(FLOAT64))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_ode_with_an_oracle_keeps_its_noise(order):
+    """With D = x the ODE moves along z_t = a_t x + s_t eps for one fixed eps (both orders)."""
+    flow = ContinuousFlow(0.05)
+    x = torch.tensor([[0.4, -0.2]], dtype=FLOAT64).expand(3, 2)
+    seen = []
+
+    def oracle(mu, t):
+        a, s = flow.gaussian_coefficients(t[0].item())
+        seen.append((mu - a * x) / s)
+        return x
+
+    from skbfn.core import sample_solver
+
+    sample_solver(oracle, flow, (3, 2), 8, order=order, dtype=FLOAT64, generator=rng(0), t_start=0.05)
+    for eps in seen[1:]:
+        torch.testing.assert_close(eps, seen[0])
+
+
+def test_second_order_ode_is_accurate_in_few_steps_on_gaussian_data():
+    """Data N(0, 0.2^2) and the exact denoiser: 10 steps of ode2 get the variance right, the paper's sampler not."""
+    scale, flow = 0.2, ContinuousFlow(0.01)
+    model = BFN(GaussianPosteriorNet(flow, scale), 1, flow=flow).double().eval()
+    n = 40000
+
+    def variance_error(sampler):
+        samples = model.sample(n, n_steps=10, sampler=sampler, generator=rng(0))
+        return abs(samples.var().item() / scale**2 - 1)
+
+    ode2, paper = variance_error("ode2"), variance_error("paper")
+    assert ode2 < 0.05
+    assert ode2 < paper
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solvers_are_seeded_and_give_valid_mixed_samples(name):
+    torch.manual_seed(0)
+    flow = ProductFlow([(ContinuousFlow(), 2), (DiscretisedFlow(5), 1), (CategoricalFlow(3), 1)])
+    model = BFN(MLP(6, 7, hidden_layer_sizes=(16,)), 4, flow=flow).eval()
+    with torch.no_grad():
+        model.net.output_layer.weight.normal_(0, 2.0)
+    first = model.sample(100, n_steps=6, sampler=name, generator=rng(1))
+    assert torch.equal(first, model.sample(100, n_steps=6, sampler=name, generator=rng(1)))
+    assert ((first[:, :2] >= -1) & (first[:, :2] <= 1)).all()
+    assert set(first[:, 3].unique().tolist()) <= {0.0, 1.0, 2.0}
+
+
+def test_time_grids():
+    flow = ContinuousFlow(0.01)
+    grid = time_grid(flow, 10, 0.01, "lambda")
+    assert grid[0] == 0.01 and grid[-1] == 1.0 and len(grid) == 11
+    assert all(a < b for a, b in itertools.pairwise(grid))
+    steps = [flow.log_snr(b) - flow.log_snr(a) for a, b in itertools.pairwise(grid)]
+    assert max(steps) == pytest.approx(min(steps), rel=1e-6)
+    with pytest.raises(ValueError, match="spacing"):
+        time_grid(flow, 3, 0.01, "cosine")
+    with pytest.raises(ValueError, match="t_start"):
+        time_grid(flow, 3, 0.0)
+
+
+def test_unknown_sampler_is_named():
+    model = BFN(MLP(2, hidden_layer_sizes=(8,)), 2)
+    with pytest.raises(ValueError, match="Unknown sampler"):
+        model.sample(2, sampler="euler")
+
+
+def test_guidance_works_with_the_solvers():
+    torch.manual_seed(0)
+    model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=2), 2).eval()
+    with torch.no_grad():
+        model.net.output_layer.weight.normal_()
+        model.net.condition_embedding.table.weight.normal_()
+    cond = torch.tensor([0, 1] * 5)
+    plain = model.sample(10, cond, n_steps=5, sampler="ode2", generator=rng(0))
+    guided = model.sample(10, cond, n_steps=5, sampler="ode2", guidance_scale=3.0, generator=rng(0))
+    assert not torch.allclose(plain, guided)
