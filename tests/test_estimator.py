@@ -395,3 +395,23 @@ def test_warm_start_continues_training(moons):
     with pytest.raises(ValueError, match="warm_start"):
         gen.fit(X, y)
     assert gen.n_iter_ == 80
+
+
+@pytest.mark.parametrize("sampler", ["ode1", "ode2", "sde2", "ode2-lambda"])
+def test_fast_samplers_through_the_estimator(fitted, moons, sampler):
+    X, _ = moons
+    gen = copy.deepcopy(fitted).set_params(sampler=sampler, n_steps=10)
+    samples = gen.sample(300)
+    assert samples.shape == (300, 2) and np.isfinite(samples).all()
+    np.testing.assert_array_equal(samples, gen.sample(300))
+    # the samples stay near the data: most lie within the training range, padded by 10%
+    span = X.max(axis=0) - X.min(axis=0)
+    inside = np.all((samples > X.min(axis=0) - 0.1 * span) & (samples < X.max(axis=0) + 0.1 * span), axis=1)
+    assert inside.mean() > 0.95
+
+
+def test_unknown_sampler_is_refused(fitted, moons):
+    with pytest.raises(ValueError, match="sampler"):
+        BFNGenerator(sampler="euler").fit(moons[0])
+    with pytest.raises(ValueError, match="Unknown sampler"):
+        copy.deepcopy(fitted).set_params(sampler="euler").sample(2)
