@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,7 +68,7 @@ def step_overhead(repeats: int) -> dict:
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)
-    x = torch.from_numpy(gen.scaler_.transform(train[: config.batch_size]).astype(np.float32))
+    x = torch.from_numpy(gen.encoder_.transform(train[: config.batch_size]))
 
     bare_net = copy.deepcopy(model.net)  # same architecture and weights, trained apart
     bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)

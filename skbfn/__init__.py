@@ -4,8 +4,9 @@ The estimator :class:`BFNGenerator` fits, samples and scores tabular data; the
 PyTorch core in :mod:`skbfn.core` can be used on its own.
 """
 
-from ._estimator import BFNGenerator
-
 __version__ = "0.1.0"
 
-__all__ = ["BFNGenerator", "__version__"]
+from ._estimator import BFNGenerator
+from ._persistence import load, save
+
+__all__ = ["BFNGenerator", "__version__", "load", "save"]

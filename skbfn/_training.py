@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import signal
+import threading
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -128,11 +132,61 @@ def train(
     optimizer, scheduler = make_optimizer(model, config)
     history = History()
     losses = torch.empty(config.max_iter, device=x.device)
-    best_score, best_state, rounds_without_gain = -float("inf"), None, 0
     progress = tqdm(total=config.max_iter, disable=config.verbose < 1, desc="BFN fit", unit="step")
 
+    with _deferred_keyboard_interrupt() as interrupt:
+        n_done, best_state = _run_steps(
+            model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
+            validation_seed, interrupt,
+        )
+    progress.close()
+    if interrupt.requested:
+        warnings.warn(
+            f"Training was interrupted (KeyboardInterrupt) after {n_done} of {config.max_iter} steps; "
+            "the model keeps the weights reached at the end of that step.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    history.loss = losses[:n_done].tolist()
+    if config.early_stopping and best_state is not None:
+        model.load_state_dict(best_state[0])
+        ema.load_state_dict(best_state[1])
+    model.eval()
+    return history
+
+
+class _InterruptFlag:
+    requested = False
+
+
+@contextmanager
+def _deferred_keyboard_interrupt():
+    """Turn Ctrl-C (SIGINT) into a flag that the step loop reads at the end of each step.
+
+    Outside the main thread, where signal handlers cannot be set, Ctrl-C keeps
+    its usual effect.
+    """
+    flag = _InterruptFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def request_stop(signum, frame):
+        flag.requested = True
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run_steps(model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
+               validation_seed, interrupt):
+    """The step loop. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
     batches = _batches(x.shape[0], config.batch_size, generator, x.device)
-    n_done = 0
+    best_score, best_state, rounds_without_gain, n_done = -float("inf"), None, 0, 0
     for step in range(config.max_iter):
         index = next(batches)
         batch_cond = None if cond is None else cond[index]
@@ -160,11 +214,6 @@ def train(
                 rounds_without_gain += 1
             if config.early_stopping and rounds_without_gain >= config.n_iter_no_change:
                 break
-    progress.close()
-
-    history.loss = losses[:n_done].tolist()
-    if config.early_stopping and best_state is not None:
-        model.load_state_dict(best_state[0])
-        ema.load_state_dict(best_state[1])
-    model.eval()
-    return history
+        if interrupt.requested:
+            break
+    return n_done, best_state

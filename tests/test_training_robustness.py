@@ -1,0 +1,59 @@
+"""Training that survives: Ctrl-C, non-finite losses, early stopping."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+
+from skbfn import BFNGenerator, _training
+from skbfn._training import NonFiniteLossError
+
+FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=40, n_steps=5, n_elbo_draws=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return make_moons(300, noise=0.1, random_state=0)[0]
+
+
+def test_ctrl_c_stops_after_the_step_in_flight_and_keeps_a_usable_model(X, monkeypatch):
+    real_step = _training.training_step
+    calls = []
+
+    def step_then_interrupt(*args, **kwargs):
+        loss = real_step(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 7:
+            os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C during step 7
+        return loss
+
+    monkeypatch.setattr(_training, "training_step", step_then_interrupt)
+    with pytest.warns(UserWarning, match="interrupted"):
+        gen = BFNGenerator(**FAST).fit(X)
+    assert gen.n_iter_ == 7 and len(gen.history_["loss"]) == 7
+    assert np.isfinite(gen.sample(5)).all()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the usual handler is back
+
+
+def test_non_finite_loss_raises_a_clear_error_and_leaves_the_model_unchanged(X, monkeypatch):
+    gen = BFNGenerator(**FAST).fit(X)
+    before = dict(gen.__dict__)
+    real_loss = _training._batch_loss
+    calls = []
+
+    def loss_turning_nan(*args, **kwargs):
+        calls.append(1)
+        loss = real_loss(*args, **kwargs)
+        return loss * float("nan") if len(calls) > 12 else loss  # diverges at step 13
+
+    monkeypatch.setattr(_training, "_batch_loss", loss_turning_nan)
+    with pytest.raises(NonFiniteLossError, match=r"non-finite by step 40.*learning_rate_init"):
+        gen.fit(X)
+    assert gen.__dict__ == before and all(gen.__dict__[k] is v for k, v in before.items())
+    assert np.isfinite(gen.sample(5)).all()
+
+
+def test_non_finite_error_is_a_floating_point_error():
+    assert issubclass(NonFiniteLossError, FloatingPointError)
