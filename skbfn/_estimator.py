@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device, resolve_device
+from ._distributed import current_replica
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
 from .core import BFN, EMA, ProductFlow
@@ -405,6 +406,7 @@ class BFNGenerator(BaseEstimator):
             _to_tensor(cond, device),
             generator=generator,
             validation=validation,
+            replica=current_replica(),
         ).as_dict()
 
         # Only now, with training done, is the estimator's state replaced.

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from ._distributed import SINGLE_PROCESS, Replica, data_parallel
 from .core import BFN, EMA
 
 __all__ = ["TrainingConfig", "make_optimizer", "train", "training_step"]
@@ -120,24 +121,28 @@ def train(
     generator: torch.Generator,
     validation: tuple[Tensor, Tensor | None] | None = None,
     validation_seed: int = 0,
+    replica: Replica = SINGLE_PROCESS,
 ) -> History:
     """Train ``model`` in place on rows ``x`` (and conditions ``cond``), updating ``ema``.
 
     Runs ``config.max_iter`` optimiser steps, or fewer when early stopping on
     the validation ELBO triggers; then the weights with the best validation
     score are restored. Raises :class:`NonFiniteLossError` if the loss stops
-    being finite.
+    being finite. In a data-parallel job (``replica.world_size > 1``) every
+    replica draws the same global batches and trains on its own shard of each,
+    with its own noise, and DDP averages the gradients.
     """
     model.train()
     optimizer, scheduler = make_optimizer(model, config)
     history = History()
     losses = torch.empty(config.max_iter, device=x.device)
-    progress = tqdm(total=config.max_iter, disable=config.verbose < 1, desc="BFN fit", unit="step")
+    progress = tqdm(total=config.max_iter, disable=config.verbose < 1 or not replica.is_main, desc="BFN fit",
+                    unit="step")
 
-    with _deferred_keyboard_interrupt() as interrupt:
+    with _deferred_keyboard_interrupt() as interrupt, data_parallel(model, replica):
         n_done, best_state = _run_steps(
             model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
-            validation_seed, interrupt,
+            validation_seed, interrupt, replica,
         )
     progress.close()
     if interrupt.requested:
@@ -183,14 +188,17 @@ def _deferred_keyboard_interrupt():
 
 
 def _run_steps(model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
-               validation_seed, interrupt):
+               validation_seed, interrupt, replica):
     """The step loop. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
     batches = _batches(x.shape[0], config.batch_size, generator, x.device)
+    noise_generator = generator
+    if replica.world_size > 1:  # same batches everywhere, different noise on each replica
+        noise_generator = torch.Generator(device=x.device).manual_seed(generator.initial_seed() + replica.rank + 1)
     best_score, best_state, rounds_without_gain, n_done = -float("inf"), None, 0, 0
     for step in range(config.max_iter):
-        index = next(batches)
+        index = next(batches)[replica.rank :: replica.world_size]
         batch_cond = None if cond is None else cond[index]
-        losses[step] = training_step(model, ema, optimizer, scheduler, config, x[index], batch_cond, generator)
+        losses[step] = training_step(model, ema, optimizer, scheduler, config, x[index], batch_cond, noise_generator)
         n_done = step + 1
 
         if n_done % _READ_EVERY == 0 or n_done == config.max_iter:
