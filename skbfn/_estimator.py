@@ -306,17 +306,19 @@ class BFNGenerator(BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _training_config(self) -> TrainingConfig:
+    def _training_config(self, one_pass_over: int | None = None) -> TrainingConfig:
+        """Settings of a fit; with ``one_pass_over=n`` (partial_fit), one epoch over n rows at a constant rate."""
+        one_pass = one_pass_over is not None
         return TrainingConfig(
-            max_iter=self.max_iter,
+            max_iter=max(1, -(-one_pass_over // self.batch_size)) if one_pass else self.max_iter,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate_init,
-            learning_rate_schedule=self.learning_rate_schedule,
+            learning_rate_schedule="constant" if one_pass else self.learning_rate_schedule,
             weight_decay=self.weight_decay,
             max_grad_norm=self.max_grad_norm,
             loss=self.loss,
             n_loss_steps=self.n_loss_steps,
-            early_stopping=self.early_stopping,
+            early_stopping=self.early_stopping and not one_pass,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
             validation_interval=self.validation_interval,
@@ -359,10 +361,32 @@ class BFNGenerator(BaseEstimator):
             The fitted estimator.
         """
         with _restored_on_error(self):
-            return self._fit(X, y)
+            return self._fit(X, y, warm=self.warm_start and hasattr(self, "model_"))
 
-    def _fit(self, X, y):
-        warm = self.warm_start and hasattr(self, "model_")
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train on one more stream of rows: one pass over X, at a constant learning rate.
+
+        The first call sets up the model (column types, scaling and classes
+        come from that first X and y, so make it representative); later calls
+        continue from the current weights, like ``warm_start``. Early stopping
+        and the learning-rate schedule do not apply.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows, as for :meth:`fit`.
+        y : array-like, default=None
+            Conditions, as for :meth:`fit`; give them on every call or on none.
+
+        Returns
+        -------
+        self : BFNGenerator
+        """
+        with _restored_on_error(self):
+            return self._fit(X, y, warm=hasattr(self, "model_"), one_pass=True)
+
+    def _fit(self, X, y, *, warm: bool, one_pass: bool = False):
         X = self._validate_table(X, reset=not warm)
         if y is not None:
             check_consistent_length(X, y)
@@ -372,7 +396,9 @@ class BFNGenerator(BaseEstimator):
 
         if warm:
             if (y is None) != (self._condition is None):
-                raise ValueError("warm_start=True continues the same model: pass y exactly when the first fit had it.")
+                raise ValueError(
+                    "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
+                )
             encoder, condition = self.encoder_, self._condition
             model, ema = copy.deepcopy(self.model_).to(device), copy.deepcopy(self.ema_).to(device)
             ema.decay = float(self.ema_decay)
@@ -385,7 +411,7 @@ class BFNGenerator(BaseEstimator):
         z = encoder.transform(X)
         cond = None if condition is None else condition.transform(y)
         validation = None
-        if self.early_stopping:
+        if self.early_stopping and not one_pass:
             stratify = cond if condition is not None and condition.kind == "classes" else None
             parts = train_test_split(
                 *(a for a in (z, cond) if a is not None),
@@ -401,7 +427,7 @@ class BFNGenerator(BaseEstimator):
         history = train(
             model,
             ema,
-            self._training_config(),
+            self._training_config(one_pass_over=len(z) if one_pass else None),
             _to_tensor(z, device),
             _to_tensor(cond, device),
             generator=generator,

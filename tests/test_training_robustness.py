@@ -57,3 +57,22 @@ def test_non_finite_loss_raises_a_clear_error_and_leaves_the_model_unchanged(X, 
 
 def test_non_finite_error_is_a_floating_point_error():
     assert issubclass(NonFiniteLossError, FloatingPointError)
+
+
+def test_partial_fit_streams_batches_into_one_model(X):
+    gen = BFNGenerator(**{**FAST, "batch_size": 64})
+    for chunk in np.array_split(X, 3):  # 100 rows each: two steps of 64 rows per pass
+        gen.partial_fit(chunk)
+    assert gen.n_iter_ == 6
+    first_encoder = gen.encoder_
+    gen.partial_fit(X[:50])
+    assert gen.n_iter_ == 7 and gen.encoder_ is first_encoder
+    assert np.isfinite(gen.sample(5)).all() and np.isfinite(gen.score_samples(X[:5])).all()
+    with pytest.raises(ValueError, match="pass y"):
+        gen.partial_fit(X[:50], np.zeros(50))
+    assert gen.n_iter_ == 7
+
+
+def test_partial_fit_on_a_fresh_model_equals_its_first_pass(X):
+    streamed = BFNGenerator(**{**FAST, "batch_size": 100}).partial_fit(X)
+    assert streamed.n_iter_ == 3 and len(streamed.history_["loss"]) == 3
