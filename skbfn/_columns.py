@@ -32,6 +32,9 @@ __all__ = ["SCALED_LIMIT", "TableEncoder"]
 # keep a finite, fair likelihood, and samples can reach slightly past it.
 SCALED_LIMIT = 0.9
 
+# The most bins an explicitly discretised column may have.
+_MAX_EXPLICIT_BINS = 100_000
+
 
 @dataclass
 class Column:
@@ -171,18 +174,26 @@ class TableEncoder:
 
     def _fit_numeric(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
         low, high = float(numbers.min()), float(numbers.max())
+        half_range = high / 2 - low / 2  # finite even when high - low would overflow
         integral = bool(np.all(numbers == np.round(numbers)))
-        span = round(high - low) + 1 if integral else 0
+        span = round(2 * half_range) + 1 if integral and 2 * half_range < _MAX_EXPLICIT_BINS else None
         if wants_bins:
             if not integral:
                 raise ValueError(f"Discretised column {name!r} must hold integer values.")
+            if span is None or span > _MAX_EXPLICIT_BINS:
+                raise ValueError(f"Discretised column {name!r} spans more than {_MAX_EXPLICIT_BINS} integers.")
             if span < 2:
                 raise ValueError(f"Discretised column {name!r} needs at least two distinct values.")
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
-        if wants_bins is None and integral and 2 <= span <= self.max_bins:
+        if wants_bins is None and span is not None and 2 <= span <= self.max_bins:
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
-        scale = 2 * SCALED_LIMIT / (high - low) if high > low else 1.0
-        return Column(name, "continuous", dtype, offset=(high + low) / 2, scale=scale)
+        scale = SCALED_LIMIT / half_range if half_range > 0 else 1.0
+        if not np.isfinite(scale):
+            raise ValueError(
+                f"X column {name!r} varies over a range too small to scale ({2 * half_range:.3g}); "
+                "rescale it or drop it."
+            )
+        return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale)
 
     def _flow_order(self) -> list[int]:
         """Column indices in model order: continuous, then discretised and categorical grouped by size."""
@@ -252,7 +263,7 @@ class TableEncoder:
         if column.kind == "discretised":
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return (2 * index + 1) / column.n_bins - 1
-        return (numbers - column.offset) * column.scale
+        return numbers * column.scale - column.offset * column.scale  # no overflow for huge values
 
     def inverse_transform(self, Z: np.ndarray):
         """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""
@@ -279,7 +290,10 @@ class TableEncoder:
         if column.kind == "discretised":
             index = np.clip(np.round((z + 1) * column.n_bins / 2 - 0.5), 0, column.n_bins - 1)
             return column.offset + index
-        return z / column.scale + column.offset
+        with np.errstate(over="ignore"):  # samples near the edge of the dtype's range stay finite
+            values = z / column.scale + column.offset
+        dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
+        return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 
 
 def _has_pandas_missing(values: np.ndarray) -> bool:

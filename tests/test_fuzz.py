@@ -1,0 +1,72 @@
+"""Fuzzing fit, score_samples and sample: only documented exceptions, never a crash, a hang or a NaN."""
+
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skbfn import BFNGenerator
+from skbfn._training import NonFiniteLossError
+
+TINY = dict(hidden_layer_sizes=(8,), time_embedding_dim=4, max_iter=3, n_steps=2, n_elbo_draws=2, random_state=0)
+DOCUMENTED = (ValueError, TypeError, NonFiniteLossError)
+
+finite_or_not = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=-1e308, max_value=1e308),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+    st.integers(-5, 5).map(float),
+    st.sampled_from([1.7e308, -1.7e308, 5e-324, -5e-324, 0.0, 1e-310]),  # overflow and denormal edges
+)
+
+
+@st.composite
+def tables(draw):
+    n_rows = draw(st.integers(1, 25))
+    n_columns = draw(st.integers(1, 8))
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.int64]))
+    if dtype == np.int64:
+        values = arrays(np.int64, (n_rows, n_columns), elements=st.integers(-(2**40), 2**40))
+    else:
+        values = arrays(np.float64, (n_rows, n_columns), elements=finite_or_not)
+    X = draw(values)
+    if draw(st.booleans()):  # a constant column
+        X[:, draw(st.integers(0, n_columns - 1))] = X[0, 0]
+    if dtype != np.float32:
+        return X
+    with np.errstate(over="ignore"):  # huge values become inf in float32: inputs fit must refuse
+        return X.astype(dtype)
+
+
+CASES = {"count": 0}
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(X=tables(), n_samples=st.integers(1, 5))
+@example(X=np.array([[1e308], [-1e308], [0.0]]), n_samples=3)  # the range overflows float64
+@example(X=np.array([[5e-324], [0.0], [1e-323]]), n_samples=2)  # the range underflows the scale
+@example(X=np.array([[2.0**60, 1.0], [0.0, 1.0]]), n_samples=2)  # huge integers, a constant column
+@example(X=np.array([[3.0]]), n_samples=1)  # one row
+def test_fit_score_sample_never_crash_nor_return_nan(X, n_samples):
+    CASES["count"] += 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # float32 overflow warnings on cast are fine; errors are what we test
+        try:
+            gen = BFNGenerator(**TINY).fit(X)
+        except DOCUMENTED:
+            return
+        try:
+            scores = gen.score_samples(X)
+        except DOCUMENTED:
+            scores = None
+        samples = gen.sample(n_samples)
+    if scores is not None:
+        assert not np.isnan(scores).any()
+    assert samples.shape == (n_samples, X.shape[1])
+    assert np.isfinite(samples.astype(np.float64)).all()
+
+
+def test_fuzzing_ran():
+    assert CASES["count"] > 0
