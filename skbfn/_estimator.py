@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import ClassVar
@@ -15,6 +16,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from ._checkpoint import Checkpointer, run_key
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device, resolve_device
@@ -141,6 +143,13 @@ class BFNGenerator(BaseEstimator):
         current weights for ``max_iter`` more steps (with a fresh optimiser and
         learning-rate schedule), keeping the column scaling and the classes of
         the first fit; ``history_`` and ``n_iter_`` accumulate.
+    checkpoint_dir : str or path-like, default=None
+        If given, ``fit`` writes a checkpoint there every
+        ``checkpoint_interval`` steps (weights, optimiser and schedule states,
+        losses), and a later ``fit`` with the same parameters and data resumes
+        from it after a crash. The checkpoint is removed when the fit completes.
+    checkpoint_interval : int, default=500
+        Steps between checkpoints.
     device : str, default='auto'
         Torch device for training, sampling and scoring: 'auto' picks CUDA
         when it is available, else 'cpu'; or e.g. 'cpu', 'cuda', 'cuda:1'.
@@ -223,6 +232,8 @@ class BFNGenerator(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "validation_interval": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "checkpoint_interval": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -260,6 +271,8 @@ class BFNGenerator(BaseEstimator):
         tol=1e-4,
         validation_interval=100,
         warm_start=False,
+        checkpoint_dir=None,
+        checkpoint_interval=500,
         device="auto",
         random_state=None,
         verbose=0,
@@ -293,6 +306,8 @@ class BFNGenerator(BaseEstimator):
         self.tol = tol
         self.validation_interval = validation_interval
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_interval = checkpoint_interval
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -433,6 +448,7 @@ class BFNGenerator(BaseEstimator):
             generator=generator,
             validation=validation,
             replica=current_replica(),
+            checkpoint=self._checkpointer(z, cond, warm),
         ).as_dict()
 
         # Only now, with training done, is the estimator's state replaced.
@@ -448,6 +464,12 @@ class BFNGenerator(BaseEstimator):
         self.history_ = history
         self.n_iter_ = len(history["loss"])
         return self
+
+    def _checkpointer(self, z: np.ndarray, cond: np.ndarray | None, warm: bool) -> Checkpointer | None:
+        if self.checkpoint_dir is None:
+            return None
+        params = {**self.get_params(), "continued_from_step": self.n_iter_ if warm else 0}
+        return Checkpointer(self.checkpoint_dir, self.checkpoint_interval, run_key(params, z, cond))
 
     def _validate_table(self, X, *, reset: bool):
         """Feature names and count checked (and set on ``reset``); column types are the encoder's job."""

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from ._checkpoint import Checkpointer
 from ._distributed import SINGLE_PROCESS, Replica, data_parallel
 from .core import BFN, EMA
 
@@ -122,6 +123,7 @@ def train(
     validation: tuple[Tensor, Tensor | None] | None = None,
     validation_seed: int = 0,
     replica: Replica = SINGLE_PROCESS,
+    checkpoint: Checkpointer | None = None,
 ) -> History:
     """Train ``model`` in place on rows ``x`` (and conditions ``cond``), updating ``ema``.
 
@@ -130,21 +132,31 @@ def train(
     score are restored. Raises :class:`NonFiniteLossError` if the loss stops
     being finite. In a data-parallel job (``replica.world_size > 1``) every
     replica draws the same global batches and trains on its own shard of each,
-    with its own noise, and DDP averages the gradients.
+    with its own noise, and DDP averages the gradients. With a ``checkpoint``
+    the run resumes from a matching checkpoint, writes one every
+    ``checkpoint.interval`` steps, and removes it once complete.
     """
     model.train()
     optimizer, scheduler = make_optimizer(model, config)
-    history = History()
     losses = torch.empty(config.max_iter, device=x.device)
-    progress = tqdm(total=config.max_iter, disable=config.verbose < 1 or not replica.is_main, desc="BFN fit",
-                    unit="step")
+    start = 0
+    restored = None if checkpoint is None else checkpoint.restore(model, ema, optimizer, scheduler)
+    if restored is not None:
+        start, done = restored
+        losses[:start] = torch.tensor(done, device=x.device, dtype=losses.dtype)
+        generator = torch.Generator(device=x.device).manual_seed(generator.initial_seed() + start)
+    loop = _Loop(model, ema, config, x, cond, generator, optimizer, scheduler, losses, History(), validation,
+                 validation_seed, replica, checkpoint, start)
+    loop.progress = tqdm(total=config.max_iter, initial=start, disable=config.verbose < 1 or not replica.is_main,
+                         desc="BFN fit", unit="step")
 
-    with _deferred_keyboard_interrupt() as interrupt, data_parallel(model, replica):
-        n_done, best_state = _run_steps(
-            model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
-            validation_seed, interrupt, replica,
-        )
-    progress.close()
+    with _deferred_keyboard_interrupt() as loop.interrupt, data_parallel(model, replica):
+        n_done, best_state = _run_steps(loop)
+    loop.progress.close()
+    history = loop.history
+    if checkpoint is not None and n_done == config.max_iter and replica.is_main:
+        checkpoint.remove()
+    interrupt = loop.interrupt
     if interrupt.requested:
         warnings.warn(
             f"Training was interrupted (KeyboardInterrupt) after {n_done} of {config.max_iter} steps; "
@@ -187,19 +199,47 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _run_steps(model, ema, config, x, cond, generator, optimizer, scheduler, losses, progress, history, validation,
-               validation_seed, interrupt, replica):
+@dataclass
+class _Loop:
+    """Everything the step loop reads and updates."""
+
+    model: BFN
+    ema: EMA
+    config: TrainingConfig
+    x: Tensor
+    cond: Tensor | None
+    generator: torch.Generator
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    losses: Tensor
+    history: History
+    validation: tuple | None
+    validation_seed: int
+    replica: Replica
+    checkpoint: Checkpointer | None
+    start: int
+    progress: object = None
+    interrupt: object = None
+
+
+def _run_steps(loop: _Loop):
     """The step loop. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
-    batches = _batches(x.shape[0], config.batch_size, generator, x.device)
-    noise_generator = generator
+    model, ema, config, x, cond = loop.model, loop.ema, loop.config, loop.x, loop.cond
+    losses, progress, history, replica, interrupt = loop.losses, loop.progress, loop.history, loop.replica, \
+        loop.interrupt
+    batches = _batches(x.shape[0], config.batch_size, loop.generator, x.device)
+    noise_generator = loop.generator
     if replica.world_size > 1:  # same batches everywhere, different noise on each replica
-        noise_generator = torch.Generator(device=x.device).manual_seed(generator.initial_seed() + replica.rank + 1)
-    best_score, best_state, rounds_without_gain, n_done = -float("inf"), None, 0, 0
-    for step in range(config.max_iter):
+        noise_generator = torch.Generator(device=x.device).manual_seed(loop.generator.initial_seed() + replica.rank + 1)
+    best_score, best_state, rounds_without_gain, n_done = -float("inf"), None, 0, loop.start
+    for step in range(loop.start, config.max_iter):
         index = next(batches)[replica.rank :: replica.world_size]
         batch_cond = None if cond is None else cond[index]
-        losses[step] = training_step(model, ema, optimizer, scheduler, config, x[index], batch_cond, noise_generator)
+        losses[step] = training_step(model, ema, loop.optimizer, loop.scheduler, config, x[index], batch_cond,
+                                     noise_generator)
         n_done = step + 1
+        if loop.checkpoint is not None and replica.is_main and n_done % loop.checkpoint.interval == 0:
+            loop.checkpoint.write(n_done, model, ema, loop.optimizer, loop.scheduler, losses[:n_done].tolist())
 
         if n_done % _READ_EVERY == 0 or n_done == config.max_iter:
             recent = losses[max(0, n_done - _READ_EVERY) : n_done]
@@ -211,8 +251,8 @@ def _run_steps(model, ema, config, x, cond, generator, optimizer, scheduler, los
             progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
         progress.update(1)
 
-        if validation is not None and (n_done % config.validation_interval == 0 or n_done == config.max_iter):
-            score = validation_score(ema, config, *validation, validation_seed)
+        if loop.validation is not None and (n_done % config.validation_interval == 0 or n_done == config.max_iter):
+            score = validation_score(ema, config, *loop.validation, loop.validation_seed)
             history.validation_step.append(n_done)
             history.validation_score.append(score)
             if score > best_score + config.tol:

@@ -76,3 +76,52 @@ def test_partial_fit_streams_batches_into_one_model(X):
 def test_partial_fit_on_a_fresh_model_equals_its_first_pass(X):
     streamed = BFNGenerator(**{**FAST, "batch_size": 100}).partial_fit(X)
     assert streamed.n_iter_ == 3 and len(streamed.history_["loss"]) == 3
+
+
+def test_checkpoints_let_a_crashed_fit_resume(X, tmp_path, monkeypatch):
+    params = {**FAST, "max_iter": 60, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 20}
+    complete = BFNGenerator(**params).fit(X)
+    assert not (tmp_path / "skbfn-checkpoint.pt").exists()  # removed once the fit completes
+
+    real_step = _training.training_step
+    calls = []
+
+    def crash_at_step_45(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 45:
+            raise RuntimeError("the machine went down")
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "training_step", crash_at_step_45)
+    with pytest.raises(RuntimeError, match="went down"):
+        BFNGenerator(**params).fit(X)
+    assert (tmp_path / "skbfn-checkpoint.pt").exists()  # written at steps 20 and 40
+
+    calls.clear()
+    monkeypatch.setattr(_training, "training_step", lambda *a, **k: (calls.append(1), real_step(*a, **k))[1])
+    resumed = BFNGenerator(**params).fit(X)
+    assert len(calls) == 20  # steps 41..60 only
+    assert resumed.n_iter_ == 60 and len(resumed.history_["loss"]) == 60
+    assert resumed.history_["loss"][:40] == complete.history_["loss"][:40]  # the same run up to the checkpoint
+    assert np.isfinite(resumed.sample(5)).all()
+    assert not (tmp_path / "skbfn-checkpoint.pt").exists()
+
+
+def test_a_checkpoint_of_another_run_is_not_resumed(X, tmp_path, monkeypatch):
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 10}
+    real_step = _training.training_step
+    calls = []
+
+    def crash_at_step_25(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 25:
+            raise RuntimeError("crash")
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "training_step", crash_at_step_25)
+    with pytest.raises(RuntimeError):
+        BFNGenerator(**params).fit(X)
+    monkeypatch.setattr(_training, "training_step", real_step)
+    with pytest.warns(UserWarning, match="another run"):
+        other = BFNGenerator(**{**params, "sigma_1": 0.05}).fit(X)
+    assert other.n_iter_ == 30
