@@ -125,3 +125,22 @@ def test_a_checkpoint_of_another_run_is_not_resumed(X, tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="another run"):
         other = BFNGenerator(**{**params, "sigma_1": 0.05}).fit(X)
     assert other.n_iter_ == 30
+
+
+def test_early_stopping_restores_the_best_weights(X, monkeypatch):
+    scripted = iter([1.0, 5.0, 2.0, 1.5, 1.0, 0.5, 0.2])  # the best evaluation is the second
+    seen = []
+
+    def scripted_score(ema, config, x, cond, seed):
+        seen.append({k: v.clone() for k, v in ema.state_dict().items()})
+        return next(scripted)
+
+    monkeypatch.setattr(_training, "validation_score", scripted_score)
+    gen = BFNGenerator(**{**FAST, "max_iter": 200, "early_stopping": True, "validation_interval": 10,
+                          "n_iter_no_change": 3, "tol": 0.0}).fit(X)
+    assert gen.history_["validation_score"] == [1.0, 5.0, 2.0, 1.5, 1.0]
+    assert gen.n_iter_ == 50
+    best = seen[1]
+    final = gen.ema_.state_dict()
+    assert all(np.array_equal(final[k].numpy(), best[k].numpy()) for k in best)
+    assert not all(np.array_equal(seen[-1][k].numpy(), best[k].numpy()) for k in best)
