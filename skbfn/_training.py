@@ -225,8 +225,7 @@ class _Loop:
 def _run_steps(loop: _Loop):
     """The step loop. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
     model, ema, config, x, cond = loop.model, loop.ema, loop.config, loop.x, loop.cond
-    losses, progress, history, replica, interrupt = loop.losses, loop.progress, loop.history, loop.replica, \
-        loop.interrupt
+    losses, history, replica = loop.losses, loop.history, loop.replica
     batches = _batches(x.shape[0], config.batch_size, loop.generator, x.device)
     noise_generator = loop.generator
     if replica.world_size > 1:  # same batches everywhere, different noise on each replica
@@ -248,8 +247,8 @@ def _run_steps(loop: _Loop):
                     f"The training loss became non-finite by step {n_done}. Try a smaller "
                     "learning_rate_init, a smaller max_grad_norm, or a larger sigma_1."
                 )
-            progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
-        progress.update(1)
+            loop.progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
+        loop.progress.update(1)
 
         if loop.validation is not None and (n_done % config.validation_interval == 0 or n_done == config.max_iter):
             score = validation_score(ema, config, *loop.validation, loop.validation_seed)
@@ -262,6 +261,6 @@ def _run_steps(loop: _Loop):
                 rounds_without_gain += 1
             if config.early_stopping and rounds_without_gain >= config.n_iter_no_change:
                 break
-        if interrupt.requested:
+        if loop.interrupt.requested:
             break
     return n_done, best_state
