@@ -160,8 +160,7 @@ class TableEncoder:
         return True
 
     def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
-        missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values])
-        if np.any(missing) or _has_pandas_missing(values):
+        if _has_missing(values):
             raise ValueError(
                 f"Categorical column {name!r} holds missing values (None/NaN): fill them or make them a category."
             )
@@ -296,11 +295,12 @@ class TableEncoder:
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 
 
-def _has_pandas_missing(values: np.ndarray) -> bool:
+def _has_missing(values: np.ndarray) -> bool:
+    """None, NaN, and (with pandas) pd.NA and NaT."""
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is optional
-        return False
+        return any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values)
     return bool(np.any(pd.isna(values)))
 
 

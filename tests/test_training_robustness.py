@@ -78,6 +78,18 @@ def test_partial_fit_on_a_fresh_model_equals_its_first_pass(X):
     assert streamed.n_iter_ == 3 and len(streamed.history_["loss"]) == 3
 
 
+def crash_at(step: int, real_step, calls: list):
+    """A training step that raises on call number ``step``, as if the machine went down."""
+
+    def step_or_crash(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == step:
+            raise RuntimeError("the machine went down")
+        return real_step(*args, **kwargs)
+
+    return step_or_crash
+
+
 def test_checkpoints_let_a_crashed_fit_resume(X, tmp_path, monkeypatch):
     params = {**FAST, "max_iter": 60, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 20}
     complete = BFNGenerator(**params).fit(X)
@@ -85,14 +97,7 @@ def test_checkpoints_let_a_crashed_fit_resume(X, tmp_path, monkeypatch):
 
     real_step = _training.training_step
     calls = []
-
-    def crash_at_step_45(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 45:
-            raise RuntimeError("the machine went down")
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "training_step", crash_at_step_45)
+    monkeypatch.setattr(_training, "training_step", crash_at(45, real_step, calls))
     with pytest.raises(RuntimeError, match="went down"):
         BFNGenerator(**params).fit(X)
     assert (tmp_path / "skbfn-checkpoint.pt").exists()  # written at steps 20 and 40
@@ -110,15 +115,7 @@ def test_checkpoints_let_a_crashed_fit_resume(X, tmp_path, monkeypatch):
 def test_a_checkpoint_of_another_run_is_not_resumed(X, tmp_path, monkeypatch):
     params = {**FAST, "max_iter": 30, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 10}
     real_step = _training.training_step
-    calls = []
-
-    def crash_at_step_25(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 25:
-            raise RuntimeError("crash")
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "training_step", crash_at_step_25)
+    monkeypatch.setattr(_training, "training_step", crash_at(25, real_step, []))
     with pytest.raises(RuntimeError):
         BFNGenerator(**params).fit(X)
     monkeypatch.setattr(_training, "training_step", real_step)
