@@ -18,7 +18,7 @@ which flow owns which block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.utils import check_array
@@ -89,12 +89,20 @@ class TableEncoder:
         ``max_bins`` integers.
     max_bins : int
         The most bins a discretised column may have.
+    shared_range : bool, default=False
+        Treat all columns as one kind of value sharing one range (the pixels
+        of an image): every column gets the kind, scaling and bins found for
+        all values of X together. Categorical columns are refused, and
+        ``discretised_features`` must select all columns or none.
     """
 
-    def __init__(self, categorical_features="auto", discretised_features="auto", max_bins: int = 64) -> None:
+    def __init__(
+        self, categorical_features="auto", discretised_features="auto", max_bins: int = 64, shared_range: bool = False
+    ) -> None:
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
+        self.shared_range = shared_range
 
     # ------------------------------------------------------------------ fit
     def _selected(self, spec, X, n_columns: int, names, what: str) -> np.ndarray | None:
@@ -134,6 +142,10 @@ class TableEncoder:
         if categorical is not None and discretised is not None and np.any(categorical & discretised):
             raise ValueError("A column cannot be both categorical and discretised.")
 
+        if self.shared_range:
+            self.columns_ = self._fit_shared(X, names, dtypes, categorical, discretised)
+            self._order = self._flow_order()
+            return self
         self.columns_ = []
         for j in range(n_columns):
             name = names[j] if names else j
@@ -149,6 +161,25 @@ class TableEncoder:
             raise ValueError("Every column of X is a constant category: there is nothing to model.")
         self._order = self._flow_order()
         return self
+
+    def _fit_shared(self, X, names, dtypes, categorical, discretised) -> list[Column]:
+        """One kind, range and scaling, fitted to all values of X, for every column."""
+        n_columns = X.shape[1]
+        column_names = names or list(range(n_columns))
+        values = [_column_values(X, j) for j in range(n_columns)]
+        if categorical is None:
+            categorical = np.array([self._auto_categorical(v, d) for v, d in zip(values, dtypes, strict=True)])
+        if np.any(categorical):
+            raise ValueError(
+                "Image pixels must be numbers, but columns "
+                f"{[column_names[j] for j in np.flatnonzero(categorical)][:10]} are categorical."
+            )
+        if discretised is not None and 0 < discretised.sum() < n_columns:
+            raise ValueError("Image pixels share one data type: discretised_features must select all columns or none.")
+        wants_bins = None if discretised is None else bool(discretised.all())
+        numbers = np.concatenate([_as_float(v, name) for v, name in zip(values, column_names, strict=True)])
+        shared = self._fit_numeric("(all pixels)", numbers, None, wants_bins)
+        return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
 
     @staticmethod
     def _auto_categorical(values: np.ndarray, dtype) -> bool:

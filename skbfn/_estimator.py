@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import ClassVar
@@ -24,12 +26,15 @@ from ._distributed import current_replica
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
 from .core import BFN, EMA, ProductFlow
-from .core.nets import MLP
+from .core.nets import MLP, ImageNetwork, UNet
 from .core.samplers import SAMPLERS
 
 __all__ = ["BFNGenerator"]
 
 _MAX_SEED = np.iinfo(np.int32).max
+
+# hidden_layer_sizes=None: MLP block widths, or UNet channels per resolution level.
+_DEFAULT_WIDTHS = {"mlp": (128, 128, 128), "unet": (32, 64)}
 
 
 class BFNGenerator(BaseEstimator):
@@ -58,8 +63,25 @@ class BFNGenerator(BaseEstimator):
     sigma_1 : float, default=0.01
         Standard deviation of the flow at ``t = 1`` in scaled units (the data
         span ``[-0.9, 0.9]``). Smaller values resolve finer detail.
-    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
-        Widths of the residual blocks of the network.
+    hidden_layer_sizes : tuple of int, default=None
+        For ``network='mlp'``, the widths of the residual blocks (None:
+        ``(128, 128, 128)``); for ``network='unet'``, the channels at each
+        resolution level, each level halving the image (None: ``(32, 64)``).
+    network : {'mlp', 'unet'}, default='mlp'
+        'mlp': a residual MLP over the rows. 'unet': a UNet
+        (:class:`skbfn.core.nets.UNet`, with self-attention at the lowest
+        resolution) over rows that are flattened images, as scikit-learn's
+        image data sets give them (e.g. :func:`~sklearn.datasets.load_digits`).
+        With 'unet' every column is a pixel, and all pixels share one data
+        type and one range: discretised (one bin per grey level) when all
+        values are integers spanning at most ``max_bins`` levels and
+        ``discretised_features`` is 'auto' (or selects every column); else
+        continuous. Pixel values seen in fit set the range.
+    image_shape : tuple of int, default=None
+        Shape of one image for ``network='unet'``: ``(height, width)`` or
+        ``(channels, height, width)``; rows are images flattened in C order,
+        channel first. None: a square one-channel image
+        (``n_features = side ** 2``).
     time_embedding_dim : int, default=64
         Number of sinusoidal time features.
     max_iter : int, default=2000
@@ -153,6 +175,11 @@ class BFNGenerator(BaseEstimator):
     device : str, default='auto'
         Torch device for training, sampling and scoring: 'auto' picks CUDA
         when it is available, else 'cpu'; or e.g. 'cpu', 'cuda', 'cuda:1'.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        'bfloat16' runs the network under bf16 autocast on CUDA devices (the
+        flow's arithmetic stays float32), and a UNet then also uses the
+        channels-last memory format. On other devices it is ignored, with a
+        warning at fit: CPU runs are unaffected.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, training, sampling and scoring. An int
         makes every call reproducible. Scoring always uses fixed draws
@@ -204,7 +231,9 @@ class BFNGenerator(BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "sigma_1": [Interval(Real, 0, 1, closed="neither")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", None],
+        "network": [StrOptions({"mlp", "unet"})],
+        "image_shape": ["array-like", None],
         "time_embedding_dim": [Interval(Integral, 2, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -235,6 +264,7 @@ class BFNGenerator(BaseEstimator):
         "checkpoint_dir": [str, os.PathLike, None],
         "checkpoint_interval": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "precision": [StrOptions({"float32", "bfloat16"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -243,7 +273,9 @@ class BFNGenerator(BaseEstimator):
         self,
         sigma_1=0.01,
         *,
-        hidden_layer_sizes=(128, 128, 128),
+        hidden_layer_sizes=None,
+        network="mlp",
+        image_shape=None,
         time_embedding_dim=64,
         max_iter=2000,
         batch_size=1024,
@@ -274,11 +306,14 @@ class BFNGenerator(BaseEstimator):
         checkpoint_dir=None,
         checkpoint_interval=500,
         device="auto",
+        precision="float32",
         random_state=None,
         verbose=0,
     ):
         self.sigma_1 = sigma_1
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.network = network
+        self.image_shape = image_shape
         self.time_embedding_dim = time_embedding_dim
         self.max_iter = max_iter
         self.batch_size = batch_size
@@ -309,11 +344,14 @@ class BFNGenerator(BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_interval = checkpoint_interval
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
 
     # ----------------------------------------------------------------- fitting
     def _hidden_layer_sizes(self) -> tuple[int, ...]:
+        if self.hidden_layer_sizes is None:
+            return _DEFAULT_WIDTHS[self.network]
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
         if sizes.ndim != 1 or sizes.size == 0 or sizes.dtype.kind not in "iu" or np.any(sizes < 1):
             raise ValueError(
@@ -341,20 +379,68 @@ class BFNGenerator(BaseEstimator):
             verbose=self.verbose,
         )
 
+    def _image_shape(self, n_features: int) -> tuple[int, int, int]:
+        """``(C, H, W)`` of the images in the rows, checked against the number of columns."""
+        if self.image_shape is None:
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"network='unet' needs image_shape: {n_features} columns are not a square one-channel image."
+                )
+            return (1, side, side)
+        shape = np.asarray(self.image_shape)
+        if shape.ndim != 1 or shape.size not in (2, 3) or shape.dtype.kind not in "iu" or np.any(shape < 1):
+            raise ValueError(
+                f"image_shape must be (height, width) or (channels, height, width), got {self.image_shape!r}."
+            )
+        shape = tuple(int(s) for s in shape)
+        shape = (1, *shape) if len(shape) == 2 else shape
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape {self.image_shape!r} holds {math.prod(shape)} pixels, but X has {n_features} columns."
+            )
+        levels = len(self._hidden_layer_sizes())
+        if shape[1] % 2 ** (levels - 1) or shape[2] % 2 ** (levels - 1):
+            raise ValueError(
+                f"A UNet with {levels} levels halves the image {levels - 1} times: height and width must be "
+                f"divisible by {2 ** (levels - 1)}, got image_shape {shape[1:]}; use fewer hidden_layer_sizes."
+            )
+        return shape
+
     def _build_model(self, encoder: TableEncoder, condition: ConditionEncoder | None, seed: int) -> BFN:
         flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
         data_shape = (encoder.n_model_columns,)
+        n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
+        conditioning = {
+            "time_embedding_dim": self.time_embedding_dim - self.time_embedding_dim % 2,
+            "n_classes": None if condition is None else condition.n_classes,
+            "n_condition_features": None if condition is None else condition.n_values,
+        }
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            net = MLP(
-                flow.input_size(data_shape),
-                flow.output_size(data_shape),
-                hidden_layer_sizes=self._hidden_layer_sizes(),
-                time_embedding_dim=self.time_embedding_dim - self.time_embedding_dim % 2,
-                n_classes=None if condition is None else condition.n_classes,
-                n_condition_features=None if condition is None else condition.n_values,
-            )
+            if self.network == "mlp":
+                net = MLP(n_inputs, n_outputs, hidden_layer_sizes=self._hidden_layer_sizes(), **conditioning)
+            else:
+                shape = self._image_shape(encoder.n_model_columns)
+                per_pixel_in, per_pixel_out = n_inputs // encoder.n_model_columns, n_outputs // encoder.n_model_columns
+                unet = UNet(
+                    shape[0] * per_pixel_in,
+                    shape[0] * per_pixel_out,
+                    channels=self._hidden_layer_sizes(),
+                    n_heads=math.gcd(4, self._hidden_layer_sizes()[-1]),
+                    **conditioning,
+                )
+                net = ImageNetwork(unet, shape, n_inputs, n_outputs)
         return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob)
+
+    def _place(self, model: BFN, device: torch.device) -> BFN:
+        """Move ``model`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
+        fast = self.precision == "bfloat16" and device.type == "cuda"
+        model.autocast_dtype = torch.bfloat16 if fast else None
+        if isinstance(model.net, ImageNetwork):
+            model.net.channels_last = fast
+            return model.to(device, memory_format=torch.channels_last if fast else torch.contiguous_format)
+        return model.to(device)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -406,6 +492,9 @@ class BFNGenerator(BaseEstimator):
         if y is not None:
             check_consistent_length(X, y)
         device = resolve_device(self.device)
+        if self.precision == "bfloat16" and device.type != "cuda":
+            message = f"precision='bfloat16' applies on CUDA only; training on {device} in float32."
+            warnings.warn(message, UserWarning, stacklevel=3)
         rng = check_random_state(self.random_state)
         init_seed, train_seed, split_seed = (int(s) for s in rng.randint(_MAX_SEED, size=3))
 
@@ -415,12 +504,15 @@ class BFNGenerator(BaseEstimator):
                     "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
                 )
             encoder, condition = self.encoder_, self._condition
-            model, ema = copy.deepcopy(self.model_).to(device), copy.deepcopy(self.ema_).to(device)
+            model, ema = self._place(copy.deepcopy(self.model_), device), copy.deepcopy(self.ema_)
+            self._place(ema.module, device)
             ema.decay = float(self.ema_decay)
         else:
-            encoder = TableEncoder(self.categorical_features, self.discretised_features, self.max_bins).fit(X)
+            encoder = TableEncoder(
+                self.categorical_features, self.discretised_features, self.max_bins, shared_range=self.network == "unet"
+            ).fit(X)
             condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
-            model = self._build_model(encoder, condition, init_seed).to(device)
+            model = self._place(self._build_model(encoder, condition, init_seed), device)
             ema = EMA(model, decay=self.ema_decay)
 
         z = encoder.transform(X)
@@ -596,6 +688,8 @@ class BFNGenerator(BaseEstimator):
             # Pickles hold CPU tensors, so they load on machines without the training device.
             for name in ("model_", "ema_"):
                 state[name] = copy.deepcopy(state[name]).cpu()
+                module = state[name] if name == "model_" else state[name].module
+                self._place(module, torch.device("cpu"))
             state["device_"] = torch.device("cpu")
         return state
 
@@ -603,8 +697,8 @@ class BFNGenerator(BaseEstimator):
         super().__setstate__(state)
         if "model_" in state:
             device = available_device(self.device)
-            self.model_.to(device)
-            self.ema_.to(device)
+            self._place(self.model_, device)
+            self._place(self.ema_.module, device)
             self.device_ = device
 
     def __sklearn_tags__(self):

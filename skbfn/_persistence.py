@@ -75,6 +75,7 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
         "categorical_features": _plain(encoder.categorical_features),
         "discretised_features": _plain(encoder.discretised_features),
         "max_bins": encoder.max_bins,
+        "shared_range": encoder.shared_range,
         "is_frame": encoder.is_frame_,
         "columns": [
             {"name": _plain(c.name), "kind": c.kind, "dtype": _dtype_to_json(c.dtype), "offset": c.offset,
@@ -85,7 +86,9 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
 
 
 def _encoder_from_json(doc: dict) -> TableEncoder:
-    encoder = TableEncoder(doc["categorical_features"], doc["discretised_features"], doc["max_bins"])
+    encoder = TableEncoder(
+        doc["categorical_features"], doc["discretised_features"], doc["max_bins"], doc.get("shared_range", False)
+    )
     encoder.is_frame_ = doc["is_frame"]
     encoder.columns_ = [
         Column(c["name"], c["kind"], _dtype_from_json(c["dtype"]), c["offset"], c["scale"], c["n_bins"],
@@ -203,7 +206,9 @@ def load(path: str | os.PathLike):
         raise ValueError(f"{path!r} has been altered: its tensors do not match their recorded SHA-256 digest.")
 
     params = document["params"]
-    params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    for name in ("hidden_layer_sizes", "image_shape"):
+        if params.get(name) is not None:
+            params[name] = tuple(params[name])
     estimator = BFNGenerator(**params)
     encoder = _encoder_from_json(document["encoder"])
     condition = _condition_from_json(document["condition"])
@@ -215,7 +220,8 @@ def load(path: str | os.PathLike):
     ema.load_state_dict({k[len("ema."):]: v for k, v in tensors.items() if k.startswith("ema.")})
     ema.n_updates = document["ema_updates"]
     device = available_device(params["device"])
-    estimator.model_, estimator.ema_ = model.to(device).eval(), ema.to(device)
+    estimator.model_, estimator.ema_ = estimator._place(model, device).eval(), ema
+    estimator._place(ema.module, device)
     estimator.encoder_, estimator._condition, estimator.device_ = encoder, condition, device
     if condition is not None and condition.kind == "classes":
         estimator.classes_ = condition.classes_

@@ -13,7 +13,7 @@ from .core import BFN
 __all__ = ["elbo_per_row", "row_draws"]
 
 # Upper bound on rows x draws x features held in one network batch while scoring.
-_MAX_ELEMENTS_PER_CHUNK = 2**21
+_MAX_ELEMENTS_PER_CHUNK = 2**17
 
 
 def row_draws(rows: np.ndarray, n_draws: int, noise_size: int, seed: int) -> tuple[np.ndarray, ...]:

@@ -40,6 +40,11 @@ class BFN(nn.Module):
         While training, each condition is replaced by the null condition with
         this probability, so that the model also learns ``p(x)`` (needed for
         classifier-free guidance). Never applied outside training mode.
+    autocast_dtype : torch.dtype, optional
+        Run the network (only the network: the flow's arithmetic, losses and
+        sampler updates stay in the data's dtype) under
+        :func:`torch.autocast` with this dtype, e.g. ``torch.bfloat16`` on a
+        GPU. Its output is cast back to the data's dtype.
 
     Examples
     --------
@@ -75,6 +80,7 @@ class BFN(nn.Module):
         data_shape: int | tuple[int, ...],
         flow: ContinuousFlow | None = None,
         cond_drop_prob: float = 0.0,
+        autocast_dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= cond_drop_prob <= 1.0:
@@ -83,14 +89,22 @@ class BFN(nn.Module):
         self.data_shape = (data_shape,) if isinstance(data_shape, int) else tuple(data_shape)
         self.flow = ContinuousFlow() if flow is None else flow
         self.cond_drop_prob = float(cond_drop_prob)
+        self.autocast_dtype = autocast_dtype
 
     # ------------------------------------------------------------ network use
     def _reference(self) -> Tensor:
         return next(self.parameters())
 
+    def _run_net(self, inputs: Tensor, t: Tensor, cond: Tensor | None, drop: Tensor | None) -> Tensor:
+        if self.autocast_dtype is None:
+            return self.net(inputs, t, cond, drop)
+        with torch.autocast(inputs.device.type, dtype=self.autocast_dtype):
+            out = self.net(inputs, t, cond, drop)
+        return out.to(inputs.dtype)
+
     def forward(self, state, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
         """Raw network output for the input parameters ``state`` (no guidance)."""
-        return self.net(self.flow.network_input(state, t), t, cond, drop)
+        return self._run_net(self.flow.network_input(state, t), t, cond, drop)
 
     def guided_output(
         self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
@@ -104,10 +118,10 @@ class BFN(nn.Module):
         """
         inputs = self.flow.network_input(state, t)
         if cond is None or (guidance_scale == 1.0 and rescaled_phi == 0.0):
-            return self.net(inputs, t, cond)
+            return self._run_net(inputs, t, cond, None)
         batch = inputs.shape[0]
         drop = torch.arange(2 * batch, device=inputs.device) >= batch
-        both = self.net(torch.cat([inputs, inputs]), torch.cat([t, t]), torch.cat([cond, cond]), drop)
+        both = self._run_net(torch.cat([inputs, inputs]), torch.cat([t, t]), torch.cat([cond, cond]), drop)
         return guide(both[:batch], both[batch:], guidance_scale, rescaled_phi)
 
     def predict(

@@ -6,13 +6,18 @@ from .embeddings import (
     SinusoidalTimeEmbedding,
     VectorEmbedding,
 )
+from .images import ImageNetwork, count_parameters
 from .mlp import MLP, ResidualBlock
+from .unet import UNet
 
 __all__ = [
     "MLP",
     "ClassEmbedding",
     "FourierTimeEmbedding",
+    "ImageNetwork",
     "ResidualBlock",
     "SinusoidalTimeEmbedding",
+    "UNet",
     "VectorEmbedding",
+    "count_parameters",
 ]

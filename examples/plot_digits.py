@@ -1,0 +1,65 @@
+"""
+Digits: a class-conditional UNet, guidance, and bits per dimension
+===================================================================
+
+Fit a :class:`skbfn.BFNGenerator` with a UNet (``network='unet'``) on
+scikit-learn's 8x8 digits, given their labels. The rows are flattened
+images, as :func:`~sklearn.datasets.load_digits` gives them, and so are the
+samples. The 17 grey levels (0..16) are modelled as discretised data, one
+bin per level, so :meth:`~skbfn.BFNGenerator.score_samples` bounds the log
+of a probability: divided by ``-64 ln 2`` it is the negative log-likelihood
+in bits per dimension. Writes ``digits_guidance.png``: one row per digit
+at three guidance scales.
+
+About four minutes on two CPU cores; ``device='cuda'`` when a GPU is there.
+"""
+
+# %%
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from skbfn import BFNGenerator
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+gen = BFNGenerator(
+    network="unet",
+    hidden_layer_sizes=(32, 64),  # UNet channels at 8x8 and 4x4
+    max_iter=1000,
+    batch_size=128,
+    cond_drop_prob=0.2,
+    n_elbo_draws=16,
+    random_state=0,
+)
+gen.fit(X_train, y_train)
+print("pixels modelled as:", gen.model_.flow.parts[0][0])
+
+# %%
+# Test negative log-likelihood in bits per dimension, under the model's null
+# condition (an unconditional model of the digits) and given the true label.
+n_pixels = X.shape[1]
+unconditional = -gen.score(X_test) / (n_pixels * math.log(2))
+conditional = -gen.score(X_test, y_test) / (n_pixels * math.log(2))
+print(f"test NLL: {unconditional:.3f} bits/dim for p(x), {conditional:.3f} bits/dim for p(x | label)")
+
+# %%
+# Ten samples of each digit at guidance scales 1 (plain conditional), 2 and 4.
+scales = (1.0, 2.0, 4.0)
+labels = np.repeat(np.arange(10), 10)
+fig, axes = plt.subplots(1, len(scales), figsize=(4.5 * len(scales), 4.8))
+for ax, scale in zip(axes, scales, strict=True):
+    samples = gen.set_params(guidance_scale=scale).sample(len(labels), y=labels, random_state=0)
+    grid = samples.reshape(10, 10, 8, 8).transpose(0, 2, 1, 3).reshape(80, 80)
+    ax.imshow(grid, cmap="gray_r", vmin=0, vmax=16)
+    ax.set_title(f"guidance scale {scale:g}")
+    ax.set_xticks([])
+    ax.set_yticks(np.arange(4, 80, 8), labels=[str(d) for d in range(10)])
+fig.tight_layout()
+fig.savefig("digits_guidance.png", dpi=80)

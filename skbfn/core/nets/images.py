@@ -1,0 +1,97 @@
+"""Running an image network on a flow's per-pixel parameters."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from einops import rearrange
+from torch import Tensor, nn
+
+__all__ = ["ImageNetwork", "count_parameters"]
+
+
+class ImageNetwork(nn.Module):
+    """Wraps an image network so that it reads and writes a flow's parameters.
+
+    A flow over images of shape ``(C, H, W)`` gives ``k_in`` input parameters
+    per pixel value (1 for continuous and discretised data, ``K`` for
+    categorical) and expects ``k_out`` outputs per value (1, 2 or ``K``),
+    in the layout ``[B, C, H, W, k]``, or flattened to ``[B, C*H*W*k]`` (the
+    layout of :class:`~skbfn.core.ProductFlow` and of flat rows). This
+    wrapper folds the per-value parameters into channels for the image
+    network, ``b (c h w k) -> b (c k) h w``, and unfolds its output the
+    same way back, so e.g. a :class:`UNet` can serve any of the three flows,
+    over image tensors or over flattened image rows.
+
+    Parameters
+    ----------
+    net : nn.Module
+        ``net(images [B, C*k_in, H, W], t, cond, drop) -> [B, C*k_out, H, W]``.
+    image_shape : sequence of int
+        ``(C, H, W)``.
+    n_inputs : int
+        Flow input size per data point (``flow.input_size(data_shape)``).
+    n_outputs : int
+        Flow output size per data point (``flow.output_size(data_shape)``).
+    channels_last : bool, default=False
+        Hand the network channels-last tensors (faster convolutions on
+        recent GPUs, with the network's weights also in channels-last).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skbfn.core import DiscretisedFlow
+    >>> from skbfn.core.nets import UNet
+    >>> flow, shape = DiscretisedFlow(n_bins=17), (1, 8, 8)
+    >>> k_in, k_out = flow.input_size(shape) // 64, flow.output_size(shape) // 64
+    >>> net = ImageNetwork(UNet(k_in, k_out, channels=(16, 32)), shape,
+    ...                    flow.input_size(shape), flow.output_size(shape))
+    >>> net(torch.zeros(5, 64), torch.rand(5)).shape
+    torch.Size([5, 128])
+    """
+
+    def __init__(
+        self, net: nn.Module, image_shape: Sequence[int], n_inputs: int, n_outputs: int, channels_last: bool = False
+    ) -> None:
+        super().__init__()
+        image_shape = tuple(int(s) for s in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(f"image_shape must be (C, H, W) with positive sizes, got {image_shape!r}.")
+        n_values = math.prod(image_shape)
+        if n_inputs % n_values or n_outputs % n_values:
+            raise ValueError(
+                f"{n_inputs} inputs and {n_outputs} outputs do not split evenly over the {n_values} "
+                f"values of an image of shape {image_shape}."
+            )
+        self.net = net
+        self.image_shape = image_shape
+        self.k_in, self.k_out = n_inputs // n_values, n_outputs // n_values
+        self.channels_last = channels_last
+
+    @property
+    def is_conditional(self) -> bool:
+        """Whether the wrapped network takes a condition."""
+        return bool(getattr(self.net, "is_conditional", False))
+
+    def forward(self, x: Tensor, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
+        """Flat output ``[B, C*H*W*k_out]`` for input ``x`` with ``C*H*W*k_in`` entries per row."""
+        c, h, w = self.image_shape
+        images = rearrange(x.reshape(x.shape[0], -1), "b (c h w k) -> b (c k) h w", c=c, h=h, w=w, k=self.k_in)
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        out = self.net(images, t, cond, drop)
+        return rearrange(out, "b (c k) h w -> b (c h w k)", c=c, k=self.k_out)
+
+
+def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
+    """Number of parameters of ``module`` (only those requiring gradients, by default).
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> count_parameters(nn.Linear(3, 2))
+    8
+    """
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
