@@ -8,5 +8,6 @@ __version__ = "0.1.0"
 
 from ._estimator import BFNGenerator
 from ._persistence import load, save
+from ._training import NonFiniteLossError
 
-__all__ = ["BFNGenerator", "__version__", "load", "save"]
+__all__ = ["BFNGenerator", "NonFiniteLossError", "__version__", "load", "save"]

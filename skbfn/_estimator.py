@@ -204,7 +204,7 @@ class BFNGenerator(BaseEstimator):
         Number of optimiser steps run (over all fits, with ``warm_start``).
     n_features_in_ : int
         Number of columns seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Column names, when X was a DataFrame with string column names.
 
     See Also
@@ -460,6 +460,24 @@ class BFNGenerator(BaseEstimator):
         -------
         self : BFNGenerator
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            For invalid parameters or data (non-finite numbers, missing
+            categories, a condition of the wrong length).
+        NonFiniteLossError
+            If the training loss stops being finite; the estimator is then
+            left as it was before the call.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> X, y = make_moons(200, noise=0.1, random_state=0)
+        >>> gen = BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+        >>> gen.n_iter_, gen.classes_
+        (20, array([0, 1]))
         """
         with _restored_on_error(self):
             return self._fit(X, y, warm=self.warm_start and hasattr(self, "model_"))
@@ -483,6 +501,18 @@ class BFNGenerator(BaseEstimator):
         Returns
         -------
         self : BFNGenerator
+            The estimator, trained on one more pass.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbfn import BFNGenerator
+        >>> rng = np.random.default_rng(0)
+        >>> gen = BFNGenerator(batch_size=50, hidden_layer_sizes=(16,), random_state=0)
+        >>> for chunk in range(3):
+        ...     gen = gen.partial_fit(rng.normal(size=(100, 2)))
+        >>> gen.n_iter_  # two steps of 50 rows per chunk
+        6
         """
         with _restored_on_error(self):
             return self._fit(X, y, warm=hasattr(self, "model_"), one_pass=True)
@@ -600,11 +630,22 @@ class BFNGenerator(BaseEstimator):
 
         Returns
         -------
-        X : ndarray or DataFrame of shape (n_samples, n_features_in_)
+        X : ndarray or DataFrame of shape (n_samples, n_features)
             Rows in the original units and types of the training data: a
             DataFrame with the same columns, dtypes and categories when fitted
             on one; else a float array (integer columns integral), or an object
             array when there are categorical columns.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> X, y = make_moons(200, noise=0.1, random_state=0)
+        >>> gen = BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+        >>> gen.sample(3, y=1).shape
+        (3, 2)
+        >>> gen.set_params(guidance_scale=2.0, n_steps=10).sample(4, y=[0, 1, 0, 1]).shape
+        (4, 2)
         """
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
@@ -639,7 +680,7 @@ class BFNGenerator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Rows to score.
         y : array-like or scalar, default=None
             Condition, as in :meth:`sample`; None scores under the
@@ -648,6 +689,17 @@ class BFNGenerator(BaseEstimator):
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Log-likelihood bound of each row, in nats.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> X, y = make_moons(200, noise=0.1, random_state=0)
+        >>> gen = BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), n_elbo_draws=8, random_state=0).fit(X)
+        >>> scores = gen.score_samples(X[:4])
+        >>> scores.shape, bool((gen.score_samples(X[:1]) == scores[:1]).all())  # a row's own draws
+        ((4,), True)
         """
         check_is_fitted(self)
         X = self._validate_table(X, reset=False)
@@ -670,7 +722,7 @@ class BFNGenerator(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Rows to score.
         y : array-like or scalar, default=None
             Condition; None scores under the unconditional model.
@@ -678,6 +730,16 @@ class BFNGenerator(BaseEstimator):
         Returns
         -------
         score : float
+            Mean log-likelihood bound per row, in nats (higher is better).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> X, y = make_moons(200, noise=0.1, random_state=0)
+        >>> gen = BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), n_elbo_draws=8, random_state=0).fit(X, y)
+        >>> isinstance(gen.score(X, y), float)
+        True
         """
         return float(np.mean(self.score_samples(X, y)))
 

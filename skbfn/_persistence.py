@@ -179,8 +179,37 @@ def load(path: str | os.PathLike):
     """Read a :class:`~skbfn.BFNGenerator` written by :func:`save`.
 
     The model is put on its ``device`` when that exists here, else on the CPU.
-    Raises ValueError for a file that is not such a model, is truncated, or
-    whose tensors do not match their recorded digest.
+    Nothing in the file is executed: the weights are plain tensors and the rest
+    is JSON.
+
+    Parameters
+    ----------
+    path : str or path-like
+        File written by :func:`save`.
+
+    Returns
+    -------
+    estimator : BFNGenerator
+        The fitted estimator, ready to sample and score.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a file that is not such a model, is truncated, or whose tensors
+        do not match their recorded digest.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import make_moons
+    >>> from skbfn import BFNGenerator, load, save
+    >>> X = make_moons(200, noise=0.1, random_state=0)[0]
+    >>> path = os.path.join(tempfile.mkdtemp(), "moons.safetensors")
+    >>> save(BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), random_state=0).fit(X), path)
+    >>> load(path).sample(2).shape
+    (2, 2)
     """
     from safetensors import SafetensorError
     from safetensors.torch import load_file

@@ -61,7 +61,26 @@ class History:
 
 
 class NonFiniteLossError(FloatingPointError):
-    """Raised when the training loss stops being finite."""
+    """Raised by ``fit`` when the training loss stops being finite.
+
+    The message names the step and the likely causes (a learning rate too
+    high for the data, extreme values). The estimator is left as it was
+    before the call.
+
+    Examples
+    --------
+    A subclass of :class:`FloatingPointError`; catch it to retry with a lower
+    learning rate:
+
+    >>> from skbfn import BFNGenerator, NonFiniteLossError
+    >>> issubclass(NonFiniteLossError, FloatingPointError)
+    True
+    >>> def fit_with_backoff(X, learning_rate=1e-2):
+    ...     try:
+    ...         return BFNGenerator(learning_rate_init=learning_rate).fit(X)
+    ...     except NonFiniteLossError:
+    ...         return fit_with_backoff(X, learning_rate / 10)
+    """
 
 
 def _batch_loss(model: BFN, config: TrainingConfig, x: Tensor, cond: Tensor | None, generator) -> Tensor:

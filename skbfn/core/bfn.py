@@ -115,6 +115,35 @@ class BFN(nn.Module):
         and ``guidance_scale != 1`` the conditional and null outputs are computed
         in one batch and combined by :func:`skbfn.core.guidance.guide`. A given
         condition is always used: no dropout happens here.
+
+        Parameters
+        ----------
+        state : Tensor or tuple of Tensor
+            The input distribution's parameters (the flow's state), per row.
+        t : Tensor of shape [B]
+            Times.
+        cond : Tensor, optional
+            Condition per row; None uses the null condition.
+        guidance_scale : float, default=1.0
+            Classifier-free guidance scale (1: plain conditional).
+        rescaled_phi : float, default=0.0
+            Guidance rescaling weight, see :func:`skbfn.core.guide`.
+
+        Returns
+        -------
+        out : Tensor
+            Network output, ``flow.output_size(data_shape)`` entries per row.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> mu = torch.zeros(5, 2)
+        >>> model.guided_output(mu, torch.full((5,), 0.5), labels, guidance_scale=3.0).shape
+        torch.Size([5, 2])
         """
         inputs = self.flow.network_input(state, t)
         if cond is None or (guidance_scale == 1.0 and rescaled_phi == 0.0):
@@ -127,7 +156,37 @@ class BFN(nn.Module):
     def predict(
         self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
     ):
-        """The flow's output prediction (``x_hat``, bin or class probabilities), with optional guidance."""
+        """The flow's output prediction (``x_hat``, bin or class probabilities), with optional guidance.
+
+        Parameters
+        ----------
+        state : Tensor or tuple of Tensor
+            The input distribution's parameters (the flow's state), per row.
+        t : Tensor of shape [B]
+            Times.
+        cond : Tensor, optional
+            Condition per row; None uses the null condition.
+        guidance_scale : float, default=1.0
+            Classifier-free guidance scale (1: plain conditional).
+        rescaled_phi : float, default=0.0
+            Guidance rescaling weight, see :func:`skbfn.core.guide`.
+
+        Returns
+        -------
+        prediction : Tensor
+            ``x_hat`` for continuous data, bin or class probabilities for the
+            other flows (a tuple for a :class:`ProductFlow`).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.predict(torch.zeros(5, 2), torch.full((5,), 0.5), labels).shape
+        torch.Size([5, 2])
+        """
         return self.flow.output_prediction(state, t, self.guided_output(state, t, cond, guidance_scale, rescaled_phi))
 
     def _training_drop(self, cond: Tensor | None, batch: int, generator: torch.Generator | None) -> Tensor | None:
@@ -164,9 +223,33 @@ class BFN(nn.Module):
     def loss(self, x: Tensor, cond: Tensor | None = None, *, generator: torch.Generator | None = None) -> Tensor:
         """Continuous-time loss ``L_inf(x)``, one draw of ``t ~ U(0, 1)`` per data point.
 
-        The times of a batch are stratified (see ``_stratified_uniform``).
-        Returns a tensor of shape ``[B]`` (nats); its mean is an unbiased
-        estimate of the expected loss.
+        The times of a batch are stratified (see ``_stratified_uniform``). In
+        training mode conditions are dropped with probability ``cond_drop_prob``.
+
+        Parameters
+        ----------
+        x : Tensor of shape ``[B, *data_shape]``
+            Data in the flow's range (class indices for categorical data).
+        cond : Tensor, optional
+            Condition per row; None uses the null condition.
+        generator : torch.Generator, optional
+            Randomness for the times and the flow draws.
+
+        Returns
+        -------
+        loss : Tensor of shape [B]
+            Loss per data point, in nats; its mean is an unbiased estimate of
+            the expected loss.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.loss(x, labels).shape
+        torch.Size([5])
         """
         t = self._stratified_uniform(x.shape[0], generator, x.device, x.dtype)
         return self.flow.continuous_time_loss(x, self._estimate(x, t, cond, generator), t)
@@ -177,6 +260,32 @@ class BFN(nn.Module):
         """Discrete-time loss ``L_n(x)`` with ``n = n_steps``, one step ``i ~ U{1..n}`` per data point.
 
         The steps of a batch are stratified like the times of :meth:`loss`.
+
+        Parameters
+        ----------
+        x : Tensor of shape ``[B, *data_shape]``
+            Data in the flow's range (class indices for categorical data).
+        cond : Tensor, optional
+            Condition per row; None uses the null condition.
+        n_steps : int
+            Number of steps ``n``.
+        generator : torch.Generator, optional
+            Randomness for the steps, flow draws and sender samples.
+
+        Returns
+        -------
+        loss : Tensor of shape [B]
+            Loss per data point, in nats.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.discrete_loss(x, labels, n_steps=20).shape
+        torch.Size([5])
         """
         u = self._stratified_uniform(x.shape[0], generator, x.device, torch.float64)
         i = (u * n_steps).floor().clamp_max(n_steps - 1) + 1
@@ -190,6 +299,30 @@ class BFN(nn.Module):
         """Reconstruction loss ``L_r(x) = -E ln p_O(x | theta; 1)``, one draw per point.
 
         For continuous data ``p_O(x | theta; 1) = N(x | x_hat, sigma_1^2)``, a density.
+
+        Parameters
+        ----------
+        x : Tensor of shape ``[B, *data_shape]``
+            Data in the flow's range (class indices for categorical data).
+        cond : Tensor, optional
+            Condition per row; None uses the null condition.
+        generator : torch.Generator, optional
+            Randomness for the flow draw at ``t = 1``.
+
+        Returns
+        -------
+        loss : Tensor of shape [B]
+            Loss per data point, in nats.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.reconstruction_loss(x).shape
+        torch.Size([5])
         """
         t = torch.ones(x.shape[0], device=x.device, dtype=x.dtype)
         return self.flow.reconstruction_loss(x, self._estimate(x, t, cond, generator))
@@ -213,7 +346,8 @@ class BFN(nn.Module):
 
         Parameters
         ----------
-        x : Tensor of shape [B, *data_shape]
+        x : Tensor of shape ``[B, *data_shape]``
+            Data in the flow's range (class indices for categorical data).
         cond : Tensor, optional
             Condition per row; None gives the unconditional bound.
         n_steps : int, optional
@@ -232,7 +366,23 @@ class BFN(nn.Module):
 
         Returns
         -------
-        Tensor of shape [B]
+        elbo : Tensor of shape [B]
+            Lower bound on the log-likelihood of each row, in nats.
+
+        Raises
+        ------
+        RuntimeError
+            In training mode (which would drop conditions).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.eval().elbo(x, labels, n_draws=4).shape
+        torch.Size([5])
         """
         if self.training:
             raise RuntimeError("elbo needs evaluation mode (call model.eval()): training mode drops conditions.")
@@ -322,7 +472,23 @@ class BFN(nn.Module):
 
         Returns
         -------
-        Tensor of shape [n_samples, *data_shape]
+        samples : Tensor of shape ``[n_samples, *data_shape]``
+            Draws in the flow's range (class indices for categorical data).
+
+        Raises
+        ------
+        ValueError
+            For an unknown sampler name or a condition of the wrong length.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import BFN
+        >>> from skbfn.core.nets import MLP
+        >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
+        >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
+        >>> model.eval().sample(4, labels[:4], n_steps=5, sampler="ode2", guidance_scale=2.0).shape
+        torch.Size([4, 2])
         """
         if cond is not None and cond.shape[0] != n_samples:
             raise ValueError(f"cond has {cond.shape[0]} rows for {n_samples} samples.")

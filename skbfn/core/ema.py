@@ -50,7 +50,27 @@ class EMA(nn.Module):
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
-        """Move the average towards the live weights of ``model`` (buffers are copied)."""
+        """Move the average towards the live weights of ``model`` (buffers are copied).
+
+        Parameters
+        ----------
+        model : nn.Module
+            The live model, with the same structure as the copy; only read.
+
+        Examples
+        --------
+        >>> import torch
+        >>> live = torch.nn.Linear(1, 1, bias=False)
+        >>> ema = EMA(live, decay=0.5)
+        >>> with torch.no_grad():
+        ...     _ = live.weight.fill_(1.0)
+        >>> ema.n_updates = 100  # past the warm-up: the decay is 0.5
+        >>> ema.module.weight.data.fill_(0.0) is not None
+        True
+        >>> ema.update(live)
+        >>> ema.module.weight.item(), live.weight.item()
+        (0.5, 1.0)
+        """
         weight = 1.0 - self.current_decay()
         averaged = list(self.module.parameters())
         live = [p.detach() for p in model.parameters()]

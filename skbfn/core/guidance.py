@@ -27,7 +27,8 @@ def guide(out_cond: Tensor, out_null: Tensor, scale: float, rescaled_phi: float 
 
     Returns
     -------
-    Tensor of shape [B, ...]
+    guided : Tensor of shape [B, ...]
+        The guided output.
 
     Examples
     --------

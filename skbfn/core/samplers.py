@@ -64,7 +64,9 @@ def sample_paper(
 
     Returns
     -------
-    Tensor of shape ``shape``
+    samples : Tensor of shape ``shape``
+        The final draw from the output distribution (for continuous data,
+        its mean ``x_hat``).
 
     Examples
     --------
@@ -90,11 +92,32 @@ def sample_paper(
 
 
 def time_grid(flow, n_steps: int, t_start: float = 1e-2, spacing: str = "uniform") -> list[float]:
-    """``n_steps + 1`` increasing times from ``t_start`` to 1.
+    """Return ``n_steps + 1`` increasing times from ``t_start`` to 1.
 
     ``spacing='uniform'`` is uniform in ``t``; ``'lambda'`` is uniform in the
     flow's log signal-to-noise ratio ``lambda_t = ln(a_t / s_t)`` (found by
     bisection, as ``lambda_t`` increases with ``t``).
+
+    Parameters
+    ----------
+    flow : flow
+        A flow with a Gaussian view (``log_snr``); only read for ``'lambda'``.
+    n_steps : int
+        Number of intervals, at least 1.
+    t_start : float, default=1e-2
+        First time, in ``(0, 1)``.
+    spacing : {'uniform', 'lambda'}, default='uniform'
+        Uniform in ``t`` or in log-SNR.
+
+    Returns
+    -------
+    times : list of float
+        ``n_steps + 1`` increasing times, the last one 1.
+
+    Raises
+    ------
+    ValueError
+        If ``n_steps < 1``, ``t_start`` is outside ``(0, 1)`` or ``spacing`` is unknown.
 
     Examples
     --------
@@ -166,7 +189,9 @@ def sample_solver(
 
     Returns
     -------
-    Tensor of shape ``shape``
+    samples : Tensor of shape ``shape``
+        The final draw from the output distribution (for continuous data,
+        its mean ``x_hat``).
 
     Examples
     --------

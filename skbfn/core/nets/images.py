@@ -72,11 +72,43 @@ class ImageNetwork(nn.Module):
 
     @property
     def is_conditional(self) -> bool:
-        """Whether the wrapped network takes a condition."""
+        """Whether the wrapped network takes a condition.
+
+        Examples
+        --------
+        >>> from skbfn.core.nets import MLP
+        >>> MLP(2, n_classes=3).is_conditional, MLP(2).is_conditional
+        (True, False)
+        """
         return bool(getattr(self.net, "is_conditional", False))
 
     def forward(self, x: Tensor, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
-        """Flat output ``[B, C*H*W*k_out]`` for input ``x`` with ``C*H*W*k_in`` entries per row."""
+        """Flat output ``[B, C*H*W*k_out]`` for input ``x`` with ``C*H*W*k_in`` entries per row.
+
+        Parameters
+        ----------
+        x : Tensor of shape ``[B, C, H, W, k_in]``, ``[B, C, H, W]`` or ``[B, C*H*W*k_in]``
+            The flow's input parameters.
+        t : Tensor of shape [B]
+            Times.
+        cond : Tensor, optional
+            Condition per row, passed to the wrapped network.
+        drop : Tensor of shape [B], optional
+            Rows that get the null condition.
+
+        Returns
+        -------
+        out : Tensor of shape ``[B, C*H*W*k_out]``
+            The flow's output parameters, in the flow's layout.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core.nets import UNet
+        >>> net = ImageNetwork(UNet(3, channels=(8,)), (1, 4, 4), n_inputs=48, n_outputs=48)
+        >>> net(torch.rand(2, 1, 4, 4, 3), torch.rand(2)).shape  # 3 class probabilities per pixel
+        torch.Size([2, 48])
+        """
         c, h, w = self.image_shape
         images = rearrange(x.reshape(x.shape[0], -1), "b (c h w k) -> b (c k) h w", c=c, h=h, w=w, k=self.k_in)
         if self.channels_last:
@@ -87,6 +119,18 @@ class ImageNetwork(nn.Module):
 
 def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
     """Number of parameters of ``module`` (only those requiring gradients, by default).
+
+    Parameters
+    ----------
+    module : nn.Module
+        Any module, e.g. a :class:`UNet`.
+    trainable_only : bool, default=True
+        Count only parameters with ``requires_grad``.
+
+    Returns
+    -------
+    n_parameters : int
+        Total number of entries of the counted parameters.
 
     Examples
     --------

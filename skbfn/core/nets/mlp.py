@@ -16,6 +16,19 @@ class ResidualBlock(nn.Module):
     """Pre-norm residual block whose hidden layer is shifted by an embedding.
 
     ``h -> skip(h) + W2 act(W1 act(norm(h)) + E emb)``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths (a linear skip connection when they differ).
+    n_embedding : int
+        Width of the time (and condition) embedding.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ResidualBlock(4, 8, 16)(torch.randn(3, 4), torch.randn(3, 16)).shape
+    torch.Size([3, 8])
     """
 
     def __init__(self, n_in: int, n_out: int, n_embedding: int) -> None:
@@ -108,14 +121,48 @@ class MLP(nn.Module):
 
     @property
     def is_conditional(self) -> bool:
-        """Whether the network takes a condition."""
+        """Whether the network takes a condition.
+
+        Examples
+        --------
+        >>> from skbfn.core.nets import MLP
+        >>> MLP(2, n_classes=3).is_conditional, MLP(2).is_conditional
+        (True, False)
+        """
         return self.condition_embedding is not None
 
     def forward(self, x: Tensor, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
         """Network output for input ``x [B, n_inputs]`` at times ``t [B]``.
 
-        ``cond`` is ignored by an unconditional network; ``drop`` (bool ``[B]``)
-        marks rows that get the null condition.
+        Parameters
+        ----------
+        x : Tensor of shape [B, ...]
+            Input, flattened to ``n_inputs`` entries per row.
+        t : Tensor of shape [B]
+            Times in ``[0, 1]``.
+        cond : Tensor, optional
+            Class labels ``[B]`` or condition vectors ``[B, d]``; ignored when
+            None (every row gets the null condition). Refused by an
+            unconditional network.
+        drop : Tensor of shape [B], optional
+            Boolean; rows marked True get the null condition.
+
+        Returns
+        -------
+        out : Tensor of shape [B, n_outputs]
+            Network output.
+
+        Raises
+        ------
+        ValueError
+            If a condition is given to an unconditional network.
+
+        Examples
+        --------
+        >>> import torch
+        >>> net = MLP(3, 6, hidden_layer_sizes=(16,), n_condition_features=2)
+        >>> net(torch.randn(4, 3), torch.rand(4), torch.randn(4, 2)).shape
+        torch.Size([4, 6])
         """
         emb = self.time_embedding(t.to(x.dtype))
         if self.condition_embedding is not None:

@@ -209,14 +209,49 @@ class UNet(nn.Module):
 
     @property
     def is_conditional(self) -> bool:
-        """Whether the network takes a condition."""
+        """Whether the network takes a condition.
+
+        Examples
+        --------
+        >>> from skbfn.core.nets import MLP
+        >>> MLP(2, n_classes=3).is_conditional, MLP(2).is_conditional
+        (True, False)
+        """
         return self.condition_embedding is not None
 
     def forward(self, x: Tensor, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
         """Network output for images ``x [B, C_in, H, W]`` at times ``t [B]``.
 
-        ``cond`` is ignored by an unconditional network; ``drop`` (bool ``[B]``)
-        marks rows that get the null condition.
+        Parameters
+        ----------
+        x : Tensor of shape [B, C_in, H, W]
+            Input images.
+        t : Tensor of shape [B]
+            Times in ``[0, 1]``.
+        cond : Tensor, optional
+            Class labels ``[B]`` or condition vectors ``[B, d]``; ignored when
+            None (every row gets the null condition). Refused by an
+            unconditional network.
+        drop : Tensor of shape [B], optional
+            Boolean; rows marked True get the null condition.
+
+        Returns
+        -------
+        out : Tensor of shape [B, C_out, H, W]
+            Output images.
+
+        Raises
+        ------
+        ValueError
+            If a condition is given to an unconditional network, or the image
+            size is not divisible by ``2 ** (levels - 1)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> net = UNet(3, channels=(8, 16), n_classes=2)
+        >>> net(torch.randn(2, 3, 4, 4), torch.rand(2), torch.tensor([0, 1])).shape
+        torch.Size([2, 3, 4, 4])
         """
         factor = 2 ** (self.n_levels - 1)
         if x.dim() != 4 or x.shape[2] % factor or x.shape[3] % factor:

@@ -1,0 +1,104 @@
+"""Sphinx configuration of the skbfn documentation.
+
+Build (examples executed, figures in the gallery)::
+
+    sphinx-build -W --keep-going -b html docs docs/_build/html
+
+Without running the examples (as CI does): add ``-D plot_gallery=0``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, os.path.abspath(".."))
+
+import skbfn
+
+project = "skbfn"
+author = "the skbfn developers"
+copyright = "2026, the skbfn developers"
+version = release = skbfn.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.doctest",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip"]
+default_role = "py:obj"
+
+# ----------------------------------------------------------------- API reference
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": False}
+autodoc_typehints = "none"  # the numpydoc sections carry the types
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# ------------------------------------------------------------------- cross-links
+# Each project's real inventory first; without network, a local inventory of
+# the objects these pages link to (see _ext/offline_inventories.py).
+sys.path.insert(0, os.path.abspath("_ext"))
+from offline_inventories import write_inventory  # noqa: E402
+
+_INVENTORY_DIR = Path(__file__).parent / "_build" / "offline_inventories"
+_DOCS = {
+    "python": "https://docs.python.org/3/",
+    "numpy": "https://numpy.org/doc/stable/",
+    "sklearn": "https://scikit-learn.org/stable/",
+    "torch": "https://docs.pytorch.org/docs/stable/",
+    "pandas": "https://pandas.pydata.org/docs/",
+    "joblib": "https://joblib.readthedocs.io/en/stable/",
+}
+intersphinx_mapping = {
+    name: (url, (None, str(write_inventory(name, _INVENTORY_DIR / f"{name}.inv")))) for name, url in _DOCS.items()
+}
+intersphinx_timeout = 5
+
+# ------------------------------------------------------------------ the gallery
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "image_scrapers": ("matplotlib",),
+    "reference_url": {"skbfn": None},
+    "doc_module": ("skbfn",),
+    "backreferences_dir": "generated/backreferences",
+    "remove_config_comments": True,
+    "show_memory": False,
+    "download_all_examples": False,
+}
+# The examples write their figures with savefig (they also run as plain
+# scripts); sphinx-gallery's matplotlib scraper collects the open figures.
+warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
+
+# -------------------------------------------------------------- plot directive
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+
+# ----------------------------------------------------------------------- theme
+html_theme = "pydata_sphinx_theme"
+html_title = f"skbfn {version}"
+html_theme_options = {
+    "navbar_end": ["navbar-icon-links"],
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+}
+html_static_path: list[str] = []
+html_show_sourcelink = False
