@@ -56,10 +56,11 @@ labels = np.repeat(np.arange(10), 10)
 fig, axes = plt.subplots(1, len(scales), figsize=(4.5 * len(scales), 4.8))
 for ax, scale in zip(axes, scales, strict=True):
     samples = gen.set_params(guidance_scale=scale).sample(len(labels), y=labels, random_state=0)
-    grid = samples.reshape(10, 10, 8, 8).transpose(0, 2, 1, 3).reshape(80, 80)
+    tiles = np.pad(samples.reshape(10, 10, 8, 8), ((0, 0), (0, 0), (1, 1), (1, 1)))  # a blank border per digit
+    grid = tiles.transpose(0, 2, 1, 3).reshape(100, 100)
     ax.imshow(grid, cmap="gray_r", vmin=0, vmax=16)
     ax.set_title(f"guidance scale {scale:g}")
     ax.set_xticks([])
-    ax.set_yticks(np.arange(4, 80, 8), labels=[str(d) for d in range(10)])
+    ax.set_yticks(np.arange(5, 100, 10), labels=[str(d) for d in range(10)])
 fig.tight_layout()
 fig.savefig("digits_guidance.png", dpi=80)

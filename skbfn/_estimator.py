@@ -38,7 +38,7 @@ _DEFAULT_WIDTHS = {"mlp": (128, 128, 128), "unet": (32, 64)}
 
 
 class BFNGenerator(BaseEstimator):
-    """Generative model of tabular data with a Bayesian Flow Network.
+    """Generative model of tables and images with a Bayesian Flow Network.
 
     Learns the distribution of the rows of ``X`` (optionally given a condition
     ``y``: class labels or real values) with a BFN (Graves et al., 2023), then

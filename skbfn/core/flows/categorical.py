@@ -1,4 +1,4 @@
-"""The Bayesian flow for categorical data: K unordered classes (EQUATIONS.md section 3).
+"""The Bayesian flow for categorical data: K unordered classes (Graves et al. 2023).
 
 The input distribution is a categorical ``theta`` on the simplex per dimension.
 Shapes: ``x`` holds class indices ``[B, *D]`` (any dtype); ``theta``, logits and

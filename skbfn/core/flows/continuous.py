@@ -1,4 +1,4 @@
-"""The Bayesian flow for continuous data (EQUATIONS.md section 1).
+"""The Bayesian flow for continuous data (Graves et al. 2023).
 
 Shapes: ``x`` and ``mu`` are ``[B, *D]``; times ``t`` are ``[B]`` (one time per
 data point), broadcast over the data dimensions.
@@ -20,7 +20,7 @@ __all__ = ["ContinuousFlow"]
 
 @dataclass(frozen=True)
 class ContinuousFlow(GaussianView):
-    """Bayesian flow for real-valued data (section 1 of ``EQUATIONS.md``).
+    """Bayesian flow for real-valued data (Graves et al. 2023).
 
     The input distribution is a factorised Gaussian with mean ``mu`` and
     precision ``rho``; the prior is ``mu = 0, rho = 1``. The network predicts the

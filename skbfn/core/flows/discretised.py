@@ -1,4 +1,4 @@
-"""The Bayesian flow for discretised data: K ordered bins over [-1, 1] (EQUATIONS.md section 2).
+"""The Bayesian flow for discretised data: K ordered bins over [-1, 1] (Graves et al. 2023).
 
 The input distribution, schedule, sender and update are those of continuous
 data; only the output distribution differs: a Gaussian over the real line,

@@ -6,7 +6,7 @@ accumulated logits ``z = y ~ N(a_t m, s_t^2)`` with ``m = K e_x - 1``,
 ``a_t = beta_1 t^2``, ``s_t = sqrt(K beta_1) t`` and ``theta = softmax(z)``. In both
 cases the network's prediction gives a *denoised* estimate ``D`` of the data
 term (``x_hat``, ``k_hat`` or ``K e_hat - 1``), and the ODE and SDE solvers of
-EQUATIONS.md section 6 move ``z`` from ``t`` to ``t' > t`` with
+Xue et al. (ICML 2024) move ``z`` from ``t`` to ``t' > t`` with
 ``lambda_t = ln(a_t / s_t)``.
 """
 
