@@ -8,7 +8,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles import GaussianPosteriorNet, TruthNet
 
-from skbfn.core import BFN, EMA, ContinuousFlow, guide, sample_paper
+from skbfn.core import (
+    BFN,
+    EMA,
+    CategoricalFlow,
+    ContinuousFlow,
+    DiscretisedFlow,
+    Flow,
+    ProductFlow,
+    SolverFlow,
+    guide,
+    sample_paper,
+)
 from skbfn.core.nets import MLP
 
 FLOAT64 = torch.float64
@@ -210,3 +221,24 @@ def test_ema_warm_up_follows_the_live_weights_early():
     assert ema.current_decay() == pytest.approx(0.1)
     ema.n_updates = 10**6
     assert ema.current_decay() == 0.999
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        ContinuousFlow(),
+        DiscretisedFlow(5),
+        CategoricalFlow(3),
+        ProductFlow([(ContinuousFlow(), 2), (CategoricalFlow(3), 1)]),
+    ],
+)
+def test_every_flow_follows_the_solver_protocol(flow):
+    assert isinstance(flow, Flow) and isinstance(flow, SolverFlow)
+
+
+def test_an_object_missing_protocol_methods_is_not_a_flow():
+    class HalfAFlow:
+        def noise_shape(self, data_shape):
+            return data_shape
+
+    assert not isinstance(HalfAFlow(), Flow)

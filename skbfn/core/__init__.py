@@ -6,7 +6,7 @@ on its own in a custom training loop; see :class:`BFN`.
 
 from .bfn import BFN
 from .ema import EMA
-from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
+from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, Flow, ProductFlow, SolverFlow
 from .guidance import guide
 from .samplers import SAMPLERS, sample_paper, sample_solver, time_grid
 
@@ -17,7 +17,9 @@ __all__ = [
     "CategoricalFlow",
     "ContinuousFlow",
     "DiscretisedFlow",
+    "Flow",
     "ProductFlow",
+    "SolverFlow",
     "guide",
     "sample_paper",
     "sample_solver",

@@ -34,8 +34,9 @@ class BFN(nn.Module):
         :class:`skbfn.core.nets.MLP`.
     data_shape : int or tuple of int
         Shape of one data point (categorical data: class indices).
-    flow : flow, optional
-        Defaults to ``ContinuousFlow(sigma_1=0.01)``.
+    flow : Flow, optional
+        Any flow following the :class:`~skbfn.core.Flow` protocol; defaults
+        to ``ContinuousFlow(sigma_1=0.01)``.
     cond_drop_prob : float, default=0.0
         While training, each condition is replaced by the null condition with
         this probability, so that the model also learns ``p(x)`` (needed for

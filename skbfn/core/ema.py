@@ -80,4 +80,5 @@ class EMA(nn.Module):
         self.n_updates += 1
 
     def forward(self, *args, **kwargs):
+        """Call the averaged module."""
         return self.module(*args, **kwargs)

@@ -5,16 +5,24 @@ accuracy schedule, the sender distribution, the Bayesian update, the flow
 distribution, how the network output becomes an output distribution, and the
 losses. It holds no learnable state; the network lives in :class:`skbfn.core.BFN`.
 
-Every flow offers the same protocol, which the BFN module and the samplers use:
-``noise_shape``, ``input_size``, ``output_size``, ``prior_state``,
-``state_from_noise``, ``network_input``, ``output_prediction``,
-``continuous_time_loss``, ``discrete_time_loss``, ``reconstruction_loss``,
-``sampler_update`` and ``sample_output``.
+Every flow offers the same protocol, which the BFN module and the samplers
+use: :class:`Flow` (training, the likelihood bound and the paper's sampler)
+and :class:`SolverFlow` (also the ODE and SDE solvers).
 """
 
 from .categorical import CategoricalFlow
 from .continuous import ContinuousFlow
 from .discretised import DiscretisedFlow, bin_centres, quantise
 from .product import ProductFlow
+from .protocol import Flow, SolverFlow
 
-__all__ = ["CategoricalFlow", "ContinuousFlow", "DiscretisedFlow", "ProductFlow", "bin_centres", "quantise"]
+__all__ = [
+    "CategoricalFlow",
+    "ContinuousFlow",
+    "DiscretisedFlow",
+    "Flow",
+    "ProductFlow",
+    "SolverFlow",
+    "bin_centres",
+    "quantise",
+]

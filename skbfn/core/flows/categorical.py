@@ -64,6 +64,7 @@ class CategoricalFlow(GaussianView):
 
     # ----------------------------------------------- input distribution
     def one_hot(self, x: Tensor, like: Tensor | None = None) -> Tensor:
+        """One-hot ``e_x`` of class indices ``x``, ``[B, *D, K]``, in the dtype of ``like``."""
         dtype = torch.get_default_dtype() if like is None else like.dtype
         return torch.nn.functional.one_hot(x.long(), self.n_classes).to(dtype)
 
@@ -112,18 +113,23 @@ class CategoricalFlow(GaussianView):
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the flow noise per data point: ``(*data_shape, K)``."""
         return (*data_shape, self.n_classes)
 
     def input_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network inputs per data point: ``K`` per dimension."""
         return math.prod(data_shape) * self.n_classes
 
     def output_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network outputs per data point: ``K`` logits per dimension."""
         return math.prod(data_shape) * self.n_classes
 
     def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
+        """Uniform class probabilities ``1/K``, shape ``[*shape, K]``."""
         return torch.full((*shape, self.n_classes), 1.0 / self.n_classes, device=device, dtype=dtype)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
+        """Draw of ``p_F(theta | x; t)``: ``softmax(y)``, ``y`` the flow sample of the logits."""
         return self.flow_sample(x, t, noise)
 
     def network_input(self, theta: Tensor, t: Tensor) -> Tensor:
@@ -135,6 +141,7 @@ class CategoricalFlow(GaussianView):
         return torch.softmax(net_out.reshape(theta.shape), dim=-1)
 
     def sample_classes(self, probs: Tensor, generator=None) -> Tensor:
+        """Draw a class index per dimension from ``probs`` ``[B, *D, K]``."""
         flat = probs.reshape(-1, self.n_classes)
         return torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
 
@@ -154,6 +161,7 @@ class CategoricalFlow(GaussianView):
         return self.beta_1 * t**2, math.sqrt(self.n_classes * self.beta_1) * t
 
     def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the latent (the accumulated logits): ``(*shape, K)``."""
         return (*shape, self.n_classes)
 
     def state_from_latent(self, z: Tensor) -> Tensor:

@@ -206,9 +206,11 @@ class ContinuousFlow(GaussianView):
         return gamma, math.sqrt(gamma * (1.0 - gamma))
 
     def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the latent, which is ``mu`` itself."""
         return tuple(shape)
 
     def state_from_latent(self, z: Tensor) -> Tensor:
+        """The state ``mu``, which is the latent itself."""
         return z
 
     def denoised(self, x_hat: Tensor) -> Tensor:

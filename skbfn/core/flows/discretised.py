@@ -83,6 +83,7 @@ class DiscretisedFlow(GaussianView):
         return ContinuousFlow(self.sigma_1, self.t_min)
 
     def centres(self, like: Tensor) -> Tensor:
+        """Bin centres, on the device and dtype of ``like``."""
         return bin_centres(self.n_bins, device=like.device, dtype=like.dtype)
 
     # ------------------------------------------------------------ output
@@ -138,21 +139,27 @@ class DiscretisedFlow(GaussianView):
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the flow noise per data point: ``data_shape``."""
         return tuple(data_shape)
 
     def input_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network inputs per data point: ``mu`` per dimension."""
         return math.prod(data_shape)
 
     def output_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network outputs per data point: ``(mu_eps, ln sigma_eps)`` per dimension."""
         return 2 * math.prod(data_shape)
 
     def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
+        """Prior state ``mu = 0`` of the given shape."""
         return torch.zeros(shape, device=device, dtype=dtype)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
+        """Draw of ``p_F(mu | x; t)``, as for continuous data."""
         return self.continuous.flow_sample(x, t, noise=noise)
 
     def network_input(self, state: Tensor, t: Tensor) -> Tensor:
+        """What the network sees: ``mu``."""
         return state
 
     def sample_bins(self, probs: Tensor, generator=None) -> Tensor:
@@ -166,16 +173,20 @@ class DiscretisedFlow(GaussianView):
         return self.continuous.sampler_update(state, self.sample_bins(probs, generator), i, n, generator)
 
     def sample_output(self, probs: Tensor, generator=None) -> Tensor:
+        """Final sample: a bin centre drawn from the bin probabilities at ``t = 1``."""
         return self.sample_bins(probs, generator)
 
     # ------------------------------------------ the Gaussian view (fast solvers)
     def gaussian_coefficients(self, t: float) -> tuple[float, float]:
+        """``(a_t, s_t)`` of the continuous flow: ``mu ~ N(a_t x, s_t^2)``."""
         return self.continuous.gaussian_coefficients(t)
 
     def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the latent, which is ``mu`` itself."""
         return tuple(shape)
 
     def state_from_latent(self, z: Tensor) -> Tensor:
+        """The state ``mu``, which is the latent itself."""
         return z
 
     def denoised(self, probs: Tensor) -> Tensor:

@@ -58,21 +58,26 @@ class ProductFlow:
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the flow noise per row: the parts' noises, flattened and concatenated."""
         self._check(data_shape)
         return (sum(self._noise),)
 
     def input_size(self, data_shape: tuple[int, ...]) -> int:
+        """Sum of the parts' network inputs per row."""
         self._check(data_shape)
         return sum(self._inputs)
 
     def output_size(self, data_shape: tuple[int, ...]) -> int:
+        """Sum of the parts' network outputs per row."""
         self._check(data_shape)
         return sum(self._outputs)
 
     def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> tuple[Tensor, ...]:
+        """Each part's prior state, as a tuple."""
         return tuple(flow.prior_state((shape[0], n), device=device, dtype=dtype) for flow, n in self.parts)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> tuple[Tensor, ...]:
+        """Each part's flow draw from its slice of the noise, as a tuple."""
         noises = torch.split(noise, self._noise, dim=1)
         return tuple(
             flow.state_from_noise(part, t, z.reshape(x.shape[0], *flow.noise_shape((n,))))
@@ -80,17 +85,20 @@ class ProductFlow:
         )
 
     def network_input(self, state: tuple[Tensor, ...], t: Tensor) -> Tensor:
+        """The parts' network inputs, flattened and concatenated: ``[B, input_size]``."""
         return torch.cat(
             [flow.network_input(s, t).flatten(1) for (flow, _), s in zip(self.parts, state, strict=True)], dim=1
         )
 
     def output_prediction(self, state: tuple[Tensor, ...], t: Tensor, net_out: Tensor) -> tuple[Tensor, ...]:
+        """Each part's prediction from its slice of the network output."""
         outs = torch.split(net_out.flatten(1), self._outputs, dim=1)
         return tuple(
             flow.output_prediction(s, t, out) for (flow, _), s, out in zip(self.parts, state, outs, strict=True)
         )
 
     def continuous_time_loss(self, x: Tensor, prediction: tuple[Tensor, ...], t: Tensor) -> Tensor:
+        """Sum of the parts' continuous-time losses, shape ``[B]``."""
         return sum(
             flow.continuous_time_loss(part, pred, t)
             for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
@@ -99,6 +107,7 @@ class ProductFlow:
     def discrete_time_loss(
         self, x: Tensor, prediction: tuple[Tensor, ...], i: Tensor, n: int, noise: Tensor
     ) -> Tensor:
+        """Sum of the parts' discrete-time losses, shape ``[B]``."""
         noises = torch.split(noise, self._noise, dim=1)
         return sum(
             flow.discrete_time_loss(part, pred, i, n, z.reshape(x.shape[0], *flow.noise_shape((cols,))))
@@ -106,18 +115,21 @@ class ProductFlow:
         )
 
     def reconstruction_loss(self, x: Tensor, prediction: tuple[Tensor, ...]) -> Tensor:
+        """Sum of the parts' reconstruction losses, shape ``[B]``."""
         return sum(
             flow.reconstruction_loss(part, pred)
             for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
         )
 
     def sampler_update(self, state: tuple[Tensor, ...], prediction, i: int, n: int, generator=None):
+        """Each part's step of the paper's sampler."""
         return tuple(
             flow.sampler_update(s, pred, i, n, generator)
             for (flow, _), s, pred in zip(self.parts, state, prediction, strict=True)
         )
 
     def sample_output(self, prediction: tuple[Tensor, ...], generator=None) -> Tensor:
+        """The parts' samples, concatenated column-wise: ``[B, n_columns]``."""
         return torch.cat(
             [flow.sample_output(pred, generator) for (flow, _), pred in zip(self.parts, prediction, strict=True)],
             dim=1,
@@ -129,15 +141,18 @@ class ProductFlow:
         return self.parts[0][0].log_snr(t)
 
     def prior_latent(self, shape: tuple[int, ...], t: float, *, generator=None, device=None, dtype=None):
+        """Each part's latent at the solvers' start time."""
         return tuple(
             flow.prior_latent((shape[0], n), t, generator=generator, device=device, dtype=dtype)
             for flow, n in self.parts
         )
 
     def state_from_latent(self, z: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        """Each part's state from its latent."""
         return tuple(flow.state_from_latent(part) for (flow, _), part in zip(self.parts, z, strict=True))
 
     def denoised(self, prediction: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+        """Each part's data term ``D``."""
         return tuple(flow.denoised(pred) for (flow, _), pred in zip(self.parts, prediction, strict=True))
 
     def solver_update(self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool,

@@ -48,6 +48,7 @@ class SinusoidalTimeEmbedding(nn.Module):
         self.dim = dim
 
     def forward(self, t: Tensor) -> Tensor:
+        """Features ``[B, dim]`` of times ``t [B]``."""
         angles = t.reshape(-1, 1).to(self.frequencies.dtype) * self.frequencies
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
@@ -77,6 +78,7 @@ class FourierTimeEmbedding(nn.Module):
         self.dim = dim
 
     def forward(self, t: Tensor) -> Tensor:
+        """Features ``[B, dim]`` of times ``t [B]``."""
         angles = t.reshape(-1, 1).to(self.frequencies.dtype) * self.frequencies
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
@@ -114,6 +116,7 @@ class ClassEmbedding(nn.Module):
         self.table = nn.Embedding(n_classes + 1, dim)
 
     def forward(self, cond: Tensor | None, drop: Tensor | None = None, batch_size: int | None = None) -> Tensor:
+        """Embeddings ``[B, dim]`` of labels ``cond [B]``; the null class where ``drop`` is True or ``cond`` is None."""
         if cond is None:
             index = torch.full((batch_size,), self.n_classes, device=self.table.weight.device, dtype=torch.long)
         else:
@@ -148,6 +151,9 @@ class VectorEmbedding(nn.Module):
         self.null = nn.Parameter(torch.zeros(dim))
 
     def forward(self, cond: Tensor | None, drop: Tensor | None = None, batch_size: int | None = None) -> Tensor:
+        """Embeddings ``[B, dim]`` of vectors ``cond [B, n_inputs]``; the null vector where ``drop`` is True
+        or ``cond`` is None.
+        """
         if cond is None:
             return self.null.expand(batch_size, -1)
         embedded = self.projection(cond.reshape(cond.shape[0], -1).to(self.null.dtype))

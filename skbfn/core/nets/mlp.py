@@ -41,6 +41,7 @@ class ResidualBlock(nn.Module):
         self.act = nn.SiLU()
 
     def forward(self, h: Tensor, emb: Tensor) -> Tensor:
+        """Apply the block to ``h [B, n_in]`` with embedding ``emb [B, n_embedding]``."""
         z = self.inner(self.act(self.norm(h))) + self.embedding(emb)
         return self.skip(h) + self.outer(self.act(z))
 
