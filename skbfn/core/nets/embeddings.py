@@ -17,7 +17,10 @@ __all__ = [
     "FourierTimeEmbedding",
     "SinusoidalTimeEmbedding",
     "VectorEmbedding",
+    "embed_time_and_condition",
+    "make_condition_embedding",
     "make_time_embedding",
+    "make_time_network",
 ]
 
 
@@ -90,6 +93,42 @@ def make_time_embedding(kind: str, dim: int) -> nn.Module:
     if kind == "fourier":
         return FourierTimeEmbedding(dim)
     raise ValueError(f"time_features must be 'sinusoidal' or 'fourier', got {kind!r}.")
+
+
+def make_time_network(kind: str, n_features: int, n_embedding: int) -> nn.Sequential:
+    """Time features (``kind``: 'sinusoidal' or 'fourier') followed by a two-layer MLP to ``n_embedding``."""
+    return nn.Sequential(
+        make_time_embedding(kind, n_features),
+        nn.Linear(n_features, n_embedding),
+        nn.SiLU(),
+        nn.Linear(n_embedding, n_embedding),
+    )
+
+
+def make_condition_embedding(n_classes: int | None, n_condition_features: int | None, dim: int) -> nn.Module | None:
+    """A :class:`ClassEmbedding`, a :class:`VectorEmbedding`, or None when neither is asked for."""
+    if n_classes is not None and n_condition_features is not None:
+        raise ValueError("Give at most one of n_classes and n_condition_features.")
+    if n_classes is not None:
+        return ClassEmbedding(n_classes, dim)
+    if n_condition_features is not None:
+        return VectorEmbedding(n_condition_features, dim)
+    return None
+
+
+def embed_time_and_condition(
+    time_network: nn.Module, condition_embedding: nn.Module | None, t: Tensor, cond, drop, like: Tensor
+) -> Tensor:
+    """Sum of the time and condition embeddings ``[B, n_embedding]``, in the dtype of ``like``.
+
+    An unconditional network (``condition_embedding`` None) refuses a condition.
+    """
+    emb = time_network(t.to(like.dtype))
+    if condition_embedding is not None:
+        return emb + condition_embedding(cond, drop, batch_size=like.shape[0])
+    if cond is not None:
+        raise ValueError("This network was built without conditioning; pass cond=None.")
+    return emb
 
 
 class ClassEmbedding(nn.Module):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from .embeddings import ClassEmbedding, VectorEmbedding, make_time_embedding
+from .embeddings import embed_time_and_condition, make_condition_embedding, make_time_network
 
 __all__ = ["MLP", "ResidualBlock"]
 
@@ -91,23 +91,12 @@ class MLP(nn.Module):
         super().__init__()
         if not hidden_layer_sizes:
             raise ValueError("hidden_layer_sizes must name at least one layer.")
-        if n_classes is not None and n_condition_features is not None:
-            raise ValueError("Give at most one of n_classes and n_condition_features.")
         n_outputs = n_inputs if n_outputs is None else n_outputs
         widths = [int(w) for w in hidden_layer_sizes]
         n_embedding = time_embedding_dim  # time and condition share this width
 
-        self.time_embedding = nn.Sequential(
-            make_time_embedding(time_features, time_embedding_dim),
-            nn.Linear(time_embedding_dim, n_embedding),
-            nn.SiLU(),
-            nn.Linear(n_embedding, n_embedding),
-        )
-        self.condition_embedding: nn.Module | None = None
-        if n_classes is not None:
-            self.condition_embedding = ClassEmbedding(n_classes, n_embedding)
-        elif n_condition_features is not None:
-            self.condition_embedding = VectorEmbedding(n_condition_features, n_embedding)
+        self.time_embedding = make_time_network(time_features, time_embedding_dim, n_embedding)
+        self.condition_embedding = make_condition_embedding(n_classes, n_condition_features, n_embedding)
 
         self.input_layer = nn.Linear(n_inputs, widths[0])
         inputs = widths[:1] + widths[:-1]
@@ -165,11 +154,7 @@ class MLP(nn.Module):
         >>> net(torch.randn(4, 3), torch.rand(4), torch.randn(4, 2)).shape
         torch.Size([4, 6])
         """
-        emb = self.time_embedding(t.to(x.dtype))
-        if self.condition_embedding is not None:
-            emb = emb + self.condition_embedding(cond, drop, batch_size=x.shape[0])
-        elif cond is not None:
-            raise ValueError("This network was built without conditioning; pass cond=None.")
+        emb = embed_time_and_condition(self.time_embedding, self.condition_embedding, t, cond, drop, x)
         h = self.input_layer(x.flatten(start_dim=1))
         for block in self.blocks:
             h = block(h, emb)

@@ -10,7 +10,7 @@ from einops import rearrange
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .embeddings import ClassEmbedding, VectorEmbedding, make_time_embedding
+from .embeddings import embed_time_and_condition, make_condition_embedding, make_time_network
 
 __all__ = ["UNet"]
 
@@ -152,23 +152,12 @@ class UNet(nn.Module):
             raise ValueError(f"channels must be a non-empty sequence of positive ints, got {channels!r}.")
         if n_res_blocks < 1:
             raise ValueError(f"n_res_blocks must be at least 1, got {n_res_blocks}.")
-        if n_classes is not None and n_condition_features is not None:
-            raise ValueError("Give at most one of n_classes and n_condition_features.")
         out_channels = in_channels if out_channels is None else out_channels
         n_embedding = 4 * channels[0]
         self.n_levels = len(channels)
 
-        self.time_embedding = nn.Sequential(
-            make_time_embedding(time_features, time_embedding_dim),
-            nn.Linear(time_embedding_dim, n_embedding),
-            nn.SiLU(),
-            nn.Linear(n_embedding, n_embedding),
-        )
-        self.condition_embedding: nn.Module | None = None
-        if n_classes is not None:
-            self.condition_embedding = ClassEmbedding(n_classes, n_embedding)
-        elif n_condition_features is not None:
-            self.condition_embedding = VectorEmbedding(n_condition_features, n_embedding)
+        self.time_embedding = make_time_network(time_features, time_embedding_dim, n_embedding)
+        self.condition_embedding = make_condition_embedding(n_classes, n_condition_features, n_embedding)
 
         def level(widths, lowest):
             return _Level(widths, n_embedding, n_groups, dropout, attention and lowest, n_heads)
@@ -259,11 +248,7 @@ class UNet(nn.Module):
                 f"UNet with {self.n_levels} levels needs images [B, C, H, W] with H and W divisible by {factor}, "
                 f"got shape {tuple(x.shape)}."
             )
-        emb = self.time_embedding(t.to(x.dtype))
-        if self.condition_embedding is not None:
-            emb = emb + self.condition_embedding(cond, drop, batch_size=x.shape[0])
-        elif cond is not None:
-            raise ValueError("This network was built without conditioning; pass cond=None.")
+        emb = embed_time_and_condition(self.time_embedding, self.condition_embedding, t, cond, drop, x)
 
         h = self.input_conv(x)
         skips = [h]
