@@ -421,26 +421,23 @@ class BFNGenerator(BaseEstimator):
             if self.network == "mlp":
                 net = MLP(n_inputs, n_outputs, hidden_layer_sizes=self._hidden_layer_sizes(), **conditioning)
             else:
-                shape = self._image_shape(encoder.n_model_columns)
-                per_pixel_in, per_pixel_out = n_inputs // encoder.n_model_columns, n_outputs // encoder.n_model_columns
-                unet = UNet(
-                    shape[0] * per_pixel_in,
-                    shape[0] * per_pixel_out,
-                    channels=self._hidden_layer_sizes(),
-                    n_heads=math.gcd(4, self._hidden_layer_sizes()[-1]),
-                    **conditioning,
-                )
+                shape, channels = self._image_shape(encoder.n_model_columns), self._hidden_layer_sizes()
+                in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs)
+                unet = UNet(in_channels, out_channels, channels=channels, n_heads=math.gcd(4, channels[-1]),
+                            **conditioning)
                 net = ImageNetwork(unet, shape, n_inputs, n_outputs)
         return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob)
 
-    def _place(self, model: BFN, device: torch.device) -> BFN:
-        """Move ``model`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
+    def _place(self, device: torch.device, *models: BFN) -> None:
+        """Move ``models`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
         fast = self.precision == "bfloat16" and device.type == "cuda"
-        model.autocast_dtype = torch.bfloat16 if fast else None
-        if isinstance(model.net, ImageNetwork):
-            model.net.channels_last = fast
-            return model.to(device, memory_format=torch.channels_last if fast else torch.contiguous_format)
-        return model.to(device)
+        for model in models:
+            model.autocast_dtype = torch.bfloat16 if fast else None
+            if isinstance(model.net, ImageNetwork):
+                model.net.channels_last = fast
+                model.to(device, memory_format=torch.channels_last if fast else torch.contiguous_format)
+            else:
+                model.to(device)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -534,15 +531,16 @@ class BFNGenerator(BaseEstimator):
                     "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
                 )
             encoder, condition = self.encoder_, self._condition
-            model, ema = self._place(copy.deepcopy(self.model_), device), copy.deepcopy(self.ema_)
-            self._place(ema.module, device)
+            model, ema = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
+            self._place(device, model, ema.module)
             ema.decay = float(self.ema_decay)
         else:
             encoder = TableEncoder(
                 self.categorical_features, self.discretised_features, self.max_bins, shared_range=self.network == "unet"
             ).fit(X)
             condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
-            model = self._place(self._build_model(encoder, condition, init_seed), device)
+            model = self._build_model(encoder, condition, init_seed)
+            self._place(device, model)
             ema = EMA(model, decay=self.ema_decay)
 
         z = encoder.transform(X)
@@ -748,19 +746,16 @@ class BFNGenerator(BaseEstimator):
         state = super().__getstate__()
         if "device_" in state and state["device_"].type != "cpu":
             # Pickles hold CPU tensors, so they load on machines without the training device.
-            for name in ("model_", "ema_"):
-                state[name] = copy.deepcopy(state[name]).cpu()
-                module = state[name] if name == "model_" else state[name].module
-                self._place(module, torch.device("cpu"))
+            state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
             state["device_"] = torch.device("cpu")
+            self._place(state["device_"], state["model_"], state["ema_"].module)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if "model_" in state:
             device = available_device(self.device)
-            self._place(self.model_, device)
-            self._place(self.ema_.module, device)
+            self._place(device, self.model_, self.ema_.module)
             self.device_ = device
 
     def __sklearn_tags__(self):

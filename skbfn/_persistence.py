@@ -249,8 +249,8 @@ def load(path: str | os.PathLike):
     ema.load_state_dict({k[len("ema."):]: v for k, v in tensors.items() if k.startswith("ema.")})
     ema.n_updates = document["ema_updates"]
     device = available_device(params["device"])
-    estimator.model_, estimator.ema_ = estimator._place(model, device).eval(), ema
-    estimator._place(ema.module, device)
+    estimator._place(device, model, ema.module)
+    estimator.model_, estimator.ema_ = model.eval(), ema
     estimator.encoder_, estimator._condition, estimator.device_ = encoder, condition, device
     if condition is not None and condition.kind == "classes":
         estimator.classes_ = condition.classes_

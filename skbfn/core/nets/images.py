@@ -45,9 +45,9 @@ class ImageNetwork(nn.Module):
     >>> from skbfn.core import DiscretisedFlow
     >>> from skbfn.core.nets import UNet
     >>> flow, shape = DiscretisedFlow(n_bins=17), (1, 8, 8)
-    >>> k_in, k_out = flow.input_size(shape) // 64, flow.output_size(shape) // 64
-    >>> net = ImageNetwork(UNet(k_in, k_out, channels=(16, 32)), shape,
-    ...                    flow.input_size(shape), flow.output_size(shape))
+    >>> n_in, n_out = flow.input_size(shape), flow.output_size(shape)
+    >>> in_channels, out_channels = ImageNetwork.folded_channels(shape, n_in, n_out)
+    >>> net = ImageNetwork(UNet(in_channels, out_channels, channels=(16, 32)), shape, n_in, n_out)
     >>> net(torch.zeros(5, 64), torch.rand(5)).shape
     torch.Size([5, 128])
     """
@@ -56,6 +56,39 @@ class ImageNetwork(nn.Module):
         self, net: nn.Module, image_shape: Sequence[int], n_inputs: int, n_outputs: int, channels_last: bool = False
     ) -> None:
         super().__init__()
+        in_channels, out_channels = self.folded_channels(image_shape, n_inputs, n_outputs)
+        self.net = net
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.k_in, self.k_out = in_channels // self.image_shape[0], out_channels // self.image_shape[0]
+        self.channels_last = channels_last
+
+    @staticmethod
+    def folded_channels(image_shape: Sequence[int], n_inputs: int, n_outputs: int) -> tuple[int, int]:
+        """Input and output channels of the image network, ``(C * k_in, C * k_out)``.
+
+        Parameters
+        ----------
+        image_shape : sequence of int
+            ``(C, H, W)``.
+        n_inputs, n_outputs : int
+            Flow input and output sizes per data point.
+
+        Returns
+        -------
+        in_channels, out_channels : int
+            What the wrapped network reads and writes.
+
+        Raises
+        ------
+        ValueError
+            If ``image_shape`` is not three positive sizes, or the sizes do not
+            split evenly over its pixel values.
+
+        Examples
+        --------
+        >>> ImageNetwork.folded_channels((3, 8, 8), n_inputs=192, n_outputs=384)  # discretised RGB
+        (3, 6)
+        """
         image_shape = tuple(int(s) for s in image_shape)
         if len(image_shape) != 3 or min(image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) with positive sizes, got {image_shape!r}.")
@@ -65,10 +98,7 @@ class ImageNetwork(nn.Module):
                 f"{n_inputs} inputs and {n_outputs} outputs do not split evenly over the {n_values} "
                 f"values of an image of shape {image_shape}."
             )
-        self.net = net
-        self.image_shape = image_shape
-        self.k_in, self.k_out = n_inputs // n_values, n_outputs // n_values
-        self.channels_last = channels_last
+        return image_shape[0] * (n_inputs // n_values), image_shape[0] * (n_outputs // n_values)
 
     @property
     def is_conditional(self) -> bool:
