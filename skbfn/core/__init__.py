@@ -5,6 +5,7 @@ on its own in a custom training loop; see :class:`BFN`.
 """
 
 from .bfn import BFN
+from .cells import CellMask, random_cell_mask
 from .ema import EMA
 from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, Flow, ProductFlow, SolverFlow
 from .guidance import guide
@@ -15,12 +16,14 @@ __all__ = [
     "EMA",
     "SAMPLERS",
     "CategoricalFlow",
+    "CellMask",
     "ContinuousFlow",
     "DiscretisedFlow",
     "Flow",
     "ProductFlow",
     "SolverFlow",
     "guide",
+    "random_cell_mask",
     "sample_paper",
     "sample_solver",
     "time_grid",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
+from .cells import CellMask
 from .flows import ContinuousFlow
 from .guidance import guide
 from .samplers import SAMPLERS
@@ -46,6 +48,12 @@ class BFN(nn.Module):
         sampler updates stay in the data's dtype) under
         :func:`torch.autocast` with this dtype, e.g. ``torch.bfloat16`` on a
         GPU. Its output is cast back to the data's dtype.
+    cell_inputs : bool, default=False
+        Give the network two flags per cell (given, absent) after the flow's
+        inputs, so that it can learn from incomplete rows and condition on
+        any cells (see :mod:`skbfn.core.cells`): the losses, :meth:`elbo`
+        and :meth:`sample` then take a ``cells`` mask. The network must read
+        ``flow.input_size(data_shape) + 2 * prod(data_shape)`` inputs.
 
     Examples
     --------
@@ -82,6 +90,7 @@ class BFN(nn.Module):
         flow: ContinuousFlow | None = None,
         cond_drop_prob: float = 0.0,
         autocast_dtype: torch.dtype | None = None,
+        cell_inputs: bool = False,
     ) -> None:
         super().__init__()
         if not 0.0 <= cond_drop_prob <= 1.0:
@@ -91,6 +100,7 @@ class BFN(nn.Module):
         self.flow = ContinuousFlow() if flow is None else flow
         self.cond_drop_prob = float(cond_drop_prob)
         self.autocast_dtype = autocast_dtype
+        self.cell_inputs = bool(cell_inputs)
 
     # ------------------------------------------------------------ network use
     def _reference(self) -> Tensor:
@@ -103,12 +113,35 @@ class BFN(nn.Module):
             out = self.net(inputs, t, cond, drop)
         return out.to(inputs.dtype)
 
-    def forward(self, state, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None) -> Tensor:
+    def _network_inputs(self, state, t: Tensor, cells: CellMask | None):
+        """The state with ``cells`` applied, and what the network reads of it (with the cell flags)."""
+        if cells is not None:
+            if not self.cell_inputs:
+                raise ValueError("This BFN was built without cell_inputs: it cannot take given or absent cells.")
+            state = self.flow.masked_state(state, cells.values, cells.given, cells.absent)
+        inputs = self.flow.network_input(state, t)
+        if not self.cell_inputs:
+            return state, inputs
+        if cells is None:
+            flags = inputs.new_zeros((inputs.shape[0], 2 * math.prod(self.data_shape)))
+        else:
+            flags = cells.flags(inputs.dtype)
+        return state, torch.cat([inputs.flatten(1), flags], dim=1)
+
+    def forward(
+        self, state, t: Tensor, cond: Tensor | None = None, drop: Tensor | None = None, cells: CellMask | None = None
+    ) -> Tensor:
         """Raw network output for the input parameters ``state`` (no guidance)."""
-        return self._run_net(self.flow.network_input(state, t), t, cond, drop)
+        return self._run_net(self._network_inputs(state, t, cells)[1], t, cond, drop)
 
     def guided_output(
-        self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
+        self,
+        state,
+        t: Tensor,
+        cond: Tensor | None = None,
+        guidance_scale: float = 1.0,
+        rescaled_phi: float = 0.0,
+        cells: CellMask | None = None,
     ) -> Tensor:
         """Network output with classifier-free guidance.
 
@@ -129,6 +162,8 @@ class BFN(nn.Module):
             Classifier-free guidance scale (1: plain conditional).
         rescaled_phi : float, default=0.0
             Guidance rescaling weight, see :func:`skbfn.core.guide`.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``).
 
         Returns
         -------
@@ -146,7 +181,9 @@ class BFN(nn.Module):
         >>> model.guided_output(mu, torch.full((5,), 0.5), labels, guidance_scale=3.0).shape
         torch.Size([5, 2])
         """
-        inputs = self.flow.network_input(state, t)
+        return self._guided(self._network_inputs(state, t, cells)[1], t, cond, guidance_scale, rescaled_phi)
+
+    def _guided(self, inputs: Tensor, t: Tensor, cond: Tensor | None, guidance_scale: float, rescaled_phi: float):
         if cond is None or (guidance_scale == 1.0 and rescaled_phi == 0.0):
             return self._run_net(inputs, t, cond, None)
         batch = inputs.shape[0]
@@ -155,7 +192,13 @@ class BFN(nn.Module):
         return guide(both[:batch], both[batch:], guidance_scale, rescaled_phi)
 
     def predict(
-        self, state, t: Tensor, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
+        self,
+        state,
+        t: Tensor,
+        cond: Tensor | None = None,
+        guidance_scale: float = 1.0,
+        rescaled_phi: float = 0.0,
+        cells: CellMask | None = None,
     ):
         """The flow's output prediction (``x_hat``, bin or class probabilities), with optional guidance.
 
@@ -171,6 +214,8 @@ class BFN(nn.Module):
             Classifier-free guidance scale (1: plain conditional).
         rescaled_phi : float, default=0.0
             Guidance rescaling weight, see :func:`skbfn.core.guide`.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``).
 
         Returns
         -------
@@ -188,7 +233,8 @@ class BFN(nn.Module):
         >>> model.predict(torch.zeros(5, 2), torch.full((5,), 0.5), labels).shape
         torch.Size([5, 2])
         """
-        return self.flow.output_prediction(state, t, self.guided_output(state, t, cond, guidance_scale, rescaled_phi))
+        state, inputs = self._network_inputs(state, t, cells)
+        return self.flow.output_prediction(state, t, self._guided(inputs, t, cond, guidance_scale, rescaled_phi))
 
     def _training_drop(self, cond: Tensor | None, batch: int, generator: torch.Generator | None) -> Tensor | None:
         if cond is None or not self.training or self.cond_drop_prob == 0.0:
@@ -200,14 +246,25 @@ class BFN(nn.Module):
         shape = (x.shape[0], *self.flow.noise_shape(self.data_shape))
         return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
 
-    def _estimate(self, x: Tensor, t: Tensor, cond: Tensor | None, generator, noise: Tensor | None = None):
+    def _estimate(
+        self, x: Tensor, t: Tensor, cond: Tensor | None, generator, noise: Tensor | None = None,
+        cells: CellMask | None = None,
+    ):
         """Draw the input parameters from ``p_F(.|x; t)`` and return the network's prediction for them.
 
         In training mode conditions are dropped with probability ``cond_drop_prob``.
         """
         state = self.flow.state_from_noise(x, t, self._noise(x, generator) if noise is None else noise)
         drop = self._training_drop(cond, x.shape[0], generator)
-        return self.flow.output_prediction(state, t, self.forward(state, t, cond, drop))
+        state, inputs = self._network_inputs(state, t, cells)
+        return self.flow.output_prediction(state, t, self._run_net(inputs, t, cond, drop))
+
+    @staticmethod
+    def _filled(x: Tensor, cells: CellMask | None) -> tuple[Tensor, Tensor | None]:
+        """``x`` with absent cells set to 0 (they may hold NaN), and the mask of cells the loss counts."""
+        if cells is None:
+            return x, None
+        return x.masked_fill(cells.absent, 0.0), cells.modelled
 
     # ------------------------------------------------------------------ losses
     @staticmethod
@@ -221,7 +278,14 @@ class BFN(nn.Module):
         u = torch.rand(1, generator=generator, device=device, dtype=dtype)
         return torch.remainder(u + torch.arange(batch, device=device, dtype=dtype) / batch, 1.0)
 
-    def loss(self, x: Tensor, cond: Tensor | None = None, *, generator: torch.Generator | None = None) -> Tensor:
+    def loss(
+        self,
+        x: Tensor,
+        cond: Tensor | None = None,
+        *,
+        cells: CellMask | None = None,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
         """Continuous-time loss ``L_inf(x)``, one draw of ``t ~ U(0, 1)`` per data point.
 
         The times of a batch are stratified (see ``_stratified_uniform``). In
@@ -233,6 +297,9 @@ class BFN(nn.Module):
             Data in the flow's range (class indices for categorical data).
         cond : Tensor, optional
             Condition per row; None uses the null condition.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``): the
+            loss counts only the modelled cells; absent cells may hold NaN.
         generator : torch.Generator, optional
             Randomness for the times and the flow draws.
 
@@ -252,11 +319,19 @@ class BFN(nn.Module):
         >>> model.loss(x, labels).shape
         torch.Size([5])
         """
+        x, modelled = self._filled(x, cells)
         t = self._stratified_uniform(x.shape[0], generator, x.device, x.dtype)
-        return self.flow.continuous_time_loss(x, self._estimate(x, t, cond, generator), t)
+        prediction = self._estimate(x, t, cond, generator, cells=cells)
+        return self.flow.continuous_time_loss(x, prediction, t, mask=modelled)
 
     def discrete_loss(
-        self, x: Tensor, cond: Tensor | None = None, *, n_steps: int, generator: torch.Generator | None = None
+        self,
+        x: Tensor,
+        cond: Tensor | None = None,
+        *,
+        n_steps: int,
+        cells: CellMask | None = None,
+        generator: torch.Generator | None = None,
     ) -> Tensor:
         """Discrete-time loss ``L_n(x)`` with ``n = n_steps``, one step ``i ~ U{1..n}`` per data point.
 
@@ -270,6 +345,9 @@ class BFN(nn.Module):
             Condition per row; None uses the null condition.
         n_steps : int
             Number of steps ``n``.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``): the
+            loss counts only the modelled cells; absent cells may hold NaN.
         generator : torch.Generator, optional
             Randomness for the steps, flow draws and sender samples.
 
@@ -288,14 +366,21 @@ class BFN(nn.Module):
         >>> model.discrete_loss(x, labels, n_steps=20).shape
         torch.Size([5])
         """
+        x, modelled = self._filled(x, cells)
         u = self._stratified_uniform(x.shape[0], generator, x.device, torch.float64)
         i = (u * n_steps).floor().clamp_max(n_steps - 1) + 1
         t = ((i - 1) / n_steps).to(x.dtype)
-        prediction = self._estimate(x, t, cond, generator)
-        return self.flow.discrete_time_loss(x, prediction, i.to(x.dtype), n_steps, self._noise(x, generator))
+        prediction = self._estimate(x, t, cond, generator, cells=cells)
+        noise = self._noise(x, generator)
+        return self.flow.discrete_time_loss(x, prediction, i.to(x.dtype), n_steps, noise, mask=modelled)
 
     def reconstruction_loss(
-        self, x: Tensor, cond: Tensor | None = None, *, generator: torch.Generator | None = None
+        self,
+        x: Tensor,
+        cond: Tensor | None = None,
+        *,
+        cells: CellMask | None = None,
+        generator: torch.Generator | None = None,
     ) -> Tensor:
         """Reconstruction loss ``L_r(x) = -E ln p_O(x | theta; 1)``, one draw per point.
 
@@ -307,6 +392,9 @@ class BFN(nn.Module):
             Data in the flow's range (class indices for categorical data).
         cond : Tensor, optional
             Condition per row; None uses the null condition.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``): the
+            loss counts only the modelled cells; absent cells may hold NaN.
         generator : torch.Generator, optional
             Randomness for the flow draw at ``t = 1``.
 
@@ -325,8 +413,9 @@ class BFN(nn.Module):
         >>> model.reconstruction_loss(x).shape
         torch.Size([5])
         """
+        x, modelled = self._filled(x, cells)
         t = torch.ones(x.shape[0], device=x.device, dtype=x.dtype)
-        return self.flow.reconstruction_loss(x, self._estimate(x, t, cond, generator))
+        return self.flow.reconstruction_loss(x, self._estimate(x, t, cond, generator, cells=cells), mask=modelled)
 
     @torch.no_grad()
     def elbo(
@@ -336,6 +425,7 @@ class BFN(nn.Module):
         *,
         n_steps: int | None = None,
         n_draws: int = 32,
+        cells: CellMask | None = None,
         generator: torch.Generator | None = None,
         draws: tuple[Tensor, Tensor, Tensor, Tensor] | None = None,
     ) -> Tensor:
@@ -355,6 +445,11 @@ class BFN(nn.Module):
             Discrete-time bound with this many steps; None for continuous time.
         n_draws : int, default=32
             Draws per row.
+        cells : CellMask, optional
+            Given and absent cells (a model built with ``cell_inputs``). With
+            the missing cells absent and none given (:meth:`CellMask.missing`)
+            the result bounds ``ln p(x_observed)``, the log-likelihood of the
+            observed cells alone; with given cells, ``ln p(x_o | x_g)``.
         generator : torch.Generator, optional
             Randomness for the draws.
         draws : tuple of Tensor, optional
@@ -398,32 +493,41 @@ class BFN(nn.Module):
             )
         offsets, noise, recon_noise, sender_noise = draws
         n_draws = offsets.shape[1]
+        x, modelled = self._filled(x, cells)
+        row_cells = None if cells is None else cells.repeat_interleave(n_draws)
+        modelled = None if modelled is None else modelled.repeat_interleave(n_draws, dim=0)
         strata = (torch.arange(n_draws, device=device, dtype=dtype) + offsets) / n_draws  # [B, M]
 
         rows = x.repeat_interleave(n_draws, dim=0)  # [B * M, *D], row-major like the draws
         row_cond = None if cond is None else cond.repeat_interleave(n_draws, dim=0)
         if n_steps is None:
             t = strata.flatten()
-            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
-            diffusion = self.flow.continuous_time_loss(rows, prediction, t)
+            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1), cells=row_cells)
+            diffusion = self.flow.continuous_time_loss(rows, prediction, t, mask=modelled)
         else:
             i = ((strata * n_steps).floor().clamp_max(n_steps - 1) + 1).flatten()
             t = (i - 1) / n_steps
-            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1))
-            diffusion = self.flow.discrete_time_loss(rows, prediction, i, n_steps, sender_noise.flatten(0, 1))
+            prediction = self._estimate(rows, t, row_cond, generator, noise=noise.flatten(0, 1), cells=row_cells)
+            diffusion = self.flow.discrete_time_loss(
+                rows, prediction, i, n_steps, sender_noise.flatten(0, 1), mask=modelled
+            )
         ones = torch.ones(batch * n_draws, device=device, dtype=dtype)
-        prediction_1 = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1))
-        recon = self.flow.reconstruction_loss(rows, prediction_1)
+        prediction_1 = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1), cells=row_cells)
+        recon = self.flow.reconstruction_loss(rows, prediction_1, mask=modelled)
         return -(diffusion + recon).reshape(batch, n_draws).mean(dim=1)
 
     # ---------------------------------------------------------------- sampling
     def predictor(
-        self, cond: Tensor | None = None, guidance_scale: float = 1.0, rescaled_phi: float = 0.0
+        self,
+        cond: Tensor | None = None,
+        guidance_scale: float = 1.0,
+        rescaled_phi: float = 0.0,
+        cells: CellMask | None = None,
     ) -> Callable[[object, Tensor], object]:
         """The function ``(state, t) -> prediction`` that the samplers call."""
 
         def predict(state, t: Tensor):
-            return self.predict(state, t, cond, guidance_scale, rescaled_phi)
+            return self.predict(state, t, cond, guidance_scale, rescaled_phi, cells)
 
         return predict
 
@@ -437,6 +541,7 @@ class BFN(nn.Module):
         sampler: str | Callable = "paper",
         guidance_scale: float = 1.0,
         rescaled_phi: float = 0.0,
+        cells: CellMask | None = None,
         generator: torch.Generator | None = None,
         callback: Callable[[dict], None] | None = None,
         progress: bool = False,
@@ -462,6 +567,11 @@ class BFN(nn.Module):
             Classifier-free guidance scale (1: plain conditional).
         rescaled_phi : float, default=0.0
             Guidance rescaling weight.
+        cells : CellMask, optional
+            Cells to condition on (a model built with ``cell_inputs``), e.g.
+            ``CellMask.known(values)`` with NaN in the cells to generate:
+            given cells come back with their values exactly, absent cells as
+            NaN, and the modelled cells are drawn from ``p(x_o | x_g)``.
         generator : torch.Generator, optional
             Randomness, on the model's device.
         callback : callable, optional
@@ -493,13 +603,16 @@ class BFN(nn.Module):
         """
         if cond is not None and cond.shape[0] != n_samples:
             raise ValueError(f"cond has {cond.shape[0]} rows for {n_samples} samples.")
+        if cells is not None and cells.given.shape != (n_samples, *self.data_shape):
+            raise ValueError(f"cells has shape {tuple(cells.given.shape)} for samples of shape "
+                             f"{(n_samples, *self.data_shape)}.")
         if isinstance(sampler, str):
             if sampler not in SAMPLERS:
                 raise ValueError(f"Unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}.")
             sampler = SAMPLERS[sampler]
         reference = self._reference()
-        return sampler(
-            self.predictor(cond, guidance_scale, rescaled_phi),
+        samples = sampler(
+            self.predictor(cond, guidance_scale, rescaled_phi, cells),
             self.flow,
             (n_samples, *self.data_shape),
             n_steps,
@@ -510,3 +623,7 @@ class BFN(nn.Module):
             progress=progress,
             **sampler_options,
         )
+        if cells is None:
+            return samples
+        samples = torch.where(cells.given, cells.values.to(samples.dtype), samples)
+        return samples.masked_fill(cells.absent, float("nan"))

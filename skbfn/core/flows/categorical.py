@@ -88,12 +88,14 @@ class CategoricalFlow(GaussianView):
         return torch.softmax(self.sender_sample(x, self.beta(t), noise), dim=-1)
 
     # ------------------------------------------------------------ losses
-    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor) -> Tensor:
-        """``K beta_1 t ||e_x - e_hat||^2`` summed over dimensions, shape ``[B]``."""
+    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """``K beta_1 t ||e_x - e_hat||^2`` summed over dimensions (or the cells of ``mask``), shape ``[B]``."""
         squared = ((self.one_hot(x, probs) - probs) ** 2).sum(dim=-1)
-        return self.n_classes * self.beta_1 * t * sum_over_data(squared)
+        return self.n_classes * self.beta_1 * t * sum_over_data(squared, mask)
 
-    def discrete_time_loss(self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor) -> Tensor:
+    def discrete_time_loss(
+        self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
+    ) -> Tensor:
         """``n [ln p_S(y | x) - ln p_R(y | theta)]`` for one draw ``y ~ p_S(. | x; alpha_i)``.
 
         With all class means sharing their off-class coordinates, the Gaussian
@@ -104,12 +106,12 @@ class CategoricalFlow(GaussianView):
         y = self.sender_sample(x, alpha, noise)
         y_true = y.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
         log_receiver = torch.logsumexp(torch.log(probs.clamp_min(1e-30)) + y, dim=-1)
-        return n * sum_over_data(y_true - log_receiver)
+        return n * sum_over_data(y_true - log_receiver, mask)
 
-    def reconstruction_loss(self, x: Tensor, probs: Tensor) -> Tensor:
+    def reconstruction_loss(self, x: Tensor, probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | theta; 1)``, shape ``[B]``."""
         picked = probs.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
-        return -sum_over_data(torch.log(picked.clamp_min(1e-30)))
+        return -sum_over_data(torch.log(picked.clamp_min(1e-30)), mask)
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -135,6 +137,11 @@ class CategoricalFlow(GaussianView):
     def network_input(self, theta: Tensor, t: Tensor) -> Tensor:
         """The network sees ``2 theta - 1``."""
         return 2.0 * theta - 1.0
+
+    def masked_state(self, theta: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
+        """``theta = e_x`` on given cells (known exactly), the uniform prior ``1/K`` on absent ones."""
+        theta = theta.masked_fill(absent.unsqueeze(-1), 1.0 / self.n_classes)
+        return torch.where(given.unsqueeze(-1), self.one_hot(x, theta), theta)
 
     def output_prediction(self, theta: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
         """``p_O = softmax(logits)``, shape ``[B, *D, K]``."""

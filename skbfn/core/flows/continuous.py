@@ -15,7 +15,17 @@ from torch import Tensor
 from ._shapes import per_sample, sum_over_data
 from .gaussian_view import GaussianView
 
-__all__ = ["ContinuousFlow"]
+__all__ = ["ContinuousFlow", "masked_gaussian_state"]
+
+
+def masked_gaussian_state(mu: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
+    """The state ``mu`` with given cells set to their value ``x`` and absent cells to the prior mean 0.
+
+    A given cell is known with infinite precision (its flow has reached ``x``);
+    an absent cell has received no information (the prior). Shared by the
+    continuous and discretised flows, whose states are both ``mu``.
+    """
+    return torch.where(given, x, mu.masked_fill(absent, 0.0))
 
 
 @dataclass(frozen=True)
@@ -135,27 +145,32 @@ class ContinuousFlow(GaussianView):
         return x_hat.clamp(self.x_min, self.x_max)
 
     # ------------------------------------------------------------------ losses
-    def continuous_time_loss(self, x: Tensor, x_hat: Tensor, t: Tensor) -> Tensor:
-        """``L_inf`` integrand: ``-ln(sigma_1) sigma_1^(-2t) ||x - x_hat||^2``, shape ``[B]``."""
-        log_s = math.log(self.sigma_1)
-        return -log_s * torch.exp(-2.0 * log_s * t) * sum_over_data((x - x_hat) ** 2)
+    def continuous_time_loss(self, x: Tensor, x_hat: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """``L_inf`` integrand: ``-ln(sigma_1) sigma_1^(-2t) ||x - x_hat||^2``, shape ``[B]``.
 
-    def discrete_time_loss(self, x: Tensor, x_hat: Tensor, i: Tensor, n: int, noise: Tensor | None = None) -> Tensor:
+        ``mask`` (boolean, like ``x``) restricts the sum to the cells it marks.
+        """
+        log_s = math.log(self.sigma_1)
+        return -log_s * torch.exp(-2.0 * log_s * t) * sum_over_data((x - x_hat) ** 2, mask)
+
+    def discrete_time_loss(
+        self, x: Tensor, x_hat: Tensor, i: Tensor, n: int, noise: Tensor | None = None, *, mask: Tensor | None = None
+    ) -> Tensor:
         """``L_n`` integrand for step ``i`` (``x_hat`` predicted at ``t_{i-1}``), shape ``[B]``.
 
         ``(n/2) (1 - sigma_1^(2/n)) sigma_1^(-2i/n) ||x - x_hat||^2 = (n/2) alpha_i ||x - x_hat||^2``.
         The KL divergence is in closed form here, so ``noise`` is not used.
         """
-        return 0.5 * n * self.step_accuracy(i, n) * sum_over_data((x - x_hat) ** 2)
+        return 0.5 * n * self.step_accuracy(i, n) * sum_over_data((x - x_hat) ** 2, mask)
 
-    def reconstruction_loss(self, x: Tensor, x_hat: Tensor) -> Tensor:
-        """``-ln N(x | x_hat, sigma_1^2 I)`` summed over dimensions, shape ``[B]``.
+    def reconstruction_loss(self, x: Tensor, x_hat: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """``-ln N(x | x_hat, sigma_1^2 I)`` summed over dimensions (or the cells of ``mask``), shape ``[B]``.
 
         ``x_hat`` is the prediction at ``t = 1``.
         """
-        n_dims = x[0].numel()
-        log_norm = n_dims * (0.5 * math.log(2.0 * math.pi) + math.log(self.sigma_1))
-        return log_norm + sum_over_data((x - x_hat) ** 2) / (2.0 * self.sigma_1**2)
+        log_norm = 0.5 * math.log(2.0 * math.pi) + math.log(self.sigma_1)
+        per_cell = log_norm + (x - x_hat) ** 2 / (2.0 * self.sigma_1**2)
+        return sum_over_data(per_cell, mask)
 
     # --------------------------------------------------- the flow protocol
     # The methods below are what :class:`skbfn.core.BFN` and the samplers call;
@@ -184,6 +199,10 @@ class ContinuousFlow(GaussianView):
     def network_input(self, state: Tensor, t: Tensor) -> Tensor:
         """What the network sees: ``mu``."""
         return state
+
+    def masked_state(self, state: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
+        """``mu = x`` on given cells (known exactly), the prior ``mu = 0`` on absent ones."""
+        return masked_gaussian_state(state, x, given, absent)
 
     def output_prediction(self, state: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
         """The network's data estimate ``x_hat`` (see :meth:`predict_data`)."""

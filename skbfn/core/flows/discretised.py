@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ._shapes import per_sample, sum_over_data
-from .continuous import ContinuousFlow
+from .continuous import ContinuousFlow, masked_gaussian_state
 from .gaussian_view import GaussianView
 
 __all__ = ["DiscretisedFlow", "bin_centres", "quantise"]
@@ -115,11 +115,13 @@ class DiscretisedFlow(GaussianView):
         return probs @ self.centres(probs)
 
     # ------------------------------------------------------------ losses
-    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor) -> Tensor:
-        """``-ln(sigma_1) sigma_1^(-2t) ||x - k_hat||^2``, shape ``[B]``."""
-        return self.continuous.continuous_time_loss(x, self.mean_prediction(probs), t)
+    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """``-ln(sigma_1) sigma_1^(-2t) ||x - k_hat||^2`` (over the cells of ``mask``), shape ``[B]``."""
+        return self.continuous.continuous_time_loss(x, self.mean_prediction(probs), t, mask=mask)
 
-    def discrete_time_loss(self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor) -> Tensor:
+    def discrete_time_loss(
+        self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
+    ) -> Tensor:
         """``n [ln N(y | x, 1/alpha) - ln sum_k p_O(k) N(y | k_c, 1/alpha)]`` with ``y = x + noise / sqrt(alpha)``.
 
         One Monte-Carlo draw of the sender sample ``y`` per dimension, shape ``[B]``.
@@ -130,12 +132,12 @@ class DiscretisedFlow(GaussianView):
         log_sender = -0.5 * alpha * (y - x) ** 2
         log_bins = -0.5 * alpha.unsqueeze(-1) * (y.unsqueeze(-1) - self.centres(x)) ** 2
         log_receiver = torch.logsumexp(torch.log(probs.clamp_min(1e-30)) + log_bins, dim=-1)
-        return n * sum_over_data(log_sender - log_receiver)
+        return n * sum_over_data(log_sender - log_receiver, mask)
 
-    def reconstruction_loss(self, x: Tensor, probs: Tensor) -> Tensor:
+    def reconstruction_loss(self, x: Tensor, probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | mu; 1)``: a true log-mass of the observed bins, shape ``[B]``."""
         index = bin_index(x, self.n_bins).unsqueeze(-1)
-        return -sum_over_data(torch.log(probs.gather(-1, index).squeeze(-1).clamp_min(1e-30)))
+        return -sum_over_data(torch.log(probs.gather(-1, index).squeeze(-1).clamp_min(1e-30)), mask)
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -161,6 +163,10 @@ class DiscretisedFlow(GaussianView):
     def network_input(self, state: Tensor, t: Tensor) -> Tensor:
         """What the network sees: ``mu``."""
         return state
+
+    def masked_state(self, state: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
+        """``mu = x`` on given cells (known exactly), the prior ``mu = 0`` on absent ones."""
+        return masked_gaussian_state(state, x, given, absent)
 
     def sample_bins(self, probs: Tensor, generator=None) -> Tensor:
         """Draw a bin per dimension from ``probs`` and return its centre."""

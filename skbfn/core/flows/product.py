@@ -97,28 +97,49 @@ class ProductFlow:
             flow.output_prediction(s, t, out) for (flow, _), s, out in zip(self.parts, state, outs, strict=True)
         )
 
-    def continuous_time_loss(self, x: Tensor, prediction: tuple[Tensor, ...], t: Tensor) -> Tensor:
-        """Sum of the parts' continuous-time losses, shape ``[B]``."""
+    def _split_mask(self, mask: Tensor | None) -> tuple[Tensor | None, ...]:
+        return (None,) * len(self.parts) if mask is None else self._split(mask)
+
+    def continuous_time_loss(
+        self, x: Tensor, prediction: tuple[Tensor, ...], t: Tensor, *, mask: Tensor | None = None
+    ) -> Tensor:
+        """Sum of the parts' continuous-time losses (over the cells of ``mask``), shape ``[B]``."""
         return sum(
-            flow.continuous_time_loss(part, pred, t)
-            for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
+            flow.continuous_time_loss(part, pred, t, mask=m)
+            for (flow, _), part, pred, m in zip(
+                self.parts, self._split(x), prediction, self._split_mask(mask), strict=True
+            )
         )
 
     def discrete_time_loss(
-        self, x: Tensor, prediction: tuple[Tensor, ...], i: Tensor, n: int, noise: Tensor
+        self, x: Tensor, prediction: tuple[Tensor, ...], i: Tensor, n: int, noise: Tensor, *,
+        mask: Tensor | None = None,
     ) -> Tensor:
-        """Sum of the parts' discrete-time losses, shape ``[B]``."""
+        """Sum of the parts' discrete-time losses (over the cells of ``mask``), shape ``[B]``."""
         noises = torch.split(noise, self._noise, dim=1)
         return sum(
-            flow.discrete_time_loss(part, pred, i, n, z.reshape(x.shape[0], *flow.noise_shape((cols,))))
-            for (flow, cols), part, pred, z in zip(self.parts, self._split(x), prediction, noises, strict=True)
+            flow.discrete_time_loss(part, pred, i, n, z.reshape(x.shape[0], *flow.noise_shape((cols,))), mask=m)
+            for (flow, cols), part, pred, z, m in zip(
+                self.parts, self._split(x), prediction, noises, self._split_mask(mask), strict=True
+            )
         )
 
-    def reconstruction_loss(self, x: Tensor, prediction: tuple[Tensor, ...]) -> Tensor:
-        """Sum of the parts' reconstruction losses, shape ``[B]``."""
+    def reconstruction_loss(self, x: Tensor, prediction: tuple[Tensor, ...], *, mask: Tensor | None = None) -> Tensor:
+        """Sum of the parts' reconstruction losses (over the cells of ``mask``), shape ``[B]``."""
         return sum(
-            flow.reconstruction_loss(part, pred)
-            for (flow, _), part, pred in zip(self.parts, self._split(x), prediction, strict=True)
+            flow.reconstruction_loss(part, pred, mask=m)
+            for (flow, _), part, pred, m in zip(
+                self.parts, self._split(x), prediction, self._split_mask(mask), strict=True
+            )
+        )
+
+    def masked_state(self, state: tuple[Tensor, ...], x: Tensor, given: Tensor, absent: Tensor):
+        """Each part's state with its given cells known exactly and its absent cells at the prior."""
+        return tuple(
+            flow.masked_state(s, part, g, a)
+            for (flow, _), s, part, g, a in zip(
+                self.parts, state, self._split(x), self._split(given), self._split(absent), strict=True
+            )
         )
 
     def sampler_update(self, state: tuple[Tensor, ...], prediction, i: int, n: int, generator=None):

@@ -168,6 +168,40 @@ class Flow(Protocol):
         tensor([[[0., 0.]]])
         """
 
+    def masked_state(self, state, x: Tensor, given: Tensor, absent: Tensor):
+        """The state with given cells known exactly and absent cells at the prior.
+
+        This is how a network learns from incomplete rows and conditions on
+        any cells (Graves et al. 2023 treat complete rows; the extension is
+        described in the user guide, "Missing values and imputation"): a
+        given cell's input distribution has converged to its value, an
+        absent cell's has received nothing.
+
+        Parameters
+        ----------
+        state : Tensor or tuple of Tensor
+            Input parameters.
+        x : Tensor of shape ``[B, *data_shape]``
+            Data; read only on given cells (class indices for categorical data).
+        given, absent : Tensor of bool, shape ``[B, *data_shape]``
+            Cells whose value is known, and cells neither known nor modelled.
+
+        Returns
+        -------
+        state : Tensor or tuple of Tensor
+            The masked input parameters.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import CategoricalFlow
+        >>> flow = CategoricalFlow(2)
+        >>> given, absent = torch.tensor([[True, False]]), torch.tensor([[False, True]])
+        >>> flow.masked_state(flow.prior_state((1, 2)), torch.tensor([[1.0, 0.0]]), given, absent)
+        tensor([[[0.0000, 1.0000],
+                 [0.5000, 0.5000]]])
+        """
+
     def output_prediction(self, state, t: Tensor, net_out: Tensor):
         """What the network output means for the data.
 
@@ -195,7 +229,7 @@ class Flow(Protocol):
         tensor([[[0.5000, 0.5000]]])
         """
 
-    def continuous_time_loss(self, x: Tensor, prediction, t: Tensor) -> Tensor:
+    def continuous_time_loss(self, x: Tensor, prediction, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """Continuous-time loss ``L_inf(x)`` at times ``t``, one value per data point.
 
         Parameters
@@ -206,6 +240,9 @@ class Flow(Protocol):
             :meth:`output_prediction` at ``t``.
         t : Tensor of shape [B]
             Times, drawn uniformly from ``[0, 1]``.
+        mask : Tensor of bool, shape ``[B, *data_shape]``, optional
+            Sum only over the cells it marks (the modelled cells of rows with
+            missing or given cells); None sums over every cell.
 
         Returns
         -------
@@ -221,7 +258,9 @@ class Flow(Protocol):
         tensor([0., 0.])
         """
 
-    def discrete_time_loss(self, x: Tensor, prediction, i: Tensor, n: int, noise: Tensor) -> Tensor:
+    def discrete_time_loss(
+        self, x: Tensor, prediction, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
+    ) -> Tensor:
         """Discrete-time loss ``L_n(x)`` at step ``i`` of ``n``, one value per data point.
 
         Parameters
@@ -236,6 +275,9 @@ class Flow(Protocol):
             Number of steps.
         noise : Tensor of shape ``[B, *noise_shape(data_shape)]``
             Standard normal noise for the sender sample, where the loss needs one.
+        mask : Tensor of bool, shape ``[B, *data_shape]``, optional
+            Sum only over the cells it marks (the modelled cells of rows with
+            missing or given cells); None sums over every cell.
 
         Returns
         -------
@@ -251,7 +293,7 @@ class Flow(Protocol):
         tensor([0., 0.])
         """
 
-    def reconstruction_loss(self, x: Tensor, prediction) -> Tensor:
+    def reconstruction_loss(self, x: Tensor, prediction, *, mask: Tensor | None = None) -> Tensor:
         """Reconstruction loss ``L_r(x) = -ln p_O(x | theta; 1)``, one value per data point.
 
         Parameters
@@ -260,6 +302,9 @@ class Flow(Protocol):
             Data.
         prediction : Tensor or tuple of Tensor
             :meth:`output_prediction` at ``t = 1``.
+        mask : Tensor of bool, shape ``[B, *data_shape]``, optional
+            Sum only over the cells it marks (the modelled cells of rows with
+            missing or given cells); None sums over every cell.
 
         Returns
         -------

@@ -38,6 +38,11 @@ class ImageNetwork(nn.Module):
     channels_last : bool, default=False
         Hand the network channels-last tensors (faster convolutions on
         recent GPUs, with the network's weights also in channels-last).
+    n_cell_flags : int, default=0
+        Number of flag maps per image channel that follow the flow's inputs
+        in each row, in the layout ``(m c h w)``: 2 for a
+        :class:`~skbfn.core.BFN` built with ``cell_inputs`` (given and
+        absent pixels). They become ``n_cell_flags * C`` more input channels.
 
     Examples
     --------
@@ -53,18 +58,28 @@ class ImageNetwork(nn.Module):
     """
 
     def __init__(
-        self, net: nn.Module, image_shape: Sequence[int], n_inputs: int, n_outputs: int, channels_last: bool = False
+        self,
+        net: nn.Module,
+        image_shape: Sequence[int],
+        n_inputs: int,
+        n_outputs: int,
+        channels_last: bool = False,
+        n_cell_flags: int = 0,
     ) -> None:
         super().__init__()
-        in_channels, out_channels = self.folded_channels(image_shape, n_inputs, n_outputs)
         self.net = net
         self.image_shape = tuple(int(s) for s in image_shape)
+        self.n_cell_flags = int(n_cell_flags)
+        in_channels, out_channels = self.folded_channels(image_shape, n_inputs, n_outputs)
         self.k_in, self.k_out = in_channels // self.image_shape[0], out_channels // self.image_shape[0]
+        self.n_flow_inputs = n_inputs
         self.channels_last = channels_last
 
     @staticmethod
-    def folded_channels(image_shape: Sequence[int], n_inputs: int, n_outputs: int) -> tuple[int, int]:
-        """Input and output channels of the image network, ``(C * k_in, C * k_out)``.
+    def folded_channels(
+        image_shape: Sequence[int], n_inputs: int, n_outputs: int, n_cell_flags: int = 0
+    ) -> tuple[int, int]:
+        """Input and output channels of the image network, ``(C * (k_in + n_cell_flags), C * k_out)``.
 
         Parameters
         ----------
@@ -72,6 +87,8 @@ class ImageNetwork(nn.Module):
             ``(C, H, W)``.
         n_inputs, n_outputs : int
             Flow input and output sizes per data point.
+        n_cell_flags : int, default=0
+            Flag maps per image channel after the flow's inputs.
 
         Returns
         -------
@@ -98,7 +115,7 @@ class ImageNetwork(nn.Module):
                 f"{n_inputs} inputs and {n_outputs} outputs do not split evenly over the {n_values} "
                 f"values of an image of shape {image_shape}."
             )
-        return image_shape[0] * (n_inputs // n_values), image_shape[0] * (n_outputs // n_values)
+        return image_shape[0] * (n_inputs // n_values + n_cell_flags), image_shape[0] * (n_outputs // n_values)
 
     @property
     def is_conditional(self) -> bool:
@@ -140,7 +157,13 @@ class ImageNetwork(nn.Module):
         torch.Size([2, 48])
         """
         c, h, w = self.image_shape
-        images = rearrange(x.reshape(x.shape[0], -1), "b (c h w k) -> b (c k) h w", c=c, h=h, w=w, k=self.k_in)
+        flat = x.reshape(x.shape[0], -1)
+        images = rearrange(flat[:, : self.n_flow_inputs], "b (c h w k) -> b (c k) h w", c=c, h=h, w=w, k=self.k_in)
+        if self.n_cell_flags:
+            flags = rearrange(
+                flat[:, self.n_flow_inputs :], "b (m c h w) -> b (m c) h w", m=self.n_cell_flags, c=c, h=h, w=w
+            )
+            images = torch.cat([images, flags], dim=1)
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         out = self.net(images, t, cond, drop)
