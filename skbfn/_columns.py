@@ -11,6 +11,10 @@ Each column is one of four kinds:
 - ``constant``: a categorical column with a single category. It is not
   modelled: samples repeat it and it adds ``ln 1 = 0`` to scores.
 
+Missing cells (NaN, None, ``pd.NA``) are allowed in every kind: kinds, ranges
+and categories are learned from the observed cells, and missing cells encode
+as NaN. A column missing in every row is refused.
+
 The model sees a float32 matrix whose columns are ordered by flow (continuous,
 then discretised and categorical groups); :meth:`TableEncoder.flow_parts` says
 which flow owns which block.
@@ -64,9 +68,14 @@ def _is_categorical_dtype(dtype) -> bool:
 
 
 def _as_float(values: np.ndarray, name) -> np.ndarray:
-    """Column as finite float64, with the errors check_array would give."""
+    """Column as float64, NaN in missing cells; infinities refused with the error check_array gives."""
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        values = np.where(_missing(values), np.nan, values)
     try:
-        numbers = check_array(np.asarray(values).reshape(-1, 1), dtype=np.float64, input_name=f"X column {name!r}")
+        numbers = check_array(
+            values.reshape(-1, 1), dtype=np.float64, ensure_all_finite="allow-nan", input_name=f"X column {name!r}"
+        )
     except ValueError as exc:
         if "could not convert" in str(exc):
             raise ValueError(
@@ -154,7 +163,7 @@ class TableEncoder:
             if is_categorical:
                 self.columns_.append(self._fit_categorical(name, values, dtypes[j]))
                 continue
-            numbers = _as_float(values, name)
+            numbers = _observed(_as_float(values, name), name)
             wants_bins = discretised[j] if discretised is not None else None
             self.columns_.append(self._fit_numeric(name, numbers, dtypes[j], wants_bins))
         if all(c.kind == "constant" for c in self.columns_):
@@ -177,7 +186,9 @@ class TableEncoder:
         if discretised is not None and 0 < discretised.sum() < n_columns:
             raise ValueError("Image pixels share one data type: discretised_features must select all columns or none.")
         wants_bins = None if discretised is None else bool(discretised.all())
-        numbers = np.concatenate([_as_float(v, name) for v, name in zip(values, column_names, strict=True)])
+        numbers = _observed(
+            np.concatenate([_as_float(v, name) for v, name in zip(values, column_names, strict=True)]), "(all pixels)"
+        )
         shared = self._fit_numeric("(all pixels)", numbers, None, wants_bins)
         return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
 
@@ -191,10 +202,9 @@ class TableEncoder:
         return True
 
     def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
-        if _has_missing(values):
-            raise ValueError(
-                f"Categorical column {name!r} holds missing values (None/NaN): fill them or make them a category."
-            )
+        values = values[~_missing(values)]
+        if len(values) == 0:
+            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
         try:
             categories = np.array(sorted(set(values.tolist()), key=_sort_key), dtype=object)
         except TypeError as exc:
@@ -260,40 +270,63 @@ class TableEncoder:
         """``sum ln |dz/dx|`` over continuous columns: densities in scaled units to original units."""
         return float(sum(np.log(c.scale) for c in self.columns_ if c.kind == "continuous"))
 
+    def row_log_jacobian(self, Z: np.ndarray) -> np.ndarray:
+        """``sum ln |dz/dx|`` over the observed (non-NaN) continuous cells of each encoded row."""
+        log_scales = np.array(
+            [np.log(self.columns_[j].scale) if self.columns_[j].kind == "continuous" else 0.0 for j in self._order]
+        )
+        return np.where(np.isnan(Z), 0.0, log_scales).sum(axis=1)
+
     @property
     def kinds(self) -> list[str]:
         return [c.kind for c in self.columns_]
 
-    def transform(self, X) -> np.ndarray:
-        """Model matrix (float32, model order) of ``X``; unknown categories raise ValueError."""
+    def transform(self, X, *, strict: bool = False) -> np.ndarray:
+        """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.
+
+        ``strict=True`` (values to condition on) also refuses values the model
+        does not cover: integers outside a discretised column's bins or not
+        integral, and real values outside the flow's range ``[-1, 1]`` after
+        scaling (the training range widened by a ninth on each side).
+        """
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
         for position, j in enumerate(self._order):
-            out[:, position] = self._encode(self.columns_[j], _column_values(X, j))
+            out[:, position] = self._encode(self.columns_[j], _column_values(X, j), strict)
         for j, column in enumerate(self.columns_):
             if column.kind == "constant":
-                self._encode(column, _column_values(X, j))  # still checks for unknown values
+                self._encode(column, _column_values(X, j), strict)  # still checks for unknown values
         return out
 
-    def _encode(self, column: Column, values: np.ndarray) -> np.ndarray:
+    def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
+            missing = _missing(values)
             lookup = {v: k for k, v in enumerate(column.categories.tolist())}
             try:
                 codes = [lookup.get(v, -1) for v in values.tolist()]
             except TypeError as exc:
                 raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
+            codes = np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
             unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=_sort_key)
             if unknown:
                 raise ValueError(
                     f"Column {column.name!r} holds categories unseen in fit: {unknown[:10]}; "
                     f"known categories are {column.categories.tolist()[:20]}."
                 )
-            return np.asarray(codes, dtype=np.float64)
+            return codes
         numbers = _as_float(values, column.name)
         if column.kind == "discretised":
+            if strict:
+                _check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return (2 * index + 1) / column.n_bins - 1
-        return numbers * column.scale - column.offset * column.scale  # no overflow for huge values
+        scaled = numbers * column.scale - column.offset * column.scale  # no overflow for huge values
+        if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
+            low, high = column.offset - 1 / column.scale, column.offset + 1 / column.scale
+            raise ValueError(
+                f"Column {column.name!r} holds values outside the range the model covers, [{low:.6g}, {high:.6g}]."
+            )
+        return scaled
 
     def inverse_transform(self, Z: np.ndarray):
         """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""
@@ -326,13 +359,32 @@ class TableEncoder:
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 
 
-def _has_missing(values: np.ndarray) -> bool:
-    """None, NaN, and (with pandas) pd.NA and NaT."""
+def _missing(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of missing values: None, NaN, and (with pandas) pd.NA and NaT."""
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is optional
-        return any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values)
-    return bool(np.any(pd.isna(values)))
+        return np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values], dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool).reshape(len(values))
+
+
+def _observed(numbers: np.ndarray, name) -> np.ndarray:
+    """The non-NaN entries of a column; a column missing everywhere is refused."""
+    observed = numbers[~np.isnan(numbers)]
+    if observed.size == 0:
+        raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+    return observed
+
+
+def _check_bins(column: Column, numbers: np.ndarray) -> None:
+    """Refuse given values that are not integers inside a discretised column's bins."""
+    known = numbers[~np.isnan(numbers)]
+    outside = (known != np.round(known)) | (known < column.offset) | (known > column.offset + column.n_bins - 1)
+    if np.any(outside):
+        raise ValueError(
+            f"Column {column.name!r} takes integers from {column.offset:g} to {column.offset + column.n_bins - 1:g}; "
+            f"got {known[outside][:5].tolist()}."
+        )
 
 
 def _sort_key(value):

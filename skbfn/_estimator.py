@@ -25,7 +25,7 @@ from ._device import available_device, resolve_device
 from ._distributed import current_replica
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
-from .core import BFN, EMA, ProductFlow
+from .core import BFN, EMA, CellMask, ProductFlow
 from .core.nets import MLP, ImageNetwork, UNet
 from .core.samplers import SAMPLERS
 
@@ -52,6 +52,13 @@ class BFNGenerator(BaseEstimator):
     booleans) the categorical flow. A categorical column with a single
     category is repeated as is. DataFrames come back as DataFrames with the
     same column names, order, dtypes and categories.
+
+    Missing cells (NaN, None, ``pd.NA``) are allowed in every column: the
+    model learns from the observed cells (the network is told which cells it
+    sees, and the loss counts only observed cells). One model then draws
+    whole rows, completes partly known rows (``sample(..., given=...)``, and
+    :class:`BFNImputer`), and scores incomplete rows by a bound on the
+    likelihood of their observed cells.
 
     Real-valued columns are mapped affinely into the flow's range, so data of
     any scale work without a scaler; samples come back in the original units,
@@ -111,6 +118,13 @@ class BFNGenerator(BaseEstimator):
         When fitted with ``y``, the probability of replacing a row's condition
         by the learned null condition during training, so that one model also
         serves unconditional sampling and guidance.
+    conditional_fraction : float, default=0.25
+        Share of training rows in which a random subset of the observed cells
+        is given to the network (and, in half of them, another subset hidden),
+        so that it learns every conditional ``p(x_o | x_g)``: what
+        ``sample(given=...)``, :class:`BFNImputer` and the scores of
+        incomplete rows use. 0 trains on whole rows only (then ``given`` is
+        refused).
     guidance_scale : float, default=1.0
         Classifier-free guidance scale at sampling (1: plain conditional; above
         1: stronger conditioning).
@@ -245,6 +259,7 @@ class BFNGenerator(BaseEstimator):
         "loss": [StrOptions({"continuous", "discrete"})],
         "n_loss_steps": [Interval(Integral, 1, None, closed="left")],
         "cond_drop_prob": [Interval(Real, 0, 1, closed="both")],
+        "conditional_fraction": [Interval(Real, 0, 1, closed="both")],
         "guidance_scale": [Interval(Real, None, None, closed="neither")],
         "rescaled_phi": [Interval(Real, 0, 1, closed="both")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
@@ -287,6 +302,7 @@ class BFNGenerator(BaseEstimator):
         loss="continuous",
         n_loss_steps=100,
         cond_drop_prob=0.1,
+        conditional_fraction=0.25,
         guidance_scale=1.0,
         rescaled_phi=0.0,
         n_steps=25,
@@ -325,6 +341,7 @@ class BFNGenerator(BaseEstimator):
         self.loss = loss
         self.n_loss_steps = n_loss_steps
         self.cond_drop_prob = cond_drop_prob
+        self.conditional_fraction = conditional_fraction
         self.guidance_scale = guidance_scale
         self.rescaled_phi = rescaled_phi
         self.n_steps = n_steps
@@ -376,6 +393,7 @@ class BFNGenerator(BaseEstimator):
             tol=self.tol,
             validation_interval=self.validation_interval,
             n_elbo_draws=self.n_elbo_draws,
+            conditional_fraction=self.conditional_fraction,
             verbose=self.verbose,
         )
 
@@ -407,10 +425,13 @@ class BFNGenerator(BaseEstimator):
             )
         return shape
 
-    def _build_model(self, encoder: TableEncoder, condition: ConditionEncoder | None, seed: int) -> BFN:
+    def _build_model(
+        self, encoder: TableEncoder, condition: ConditionEncoder | None, seed: int, cell_inputs: bool = True
+    ) -> BFN:
         flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
         data_shape = (encoder.n_model_columns,)
         n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
+        n_flags = 2 if cell_inputs else 0  # given and absent, per cell
         conditioning = {
             "time_embedding_dim": self.time_embedding_dim - self.time_embedding_dim % 2,
             "n_classes": None if condition is None else condition.n_classes,
@@ -419,14 +440,17 @@ class BFNGenerator(BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if self.network == "mlp":
-                net = MLP(n_inputs, n_outputs, hidden_layer_sizes=self._hidden_layer_sizes(), **conditioning)
+                n_network_inputs = n_inputs + n_flags * encoder.n_model_columns
+                net = MLP(n_network_inputs, n_outputs, hidden_layer_sizes=self._hidden_layer_sizes(), **conditioning)
             else:
                 shape, channels = self._image_shape(encoder.n_model_columns), self._hidden_layer_sizes()
-                in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs)
+                in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs, n_flags)
                 unet = UNet(in_channels, out_channels, channels=channels, n_heads=math.gcd(4, channels[-1]),
                             **conditioning)
-                net = ImageNetwork(unet, shape, n_inputs, n_outputs)
-        return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob)
+                net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
+        return BFN(
+            net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs
+        )
 
     def _place(self, device: torch.device, *models: BFN) -> None:
         """Move ``models`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
@@ -544,6 +568,9 @@ class BFNGenerator(BaseEstimator):
             ema = EMA(model, decay=self.ema_decay)
 
         z = encoder.transform(X)
+        if not model.cell_inputs and np.isnan(z).any():
+            raise ValueError("This model was saved by an skbfn release without missing-value support: "
+                             "it cannot continue training on rows with missing cells.")
         cond = None if condition is None else condition.transform(y)
         validation = None
         if self.early_stopping and not one_pass:
@@ -592,13 +619,7 @@ class BFNGenerator(BaseEstimator):
         return Checkpointer(self.checkpoint_dir, self.checkpoint_interval, run_key(params, z, cond))
 
     def _validate_table(self, X, *, reset: bool):
-        """Feature names and count checked (and set on ``reset``); column types are the encoder's job."""
-        if isinstance(X, str) or not hasattr(X, "__len__"):
-            raise TypeError(f"X must be a 2-D array-like or DataFrame, got {type(X).__name__}.")
-        if not hasattr(X, "iloc"):
-            X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
-        validate_data(self, X, skip_check_array=True, reset=reset)
-        return X
+        return validate_table(self, X, reset=reset)
 
     # --------------------------------------------------------------- inference
     def _generator(self, random_state) -> torch.Generator:
@@ -612,8 +633,8 @@ class BFNGenerator(BaseEstimator):
             raise ValueError("This BFNGenerator was fitted without y; it cannot condition on y.")
         return _to_tensor(self._condition.broadcast(y, n_rows), self.device_)
 
-    def sample(self, n_samples=1, y=None, random_state=None):
-        """Draw new rows from the model.
+    def sample(self, n_samples=1, y=None, random_state=None, *, given=None):
+        """Draw new rows from the model, optionally with some cells fixed.
 
         Parameters
         ----------
@@ -625,6 +646,16 @@ class BFNGenerator(BaseEstimator):
             and ``rescaled_phi``.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; None uses the estimator's ``random_state``.
+        given : array-like, DataFrame or dict, default=None
+            Cells to hold fixed; the others are drawn from the model's
+            conditional distribution given them (exactly: no rejection). A
+            table of ``n_samples`` rows with the columns of X, whose missing
+            cells (NaN, None, ``pd.NA``) are the ones to generate, row by row;
+            or a dict ``{column: value}`` fixing those columns in every row
+            (keys are column names for a model fitted on a DataFrame, else
+            indices). Given cells come back unchanged. Unknown categories,
+            integers outside a discretised column's range and real values
+            outside the range the model covers raise ValueError.
 
         Returns
         -------
@@ -644,12 +675,28 @@ class BFNGenerator(BaseEstimator):
         (3, 2)
         >>> gen.set_params(guidance_scale=2.0, n_steps=10).sample(4, y=[0, 1, 0, 1]).shape
         (4, 2)
+        >>> rows = gen.sample(3, given={0: 0.5})  # the first column fixed, the second drawn given it
+        >>> rows[:, 0]
+        array([0.5, 0.5, 0.5])
         """
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         n_samples = int(n_samples)
         cond = self._encode_condition(y, n_samples)
+        if given is None:
+            return self.encoder_.inverse_transform(self._draw(n_samples, cond, None, random_state))
+        table = self._given_table(given, n_samples)
+        known = self.encoder_.transform(table, strict=True)
+        z = self._draw(n_samples, cond, known, random_state)
+        return _with_known_cells(self.encoder_.inverse_transform(z), table)
+
+    def _draw(self, n_samples: int, cond, known: np.ndarray | None, random_state) -> np.ndarray:
+        """Encoded samples (model order); ``known`` holds encoded given cells, NaN where a cell is drawn."""
+        cells = None
+        if known is not None:
+            self._check_can_condition_on_cells()
+            cells = CellMask.known(_to_tensor(known, self.device_))
         generator = self._generator(self.random_state if random_state is None else random_state)
         z = self.ema_.module.sample(
             n_samples,
@@ -658,9 +705,43 @@ class BFNGenerator(BaseEstimator):
             sampler=self.sampler,
             guidance_scale=self.guidance_scale,
             rescaled_phi=self.rescaled_phi,
+            cells=cells,
             generator=generator,
         )
-        return self.encoder_.inverse_transform(z.cpu().numpy())
+        return z.cpu().numpy()
+
+    def _check_can_condition_on_cells(self) -> None:
+        if not self.model_.cell_inputs:
+            raise ValueError("This model was saved by an skbfn release without given cells: refit it to use `given`.")
+        if self.conditional_fraction == 0:
+            raise ValueError(
+                "This model was fitted with conditional_fraction=0, so it never learned to condition on given "
+                "cells; refit it with conditional_fraction > 0."
+            )
+
+    def _given_table(self, given, n_samples: int):
+        """The table of given cells (NaN where a cell is drawn), checked against the fitted columns."""
+        if isinstance(given, dict):
+            return self._table_from_dict(given, n_samples)
+        table = self._validate_table(given, reset=False)
+        if table.shape[0] != n_samples:
+            raise ValueError(f"given has {table.shape[0]} rows, but n_samples is {n_samples}.")
+        return table
+
+    def _table_from_dict(self, given: dict, n_samples: int):
+        names = list(getattr(self, "feature_names_in_", range(self.n_features_in_)))
+        unknown = [key for key in given if key not in names]
+        if unknown:
+            raise ValueError(f"given names columns {unknown[:10]} that are not columns of X; columns are {names[:20]}.")
+        columns = [
+            np.full(n_samples, given[name], dtype=object) if name in given else np.full(n_samples, np.nan, dtype=object)
+            for name in names
+        ]
+        if self.encoder_.is_frame_:
+            import pandas as pd
+
+            return pd.DataFrame(dict(zip(names, columns, strict=True)), columns=names)
+        return np.column_stack(columns)
 
     def score_samples(self, X, y=None):
         """Lower bound on the log-likelihood of each row (the ELBO), in nats.
@@ -702,6 +783,10 @@ class BFNGenerator(BaseEstimator):
         check_is_fitted(self)
         X = self._validate_table(X, reset=False)
         z = self.encoder_.transform(X)
+        incomplete = bool(np.isnan(z).any())
+        if incomplete and not self.model_.cell_inputs:
+            raise ValueError("This model was saved by an skbfn release without missing-value support: "
+                             "it cannot score rows with missing cells.")
         cond = self._encode_condition(y, X.shape[0])
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(_MAX_SEED))
@@ -713,7 +798,7 @@ class BFNGenerator(BaseEstimator):
             n_draws=self.n_elbo_draws,
             seed=seed,
         )
-        return elbo + self.encoder_.log_jacobian
+        return elbo + self.encoder_.row_log_jacobian(z)
 
     def score(self, X, y=None):
         """Mean log-likelihood bound per row, in nats (see :meth:`score_samples`).
@@ -761,7 +846,7 @@ class BFNGenerator(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True
         return tags
 
 
@@ -775,6 +860,37 @@ def _restored_on_error(estimator: BaseEstimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def validate_table(estimator: BaseEstimator, X, *, reset: bool):
+    """Feature names and count checked (and set on ``reset``); column types are the encoder's job."""
+    if isinstance(X, str) or not (hasattr(X, "__len__") or hasattr(X, "__array__")):
+        raise TypeError(f"X must be a 2-D array-like or DataFrame, got {type(X).__name__}.")
+    if not hasattr(X, "iloc"):
+        X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+    validate_data(estimator, X, skip_check_array=True, reset=reset)
+    return X
+
+
+def _with_known_cells(rows, table):
+    """``rows`` with the given (non-missing) cells of ``table`` copied back exactly, in their original values."""
+    from ._columns import _missing
+
+    if hasattr(rows, "iloc"):
+        import pandas as pd
+
+        for j in range(rows.shape[1]):
+            values = table.iloc[:, j].to_numpy() if hasattr(table, "iloc") else table[:, j]
+            known = ~_missing(values)
+            if known.any():
+                column = rows.iloc[:, j].copy()
+                column.iloc[np.flatnonzero(known)] = pd.Series(values[known]).astype(column.dtype).array
+                rows[rows.columns[j]] = column
+        return rows
+    table = np.asarray(table, dtype=object)
+    known = np.column_stack([~_missing(table[:, j]) for j in range(table.shape[1])])
+    rows[known] = table[known].astype(rows.dtype) if rows.dtype != object else table[known]
+    return rows
 
 
 def _to_tensor(array: np.ndarray | None, device: torch.device) -> torch.Tensor | None:

@@ -125,11 +125,13 @@ def _condition_from_json(doc: dict | None) -> ConditionEncoder | None:
 
 
 def save(estimator, path: str | os.PathLike) -> None:
-    """Write a fitted :class:`~skbfn.BFNGenerator` to ``path`` (safetensors with a JSON header).
+    """Write a fitted :class:`~skbfn.BFNGenerator` or :class:`~skbfn.BFNImputer` to ``path``.
+
+    The file is safetensors with a JSON header.
 
     Parameters
     ----------
-    estimator : BFNGenerator
+    estimator : BFNGenerator or BFNImputer
         A fitted estimator; its ``random_state`` must be None or an int.
     path : str or path-like
         File to write.
@@ -150,8 +152,13 @@ def save(estimator, path: str | os.PathLike) -> None:
     from sklearn.utils.validation import check_is_fitted
 
     from . import __version__
+    from ._imputer import BFNImputer
 
     check_is_fitted(estimator)
+    imputer = None
+    if isinstance(estimator, BFNImputer):
+        imputer = _imputer_to_json(estimator)
+        estimator = estimator.generator_
     params = estimator.get_params()
     if not (params["random_state"] is None or isinstance(params["random_state"], int | np.integer)):
         raise TypeError("skbfn.save stores random_state only as None or an int.")
@@ -170,13 +177,15 @@ def save(estimator, path: str | os.PathLike) -> None:
         "ema_updates": estimator.ema_.n_updates,
         "feature_names_in": _plain(getattr(estimator, "feature_names_in_", None)),
         "n_features_in": estimator.n_features_in_,
+        "cell_inputs": estimator.model_.cell_inputs,
+        "imputer": imputer,
         "sha256": _digest(tensors),
     }
     save_file(tensors, os.fspath(path), metadata={"skbfn": json.dumps(document)})
 
 
 def load(path: str | os.PathLike):
-    """Read a :class:`~skbfn.BFNGenerator` written by :func:`save`.
+    """Read a :class:`~skbfn.BFNGenerator` or :class:`~skbfn.BFNImputer` written by :func:`save`.
 
     The model is put on its ``device`` when that exists here, else on the CPU.
     Nothing in the file is executed: the weights are plain tensors and the rest
@@ -189,8 +198,8 @@ def load(path: str | os.PathLike):
 
     Returns
     -------
-    estimator : BFNGenerator
-        The fitted estimator, ready to sample and score.
+    estimator : BFNGenerator or BFNImputer
+        The fitted estimator, ready to sample and score (or to impute).
 
     Raises
     ------
@@ -241,7 +250,7 @@ def load(path: str | os.PathLike):
     estimator = BFNGenerator(**params)
     encoder = _encoder_from_json(document["encoder"])
     condition = _condition_from_json(document["condition"])
-    model = estimator._build_model(encoder, condition, seed=0)
+    model = estimator._build_model(encoder, condition, seed=0, cell_inputs=document.get("cell_inputs", False))
     from .core import EMA
 
     ema = EMA(model, decay=params["ema_decay"])
@@ -258,4 +267,32 @@ def load(path: str | os.PathLike):
     estimator.n_features_in_ = document["n_features_in"]
     if document["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.array(document["feature_names_in"], dtype=object)
+    if document.get("imputer") is not None:
+        return _imputer_from_json(document["imputer"], estimator)
     return estimator
+
+
+def _imputer_to_json(imputer) -> dict:
+    params = imputer.get_params(deep=False)
+    params.pop("estimator")
+    if not (params["random_state"] is None or isinstance(params["random_state"], int | np.integer)):
+        raise TypeError("skbfn.save stores random_state only as None or an int.")
+    missing = params.pop("missing_values")
+    from ._imputer import _is_nan_like
+
+    params["missing_values"] = {"missing": True} if _is_nan_like(missing) else {"value": _plain(missing)}
+    return params
+
+
+def _imputer_from_json(doc: dict, generator):
+    from ._imputer import BFNImputer
+
+    params = dict(doc)
+    missing = params.pop("missing_values")
+    params["missing_values"] = np.nan if missing.get("missing") else missing["value"]
+    imputer = BFNImputer(type(generator)(**generator.get_params()), **params)
+    imputer.generator_ = generator
+    imputer.n_features_in_ = generator.n_features_in_
+    if hasattr(generator, "feature_names_in_"):
+        imputer.feature_names_in_ = generator.feature_names_in_
+    return imputer

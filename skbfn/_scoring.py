@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import torch
 
-from .core import BFN
+from .core import BFN, CellMask
 
 __all__ = ["elbo_per_row", "row_draws"]
 
@@ -49,18 +49,24 @@ def elbo_per_row(
     n_draws: int,
     seed: int,
 ) -> np.ndarray:
-    """ELBO of each row of ``z`` (scaled float32 data, which also seed the draws), float64."""
+    """ELBO of each row of ``z`` (scaled float32 data, NaN in missing cells, which also seed the draws), float64."""
     reference = next(model.parameters())
     noise_shape = model.flow.noise_shape(model.data_shape)
     noise_size = math.prod(noise_shape)
     chunk = max(1, _MAX_ELEMENTS_PER_CHUNK // (n_draws * noise_size))
     scores = []
     for start in range(0, z.shape[0], chunk):
-        rows = slice(start, start + chunk)
-        offsets, *noises = row_draws(z[rows], n_draws, noise_size, seed)
+        # Every network call sees exactly `chunk` rows (the last chunk padded with copies of its last row):
+        # float32 kernels may round differently for other batch sizes, and a row's score must not depend
+        # on how many rows are scored with it.
+        index = np.minimum(np.arange(start, start + chunk), z.shape[0] - 1)
+        rows = z[index]
+        offsets, *noises = row_draws(rows, n_draws, noise_size, seed)
         noises = [noise.reshape(*noise.shape[:2], *noise_shape) for noise in noises]
         draws = tuple(torch.from_numpy(d).to(reference) for d in (offsets, *noises))
-        x = torch.from_numpy(z[rows]).to(reference)
-        elbo = model.elbo(x, None if cond is None else cond[rows], n_steps=n_steps, draws=draws)
-        scores.append(elbo.double().cpu().numpy())
+        x = torch.from_numpy(rows).to(reference)
+        cells = CellMask.missing(x) if model.cell_inputs else None  # missing cells absent: the observed marginal
+        row_cond = None if cond is None else cond[torch.from_numpy(index).to(cond.device)]
+        elbo = model.elbo(x, row_cond, n_steps=n_steps, cells=cells, draws=draws)
+        scores.append(elbo.double().cpu().numpy()[: min(chunk, z.shape[0] - start)])
     return np.concatenate(scores)

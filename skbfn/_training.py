@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from ._checkpoint import Checkpointer
 from ._distributed import SINGLE_PROCESS, Replica, data_parallel
-from .core import BFN, EMA
+from .core import BFN, EMA, CellMask, random_cell_mask
 
 __all__ = ["TrainingConfig", "make_optimizer", "train", "training_step"]
 
@@ -42,6 +42,7 @@ class TrainingConfig:
     validation_interval: int
     n_elbo_draws: int
     verbose: int
+    conditional_fraction: float = 0.0
 
 
 @dataclass
@@ -84,9 +85,10 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def _batch_loss(model: BFN, config: TrainingConfig, x: Tensor, cond: Tensor | None, generator) -> Tensor:
+    cells = random_cell_mask(x, config.conditional_fraction, generator=generator) if model.cell_inputs else None
     if config.loss == "continuous":
-        return model.loss(x, cond, generator=generator).mean()
-    return model.discrete_loss(x, cond, n_steps=config.n_loss_steps, generator=generator).mean()
+        return model.loss(x, cond, cells=cells, generator=generator).mean()
+    return model.discrete_loss(x, cond, n_steps=config.n_loss_steps, cells=cells, generator=generator).mean()
 
 
 def make_optimizer(model: BFN, config: TrainingConfig):
@@ -118,7 +120,8 @@ def validation_score(ema: EMA, config: TrainingConfig, x: Tensor, cond: Tensor |
     """Mean ELBO of the averaged model on held-out rows, with fixed draws."""
     generator = torch.Generator(device=x.device).manual_seed(seed)
     n_steps = None if config.loss == "continuous" else config.n_loss_steps
-    elbo = ema.module.elbo(x, cond, n_steps=n_steps, n_draws=config.n_elbo_draws, generator=generator)
+    cells = CellMask.missing(x) if ema.module.cell_inputs else None
+    elbo = ema.module.elbo(x, cond, n_steps=n_steps, n_draws=config.n_elbo_draws, cells=cells, generator=generator)
     return float(elbo.mean())
 
 

@@ -280,12 +280,10 @@ def test_real_valued_condition():
 # ---------------------------------------------------------------- bad input
 
 BAD_X = {
-    "nan": np.array([[0.0, np.nan], [1.0, 2.0]]),
     "inf": np.array([[0.0, np.inf], [1.0, 2.0]]),
     "empty": np.empty((0, 2)),
     "complex": np.array([[1 + 1j, 2.0], [3.0, 4.0]]),
     "unhashable": np.array([[{"a": 1}, 1.0], [{"b": 2}, 2.0]], dtype=object),
-    "missing category": np.array([["a", 1.0], [None, 2.0]], dtype=object),
     "1d": np.array([1.0, 2.0, 3.0]),
 }
 

@@ -73,7 +73,7 @@ def test_rectangular_and_multichannel_images():
     X = rng.integers(0, 4, size=(40, 2 * 4 * 6)).astype(float)
     gen = BFNGenerator(**{**TINY, "image_shape": (2, 4, 6)}).fit(X)
     assert gen.model_.net.image_shape == (2, 4, 6)
-    assert gen.model_.net.net.input_conv.in_channels == 2
+    assert gen.model_.net.net.input_conv.in_channels == 2 * 3  # per channel: the value, given and absent flags
     assert gen.sample(3).shape == (3, 48)
     assert BFNGenerator(**{**TINY, "image_shape": (4, 12)}).fit(X).sample(2).shape == (2, 48)
 

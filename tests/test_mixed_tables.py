@@ -125,11 +125,12 @@ def test_unknown_category_at_score_is_named(fitted, frame):
         fitted.score_samples(rows)
 
 
-def test_missing_values_in_a_categorical_column_are_refused(frame):
-    broken = frame.copy()
-    broken.loc[3, "colour"] = np.nan
-    with pytest.raises(ValueError, match="missing values"):
-        BFNGenerator(**FAST).fit(broken)
+def test_missing_values_in_a_categorical_column_are_learned_around(frame):
+    holed = frame.copy()
+    holed.loc[3, "colour"] = np.nan
+    gen = BFNGenerator(**FAST).fit(holed)
+    assert set(gen.encoder_.columns_[list(frame.columns).index("colour")].categories) == set(frame["colour"])
+    assert not gen.sample(20)["colour"].isna().any()
 
 
 def test_single_value_columns(frame):
