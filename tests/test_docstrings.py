@@ -11,6 +11,8 @@ PUBLIC_MODULES = ["skbfn", "skbfn.core", "skbfn.core.samplers", "skbfn.core.nets
 # Classes whose methods are user-facing API, each documented in full.
 FULLY_DOCUMENTED_METHODS = {
     "skbfn.BFNGenerator": ["fit", "partial_fit", "sample", "score_samples", "score"],
+    "skbfn.BFNImputer": ["fit", "transform"],
+    "skbfn.core.CellMask": ["missing", "known"],
     "skbfn.core.BFN": ["loss", "discrete_loss", "reconstruction_loss", "elbo", "sample", "guided_output", "predict"],
     "skbfn.core.EMA": ["update"],
     "skbfn.core.nets.MLP": ["forward"],
@@ -19,7 +21,7 @@ FULLY_DOCUMENTED_METHODS = {
     "skbfn.core.Flow": [
         "noise_shape", "input_size", "output_size", "prior_state", "state_from_noise", "network_input",
         "output_prediction", "continuous_time_loss", "discrete_time_loss", "reconstruction_loss",
-        "sampler_update", "sample_output",
+        "sampler_update", "sample_output", "masked_state",
     ],
     "skbfn.core.SolverFlow": ["log_snr", "prior_latent", "state_from_latent", "denoised", "solver_update"],
 }
