@@ -14,6 +14,7 @@ __all__ = ["elbo_per_row", "row_draws"]
 
 # Upper bound on rows x draws x features held in one network batch while scoring.
 _MAX_ELEMENTS_PER_CHUNK = 2**17
+_ROWS_PER_CALL = 256
 
 
 def row_draws(rows: np.ndarray, n_draws: int, noise_size: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -53,7 +54,8 @@ def elbo_per_row(
     reference = next(model.parameters())
     noise_shape = model.flow.noise_shape(model.data_shape)
     noise_size = math.prod(noise_shape)
-    chunk = max(1, _MAX_ELEMENTS_PER_CHUNK // (n_draws * noise_size))
+    # Rows per network call: at most _ROWS_PER_CALL, so that scoring a few rows stays cheap.
+    chunk = max(1, min(_ROWS_PER_CALL, _MAX_ELEMENTS_PER_CHUNK // (n_draws * noise_size)))
     scores = []
     for start in range(0, z.shape[0], chunk):
         # Every network call sees exactly `chunk` rows (the last chunk padded with copies of its last row):
