@@ -162,7 +162,6 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if incomplete.size:
             n_draws = 1 if self.sample_posterior else self.n_draws
             repeated = np.repeat(known[incomplete], n_draws, axis=0)  # each row's draws in a run
-            generator._check_can_condition_on_cells()
             draws = generator._draw(len(repeated), None, repeated, self.random_state)
             draws = draws.reshape(incomplete.size, n_draws, -1)
             completed[incomplete] = draws[:, 0] if n_draws == 1 else _point_estimate(draws, generator.encoder_)

@@ -18,7 +18,7 @@ marginal of the observed cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 
 import torch
 from torch import Tensor
@@ -39,6 +39,9 @@ class CellMask:
     values : Tensor of shape ``[B, *data_shape]``
         The data; read only on given cells. NaN is replaced by 0, so missing
         cells may hold NaN.
+    check : bool, default=True
+        Check that no cell is both given and absent (this reads the masks
+        back from their device; masks built by this module skip it).
 
     Examples
     --------
@@ -56,14 +59,15 @@ class CellMask:
     given: Tensor
     absent: Tensor
     values: Tensor
+    check: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, check: bool) -> None:
         if self.given.shape != self.absent.shape or self.given.shape != self.values.shape:
             raise ValueError(
                 f"given {tuple(self.given.shape)}, absent {tuple(self.absent.shape)} and values "
                 f"{tuple(self.values.shape)} must have one shape."
             )
-        if bool((self.given & self.absent).any()):
+        if check and bool((self.given & self.absent).any()):
             raise ValueError("A cell cannot be both given and absent.")
         object.__setattr__(self, "values", torch.nan_to_num(self.values, nan=0.0))
 
@@ -88,7 +92,7 @@ class CellMask:
         tensor([[False,  True]])
         """
         absent = torch.isnan(x)
-        return cls(torch.zeros_like(absent), absent, x)
+        return cls(torch.zeros_like(absent), absent, x, check=False)
 
     @classmethod
     def known(cls, values: Tensor) -> CellMask:
@@ -111,7 +115,7 @@ class CellMask:
         tensor([[ True, False]])
         """
         given = ~torch.isnan(values)
-        return cls(given, torch.zeros_like(given), values)
+        return cls(given, torch.zeros_like(given), values, check=False)
 
     @property
     def modelled(self) -> Tensor:
@@ -124,11 +128,12 @@ class CellMask:
 
     def repeat_interleave(self, repeats: int) -> CellMask:
         """Each row repeated ``repeats`` times in a row, like :meth:`torch.Tensor.repeat_interleave`."""
-        return CellMask(*(m.repeat_interleave(repeats, dim=0) for m in (self.given, self.absent, self.values)))
+        given, absent, values = (m.repeat_interleave(repeats, dim=0) for m in (self.given, self.absent, self.values))
+        return CellMask(given, absent, values, check=False)
 
     def rows(self, index) -> CellMask:
         """The mask of the rows selected by ``index`` (a slice, indices or a boolean mask)."""
-        return CellMask(self.given[index], self.absent[index], self.values[index])
+        return CellMask(self.given[index], self.absent[index], self.values[index], check=False)
 
 
 def random_cell_mask(
@@ -170,7 +175,7 @@ def random_cell_mask(
     missing = torch.isnan(x)
     batch, device, dtype = x.shape[0], x.device, torch.float32
     if fraction == 0.0:
-        return CellMask(torch.zeros_like(missing), missing, x)
+        return CellMask(torch.zeros_like(missing), missing, x, check=False)
     per_row = (batch,) + (1,) * (x.dim() - 1)
     picked = torch.rand(per_row, generator=generator, device=device, dtype=dtype) < fraction
     p_given = torch.rand(per_row, generator=generator, device=device, dtype=dtype)
@@ -179,4 +184,4 @@ def random_cell_mask(
     u = torch.rand(x.shape, generator=generator, device=device, dtype=dtype)
     given = picked & ~missing & (u < p_given)
     absent = missing | (picked & (u >= 1.0 - p_absent) & ~given)
-    return CellMask(given, absent, x)
+    return CellMask(given, absent, x, check=False)  # disjoint by construction
