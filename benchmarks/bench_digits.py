@@ -109,8 +109,10 @@ def main() -> None:
     parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
     args = parser.parse_args()
 
-    print(f"# bench_digits: torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, device {args.device}")
+    print(
+        f"# bench_digits: torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, device {args.device}"
+    )
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     n_dims = X.shape[1]
@@ -131,8 +133,10 @@ def main() -> None:
     fit_seconds = time.perf_counter() - start
     flow = gen.model_.flow.parts[0][0]
     n_parameters = sum(p.numel() for p in gen.model_.parameters())
-    print(f"# BFN: UNet {tuple(args.channels)}, {n_parameters} parameters, {flow!r}; "
-          f"fit {args.max_iter} steps x {args.batch_size} images in {fit_seconds:.1f} s")
+    print(
+        f"# BFN: UNet {tuple(args.channels)}, {n_parameters} parameters, {flow!r}; "
+        f"fit {args.max_iter} steps x {args.batch_size} images in {fit_seconds:.1f} s"
+    )
 
     start = time.perf_counter()
     unconditional = gen.score_samples(X_test)

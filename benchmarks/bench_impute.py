@@ -137,15 +137,17 @@ def imputation_rows(name: str, kind: str):
     rows = {}
     for label, imputer in baselines().items():
         start = time.perf_counter()
-        rows[label] = (*quality(impute_with_baseline(label, imputer, codes, categorical), truth, mask, categorical,
-                                sd), time.perf_counter() - start)
+        rows[label] = (
+            *quality(impute_with_baseline(label, imputer, codes, categorical), truth, mask, categorical, sd),
+            time.perf_counter() - start,
+        )
     start = time.perf_counter()
     bfn = BFNImputer(BFNGenerator(max_iter=MAX_ITER, conditional_fraction=0.5, random_state=0), random_state=0)
     filled = bfn.fit_transform(incomplete)
     rows["BFNImputer"] = (*quality(as_codes(filled), truth, mask, categorical, sd), time.perf_counter() - start)
-    draws = np.stack([
-        as_codes(bfn.set_params(sample_posterior=True, random_state=seed).transform(incomplete)) for seed in range(20)
-    ])
+    draws = np.stack(
+        [as_codes(bfn.set_params(sample_posterior=True, random_state=seed).transform(incomplete)) for seed in range(20)]
+    )
     real = mask & ~categorical[None, :] & ~np.array([frame[c].dtype.kind == "i" for c in frame.columns])[None, :]
     low, high = np.percentile(draws, 5, axis=0), np.percentile(draws, 95, axis=0)
     coverage = float(np.mean(((truth >= low) & (truth <= high))[real])) if real.any() else float("nan")
@@ -166,15 +168,19 @@ def generation_row(name: str) -> dict[str, float]:
 
 
 def main() -> None:
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; BFN max_iter={MAX_ITER}")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads; BFN max_iter={MAX_ITER}"
+    )
     print("\n## 1-2. Imputation: RMSE on standardised numeric cells (acc = accuracy on categorical cells)")
-    header = f"{'data':<14}{'mask':<8}{'cells':>6} | " + " | ".join(
-        f"{m:>16}" for m in ["mean/mode", "KNN", "Iter(BayesRidge)", "Iter(ExtraTrees)", "BFNImputer"]
-    ) + " | 90% coverage"
+    header = (
+        f"{'data':<14}{'mask':<8}{'cells':>6} | "
+        + " | ".join(f"{m:>16}" for m in ["mean/mode", "KNN", "Iter(BayesRidge)", "Iter(ExtraTrees)", "BFNImputer"])
+        + " | 90% coverage"
+    )
     print(header)
     for name in ("iris", "wine", "breast_cancer", "diabetes", "digits"):
-        for kind in (("MCAR20", "MCAR50", "MAR") if name != "digits" else ("MCAR20",)):
+        for kind in ("MCAR20", "MCAR50", "MAR") if name != "digits" else ("MCAR20",):
             rows, coverage, n_cells = imputation_rows(name, kind)
             cells = " | ".join(f"{rows[m][0]:>16.3f}" for m in rows)
             print(f"{name:<14}{kind:<8}{n_cells:>6} | {cells} | {coverage:.3f}", flush=True)
@@ -188,8 +194,10 @@ def main() -> None:
     for name in ("iris", "wine", "breast_cancer", "diabetes"):
         scores = generation_row(name)
         ratio = scores["MCAR20"] / scores["complete"]
-        print(f"{name:<14}{scores['complete']:>10.3f}{scores['MCAR20']:>10.3f}{scores['MCAR50']:>10.3f}"
-              f"{ratio:>17.3f}", flush=True)
+        print(
+            f"{name:<14}{scores['complete']:>10.3f}{scores['MCAR20']:>10.3f}{scores['MCAR50']:>10.3f}{ratio:>17.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

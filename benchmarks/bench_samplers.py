@@ -34,8 +34,10 @@ def main() -> None:
     parser.add_argument("--samplers", nargs="+", default=sorted(SAMPLERS), choices=sorted(SAMPLERS))
     parser.add_argument("--figure", default="sampler_quality.png")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, device cpu")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device cpu"
+    )
 
     results: dict[str, dict[str, list[float]]] = {}
     for name in args.sets:

@@ -139,8 +139,13 @@ def main() -> None:
     print("W1: lower is better; ML efficiency: accuracy (R^2 for diabetes) on real test rows, higher is better\n")
     baselines = _baselines()
     names = ["BFN", *baselines]
-    print(f"{'data set':<14} {'rows':>5} {'cols':>4} | " + " ".join(f"{'W1 ' + n:>9}" for n in names)
-          + f" | {'real':>6} " + " ".join(f"{n:>6}" for n in names) + f" | {'BFN fit s':>9}")
+    print(
+        f"{'data set':<14} {'rows':>5} {'cols':>4} | "
+        + " ".join(f"{'W1 ' + n:>9}" for n in names)
+        + f" | {'real':>6} "
+        + " ".join(f"{n:>6}" for n in names)
+        + f" | {'BFN fit s':>9}"
+    )
     for name in DATA_SETS:
         train, test, classification = load(name)
         scaling = common_scaling(train)
@@ -150,13 +155,20 @@ def main() -> None:
         seconds = time.perf_counter() - start
         synthetic = {"BFN": bfn.sample(len(train), random_state=1)}
         synthetic.update({k: make().fit(train).sample(len(train)) for k, make in baselines.items()})
-        w1 = {k: wasserstein_1(scaling.transform(v.sample(len(test), random_state=0)), test_z)
-              for k, v in synthetic.items()}
+        w1 = {
+            k: wasserstein_1(scaling.transform(v.sample(len(test), random_state=0)), test_z)
+            for k, v in synthetic.items()
+        }
         efficiency = {k: ml_efficiency(v, test, classification) for k, v in synthetic.items()}
         real = ml_efficiency(train, test, classification)
-        print(f"{name:<14} {len(train):>5} {train.shape[1]:>4} | " + " ".join(f"{w1[n]:>9.3f}" for n in names)
-              + f" | {real:>6.3f} " + " ".join(f"{efficiency[n]:>6.3f}" for n in names) + f" | {seconds:>9.1f}",
-              flush=True)
+        print(
+            f"{name:<14} {len(train):>5} {train.shape[1]:>4} | "
+            + " ".join(f"{w1[n]:>9.3f}" for n in names)
+            + f" | {real:>6.3f} "
+            + " ".join(f"{efficiency[n]:>6.3f}" for n in names)
+            + f" | {seconds:>9.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

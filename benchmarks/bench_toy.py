@@ -103,20 +103,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, device cpu")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device cpu"
+    )
     print("\n(a) held-out log-likelihood, nats per row (higher is better); (b) energy distance (lower is better)")
     columns = [f"{sampler}@{n}" for sampler in SAMPLERS_SHOWN for n in args.steps]
     print(f"{'set':<11} {'fit s':>6} {'BFN':>8} {'GMM(BIC)':>9} {'KDE(CV)':>8}" + "".join(f" {c:>15}" for c in columns))
     for name in args.sets:
         row = likelihood_and_energy(name, args.steps)
-        print(f"{row['set']:<11} {row['fit_s']:>6.1f} {row['bfn']:>8.3f} {row['gmm']:>9.3f} {row['kde']:>8.3f}"
-              + "".join(f" {row[c]:>15.4f}" for c in columns), flush=True)
+        print(
+            f"{row['set']:<11} {row['fit_s']:>6.1f} {row['bfn']:>8.3f} {row['gmm']:>9.3f} {row['kde']:>8.3f}"
+            + "".join(f" {row[c]:>15.4f}" for c in columns),
+            flush=True,
+        )
 
     overhead = step_overhead(args.repeats)
     print(f"\n(c) training step, medians of {args.repeats} interleaved repetitions, batch of the defaults:")
-    print(f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms; full BFN step (loss, backward, clip, "
-          f"AdamW, schedule, EMA): {overhead['full_ms']:.2f} ms; ratio {overhead['ratio']:.3f}")
+    print(
+        f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms; full BFN step (loss, backward, clip, "
+        f"AdamW, schedule, EMA): {overhead['full_ms']:.2f} ms; ratio {overhead['ratio']:.3f}"
+    )
 
 
 if __name__ == "__main__":

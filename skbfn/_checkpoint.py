@@ -25,8 +25,17 @@ __all__ = ["Checkpointer", "run_key"]
 
 _FILE = "skbfn-checkpoint.pt"
 # Parameters that do not change what training computes.
-_NOT_IN_KEY = {"verbose", "checkpoint_dir", "checkpoint_interval", "n_steps", "sampler", "guidance_scale",
-               "rescaled_phi", "n_elbo_draws", "device"}
+_NOT_IN_KEY = {
+    "verbose",
+    "checkpoint_dir",
+    "checkpoint_interval",
+    "n_steps",
+    "sampler",
+    "guidance_scale",
+    "rescaled_phi",
+    "n_elbo_draws",
+    "device",
+}
 
 
 def run_key(params: dict, *arrays: np.ndarray | None) -> str:

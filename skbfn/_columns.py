@@ -237,10 +237,12 @@ class TableEncoder:
 
     def _flow_order(self) -> list[int]:
         """Column indices in model order: continuous, then discretised and categorical grouped by size."""
+
         def key(j):
             column = self.columns_[j]
             rank = {"continuous": 0, "discretised": 1, "categorical": 2, "constant": 3}[column.kind]
             return rank, column.n_bins, j
+
         return [j for j in sorted(range(len(self.columns_)), key=key) if self.columns_[j].kind != "constant"]
 
     # ------------------------------------------------------------- mapping

@@ -70,9 +70,7 @@ class ConditionEncoder:
             labels = column_or_1d(np.asarray(y, dtype=object)).tolist()
             unknown = sorted({label for label in labels if label not in lookup}, key=str)
             if unknown:
-                raise ValueError(
-                    f"y holds labels unseen in fit: {unknown}; known labels are {self.classes_.tolist()}."
-                )
+                raise ValueError(f"y holds labels unseen in fit: {unknown}; known labels are {self.classes_.tolist()}.")
             return np.fromiter((lookup[label] for label in labels), dtype=np.int64, count=len(labels))
         values = self._as_matrix(y)
         if values.shape[1] != self.n_features_:

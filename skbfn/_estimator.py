@@ -445,12 +445,11 @@ class BFNGenerator(BaseEstimator):
             else:
                 shape, channels = self._image_shape(encoder.n_model_columns), self._hidden_layer_sizes()
                 in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs, n_flags)
-                unet = UNet(in_channels, out_channels, channels=channels, n_heads=math.gcd(4, channels[-1]),
-                            **conditioning)
+                unet = UNet(
+                    in_channels, out_channels, channels=channels, n_heads=math.gcd(4, channels[-1]), **conditioning
+                )
                 net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
-        return BFN(
-            net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs
-        )
+        return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
 
     def _place(self, device: torch.device, *models: BFN) -> None:
         """Move ``models`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
@@ -569,8 +568,10 @@ class BFNGenerator(BaseEstimator):
 
         z = encoder.transform(X)
         if not model.cell_inputs and np.isnan(z).any():
-            raise ValueError("This model was saved by an skbfn release without missing-value support: "
-                             "it cannot continue training on rows with missing cells.")
+            raise ValueError(
+                "This model was saved by an skbfn release without missing-value support: "
+                "it cannot continue training on rows with missing cells."
+            )
         cond = None if condition is None else condition.transform(y)
         validation = None
         if self.early_stopping and not one_pass:
@@ -785,8 +786,10 @@ class BFNGenerator(BaseEstimator):
         z = self.encoder_.transform(X)
         incomplete = bool(np.isnan(z).any())
         if incomplete and not self.model_.cell_inputs:
-            raise ValueError("This model was saved by an skbfn release without missing-value support: "
-                             "it cannot score rows with missing cells.")
+            raise ValueError(
+                "This model was saved by an skbfn release without missing-value support: "
+                "it cannot score rows with missing cells."
+            )
         cond = self._encode_condition(y, X.shape[0])
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(_MAX_SEED))

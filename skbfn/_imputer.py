@@ -89,8 +89,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, missing_values=np.nan, sample_posterior=False, n_draws=31,
-                 random_state=None):
+    def __init__(self, estimator=None, *, missing_values=np.nan, sample_posterior=False, n_draws=31, random_state=None):
         self.estimator = estimator
         self.missing_values = missing_values
         self.sample_posterior = sample_posterior

@@ -78,8 +78,15 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
         "shared_range": encoder.shared_range,
         "is_frame": encoder.is_frame_,
         "columns": [
-            {"name": _plain(c.name), "kind": c.kind, "dtype": _dtype_to_json(c.dtype), "offset": c.offset,
-             "scale": c.scale, "n_bins": c.n_bins, "categories": _plain(c.categories)}
+            {
+                "name": _plain(c.name),
+                "kind": c.kind,
+                "dtype": _dtype_to_json(c.dtype),
+                "offset": c.offset,
+                "scale": c.scale,
+                "n_bins": c.n_bins,
+                "categories": _plain(c.categories),
+            }
             for c in encoder.columns_
         ],
     }
@@ -91,8 +98,15 @@ def _encoder_from_json(doc: dict) -> TableEncoder:
     )
     encoder.is_frame_ = doc["is_frame"]
     encoder.columns_ = [
-        Column(c["name"], c["kind"], _dtype_from_json(c["dtype"]), c["offset"], c["scale"], c["n_bins"],
-               np.array(c["categories"], dtype=object))
+        Column(
+            c["name"],
+            c["kind"],
+            _dtype_from_json(c["dtype"]),
+            c["offset"],
+            c["scale"],
+            c["n_bins"],
+            np.array(c["categories"], dtype=object),
+        )
         for c in doc["columns"]
     ]
     encoder._order = encoder._flow_order()
@@ -105,8 +119,13 @@ def _condition_to_json(condition: ConditionEncoder | None) -> dict | None:
     if condition.kind == "classes":
         return {"y_type": condition.y_type, "kind": "classes", "classes": _plain(condition.classes_)}
     scaler = condition._scaler
-    return {"y_type": condition.y_type, "kind": "values", "mean": _plain(scaler.mean_),
-            "scale": _plain(scaler.scale_), "var": _plain(scaler.var_)}
+    return {
+        "y_type": condition.y_type,
+        "kind": "values",
+        "mean": _plain(scaler.mean_),
+        "scale": _plain(scaler.scale_),
+        "var": _plain(scaler.var_),
+    }
 
 
 def _condition_from_json(doc: dict | None) -> ConditionEncoder | None:
@@ -235,11 +254,14 @@ def load(path: str | os.PathLike):
     except (SafetensorError, OSError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ValueError(f"{path!r} is not a readable skbfn model file (truncated or not written by skbfn.save): "
-                         f"{exc}") from exc
+        raise ValueError(
+            f"{path!r} is not a readable skbfn model file (truncated or not written by skbfn.save): {exc}"
+        ) from exc
     if document.get("format") != _FORMAT or document.get("format_version") != _FORMAT_VERSION:
-        raise ValueError(f"{path!r} holds format {document.get('format')!r} version "
-                         f"{document.get('format_version')!r}, not {_FORMAT!r} version {_FORMAT_VERSION}.")
+        raise ValueError(
+            f"{path!r} holds format {document.get('format')!r} version "
+            f"{document.get('format_version')!r}, not {_FORMAT!r} version {_FORMAT_VERSION}."
+        )
     if _digest(tensors) != document["sha256"]:
         raise ValueError(f"{path!r} has been altered: its tensors do not match their recorded SHA-256 digest.")
 
@@ -254,8 +276,8 @@ def load(path: str | os.PathLike):
     from .core import EMA
 
     ema = EMA(model, decay=params["ema_decay"])
-    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    ema.load_state_dict({k[len("ema."):]: v for k, v in tensors.items() if k.startswith("ema.")})
+    model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
+    ema.load_state_dict({k[len("ema.") :]: v for k, v in tensors.items() if k.startswith("ema.")})
     ema.n_updates = document["ema_updates"]
     device = available_device(params["device"])
     estimator._place(device, model, ema.module)

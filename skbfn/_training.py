@@ -167,10 +167,30 @@ def train(
         start, done = restored
         losses[:start] = torch.tensor(done, device=x.device, dtype=losses.dtype)
         generator = torch.Generator(device=x.device).manual_seed(generator.initial_seed() + start)
-    loop = _Loop(model, ema, config, x, cond, generator, optimizer, scheduler, losses, History(), validation,
-                 validation_seed, replica, checkpoint, start)
-    loop.progress = tqdm(total=config.max_iter, initial=start, disable=config.verbose < 1 or not replica.is_main,
-                         desc="BFN fit", unit="step")
+    loop = _Loop(
+        model,
+        ema,
+        config,
+        x,
+        cond,
+        generator,
+        optimizer,
+        scheduler,
+        losses,
+        History(),
+        validation,
+        validation_seed,
+        replica,
+        checkpoint,
+        start,
+    )
+    loop.progress = tqdm(
+        total=config.max_iter,
+        initial=start,
+        disable=config.verbose < 1 or not replica.is_main,
+        desc="BFN fit",
+        unit="step",
+    )
 
     with _deferred_keyboard_interrupt() as loop.interrupt, data_parallel(model, replica):
         n_done, best_state = _run_steps(loop)
@@ -256,8 +276,9 @@ def _run_steps(loop: _Loop):
     for step in range(loop.start, config.max_iter):
         index = next(batches)[replica.rank :: replica.world_size]
         batch_cond = None if cond is None else cond[index]
-        losses[step] = training_step(model, ema, loop.optimizer, loop.scheduler, config, x[index], batch_cond,
-                                     noise_generator)
+        losses[step] = training_step(
+            model, ema, loop.optimizer, loop.scheduler, config, x[index], batch_cond, noise_generator
+        )
         n_done = step + 1
         if loop.checkpoint is not None and replica.is_main and n_done % loop.checkpoint.interval == 0:
             loop.checkpoint.write(n_done, model, ema, loop.optimizer, loop.scheduler, losses[:n_done].tolist())

@@ -111,8 +111,15 @@ def test_oracle_sampler_follows_the_flow_distribution(truth):
     generator = torch.Generator().manual_seed(4)
     records = []
     oracle = lambda mu, t: torch.full_like(mu, truth)  # noqa: E731
-    sample_paper(oracle, flow, (n_samples, 1), n_steps, dtype=FLOAT64, generator=generator,
-                 callback=lambda state: records.append(state))
+    sample_paper(
+        oracle,
+        flow,
+        (n_samples, 1),
+        n_steps,
+        dtype=FLOAT64,
+        generator=generator,
+        callback=lambda state: records.append(state),
+    )
     assert [r["step"] for r in records] == list(range(1, n_steps + 1))
     for record in records:
         gamma = flow.gamma(torch.tensor(record["t"], dtype=FLOAT64)).item()
@@ -161,8 +168,7 @@ def test_guide_interpolates_and_rescales(scale, phi, seed):
     torch.testing.assert_close(guide(cond, null, 1.0, phi), cond)  # nothing to rescale at scale 1
     torch.testing.assert_close(guide(cond, null, 0.0), null)
     rescaled = plain * cond.std(dim=1, keepdim=True) / plain.std(dim=1, keepdim=True)
-    torch.testing.assert_close(guide(cond, null, scale, phi), phi * rescaled + (1 - phi) * plain,
-                               rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(guide(cond, null, scale, phi), phi * rescaled + (1 - phi) * plain, rtol=1e-4, atol=1e-4)
 
 
 def test_given_condition_is_used_at_sampling_even_in_training_mode():

@@ -75,9 +75,7 @@ def test_masked_losses_sum_only_the_marked_cells(flow, seed):
     expected = sum(flow.reconstruction_loss(column(x, j), column(prediction, j)) for j in kept)
     assert torch.allclose(flow.reconstruction_loss(x, prediction, mask=mask), expected)
     i = torch.randint(1, 11, (5,), generator=generator).to(FLOAT64)
-    expected = sum(
-        flow.discrete_time_loss(column(x, j), column(prediction, j), i, 10, column(noise, j)) for j in kept
-    )
+    expected = sum(flow.discrete_time_loss(column(x, j), column(prediction, j), i, 10, column(noise, j)) for j in kept)
     assert torch.allclose(flow.discrete_time_loss(x, prediction, i, 10, noise, mask=mask), expected)
     poisoned = prediction.clone()
     poisoned[:, 1] = float("nan")
@@ -120,8 +118,9 @@ def test_cell_inputs_with_no_missing_cell_and_nothing_given_is_the_plain_loss():
     n_inputs, n_outputs = flow.input_size((3,)), flow.output_size((3,))
     plain_net = MLP(n_inputs, n_outputs, hidden_layer_sizes=(16,))
     flagged_net = MLP(n_inputs + 6, n_outputs, hidden_layer_sizes=(16,))
-    flagged_net.load_state_dict({k: v for k, v in plain_net.state_dict().items() if k != "input_layer.weight"},
-                                strict=False)
+    flagged_net.load_state_dict(
+        {k: v for k, v in plain_net.state_dict().items() if k != "input_layer.weight"}, strict=False
+    )
     with torch.no_grad():
         flagged_net.input_layer.weight.copy_(torch.cat([plain_net.input_layer.weight, torch.ones(16, 6)], dim=1))
         for name in ("output_layer.weight", "output_layer.bias"):  # non-zero outputs, so that the loss depends on them
@@ -134,8 +133,7 @@ def test_cell_inputs_with_no_missing_cell_and_nothing_given_is_the_plain_loss():
     expected = plain.loss(x, generator=torch.Generator().manual_seed(1))
     assert torch.allclose(flagged.loss(x, cells=cells, generator=torch.Generator().manual_seed(1)), expected)
     given_cells = CellMask(torch.ones_like(cells.given), torch.zeros_like(cells.absent), x)
-    assert not torch.allclose(flagged.loss(x, cells=given_cells, generator=torch.Generator().manual_seed(1)),
-                              expected)
+    assert not torch.allclose(flagged.loss(x, cells=given_cells, generator=torch.Generator().manual_seed(1)), expected)
 
 
 def test_a_model_without_cell_inputs_refuses_cells():
@@ -153,9 +151,13 @@ def test_oracle_conditional_sampling_matches_the_closed_form(sampler, n_steps):
     n = 4000
     known = torch.tensor([[x1, float("nan")]], dtype=FLOAT64).expand(n, 2)
     generator = torch.Generator().manual_seed(0)
-    samples = model.sample(n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator,
-                           t_start=1e-4) if sampler != "paper" else model.sample(
-        n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator)
+    samples = (
+        model.sample(
+            n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator, t_start=1e-4
+        )
+        if sampler != "paper"
+        else model.sample(n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator)
+    )
     assert torch.equal(samples[:, 0], known[:, 0])  # given cells come back exactly
     mean, var = rho * x1, scale**2 * (1 - rho**2)
     standard_error = math.sqrt(var / n)
@@ -169,10 +171,16 @@ def test_conditional_sampling_without_the_given_cell_is_not_the_conditional():
     flow = ContinuousFlow(sigma_1=0.01)
     model = BFN(ConditionalGaussianNet(flow, scale, rho), 2, flow, cell_inputs=True).to(FLOAT64).eval()
     known = torch.tensor([[0.25, float("nan")]], dtype=FLOAT64).expand(2000, 2)
-    conditioned = model.sample(2000, cells=CellMask.known(known), n_steps=50, sampler="sde2-lambda",
-                               generator=torch.Generator().manual_seed(0))
-    free = model.sample(2000, cells=CellMask.known(torch.full((2000, 2), float("nan"), dtype=FLOAT64)), n_steps=50,
-                        sampler="sde2-lambda", generator=torch.Generator().manual_seed(0))
+    conditioned = model.sample(
+        2000, cells=CellMask.known(known), n_steps=50, sampler="sde2-lambda", generator=torch.Generator().manual_seed(0)
+    )
+    free = model.sample(
+        2000,
+        cells=CellMask.known(torch.full((2000, 2), float("nan"), dtype=FLOAT64)),
+        n_steps=50,
+        sampler="sde2-lambda",
+        generator=torch.Generator().manual_seed(0),
+    )
     assert abs(free[:, 1].mean().item() - conditioned[:, 1].mean().item()) > 0.1
 
 

@@ -89,8 +89,12 @@ def test_two_updates_equal_one_with_summed_accuracy_in_distribution(mu, rho, x, 
     assert var_ab.item() == pytest.approx(var_once.item(), rel=1e-9, abs=1e-15)
 
 
-@given(sigma_1=sigmas, t=st.floats(min_value=1e-3, max_value=1.0), x=values, cuts=st.lists(
-    st.floats(min_value=0.0, max_value=1.0), min_size=0, max_size=6))
+@given(
+    sigma_1=sigmas,
+    t=st.floats(min_value=1e-3, max_value=1.0),
+    x=values,
+    cuts=st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=0, max_size=6),
+)
 def test_chained_updates_from_the_prior_reproduce_the_flow_distribution(sigma_1, t, x, cuts):
     flow = ContinuousFlow(sigma_1)
     total = flow.beta(scalar(t))

@@ -14,8 +14,9 @@ def test_grid_search_runs_on_a_local_dask_cluster():
     import joblib
 
     X = make_moons(300, noise=0.1, random_state=0)[0]
-    base = BFNGenerator(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=30, n_steps=5, n_elbo_draws=4,
-                        random_state=0)
+    base = BFNGenerator(
+        hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=30, n_steps=5, n_elbo_draws=4, random_state=0
+    )
     grid = {"sigma_1": [0.02, 0.2], "learning_rate_init": [1e-3, 3e-3]}
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:

@@ -68,8 +68,9 @@ def test_discretised_losses_vanish_for_perfect_predictions(n_bins, seed, t, n):
     i = torch.randint(1, n + 1, (6,), generator=g).to(FLOAT64)
     noise = torch.randn(6, 2, generator=g, dtype=FLOAT64)
     torch.testing.assert_close(flow.continuous_time_loss(x, perfect, tt), torch.zeros(6, dtype=FLOAT64))
-    torch.testing.assert_close(flow.discrete_time_loss(x, perfect, i, n, noise), torch.zeros(6, dtype=FLOAT64),
-                               atol=1e-9, rtol=0)
+    torch.testing.assert_close(
+        flow.discrete_time_loss(x, perfect, i, n, noise), torch.zeros(6, dtype=FLOAT64), atol=1e-9, rtol=0
+    )
     torch.testing.assert_close(flow.reconstruction_loss(x, perfect), torch.zeros(6, dtype=FLOAT64))
 
 
@@ -181,8 +182,9 @@ def test_categorical_oracle_sampler_follows_the_flow_distribution(truth):
     n_steps, n_samples = 6, 40000
     records = []
     oracle = lambda theta, t: flow.one_hot(torch.full(theta.shape[:-1], truth), theta)  # noqa: E731
-    samples = sample_paper(oracle, flow, (n_samples, 1), n_steps, dtype=FLOAT64, generator=rng(0),
-                           callback=records.append)
+    samples = sample_paper(
+        oracle, flow, (n_samples, 1), n_steps, dtype=FLOAT64, generator=rng(0), callback=records.append
+    )
     assert (samples == truth).all()
     other = (truth + 1) % 3
     for record in records:
@@ -211,15 +213,17 @@ def test_discretised_oracle_sampler_follows_the_flow_distribution():
 
 
 def mixed_flow():
-    return ProductFlow([(ContinuousFlow(0.02), 2), (DiscretisedFlow(5), 1), (CategoricalFlow(3), 1),
-                        (CategoricalFlow(2), 1)])
+    return ProductFlow(
+        [(ContinuousFlow(0.02), 2), (DiscretisedFlow(5), 1), (CategoricalFlow(3), 1), (CategoricalFlow(2), 1)]
+    )
 
 
 def mixed_rows(n, generator):
     continuous = torch.rand(n, 2, generator=generator) * 1.8 - 0.9
     discretised = quantise(torch.rand(n, 1, generator=generator) * 2 - 1, 5)
-    categories = torch.stack([torch.randint(0, 3, (n,), generator=generator),
-                              torch.randint(0, 2, (n,), generator=generator)], 1).float()
+    categories = torch.stack(
+        [torch.randint(0, 3, (n,), generator=generator), torch.randint(0, 2, (n,), generator=generator)], 1
+    ).float()
     return torch.cat([continuous, discretised, categories], 1)
 
 

@@ -10,8 +10,15 @@ WORKER = Path(__file__).parent / "workers" / "ddp_fit.py"
 
 
 def test_two_ranks_end_with_identical_weights(tmp_path):
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(WORKER),
-               str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(WORKER),
+        str(tmp_path),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]

@@ -125,8 +125,9 @@ def test_discrete_time_loss_trains_and_scores(moons):
 
 def test_early_stopping_records_validation_and_keeps_the_best(moons):
     X, _ = moons
-    gen = BFNGenerator(early_stopping=True, validation_interval=10, n_iter_no_change=2, tol=10.0,
-                       random_state=0, **FAST).fit(X)
+    gen = BFNGenerator(
+        early_stopping=True, validation_interval=10, n_iter_no_change=2, tol=10.0, random_state=0, **FAST
+    ).fit(X)
     history = gen.history_
     assert history["validation_step"][0] == 10
     assert gen.n_iter_ < 150  # a gain of 10 nats per evaluation is never reached
@@ -340,9 +341,13 @@ def test_condition_on_an_unconditional_model_is_refused(fitted):
 
 def test_invalid_parameters_are_named_at_fit(moons):
     X, _ = moons
-    for params, name in [({"sigma_1": 1.5}, "sigma_1"), ({"loss": "huber"}, "loss"),
-                         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
-                         ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"), ({"device": "tpu"}, "device")]:
+    for params, name in [
+        ({"sigma_1": 1.5}, "sigma_1"),
+        ({"loss": "huber"}, "loss"),
+        ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"),
+        ({"device": "tpu"}, "device"),
+    ]:
         with pytest.raises(ValueError, match=name):
             BFNGenerator(**params).fit(X)
 
@@ -364,6 +369,7 @@ def test_unfitted_model_raises_not_fitted():
 
 def test_dataframe_feature_names_are_kept_and_checked(moons):
     import pandas as pd
+
     X, _ = moons
     frame = pd.DataFrame(X, columns=["a", "b"])
     gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 20}).fit(frame)

@@ -12,8 +12,16 @@ from skbfn import BFNGenerator, load, save
 from skbfn.core import ContinuousFlow, DiscretisedFlow
 from skbfn.core.nets import ImageNetwork, UNet
 
-TINY = dict(network="unet", hidden_layer_sizes=(8, 16), time_embedding_dim=8, max_iter=8, batch_size=64,
-            n_steps=4, n_elbo_draws=4, random_state=0)
+TINY = dict(
+    network="unet",
+    hidden_layer_sizes=(8, 16),
+    time_embedding_dim=8,
+    max_iter=8,
+    batch_size=64,
+    n_steps=4,
+    n_elbo_draws=4,
+    random_state=0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +37,7 @@ def fitted(digits):
 
 
 def test_digits_are_discretised_pixels_sharing_one_range(fitted):
-    (flow, n_columns), = fitted.model_.flow.parts
+    ((flow, n_columns),) = fitted.model_.flow.parts
     assert flow == DiscretisedFlow(17, 0.01) and n_columns == 64
     assert isinstance(fitted.model_.net, ImageNetwork) and isinstance(fitted.model_.net.net, UNet)
     assert fitted.model_.net.image_shape == (1, 8, 8)
@@ -58,7 +66,7 @@ def test_unet_scores_are_log_probabilities_in_nats(fitted, digits):
 def test_continuous_pixels_when_not_discretised(digits):
     X, _ = digits
     gen = BFNGenerator(**{**TINY, "discretised_features": None}).fit(X / 16.0)
-    (flow, _), = gen.model_.flow.parts
+    ((flow, _),) = gen.model_.flow.parts
     assert flow == ContinuousFlow(0.01)
     scale = {c.scale for c in gen.encoder_.columns_}
     assert len(scale) == 1  # one scaling for every pixel

@@ -21,12 +21,14 @@ def _sign_table(n=600, seed=0):
     """A real column ``a``, ``b = 2a`` plus noise, a category that is the sign of ``a``, and small integers."""
     rng = np.random.default_rng(seed)
     a = rng.choice([-0.8, 0.8], n) + 0.1 * rng.normal(size=n)
-    return pd.DataFrame({
-        "a": a,
-        "b": 2 * a + 0.05 * rng.normal(size=n),
-        "sign": pd.Categorical(np.where(a > 0, "pos", "neg")),
-        "count": pd.array(rng.integers(0, 4, n), dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "a": a,
+            "b": 2 * a + 0.05 * rng.normal(size=n),
+            "sign": pd.Categorical(np.where(a > 0, "pos", "neg")),
+            "count": pd.array(rng.integers(0, 4, n), dtype="Int64"),
+        }
+    )
 
 
 def _holes(frame, share=0.2, seed=1):
@@ -134,8 +136,11 @@ def test_scores_of_incomplete_rows_are_finite_row_wise_and_drop_the_missing_colu
     assert fitted.score_samples(table.iloc[[7]])[0] == scores[7]
     z = fitted.encoder_.transform(table)
     expected = [
-        sum(np.log(fitted.encoder_.columns_[j].scale) for j, name in enumerate(table.columns)
-            if fitted.encoder_.columns_[j].kind == "continuous" and not pd.isna(table.iloc[r][name]))
+        sum(
+            np.log(fitted.encoder_.columns_[j].scale)
+            for j, name in enumerate(table.columns)
+            if fitted.encoder_.columns_[j].kind == "continuous" and not pd.isna(table.iloc[r][name])
+        )
         for r in range(len(table))
     ]
     assert np.allclose(fitted.encoder_.row_log_jacobian(z), expected)
@@ -194,8 +199,10 @@ def test_imputer_in_a_pipeline_and_a_grid_search():
     X = rng.normal(size=(200, 3))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     X[rng.random(X.shape) < 0.1] = np.nan
-    pipe = make_pipeline(BFNImputer(BFNGenerator(random_state=0, **{**FAST, "max_iter": 40}), n_draws=3,
-                                    random_state=0), HistGradientBoostingClassifier(max_iter=20))
+    pipe = make_pipeline(
+        BFNImputer(BFNGenerator(random_state=0, **{**FAST, "max_iter": 40}), n_draws=3, random_state=0),
+        HistGradientBoostingClassifier(max_iter=20),
+    )
     search = GridSearchCV(pipe, {"bfnimputer__estimator__max_iter": [20, 40]}, cv=2).fit(X, y)
     assert search.best_score_ > 0.6
 
@@ -219,8 +226,9 @@ def test_inpainting_keeps_the_given_pixels():
     from sklearn.datasets import load_digits
 
     X = load_digits().data[:200]
-    gen = BFNGenerator(network="unet", hidden_layer_sizes=(8, 16), max_iter=5, batch_size=32, n_steps=4,
-                       random_state=0).fit(X)
+    gen = BFNGenerator(
+        network="unet", hidden_layer_sizes=(8, 16), max_iter=5, batch_size=32, n_steps=4, random_state=0
+    ).fit(X)
     given = X[:3].copy()
     given[:, 32:] = np.nan  # the bottom half is drawn
     images = gen.sample(3, given=given)
@@ -228,7 +236,13 @@ def test_inpainting_keeps_the_given_pixels():
     assert np.isfinite(images).all() and ((images >= 0) & (images <= 16)).all()
 
 
-@parametrize_with_checks([BFNImputer(BFNGenerator(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20,
-                                                  n_steps=5, n_elbo_draws=4), n_draws=3)])
+@parametrize_with_checks(
+    [
+        BFNImputer(
+            BFNGenerator(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4),
+            n_draws=3,
+        )
+    ]
+)
 def test_imputer_is_sklearn_compatible(estimator, check):
     check(estimator)

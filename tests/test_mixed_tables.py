@@ -6,8 +6,9 @@ import pytest
 
 from skbfn import BFNGenerator
 
-FAST = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=400, n_steps=30, n_elbo_draws=8,
-            random_state=0)
+FAST = dict(
+    hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=400, n_steps=30, n_elbo_draws=8, random_state=0
+)
 
 
 def make_frame(n=600, seed=0):
@@ -15,13 +16,15 @@ def make_frame(n=600, seed=0):
     colour = rng.choice(["red", "green", "blue"], n, p=[0.6, 0.3, 0.1])
     size = np.where(colour == "red", rng.integers(0, 3, n), rng.integers(3, 6, n))
     value = np.where(colour == "blue", 5.0, -5.0) + rng.normal(0, 0.5, n)
-    return pd.DataFrame({
-        "value": value,
-        "size": size.astype(np.int64),
-        "colour": pd.Categorical(colour, categories=["blue", "green", "red", "violet"]),
-        "flag": rng.random(n) < 0.25,
-        "label": pd.Series(rng.choice(["x", "y"], n), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "value": value,
+            "size": size.astype(np.int64),
+            "colour": pd.Categorical(colour, categories=["blue", "green", "red", "violet"]),
+            "flag": rng.random(n) < 0.25,
+            "label": pd.Series(rng.choice(["x", "y"], n), dtype=object),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +90,9 @@ def test_explicit_column_types_by_name_index_and_mask(frame):
     assert as_categories.encoder_.kinds == ["continuous", "categorical"]
     as_real = BFNGenerator(discretised_features=None, **{**FAST, "max_iter": 20}).fit(numeric)
     assert as_real.encoder_.kinds == ["continuous", "continuous"]
-    by_mask = BFNGenerator(categorical_features=[False, True], discretised_features=None,
-                           **{**FAST, "max_iter": 20}).fit(numeric.to_numpy())
+    by_mask = BFNGenerator(
+        categorical_features=[False, True], discretised_features=None, **{**FAST, "max_iter": 20}
+    ).fit(numeric.to_numpy())
     assert by_mask.encoder_.kinds == ["continuous", "categorical"]
     with pytest.raises(ValueError, match="integer"):
         BFNGenerator(discretised_features=[0], **FAST).fit(numeric)

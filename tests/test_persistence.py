@@ -13,12 +13,14 @@ FAST = dict(hidden_layer_sizes=(32,), time_embedding_dim=16, max_iter=60, n_step
 @pytest.fixture(scope="module")
 def mixed():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "value": rng.normal(size=300),
-        "count": rng.integers(0, 4, 300),
-        "colour": pd.Categorical(rng.choice(["red", "blue"], 300), categories=["blue", "red", "green"]),
-        "flag": rng.random(300) < 0.5,
-    })
+    frame = pd.DataFrame(
+        {
+            "value": rng.normal(size=300),
+            "count": rng.integers(0, 4, 300),
+            "colour": pd.Categorical(rng.choice(["red", "blue"], 300), categories=["blue", "red", "green"]),
+            "flag": rng.random(300) < 0.5,
+        }
+    )
     y = rng.choice(["a", "b", "c"], 300)
     return frame, y, BFNGenerator(**FAST).fit(frame, y)
 

@@ -61,8 +61,9 @@ def test_second_order_uses_the_previous_estimate():
 @given(n_steps=st.integers(1, 30), name=st.sampled_from(SOLVERS), seed=st.integers(0, 1000))
 def test_with_an_oracle_every_solver_returns_the_truth(n_steps, name, seed):
     truth_x = torch.tensor([[0.3, -0.6]], dtype=FLOAT64)
-    x_samples = SAMPLERS[name](lambda mu, t: truth_x.expand_as(mu), ContinuousFlow(), (4, 2), n_steps,
-                               dtype=FLOAT64, generator=rng(seed))
+    x_samples = SAMPLERS[name](
+        lambda mu, t: truth_x.expand_as(mu), ContinuousFlow(), (4, 2), n_steps, dtype=FLOAT64, generator=rng(seed)
+    )
     torch.testing.assert_close(x_samples, truth_x.expand(4, 2))
     flow = CategoricalFlow(3)
     truth_k = torch.tensor([[2, 0]])

@@ -133,8 +133,16 @@ def test_early_stopping_restores_the_best_weights(X, monkeypatch):
         return next(scripted)
 
     monkeypatch.setattr(_training, "validation_score", scripted_score)
-    gen = BFNGenerator(**{**FAST, "max_iter": 200, "early_stopping": True, "validation_interval": 10,
-                          "n_iter_no_change": 3, "tol": 0.0}).fit(X)
+    gen = BFNGenerator(
+        **{
+            **FAST,
+            "max_iter": 200,
+            "early_stopping": True,
+            "validation_interval": 10,
+            "n_iter_no_change": 3,
+            "tol": 0.0,
+        }
+    ).fit(X)
     assert gen.history_["validation_score"] == [1.0, 5.0, 2.0, 1.5, 1.0]
     assert gen.n_iter_ == 50
     best = seen[1]

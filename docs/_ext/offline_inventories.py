@@ -85,8 +85,11 @@ EXTRA = {
         ("torch.autocast", "py:class", "amp.html#torch.autocast"),
         ("torch.dtype", "py:class", "tensor_attributes.html#torch.dtype"),
         ("torch.device", "py:class", "tensor_attributes.html#torch.device"),
-        ("torch.distributed.init_process_group", "py:function",
-         "distributed.html#torch.distributed.init_process_group"),
+        (
+            "torch.distributed.init_process_group",
+            "py:function",
+            "distributed.html#torch.distributed.init_process_group",
+        ),
         ("torch.channels_last", "py:data", "tensor_attributes.html#torch.memory_format"),
     ],
     "python": [

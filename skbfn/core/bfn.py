@@ -247,7 +247,12 @@ class BFN(nn.Module):
         return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
 
     def _estimate(
-        self, x: Tensor, t: Tensor, cond: Tensor | None, generator, noise: Tensor | None = None,
+        self,
+        x: Tensor,
+        t: Tensor,
+        cond: Tensor | None,
+        generator,
+        noise: Tensor | None = None,
         cells: CellMask | None = None,
     ):
         """Draw the input parameters from ``p_F(.|x; t)`` and return the network's prediction for them.
@@ -604,8 +609,9 @@ class BFN(nn.Module):
         if cond is not None and cond.shape[0] != n_samples:
             raise ValueError(f"cond has {cond.shape[0]} rows for {n_samples} samples.")
         if cells is not None and cells.given.shape != (n_samples, *self.data_shape):
-            raise ValueError(f"cells has shape {tuple(cells.given.shape)} for samples of shape "
-                             f"{(n_samples, *self.data_shape)}.")
+            raise ValueError(
+                f"cells has shape {tuple(cells.given.shape)} for samples of shape {(n_samples, *self.data_shape)}."
+            )
         if isinstance(sampler, str):
             if sampler not in SAMPLERS:
                 raise ValueError(f"Unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}.")

@@ -136,9 +136,7 @@ class CellMask:
         return CellMask(self.given[index], self.absent[index], self.values[index], check=False)
 
 
-def random_cell_mask(
-    x: Tensor, fraction: float, *, generator: torch.Generator | None = None
-) -> CellMask:
+def random_cell_mask(x: Tensor, fraction: float, *, generator: torch.Generator | None = None) -> CellMask:
     """Training roles: missing (NaN) cells absent, and random given and absent cells in some rows.
 
     Each row is picked with probability ``fraction``. In a picked row each

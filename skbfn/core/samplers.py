@@ -215,8 +215,9 @@ def sample_solver(
         state = flow.state_from_latent(z)
         prediction = predict(state, torch.full((batch,), t, device=device, dtype=dtype))
         denoised = flow.denoised(prediction)
-        z = flow.solver_update(z, denoised, previous, t, t_next, order=order, stochastic=stochastic,
-                               generator=generator)
+        z = flow.solver_update(
+            z, denoised, previous, t, t_next, order=order, stochastic=stochastic, generator=generator
+        )
         previous = (denoised, t)
         if callback is not None:
             callback({"step": k + 1, "t": t_next, "state": flow.state_from_latent(z), "prediction": prediction})
@@ -226,8 +227,9 @@ def sample_solver(
 
 def _solver(order: int, stochastic: bool, spacing: str = "uniform") -> Callable:
     def sampler(predict, flow, shape, n_steps, **kwargs):
-        return sample_solver(predict, flow, shape, n_steps, order=order, stochastic=stochastic, spacing=spacing,
-                             **kwargs)
+        return sample_solver(
+            predict, flow, shape, n_steps, order=order, stochastic=stochastic, spacing=spacing, **kwargs
+        )
 
     return sampler
 

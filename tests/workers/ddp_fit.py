@@ -14,8 +14,9 @@ def main(out_dir: str) -> None:
     dist.init_process_group("gloo")
     rank = dist.get_rank()
     X = make_moons(400, noise=0.1, random_state=0)[0]
-    gen = BFNGenerator(hidden_layer_sizes=(16, 16), time_embedding_dim=8, max_iter=30, batch_size=64,
-                       random_state=0, verbose=1).fit(X)
+    gen = BFNGenerator(
+        hidden_layer_sizes=(16, 16), time_embedding_dim=8, max_iter=30, batch_size=64, random_state=0, verbose=1
+    ).fit(X)
     weights = {k: v.numpy() for k, v in gen.ema_.state_dict().items()}
     np.savez(Path(out_dir) / f"rank{rank}.npz", loss=np.asarray(gen.history_["loss"]), **weights)
     dist.destroy_process_group()

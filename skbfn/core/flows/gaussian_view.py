@@ -90,12 +90,19 @@ class GaussianView:
         _, s = self.gaussian_coefficients(t)
         return s * torch.randn(self.latent_shape(shape), generator=generator, device=device, dtype=dtype)
 
-    def solver_update(self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool,
-                      generator=None):
+    def solver_update(
+        self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool, generator=None
+    ):
         """Move ``z`` from ``t`` to ``t_next``; ``previous`` is ``(D_prev, t_prev)`` or None."""
         if previous is not None:
             previous = (previous[0], self.gaussian_coefficients(previous[1]))
         return solver_update(
-            z, denoised, previous, self.gaussian_coefficients(t), self.gaussian_coefficients(t_next),
-            order=order, stochastic=stochastic, generator=generator,
+            z,
+            denoised,
+            previous,
+            self.gaussian_coefficients(t),
+            self.gaussian_coefficients(t_next),
+            order=order,
+            stochastic=stochastic,
+            generator=generator,
         )

@@ -112,7 +112,13 @@ class ProductFlow:
         )
 
     def discrete_time_loss(
-        self, x: Tensor, prediction: tuple[Tensor, ...], i: Tensor, n: int, noise: Tensor, *,
+        self,
+        x: Tensor,
+        prediction: tuple[Tensor, ...],
+        i: Tensor,
+        n: int,
+        noise: Tensor,
+        *,
         mask: Tensor | None = None,
     ) -> Tensor:
         """Sum of the parts' discrete-time losses (over the cells of ``mask``), shape ``[B]``."""
@@ -176,8 +182,9 @@ class ProductFlow:
         """Each part's data term ``D``."""
         return tuple(flow.denoised(pred) for (flow, _), pred in zip(self.parts, prediction, strict=True))
 
-    def solver_update(self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool,
-                      generator=None):
+    def solver_update(
+        self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool, generator=None
+    ):
         """Each part moves with its own coefficients (and its own step in lambda)."""
         previous_parts = [None] * len(self.parts) if previous is None else [(d, previous[1]) for d in previous[0]]
         return tuple(

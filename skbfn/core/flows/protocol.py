@@ -485,8 +485,9 @@ class SolverFlow(Flow, Protocol):
         tensor([[[ 1., -1.]]])
         """
 
-    def solver_update(self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool,
-                      generator=None):
+    def solver_update(
+        self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool, generator=None
+    ):
         """One step of the first- or second-order ODE or SDE solver, from ``t`` to ``t_next``.
 
         Parameters
