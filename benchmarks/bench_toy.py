@@ -72,7 +72,9 @@ def step_overhead(repeats: int) -> dict:
 
     bare_net = copy.deepcopy(model.net)  # same architecture and weights, trained apart
     bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
-    mu, t, target = torch.randn_like(x), torch.rand(x.shape[0]), torch.randn_like(x)
+    # the network's own input width: the flow's inputs and, with cell inputs, the given/absent flags
+    mu = torch.randn(x.shape[0], bare_net.input_layer.in_features)
+    t, target = torch.rand(x.shape[0]), torch.randn_like(x)
 
     def bare_step():
         loss = ((bare_net(mu, t) - target) ** 2).mean()

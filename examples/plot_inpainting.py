@@ -11,7 +11,7 @@ each test image, or a random half, and the completions are drawn without
 the label and with it (class-guided). Writes ``digits_inpainting.png``:
 originals, masks and completions.
 
-About four minutes on two CPU cores; ``device='cuda'`` when a GPU is there.
+About five minutes on two CPU cores; ``device="cuda"`` when a GPU is there.
 """
 
 # %%
