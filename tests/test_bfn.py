@@ -222,6 +222,32 @@ def test_ema_never_writes_the_live_weights_and_averages():
     assert not ema.module.weight.requires_grad
 
 
+def test_ema_follows_a_hand_computed_sequence_with_an_asymmetric_decay():
+    """avg <- decay * avg + (1 - decay) * live, with the warm-up decay (1 + k) / (10 + k) capped at 0.9."""
+    live = torch.nn.Linear(1, 1, bias=False)
+    ema = EMA(live, decay=0.9)
+    with torch.no_grad():
+        ema.module.weight.fill_(0.0)
+    expected, live_values = 0.0, [1.0, 3.0, -2.0, 5.0, 4.0]
+    for k, value in enumerate(live_values):
+        with torch.no_grad():
+            live.weight.fill_(value)
+        decay = min(0.9, (1 + k) / (10 + k))
+        expected = decay * expected + (1 - decay) * value
+        ema.update(live)
+        assert ema.module.weight.item() == pytest.approx(expected, rel=1e-6)
+    # the first two steps by hand: decays 0.1 then 2/11, so 0.9 after one step
+    first_two = (2 / 11) * 0.9 + (9 / 11) * 3.0
+    ema_two = EMA(live, decay=0.9)
+    with torch.no_grad():
+        ema_two.module.weight.fill_(0.0)
+    for value in (1.0, 3.0):
+        with torch.no_grad():
+            live.weight.fill_(value)
+        ema_two.update(live)
+    assert ema_two.module.weight.item() == pytest.approx(first_two, rel=1e-6)
+
+
 def test_ema_warm_up_follows_the_live_weights_early():
     ema = EMA(torch.nn.Linear(1, 1), decay=0.999)
     assert ema.current_decay() == pytest.approx(0.1)
