@@ -208,3 +208,29 @@ def test_discrete_weight_tends_to_the_continuous_weight(sigma_1, t):
 def test_invalid_sigma_is_refused(bad):
     with pytest.raises(ValueError, match="sigma_1"):
         ContinuousFlow(bad)
+
+
+@pytest.mark.parametrize("sigma_1", [1e-4, 3e-4, 1e-2])
+@pytest.mark.parametrize("discretised", [False, True])
+def test_float32_elbo_matches_float64_near_t_1(sigma_1, discretised):
+    """1 - gamma is computed as sigma_1^(2t): in float32, 1 - gamma(1) is 0 at sigma_1 = 1e-4 and the
+    bound became several nats too high."""
+    import copy
+
+    from skbfn.core import BFN, DiscretisedFlow
+    from skbfn.core.nets import MLP
+
+    torch.manual_seed(0)
+    flow = DiscretisedFlow(n_bins=200, sigma_1=sigma_1) if discretised else ContinuousFlow(sigma_1=sigma_1)
+    model = BFN(MLP(2, flow.output_size((2,)), hidden_layer_sizes=(16,)), 2, flow).eval()
+    x = torch.rand(64, 2, dtype=torch.float64) * 1.6 - 0.8
+    if discretised:
+        x = ((x + 1) * 100).floor() / 100 - 1 + 1 / 200  # bin centres
+    generator = torch.Generator().manual_seed(1)
+    draws = (
+        torch.rand(64, 16, generator=generator, dtype=torch.float64),
+        *(torch.randn(64, 16, 2, generator=generator, dtype=torch.float64) for _ in range(3)),
+    )
+    in_float64 = copy.deepcopy(model).double().elbo(x, draws=draws)
+    in_float32 = model.elbo(x.float(), draws=tuple(d.float() for d in draws))
+    torch.testing.assert_close(in_float32.double(), in_float64, atol=5e-3, rtol=1e-4)

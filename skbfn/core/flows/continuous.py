@@ -82,6 +82,10 @@ class ContinuousFlow(GaussianView):
         """``gamma(t) = beta / (1 + beta) = 1 - sigma_1^(2t)``."""
         return -torch.expm1(2.0 * math.log(self.sigma_1) * t)
 
+    def one_minus_gamma(self, t: Tensor) -> Tensor:
+        """``1 - gamma(t) = sigma_1^(2t)``, computed directly: ``1 - gamma`` cancels in float32 near ``t = 1``."""
+        return torch.exp(2.0 * math.log(self.sigma_1) * t)
+
     def step_accuracy(self, i: Tensor | int, n: int) -> Tensor | float:
         """Accuracy of step ``i`` of ``n``: ``beta(i/n) - beta((i-1)/n)``.
 
@@ -129,8 +133,9 @@ class ContinuousFlow(GaussianView):
         """
         if noise is None:
             noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        gamma = per_sample(self.gamma(t), x)
-        return gamma * x + torch.sqrt(gamma * (1.0 - gamma)) * noise
+        t = per_sample(t, x)
+        gamma = self.gamma(t)
+        return gamma * x + torch.sqrt(gamma * self.one_minus_gamma(t)) * noise
 
     # ------------------------------------------------------------------ output
     def predict_data(self, mu: Tensor, t: Tensor, eps_hat: Tensor) -> Tensor:
@@ -140,7 +145,7 @@ class ContinuousFlow(GaussianView):
         """
         t = per_sample(t, mu)
         gamma = self.gamma(t).clamp_min(torch.finfo(mu.dtype).tiny)
-        x_hat = mu / gamma - torch.sqrt((1.0 - gamma) / gamma) * eps_hat
+        x_hat = mu / gamma - torch.sqrt(self.one_minus_gamma(t) / gamma) * eps_hat
         x_hat = torch.where(t < self.t_min, torch.zeros_like(x_hat), x_hat)
         return x_hat.clamp(self.x_min, self.x_max)
 
@@ -222,7 +227,7 @@ class ContinuousFlow(GaussianView):
     def gaussian_coefficients(self, t: float) -> tuple[float, float]:
         """``(a_t, s_t) = (gamma, sqrt(gamma (1 - gamma)))``: ``mu ~ N(a_t x, s_t^2)``."""
         gamma = -math.expm1(2.0 * math.log(self.sigma_1) * t)
-        return gamma, math.sqrt(gamma * (1.0 - gamma))
+        return gamma, math.sqrt(gamma * math.exp(2.0 * math.log(self.sigma_1) * t))
 
     def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of the latent, which is ``mu`` itself."""

@@ -92,7 +92,7 @@ class DiscretisedFlow(GaussianView):
         flow = self.continuous
         tt = per_sample(t, mu)
         gamma = flow.gamma(tt).clamp_min(torch.finfo(mu.dtype).tiny)
-        ratio = torch.sqrt((1.0 - gamma) / gamma)
+        ratio = torch.sqrt(flow.one_minus_gamma(tt) / gamma)
         mu_x = mu / gamma - ratio * net_out[..., 0]
         sigma_x = (ratio * torch.exp(net_out[..., 1])).clamp(*_SIGMA_RANGE)
         early = tt < self.t_min
