@@ -5,8 +5,8 @@ Each column is one of four kinds:
 - ``continuous``: real values, mapped affinely into the continuous flow's range
   (training minimum and maximum to ``-SCALED_LIMIT`` and ``SCALED_LIMIT``);
 - ``discretised``: integer values with at most ``max_bins`` unit steps between
-  the training minimum and maximum, one bin per integer (values outside that
-  range fall in the end bins, which hold the tails);
+  the training minimum and maximum, one bin per integer (a value outside that
+  range, or not an integer, has probability 0: its row scores ``-inf``);
 - ``categorical``: any hashable values, one class per category seen in fit;
 - ``constant``: a categorical column with a single category. It is not
   modelled: samples repeat it and it adds ``ln 1 = 0`` to scores.
@@ -329,6 +329,23 @@ class TableEncoder:
                 f"Column {column.name!r} holds values outside the range the model covers, [{low:.6g}, {high:.6g}]."
             )
         return scaled
+
+    def off_support(self, X) -> np.ndarray:
+        """Rows with an observed discretised cell that has no mass: not an integer, or outside the column's bins.
+
+        The model gives such a row probability 0, so its log-likelihood is ``-inf``
+        (the encoding itself clips the value into the end bins).
+        """
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        outside = np.zeros(X.shape[0], dtype=bool)
+        for j, column in enumerate(self.columns_):
+            if column.kind == "discretised":
+                numbers = _as_float(_column_values(X, j), column.name)
+                observed = ~np.isnan(numbers)
+                known = numbers[observed]
+                high = column.offset + column.n_bins - 1
+                outside[observed] |= (known != np.round(known)) | (known < column.offset) | (known > high)
+        return outside
 
     def inverse_transform(self, Z: np.ndarray):
         """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""

@@ -752,7 +752,10 @@ class BFNGenerator(BaseEstimator):
         original units of X. For a mixed table ``p`` is a density over the
         real-valued columns times a probability mass over the discretised and
         categorical ones; with no real-valued column it is a log-probability
-        (at most 0). ``L`` is the continuous-time loss or the
+        (at most 0). A row whose integer (discretised) cell is not an integer
+        or lies outside the column's training range has probability 0 under
+        the model and scores ``-inf``. Missing cells are left out: the bound
+        is then on the likelihood of the observed cells. ``L`` is the continuous-time loss or the
         discrete-time loss with ``n_loss_steps``, as set by ``loss``; each is a
         Monte-Carlo estimate over ``n_elbo_draws`` draws per row, seeded by the
         row's content and ``random_state`` (seed 0 when None): a row always gets
@@ -801,7 +804,9 @@ class BFNGenerator(BaseEstimator):
             n_draws=self.n_elbo_draws,
             seed=seed,
         )
-        return elbo + self.encoder_.row_log_jacobian(z)
+        scores = elbo + self.encoder_.row_log_jacobian(z)
+        scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
+        return scores
 
     def score(self, X, y=None):
         """Mean log-likelihood bound per row, in nats (see :meth:`score_samples`).

@@ -165,3 +165,23 @@ def test_mixed_model_pickles_and_scores_identically(fitted, frame):
     loaded = pickle.loads(pickle.dumps(fitted))
     pd.testing.assert_frame_equal(loaded.sample(20), fitted.sample(20))
     np.testing.assert_array_equal(loaded.score_samples(frame[:20]), fitted.score_samples(frame[:20]))
+
+
+def test_integer_masses_sum_to_at_most_one_and_values_off_the_lattice_score_minus_inf():
+    """On a column fitted on 0..5, exp(score) over the integers -20..29 sums to at most 1 (plus Monte-Carlo error);
+    values outside 0..5 and non-integers get -inf."""
+    rng = np.random.default_rng(0)
+    X = rng.binomial(5, 0.4, size=(2000, 1)).astype(float)
+    gen = BFNGenerator(**{**FAST, "random_state": 0, "max_iter": 300, "n_elbo_draws": 64}).fit(X)
+    assert gen.encoder_.kinds == ["discretised"]
+    grid = np.arange(-20, 30, dtype=float)[:, None]
+    scores = gen.score_samples(grid)
+    inside = (grid[:, 0] >= 0) & (grid[:, 0] <= 5)
+    assert np.isneginf(scores[~inside]).all() and np.isfinite(scores[inside]).all()
+    masses = np.exp(scores[inside])
+    # each bound is a Monte-Carlo mean over 64 draws: allow three standard errors of the sum
+    per_draw = [np.exp(gen.set_params(random_state=seed).score_samples(grid[inside])) for seed in range(8)]
+    standard_error = np.std(np.sum(per_draw, axis=1)) / np.sqrt(len(per_draw))
+    assert masses.sum() <= 1.0 + 3 * max(standard_error, 1e-3)
+    assert masses.sum() > 0.5  # a bound that is not vacuous
+    assert np.isneginf(gen.score_samples(np.array([[2.4], [2.5]]))).all()
