@@ -74,3 +74,37 @@ class ConditionalGaussianNet(nn.Module):
         x2_hat = (prior_mean / prior_var + mu[:, 1:] / (1.0 - gamma)) / precision
         x_hat = torch.cat([x1, x2_hat], dim=1)
         return eps_for_estimate(self.flow, mu, t, x_hat)
+
+
+class MixtureProductNet(nn.Module):
+    """Optimal predictor for rows ``(x, k)``: a class ``k ~ weights`` and ``x | k ~ N(means[k], scale^2)``.
+
+    For ``ProductFlow([(ContinuousFlow, 1), (CategoricalFlow(K), 1)])``. The
+    network reads ``[mu, 2 theta - 1]``. The class posterior combines the
+    prior, the categorical evidence (``ln theta_k`` up to a constant, as the
+    flow's logits are Gaussian with class-independent variance) and the
+    continuous evidence ``mu ~ N(gamma m_k, gamma^2 s^2 + gamma (1 - gamma))``.
+    It returns the noise prediction giving ``E[x | mu, theta]`` and the
+    posterior class log-probabilities as logits.
+    """
+
+    def __init__(self, flow, weights: Tensor, means: Tensor, scale: float) -> None:
+        super().__init__()
+        self.continuous = flow.parts[0][0]
+        self.register_buffer("log_weights", torch.log(weights))
+        self.register_buffer("means", means)
+        self.scale = scale
+        self.dummy = nn.Parameter(torch.zeros(()))  # gives the model a device and dtype
+
+    def forward(self, inputs, t, cond=None, drop=None):
+        mu, theta = inputs[:, :1], (inputs[:, 1:] + 1.0) / 2.0
+        gamma = self.continuous.gamma(t).reshape(-1, 1).clamp(1e-12, 1 - 1e-12)
+        var = self.scale**2
+        evidence_var = gamma**2 * var + gamma * (1.0 - gamma)
+        log_evidence = -((mu - gamma * self.means) ** 2) / (2 * evidence_var)
+        log_post = self.log_weights + torch.log(theta.clamp_min(1e-300)) + log_evidence
+        post = torch.softmax(log_post, dim=1)
+        precision = 1.0 / var + gamma / (1.0 - gamma)
+        x_given_class = (self.means / var + mu / (1.0 - gamma)) / precision
+        x_hat = (post * x_given_class).sum(dim=1, keepdim=True)
+        return torch.cat([eps_for_estimate(self.continuous, mu, t, x_hat), torch.log_softmax(log_post, dim=1)], dim=1)

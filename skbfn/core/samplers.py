@@ -19,6 +19,10 @@ from tqdm.auto import tqdm
 __all__ = ["SAMPLERS", "sample_paper", "sample_solver", "time_grid"]
 
 Predictor = Callable[[object, Tensor], object]
+
+# Default start times of the solvers (see sample_solver's t_start).
+_ODE_START = 1e-4
+_SDE_START = 1e-2
 Callback = Callable[[dict], None]
 
 
@@ -152,7 +156,7 @@ def sample_solver(
     *,
     order: int = 2,
     stochastic: bool = False,
-    t_start: float = 1e-2,
+    t_start: float | None = None,
     spacing: str = "uniform",
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
@@ -179,8 +183,14 @@ def sample_solver(
         Order of the solver (second order: multistep, reusing the previous ``D``).
     stochastic : bool, default=False
         SDE solver (fresh noise every step) instead of the ODE solver.
-    t_start : float, default=1e-2
-        Start time ``t_0``.
+    t_start : float, default=None
+        Start time ``t_0``. The start ``z ~ N(0, s_{t_0}^2)`` leaves out the
+        data's share ``a_{t_0} x`` of the latent. An SDE forgets that error
+        along the way, but an ODE carries it to the end: from ``t_0 = 1e-2``
+        it moves sample means and class shares by about 0.1 standard
+        deviations at any step count. None: ``1e-4`` for the ODE, where the
+        data's share is negligible, and ``1e-2`` for the SDE, whose first
+        steps are better spent later.
     spacing : {'uniform', 'lambda'}, default='uniform'
         Time grid, see :func:`time_grid`.
     callback : callable, optional
@@ -206,6 +216,8 @@ def sample_solver(
     """
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}.")
+    if t_start is None:
+        t_start = _SDE_START if stochastic else _ODE_START
     times = time_grid(flow, n_steps, t_start, spacing)
     batch = shape[0]
     z = flow.prior_latent(shape, times[0], generator=generator, device=device, dtype=dtype)
