@@ -2,8 +2,10 @@
 
 Each column is one of four kinds:
 
-- ``continuous``: real values, mapped affinely into the continuous flow's range
-  (training minimum and maximum to ``-SCALED_LIMIT`` and ``SCALED_LIMIT``);
+- ``continuous``: real values, mapped into the continuous flow's range (the
+  training minimum and maximum to ``-SCALED_LIMIT`` and ``SCALED_LIMIT``),
+  affinely, or through their normal scores first
+  (:class:`~skbfn._normal_scores.NormalScores`, chosen by ``continuous_transform``);
 - ``discretised``: integer values with at most ``max_bins`` unit steps between
   the training minimum and maximum, one bin per integer (a value outside that
   range, or not an integer, has probability 0: its row scores ``-inf``);
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from sklearn.utils import check_array
 
+from ._normal_scores import NormalScores, is_skewed
 from .core import CategoricalFlow, ContinuousFlow, DiscretisedFlow
 
 __all__ = ["SCALED_LIMIT", "TableEncoder"]
@@ -47,10 +50,30 @@ class Column:
     name: object
     kind: str
     dtype: object = None
-    offset: float = 0.0  # continuous: centre of the training range; discretised: smallest integer
-    scale: float = 1.0  # continuous: dz/dx
+    offset: float = 0.0  # continuous: centre of the training range (of the scores, if any); discretised: lowest integer
+    scale: float = 1.0  # continuous: dz/dx (dz/ds for normal scores s)
     n_bins: int = 0
     categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    normal_scores: NormalScores | None = None  # continuous: the map applied before the affine one
+
+    def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
+        """A continuous column's values in the flow's units (no overflow for huge values)."""
+        if self.normal_scores is not None:
+            numbers = self.normal_scores.transform(numbers)
+        return numbers * self.scale - self.offset * self.scale
+
+    def from_flow_range(self, z: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`to_flow_range`."""
+        with np.errstate(over="ignore"):  # samples near the edge of the dtype's range stay finite
+            values = z / self.scale + self.offset
+        return values if self.normal_scores is None else self.normal_scores.inverse_transform(values)
+
+    def log_jacobian(self, numbers: np.ndarray) -> np.ndarray:
+        """``ln |dz/dx|`` of :meth:`to_flow_range` at each value (NaN stays NaN)."""
+        log_scale = np.where(np.isnan(numbers), np.nan, np.log(self.scale))
+        if self.normal_scores is None:
+            return log_scale
+        return log_scale + self.normal_scores.log_derivative(numbers)
 
 
 def _is_pandas(X) -> bool:
@@ -103,15 +126,27 @@ class TableEncoder:
         of an image): every column gets the kind, scaling and bins found for
         all values of X together. Categorical columns are refused, and
         ``discretised_features`` must select all columns or none.
+    continuous_transform : {'auto', 'quantile', 'affine'}, default='affine'
+        How continuous columns enter the flow's range: through their smoothed
+        normal scores, then affinely ('quantile'), or affinely only. 'auto'
+        uses normal scores for skewed or heavy-tailed columns
+        (:func:`~skbfn._normal_scores.is_skewed`). Shared ranges are always
+        affine.
     """
 
     def __init__(
-        self, categorical_features="auto", discretised_features="auto", max_bins: int = 64, shared_range: bool = False
+        self,
+        categorical_features="auto",
+        discretised_features="auto",
+        max_bins: int = 64,
+        shared_range: bool = False,
+        continuous_transform: str = "affine",
     ) -> None:
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
         self.shared_range = shared_range
+        self.continuous_transform = continuous_transform
 
     # ------------------------------------------------------------------ fit
     def _selected(self, spec, X, n_columns: int, names, what: str) -> np.ndarray | None:
@@ -227,6 +262,18 @@ class TableEncoder:
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
         if wants_bins is None and span is not None and 2 <= span <= self.max_bins:
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        if half_range > 0 and not self.shared_range and self._wants_normal_scores(numbers):
+            normal_scores = NormalScores.fit(numbers)
+            scores = normal_scores.transform(numbers)
+            low_score, high_score = float(scores.min()), float(scores.max())
+            return Column(
+                name,
+                "continuous",
+                dtype,
+                offset=high_score / 2 + low_score / 2,
+                scale=2 * SCALED_LIMIT / (high_score - low_score),
+                normal_scores=normal_scores,
+            )
         scale = SCALED_LIMIT / half_range if half_range > 0 else 1.0
         if not np.isfinite(scale):
             raise ValueError(
@@ -234,6 +281,11 @@ class TableEncoder:
                 "rescale it or drop it."
             )
         return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale)
+
+    def _wants_normal_scores(self, numbers: np.ndarray) -> bool:
+        if self.continuous_transform == "auto":
+            return is_skewed(numbers)
+        return self.continuous_transform == "quantile"
 
     def _flow_order(self) -> list[int]:
         """Column indices in model order: continuous, then discretised and categorical grouped by size."""
@@ -269,15 +321,19 @@ class TableEncoder:
 
     @property
     def log_jacobian(self) -> float:
-        """``sum ln |dz/dx|`` over continuous columns: densities in scaled units to original units."""
+        """``sum ln |dz/dx|`` over affinely scaled continuous columns: densities in scaled units to original units."""
+        if any(c.normal_scores is not None for c in self.columns_):
+            raise ValueError("The Jacobian of normal scores varies by row: use row_log_jacobian.")
         return float(sum(np.log(c.scale) for c in self.columns_ if c.kind == "continuous"))
 
-    def row_log_jacobian(self, Z: np.ndarray) -> np.ndarray:
-        """``sum ln |dz/dx|`` over the observed (non-NaN) continuous cells of each encoded row."""
-        log_scales = np.array(
-            [np.log(self.columns_[j].scale) if self.columns_[j].kind == "continuous" else 0.0 for j in self._order]
-        )
-        return np.where(np.isnan(Z), 0.0, log_scales).sum(axis=1)
+    def row_log_jacobian(self, X) -> np.ndarray:
+        """``sum ln |dz/dx|`` over the observed continuous cells of each row of ``X`` (in original units)."""
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        total = np.zeros(X.shape[0])
+        for j, column in enumerate(self.columns_):
+            if column.kind == "continuous":
+                total += np.nan_to_num(column.log_jacobian(_as_float(_column_values(X, j), column.name)), nan=0.0)
+        return total
 
     @property
     def kinds(self) -> list[str]:
@@ -322,9 +378,9 @@ class TableEncoder:
                 _check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return (2 * index + 1) / column.n_bins - 1
-        scaled = numbers * column.scale - column.offset * column.scale  # no overflow for huge values
+        scaled = column.to_flow_range(numbers)
         if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
-            low, high = column.offset - 1 / column.scale, column.offset + 1 / column.scale
+            low, high = column.from_flow_range(np.array([-1.0, 1.0]))
             raise ValueError(
                 f"Column {column.name!r} holds values outside the range the model covers, [{low:.6g}, {high:.6g}]."
             )
@@ -372,8 +428,7 @@ class TableEncoder:
         if column.kind == "discretised":
             index = np.clip(np.round((z + 1) * column.n_bins / 2 - 0.5), 0, column.n_bins - 1)
             return column.offset + index
-        with np.errstate(over="ignore"):  # samples near the edge of the dtype's range stay finite
-            values = z / column.scale + column.offset
+        values = column.from_flow_range(z)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 

@@ -60,9 +60,10 @@ class BFNGenerator(BaseEstimator):
     :class:`BFNImputer`), and scores incomplete rows by a bound on the
     likelihood of their observed cells.
 
-    Real-valued columns are mapped affinely into the flow's range, so data of
-    any scale work without a scaler; samples come back in the original units,
-    and scores include the log-Jacobian of that map, comparable with e.g.
+    Real-valued columns are mapped into the flow's range (affinely, after
+    normal scores for skewed ones: ``continuous_transform``), so data of any
+    scale work without a scaler; samples come back in the original units, and
+    scores include the exact log-Jacobian of that map, comparable with e.g.
     :meth:`sklearn.mixture.GaussianMixture.score_samples`.
 
     Parameters
@@ -150,8 +151,7 @@ class BFNGenerator(BaseEstimator):
         column names (as in
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`). 'auto':
         pandas category, object, string and bool columns, and columns of an
-        object array holding non-numbers. Missing values (None, NaN) in a
-        categorical column are refused: fill them or make them a category.
+        object array holding non-numbers.
     discretised_features : 'auto', None, or array-like of bool, int or str, default='auto'
         Integer columns modelled with the discretised flow, one bin per
         integer between the training minimum and maximum. 'auto': numeric
@@ -159,6 +159,16 @@ class BFNGenerator(BaseEstimator):
         numeric columns are continuous.
     max_bins : int, default=64
         The most bins an 'auto' discretised column may have.
+    continuous_transform : {'auto', 'quantile', 'affine'}, default='auto'
+        How a continuous column enters the flow's range. 'quantile': through
+        smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the
+        column (as tabular diffusion models do), which spreads skewed and
+        heavy-tailed columns over the whole range; 'affine': scaled only;
+        'auto': normal scores for columns with ``|skewness| > 1`` or excess
+        kurtosis above 3, affine for the others. The maps are exactly
+        invertible and scores include their exact log-Jacobian, so they stay
+        log-densities in the column's own units. Image pixels
+        (``network='unet'``) are always scaled affinely.
     beta_1 : float, default=4.0
         Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
     early_stopping : bool, default=False
@@ -269,6 +279,7 @@ class BFNGenerator(BaseEstimator):
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
         "discretised_features": [StrOptions({"auto"}), "array-like", None],
         "max_bins": [Interval(Integral, 2, None, closed="left")],
+        "continuous_transform": [StrOptions({"auto", "quantile", "affine"})],
         "beta_1": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -312,6 +323,7 @@ class BFNGenerator(BaseEstimator):
         categorical_features="auto",
         discretised_features="auto",
         max_bins=64,
+        continuous_transform="auto",
         beta_1=4.0,
         early_stopping=False,
         validation_fraction=0.1,
@@ -351,6 +363,7 @@ class BFNGenerator(BaseEstimator):
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
+        self.continuous_transform = continuous_transform
         self.beta_1 = beta_1
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -559,7 +572,11 @@ class BFNGenerator(BaseEstimator):
             ema.decay = float(self.ema_decay)
         else:
             encoder = TableEncoder(
-                self.categorical_features, self.discretised_features, self.max_bins, shared_range=self.network == "unet"
+                self.categorical_features,
+                self.discretised_features,
+                self.max_bins,
+                shared_range=self.network == "unet",
+                continuous_transform=self.continuous_transform,
             ).fit(X)
             condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
             model = self._build_model(encoder, condition, init_seed)
@@ -804,7 +821,7 @@ class BFNGenerator(BaseEstimator):
             n_draws=self.n_elbo_draws,
             seed=seed,
         )
-        scores = elbo + self.encoder_.row_log_jacobian(z)
+        scores = elbo + self.encoder_.row_log_jacobian(X)
         scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
         return scores
 

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from ._columns import Column, TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device
+from ._normal_scores import NormalScores
 
 __all__ = ["load", "save"]
 
@@ -76,6 +77,7 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
         "discretised_features": _plain(encoder.discretised_features),
         "max_bins": encoder.max_bins,
         "shared_range": encoder.shared_range,
+        "continuous_transform": encoder.continuous_transform,
         "is_frame": encoder.is_frame_,
         "columns": [
             {
@@ -86,6 +88,9 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
                 "scale": c.scale,
                 "n_bins": c.n_bins,
                 "categories": _plain(c.categories),
+                "normal_scores": None
+                if c.normal_scores is None
+                else {"x": c.normal_scores.x.tolist(), "z": c.normal_scores.z.tolist()},
             }
             for c in encoder.columns_
         ],
@@ -94,7 +99,11 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
 
 def _encoder_from_json(doc: dict) -> TableEncoder:
     encoder = TableEncoder(
-        doc["categorical_features"], doc["discretised_features"], doc["max_bins"], doc.get("shared_range", False)
+        doc["categorical_features"],
+        doc["discretised_features"],
+        doc["max_bins"],
+        doc.get("shared_range", False),
+        doc.get("continuous_transform", "affine"),
     )
     encoder.is_frame_ = doc["is_frame"]
     encoder.columns_ = [
@@ -106,11 +115,18 @@ def _encoder_from_json(doc: dict) -> TableEncoder:
             c["scale"],
             c["n_bins"],
             np.array(c["categories"], dtype=object),
+            _normal_scores_from_json(c.get("normal_scores")),
         )
         for c in doc["columns"]
     ]
     encoder._order = encoder._flow_order()
     return encoder
+
+
+def _normal_scores_from_json(doc: dict | None) -> NormalScores | None:
+    if doc is None:
+        return None
+    return NormalScores(np.array(doc["x"], dtype=np.float64), np.array(doc["z"], dtype=np.float64))
 
 
 def _condition_to_json(condition: ConditionEncoder | None) -> dict | None:
@@ -266,6 +282,7 @@ def load(path: str | os.PathLike):
         raise ValueError(f"{path!r} has been altered: its tensors do not match their recorded SHA-256 digest.")
 
     params = document["params"]
+    params.setdefault("continuous_transform", "affine")  # files from before the parameter were fitted affinely
     for name in ("hidden_layer_sizes", "image_shape"):
         if params.get(name) is not None:
             params[name] = tuple(params[name])
