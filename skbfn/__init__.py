@@ -9,7 +9,15 @@ __version__ = "0.1.0"
 
 from ._estimator import BFNGenerator
 from ._imputer import BFNImputer
-from ._persistence import load, save
+from ._persistence import InconsistentVersionWarning, load, save
 from ._training import NonFiniteLossError
 
-__all__ = ["BFNGenerator", "BFNImputer", "NonFiniteLossError", "__version__", "load", "save"]
+__all__ = [
+    "BFNGenerator",
+    "BFNImputer",
+    "InconsistentVersionWarning",
+    "NonFiniteLossError",
+    "__version__",
+    "load",
+    "save",
+]

@@ -8,13 +8,25 @@ afresh (with a warning) and overwrites it. The file is removed when the fit
 completes. It is written with ``torch.save`` (atomically, through a temporary
 file) and read with ``torch.load(weights_only=True)``, which unpickles tensors
 and plain containers only.
+
+The directory should be private to the user, as the weights reveal the data:
+it is created with mode 0700 and files with 0600, through a fresh temporary
+file (``O_CREAT | O_EXCL | O_NOFOLLOW``) that is then renamed into place. A
+checkpoint is read only if it is a regular file owned by the user, in a
+directory that group and others cannot write, opened without following links
+or blocking, and only if every field checks out (keys, step range, losses,
+tensor shapes). Anything else gets a warning and a fresh start.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
 import os
+import stat
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -24,6 +36,9 @@ import torch
 __all__ = ["Checkpointer", "run_key"]
 
 _FILE = "skbfn-checkpoint.pt"
+_KEYS = {"key", "step", "model", "ema", "ema_updates", "optimizer", "scheduler", "losses"}
+# Refuse checkpoints far larger than any plausible model, before reading them.
+_MAX_BYTES = 1 << 34
 # Parameters that do not change what training computes.
 _NOT_IN_KEY = {
     "verbose",
@@ -57,33 +72,110 @@ class Checkpointer:
         self.interval = interval
         self.key = key
 
-    def restore(self, model, ema, optimizer, scheduler) -> tuple[int, list[float]] | None:
-        """Load a matching checkpoint into the given objects; returns ``(step, losses)`` or None."""
-        if not self.path.exists():
-            return None
+    def _ignore(self, why: str) -> None:
+        warnings.warn(f"Ignoring the checkpoint {self.path}: {why}; starting afresh.", UserWarning, stacklevel=4)
+
+    def _read(self) -> dict | None:
+        """The checkpoint's contents, or None (with a warning) when it is not a safe, readable file."""
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            directory = os.stat(self.path.parent)
+        except FileNotFoundError:
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            descriptor = os.open(self.path, flags)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # a symbolic link (ELOOP), or unreadable
+            self._ignore(f"it cannot be opened safely ({exc.strerror})")
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                self._ignore("it is not a regular file")
+                return None
+            if hasattr(os, "getuid") and (info.st_uid != os.getuid() or directory.st_uid != os.getuid()):
+                self._ignore("it or its directory belongs to another user")
+                return None
+            if directory.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                self._ignore("its directory can be written by group or others")
+                return None
+            if info.st_size > _MAX_BYTES:
+                self._ignore("it is implausibly large")
+                return None
+            data = handle.read()
+        try:
+            state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         except Exception as exc:  # a checkpoint cut short by the crash itself
-            warnings.warn(f"Ignoring the unreadable checkpoint {self.path}: {exc}", UserWarning, stacklevel=4)
+            self._ignore(f"it is unreadable ({exc})")
+            return None
+        return state if isinstance(state, dict) else self._ignore("it is not a checkpoint")
+
+    def _invalid(self, state: dict, model, ema, max_iter: int) -> str | None:
+        """Why the checkpoint cannot be adopted, or None when every field checks out."""
+        if set(state) != _KEYS:
+            return "its fields are not those of a checkpoint"
+        step, losses = state["step"], state["losses"]
+        if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step:
+            return f"its step {step!r} is not a count"
+        if step >= max_iter:
+            return f"its step {step} is not below max_iter={max_iter}"
+        if not isinstance(losses, list) or len(losses) != step:
+            return "its losses do not match its step"
+        if not all(isinstance(v, float) and math.isfinite(v) for v in losses):
+            return "its losses are not all finite numbers"
+        if not isinstance(state["ema_updates"], int) or state["ema_updates"] < 0:
+            return "its EMA count is invalid"
+        for name, module in (("model", model), ("ema", ema)):
+            saved, own = state[name], module.state_dict()
+            if not isinstance(saved, dict) or set(saved) != set(own):
+                return f"its {name} weights name other tensors than this model's"
+            for key, tensor in own.items():
+                value = saved[key]
+                if not isinstance(value, torch.Tensor) or value.shape != tensor.shape or value.dtype != tensor.dtype:
+                    return f"its {name} tensor {key!r} differs in shape or dtype from this model's"
+                if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                    return f"its {name} tensor {key!r} holds non-finite values"
+        return None
+
+    def restore(self, model, ema, optimizer, scheduler, max_iter: int) -> tuple[int, list[float]] | None:
+        """Load a valid, matching checkpoint of a run of ``max_iter`` steps; returns ``(step, losses)`` or None."""
+        state = self._read()
+        if state is None:
             return None
         if state.get("key") != self.key:
             warnings.warn(
                 f"The checkpoint in {self.path.parent} belongs to another run (other parameters or data); "
                 "starting afresh and overwriting it.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=3,
             )
+            return None
+        if isinstance(state.get("model"), dict):
+            state = {**state, "model": {str(k).replace("net.module.", "net.", 1): v for k, v in state["model"].items()}}
+        own_model = {k.replace("net.module.", "net.", 1): v for k, v in model.state_dict().items()}
+        why = self._invalid(state, _Named(own_model), ema, max_iter)
+        if why is not None:
+            self._ignore(why)
+            return None
+        saved_optimizer = optimizer.state_dict()
+        try:
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None and state["scheduler"] is not None:
+                scheduler.load_state_dict(state["scheduler"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            optimizer.load_state_dict(saved_optimizer)
+            self._ignore(f"its optimiser state does not fit ({exc})")
             return None
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         ema.n_updates = state["ema_updates"]
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state["scheduler"] is not None:
-            scheduler.load_state_dict(state["scheduler"])
         return state["step"], state["losses"]
 
     def write(self, step: int, model, ema, optimizer, scheduler, losses: list[float]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the checkpoint privately and atomically (a crash never leaves half of one)."""
+        directory = self.path.parent
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         state = {
             "key": self.key,
             "step": step,
@@ -93,11 +185,27 @@ class Checkpointer:
             "ema_updates": ema.n_updates,
             "optimizer": optimizer.state_dict(),
             "scheduler": None if scheduler is None else scheduler.state_dict(),
-            "losses": losses,
+            "losses": [float(v) for v in losses],
         }
-        partial = self.path.with_suffix(".partial")
-        torch.save(state, partial)
-        os.replace(partial, self.path)  # atomic: a crash never leaves half a checkpoint
+        # mkstemp opens with O_CREAT | O_EXCL (and O_NOFOLLOW where there is one), mode 0600, a fresh name
+        descriptor, partial = tempfile.mkstemp(prefix=".skbfn-checkpoint-", suffix=".partial", dir=directory)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                torch.save(state, handle)
+            os.replace(partial, self.path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+class _Named:
+    """A stand-in with a ``state_dict`` method, for checking names and shapes."""
+
+    def __init__(self, state: dict) -> None:
+        self._state = state
+
+    def state_dict(self) -> dict:
+        return self._state

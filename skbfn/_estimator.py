@@ -194,6 +194,10 @@ class BFNGenerator(BaseEstimator):
         ``checkpoint_interval`` steps (weights, optimiser and schedule states,
         losses), and a later ``fit`` with the same parameters and data resumes
         from it after a crash. The checkpoint is removed when the fit completes.
+        Keep the directory private (the weights reveal the data): it is created
+        with mode 0700, and a checkpoint is resumed only from a regular file
+        you own in a directory others cannot write. :func:`skbfn.load` never
+        restores this parameter.
     checkpoint_interval : int, default=500
         Steps between checkpoints.
     device : str, default='auto'

@@ -2,16 +2,28 @@
 
 One file holds the tensors of the live and averaged networks and, in the
 safetensors header, a JSON document with the estimator's parameters, its fitted
-attributes, a SHA-256 digest of the tensor bytes, and the versions of skbfn and
-torch that wrote it. Loading parses JSON and raw tensors only: it never runs
-code from the file.
+attributes, the versions of skbfn and torch that wrote it, and a SHA-256 digest
+over all of it: the canonical JSON of the document and, for each tensor, its
+name, dtype, shape and bytes. Anyone can recompute that digest, so it detects
+corruption, not tampering; ``load(path, expected_sha256=...)`` checks a hash of
+the whole file that the user pinned, as ``pip --require-hashes`` does.
+
+Loading parses JSON and raw tensors only, and never runs code from the file.
+Before any memory is materialised, it validates the parameters with the
+estimator's own constraints (and upper bounds on the work one call may ask
+for), the fitted state against a schema, and the tensor names, dtypes and
+shapes in the header against a model built on the meta device. Every refusal
+is a ValueError naming the file and the problem.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -23,13 +35,59 @@ from ._conditioning import ConditionEncoder
 from ._device import available_device
 from ._normal_scores import NormalScores
 
-__all__ = ["load", "save"]
+__all__ = ["InconsistentVersionWarning", "load", "save"]
 
 _FORMAT = "skbfn-bfngenerator"
-_FORMAT_VERSION = 1
+# 1: digest over tensor names and bytes only (skbfn 0.1 before this change); 2: digest over everything.
+_FORMAT_VERSION = 2
+_READABLE_FORMAT_VERSIONS = (1, 2)
+
+# Upper bounds on parameters read from a file, where a value could make one
+# call to sample or score run practically forever.
+_WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000}
+_COLUMN_KINDS = ("continuous", "discretised", "categorical", "constant")
+_MAX_BINS = 100_000
+_MAX_DTYPE_ITEMSIZE = 1024
 
 
-def _digest(tensors: dict[str, torch.Tensor]) -> str:
+class InconsistentVersionWarning(UserWarning):
+    """A model file was written by another skbfn version than the one reading it.
+
+    :func:`load` still returns the model; its behaviour may differ from the
+    one the writer saw. Turn the warning into an error to refuse such files.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skbfn import InconsistentVersionWarning
+    >>> warnings.simplefilter("error", InconsistentVersionWarning)  # refuse files of other versions
+    >>> warnings.resetwarnings()
+    """
+
+
+def _length_prefixed(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "little") + data
+
+
+def _canonical_json(document: dict) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _digest(document: dict, tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over the canonical document (without its digest) and every tensor's name, dtype, shape and bytes."""
+    sha = hashlib.sha256(b"skbfn-digest-2\0")
+    sha.update(_length_prefixed(_canonical_json({k: v for k, v in document.items() if k != "sha256"})))
+    for name in sorted(tensors):
+        tensor = tensors[name].contiguous()
+        sha.update(_length_prefixed(name.encode()))
+        sha.update(_length_prefixed(str(tensor.dtype).encode()))
+        sha.update(_length_prefixed(json.dumps(list(tensor.shape)).encode()))
+        sha.update(_length_prefixed(tensor.view(torch.uint8).numpy().tobytes()))
+    return sha.hexdigest()
+
+
+def _tensor_digest_v1(tensors: dict[str, torch.Tensor]) -> str:
+    """The digest of format version 1: tensor names and bytes only."""
     sha = hashlib.sha256()
     for name in sorted(tensors):
         sha.update(name.encode())
@@ -62,13 +120,19 @@ def _dtype_from_json(spec: dict):
     if "category" in spec:
         import pandas as pd
 
-        return pd.CategoricalDtype(spec["category"], ordered=spec["ordered"])
+        return pd.CategoricalDtype(spec["category"], ordered=bool(spec["ordered"]))
+    name = spec["name"]
+    if not isinstance(name, str):
+        raise TypeError(f"a dtype name must be a string, got {name!r}")
     try:
-        return np.dtype(spec["name"])
+        dtype = np.dtype(name)
     except TypeError:
         import pandas as pd
 
-        return pd.api.types.pandas_dtype(spec["name"])
+        return pd.api.types.pandas_dtype(name)
+    if dtype.kind not in "biufcOUSMm" or dtype.fields is not None or dtype.itemsize > _MAX_DTYPE_ITEMSIZE:
+        raise ValueError(f"dtype {name!r} is not a column dtype skbfn writes")
+    return dtype
 
 
 def _encoder_to_json(encoder: TableEncoder) -> dict:
@@ -105,22 +169,47 @@ def _encoder_from_json(doc: dict) -> TableEncoder:
         doc.get("shared_range", False),
         doc.get("continuous_transform", "affine"),
     )
-    encoder.is_frame_ = doc["is_frame"]
-    encoder.columns_ = [
-        Column(
-            c["name"],
-            c["kind"],
-            _dtype_from_json(c["dtype"]),
-            c["offset"],
-            c["scale"],
-            c["n_bins"],
-            np.array(c["categories"], dtype=object),
-            _normal_scores_from_json(c.get("normal_scores")),
-        )
-        for c in doc["columns"]
-    ]
+    encoder.is_frame_ = bool(doc["is_frame"])
+    encoder.columns_ = [_column_from_json(c) for c in doc["columns"]]
+    if not encoder.columns_ or all(c.kind == "constant" for c in encoder.columns_):
+        raise ValueError("the encoder has no modelled column")
     encoder._order = encoder._flow_order()
     return encoder
+
+
+def _column_from_json(doc: dict) -> Column:
+    """One column, checked: a known kind, finite numbers, a positive scale, bins matching the categories."""
+    known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores"}
+    if set(doc) - known:
+        raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
+    kind, offset, scale, n_bins, categories = doc["kind"], doc["offset"], doc["scale"], doc["n_bins"], doc["categories"]
+    if kind not in _COLUMN_KINDS:
+        raise ValueError(f"column kind {kind!r} is not one of {_COLUMN_KINDS}")
+    if not (_is_finite_number(offset) and _is_finite_number(scale) and scale > 0):
+        raise ValueError(f"column {doc['name']!r} needs a finite offset and a finite positive scale")
+    if not (_is_int(n_bins) and 0 <= n_bins <= _MAX_BINS) or not isinstance(categories, list):
+        raise ValueError(f"column {doc['name']!r} has invalid bins or categories")
+    if kind == "discretised" and (n_bins < 2 or offset != round(offset)):
+        raise ValueError(f"discretised column {doc['name']!r} needs at least 2 bins and an integer offset")
+    if kind in ("categorical", "constant") and (
+        n_bins != len(categories) or len(categories) < (2 if kind == "categorical" else 1)
+    ):
+        raise ValueError(f"column {doc['name']!r} has {n_bins} bins for {len(categories)} categories")
+    if kind in ("categorical", "constant") and len({json.dumps(c) for c in categories}) != len(categories):
+        raise ValueError(f"column {doc['name']!r} repeats a category")
+    normal_scores = _normal_scores_from_json(doc.get("normal_scores"))
+    if normal_scores is not None and kind != "continuous":
+        raise ValueError(f"column {doc['name']!r} is {kind} but has normal scores")
+    return Column(
+        doc["name"],
+        kind,
+        _dtype_from_json(doc["dtype"]),
+        offset,
+        scale,
+        n_bins,
+        np.array(categories, dtype=object),
+        normal_scores,
+    )
 
 
 def _normal_scores_from_json(doc: dict | None) -> NormalScores | None:
@@ -147,13 +236,25 @@ def _condition_to_json(condition: ConditionEncoder | None) -> dict | None:
 def _condition_from_json(doc: dict | None) -> ConditionEncoder | None:
     if doc is None:
         return None
+    if doc["y_type"] not in ("auto", "classes", "values") or doc["kind"] not in ("classes", "values"):
+        raise ValueError(f"unknown condition kind {doc['kind']!r} or y_type {doc['y_type']!r}")
     condition = ConditionEncoder(doc["y_type"])
     condition.kind = doc["kind"]
     if condition.kind == "classes":
-        condition.classes_ = np.array(doc["classes"])
+        classes = doc["classes"]
+        if not isinstance(classes, list) or len(classes) < 1 or len({json.dumps(c) for c in classes}) != len(classes):
+            raise ValueError("the condition's classes must be a list of distinct labels")
+        condition.classes_ = np.array(classes)
         return condition
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.var_ = (np.asarray(doc[k], dtype=np.float64) for k in ("mean", "scale", "var"))
+    if not (
+        scaler.mean_.ndim == 1
+        and scaler.mean_.shape == scaler.scale_.shape == scaler.var_.shape
+        and np.all(np.isfinite(scaler.mean_))
+        and np.all(np.isfinite(scaler.scale_) & (scaler.scale_ > 0))
+    ):
+        raise ValueError("the condition's mean and scale must be finite, of one length, with positive scales")
     scaler.n_features_in_ = len(scaler.mean_)
     condition._scaler, condition.n_features_ = scaler, len(scaler.mean_)
     return condition
@@ -214,22 +315,31 @@ def save(estimator, path: str | os.PathLike) -> None:
         "n_features_in": estimator.n_features_in_,
         "cell_inputs": estimator.model_.cell_inputs,
         "imputer": imputer,
-        "sha256": _digest(tensors),
     }
+    document["sha256"] = _digest(document, tensors)
     save_file(tensors, os.fspath(path), metadata={"skbfn": json.dumps(document)})
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
     """Read a :class:`~skbfn.BFNGenerator` or :class:`~skbfn.BFNImputer` written by :func:`save`.
 
     The model is put on its ``device`` when that exists here, else on the CPU.
     Nothing in the file is executed: the weights are plain tensors and the rest
-    is JSON.
+    is JSON, validated before any memory is allocated for the model. The
+    file's digest detects corruption, not tampering: to make sure a file is
+    the one you meant, pin its hash with ``expected_sha256``.
+
+    ``checkpoint_dir`` is never restored from a file (it is set to None, with
+    a warning if the file had one), so a loaded model writes nothing until you
+    say where.
 
     Parameters
     ----------
     path : str or path-like
         File written by :func:`save`.
+    expected_sha256 : str, default=None
+        Hex SHA-256 of the whole file (``sha256sum`` prints it); the file is
+        refused unless it matches.
 
     Returns
     -------
@@ -241,62 +351,46 @@ def load(path: str | os.PathLike):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        For a file that is not such a model, is truncated, or whose tensors
-        do not match their recorded digest.
+        For a file that is not such a model, is truncated, does not match its
+        digest or ``expected_sha256``, was written by a newer format, or holds
+        parameters, fitted state or tensors that fail validation.
+
+    Warns
+    -----
+    InconsistentVersionWarning
+        When the file was written by another skbfn version.
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import hashlib, tempfile, os
     >>> from sklearn.datasets import make_moons
     >>> from skbfn import BFNGenerator, load, save
     >>> X = make_moons(200, noise=0.1, random_state=0)[0]
     >>> path = os.path.join(tempfile.mkdtemp(), "moons.safetensors")
     >>> save(BFNGenerator(max_iter=20, hidden_layer_sizes=(16,), random_state=0).fit(X), path)
-    >>> load(path).sample(2).shape
+    >>> pinned = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    >>> load(path, expected_sha256=pinned).sample(2).shape
     (2, 2)
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    from ._estimator import BFNGenerator
-
     path = os.fspath(path)
+    if expected_sha256 is not None:
+        _check_file_hash(path, expected_sha256)
+    header, document = _read_header(path)
     try:
-        tensors = load_file(path)
-        with open(path, "rb") as handle:
-            header_size = int.from_bytes(handle.read(8), "little")
-            header = json.loads(handle.read(header_size))
-        document = json.loads(header["__metadata__"]["skbfn"])
-    except (SafetensorError, OSError, KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(
-            f"{path!r} is not a readable skbfn model file (truncated or not written by skbfn.save): {exc}"
-        ) from exc
-    if document.get("format") != _FORMAT or document.get("format_version") != _FORMAT_VERSION:
-        raise ValueError(
-            f"{path!r} holds format {document.get('format')!r} version "
-            f"{document.get('format_version')!r}, not {_FORMAT!r} version {_FORMAT_VERSION}."
-        )
-    if _digest(tensors) != document["sha256"]:
-        raise ValueError(f"{path!r} has been altered: its tensors do not match their recorded SHA-256 digest.")
+        estimator, encoder, condition, cell_inputs = _validated_state(document)
+    except (KeyError, TypeError, IndexError, AttributeError, RecursionError, ValueError) as exc:
+        raise ValueError(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
+    _check_tensor_header(path, header, estimator, encoder, condition, cell_inputs)
+    tensors = _read_tensors(path, document)
 
-    params = document["params"]
-    params.setdefault("continuous_transform", "affine")  # files from before the parameter were fitted affinely
-    for name in ("hidden_layer_sizes", "image_shape"):
-        if params.get(name) is not None:
-            params[name] = tuple(params[name])
-    estimator = BFNGenerator(**params)
-    encoder = _encoder_from_json(document["encoder"])
-    condition = _condition_from_json(document["condition"])
-    model = estimator._build_model(encoder, condition, seed=0, cell_inputs=document.get("cell_inputs", False))
     from .core import EMA
 
-    ema = EMA(model, decay=params["ema_decay"])
+    model = estimator._build_model(encoder, condition, seed=0, cell_inputs=cell_inputs)
+    ema = EMA(model, decay=estimator.ema_decay)
     model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
     ema.load_state_dict({k[len("ema.") :]: v for k, v in tensors.items() if k.startswith("ema.")})
     ema.n_updates = document["ema_updates"]
-    device = available_device(params["device"])
+    device = available_device(estimator.device)
     estimator._place(device, model, ema.module)
     estimator.model_, estimator.ema_ = model.eval(), ema
     estimator.encoder_, estimator._condition, estimator.device_ = encoder, condition, device
@@ -307,8 +401,175 @@ def load(path: str | os.PathLike):
     if document["feature_names_in"] is not None:
         estimator.feature_names_in_ = np.array(document["feature_names_in"], dtype=object)
     if document.get("imputer") is not None:
-        return _imputer_from_json(document["imputer"], estimator)
+        try:
+            return _imputer_from_json(document["imputer"], estimator)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path!r} holds invalid imputer settings: {_describe(exc)}") from exc
     return estimator
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing entry {exc}"
+    if isinstance(exc, RecursionError):
+        return "the document is nested too deeply"
+    return str(exc)
+
+
+def _check_file_hash(path: str, expected: str) -> None:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    if sha.hexdigest() != str(expected).strip().lower():
+        raise ValueError(f"{path!r} does not match expected_sha256: its SHA-256 is {sha.hexdigest()}.")
+
+
+def _read_header(path: str) -> tuple[dict, dict]:
+    """The safetensors header (tensor specs) and the skbfn document, checked for format and version."""
+    from . import __version__
+
+    try:
+        with open(path, "rb") as handle:
+            header_size = int.from_bytes(handle.read(8), "little")
+            if header_size > os.fstat(handle.fileno()).st_size:
+                raise ValueError(f"its header claims {header_size} bytes, more than the file holds")
+            header = json.loads(handle.read(header_size))
+        document = json.loads(header["__metadata__"]["skbfn"])
+        if not isinstance(document, dict):
+            raise TypeError("the document is not a JSON object")
+    except FileNotFoundError:
+        raise
+    except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"{path!r} is not a readable skbfn model file (truncated or not written by skbfn.save): {_describe(exc)}"
+        ) from exc
+    version = document.get("format_version")
+    if document.get("format") != _FORMAT or not isinstance(version, int):
+        raise ValueError(f"{path!r} is not an skbfn model file (format {document.get('format')!r}).")
+    if version not in _READABLE_FORMAT_VERSIONS:
+        newer = version > _FORMAT_VERSION
+        raise ValueError(
+            f"{path!r} holds format version {version}, which this skbfn ({__version__}) cannot read"
+            + ("; it was written by a newer skbfn: upgrade to load it." if newer else ".")
+        )
+    written_by = document.get("skbfn_version")
+    if not isinstance(written_by, str):
+        raise ValueError(f"{path!r} does not record the skbfn version that wrote it.")
+    if written_by != __version__:
+        warnings.warn(
+            f"{path!r} was written by skbfn {written_by} and is read by skbfn {__version__}; "
+            "it may not behave the same.",
+            InconsistentVersionWarning,
+            stacklevel=3,
+        )
+    return header, document
+
+
+def _validated_state(document: dict):
+    """Estimator with validated parameters, and the encoder and condition, from the document."""
+    from ._estimator import BFNGenerator
+
+    params = dict(document["params"])
+    params.setdefault("continuous_transform", "affine")  # files from before the parameter were fitted affinely
+    unknown = sorted(set(params) - set(BFNGenerator._get_param_names()))
+    if unknown:
+        raise ValueError(f"unknown parameters {unknown}")
+    for name in ("hidden_layer_sizes", "image_shape"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
+    if params.get("checkpoint_dir") is not None:
+        warnings.warn(
+            f"The file sets checkpoint_dir={params['checkpoint_dir']!r}; a loaded model never writes where "
+            "its file says, so checkpoint_dir is None. Set it yourself to checkpoint further fits.",
+            UserWarning,
+            stacklevel=4,
+        )
+    params["checkpoint_dir"] = None
+    estimator = BFNGenerator(**params)
+    estimator._validate_params()
+    for name, limit in _WORK_LIMITS.items():
+        if params[name] > limit:
+            raise ValueError(f"{name}={params[name]} is above the {limit} a loaded model may ask for")
+    for name in ("hidden_layer_sizes", "image_shape"):
+        value = params[name]
+        if value is not None and not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value):
+            raise ValueError(f"{name} must hold positive integers, got {value!r}")
+    if torch.device(params["device"] if params["device"] != "auto" else "cpu").type not in ("cpu", "cuda"):
+        raise ValueError(f"device={params['device']!r}: a loaded model runs on 'auto', 'cpu' or 'cuda'")
+
+    encoder = _encoder_from_json(document["encoder"])
+    condition = _condition_from_json(document["condition"])
+    n_features = document["n_features_in"]
+    if not _is_int(n_features) or n_features != len(encoder.columns_):
+        raise ValueError(f"n_features_in={n_features!r} does not match the {len(encoder.columns_)} columns")
+    names = document["feature_names_in"]
+    if names is not None and (len(names) != n_features or not all(isinstance(n, str) for n in names)):
+        raise ValueError("feature_names_in must list one string per column")
+    for name in ("n_iter", "ema_updates"):
+        if not _is_int(document[name]) or document[name] < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {document[name]!r}")
+    cell_inputs = document.get("cell_inputs", False)
+    if not isinstance(cell_inputs, bool):
+        raise ValueError(f"cell_inputs must be true or false, got {cell_inputs!r}")
+    history = document["history"]
+    if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
+        raise ValueError("history must map names to lists")
+    return estimator, encoder, condition, cell_inputs
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_tensor_header(path: str, header: dict, estimator, encoder, condition, cell_inputs: bool) -> None:
+    """The header's tensor names, dtypes and shapes must equal those of the model, built on the meta device."""
+    from .core import EMA
+
+    with torch.device("meta"):
+        model = estimator._build_model(encoder, condition, seed=0, cell_inputs=cell_inputs)
+        ema = EMA(model, decay=estimator.ema_decay)
+    expected = {f"model.{k}": v for k, v in model.state_dict().items()}
+    expected.update({f"ema.{k}": v for k, v in ema.state_dict().items()})
+    found = {k: v for k, v in header.items() if k != "__metadata__"}
+    if set(found) != set(expected):
+        missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+        raise ValueError(
+            f"{path!r} does not hold this model's tensors (missing {missing[:5]}, unexpected {extra[:5]})."
+        )
+    for name, tensor in expected.items():
+        spec = found[name]
+        if not isinstance(spec, dict) or spec.get("dtype") != _SAFETENSORS_DTYPES.get(tensor.dtype):
+            raise ValueError(f"{path!r}: tensor {name!r} has dtype {spec.get('dtype')!r}, not {tensor.dtype}.")
+        if spec.get("shape") != list(tensor.shape):
+            raise ValueError(f"{path!r}: tensor {name!r} has shape {spec.get('shape')}, not {list(tensor.shape)}.")
+
+
+_SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}
+
+
+def _read_tensors(path: str, document: dict) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        tensors = load_file(path)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"{path!r} is not a readable skbfn model file (truncated or damaged): {exc}") from exc
+    if document["format_version"] == 1:
+        intact = _tensor_digest_v1(tensors) == document["sha256"]
+    else:
+        intact = _digest(document, tensors) == document["sha256"]
+    if not intact:
+        raise ValueError(f"{path!r} has been altered or damaged: it does not match its recorded SHA-256 digest.")
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(f"{path!r}: tensor {name!r} holds non-finite values.")
+    return tensors
 
 
 def _imputer_to_json(imputer) -> dict:
@@ -329,7 +590,15 @@ def _imputer_from_json(doc: dict, generator):
     params = dict(doc)
     missing = params.pop("missing_values")
     params["missing_values"] = np.nan if missing.get("missing") else missing["value"]
+    unknown = sorted(set(params) - set(BFNImputer._get_param_names()))
+    if unknown:
+        raise ValueError(f"unknown imputer parameters {unknown}")
     imputer = BFNImputer(type(generator)(**generator.get_params()), **params)
+    imputer._validate_params()
+    if imputer.n_draws > _WORK_LIMITS["n_elbo_draws"]:
+        raise ValueError(
+            f"n_draws={imputer.n_draws} is above the {_WORK_LIMITS['n_elbo_draws']} a loaded model may ask for"
+        )
     imputer.generator_ = generator
     imputer.n_features_in_ = generator.n_features_in_
     if hasattr(generator, "feature_names_in_"):

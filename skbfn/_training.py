@@ -162,7 +162,7 @@ def train(
     optimizer, scheduler = make_optimizer(model, config)
     losses = torch.empty(config.max_iter, device=x.device)
     start = 0
-    restored = None if checkpoint is None else checkpoint.restore(model, ema, optimizer, scheduler)
+    restored = None if checkpoint is None else checkpoint.restore(model, ema, optimizer, scheduler, config.max_iter)
     if restored is not None:
         start, done = restored
         losses[:start] = torch.tensor(done, device=x.device, dtype=losses.dtype)

@@ -114,38 +114,3 @@ def test_unfitted_or_unstorable_models_are_refused(tmp_path):
     gen = BFNGenerator(**{**FAST, "random_state": np.random.RandomState(0)}).fit(X)
     with pytest.raises(TypeError, match="random_state"):
         save(gen, tmp_path / "x.safetensors")
-
-
-def _rewrite_document(path, edit) -> None:
-    """Rewrite the JSON document in a saved file's header (the tensors stay as they are)."""
-    import json
-
-    raw = path.read_bytes()
-    size = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8 : 8 + size])
-    document = json.loads(header["__metadata__"]["skbfn"])
-    edit(document)
-    header["__metadata__"]["skbfn"] = json.dumps(document)
-    encoded = json.dumps(header).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    path.write_bytes(len(encoded).to_bytes(8, "little") + encoded + raw[8 + size :])
-
-
-def test_a_file_from_before_continuous_transform_loads_as_the_affine_model_it_was(tmp_path):
-    X = make_moons(200, noise=0.1, random_state=0)[0]
-    gen = BFNGenerator(**FAST, continuous_transform="affine").fit(X)
-    path = tmp_path / "old.safetensors"
-    save(gen, path)
-
-    def as_previous_release(document):
-        del document["params"]["continuous_transform"]
-        del document["encoder"]["continuous_transform"]
-        for column in document["encoder"]["columns"]:
-            del column["normal_scores"]
-
-    _rewrite_document(path, as_previous_release)
-    loaded = load(path)
-    assert loaded.continuous_transform == "affine"
-    assert all(c.normal_scores is None for c in loaded.encoder_.columns_)
-    np.testing.assert_array_equal(loaded.score_samples(X[:20]), gen.score_samples(X[:20]))
-    np.testing.assert_array_equal(loaded.sample(10), gen.sample(10))

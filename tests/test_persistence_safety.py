@@ -1,0 +1,329 @@
+"""skbfn.load and checkpoints against crafted files: what the digest covers, validation before allocation."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_moons
+
+from skbfn import BFNGenerator, load, save
+from skbfn._persistence import InconsistentVersionWarning, _digest, _tensor_digest_v1
+
+FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=30, n_steps=5, n_elbo_draws=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=200), rng.normal(size=200)])
+    y = rng.choice(["cat", "dog"], 200)
+    return X, y, BFNGenerator(**FAST).fit(X, y)
+
+
+@pytest.fixture
+def saved(labelled, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(labelled[2], path)
+    return path
+
+
+# ----------------------------------------------------------- file surgery
+def _split(path):
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    return json.loads(raw[8 : 8 + size]), raw[8 + size :]
+
+
+def _join(path, header, body) -> None:
+    encoded = json.dumps(header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    path.write_bytes(len(encoded).to_bytes(8, "little") + encoded + body)
+
+
+def _edit_document(path, edit, *, resign: bool = False) -> None:
+    """Rewrite the JSON document; with ``resign``, recompute its digest as a forger would."""
+    header, body = _split(path)
+    document = json.loads(header["__metadata__"]["skbfn"])
+    edit(document)
+    if resign:
+        document["sha256"] = _digest(document, _tensors(path))
+    header["__metadata__"]["skbfn"] = json.dumps(document)
+    _join(path, header, body)
+
+
+def _tensors(path):
+    from safetensors.torch import load_file
+
+    return load_file(path)
+
+
+def _refused(path, match):
+    with pytest.raises(ValueError, match=match) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+# ------------------------------------------------------ what the digest covers
+def test_swapped_class_labels_are_refused(saved):
+    _edit_document(saved, lambda d: d["condition"].update(classes=["dog", "cat"]))
+    _refused(saved, "digest")
+
+
+def test_a_rescaled_column_is_refused(saved):
+    _edit_document(saved, lambda d: d["encoder"]["columns"][0].update(scale=1e-6))
+    _refused(saved, "digest")
+
+
+def test_a_relabelled_tensor_dtype_is_refused(saved):
+    header, body = _split(saved)
+    name = next(k for k in header if k != "__metadata__")
+    header[name]["dtype"] = "I32"
+    _join(saved, header, body)
+    _refused(saved, "dtype|digest")
+
+
+def test_a_resigned_file_with_nan_weights_is_refused(labelled, tmp_path):
+    gen = labelled[2]
+    broken = BFNGenerator(**FAST).fit(labelled[0], labelled[1])
+    with torch.no_grad():
+        next(broken.model_.parameters()).fill_(float("nan"))
+    path = tmp_path / "nan.safetensors"
+    save(broken, path)  # the digest is right: the file is what was saved
+    _refused(path, "non-finite")
+    assert gen.model_ is not broken.model_
+
+
+def test_expected_sha256_pins_the_whole_file(saved):
+    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()
+    assert load(saved, expected_sha256=pinned).n_iter_ == FAST["max_iter"]
+    _edit_document(saved, lambda d: d["params"].update(n_steps=6), resign=True)
+    load(saved)  # a forger can re-sign the digest...
+    with pytest.raises(ValueError, match="expected_sha256"):
+        load(saved, expected_sha256=pinned)  # ...but not match the pinned hash
+
+
+# ----------------------------------------------- parameters and fitted state
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda d: d["params"].update(surprise=1), "unknown parameters"),
+        (lambda d: d["params"].update(sigma_1="0.01"), "sigma_1"),
+        (lambda d: d["params"].update(n_steps=10**9), "n_steps"),
+        (lambda d: d["params"].update(device="meta"), "device"),
+        (lambda d: d["encoder"]["columns"][0].update(scale=0.0), "scale"),
+        (lambda d: d["encoder"]["columns"][0].update(kind="mystery"), "kind"),
+        (lambda d: d["encoder"]["columns"][0].update(dtype={"name": "V100000000"}), "dtype"),
+        (lambda d: d["condition"].update(classes=["cat", "dog", "eel"]), "tensor|shape"),
+        (lambda d: d["condition"].update(classes=["cat", "cat"]), "distinct"),
+        (lambda d: d.update(n_iter=-1), "n_iter"),
+        (lambda d: d.update(history=[[[[[[[[]]]]]]]]), "history"),
+        (lambda d: d.pop("encoder"), "encoder"),
+    ],
+)
+def test_invalid_descriptions_are_refused_with_a_value_error_naming_the_file(saved, edit, match):
+    _edit_document(saved, edit, resign=True)
+    _refused(saved, match)
+
+
+def test_deeply_nested_json_is_refused(saved):
+    header, body = _split(saved)
+    document = json.loads(header["__metadata__"]["skbfn"])
+    header["__metadata__"]["skbfn"] = json.dumps(document)[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    _join(saved, header, body)
+    _refused(saved, "readable|nested")
+
+
+def test_a_categorical_column_needs_as_many_bins_as_categories(tmp_path):
+    frame = pd.DataFrame({"a": np.arange(60.0) % 7, "c": pd.Categorical(["x", "y", "z"] * 20)})
+    path = tmp_path / "frame.safetensors"
+    save(BFNGenerator(**FAST).fit(frame), path)
+    _edit_document(path, lambda d: d["encoder"]["columns"][1]["categories"].append("w"), resign=True)
+    _refused(path, "bins")
+
+
+def test_checkpoint_dir_is_never_restored_from_a_file(labelled, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(labelled[2], path)
+    elsewhere = str(tmp_path / "not-yours")
+    _edit_document(path, lambda d: d["params"].update(checkpoint_dir=elsewhere, checkpoint_interval=1), resign=True)
+    with pytest.warns(UserWarning, match="checkpoint_dir"):
+        loaded = load(path)
+    assert loaded.checkpoint_dir is None
+    loaded.set_params(max_iter=3).fit(labelled[0], labelled[1])
+    assert not os.path.exists(elsewhere)
+
+
+# ------------------------------------------------------------------ versions
+def test_versions_are_checked(saved):
+    _edit_document(saved, lambda d: d.update(skbfn_version="99.0"), resign=True)
+    with pytest.warns(InconsistentVersionWarning, match="99.0"):
+        load(saved)
+    _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
+    _refused(saved, "version")
+    _edit_document(saved, lambda d: d.update(format_version=3, skbfn_version="0.1.0"), resign=True)
+    _refused(saved, "newer")
+
+
+def test_a_file_of_the_previous_format_still_loads(labelled, tmp_path):
+    """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform."""
+    X, y, _ = labelled
+    gen = BFNGenerator(**FAST, continuous_transform="affine").fit(X, y)
+    path = tmp_path / "v1.safetensors"
+    save(gen, path)
+
+    def as_format_1(document):
+        document["format_version"] = 1
+        del document["params"]["continuous_transform"]
+        del document["encoder"]["continuous_transform"]
+        for column in document["encoder"]["columns"]:
+            del column["normal_scores"]
+        document["sha256"] = _tensor_digest_v1(_tensors(path))
+
+    _edit_document(path, as_format_1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load(path)
+    np.testing.assert_array_equal(loaded.sample(10, y="dog"), gen.sample(10, y="dog"))
+
+
+# --------------------------------------------------------------- allocation
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is checked on Linux")
+def test_an_oversized_network_is_refused_before_any_allocation(saved):
+    """hidden_layer_sizes=[40000] would need gigabytes: refused from the header, under a 1.5 GB headroom cap."""
+    _edit_document(saved, lambda d: d["params"].update(hidden_layer_sizes=[40000]), resign=True)
+    script = textwrap.dedent(
+        f"""
+        import resource, sys
+        import torch, skbfn
+        with open("/proc/self/status") as status:
+            used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+        resource.setrlimit(resource.RLIMIT_AS, (used + 1_500_000_000, resource.RLIM_INFINITY))
+        try:
+            skbfn.load({str(saved)!r})
+        except ValueError as exc:
+            print("refused:", exc)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "refused:" in result.stdout and "shape" in result.stdout, result.stdout + result.stderr
+    assert "MemoryError" not in result.stderr
+
+
+# --------------------------------------------------------------- checkpoints
+CHECKPOINT = "skbfn-checkpoint.pt"
+
+
+def _crashed_fit(X, params, monkeypatch, at: int) -> None:
+    """A fit that dies at step ``at``, leaving its last checkpoint behind."""
+    from skbfn import _training
+
+    real_step, calls = _training.training_step, []
+
+    def step_or_crash(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == at:
+            raise RuntimeError("the machine went down")
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "training_step", step_or_crash)
+    with pytest.raises(RuntimeError, match="went down"):
+        BFNGenerator(**params).fit(X)
+    monkeypatch.setattr(_training, "training_step", real_step)
+
+
+@pytest.fixture
+def moons():
+    return make_moons(200, noise=0.1, random_state=0)[0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and links are POSIX")
+def test_checkpoints_are_private_and_written_through_fresh_files(moons, tmp_path, monkeypatch):
+    directory = tmp_path / "runs" / "a"
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(directory), "checkpoint_interval": 10}
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    directory.mkdir(parents=True, mode=0o700)
+    (directory / "skbfn-checkpoint.partial").symlink_to(target)  # the old fixed temporary name
+    _crashed_fit(moons, params, monkeypatch, at=25)
+    assert target.read_text() == "keep me"
+    assert (directory / CHECKPOINT).stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in directory.iterdir() if p.name.endswith(".partial") and not p.is_symlink()] == []
+    fresh = tmp_path / "fresh"
+    _crashed_fit(moons, {**params, "checkpoint_dir": str(fresh)}, monkeypatch, at=15)
+    assert fresh.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and links are POSIX")
+def test_a_linked_or_special_checkpoint_is_ignored_without_blocking(moons, tmp_path, monkeypatch):
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(tmp_path / "real"), "checkpoint_interval": 10}
+    _crashed_fit(moons, params, monkeypatch, at=25)
+    linked = tmp_path / "linked"
+    linked.mkdir(mode=0o700)
+    (linked / CHECKPOINT).symlink_to(tmp_path / "real" / CHECKPOINT)
+    with pytest.warns(UserWarning, match="opened safely"):
+        gen = BFNGenerator(**{**params, "checkpoint_dir": str(linked)}).fit(moons)
+    assert gen.n_iter_ == 30
+
+    piped = tmp_path / "piped"
+    piped.mkdir(mode=0o700)
+    os.mkfifo(piped / CHECKPOINT)
+    with pytest.warns(UserWarning, match="not a regular file"):
+        gen = BFNGenerator(**{**params, "checkpoint_dir": str(piped)}).fit(moons)
+    assert gen.n_iter_ == 30
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_checkpoint_in_a_directory_others_can_write_is_ignored(moons, tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(shared), "checkpoint_interval": 10}
+    _crashed_fit(moons, params, monkeypatch, at=25)
+    shared.chmod(0o777)
+    with pytest.warns(UserWarning, match="group or others"):
+        gen = BFNGenerator(**params).fit(moons)
+    assert gen.n_iter_ == 30
+
+
+@pytest.mark.parametrize(
+    ("forge", "match"),
+    [
+        (lambda s: s.update(step=30, losses=[0.0] * 30), "max_iter"),
+        (lambda s: s.update(losses=s["losses"][:-1]), "losses"),
+        (lambda s: s.update(losses=[float("nan")] * len(s["losses"])), "finite"),
+        (lambda s: s.update(extra=1), "fields"),
+        (lambda s: s["model"].update({next(iter(s["model"])): torch.zeros(3)}), "shape"),
+        (lambda s: s.update(model=[1, 2, 3]), "weights"),
+    ],
+)
+def test_a_forged_or_broken_checkpoint_gets_a_warning_and_a_fresh_start(moons, tmp_path, monkeypatch, forge, match):
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 10}
+    _crashed_fit(moons, params, monkeypatch, at=25)
+    state = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    forge(state)
+    torch.save(state, tmp_path / CHECKPOINT)
+    with pytest.warns(UserWarning, match=match):
+        gen = BFNGenerator(**params).fit(moons)
+    reference = BFNGenerator(**{**params, "checkpoint_dir": None}).fit(moons)
+    assert gen.history_["loss"] == reference.history_["loss"]  # trained from scratch, nothing adopted
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"), [({"n_draws": 10**9}, "n_draws"), ({"bogus": 1}, "unknown"), ({"n_draws": "many"}, "n_draws")]
+)
+def test_invalid_imputer_settings_are_refused(moons, tmp_path, edit, match):
+    from skbfn import BFNImputer
+
+    holes = moons.copy()
+    holes[::7, 1] = np.nan
+    path = tmp_path / "imputer.safetensors"
+    save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(holes), path)
+    assert isinstance(load(path), BFNImputer)
+    _edit_document(path, lambda d: d["imputer"].update(edit), resign=True)
+    _refused(path, match)
