@@ -105,7 +105,7 @@ def test_losses_are_per_sample_and_differentiable(method):
 
 @pytest.mark.parametrize("truth", [-0.7, 0.0, 0.45])
 def test_oracle_sampler_follows_the_flow_distribution(truth):
-    """EQUATIONS.md 4.11: with an oracle, mu after step i is distributed as p_F(. | x; t_i)."""
+    """With an oracle, mu after step i follows the Bayesian flow distribution p_F(. | x; t_i) (Graves et al. 2023)."""
     flow = ContinuousFlow(0.05)
     n_steps, n_samples = 8, 40000
     generator = torch.Generator().manual_seed(4)
@@ -274,3 +274,25 @@ def test_an_object_missing_protocol_methods_is_not_a_flow():
             return data_shape
 
     assert not isinstance(HalfAFlow(), Flow)
+
+
+def test_the_core_imports_neither_scikit_learn_nor_numpy():
+    """skbfn.core is a PyTorch library on its own: no module in it imports scikit-learn, numpy, scipy or pandas."""
+    import ast
+    import pathlib
+
+    import skbfn.core
+
+    root = pathlib.Path(skbfn.core.__file__).parent
+    sources = sorted(root.rglob("*.py"))
+    assert len(sources) > 10
+    for source in sources:
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in {"numpy", "sklearn", "scipy", "pandas"}, f"{source}: {name}"

@@ -1,4 +1,4 @@
-"""Property tests of the continuous flow: EQUATIONS.md section 1 and section 4 items 1-6, 8, 10."""
+"""Property tests of the continuous flow (Graves et al. 2023): schedule, updates, losses, bounds."""
 
 import itertools
 import math

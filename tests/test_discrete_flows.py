@@ -1,4 +1,4 @@
-"""Property tests of the discretised, categorical and product flows (EQUATIONS.md sections 2-4)."""
+"""Property tests of the discretised, categorical and product flows (Graves et al. 2023)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""The fast ODE/SDE solvers (EQUATIONS.md section 6): step forms, oracles, accuracy, seeding."""
+"""The fast ODE/SDE solvers (Xue et al., ICML 2024): step forms, oracles, accuracy, seeding."""
 
 import itertools
 import math
