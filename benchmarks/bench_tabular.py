@@ -11,7 +11,8 @@ rows and draws as many synthetic rows. Printed, in one run, as means over seeds:
   one-hot, Euclidean cost);
 - joint W1: the same with numeric columns min-max scaled by the train rows and
   an L1 cost;
-- TVD: the total-variation distance between categorical marginals;
+- TVD: the total-variation distance between the categorical marginals of
+  5000 synthetic rows (all train rows for 'real') and the test rows;
 - ML efficiency: a random forest trained on synthetic rows and scored on the
   real test rows (accuracy, or R^2 for diabetes), beside the same forest
   trained on the real train rows.
@@ -45,6 +46,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skbfn import BFNGenerator
+
+# Synthetic rows drawn for the categorical marginals: enough that their own
+# sampling noise is small beside the test rows' (a few dozen on these sets).
+_MARGINAL_ROWS = 5000
 
 DATA_SETS = {"iris": load_iris, "wine": load_wine, "breast_cancer": load_breast_cancer, "diabetes": load_diabetes}
 
@@ -191,7 +196,8 @@ def main(n_seeds: int = 3) -> None:
         f"{n_seeds} seeds (training and sampling seeds).\n"
         "W1 std: exact W1, numeric columns standardised, one-hot categories, L2 cost (lower is better).\n"
         "joint W1: exact W1, numeric columns min-max scaled by the train rows, one-hot categories, L1 cost.\n"
-        "TVD: total variation of categorical marginals. ML eff.: random forest trained on synthetic rows,\n"
+        "TVD: total variation of categorical marginals (5000 synthetic rows; all train rows for 'real').\n"
+        "ML eff.: random forest trained on synthetic rows, "
         "accuracy (R^2 for diabetes) on the test rows. 'real': the train rows in place of synthetic ones.\n"
     )
     generators = _generators(_baselines())
@@ -204,7 +210,7 @@ def main(n_seeds: int = 3) -> None:
         real = train.sample(len(test), random_state=0)
         print(
             f"{name:<14} {'real':<11} {wasserstein_1(scaling.transform(real), test_z):>7.3f} "
-            f"{joint_w1(real, test, train):>8.3f} {categorical_tvd(real, test):>6.3f} "
+            f"{joint_w1(real, test, train):>8.3f} {categorical_tvd(train, test):>6.3f} "
             f"{ml_efficiency(train, test, classification):>7.3f} {'':>6}",
             flush=True,
         )
@@ -216,14 +222,15 @@ def main(n_seeds: int = 3) -> None:
                 seconds = time.perf_counter() - start
                 if isinstance(model, BFNGenerator):
                     synthetic = model.sample(len(train), random_state=seed + 100)
+                    many = model.sample(_MARGINAL_ROWS, random_state=seed + 200)
                 else:
-                    synthetic = model.sample(len(train))
+                    synthetic, many = model.sample(len(train)), model.sample(_MARGINAL_ROWS)
                 sample = synthetic.sample(len(test), random_state=seed)
                 rows.append(
                     (
                         wasserstein_1(scaling.transform(sample), test_z),
                         joint_w1(sample, test, train),
-                        categorical_tvd(sample, test),
+                        categorical_tvd(many, test),
                         ml_efficiency(synthetic, test, classification),
                         seconds,
                     )

@@ -19,10 +19,6 @@ from tqdm.auto import tqdm
 __all__ = ["SAMPLERS", "sample_paper", "sample_solver", "time_grid"]
 
 Predictor = Callable[[object, Tensor], object]
-
-# Default start times of the solvers (see sample_solver's t_start).
-_ODE_START = 1e-4
-_SDE_START = 1e-2
 Callback = Callable[[dict], None]
 
 
@@ -156,7 +152,7 @@ def sample_solver(
     *,
     order: int = 2,
     stochastic: bool = False,
-    t_start: float | None = None,
+    t_start: float = 1e-2,
     spacing: str = "uniform",
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
@@ -183,14 +179,16 @@ def sample_solver(
         Order of the solver (second order: multistep, reusing the previous ``D``).
     stochastic : bool, default=False
         SDE solver (fresh noise every step) instead of the ODE solver.
-    t_start : float, default=None
+    t_start : float, default=1e-2
         Start time ``t_0``. The start ``z ~ N(0, s_{t_0}^2)`` leaves out the
         data's share ``a_{t_0} x`` of the latent. An SDE forgets that error
-        along the way, but an ODE carries it to the end: from ``t_0 = 1e-2``
-        it moves sample means and class shares by about 0.1 standard
-        deviations at any step count. None: ``1e-4`` for the ODE, where the
-        data's share is negligible, and ``1e-2`` for the SDE, whose first
-        steps are better spent later.
+        along the way, but an ODE carries it to the end: with the exact
+        predictor, an ODE from ``1e-2`` moves a real column's mean and a
+        class's share by about 0.1 of their standard deviations, and ``1e-4``
+        removes that. With trained networks, which see few times below
+        ``1e-2``, an earlier start is worse: on the wine table, class shares
+        of ode2 samples were off by a total variation of 0.095 from ``1e-4``
+        and 0.006 from ``1e-2``. Hence the default.
     spacing : {'uniform', 'lambda'}, default='uniform'
         Time grid, see :func:`time_grid`.
     callback : callable, optional
@@ -216,8 +214,6 @@ def sample_solver(
     """
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}.")
-    if t_start is None:
-        t_start = _SDE_START if stochastic else _ODE_START
     times = time_grid(flow, n_steps, t_start, spacing)
     batch = shape[0]
     z = flow.prior_latent(shape, times[0], generator=generator, device=device, dtype=dtype)
