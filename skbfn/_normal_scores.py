@@ -10,10 +10,10 @@ no honest likelihood can be scored through it.
 :class:`NormalScores` is a version with an exact likelihood:
 
 1. a smoothed CDF ``F`` of the column: the CDF of a Gaussian kernel density
-   estimate with a centre at every value (at most ``max_knots`` quantiles for
-   long columns, the minimum and maximum among them), each as wide as
-   Silverman's bandwidth or the wider gap to its neighbours, whichever is
-   larger;
+   estimate with centres at ``2 sqrt(n)`` evenly spaced quantiles of its ``n``
+   values (at most ``max_knots``; the minimum and maximum among them), each
+   as wide as Silverman's bandwidth or the wider gap to its neighbours,
+   whichever is larger;
 2. the normal scores ``T(x) = Phi^-1(F(x))``, computed in log space, so they are
    exact far into the tails, where ``T`` grows linearly: the map is a bijection
    of the real line;
@@ -77,12 +77,13 @@ class NormalScores:
         object.__setattr__(self, "z", z)
 
     @classmethod
-    def fit(cls, values: np.ndarray, max_knots: int = 1024) -> NormalScores:
+    def fit(cls, values: np.ndarray, max_knots: int = 256) -> NormalScores:
         """Fit the map to the observed values of a column (at least two distinct, all finite)."""
         values = np.sort(np.asarray(values, dtype=np.float64))
         if values.size < 2 or values[0] == values[-1]:
             raise ValueError("NormalScores needs at least two distinct values.")
-        centres = np.unique(np.quantile(values, np.linspace(0.0, 1.0, min(values.size, max_knots))))
+        n_centres = int(np.clip(round(2 * np.sqrt(values.size)), 2, max_knots))
+        centres = np.unique(np.quantile(values, np.linspace(0.0, 1.0, n_centres)))
         bandwidths = _bandwidths(centres, _silverman_bandwidth(values))
         low = centres[0] - _TAIL_BANDWIDTHS * bandwidths[0]
         high = centres[-1] + _TAIL_BANDWIDTHS * bandwidths[-1]
