@@ -17,7 +17,7 @@ rows and draws as many synthetic rows. Printed, in one run, as means over seeds:
   real test rows (accuracy, or R^2 for diabetes), beside the same forest
   trained on the real train rows.
 
-BFNGenerator runs with its defaults and with ``continuous_transform='affine'``.
+BFNGenerator runs with its defaults and with ``continuous_transform='auto'``.
 
 The Gaussian-mixture baseline (components 1..10 by BIC) is fitted on the same
 common scaling; its samples are decoded by argmax over each one-hot block.
@@ -183,7 +183,7 @@ def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
 def _generators(baselines: dict) -> dict:
     generators = {
         "BFN": lambda seed: BFNGenerator(random_state=seed),
-        "BFN-affine": lambda seed: BFNGenerator(continuous_transform="affine", random_state=seed),
+        "BFN-auto": lambda seed: BFNGenerator(continuous_transform="auto", random_state=seed),
     }
     generators.update({k: (lambda seed, make=make: make(random_state=seed)) for k, make in baselines.items()})
     return generators

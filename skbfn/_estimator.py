@@ -60,8 +60,8 @@ class BFNGenerator(BaseEstimator):
     :class:`BFNImputer`), and scores incomplete rows by a bound on the
     likelihood of their observed cells.
 
-    Real-valued columns are mapped into the flow's range (affinely, after
-    normal scores for skewed ones: ``continuous_transform``), so data of any
+    Real-valued columns are mapped into the flow's range (affinely, or after
+    normal scores: ``continuous_transform``), so data of any
     scale work without a scaler; samples come back in the original units, and
     scores include the exact log-Jacobian of that map, comparable with e.g.
     :meth:`sklearn.mixture.GaussianMixture.score_samples`.
@@ -159,7 +159,7 @@ class BFNGenerator(BaseEstimator):
         numeric columns are continuous.
     max_bins : int, default=64
         The most bins an 'auto' discretised column may have.
-    continuous_transform : {'auto', 'quantile', 'affine'}, default='auto'
+    continuous_transform : {'auto', 'quantile', 'affine'}, default='affine'
         How a continuous column enters the flow's range. 'quantile': through
         smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the
         column (as tabular diffusion models do), which spreads skewed and
@@ -327,7 +327,7 @@ class BFNGenerator(BaseEstimator):
         categorical_features="auto",
         discretised_features="auto",
         max_bins=64,
-        continuous_transform="auto",
+        continuous_transform="affine",
         beta_1=4.0,
         early_stopping=False,
         validation_fraction=0.1,
