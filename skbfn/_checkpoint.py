@@ -109,9 +109,12 @@ class Checkpointer:
         except Exception as exc:  # a checkpoint cut short by the crash itself
             self._ignore(f"it is unreadable ({exc})")
             return None
-        return state if isinstance(state, dict) else self._ignore("it is not a checkpoint")
+        if not isinstance(state, dict):
+            self._ignore("it is not a checkpoint")
+            return None
+        return state
 
-    def _invalid(self, state: dict, model, ema, max_iter: int) -> str | None:
+    def _invalid(self, state: dict, own: dict[str, dict], max_iter: int) -> str | None:
         """Why the checkpoint cannot be adopted, or None when every field checks out."""
         if set(state) != _KEYS:
             return "its fields are not those of a checkpoint"
@@ -126,11 +129,11 @@ class Checkpointer:
             return "its losses are not all finite numbers"
         if not isinstance(state["ema_updates"], int) or state["ema_updates"] < 0:
             return "its EMA count is invalid"
-        for name, module in (("model", model), ("ema", ema)):
-            saved, own = state[name], module.state_dict()
-            if not isinstance(saved, dict) or set(saved) != set(own):
+        for name, tensors in own.items():
+            saved = state[name]
+            if not isinstance(saved, dict) or set(saved) != set(tensors):
                 return f"its {name} weights name other tensors than this model's"
-            for key, tensor in own.items():
+            for key, tensor in tensors.items():
                 value = saved[key]
                 if not isinstance(value, torch.Tensor) or value.shape != tensor.shape or value.dtype != tensor.dtype:
                     return f"its {name} tensor {key!r} differs in shape or dtype from this model's"
@@ -151,10 +154,8 @@ class Checkpointer:
                 stacklevel=3,
             )
             return None
-        if isinstance(state.get("model"), dict):
-            state = {**state, "model": {str(k).replace("net.module.", "net.", 1): v for k, v in state["model"].items()}}
-        own_model = {k.replace("net.module.", "net.", 1): v for k, v in model.state_dict().items()}
-        why = self._invalid(state, _Named(own_model), ema, max_iter)
+        # restore runs before any data-parallel wrapping, so the names are the plain module's, as written
+        why = self._invalid(state, {"model": model.state_dict(), "ema": ema.state_dict()}, max_iter)
         if why is not None:
             self._ignore(why)
             return None
@@ -199,13 +200,3 @@ class Checkpointer:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-class _Named:
-    """A stand-in with a ``state_dict`` method, for checking names and shapes."""
-
-    def __init__(self, state: dict) -> None:
-        self._state = state
-
-    def state_dict(self) -> dict:
-        return self._state
