@@ -2,13 +2,14 @@
 
 import math
 
+import mpmath
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbfn.core import BFN, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow, sample_paper
-from skbfn.core.flows import bin_centres, quantise
+from skbfn.core.flows import bin_centres, log_gaussian_bin_masses, quantise
 from skbfn.core.nets import MLP
 
 FLOAT64 = torch.float64
@@ -30,10 +31,72 @@ def test_bin_masses_are_nonnegative_and_sum_to_one(n_bins, seed, t):
     g = rng(seed)
     mu = torch.randn(5, 3, generator=g, dtype=FLOAT64)
     out = torch.randn(5, 3, 2, generator=g, dtype=FLOAT64) * 3
-    probs = flow.output_prediction(mu, torch.full((5,), t, dtype=FLOAT64), out)
-    assert probs.shape == (5, 3, n_bins)
-    assert (probs >= 0).all()
-    torch.testing.assert_close(probs.sum(-1), torch.ones(5, 3, dtype=FLOAT64))
+    log_probs = flow.output_prediction(mu, torch.full((5,), t, dtype=FLOAT64), out)
+    assert log_probs.shape == (5, 3, n_bins)
+    assert (log_probs <= 0).all()
+    torch.testing.assert_close(log_probs.exp().sum(-1), torch.ones(5, 3, dtype=FLOAT64))
+
+
+def _reference_log_masses(mu: float, sigma: float, n_bins: int) -> list[float]:
+    """ln(Phi(b) - Phi(a)) per bin in 60-digit arithmetic (upper-tail bins through Phi(-a) - Phi(-b))."""
+    mpmath.mp.dps = 60
+    edges = [-mpmath.inf] + [mpmath.mpf(2 * k) / n_bins - 1 for k in range(1, n_bins)] + [mpmath.inf]
+    z = [(e - mu) / sigma for e in edges]
+    masses = [
+        mpmath.ncdf(-a) - mpmath.ncdf(-b) if a > 0 else mpmath.ncdf(b) - mpmath.ncdf(a)
+        for a, b in zip(z[:-1], z[1:], strict=True)
+    ]
+    return [float(mpmath.log(m)) for m in masses]
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    n_bins=st.integers(2, 256),
+    mu=st.floats(-1.5, 1.5),
+    log_sigma=st.floats(math.log(1e-3), math.log(10.0)),
+)
+def test_float32_log_bin_masses_match_a_high_precision_reference(n_bins, mu, log_sigma):
+    """In float32, ln p_O of every bin within 40 standard deviations is within 1e-3 relative of the exact value.
+
+    A difference of float32 CDFs would give 0 (so -inf, or a clamp) below about 6e-8.
+    """
+    sigma = math.exp(log_sigma)
+    got = log_gaussian_bin_masses(torch.tensor([mu]), torch.tensor([sigma]), n_bins)[0].double()
+    # mu and sigma as float32 holds them, so that the reference sees the same Gaussian
+    mu32, sigma32 = float(torch.tensor(mu)), float(torch.tensor(sigma))
+    expected = torch.tensor(_reference_log_masses(mu32, sigma32, n_bins), dtype=FLOAT64)
+    edges = bin_centres(n_bins, dtype=FLOAT64) + torch.tensor([[-1.0], [1.0]], dtype=FLOAT64) / n_bins
+    edges[0, 0], edges[1, -1] = -math.inf, math.inf  # the end bins take the tails
+    nearest = torch.where((edges[0] < mu32) & (mu32 < edges[1]), 0.0, (edges - mu32).abs().min(0).values / sigma32)
+    near = nearest <= 40
+    assert near.any()
+    error = (got - expected).abs()[near]
+    assert (error <= 1e-3 * expected.abs()[near] + 1e-6).all(), (got[near], expected[near])
+
+
+@settings(deadline=None, max_examples=30)
+@given(n_bins=st.integers(2, 64), seed=seeds, distance=st.floats(0.0, 40.0))
+def test_float32_discretised_losses_match_float64_for_far_off_predictions(n_bins, seed, distance):
+    """Reconstruction and discrete-time losses of a cell up to 40 sd from the prediction agree to 1e-3 relative."""
+    flow = DiscretisedFlow(n_bins, sigma_1=0.01)
+    g = rng(seed)
+    x = quantise(torch.rand(8, 1, generator=g, dtype=FLOAT64) * 2 - 1, n_bins)
+    sigma_x = 0.02
+    mu_x = (x + torch.where(x > 0, -1.0, 1.0) * distance * sigma_x).clamp(-1.5, 1.5)
+    gamma = flow.continuous.gamma(torch.ones(8, 1, dtype=FLOAT64))
+    ratio = torch.sqrt((1 - gamma) / gamma)
+    mu = 0.3 * torch.ones(8, 1, dtype=FLOAT64)  # any state: the output is chosen to give (mu_x, sigma_x) at t = 1
+    net_out = torch.stack([(mu / gamma - mu_x) / ratio, torch.log(sigma_x / ratio)], -1)
+    t, i = torch.ones(8, dtype=FLOAT64), torch.randint(1, 11, (8,), generator=g).to(FLOAT64)
+    noise = torch.randn(8, 1, generator=g, dtype=FLOAT64)
+    in64 = flow.output_prediction(mu, t, net_out)
+    in32 = flow.output_prediction(mu.float(), t.float(), net_out.float())
+    for loss in (
+        lambda p, d: flow.reconstruction_loss(x.to(d), p),
+        lambda p, d: flow.discrete_time_loss(x.to(d), p, i.to(d), 10, noise.to(d)),
+    ):
+        reference = loss(in64, FLOAT64)
+        torch.testing.assert_close(loss(in32, torch.float32).double(), reference, rtol=1e-3, atol=1e-4)
 
 
 @given(n_bins=bins, seed=seeds)
@@ -48,8 +111,7 @@ def test_quantising_is_idempotent_and_lands_on_centres(n_bins, seed):
 
 
 def test_bin_probabilities_integrate_the_gaussian():
-    flow = DiscretisedFlow(4)
-    probs = flow.bin_probabilities(torch.tensor([0.1], dtype=FLOAT64), torch.tensor([0.3], dtype=FLOAT64))[0]
+    probs = log_gaussian_bin_masses(torch.tensor([0.1], dtype=FLOAT64), torch.tensor([0.3], dtype=FLOAT64), 4)[0].exp()
     normal = torch.distributions.Normal(torch.tensor(0.1, dtype=FLOAT64), 0.3)
     edges = torch.tensor([-0.5, 0.0, 0.5], dtype=FLOAT64)
     cdf = normal.cdf(edges)
@@ -63,7 +125,7 @@ def test_discretised_losses_vanish_for_perfect_predictions(n_bins, seed, t, n):
     g = rng(seed)
     x = quantise(torch.rand(6, 2, generator=g, dtype=FLOAT64) * 2 - 1, n_bins)
     perfect = torch.nn.functional.one_hot(((x + 1) * n_bins / 2).floor().long().clamp(0, n_bins - 1), n_bins)
-    perfect = perfect.to(FLOAT64)
+    perfect = perfect.to(FLOAT64).log()
     tt = torch.full((6,), t, dtype=FLOAT64)
     i = torch.randint(1, n + 1, (6,), generator=g).to(FLOAT64)
     noise = torch.randn(6, 2, generator=g, dtype=FLOAT64)
@@ -79,7 +141,7 @@ def test_discretised_losses_are_nonnegative_in_expectation(n_bins, seed, n):
     flow = DiscretisedFlow(n_bins, sigma_1=0.1)
     g = rng(seed)
     x = quantise(torch.rand(1, 1, generator=g, dtype=FLOAT64) * 2 - 1, n_bins).expand(20000, 1)
-    probs = torch.softmax(torch.randn(1, 1, n_bins, generator=g, dtype=FLOAT64), -1).expand(20000, 1, n_bins)
+    probs = torch.log_softmax(torch.randn(1, 1, n_bins, generator=g, dtype=FLOAT64), -1).expand(20000, 1, n_bins)
     i = torch.randint(1, n + 1, (20000,), generator=g).to(FLOAT64)
     losses = flow.discrete_time_loss(x, probs, i, n, torch.randn(20000, 1, generator=g, dtype=FLOAT64))
     assert losses.mean() > -4 * losses.std() / math.sqrt(len(losses))
@@ -136,7 +198,7 @@ def test_categorical_discrete_loss_equals_the_gaussian_mixture_formula(n_classes
     probs = torch.softmax(torch.randn(5, 1, n_classes, generator=g, dtype=FLOAT64), -1)
     i = torch.randint(1, n + 1, (5,), generator=g).to(FLOAT64)
     noise = torch.randn(5, 1, n_classes, generator=g, dtype=FLOAT64)
-    loss = flow.discrete_time_loss(x, probs, i, n, noise)
+    loss = flow.discrete_time_loss(x, probs.log(), i, n, noise)
     alpha = flow.step_accuracy(i, n).reshape(5, 1, 1)
     y = flow.sender_sample(x, alpha.reshape(5), noise)
     var = alpha * n_classes
@@ -156,7 +218,7 @@ def test_categorical_losses_vanish_for_perfect_predictions(n_classes, seed, t, n
     flow = CategoricalFlow(n_classes)
     g = rng(seed)
     x = torch.randint(0, n_classes, (6, 3), generator=g).to(FLOAT64)
-    perfect = flow.one_hot(x, x)
+    perfect = flow.one_hot(x, x).log()
     tt = torch.full((6,), t, dtype=FLOAT64)
     i = torch.randint(1, n + 1, (6,), generator=g).to(FLOAT64)
     noise = torch.randn(6, 3, n_classes, generator=g, dtype=FLOAT64)
@@ -164,7 +226,7 @@ def test_categorical_losses_vanish_for_perfect_predictions(n_classes, seed, t, n
     torch.testing.assert_close(flow.continuous_time_loss(x, perfect, tt), zero)
     torch.testing.assert_close(flow.discrete_time_loss(x, perfect, i, n, noise), zero, atol=1e-9, rtol=0)
     torch.testing.assert_close(flow.reconstruction_loss(x, perfect), zero)
-    probs = torch.softmax(torch.randn(6, 3, n_classes, generator=g, dtype=FLOAT64), -1)
+    probs = torch.log_softmax(torch.randn(6, 3, n_classes, generator=g, dtype=FLOAT64), -1)
     assert (flow.continuous_time_loss(x, probs, tt) >= 0).all()
     assert (flow.reconstruction_loss(x, probs) >= 0).all()
 
@@ -181,7 +243,7 @@ def test_categorical_oracle_sampler_follows_the_flow_distribution(truth):
     flow = CategoricalFlow(3, beta_1=2.0)
     n_steps, n_samples = 6, 40000
     records = []
-    oracle = lambda theta, t: flow.one_hot(torch.full(theta.shape[:-1], truth), theta)  # noqa: E731
+    oracle = lambda theta, t: flow.one_hot(torch.full(theta.shape[:-1], truth), theta).log()  # noqa: E731
     samples = sample_paper(
         oracle, flow, (n_samples, 1), n_steps, dtype=FLOAT64, generator=rng(0), callback=records.append
     )
@@ -199,7 +261,7 @@ def test_discretised_oracle_sampler_follows_the_flow_distribution():
     flow = DiscretisedFlow(5, sigma_1=0.05)
     truth = bin_centres(5, dtype=FLOAT64)[3].item()
     records = []
-    oracle = lambda mu, t: torch.nn.functional.one_hot(torch.full(mu.shape, 3), 5).to(mu)  # noqa: E731
+    oracle = lambda mu, t: torch.nn.functional.one_hot(torch.full(mu.shape, 3), 5).to(mu).log()  # noqa: E731
     samples = sample_paper(oracle, flow, (40000, 1), 6, dtype=FLOAT64, generator=rng(1), callback=records.append)
     assert (samples == truth).all()
     for record in records:

@@ -200,7 +200,7 @@ class BFN(nn.Module):
         rescaled_phi: float = 0.0,
         cells: CellMask | None = None,
     ):
-        """The flow's output prediction (``x_hat``, bin or class probabilities), with optional guidance.
+        """The flow's output prediction (``x_hat``, bin or class log-probabilities), with optional guidance.
 
         Parameters
         ----------
@@ -220,7 +220,7 @@ class BFN(nn.Module):
         Returns
         -------
         prediction : Tensor
-            ``x_hat`` for continuous data, bin or class probabilities for the
+            ``x_hat`` for continuous data, bin or class log-probabilities for the
             other flows (a tuple for a :class:`ProductFlow`).
 
         Examples

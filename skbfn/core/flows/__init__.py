@@ -12,7 +12,7 @@ and :class:`SolverFlow` (also the ODE and SDE solvers).
 
 from .categorical import CategoricalFlow
 from .continuous import ContinuousFlow
-from .discretised import DiscretisedFlow, bin_centres, quantise
+from .discretised import DiscretisedFlow, bin_centres, log_gaussian_bin_masses, quantise
 from .product import ProductFlow
 from .protocol import Flow, SolverFlow
 
@@ -24,5 +24,6 @@ __all__ = [
     "ProductFlow",
     "SolverFlow",
     "bin_centres",
+    "log_gaussian_bin_masses",
     "quantise",
 ]

@@ -1,8 +1,11 @@
 """The Bayesian flow for categorical data: K unordered classes (Graves et al. 2023).
 
 The input distribution is a categorical ``theta`` on the simplex per dimension.
+The prediction is the log of the output distribution, ``ln p_O = log_softmax``
+of the network's logits: the losses read it directly, so a badly predicted
+class costs its full ``-ln p_O`` rather than a floor set by float32 underflow.
 Shapes: ``x`` holds class indices ``[B, *D]`` (any dtype); ``theta``, logits and
-probabilities are ``[B, *D, K]``.
+log-probabilities are ``[B, *D, K]``.
 """
 
 from __future__ import annotations
@@ -88,13 +91,13 @@ class CategoricalFlow(GaussianView):
         return torch.softmax(self.sender_sample(x, self.beta(t), noise), dim=-1)
 
     # ------------------------------------------------------------ losses
-    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+    def continuous_time_loss(self, x: Tensor, log_probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``K beta_1 t ||e_x - e_hat||^2`` summed over dimensions (or the cells of ``mask``), shape ``[B]``."""
-        squared = ((self.one_hot(x, probs) - probs) ** 2).sum(dim=-1)
+        squared = ((self.one_hot(x, log_probs) - log_probs.exp()) ** 2).sum(dim=-1)
         return self.n_classes * self.beta_1 * t * sum_over_data(squared, mask)
 
     def discrete_time_loss(
-        self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
+        self, x: Tensor, log_probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
     ) -> Tensor:
         """``n [ln p_S(y | x) - ln p_R(y | theta)]`` for one draw ``y ~ p_S(. | x; alpha_i)``.
 
@@ -105,13 +108,12 @@ class CategoricalFlow(GaussianView):
         alpha = self.step_accuracy(i, n)
         y = self.sender_sample(x, alpha, noise)
         y_true = y.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
-        log_receiver = torch.logsumexp(torch.log(probs.clamp_min(1e-30)) + y, dim=-1)
+        log_receiver = torch.logsumexp(log_probs + y, dim=-1)
         return n * sum_over_data(y_true - log_receiver, mask)
 
-    def reconstruction_loss(self, x: Tensor, probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
+    def reconstruction_loss(self, x: Tensor, log_probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | theta; 1)``, shape ``[B]``."""
-        picked = probs.gather(-1, x.long().unsqueeze(-1)).squeeze(-1)
-        return -sum_over_data(torch.log(picked.clamp_min(1e-30)), mask)
+        return -sum_over_data(log_probs.gather(-1, x.long().unsqueeze(-1)).squeeze(-1), mask)
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -144,23 +146,19 @@ class CategoricalFlow(GaussianView):
         return torch.where(given.unsqueeze(-1), self.one_hot(x, theta), theta)
 
     def output_prediction(self, theta: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
-        """``p_O = softmax(logits)``, shape ``[B, *D, K]``."""
-        return torch.softmax(net_out.reshape(theta.shape), dim=-1)
+        """``ln p_O = log_softmax(logits)``, shape ``[B, *D, K]``."""
+        return torch.log_softmax(net_out.reshape(theta.shape), dim=-1)
 
-    def sample_classes(self, probs: Tensor, generator=None) -> Tensor:
-        """Draw a class index per dimension from ``probs`` ``[B, *D, K]``."""
-        flat = probs.reshape(-1, self.n_classes)
-        return torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
+    def sample_output(self, log_probs: Tensor, generator=None) -> Tensor:
+        """A class drawn from ``p_O`` per dimension (indices, in ``log_probs``' dtype)."""
+        flat = log_probs.reshape(-1, self.n_classes).exp()
+        return torch.multinomial(flat, 1, generator=generator).reshape(log_probs.shape[:-1]).to(log_probs.dtype)
 
-    def sampler_update(self, theta: Tensor, probs: Tensor, i: int, n: int, generator=None) -> Tensor:
+    def sampler_update(self, theta: Tensor, log_probs: Tensor, i: int, n: int, generator=None) -> Tensor:
         """Draw ``k ~ p_O``, then ``y ~ N(alpha_i (K e_k - 1), alpha_i K)``, then update ``theta``."""
-        k = self.sample_classes(probs, generator)
+        k = self.sample_output(log_probs, generator)
         noise = torch.randn(theta.shape, generator=generator, device=theta.device, dtype=theta.dtype)
         return self.update(theta, self.sender_sample(k, self.step_accuracy(i, n), noise))
-
-    def sample_output(self, probs: Tensor, generator=None) -> Tensor:
-        """Draw the final classes from ``p_O(. | theta; 1)`` (indices, in ``probs``' dtype)."""
-        return self.sample_classes(probs, generator).to(probs.dtype)
 
     # ------------------------------------------ the Gaussian view (fast solvers)
     def gaussian_coefficients(self, t: float) -> tuple[float, float]:
@@ -175,6 +173,6 @@ class CategoricalFlow(GaussianView):
         """``theta = softmax(z)``."""
         return torch.softmax(z, dim=-1)
 
-    def denoised(self, probs: Tensor) -> Tensor:
+    def denoised(self, log_probs: Tensor) -> Tensor:
         """``K e_hat - 1``, the estimate of the data term ``K e_x - 1``."""
-        return self.n_classes * probs - 1.0
+        return self.n_classes * log_probs.exp() - 1.0

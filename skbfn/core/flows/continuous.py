@@ -15,21 +15,48 @@ from torch import Tensor
 from ._shapes import per_sample, sum_over_data
 from .gaussian_view import GaussianView
 
-__all__ = ["ContinuousFlow", "masked_gaussian_state"]
+__all__ = ["ContinuousFlow", "GaussianMeanState"]
 
 
-def masked_gaussian_state(mu: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
-    """The state ``mu`` with given cells set to their value ``x`` and absent cells to the prior mean 0.
+class GaussianMeanState(GaussianView):
+    """The protocol methods of a flow whose state is the Gaussian mean ``mu`` (one per dimension).
 
-    A given cell is known with infinite precision (its flow has reached ``x``);
-    an absent cell has received no information (the prior). Shared by the
-    continuous and discretised flows, whose states are both ``mu``.
+    Shared by :class:`ContinuousFlow` and the discretised flow, whose input
+    distributions are the same: the state, the latent of the solvers and what
+    the network sees are all ``mu`` (``rho = 1 + beta(t)`` is implied by ``t``).
     """
-    return torch.where(given, x, mu.masked_fill(absent, 0.0))
+
+    def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the flow noise per data point: ``data_shape``."""
+        return tuple(data_shape)
+
+    def input_size(self, data_shape: tuple[int, ...]) -> int:
+        """Number of network inputs per data point: ``mu`` per dimension."""
+        return math.prod(data_shape)
+
+    def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
+        """Prior state ``mu = 0`` of the given shape."""
+        return torch.zeros(shape, device=device, dtype=dtype)
+
+    def network_input(self, state: Tensor, t: Tensor) -> Tensor:
+        """What the network sees: ``mu``."""
+        return state
+
+    def masked_state(self, state: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
+        """``mu = x`` on given cells (known exactly), the prior ``mu = 0`` on absent ones."""
+        return torch.where(given, x, state.masked_fill(absent, 0.0))
+
+    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the latent, which is ``mu`` itself."""
+        return tuple(shape)
+
+    def state_from_latent(self, z: Tensor) -> Tensor:
+        """The state ``mu``, which is the latent itself."""
+        return z
 
 
 @dataclass(frozen=True)
-class ContinuousFlow(GaussianView):
+class ContinuousFlow(GaussianMeanState):
     """Bayesian flow for real-valued data (Graves et al. 2023).
 
     The input distribution is a factorised Gaussian with mean ``mu`` and
@@ -181,33 +208,13 @@ class ContinuousFlow(GaussianView):
     # The methods below are what :class:`skbfn.core.BFN` and the samplers call;
     # every flow has them. The "state" is the input distribution's parameters
     # (here ``mu``: ``rho = 1 + beta(t)`` is implied by ``t``).
-    def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape (per row) of the standard normal noise that draws the flow."""
-        return tuple(data_shape)
-
     def output_size(self, data_shape: tuple[int, ...]) -> int:
         """Number of network outputs per row."""
         return math.prod(data_shape)
 
-    def input_size(self, data_shape: tuple[int, ...]) -> int:
-        """Number of network inputs per row."""
-        return math.prod(data_shape)
-
-    def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
-        """Prior state for data of shape ``[B, *D]``."""
-        return self.prior(shape, device=device, dtype=dtype)[0]
-
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
         """Draw of ``p_F(. | x; t)`` from standard normal ``noise`` of :meth:`noise_shape`."""
         return self.flow_sample(x, t, noise=noise)
-
-    def network_input(self, state: Tensor, t: Tensor) -> Tensor:
-        """What the network sees: ``mu``."""
-        return state
-
-    def masked_state(self, state: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
-        """``mu = x`` on given cells (known exactly), the prior ``mu = 0`` on absent ones."""
-        return masked_gaussian_state(state, x, given, absent)
 
     def output_prediction(self, state: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
         """The network's data estimate ``x_hat`` (see :meth:`predict_data`)."""
@@ -228,14 +235,6 @@ class ContinuousFlow(GaussianView):
         """``(a_t, s_t) = (gamma, sqrt(gamma (1 - gamma)))``: ``mu ~ N(a_t x, s_t^2)``."""
         gamma = -math.expm1(2.0 * math.log(self.sigma_1) * t)
         return gamma, math.sqrt(gamma * math.exp(2.0 * math.log(self.sigma_1) * t))
-
-    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape of the latent, which is ``mu`` itself."""
-        return tuple(shape)
-
-    def state_from_latent(self, z: Tensor) -> Tensor:
-        """The state ``mu``, which is the latent itself."""
-        return z
 
     def denoised(self, x_hat: Tensor) -> Tensor:
         """The data estimate itself (already clipped)."""

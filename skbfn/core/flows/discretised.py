@@ -4,23 +4,27 @@ The input distribution, schedule, sender and update are those of continuous
 data; only the output distribution differs: a Gaussian over the real line,
 integrated over each bin, with the two end bins taking the tails.
 
-Shapes: ``x`` and ``mu`` are ``[B, *D]`` (``x`` on bin centres); probabilities
+The prediction is the *log* of the bin masses, computed in log space: a
+difference of two normal CDFs loses all precision once a mass falls below the
+float32 resolution of the larger CDF (about 6e-8), which is exactly where a
+badly predicted cell's loss matters.
+
+Shapes: ``x`` and ``mu`` are ``[B, *D]`` (``x`` on bin centres); log-masses
 over the bins are ``[B, *D, K]``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
 
 from ._shapes import per_sample, sum_over_data
-from .continuous import ContinuousFlow, masked_gaussian_state
-from .gaussian_view import GaussianView
+from .continuous import ContinuousFlow, GaussianMeanState
 
-__all__ = ["DiscretisedFlow", "bin_centres", "quantise"]
+__all__ = ["DiscretisedFlow", "bin_centres", "log_gaussian_bin_masses", "quantise"]
 
 _SIGMA_RANGE = (1e-3, 10.0)  # clamp of sigma_x, as in the official code
 
@@ -31,24 +35,72 @@ def bin_centres(n_bins: int, *, device=None, dtype=None) -> Tensor:
     return (2 * k - 1) / n_bins - 1
 
 
-def quantise(x: Tensor, n_bins: int) -> Tensor:
-    """Map values in ``[-1, 1]`` to the centre of their bin (values outside go to the end bins)."""
-    index = torch.clamp(torch.floor((x + 1) * n_bins / 2), 0, n_bins - 1)
-    return (2 * index + 1) / n_bins - 1
-
-
 def bin_index(x: Tensor, n_bins: int) -> Tensor:
-    """Index ``0..K-1`` of the bin holding each value (long)."""
+    """Index ``0..K-1`` of the bin holding each value (long); values outside go to the end bins."""
     return torch.clamp(torch.floor((x + 1) * n_bins / 2), 0, n_bins - 1).long()
 
 
+def quantise(x: Tensor, n_bins: int) -> Tensor:
+    """Map values in ``[-1, 1]`` to the centre of their bin (values outside go to the end bins)."""
+    return (2 * bin_index(x, n_bins).to(x.dtype) + 1) / n_bins - 1
+
+
+def log1mexp(a: Tensor) -> Tensor:
+    """``ln(1 - exp(a))`` for ``a <= 0``, accurate everywhere (Maechler 2012)."""
+    return torch.where(a > -math.log(2.0), torch.log(-torch.expm1(a)), torch.log1p(-torch.exp(a)))
+
+
+def log_gaussian_bin_masses(mu: Tensor, sigma: Tensor, n_bins: int) -> Tensor:
+    """``ln p_O(k)``: the log-mass of ``N(mu, sigma^2)`` in each of ``K`` bins over ``[-1, 1]``.
+
+    The end bins take the tails. A bin ``[l, r]`` lying right of the mean is
+    reflected about it so that both standardised edges ``a < b`` have ``b <= 0``
+    or straddle it; then ``ln(Phi(b) - Phi(a)) = ln Phi(b) + ln(1 - exp(ln Phi(a) - ln Phi(b)))``
+    is computed from ``log_ndtr`` without cancellation, for cells tens of
+    standard deviations away too.
+
+    Parameters
+    ----------
+    mu, sigma : Tensor of shape ``[*S]``
+        Mean and standard deviation (positive).
+    n_bins : int
+        Number of bins ``K``.
+
+    Returns
+    -------
+    Tensor of shape ``[*S, K]``
+        Log-masses, whose exponentials sum to 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> log_masses = log_gaussian_bin_masses(torch.tensor([0.0]), torch.tensor([1e-2]), 2)
+    >>> log_masses.exp()
+    tensor([[0.5000, 0.5000]])
+    >>> round(float(log_gaussian_bin_masses(torch.tensor([0.9]), torch.tensor([1e-2]), 2)[0, 0]), 1)  # 90 sd
+    -4055.4
+    """
+    inner = bin_centres(n_bins, device=mu.device, dtype=mu.dtype)[:-1] + 1.0 / n_bins
+    z = (inner - mu.unsqueeze(-1)) / sigma.unsqueeze(-1)  # standardised inner edges, [*S, K - 1]
+    first, last = torch.special.log_ndtr(z[..., :1]), torch.special.log_ndtr(-z[..., -1:])
+    left, right = z[..., :-1], z[..., 1:]
+    reflect = left > 0  # the whole bin lies right of the mean: use the upper tail
+    low = torch.where(reflect, -right, left)
+    high = torch.where(reflect, -left, right)
+    log_high = torch.special.log_ndtr(high)
+    # a ratio of CDFs that rounds to 1 means a mass below the dtype's resolution of Phi(b)
+    ratio = (torch.special.log_ndtr(low) - log_high).clamp_max(-torch.finfo(mu.dtype).eps)
+    return torch.cat([first, log_high + log1mexp(ratio), last], dim=-1)
+
+
 @dataclass(frozen=True)
-class DiscretisedFlow(GaussianView):
+class DiscretisedFlow(GaussianMeanState):
     """Bayesian flow for data quantised into ``n_bins`` bins over ``[-1, 1]``.
 
     The network outputs ``(mu_eps, ln sigma_eps)`` per dimension, giving a
     Gaussian ``N(mu_x, sigma_x^2)`` over the data whose bin masses form the
-    output distribution ``p_O``.
+    output distribution ``p_O``. The prediction is their logarithm, ``ln p_O``
+    (see :func:`log_gaussian_bin_masses`).
 
     Parameters
     ----------
@@ -59,28 +111,30 @@ class DiscretisedFlow(GaussianView):
     t_min : float, default=1e-6
         Below this time ``mu_x = 0`` and ``sigma_x = 1``.
 
+    Attributes
+    ----------
+    continuous : ContinuousFlow
+        The continuous flow whose schedule, sender and update this flow shares.
+
     Examples
     --------
     >>> import torch
     >>> flow = DiscretisedFlow(n_bins=4)
     >>> mu, t = torch.zeros(2, 3), torch.full((2,), 0.5)
-    >>> probs = flow.output_prediction(mu, t, torch.zeros(2, 3, 2))
-    >>> probs.shape, torch.allclose(probs.sum(-1), torch.ones(2, 3))
+    >>> log_probs = flow.output_prediction(mu, t, torch.zeros(2, 3, 2))
+    >>> log_probs.shape, torch.allclose(log_probs.exp().sum(-1), torch.ones(2, 3))
     (torch.Size([2, 3, 4]), True)
     """
 
     n_bins: int
     sigma_1: float = 0.01
     t_min: float = 1e-6
+    continuous: ContinuousFlow = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.n_bins < 2:
             raise ValueError(f"n_bins must be at least 2, got {self.n_bins!r}.")
-
-    @property
-    def continuous(self) -> ContinuousFlow:
-        """The continuous flow sharing this flow's schedule, sender and update."""
-        return ContinuousFlow(self.sigma_1, self.t_min)
+        object.__setattr__(self, "continuous", ContinuousFlow(self.sigma_1, self.t_min))
 
     def centres(self, like: Tensor) -> Tensor:
         """Bin centres, on the device and dtype of ``like``."""
@@ -98,29 +152,21 @@ class DiscretisedFlow(GaussianView):
         early = tt < self.t_min
         return torch.where(early, torch.zeros_like(mu_x), mu_x), torch.where(early, torch.ones_like(sigma_x), sigma_x)
 
-    def bin_probabilities(self, mu_x: Tensor, sigma_x: Tensor) -> Tensor:
-        """``p_O(k) = G(k_r) - G(k_l)`` with the tails in the end bins, shape ``[B, *D, K]``."""
-        inner_edges = bin_centres(self.n_bins, device=mu_x.device, dtype=mu_x.dtype)[:-1] + 1.0 / self.n_bins
-        cdf = torch.special.ndtr((inner_edges - mu_x.unsqueeze(-1)) / sigma_x.unsqueeze(-1))  # [B, *D, K-1]
-        zeros, ones = torch.zeros_like(cdf[..., :1]), torch.ones_like(cdf[..., :1])
-        cdf = torch.cat([zeros, cdf, ones], dim=-1)
-        return (cdf[..., 1:] - cdf[..., :-1]).clamp_min(0.0)
-
     def output_prediction(self, mu: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
-        """Bin probabilities ``p_O(. | mu; t)``, shape ``[B, *D, K]``."""
-        return self.bin_probabilities(*self.gaussian(mu, t, net_out.reshape(*mu.shape, 2)))
+        """Log bin masses ``ln p_O(. | mu; t)``, shape ``[B, *D, K]``."""
+        return log_gaussian_bin_masses(*self.gaussian(mu, t, net_out.reshape(*mu.shape, 2)), self.n_bins)
 
-    def mean_prediction(self, probs: Tensor) -> Tensor:
+    def mean_prediction(self, log_probs: Tensor) -> Tensor:
         """``k_hat = sum_k p_O(k) k_c``."""
-        return probs @ self.centres(probs)
+        return log_probs.exp() @ self.centres(log_probs)
 
     # ------------------------------------------------------------ losses
-    def continuous_time_loss(self, x: Tensor, probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+    def continuous_time_loss(self, x: Tensor, log_probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln(sigma_1) sigma_1^(-2t) ||x - k_hat||^2`` (over the cells of ``mask``), shape ``[B]``."""
-        return self.continuous.continuous_time_loss(x, self.mean_prediction(probs), t, mask=mask)
+        return self.continuous.continuous_time_loss(x, self.mean_prediction(log_probs), t, mask=mask)
 
     def discrete_time_loss(
-        self, x: Tensor, probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
+        self, x: Tensor, log_probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
     ) -> Tensor:
         """``n [ln N(y | x, 1/alpha) - ln sum_k p_O(k) N(y | k_c, 1/alpha)]`` with ``y = x + noise / sqrt(alpha)``.
 
@@ -131,70 +177,37 @@ class DiscretisedFlow(GaussianView):
         # ln N(y | c, 1/alpha) up to a constant shared by sender and receiver
         log_sender = -0.5 * alpha * (y - x) ** 2
         log_bins = -0.5 * alpha.unsqueeze(-1) * (y.unsqueeze(-1) - self.centres(x)) ** 2
-        log_receiver = torch.logsumexp(torch.log(probs.clamp_min(1e-30)) + log_bins, dim=-1)
+        log_receiver = torch.logsumexp(log_probs + log_bins, dim=-1)
         return n * sum_over_data(log_sender - log_receiver, mask)
 
-    def reconstruction_loss(self, x: Tensor, probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
+    def reconstruction_loss(self, x: Tensor, log_probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | mu; 1)``: a true log-mass of the observed bins, shape ``[B]``."""
         index = bin_index(x, self.n_bins).unsqueeze(-1)
-        return -sum_over_data(torch.log(probs.gather(-1, index).squeeze(-1).clamp_min(1e-30)), mask)
+        return -sum_over_data(log_probs.gather(-1, index).squeeze(-1), mask)
 
     # ---------------------------------------------------- the flow protocol
-    def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape of the flow noise per data point: ``data_shape``."""
-        return tuple(data_shape)
-
-    def input_size(self, data_shape: tuple[int, ...]) -> int:
-        """Number of network inputs per data point: ``mu`` per dimension."""
-        return math.prod(data_shape)
-
     def output_size(self, data_shape: tuple[int, ...]) -> int:
         """Number of network outputs per data point: ``(mu_eps, ln sigma_eps)`` per dimension."""
         return 2 * math.prod(data_shape)
-
-    def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
-        """Prior state ``mu = 0`` of the given shape."""
-        return torch.zeros(shape, device=device, dtype=dtype)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
         """Draw of ``p_F(mu | x; t)``, as for continuous data."""
         return self.continuous.flow_sample(x, t, noise=noise)
 
-    def network_input(self, state: Tensor, t: Tensor) -> Tensor:
-        """What the network sees: ``mu``."""
-        return state
+    def sample_output(self, log_probs: Tensor, generator=None) -> Tensor:
+        """A bin drawn from ``p_O`` per dimension, returned as its centre."""
+        index = torch.multinomial(log_probs.reshape(-1, self.n_bins).exp(), 1, generator=generator)
+        return self.centres(log_probs)[index.reshape(log_probs.shape[:-1])]
 
-    def masked_state(self, state: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
-        """``mu = x`` on given cells (known exactly), the prior ``mu = 0`` on absent ones."""
-        return masked_gaussian_state(state, x, given, absent)
-
-    def sample_bins(self, probs: Tensor, generator=None) -> Tensor:
-        """Draw a bin per dimension from ``probs`` and return its centre."""
-        flat = probs.reshape(-1, self.n_bins)
-        index = torch.multinomial(flat, 1, generator=generator).reshape(probs.shape[:-1])
-        return self.centres(probs)[index]
-
-    def sampler_update(self, state: Tensor, probs: Tensor, i: int, n: int, generator=None) -> Tensor:
+    def sampler_update(self, state: Tensor, log_probs: Tensor, i: int, n: int, generator=None) -> Tensor:
         """Draw ``k ~ p_O``, then ``y ~ N(k_c, 1/alpha_i)``, then the continuous update."""
-        return self.continuous.sampler_update(state, self.sample_bins(probs, generator), i, n, generator)
-
-    def sample_output(self, probs: Tensor, generator=None) -> Tensor:
-        """Final sample: a bin centre drawn from the bin probabilities at ``t = 1``."""
-        return self.sample_bins(probs, generator)
+        return self.continuous.sampler_update(state, self.sample_output(log_probs, generator), i, n, generator)
 
     # ------------------------------------------ the Gaussian view (fast solvers)
     def gaussian_coefficients(self, t: float) -> tuple[float, float]:
         """``(a_t, s_t)`` of the continuous flow: ``mu ~ N(a_t x, s_t^2)``."""
         return self.continuous.gaussian_coefficients(t)
 
-    def latent_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Shape of the latent, which is ``mu`` itself."""
-        return tuple(shape)
-
-    def state_from_latent(self, z: Tensor) -> Tensor:
-        """The state ``mu``, which is the latent itself."""
-        return z
-
-    def denoised(self, probs: Tensor) -> Tensor:
+    def denoised(self, log_probs: Tensor) -> Tensor:
         """The mean prediction ``k_hat``."""
-        return self.mean_prediction(probs)
+        return self.mean_prediction(log_probs)

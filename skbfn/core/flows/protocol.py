@@ -17,8 +17,8 @@ class Flow(Protocol):
     A flow holds the mathematics of one data type and no learnable state. Its
     *state* is the input distribution's parameters for a batch (a tensor, or a
     tuple of tensors for :class:`~skbfn.core.ProductFlow`); its *prediction*
-    is what the network's output means for the data (``x_hat``, or bin or
-    class probabilities). :class:`~skbfn.core.ContinuousFlow`,
+    is what the network's output means for the data (``x_hat``, or the log of
+    the bin or class probabilities). :class:`~skbfn.core.ContinuousFlow`,
     :class:`~skbfn.core.DiscretisedFlow`, :class:`~skbfn.core.CategoricalFlow`
     and :class:`~skbfn.core.ProductFlow` implement it; so can a flow of your
     own. ``isinstance(obj, Flow)`` checks that the methods exist.
@@ -217,15 +217,16 @@ class Flow(Protocol):
         Returns
         -------
         prediction : Tensor or tuple of Tensor
-            ``x_hat`` (continuous), bin probabilities ``[B, *D, K]``
-            (discretised) or class probabilities ``[B, *D, K]`` (categorical).
+            ``x_hat`` (continuous), or log-probabilities ``[B, *D, K]`` of
+            the bins (discretised) or classes (categorical), kept in log
+            space so that the losses of badly predicted cells stay exact.
 
         Examples
         --------
         >>> import torch
         >>> from skbfn.core import CategoricalFlow
         >>> flow = CategoricalFlow(2)
-        >>> flow.output_prediction(flow.prior_state((1, 1)), torch.ones(1), torch.zeros(1, 2))
+        >>> flow.output_prediction(flow.prior_state((1, 1)), torch.ones(1), torch.zeros(1, 2)).exp()
         tensor([[[0.5000, 0.5000]]])
         """
 
@@ -316,8 +317,8 @@ class Flow(Protocol):
         --------
         >>> import torch
         >>> from skbfn.core import CategoricalFlow
-        >>> x, probs = torch.tensor([[0.0]]), torch.tensor([[[0.5, 0.5]]])
-        >>> CategoricalFlow(2).reconstruction_loss(x, probs)  # ln 2
+        >>> x, log_probs = torch.tensor([[0.0]]), torch.tensor([[[0.5, 0.5]]]).log()
+        >>> CategoricalFlow(2).reconstruction_loss(x, log_probs)  # ln 2
         tensor([0.6931])
         """
 
@@ -371,7 +372,7 @@ class Flow(Protocol):
         --------
         >>> import torch
         >>> from skbfn.core import CategoricalFlow
-        >>> CategoricalFlow(3).sample_output(torch.tensor([[[0.0, 0.0, 1.0]]]))
+        >>> CategoricalFlow(3).sample_output(torch.tensor([[[0.0, 0.0, 1.0]]]).log())
         tensor([[2.]])
         """
 
@@ -475,13 +476,14 @@ class SolverFlow(Flow, Protocol):
         -------
         D : Tensor or tuple of Tensor
             ``x_hat``, the bin mean ``k_hat``, or ``K e_hat - 1`` for
-            categorical data (``e_hat`` the class probabilities).
+            categorical data (``e_hat`` the class probabilities, the
+            exponential of the prediction).
 
         Examples
         --------
         >>> import torch
         >>> from skbfn.core import CategoricalFlow
-        >>> CategoricalFlow(2).denoised(torch.tensor([[[1.0, 0.0]]]))
+        >>> CategoricalFlow(2).denoised(torch.tensor([[[1.0, 0.0]]]).log())
         tensor([[[ 1., -1.]]])
         """
 
