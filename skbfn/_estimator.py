@@ -141,8 +141,9 @@ class BFNGenerator(BaseEstimator):
         solver on that grid at 25 steps, matched the paper's sampler at 100
         steps on the toy benchmarks (``benchmarks/bench_samplers.py``). See
         :mod:`skbfn.core.samplers`.
-    n_elbo_draws : int, default=64
-        Monte-Carlo draws per row in :meth:`score_samples`.
+    n_elbo_draws : int, default=128
+        Quasi-Monte-Carlo draws per row in :meth:`score_samples` (see the
+        likelihood guide): about 0.15 nats of per-row noise on two moons.
     y_type : {'auto', 'classes', 'values'}, default='auto'
         How to read ``y``: 'auto' treats binary or multiclass targets as class
         labels and anything else as real values to condition on.
@@ -322,7 +323,7 @@ class BFNGenerator(BaseEstimator):
         rescaled_phi=0.0,
         n_steps=25,
         sampler="sde2-lambda",
-        n_elbo_draws=64,
+        n_elbo_draws=128,
         y_type="auto",
         categorical_features="auto",
         discretised_features="auto",
@@ -777,10 +778,10 @@ class BFNGenerator(BaseEstimator):
         or lies outside the column's training range has probability 0 under
         the model and scores ``-inf``. Missing cells are left out: the bound
         is then on the likelihood of the observed cells. ``L`` is the continuous-time loss or the
-        discrete-time loss with ``n_loss_steps``, as set by ``loss``; each is a
-        Monte-Carlo estimate over ``n_elbo_draws`` draws per row, seeded by the
-        row's content and ``random_state`` (seed 0 when None): a row always gets
-        the same score, whatever else is scored with it.
+        discrete-time loss with ``n_loss_steps``, as set by ``loss``; each is an
+        unbiased quasi-Monte-Carlo estimate over ``n_elbo_draws`` points per
+        row, randomised by the row's content and ``random_state`` (seed 0 when
+        None): a row always gets the same score, whatever else is scored with it.
 
         Parameters
         ----------

@@ -1,44 +1,111 @@
-"""Likelihood bounds for the estimator: Monte-Carlo draws that belong to each row."""
+"""Likelihood bounds for the estimator: quasi-Monte-Carlo draws that belong to each row.
+
+Each row's draws (times and flow noises) are one scrambled Sobol point set,
+randomised for that row by a digital shift (an XOR of every coordinate's bits
+with a value that only the row's content and the seed decide). Every point is
+then uniform, so the estimate of the bound stays unbiased, while the point set
+covers the unit cube far more evenly than independent draws: on two moons the
+per-row standard deviation at 128 draws falls from about 0.42 nats (independent
+draws) to about 0.15 (``benchmarks/bench_score_noise.py``). Hashing the row
+keeps a row's score a function of that row alone (not of its position, nor of
+the other rows scored with it), with no Python loop over rows.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-import zlib
+import warnings
 
 import numpy as np
 import torch
+from scipy.special import ndtri
+from scipy.stats import qmc
 
 from .core import BFN, CellMask
 
-__all__ = ["elbo_per_row", "row_draws"]
+__all__ = ["elbo_per_row", "recon_draw_count", "row_draws", "row_keys"]
 
 # Upper bound on rows x draws x features held in one network batch while scoring.
 _MAX_ELEMENTS_PER_CHUNK = 2**17
 _ROWS_PER_CALL = 256
+_BITS = 30  # resolution of the Sobol points (scipy's default)
+_SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
+_BASE_SEED = 20231107
+_MASK64 = np.uint64(2**64 - 1)
 
 
-def row_draws(rows: np.ndarray, n_draws: int, noise_size: int, seed: int) -> tuple[np.ndarray, ...]:
-    """Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, seeded by each row's content.
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser (Steele et al. 2014), elementwise on uint64: a counter-based generator."""
+    with np.errstate(over="ignore"):
+        z = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
-    Row ``r`` gets its own stream, seeded by ``(seed, crc32(bytes of rows[r]))``: a
-    row's score depends on that row alone (not on its position or on the other
-    rows), the same rows always get the same scores, and different rows get
-    independent draws, so that errors average out over a data set.
+
+def row_keys(rows: np.ndarray, seed: int) -> np.ndarray:
+    """A 64-bit key per row from its float32 bits and ``seed`` (NaN canonicalised), shape ``(n_rows,)``."""
+    rows = np.asarray(rows, dtype=np.float32)
+    rows = np.where(np.isnan(rows), np.float32(np.nan), rows).reshape(rows.shape[0], -1)
+    words = np.ascontiguousarray(rows).view(np.uint32).astype(np.uint64)
+    columns = _splitmix64(np.arange(words.shape[1], dtype=np.uint64) ^ _splitmix64(np.uint64(seed)))
+    with np.errstate(over="ignore"):
+        mixed = _splitmix64(words ^ columns).sum(axis=1, dtype=np.uint64)
+    return _splitmix64(mixed)
+
+
+@functools.lru_cache(maxsize=16)
+def _base_points(n_points: int, dim: int) -> np.ndarray:
+    """``n_points`` scrambled Sobol points in ``dim`` dimensions, as ``_BITS``-bit integers (read-only)."""
+    sobol_dim = min(dim, _SOBOL_MAX_DIM)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # balance properties need a power of 2; any count is valid
+        points = qmc.Sobol(sobol_dim, scramble=True, seed=_BASE_SEED).random(n_points)
+    integers = np.floor(points * 2**_BITS).astype(np.uint64)
+    if dim > sobol_dim:
+        extra = np.random.default_rng(_BASE_SEED).integers(0, 2**_BITS, (n_points, dim - sobol_dim), dtype=np.uint64)
+        integers = np.concatenate([integers, extra], axis=1)
+    integers.setflags(write=False)
+    return integers
+
+
+def _shifted_uniforms(keys: np.ndarray, n_points: int, dim: int, stream: int) -> np.ndarray:
+    """The base point set, digitally shifted per row: uniforms in (0, 1) of shape ``(n_rows, n_points, dim)``."""
+    coordinates = np.arange(dim, dtype=np.uint64) + np.uint64(stream) * np.uint64(_SOBOL_MAX_DIM + 1)
+    shifts = _splitmix64(keys[:, None] ^ _splitmix64(coordinates)[None, :]) >> np.uint64(64 - _BITS)
+    shifted = _base_points(n_points, dim)[None] ^ shifts[:, None, :]
+    return (shifted.astype(np.float64) + 0.5) / 2**_BITS
+
+
+def recon_draw_count(n_draws: int) -> int:
+    """Draws of the reconstruction term: a quarter of ``n_draws`` (it varies far less than the diffusion term)."""
+    return max(1, n_draws // 4)
+
+
+def row_draws(
+    rows: np.ndarray, n_draws: int, noise_size: int, seed: int, *, sender: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Quasi-Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, a function of each row's content.
 
     Returns
     -------
-    offsets : ndarray of shape (n_rows, n_draws)
-    noise, recon_noise, sender_noise : ndarray of shape (n_rows, n_draws, noise_size)
+    times : ndarray of shape (n_rows, n_draws)
+        Uniform in (0, 1).
+    noise : ndarray of shape (n_rows, n_draws, noise_size)
+        Standard normal flow noise at those times.
+    recon_noise : ndarray of shape (n_rows, recon_draw_count(n_draws), noise_size)
+        Standard normal flow noise at ``t = 1``.
+    sender_noise : ndarray of shape (n_rows, n_draws, noise_size) or None
+        Standard normal sender noise (discrete-time bound), if ``sender``.
     """
-    n_rows = rows.shape[0]
-    offsets = np.empty((n_rows, n_draws))
-    noise = np.empty((3, n_rows, n_draws, noise_size))
-    rows = np.ascontiguousarray(rows)
-    for r in range(n_rows):
-        rng = np.random.default_rng([seed, zlib.crc32(rows[r].tobytes())])
-        offsets[r] = rng.random(n_draws)
-        noise[:, r] = rng.standard_normal((3, n_draws, noise_size))
-    return offsets, noise[0], noise[1], noise[2]
+    keys = row_keys(rows, seed)
+    diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * (2 if sender else 1), stream=0)
+    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size, stream=1)
+    times = diffusion[..., 0]
+    noise = ndtri(diffusion[..., 1 : 1 + noise_size])
+    sender_noise = ndtri(diffusion[..., 1 + noise_size :]) if sender else None
+    return times, noise, ndtri(recon), sender_noise
 
 
 def elbo_per_row(
@@ -63,9 +130,9 @@ def elbo_per_row(
         # on how many rows are scored with it.
         index = np.minimum(np.arange(start, start + chunk), z.shape[0] - 1)
         rows = z[index]
-        offsets, *noises = row_draws(rows, n_draws, noise_size, seed)
-        noises = [noise.reshape(*noise.shape[:2], *noise_shape) for noise in noises]
-        draws = tuple(torch.from_numpy(d).to(reference) for d in (offsets, *noises))
+        times, *noises = row_draws(rows, n_draws, noise_size, seed, sender=n_steps is not None)
+        noises = [None if noise is None else noise.reshape(*noise.shape[:2], *noise_shape) for noise in noises]
+        draws = tuple(None if d is None else torch.from_numpy(d).to(reference) for d in (times, *noises))
         x = torch.from_numpy(rows).to(reference)
         cells = CellMask.missing(x) if model.cell_inputs else None  # missing cells absent: the observed marginal
         row_cond = None if cond is None else cond[torch.from_numpy(index).to(cond.device)]

@@ -1,5 +1,6 @@
 """Property tests of the discretised, categorical and product flows (Graves et al. 2023)."""
 
+import itertools
 import math
 
 import mpmath
@@ -44,7 +45,7 @@ def _reference_log_masses(mu: float, sigma: float, n_bins: int) -> list[float]:
     z = [(e - mu) / sigma for e in edges]
     masses = [
         mpmath.ncdf(-a) - mpmath.ncdf(-b) if a > 0 else mpmath.ncdf(b) - mpmath.ncdf(a)
-        for a, b in zip(z[:-1], z[1:], strict=True)
+        for a, b in itertools.pairwise(z)
     ]
     return [float(mpmath.log(m)) for m in masses]
 

@@ -32,6 +32,7 @@ FULLY_DOCUMENTED_METHODS = {
         "sampler_update",
         "sample_output",
         "masked_state",
+        "control_variate",
     ],
     "skbfn.core.SolverFlow": ["log_snr", "prior_latent", "state_from_latent", "denoised", "solver_update"],
 }

@@ -139,6 +139,14 @@ class ProductFlow:
             )
         )
 
+    def control_variate(self, noise: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """Sum of the parts' control variates (over the cells of ``mask``), shape ``[B]``."""
+        noises = torch.split(noise, self._noise, dim=1)
+        return sum(
+            flow.control_variate(z.reshape(noise.shape[0], *flow.noise_shape((cols,))), t, mask=m)
+            for (flow, cols), z, m in zip(self.parts, noises, self._split_mask(mask), strict=True)
+        )
+
     def masked_state(self, state: tuple[Tensor, ...], x: Tensor, given: Tensor, absent: Tensor):
         """Each part's state with its given cells known exactly and its absent cells at the prior."""
         return tuple(

@@ -1,0 +1,118 @@
+"""Scoring draws: a control variate that keeps the bound unbiased, and quasi-random points that belong to a row."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracles import GaussianPosteriorNet
+from scipy import stats
+
+from skbfn._scoring import recon_draw_count, row_draws, row_keys
+from skbfn.core import BFN, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
+
+FLOAT64 = torch.float64
+
+
+@pytest.mark.parametrize("t_value", [None, 0.05, 0.5, 1.0])
+def test_control_variate_has_mean_zero(t_value):
+    """-ln(sigma_1) gamma(t) sum(eps^2 - 1) averages to 0 over the flow noise, at any time."""
+    flow = ContinuousFlow(sigma_1=0.01)
+    generator = torch.Generator().manual_seed(0)
+    n = 400_000
+    t = (
+        torch.rand(n, generator=generator, dtype=FLOAT64)
+        if t_value is None
+        else torch.full((n,), t_value, dtype=FLOAT64)
+    )
+    values = flow.control_variate(torch.randn(n, 3, generator=generator, dtype=FLOAT64), t)
+    assert abs(values.mean().item()) < 4 * values.std().item() / math.sqrt(n)
+    assert values.std().item() > 1.0  # it is not zero: it carries the chi-squared noise
+
+
+@pytest.mark.parametrize(("t_low", "most_spread"), [(0.0, 0.9), (0.7, 0.3)])
+def test_control_variate_keeps_the_bound_and_cuts_its_noise(t_low, most_spread):
+    """With the exact denoiser of Gaussian data, subtracting the statistic leaves the mean and cuts the spread:
+    somewhat over all times, and by far once the flow has resolved the data (late t)."""
+    flow = ContinuousFlow(sigma_1=0.01)
+    model = BFN(GaussianPosteriorNet(flow, 0.2), data_shape=2, flow=flow).double().eval()
+    generator = torch.Generator().manual_seed(1)
+    n = 100_000
+    x = torch.tensor([[0.1, -0.3]], dtype=FLOAT64).expand(n, 2)
+    t = t_low + (1 - t_low) * torch.rand(n, 1, generator=generator, dtype=FLOAT64)
+    noise, recon, sender = (torch.randn(n, 1, 2, generator=generator, dtype=FLOAT64) for _ in range(3))
+    with_variate = model.elbo(x, draws=(t, noise, recon, sender))
+    without = with_variate - flow.control_variate(noise[:, 0], t[:, 0])  # elbo = -(loss - variate) - recon
+    difference = (with_variate - without).mean().item()
+    assert abs(difference) < 4 * (with_variate - without).std().item() / math.sqrt(n)
+    assert with_variate.std().item() < most_spread * without.std().item()
+
+
+def test_product_flow_control_variate_is_the_sum_of_its_continuous_parts():
+    parts = [
+        (ContinuousFlow(0.01), 2),
+        (CategoricalFlow(3), 1),
+        (DiscretisedFlow(5, 0.02), 1),
+        (ContinuousFlow(0.1), 1),
+    ]
+    flow = ProductFlow(parts)
+    generator = torch.Generator().manual_seed(2)
+    noise = torch.randn(6, flow.noise_shape((5,))[0], generator=generator)
+    t = torch.rand(6, generator=generator)
+    mask = torch.rand(6, 5, generator=generator) > 0.3
+    expected = parts[0][0].control_variate(noise[:, :2], t, mask=mask[:, :2])
+    expected = expected + parts[3][0].control_variate(noise[:, -1:], t, mask=mask[:, -1:])
+    torch.testing.assert_close(flow.control_variate(noise, t, mask=mask), expected)
+
+
+rows_strategy = st.integers(1, 6).flatmap(
+    lambda n_columns: st.lists(
+        st.lists(st.floats(-5, 5, width=32) | st.just(float("nan")), min_size=n_columns, max_size=n_columns),
+        min_size=2,
+        max_size=8,
+    )
+)
+
+
+@settings(deadline=None, max_examples=40)
+@given(rows=rows_strategy, seed=st.integers(0, 2**31 - 1), log_draws=st.integers(2, 7))
+def test_a_rows_draws_depend_on_that_row_alone(rows, seed, log_draws):
+    """Reordering rows, or scoring a row with others, leaves its draws unchanged; equal rows get equal draws."""
+    rows = np.asarray(rows, dtype=np.float32)
+    n_draws = 2**log_draws
+    together = row_draws(rows, n_draws, 3, seed, sender=True)
+    order = np.random.default_rng(seed).permutation(len(rows))
+    shuffled = row_draws(rows[order], n_draws, 3, seed, sender=True)
+    alone = row_draws(rows[:1], n_draws, 3, seed, sender=True)
+    for all_rows, permuted, first in zip(together, shuffled, alone, strict=True):
+        np.testing.assert_array_equal(all_rows[order], permuted)
+        np.testing.assert_array_equal(all_rows[:1], first)
+    keys = row_keys(rows, seed)
+    same = (rows[:, None] == rows[None]) | (np.isnan(rows[:, None]) & np.isnan(rows[None]))
+    assert np.array_equal(keys[:, None] == keys[None], same.all(-1))
+    assert together[2].shape == (len(rows), recon_draw_count(n_draws), 3)
+
+
+@settings(deadline=None, max_examples=40)
+@given(row=st.lists(st.floats(-5, 5, width=32), min_size=1, max_size=5), seed=st.integers(0, 2**31 - 1))
+def test_each_rows_times_and_noises_are_balanced_point_sets(row, seed):
+    """A digitally shifted Sobol set of 2^m points puts exactly one time in each of 2^m strata, per row,
+    and each noise coordinate's uniforms fall one per stratum too (so its normal draws are stratified)."""
+    times, noise, _, _ = row_draws(np.asarray([row], dtype=np.float32), 64, 2, seed)
+    assert np.array_equal(np.sort(np.floor(times[0] * 64)), np.arange(64))
+    uniforms = stats.norm.cdf(noise[0])
+    for coordinate in range(2):
+        assert np.array_equal(np.sort(np.floor(uniforms[:, coordinate] * 64)), np.arange(64))
+
+
+def test_draws_are_uniform_and_normal_across_rows():
+    """Over many rows, each coordinate is uniform (times) or standard normal (noises): the estimate is unbiased."""
+    rows = np.random.default_rng(0).normal(size=(3000, 2)).astype(np.float32)
+    times, noise, recon, sender = row_draws(rows, 4, 2, seed=5, sender=True)
+    assert stats.kstest(times[:, 1], "uniform").pvalue > 1e-3
+    for draws in (noise, recon, sender):
+        assert stats.kstest(draws[:, 0, 1], "norm").pvalue > 1e-3
+    assert abs(np.corrcoef(noise[:, 0, 0], noise[:, 0, 1])[0, 1]) < 0.1
+    assert not np.array_equal(row_draws(rows[:5], 4, 2, seed=6)[0], times[:5])  # the seed matters
