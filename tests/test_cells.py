@@ -151,13 +151,7 @@ def test_oracle_conditional_sampling_matches_the_closed_form(sampler, n_steps):
     n = 4000
     known = torch.tensor([[x1, float("nan")]], dtype=FLOAT64).expand(n, 2)
     generator = torch.Generator().manual_seed(0)
-    samples = (
-        model.sample(
-            n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator, t_start=1e-4
-        )
-        if sampler != "paper"
-        else model.sample(n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator)
-    )
+    samples = model.sample(n, cells=CellMask.known(known), n_steps=n_steps, sampler=sampler, generator=generator)
     assert torch.equal(samples[:, 0], known[:, 0])  # given cells come back exactly
     mean, var = rho * x1, scale**2 * (1 - rho**2)
     standard_error = math.sqrt(var / n)

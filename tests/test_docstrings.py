@@ -34,7 +34,14 @@ FULLY_DOCUMENTED_METHODS = {
         "masked_state",
         "control_variate",
     ],
-    "skbfn.core.SolverFlow": ["log_snr", "prior_latent", "state_from_latent", "denoised", "solver_update"],
+    "skbfn.core.SolverFlow": [
+        "log_snr",
+        "prior_latent",
+        "add_data_share",
+        "state_from_latent",
+        "denoised",
+        "solver_update",
+    ],
 }
 # numpydoc codes: no docstring; summary form; parameters missing, unknown or undescribed;
 # no Returns section or an undescribed return value; no Examples section.

@@ -90,6 +90,10 @@ class GaussianView:
         _, s = self.gaussian_coefficients(t)
         return s * torch.randn(self.latent_shape(shape), generator=generator, device=device, dtype=dtype)
 
+    def add_data_share(self, z: Tensor, denoised: Tensor, t: float) -> Tensor:
+        """``z + a_t D``: a latent drawn as noise alone, given the data's share estimated by ``D``."""
+        return z + self.gaussian_coefficients(t)[0] * denoised
+
     def solver_update(
         self, z, denoised, previous, t: float, t_next: float, *, order: int, stochastic: bool, generator=None
     ):

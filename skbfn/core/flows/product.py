@@ -182,6 +182,10 @@ class ProductFlow:
             for flow, n in self.parts
         )
 
+    def add_data_share(self, z: tuple[Tensor, ...], denoised: tuple[Tensor, ...], t: float) -> tuple[Tensor, ...]:
+        """Each part's latent plus its data share ``a_t D``."""
+        return tuple(flow.add_data_share(zp, dp, t) for (flow, _), zp, dp in zip(self.parts, z, denoised, strict=True))
+
     def state_from_latent(self, z: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
         """Each part's state from its latent."""
         return tuple(flow.state_from_latent(part) for (flow, _), part in zip(self.parts, z, strict=True))

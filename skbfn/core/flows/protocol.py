@@ -475,6 +475,36 @@ class SolverFlow(Flow, Protocol):
         torch.Size([2, 3, 4])
         """
 
+    def add_data_share(self, z, denoised, t: float):
+        """The latent plus the data's share ``a_t D`` of it.
+
+        The solvers draw their start latent as noise, ``N(0, s_{t_0}^2)``, and
+        then add ``a_{t_0} D`` with ``D`` the network's estimate from that start:
+        without it, an ODE carries the missing ``a_{t_0} x`` to the end.
+
+        Parameters
+        ----------
+        z : Tensor or tuple of Tensor
+            Latent at ``t``.
+        denoised : Tensor or tuple of Tensor
+            :meth:`denoised` of a prediction at ``t``.
+        t : float
+            Time.
+
+        Returns
+        -------
+        z : Tensor or tuple of Tensor
+            ``z + a_t D``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import ContinuousFlow
+        >>> flow = ContinuousFlow(sigma_1=0.01)
+        >>> flow.add_data_share(torch.zeros(1, 1), torch.ones(1, 1), 1.0)  # a_1 = gamma(1)
+        tensor([[0.9999]])
+        """
+
     def state_from_latent(self, z):
         """The input parameters that the latent ``z`` stands for.
 
