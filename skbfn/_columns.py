@@ -9,9 +9,16 @@ Each column is one of four kinds:
 - ``discretised``: integer values with at most ``max_bins`` unit steps between
   the training minimum and maximum, one bin per integer (a value outside that
   range, or not an integer, has probability 0: its row scores ``-inf``);
+  wider integer columns, constant ones included, are ``continuous`` and
+  *dequantised* (``lattice``): the model is trained on ``k + u`` with
+  ``u ~ U(-1/2, 1/2)``, scored with ``E_u ln p(k + u) <= ln P(k)``, a bound
+  on a probability like the discretised kind's (a non-integer scores
+  ``-inf``), and sampled values are rounded;
 - ``categorical``: any hashable values, one class per category seen in fit;
-- ``constant``: a categorical column with a single category. It is not
-  modelled: samples repeat it and it adds ``ln 1 = 0`` to scores.
+- ``constant``: a column with a single observed value (a category or a
+  number). It is not modelled: samples repeat it, and it adds ``ln 1 = 0``
+  to the score of a row holding that value (a number other than it scores
+  ``-inf``; an unseen category is refused, as in every categorical column).
 
 Missing cells (NaN, None, ``pd.NA``) are allowed in every kind: kinds, ranges
 and categories are learned from the observed cells, and missing cells encode
@@ -55,6 +62,12 @@ class Column:
     n_bins: int = 0
     categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     normal_scores: NormalScores | None = None  # continuous: the map applied before the affine one
+    lattice: bool = False  # continuous: integer data, dequantised (trained and scored on k + U(-1/2, 1/2))
+
+    @property
+    def is_numeric_constant(self) -> bool:
+        """A constant column holding a number (a point mass), rather than a category."""
+        return self.kind == "constant" and getattr(self.dtype, "kind", "O") in "iuf"
 
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
         """A continuous column's values in the flow's units (no overflow for huge values)."""
@@ -202,7 +215,8 @@ class TableEncoder:
             wants_bins = discretised[j] if discretised is not None else None
             self.columns_.append(self._fit_numeric(name, numbers, dtypes[j], wants_bins))
         if all(c.kind == "constant" for c in self.columns_):
-            raise ValueError("Every column of X is a constant category: there is nothing to model.")
+            rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and every column"
+            raise ValueError(f"{rows} holds a single value: there is nothing to model.")
         self._order = self._flow_order()
         return self
 
@@ -262,6 +276,19 @@ class TableEncoder:
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
         if wants_bins is None and span is not None and 2 <= span <= self.max_bins:
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        if half_range == 0 and not self.shared_range:  # a point mass: probability 1 at its value
+            return Column(
+                name,
+                "constant",
+                np.dtype(np.float64) if dtype is None else dtype,
+                n_bins=1,
+                categories=np.array([low], dtype=object),
+            )
+        if integral and np.isfinite(half_range + 0.5):
+            # dequantised: the range holds every k + u, u in [-1/2, 1/2]; affine, so the offsets are one width
+            half_range = half_range + 0.5
+            scale = SCALED_LIMIT / half_range
+            return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale, lattice=True)
         if half_range > 0 and not self.shared_range and self._wants_normal_scores(numbers):
             normal_scores = NormalScores.fit(numbers)
             scores = normal_scores.transform(numbers)
@@ -336,6 +363,14 @@ class TableEncoder:
         return total
 
     @property
+    def dequantisation_widths(self) -> np.ndarray | None:
+        """Width of one integer step in the model's units, per model column (0 off the lattice); None if no lattice."""
+        widths = np.array(
+            [self.columns_[j].scale if self.columns_[j].lattice else 0.0 for j in self._order], dtype=np.float32
+        )
+        return widths if widths.any() else None
+
+    @property
     def kinds(self) -> list[str]:
         return [c.kind for c in self.columns_]
 
@@ -352,8 +387,8 @@ class TableEncoder:
         for position, j in enumerate(self._order):
             out[:, position] = self._encode(self.columns_[j], _column_values(X, j), strict)
         for j, column in enumerate(self.columns_):
-            if column.kind == "constant":
-                self._encode(column, _column_values(X, j), strict)  # still checks for unknown values
+            if column.kind == "constant" and not column.is_numeric_constant:
+                self._encode(column, _column_values(X, j), strict)  # still checks for unknown categories
         return out
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
@@ -387,10 +422,15 @@ class TableEncoder:
         return scaled
 
     def off_support(self, X) -> np.ndarray:
-        """Rows with an observed discretised cell that has no mass: not an integer, or outside the column's bins.
+        """Rows with an observed cell that has no mass under the model.
+
+        That is an integer cell that is not an integer (discretised and
+        dequantised columns) or lies outside a discretised column's bins, or a
+        constant column's cell holding another number.
 
         The model gives such a row probability 0, so its log-likelihood is ``-inf``
-        (the encoding itself clips the value into the end bins).
+        (the encoding itself clips the value into the end bins). Dequantised
+        (lattice) columns have mass at every integer, so only non-integers are off.
         """
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         outside = np.zeros(X.shape[0], dtype=bool)
@@ -401,6 +441,16 @@ class TableEncoder:
                 known = numbers[observed]
                 high = column.offset + column.n_bins - 1
                 outside[observed] |= (known != np.round(known)) | (known < column.offset) | (known > high)
+            elif column.is_numeric_constant:
+                numbers = _as_float(_column_values(X, j), column.name)
+                observed = ~np.isnan(numbers)
+                outside[observed] |= numbers[observed] != column.categories[0]
+            elif column.lattice:
+                numbers = _as_float(_column_values(X, j), column.name)
+                observed = ~np.isnan(numbers)
+                outside[observed] |= ~np.isfinite(numbers[observed]) | (
+                    numbers[observed] != np.round(numbers[observed])
+                )
         return outside
 
     def inverse_transform(self, Z: np.ndarray):
@@ -411,13 +461,15 @@ class TableEncoder:
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
         for j, column in enumerate(self.columns_):
             if column.kind == "constant":
-                decoded[j] = np.full(n_rows, column.categories[0], dtype=object)
+                decoded[j] = np.full(
+                    n_rows, column.categories[0], dtype=float if column.is_numeric_constant else object
+                )
         if self.is_frame_:
             import pandas as pd
 
             frame = pd.DataFrame({c.name: values for c, values in zip(self.columns_, decoded, strict=True)})
             return frame.astype({c.name: c.dtype for c in self.columns_})
-        if any(c.kind in ("categorical", "constant") for c in self.columns_):
+        if any(c.kind == "categorical" or (c.kind == "constant" and not c.is_numeric_constant) for c in self.columns_):
             return np.column_stack([np.asarray(values, dtype=object) for values in decoded])
         return np.column_stack(decoded).astype(np.float64)
 
@@ -429,6 +481,8 @@ class TableEncoder:
             index = np.clip(np.round((z + 1) * column.n_bins / 2 - 0.5), 0, column.n_bins - 1)
             return column.offset + index
         values = column.from_flow_range(z)
+        if column.lattice:
+            values = np.round(values)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 

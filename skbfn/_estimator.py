@@ -619,6 +619,7 @@ class BFNGenerator(BaseEstimator):
             validation=validation,
             replica=current_replica(),
             checkpoint=self._checkpointer(z, cond, warm),
+            dequantisation_widths=_to_tensor(encoder.dequantisation_widths, device),
         ).as_dict()
 
         # Only now, with training done, is the estimator's state replaced.
@@ -825,6 +826,7 @@ class BFNGenerator(BaseEstimator):
             n_steps=None if self.loss == "continuous" else self.n_loss_steps,
             n_draws=self.n_elbo_draws,
             seed=seed,
+            dequantisation_widths=self.encoder_.dequantisation_widths,
         )
         scores = elbo + self.encoder_.row_log_jacobian(X)
         scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
@@ -858,7 +860,8 @@ class BFNGenerator(BaseEstimator):
 
     # ------------------------------------------------------------- persistence
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: from Python 3.11, object.__getstate__ (which scikit-learn's calls) returns __dict__ itself
+        state = dict(super().__getstate__())
         if "device_" in state and state["device_"].type != "cpu":
             # Pickles hold CPU tensors, so they load on machines without the training device.
             state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)

@@ -155,6 +155,7 @@ def _encoder_to_json(encoder: TableEncoder) -> dict:
                 "normal_scores": None
                 if c.normal_scores is None
                 else {"x": c.normal_scores.x.tolist(), "z": c.normal_scores.z.tolist()},
+                "lattice": c.lattice,
             }
             for c in encoder.columns_
         ],
@@ -179,7 +180,7 @@ def _encoder_from_json(doc: dict) -> TableEncoder:
 
 def _column_from_json(doc: dict) -> Column:
     """One column, checked: a known kind, finite numbers, a positive scale, bins matching the categories."""
-    known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores"}
+    known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
     if set(doc) - known:
         raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
     kind, offset, scale, n_bins, categories = doc["kind"], doc["offset"], doc["scale"], doc["n_bins"], doc["categories"]
@@ -200,6 +201,9 @@ def _column_from_json(doc: dict) -> Column:
     normal_scores = _normal_scores_from_json(doc.get("normal_scores"))
     if normal_scores is not None and kind != "continuous":
         raise ValueError(f"column {doc['name']!r} is {kind} but has normal scores")
+    lattice = doc.get("lattice", False)  # absent in files of releases before dequantised integer columns
+    if not isinstance(lattice, bool) or (lattice and (kind != "continuous" or normal_scores is not None)):
+        raise ValueError(f"column {doc['name']!r} has an invalid lattice flag {lattice!r}")
     return Column(
         doc["name"],
         kind,
@@ -209,6 +213,7 @@ def _column_from_json(doc: dict) -> Column:
         n_bins,
         np.array(categories, dtype=object),
         normal_scores,
+        lattice,
     )
 
 

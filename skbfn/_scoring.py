@@ -84,28 +84,45 @@ def recon_draw_count(n_draws: int) -> int:
 
 
 def row_draws(
-    rows: np.ndarray, n_draws: int, noise_size: int, seed: int, *, sender: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    rows: np.ndarray,
+    n_draws: int,
+    noise_size: int,
+    seed: int,
+    *,
+    sender: bool = False,
+    dequantisation_widths: np.ndarray | None = None,
+) -> dict[str, np.ndarray | None]:
     """Quasi-Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, a function of each row's content.
 
     Returns
     -------
-    times : ndarray of shape (n_rows, n_draws)
-        Uniform in (0, 1).
-    noise : ndarray of shape (n_rows, n_draws, noise_size)
-        Standard normal flow noise at those times.
-    recon_noise : ndarray of shape (n_rows, recon_draw_count(n_draws), noise_size)
-        Standard normal flow noise at ``t = 1``.
-    sender_noise : ndarray of shape (n_rows, n_draws, noise_size) or None
-        Standard normal sender noise (discrete-time bound), if ``sender``.
+    draws : dict
+        ``times`` (n_rows, n_draws), uniform in (0, 1); ``noise`` (n_rows,
+        n_draws, noise_size), standard normal flow noise at those times;
+        ``recon_noise`` (n_rows, recon_draw_count(n_draws), noise_size), flow
+        noise at ``t = 1``; ``sender_noise`` like ``noise`` if ``sender``, else
+        None; ``offsets`` and ``recon_offsets`` (n_rows, draws, n_columns),
+        uniform dequantisation offsets times ``dequantisation_widths`` (None
+        without widths).
     """
     keys = row_keys(rows, seed)
-    diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * (2 if sender else 1), stream=0)
-    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size, stream=1)
-    times = diffusion[..., 0]
-    noise = ndtri(diffusion[..., 1 : 1 + noise_size])
-    sender_noise = ndtri(diffusion[..., 1 + noise_size :]) if sender else None
-    return times, noise, ndtri(recon), sender_noise
+    n_offsets = 0 if dequantisation_widths is None else len(dequantisation_widths)
+    n_noises = 2 if sender else 1
+    diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * n_noises + n_offsets, stream=0)
+    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size + n_offsets, stream=1)
+    end = 1 + noise_size * n_noises
+    draws = {
+        "times": diffusion[..., 0],
+        "noise": ndtri(diffusion[..., 1 : 1 + noise_size]),
+        "recon_noise": ndtri(recon[..., :noise_size]),
+        "sender_noise": ndtri(diffusion[..., 1 + noise_size : end]) if sender else None,
+        "offsets": None,
+        "recon_offsets": None,
+    }
+    if n_offsets:
+        draws["offsets"] = (diffusion[..., end:] - 0.5) * dequantisation_widths
+        draws["recon_offsets"] = (recon[..., noise_size:] - 0.5) * dequantisation_widths
+    return draws
 
 
 def elbo_per_row(
@@ -116,13 +133,24 @@ def elbo_per_row(
     n_steps: int | None,
     n_draws: int,
     seed: int,
+    dequantisation_widths: np.ndarray | None = None,
 ) -> np.ndarray:
-    """ELBO of each row of ``z`` (scaled float32 data, NaN in missing cells, which also seed the draws), float64."""
+    """ELBO of each row of ``z`` (scaled float32 data, NaN in missing cells, which also seed the draws), float64.
+
+    With ``dequantisation_widths`` (per model column, 0 off the integer lattice), each draw scores the row
+    moved by its own uniform offset within the cell: ``E_u ELBO(z + u)``, a bound on the cell's probability.
+    """
     reference = next(model.parameters())
     noise_shape = model.flow.noise_shape(model.data_shape)
     noise_size = math.prod(noise_shape)
     # Rows per network call: at most _ROWS_PER_CALL, so that scoring a few rows stays cheap.
     chunk = max(1, min(_ROWS_PER_CALL, _MAX_ELEMENTS_PER_CHUNK // (n_draws * noise_size)))
+
+    def tensor(array: np.ndarray | None, shape: tuple[int, ...] | None = None) -> torch.Tensor | None:
+        if array is None:
+            return None
+        return torch.from_numpy(array.reshape(*array.shape[:2], *shape) if shape else array).to(reference)
+
     scores = []
     for start in range(0, z.shape[0], chunk):
         # Every network call sees exactly `chunk` rows (the last chunk padded with copies of its last row):
@@ -130,12 +158,28 @@ def elbo_per_row(
         # on how many rows are scored with it.
         index = np.minimum(np.arange(start, start + chunk), z.shape[0] - 1)
         rows = z[index]
-        times, *noises = row_draws(rows, n_draws, noise_size, seed, sender=n_steps is not None)
-        noises = [None if noise is None else noise.reshape(*noise.shape[:2], *noise_shape) for noise in noises]
-        draws = tuple(None if d is None else torch.from_numpy(d).to(reference) for d in (times, *noises))
+        draws = row_draws(
+            rows,
+            n_draws,
+            noise_size,
+            seed,
+            sender=n_steps is not None,
+            dequantisation_widths=dequantisation_widths,
+        )
+        noises = tuple(tensor(draws[name], noise_shape) for name in ("noise", "recon_noise", "sender_noise"))
+        offsets = None
+        if draws["offsets"] is not None:
+            offsets = (tensor(draws["offsets"]), tensor(draws["recon_offsets"]))  # [B, M, n_columns], like the rows
         x = torch.from_numpy(rows).to(reference)
         cells = CellMask.missing(x) if model.cell_inputs else None  # missing cells absent: the observed marginal
         row_cond = None if cond is None else cond[torch.from_numpy(index).to(cond.device)]
-        elbo = model.elbo(x, row_cond, n_steps=n_steps, cells=cells, draws=draws)
+        elbo = model.elbo(
+            x,
+            row_cond,
+            n_steps=n_steps,
+            cells=cells,
+            draws=(tensor(draws["times"]), *noises),
+            dequantisation=offsets,
+        )
         scores.append(elbo.double().cpu().numpy()[: min(chunk, z.shape[0] - start)])
     return np.concatenate(scores)

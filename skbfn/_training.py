@@ -146,6 +146,7 @@ def train(
     validation_seed: int = 0,
     replica: Replica = SINGLE_PROCESS,
     checkpoint: Checkpointer | None = None,
+    dequantisation_widths: Tensor | None = None,
 ) -> History:
     """Train ``model`` in place on rows ``x`` (and conditions ``cond``), updating ``ema``.
 
@@ -156,7 +157,11 @@ def train(
     replica draws the same global batches and trains on its own shard of each,
     with its own noise, and DDP averages the gradients. With a ``checkpoint``
     the run resumes from a matching checkpoint, writes one every
-    ``checkpoint.interval`` steps, and removes it once complete.
+    ``checkpoint.interval`` steps, and removes it once complete. With
+    ``dequantisation_widths`` (one per column, 0 for columns off the integer
+    lattice) every batch gets fresh uniform noise of that width on its
+    lattice columns, so that the model learns a density whose integral over
+    each integer's unit cell is that integer's probability.
     """
     model.train()
     optimizer, scheduler = make_optimizer(model, config)
@@ -183,6 +188,7 @@ def train(
         replica,
         checkpoint,
         start,
+        dequantisation_widths,
     )
     loop.progress = tqdm(
         total=config.max_iter,
@@ -260,6 +266,7 @@ class _Loop:
     replica: Replica
     checkpoint: Checkpointer | None
     start: int
+    dequantisation_widths: Tensor | None = None
     progress: object = None
     interrupt: object = None
 
@@ -276,8 +283,12 @@ def _run_steps(loop: _Loop):
     for step in range(loop.start, config.max_iter):
         index = next(batches)[replica.rank :: replica.world_size]
         batch_cond = None if cond is None else cond[index]
+        batch = x[index]
+        if loop.dequantisation_widths is not None:
+            uniform = torch.rand(batch.shape, generator=noise_generator, device=batch.device, dtype=batch.dtype)
+            batch = batch + (uniform - 0.5) * loop.dequantisation_widths
         losses[step] = training_step(
-            model, ema, loop.optimizer, loop.scheduler, config, x[index], batch_cond, noise_generator
+            model, ema, loop.optimizer, loop.scheduler, config, batch, batch_cond, noise_generator
         )
         n_done = step + 1
         if loop.checkpoint is not None and replica.is_main and n_done % loop.checkpoint.interval == 0:

@@ -202,12 +202,33 @@ def test_model_trained_on_a_missing_device_loads_on_the_cpu(fitted):
     np.testing.assert_array_equal(restored.sample(5), fitted.sample(5))
 
 
-def test_pickled_tensors_are_on_the_cpu(fitted):
-    buffer = io.BytesIO()
-    pickle.dump(fitted, buffer)
-    state = fitted.__getstate__()
+def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitted, monkeypatch):
+    """Pickling a model that lives on an accelerator copies it to the CPU; the live model is not moved.
+
+    Without CUDA the accelerator is played by ``device_`` alone: ``__getstate__`` must notice it,
+    copy the networks, and place the copies (not the live ones) on the CPU.
+    """
+    gen = copy.deepcopy(fitted)
+    gen.device_ = torch.device("cuda", 3)
+    placed = []
+    original_place = BFNGenerator._place
+
+    def recording_place(self, device, *modules):
+        placed.append((device, modules))
+        original_place(self, device, *modules)
+
+    monkeypatch.setattr(BFNGenerator, "_place", recording_place)
+    state = gen.__getstate__()
+    assert state["device_"] == torch.device("cpu")
+    assert state["model_"] is not gen.model_ and state["ema_"] is not gen.ema_
+    assert gen.device_ == torch.device("cuda", 3)  # the live estimator keeps its device
+    [(device, modules)] = placed
+    assert device == torch.device("cpu") and modules == (state["model_"], state["ema_"].module)
     tensors = [t for m in (state["model_"], state["ema_"]) for t in m.state_dict().values()]
     assert tensors and all(t.device.type == "cpu" for t in tensors)
+    buffer = io.BytesIO()
+    pickle.dump(fitted, buffer)
+    assert pickle.loads(buffer.getvalue()).device_ == torch.device("cpu")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -141,7 +141,8 @@ def test_single_value_columns(frame):
     constant = frame.assign(label="only", size=7)
     gen = BFNGenerator(**{**FAST, "max_iter": 30}).fit(constant)
     kinds = dict(zip(constant.columns, gen.encoder_.kinds, strict=True))
-    assert kinds["label"] == "constant" and kinds["size"] == "continuous"
+    assert kinds["label"] == "constant" and kinds["size"] == "constant"
+    assert (gen.sample(20)["size"] == 7).all()
     samples = gen.sample(20)
     assert (samples["label"] == "only").all()
     assert np.isfinite(gen.score_samples(constant[:5])).all()
@@ -185,3 +186,48 @@ def test_integer_masses_sum_to_at_most_one_and_values_off_the_lattice_score_minu
     assert masses.sum() <= 1.0 + 3 * max(standard_error, 1e-3)
     assert masses.sum() > 0.5  # a bound that is not vacuous
     assert np.isneginf(gen.score_samples(np.array([[2.4], [2.5]]))).all()
+
+
+def _sum_of_masses(gen, grid):
+    """exp(score) summed over ``grid``, and three standard errors of that sum over scoring seeds."""
+    masses = np.exp(gen.score_samples(grid)).sum()
+    sums = [np.exp(gen.set_params(random_state=seed).score_samples(grid)).sum() for seed in range(1, 7)]
+    return masses, 3 * np.std(sums) / np.sqrt(len(sums))
+
+
+def test_wide_integer_columns_are_dequantised_and_their_masses_sum_to_at_most_one():
+    """An integer column wider than max_bins is modelled as a density trained on k + U(-1/2, 1/2): its score
+    bounds ln P(k), so exp(score) over integers two spans beyond the training range sums to at most 1."""
+    rng = np.random.default_rng(1)
+    X = rng.binomial(30, 0.5, size=(2000, 1)).astype(np.int64)
+    gen = BFNGenerator(**{**FAST, "random_state": 0, "max_iter": 300, "max_bins": 8, "n_elbo_draws": 64}).fit(X)
+    [column] = gen.encoder_.columns_
+    assert column.kind == "continuous" and column.lattice
+    low, high = int(X.min()), int(X.max())
+    span = high - low
+    grid = np.arange(low - 2 * span, high + 2 * span + 1)[:, None]
+    total, error = _sum_of_masses(gen, grid)
+    assert total <= 1.0 + max(error, 1e-3)
+    assert total > 0.5  # not vacuous
+    assert np.isneginf(gen.score_samples(np.array([[15.5], [14.2]]))).all()  # off the lattice: no mass
+    samples = gen.sample(200)
+    assert np.array_equal(samples, np.round(samples))
+
+
+@pytest.mark.parametrize("value", [7, 2.5])
+def test_a_constant_numeric_column_is_a_point_mass(value):
+    """A numeric column with one value has probability 1 there: it adds exactly 0 to a row holding it
+    (the model is the one fitted without the column), -inf to a row holding anything else."""
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(400, 1))
+    with_constant = np.column_stack([real, np.full(400, value)])
+    params = {**FAST, "random_state": 0, "max_iter": 50}
+    gen = BFNGenerator(**params).fit(with_constant)
+    alone = BFNGenerator(**params).fit(real)
+    assert gen.encoder_.kinds == ["continuous", "constant"]
+    np.testing.assert_array_equal(gen.score_samples(with_constant[:20]), alone.score_samples(real[:20]))
+    other = with_constant[:2].copy()
+    other[:, 1] = [value + 1, value + 0.5]
+    assert np.isneginf(gen.score_samples(other)).all()
+    samples = gen.sample(30)
+    assert samples.dtype == np.float64 and (samples[:, 1] == value).all()

@@ -82,17 +82,19 @@ def test_a_rows_draws_depend_on_that_row_alone(rows, seed, log_draws):
     """Reordering rows, or scoring a row with others, leaves its draws unchanged; equal rows get equal draws."""
     rows = np.asarray(rows, dtype=np.float32)
     n_draws = 2**log_draws
-    together = row_draws(rows, n_draws, 3, seed, sender=True)
+    widths = np.linspace(0.0, 0.3, rows.shape[1]).astype(np.float32)
+    together = row_draws(rows, n_draws, 3, seed, sender=True, dequantisation_widths=widths)
     order = np.random.default_rng(seed).permutation(len(rows))
-    shuffled = row_draws(rows[order], n_draws, 3, seed, sender=True)
-    alone = row_draws(rows[:1], n_draws, 3, seed, sender=True)
-    for all_rows, permuted, first in zip(together, shuffled, alone, strict=True):
-        np.testing.assert_array_equal(all_rows[order], permuted)
-        np.testing.assert_array_equal(all_rows[:1], first)
+    shuffled = row_draws(rows[order], n_draws, 3, seed, sender=True, dequantisation_widths=widths)
+    alone = row_draws(rows[:1], n_draws, 3, seed, sender=True, dequantisation_widths=widths)
+    for name, all_rows in together.items():
+        np.testing.assert_array_equal(all_rows[order], shuffled[name])
+        np.testing.assert_array_equal(all_rows[:1], alone[name])
+    assert (np.abs(together["offsets"]) <= widths / 2).all() and (together["offsets"][..., 0] == 0).all()
     keys = row_keys(rows, seed)
     same = (rows[:, None] == rows[None]) | (np.isnan(rows[:, None]) & np.isnan(rows[None]))
     assert np.array_equal(keys[:, None] == keys[None], same.all(-1))
-    assert together[2].shape == (len(rows), recon_draw_count(n_draws), 3)
+    assert together["recon_noise"].shape == (len(rows), recon_draw_count(n_draws), 3)
 
 
 @settings(deadline=None, max_examples=40)
@@ -100,7 +102,8 @@ def test_a_rows_draws_depend_on_that_row_alone(rows, seed, log_draws):
 def test_each_rows_times_and_noises_are_balanced_point_sets(row, seed):
     """A digitally shifted Sobol set of 2^m points puts exactly one time in each of 2^m strata, per row,
     and each noise coordinate's uniforms fall one per stratum too (so its normal draws are stratified)."""
-    times, noise, _, _ = row_draws(np.asarray([row], dtype=np.float32), 64, 2, seed)
+    draws = row_draws(np.asarray([row], dtype=np.float32), 64, 2, seed)
+    times, noise = draws["times"], draws["noise"]
     assert np.array_equal(np.sort(np.floor(times[0] * 64)), np.arange(64))
     uniforms = stats.norm.cdf(noise[0])
     for coordinate in range(2):
@@ -110,9 +113,25 @@ def test_each_rows_times_and_noises_are_balanced_point_sets(row, seed):
 def test_draws_are_uniform_and_normal_across_rows():
     """Over many rows, each coordinate is uniform (times) or standard normal (noises): the estimate is unbiased."""
     rows = np.random.default_rng(0).normal(size=(3000, 2)).astype(np.float32)
-    times, noise, recon, sender = row_draws(rows, 4, 2, seed=5, sender=True)
-    assert stats.kstest(times[:, 1], "uniform").pvalue > 1e-3
-    for draws in (noise, recon, sender):
-        assert stats.kstest(draws[:, 0, 1], "norm").pvalue > 1e-3
+    draws = row_draws(rows, 4, 2, seed=5, sender=True, dequantisation_widths=np.array([1.0, 0.0], np.float32))
+    assert stats.kstest(draws["times"][:, 1], "uniform").pvalue > 1e-3
+    assert stats.kstest(draws["offsets"][:, 2, 0] + 0.5, "uniform").pvalue > 1e-3
+    for name in ("noise", "recon_noise", "sender_noise"):
+        assert stats.kstest(draws[name][:, 0, 1], "norm").pvalue > 1e-3
+    noise = draws["noise"]
     assert abs(np.corrcoef(noise[:, 0, 0], noise[:, 0, 1])[0, 1]) < 0.1
-    assert not np.array_equal(row_draws(rows[:5], 4, 2, seed=6)[0], times[:5])  # the seed matters
+    assert not np.array_equal(row_draws(rows[:5], 4, 2, seed=6)["times"], draws["times"][:5])  # the seed matters
+
+
+def test_dequantisation_offsets_move_each_draws_row():
+    """With one draw per row, the bound with offsets u is the bound of x + u (diffusion and reconstruction)."""
+    flow = ContinuousFlow(sigma_1=0.02)
+    model = BFN(GaussianPosteriorNet(flow, 0.3), data_shape=2, flow=flow).double().eval()
+    generator = torch.Generator().manual_seed(3)
+    x = torch.rand(6, 2, generator=generator, dtype=FLOAT64) - 0.5
+    u = (torch.rand(6, 1, 2, generator=generator, dtype=FLOAT64) - 0.5) * 0.1
+    draws = (torch.rand(6, 1, generator=generator, dtype=FLOAT64),)
+    draws += tuple(torch.randn(6, 1, 2, generator=generator, dtype=FLOAT64) for _ in range(3))
+    moved = model.elbo(x, draws=draws, dequantisation=(u, u))
+    torch.testing.assert_close(moved, model.elbo(x + u[:, 0], draws=draws))
+    assert not torch.allclose(moved, model.elbo(x, draws=draws))

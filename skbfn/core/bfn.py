@@ -433,6 +433,7 @@ class BFN(nn.Module):
         cells: CellMask | None = None,
         generator: torch.Generator | None = None,
         draws: tuple[Tensor, Tensor, Tensor, Tensor] | None = None,
+        dequantisation: tuple[Tensor, Tensor] | None = None,
     ) -> Tensor:
         """Monte-Carlo evidence lower bound on ``ln p(x)`` (or ``ln p(x | cond)``), in nats.
 
@@ -470,6 +471,13 @@ class BFN(nn.Module):
             1 for the reconstruction term, whose count ``M_r`` may differ).
             ``M`` then overrides ``n_draws``. Lets a caller make each row's
             estimate a function of that row alone, or use quasi-random points.
+        dequantisation : (Tensor, Tensor), optional
+            Offsets ``u`` added to ``x`` for each draw of the diffusion term
+            (``[B, M, *x.shape[1:]]``) and of the reconstruction term
+            (``[B, M_r, ...]``); with ``u`` uniform over a cell around ``x``
+            (given with ``draws``), the estimate is of ``E_u ELBO(x + u)``,
+            which bounds the log-probability of the cell for a model trained
+            on dequantised data (Theis et al. 2016; Ho et al. 2019).
 
         Returns
         -------
@@ -504,24 +512,30 @@ class BFN(nn.Module):
                 *(torch.randn(shape, generator=generator, device=device, dtype=dtype) for _ in range(3)),
             )
         times, noise, recon_noise, sender_noise = draws
+        offsets, recon_offsets = (None, None) if dequantisation is None else dequantisation
         x, modelled = self._filled(x, cells)
-        diffusion = self._diffusion_term(x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator)
-        recon = self._reconstruction_term(x, cond, recon_noise, cells, modelled, generator)
+        diffusion = self._diffusion_term(
+            x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator, offsets
+        )
+        recon = self._reconstruction_term(x, cond, recon_noise, cells, modelled, generator, recon_offsets)
         return -(diffusion + recon)
 
-    def _repeated(self, x: Tensor, cond: Tensor | None, cells: CellMask | None, modelled: Tensor | None, n: int):
-        """Rows, conditions and masks each repeated ``n`` times (row-major, like the draws)."""
+    def _repeated(self, x: Tensor, cond, cells: CellMask | None, modelled: Tensor | None, n: int, offsets=None):
+        """Rows (plus their per-draw ``offsets``), conditions and masks each repeated ``n`` times, row-major."""
+        rows = x.repeat_interleave(n, dim=0)
         return (
-            x.repeat_interleave(n, dim=0),
+            rows if offsets is None else rows + offsets.flatten(0, 1),
             None if cond is None else cond.repeat_interleave(n, dim=0),
             None if cells is None else cells.repeat_interleave(n),
             None if modelled is None else modelled.repeat_interleave(n, dim=0),
         )
 
-    def _diffusion_term(self, x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator) -> Tensor:
+    def _diffusion_term(
+        self, x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator, offsets=None
+    ) -> Tensor:
         """``L_inf`` or ``L_n`` per row, averaged over the draws, shape ``[B]``."""
         batch, n_draws = times.shape
-        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws)
+        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
         noise = noise.flatten(0, 1)
         if n_steps is None:
             t = times.flatten()
@@ -538,10 +552,10 @@ class BFN(nn.Module):
         loss = loss - self.flow.control_variate(noise, t, mask=row_modelled)
         return loss.reshape(batch, n_draws).mean(dim=1)
 
-    def _reconstruction_term(self, x, cond, recon_noise, cells, modelled, generator) -> Tensor:
+    def _reconstruction_term(self, x, cond, recon_noise, cells, modelled, generator, offsets=None) -> Tensor:
         """``L_r`` per row, averaged over its draws, shape ``[B]``."""
         batch, n_draws = recon_noise.shape[:2]
-        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws)
+        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
         ones = torch.ones(batch * n_draws, device=x.device, dtype=x.dtype)
         prediction = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1), cells=row_cells)
         return self.flow.reconstruction_loss(rows, prediction, mask=row_modelled).reshape(batch, n_draws).mean(dim=1)
