@@ -19,6 +19,8 @@ def mixed():
             "count": rng.integers(0, 4, 300),
             "colour": pd.Categorical(rng.choice(["red", "blue"], 300), categories=["blue", "red", "green"]),
             "flag": rng.random(300) < 0.5,
+            "year": rng.integers(1900, 2020, 300),  # wider than max_bins: dequantised
+            "unit": np.full(300, 2.5),  # a point mass
         }
     )
     y = rng.choice(["a", "b", "c"], 300)
@@ -36,6 +38,10 @@ def test_round_trip_gives_identical_samples_scores_and_attributes(mixed, tmp_pat
     assert list(loaded.classes_) == list(gen.classes_)
     assert list(loaded.feature_names_in_) == list(gen.feature_names_in_)
     assert loaded.history_ == gen.history_ and loaded.n_iter_ == gen.n_iter_
+    assert [(c.kind, c.lattice) for c in loaded.encoder_.columns_] == [
+        (c.kind, c.lattice) for c in gen.encoder_.columns_
+    ]
+    assert loaded.encoder_.columns_[4].lattice and loaded.encoder_.kinds[5] == "constant"
 
 
 def test_real_valued_condition_round_trip(tmp_path):
