@@ -1,4 +1,4 @@
-"""Toy data sets, baselines and metrics of the benchmark protocol (shared/BENCHMARKS.md)."""
+"""Toy data sets, baselines and metrics of the benchmarks: two moons, swiss roll, circles; GMM and KDE baselines."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.ExampleOrder",
     "image_scrapers": ("matplotlib",),
     "reference_url": {"skbfn": None},
     "doc_module": ("skbfn",),
@@ -95,7 +95,7 @@ plot_formats = [("png", 100)]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skbfn {version}"
 html_theme_options = {
-    "navbar_end": ["navbar-icon-links"],
+    "navbar_end": ["theme-switcher", "navbar-icon-links"],
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],

@@ -45,9 +45,9 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 
 def row_keys(rows: np.ndarray, seed: int) -> np.ndarray:
-    """A 64-bit key per row from its float32 bits and ``seed`` (NaN canonicalised), shape ``(n_rows,)``."""
+    """A 64-bit key per row from its float32 bits and ``seed`` (NaN and -0.0 canonicalised), shape ``(n_rows,)``."""
     rows = np.asarray(rows, dtype=np.float32)
-    rows = np.where(np.isnan(rows), np.float32(np.nan), rows).reshape(rows.shape[0], -1)
+    rows = np.where(np.isnan(rows), np.float32(np.nan), rows + np.float32(0.0)).reshape(rows.shape[0], -1)
     words = np.ascontiguousarray(rows).view(np.uint32).astype(np.uint64)
     columns = _splitmix64(np.arange(words.shape[1], dtype=np.uint64) ^ _splitmix64(np.uint64(seed)))
     with np.errstate(over="ignore"):

@@ -179,12 +179,12 @@ def test_integer_masses_sum_to_at_most_one_and_values_off_the_lattice_score_minu
     scores = gen.score_samples(grid)
     inside = (grid[:, 0] >= 0) & (grid[:, 0] <= 5)
     assert np.isneginf(scores[~inside]).all() and np.isfinite(scores[inside]).all()
-    masses = np.exp(scores[inside])
-    # each bound is a Monte-Carlo mean over 64 draws: allow three standard errors of the sum
-    per_draw = [np.exp(gen.set_params(random_state=seed).score_samples(grid[inside])) for seed in range(8)]
-    standard_error = np.std(np.sum(per_draw, axis=1)) / np.sqrt(len(per_draw))
-    assert masses.sum() <= 1.0 + 3 * max(standard_error, 1e-3)
-    assert masses.sum() > 0.5  # a bound that is not vacuous
+    # exp of a noisy estimate is biased upwards (at 64 draws these masses summed to about 1.08):
+    # make the noise small, then allow three standard errors of the sum
+    gen.set_params(n_elbo_draws=4096)
+    total, error = _sum_of_masses(gen, grid[inside])
+    assert total <= 1.0 + max(error, 1e-3)
+    assert total > 0.5  # a bound that is not vacuous
     assert np.isneginf(gen.score_samples(np.array([[2.4], [2.5]]))).all()
 
 
@@ -206,6 +206,7 @@ def test_wide_integer_columns_are_dequantised_and_their_masses_sum_to_at_most_on
     low, high = int(X.min()), int(X.max())
     span = high - low
     grid = np.arange(low - 2 * span, high + 2 * span + 1)[:, None]
+    gen.set_params(n_elbo_draws=1024)  # exp of a noisy estimate is biased upwards: make the noise small
     total, error = _sum_of_masses(gen, grid)
     assert total <= 1.0 + max(error, 1e-3)
     assert total > 0.5  # not vacuous
