@@ -29,19 +29,30 @@ from skbfn import BFNGenerator
 from skbfn.core import ProductFlow
 
 
-def independent_draws(rows, n_draws, noise_size, seed, *, sender=False):
-    """Stratified times and i.i.d. normal noises, from a generator seeded by the row's key."""
-    keys = scoring.row_keys(rows, seed)
-    out = [np.empty((len(rows), n_draws)), np.empty((len(rows), n_draws, noise_size))]
-    out += [np.empty((len(rows), scoring.recon_draw_count(n_draws), noise_size))]
-    out += [np.empty((len(rows), n_draws, noise_size)) if sender else None]
-    for r, key in enumerate(keys):
+def independent_draws(rows, n_draws, noise_size, seed, *, sender=False, dequantisation_widths=None):
+    """Stratified times and i.i.d. normal noises (and uniform offsets), from a generator seeded by the row's key."""
+    n_rows, n_recon = len(rows), scoring.recon_draw_count(n_draws)
+    draws = {
+        "times": np.empty((n_rows, n_draws)),
+        "noise": np.empty((n_rows, n_draws, noise_size)),
+        "recon_noise": np.empty((n_rows, n_recon, noise_size)),
+        "sender_noise": np.empty((n_rows, n_draws, noise_size)) if sender else None,
+        "offsets": None,
+        "recon_offsets": None,
+    }
+    if dequantisation_widths is not None:
+        draws["offsets"] = np.empty((n_rows, n_draws, len(dequantisation_widths)))
+        draws["recon_offsets"] = np.empty((n_rows, n_recon, len(dequantisation_widths)))
+    for r, key in enumerate(scoring.row_keys(rows, seed)):
         rng = np.random.default_rng(int(key))
-        out[0][r] = (np.arange(n_draws) + rng.random(n_draws)) / n_draws
-        for draws in out[1:]:
-            if draws is not None:
-                draws[r] = rng.standard_normal(draws.shape[1:])
-    return tuple(out)
+        draws["times"][r] = (np.arange(n_draws) + rng.random(n_draws)) / n_draws
+        for name in ("noise", "recon_noise", "sender_noise"):
+            if draws[name] is not None:
+                draws[name][r] = rng.standard_normal(draws[name].shape[1:])
+        for name in ("offsets", "recon_offsets"):
+            if draws[name] is not None:
+                draws[name][r] = (rng.random(draws[name].shape[1:]) - 0.5) * dequantisation_widths
+    return draws
 
 
 @contextmanager

@@ -506,9 +506,9 @@ class BFN(nn.Module):
             if n_draws < 1:
                 raise ValueError(f"n_draws must be at least 1, got {n_draws}.")
             shape = (batch, n_draws, *self.flow.noise_shape(self.data_shape))
-            offsets = torch.rand((batch, n_draws), generator=generator, device=device, dtype=dtype)
+            within = torch.rand((batch, n_draws), generator=generator, device=device, dtype=dtype)
             draws = (
-                (torch.arange(n_draws, device=device, dtype=dtype) + offsets) / n_draws,  # stratified times
+                (torch.arange(n_draws, device=device, dtype=dtype) + within) / n_draws,  # stratified times
                 *(torch.randn(shape, generator=generator, device=device, dtype=dtype) for _ in range(3)),
             )
         times, noise, recon_noise, sender_noise = draws
