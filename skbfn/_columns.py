@@ -69,6 +69,11 @@ class Column:
         """A constant column holding a number (a point mass), rather than a category."""
         return self.kind == "constant" and getattr(self.dtype, "kind", "O") in "iuf"
 
+    @property
+    def holds_categories(self) -> bool:
+        """Values are categories (decoded as objects): a categorical column, or a constant non-numeric one."""
+        return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
+
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
         """A continuous column's values in the flow's units (no overflow for huge values)."""
         if self.normal_scores is not None:
@@ -435,22 +440,18 @@ class TableEncoder:
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         outside = np.zeros(X.shape[0], dtype=bool)
         for j, column in enumerate(self.columns_):
+            if not (column.kind == "discretised" or column.lattice or column.is_numeric_constant):
+                continue
+            numbers = _as_float(_column_values(X, j), column.name)
+            observed = ~np.isnan(numbers)
+            known = numbers[observed]
+            if column.is_numeric_constant:
+                outside[observed] |= known != column.categories[0]
+                continue
+            off = ~np.isfinite(known) | (known != np.round(known))  # not an integer
             if column.kind == "discretised":
-                numbers = _as_float(_column_values(X, j), column.name)
-                observed = ~np.isnan(numbers)
-                known = numbers[observed]
-                high = column.offset + column.n_bins - 1
-                outside[observed] |= (known != np.round(known)) | (known < column.offset) | (known > high)
-            elif column.is_numeric_constant:
-                numbers = _as_float(_column_values(X, j), column.name)
-                observed = ~np.isnan(numbers)
-                outside[observed] |= numbers[observed] != column.categories[0]
-            elif column.lattice:
-                numbers = _as_float(_column_values(X, j), column.name)
-                observed = ~np.isnan(numbers)
-                outside[observed] |= ~np.isfinite(numbers[observed]) | (
-                    numbers[observed] != np.round(numbers[observed])
-                )
+                off |= (known < column.offset) | (known > column.offset + column.n_bins - 1)
+            outside[observed] |= off
         return outside
 
     def inverse_transform(self, Z: np.ndarray):
@@ -461,15 +462,13 @@ class TableEncoder:
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
         for j, column in enumerate(self.columns_):
             if column.kind == "constant":
-                decoded[j] = np.full(
-                    n_rows, column.categories[0], dtype=float if column.is_numeric_constant else object
-                )
+                decoded[j] = np.full(n_rows, column.categories[0], dtype=object if column.holds_categories else float)
         if self.is_frame_:
             import pandas as pd
 
             frame = pd.DataFrame({c.name: values for c, values in zip(self.columns_, decoded, strict=True)})
             return frame.astype({c.name: c.dtype for c in self.columns_})
-        if any(c.kind == "categorical" or (c.kind == "constant" and not c.is_numeric_constant) for c in self.columns_):
+        if any(c.holds_categories for c in self.columns_):
             return np.column_stack([np.asarray(values, dtype=object) for values in decoded])
         return np.column_stack(decoded).astype(np.float64)
 

@@ -33,7 +33,6 @@ _ROWS_PER_CALL = 256
 _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
-_MASK64 = np.uint64(2**64 - 1)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
