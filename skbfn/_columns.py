@@ -38,6 +38,7 @@ from sklearn.utils import check_array
 
 from ._normal_scores import NormalScores, is_skewed
 from .core import CategoricalFlow, ContinuousFlow, DiscretisedFlow
+from .core.flows import bin_centre
 
 __all__ = ["SCALED_LIMIT", "TableEncoder"]
 
@@ -417,7 +418,7 @@ class TableEncoder:
             if strict:
                 _check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
-            return (2 * index + 1) / column.n_bins - 1
+            return bin_centre(index, column.n_bins)
         scaled = column.to_flow_range(numbers)
         if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
             low, high = column.from_flow_range(np.array([-1.0, 1.0]))

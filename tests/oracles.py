@@ -9,7 +9,7 @@ from skbfn.core import ContinuousFlow
 
 
 def eps_for_estimate(flow: ContinuousFlow, mu: Tensor, t: Tensor, x_hat: Tensor) -> Tensor:
-    """The noise prediction that makes ``flow.predict_data`` return ``x_hat`` (before clipping)."""
+    """The noise prediction that makes ``flow.output_prediction`` return ``x_hat`` (before clipping)."""
     gamma = flow.gamma(t).reshape(-1, *([1] * (mu.dim() - 1)))
     safe = gamma.clamp_min(1e-12)
     eps = (mu - safe * x_hat) / torch.sqrt(safe * (1.0 - safe)).clamp_min(1e-12)

@@ -179,9 +179,9 @@ def test_given_condition_is_used_at_sampling_even_in_training_mode():
         model.net.output_layer.weight.normal_()
         model.net.condition_embedding.table.weight.normal_()
     mu, t, cond = torch.randn(6, 2) * 0.3, torch.full((6,), 0.5), torch.tensor([0, 1, 0, 1, 0, 1])
-    expected = model.flow.predict_data(mu, t, model.net(mu, t, cond))
+    expected = model.flow.output_prediction(mu, t, model.net(mu, t, cond))
     torch.testing.assert_close(model.predict(mu, t, cond), expected)
-    null = model.flow.predict_data(mu, t, model.net(mu, t, None))
+    null = model.flow.output_prediction(mu, t, model.net(mu, t, None))
     assert not torch.allclose(expected, null)
 
 

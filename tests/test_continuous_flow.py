@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbfn.core import ContinuousFlow
+from skbfn.core.flows import bayesian_update, update_distribution
 
 sigmas = st.floats(min_value=1e-3, max_value=0.5)
 times = st.floats(min_value=0.0, max_value=1.0)
@@ -66,10 +67,10 @@ def test_step_accuracies_sum_to_beta_one(sigma_1, n):
 def test_precision_after_i_steps_is_one_plus_beta(sigma_1, n, data):
     flow = ContinuousFlow(sigma_1)
     i_stop = data.draw(st.integers(min_value=1, max_value=n))
-    mu, rho = flow.prior((1,), dtype=FLOAT64)
+    mu, rho = flow.prior_state((1,), dtype=FLOAT64), torch.ones(1, dtype=FLOAT64)
     for i in range(1, i_stop + 1):
         alpha = flow.step_accuracy(i, n)
-        mu, rho = flow.update(mu, rho, torch.zeros_like(mu), alpha)
+        mu, rho = bayesian_update(mu, rho, torch.zeros_like(mu), alpha)
     assert rho.item() == pytest.approx(1 + flow.beta(scalar(i_stop / n)).item(), rel=1e-9)
     if i_stop == n:
         assert rho.item() == pytest.approx(sigma_1**-2, rel=1e-9)
@@ -77,13 +78,12 @@ def test_precision_after_i_steps_is_one_plus_beta(sigma_1, n, data):
 
 @given(mu=values, rho=st.floats(min_value=1.0, max_value=1e4), x=values, a=accuracies, b=accuracies)
 def test_two_updates_equal_one_with_summed_accuracy_in_distribution(mu, rho, x, a, b):
-    flow = ContinuousFlow()
     mu_, rho_, x_ = scalar(mu), scalar(rho), scalar(x)
-    mean_a, var_a, rho_a = flow.update_distribution(mu_, rho_, x_, a)
+    mean_a, var_a, rho_a = update_distribution(mu_, rho_, x_, a)
     # the second update is linear in mu: propagate the first update's mean and variance
-    mean_ab, var_from_b, rho_ab = flow.update_distribution(mean_a, rho_a, x_, b)
+    mean_ab, var_from_b, rho_ab = update_distribution(mean_a, rho_a, x_, b)
     var_ab = (rho_a / rho_ab) ** 2 * var_a + var_from_b
-    mean_once, var_once, rho_once = flow.update_distribution(mu_, rho_, x_, a + b)
+    mean_once, var_once, rho_once = update_distribution(mu_, rho_, x_, a + b)
     assert rho_ab.item() == pytest.approx(rho_once.item(), rel=1e-12)
     assert mean_ab.item() == pytest.approx(mean_once.item(), rel=1e-9, abs=1e-12)
     assert var_ab.item() == pytest.approx(var_once.item(), rel=1e-9, abs=1e-15)
@@ -100,10 +100,10 @@ def test_chained_updates_from_the_prior_reproduce_the_flow_distribution(sigma_1,
     total = flow.beta(scalar(t))
     edges = sorted({0.0, 1.0, *cuts})
     pieces = [total * (hi - lo) for lo, hi in itertools.pairwise(edges) if hi > lo]
-    mean, rho = flow.prior((1,), dtype=FLOAT64)
+    mean, rho = flow.prior_state((1,), dtype=FLOAT64), torch.ones(1, dtype=FLOAT64)
     var = torch.zeros_like(mean)
     for alpha in pieces:
-        new_mean, var_new, new_rho = flow.update_distribution(mean, rho, scalar(x), alpha)
+        new_mean, var_new, new_rho = update_distribution(mean, rho, scalar(x), alpha)
         var = (rho / new_rho) ** 2 * var + var_new
         mean, rho = new_mean, new_rho
     gamma = flow.gamma(scalar(t)).item()
@@ -119,8 +119,8 @@ def test_sender_and_update_sample_the_closed_form_distribution():
     mu, rho = torch.full_like(x, -0.2), torch.full_like(x, 3.0)
     alpha = 5.0
     y = flow.sender_sample(x, alpha, generator)
-    new_mu, _ = flow.update(mu, rho, y, alpha)
-    mean, var, _ = flow.update_distribution(mu[:1], rho[:1], x[:1], alpha)
+    new_mu, _ = bayesian_update(mu, rho, y, alpha)
+    mean, var, _ = update_distribution(mu[:1], rho[:1], x[:1], alpha)
     stderr = math.sqrt(var.item() / len(x))
     assert abs(new_mu.mean().item() - mean.item()) < 5 * stderr
     assert new_mu.var().item() == pytest.approx(var.item(), rel=0.02)
@@ -129,15 +129,14 @@ def test_sender_and_update_sample_the_closed_form_distribution():
 @given(sigma_1=sigmas, x=values)
 def test_flow_at_time_zero_is_the_prior(sigma_1, x):
     flow = ContinuousFlow(sigma_1)
-    mu = flow.flow_sample(torch.full((5, 3), x, dtype=FLOAT64), torch.zeros(5, dtype=FLOAT64))
-    prior_mu, prior_rho = flow.prior((5, 3), dtype=FLOAT64)
-    assert torch.equal(mu, prior_mu)
-    assert torch.equal(prior_rho, torch.ones(5, 3, dtype=FLOAT64))
+    noise = torch.randn(5, 3, generator=torch.Generator().manual_seed(0), dtype=FLOAT64)
+    mu = flow.state_from_noise(torch.full((5, 3), x, dtype=FLOAT64), torch.zeros(5, dtype=FLOAT64), noise)
+    assert torch.equal(mu, flow.prior_state((5, 3), dtype=FLOAT64))
 
 
 @given(mu=values, rho=st.floats(min_value=1e-3, max_value=1e4), y=st.floats(-5, 5), alpha=accuracies)
 def test_posterior_mean_is_a_convex_combination(mu, rho, y, alpha):
-    new_mu, new_rho = ContinuousFlow.update(scalar(mu), scalar(rho), scalar(y), scalar(alpha))
+    new_mu, new_rho = bayesian_update(scalar(mu), scalar(rho), scalar(y), scalar(alpha))
     lo, hi = min(mu, y), max(mu, y)
     tol = 1e-12 * max(1.0, abs(lo), abs(hi))
     assert lo - tol <= new_mu.item() <= hi + tol
@@ -151,15 +150,15 @@ def test_true_noise_recovers_the_data(sigma_1, t, seed):
     x = torch.rand(4, 3, generator=generator, dtype=FLOAT64) * 2 - 1
     noise = torch.randn(4, 3, generator=generator, dtype=FLOAT64)
     t_ = torch.full((4,), t, dtype=FLOAT64)
-    mu = flow.flow_sample(x, t_, noise=noise)
-    torch.testing.assert_close(flow.predict_data(mu, t_, noise), x, rtol=1e-6, atol=1e-6)
+    mu = flow.state_from_noise(x, t_, noise)
+    torch.testing.assert_close(flow.output_prediction(mu, t_, noise), x, rtol=1e-6, atol=1e-6)
 
 
 def test_prediction_is_zero_before_t_min_and_clipped():
     flow = ContinuousFlow(0.01, t_min=1e-3, x_min=-1, x_max=1)
     mu = torch.full((3, 2), 0.5)
     eps = torch.full((3, 2), -50.0)
-    x_hat = flow.predict_data(mu, torch.tensor([0.0, 5e-4, 0.5]), eps)
+    x_hat = flow.output_prediction(mu, torch.tensor([0.0, 5e-4, 0.5]), eps)
     assert torch.equal(x_hat[:2], torch.zeros(2, 2))
     assert torch.equal(x_hat[2], torch.ones(2))
 

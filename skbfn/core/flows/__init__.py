@@ -10,9 +10,9 @@ use: :class:`Flow` (training, the likelihood bound and the paper's sampler)
 and :class:`SolverFlow` (also the ODE and SDE solvers).
 """
 
-from .categorical import CategoricalFlow
-from .continuous import ContinuousFlow
-from .discretised import DiscretisedFlow, bin_centres, log_gaussian_bin_masses, quantise
+from .categorical import CategoricalFlow, categorical_update
+from .continuous import ContinuousFlow, bayesian_update, update_distribution
+from .discretised import DiscretisedFlow, bin_centre, bin_centres, log_gaussian_bin_masses, quantise
 from .product import ProductFlow
 from .protocol import Flow, SolverFlow
 
@@ -23,7 +23,11 @@ __all__ = [
     "Flow",
     "ProductFlow",
     "SolverFlow",
+    "bayesian_update",
+    "bin_centre",
     "bin_centres",
+    "categorical_update",
     "log_gaussian_bin_masses",
     "quantise",
+    "update_distribution",
 ]

@@ -19,7 +19,21 @@ from torch import Tensor
 from ._shapes import per_sample, sum_over_data
 from .gaussian_view import GaussianView
 
-__all__ = ["CategoricalFlow"]
+__all__ = ["CategoricalFlow", "categorical_update"]
+
+
+def categorical_update(theta: Tensor, y: Tensor) -> Tensor:
+    """Bayesian update ``theta' = theta exp(y) / sum_k theta_k exp(y_k)`` over the last axis, in log space.
+
+    Graves et al. (2023), eq. 171.
+
+    Examples
+    --------
+    >>> import torch
+    >>> categorical_update(torch.tensor([0.5, 0.5]), torch.tensor([0.0, math.log(3.0)]))
+    tensor([0.2500, 0.7500])
+    """
+    return torch.softmax(torch.log(theta.clamp_min(torch.finfo(theta.dtype).tiny)) + y, dim=-1)
 
 
 @dataclass(frozen=True)
@@ -81,15 +95,6 @@ class CategoricalFlow(GaussianView):
         mean, var = self.sender_mean_and_var(x, alpha, noise)
         return mean + noise * torch.sqrt(torch.as_tensor(var, dtype=noise.dtype, device=noise.device))
 
-    @staticmethod
-    def update(theta: Tensor, y: Tensor) -> Tensor:
-        """Bayesian update ``theta' = theta exp(y) / sum_k theta_k exp(y_k)``, in log space."""
-        return torch.softmax(torch.log(theta.clamp_min(torch.finfo(theta.dtype).tiny)) + y, dim=-1)
-
-    def flow_sample(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """``theta = softmax(y)``, ``y ~ N(beta(t) (K e_x - 1), beta(t) K I)``."""
-        return torch.softmax(self.sender_sample(x, self.beta(t), noise), dim=-1)
-
     # ------------------------------------------------------------ losses
     def continuous_time_loss(self, x: Tensor, log_probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``K beta_1 t ||e_x - e_hat||^2`` summed over dimensions (or the cells of ``mask``), shape ``[B]``."""
@@ -137,8 +142,8 @@ class CategoricalFlow(GaussianView):
         return torch.full((*shape, self.n_classes), 1.0 / self.n_classes, device=device, dtype=dtype)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """Draw of ``p_F(theta | x; t)``: ``softmax(y)``, ``y`` the flow sample of the logits."""
-        return self.flow_sample(x, t, noise)
+        """``theta ~ p_F(. | x; t)``: ``softmax(y)``, ``y ~ N(beta(t) (K e_x - 1), beta(t) K I)`` from ``noise``."""
+        return torch.softmax(self.sender_sample(x, self.beta(t), noise), dim=-1)
 
     def network_input(self, theta: Tensor, t: Tensor) -> Tensor:
         """The network sees ``2 theta - 1``."""
@@ -162,7 +167,7 @@ class CategoricalFlow(GaussianView):
         """Draw ``k ~ p_O``, then ``y ~ N(alpha_i (K e_k - 1), alpha_i K)``, then update ``theta``."""
         k = self.sample_output(log_probs, generator)
         noise = torch.randn(theta.shape, generator=generator, device=theta.device, dtype=theta.dtype)
-        return self.update(theta, self.sender_sample(k, self.step_accuracy(i, n), noise))
+        return categorical_update(theta, self.sender_sample(k, self.step_accuracy(i, n), noise))
 
     # ------------------------------------------ the Gaussian view (fast solvers)
     def gaussian_coefficients(self, t: float) -> tuple[float, float]:

@@ -15,7 +15,39 @@ from torch import Tensor
 from ._shapes import per_sample, sum_over_data
 from .gaussian_view import GaussianView
 
-__all__ = ["ContinuousFlow", "GaussianMeanState"]
+__all__ = ["ContinuousFlow", "GaussianMeanState", "bayesian_update", "update_distribution"]
+
+
+def bayesian_update(mu: Tensor, rho: Tensor, y: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor]:
+    """The receiver's Bayesian update on a sender sample ``y`` of accuracy ``alpha``.
+
+    ``rho' = rho + alpha`` and ``mu' = (rho mu + alpha y) / rho'`` (Graves et al.
+    2023, eqs. 49-50).
+
+    Examples
+    --------
+    >>> import torch
+    >>> bayesian_update(torch.tensor(0.0), torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0))
+    (tensor(1.5000), tensor(4.))
+    """
+    new_rho = rho + alpha
+    return (rho * mu + alpha * y) / new_rho, new_rho
+
+
+def update_distribution(mu: Tensor, rho: Tensor, x: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The update over the sender's noise in closed form: ``p_U(. | mu, rho, x; alpha)``.
+
+    Returns the mean and variance of ``mu'`` and the (deterministic) ``rho'``
+    when ``y ~ N(x, 1/alpha)`` (Graves et al. 2023, eq. 52).
+
+    Examples
+    --------
+    >>> import torch
+    >>> update_distribution(torch.tensor(0.0), torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0))
+    (tensor(1.5000), tensor(0.1875), tensor(4.))
+    """
+    new_rho = rho + alpha
+    return (rho * mu + alpha * x) / new_rho, alpha / new_rho**2, new_rho
 
 
 class GaussianMeanState(GaussianView):
@@ -61,7 +93,7 @@ class ContinuousFlow(GaussianMeanState):
 
     The input distribution is a factorised Gaussian with mean ``mu`` and
     precision ``rho``; the prior is ``mu = 0, rho = 1``. The network predicts the
-    noise ``eps_hat`` and :meth:`predict_data` turns it into a data estimate.
+    noise ``eps_hat`` and :meth:`output_prediction` turns it into a data estimate.
 
     Parameters
     ----------
@@ -124,57 +156,10 @@ class ContinuousFlow(GaussianMeanState):
         return math.exp(-2.0 * log_s * i / n) * -math.expm1(2.0 * log_s / n)
 
     # ------------------------------------------------------- input distribution
-    def prior(self, shape: tuple[int, ...], *, device=None, dtype=None) -> tuple[Tensor, Tensor]:
-        """Prior input parameters ``(mu, rho) = (0, 1)`` of the given shape."""
-        mu = torch.zeros(shape, device=device, dtype=dtype)
-        return mu, torch.ones_like(mu)
-
     def sender_sample(self, x: Tensor, alpha: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Draw ``y ~ N(x, 1/alpha)``; ``alpha`` broadcasts against ``x``."""
         noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         return x + noise * alpha**-0.5
-
-    @staticmethod
-    def update(mu: Tensor, rho: Tensor, y: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor]:
-        """Bayesian update: ``rho' = rho + alpha``, ``mu' = (rho mu + alpha y) / rho'``."""
-        new_rho = rho + alpha
-        return (rho * mu + alpha * y) / new_rho, new_rho
-
-    @staticmethod
-    def update_distribution(mu: Tensor, rho: Tensor, x: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Closed form of the update over the sender's noise, ``p_U(. | mu, rho, x; alpha)``.
-
-        Returns the mean and variance of ``mu'`` and the (deterministic) ``rho'``
-        when ``y ~ N(x, 1/alpha)``.
-        """
-        new_rho = rho + alpha
-        return (rho * mu + alpha * x) / new_rho, alpha / new_rho**2, new_rho
-
-    def flow_sample(
-        self, x: Tensor, t: Tensor, generator: torch.Generator | None = None, noise: Tensor | None = None
-    ) -> Tensor:
-        """Draw ``mu ~ p_F(. | x; t) = N(gamma x, gamma (1 - gamma))``.
-
-        ``noise`` (standard normal, shaped like ``x``) may be passed in to reuse
-        the same draw; otherwise it is drawn from ``generator``.
-        """
-        if noise is None:
-            noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
-        t = per_sample(t, x)
-        gamma = self.gamma(t)
-        return gamma * x + torch.sqrt(gamma * self.one_minus_gamma(t)) * noise
-
-    # ------------------------------------------------------------------ output
-    def predict_data(self, mu: Tensor, t: Tensor, eps_hat: Tensor) -> Tensor:
-        """Data estimate ``x_hat = mu/gamma - sqrt((1-gamma)/gamma) eps_hat``, clipped.
-
-        ``x_hat`` is 0 where ``t < t_min``.
-        """
-        t = per_sample(t, mu)
-        gamma = self.gamma(t).clamp_min(torch.finfo(mu.dtype).tiny)
-        x_hat = mu / gamma - torch.sqrt(self.one_minus_gamma(t) / gamma) * eps_hat
-        x_hat = torch.where(t < self.t_min, torch.zeros_like(x_hat), x_hat)
-        return x_hat.clamp(self.x_min, self.x_max)
 
     # ------------------------------------------------------------------ losses
     def continuous_time_loss(self, x: Tensor, x_hat: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
@@ -247,18 +232,28 @@ class ContinuousFlow(GaussianMeanState):
         return math.prod(data_shape)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """Draw of ``p_F(. | x; t)`` from standard normal ``noise`` of :meth:`noise_shape`."""
-        return self.flow_sample(x, t, noise=noise)
+        """``mu ~ p_F(. | x; t) = N(gamma x, gamma (1 - gamma))`` from standard normal ``noise`` shaped like ``x``."""
+        t = per_sample(t, x)
+        gamma = self.gamma(t)
+        return gamma * x + torch.sqrt(gamma * self.one_minus_gamma(t)) * noise
 
     def output_prediction(self, state: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
-        """The network's data estimate ``x_hat`` (see :meth:`predict_data`)."""
-        return self.predict_data(state, t, net_out.reshape(state.shape))
+        """Data estimate ``x_hat = mu/gamma - sqrt((1-gamma)/gamma) eps_hat`` from the predicted noise, clipped.
+
+        ``x_hat`` is 0 where ``t < t_min``.
+        """
+        t = per_sample(t, state)
+        eps_hat = net_out.reshape(state.shape)
+        gamma = self.gamma(t).clamp_min(torch.finfo(state.dtype).tiny)
+        x_hat = state / gamma - torch.sqrt(self.one_minus_gamma(t) / gamma) * eps_hat
+        x_hat = torch.where(t < self.t_min, torch.zeros_like(x_hat), x_hat)
+        return x_hat.clamp(self.x_min, self.x_max)
 
     def sampler_update(self, state: Tensor, x_hat: Tensor, i: int, n: int, generator=None) -> Tensor:
         """Step ``i`` of ``n`` of the paper's sampler: ``y ~ N(x_hat, 1/alpha_i)``, then update."""
         alpha = self.step_accuracy(i, n)
         rho = 1.0 + math.expm1(-2.0 * math.log(self.sigma_1) * (i - 1) / n)
-        return self.update(state, rho, self.sender_sample(x_hat, alpha, generator), alpha)[0]
+        return bayesian_update(state, rho, self.sender_sample(x_hat, alpha, generator), alpha)[0]
 
     def sample_output(self, x_hat: Tensor, generator=None) -> Tensor:
         """Final sample from the prediction at ``t = 1``: ``x_hat`` itself."""

@@ -24,15 +24,28 @@ from torch import Tensor
 from ._shapes import per_sample, sum_over_data
 from .continuous import ContinuousFlow, GaussianMeanState
 
-__all__ = ["DiscretisedFlow", "bin_centres", "log_gaussian_bin_masses", "quantise"]
+__all__ = ["DiscretisedFlow", "bin_centre", "bin_centres", "log_gaussian_bin_masses", "quantise"]
 
 _SIGMA_RANGE = (1e-3, 10.0)  # clamp of sigma_x, as in the official code
 
 
+def bin_centre(index, n_bins: int):
+    """Centre ``(2 index + 1)/K - 1`` of bin ``index`` (``0..K-1``) of ``K`` equal bins over ``[-1, 1]``.
+
+    Plain arithmetic, so ``index`` may be a tensor, an array or a number: the
+    one place the formula lives (the table encoder uses it on arrays).
+
+    Examples
+    --------
+    >>> bin_centre(0, 4), bin_centre(3, 4)
+    (-0.75, 0.75)
+    """
+    return (2 * index + 1) / n_bins - 1
+
+
 def bin_centres(n_bins: int, *, device=None, dtype=None) -> Tensor:
     """Centres ``(2k - 1)/K - 1``, ``k = 1..K``, of ``K`` equal bins over ``[-1, 1]``."""
-    k = torch.arange(1, n_bins + 1, device=device, dtype=dtype)
-    return (2 * k - 1) / n_bins - 1
+    return bin_centre(torch.arange(n_bins, device=device, dtype=dtype), n_bins)
 
 
 def bin_index(x: Tensor, n_bins: int) -> Tensor:
@@ -42,7 +55,7 @@ def bin_index(x: Tensor, n_bins: int) -> Tensor:
 
 def quantise(x: Tensor, n_bins: int) -> Tensor:
     """Map values in ``[-1, 1]`` to the centre of their bin (values outside go to the end bins)."""
-    return (2 * bin_index(x, n_bins).to(x.dtype) + 1) / n_bins - 1
+    return bin_centre(bin_index(x, n_bins).to(x.dtype), n_bins)
 
 
 def log1mexp(a: Tensor) -> Tensor:
@@ -196,7 +209,7 @@ class DiscretisedFlow(GaussianMeanState):
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
         """Draw of ``p_F(mu | x; t)``, as for continuous data."""
-        return self.continuous.flow_sample(x, t, noise=noise)
+        return self.continuous.state_from_noise(x, t, noise)
 
     def sample_output(self, log_probs: Tensor, generator=None) -> Tensor:
         """A bin drawn from ``p_O`` per dimension, returned as its centre."""
