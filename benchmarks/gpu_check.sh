@@ -63,7 +63,7 @@ for precision in ("float32", "bfloat16"):
     config = gen._training_config()
     optimizer, scheduler = make_optimizer(model, config)
     x = torch.as_tensor(gen.encoder_.transform(X_train[:256]), device="cuda")
-    cond = torch.as_tensor(gen._condition.transform(y_train[:256]), device="cuda")
+    cond = torch.as_tensor(gen.condition_encoder_.transform(y_train[:256]), device="cuda")
     for _ in range(10):
         training_step(model, ema, optimizer, scheduler, config, x, cond, None)
     step_s, _ = synchronised_seconds(

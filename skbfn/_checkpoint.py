@@ -36,7 +36,7 @@ import torch
 __all__ = ["Checkpointer", "run_key"]
 
 _FILE = "skbfn-checkpoint.pt"
-_KEYS = {"key", "step", "model", "ema", "ema_updates", "optimizer", "scheduler", "losses"}
+_KEYS = {"key", "step", "model", "ema", "optimizer", "scheduler", "losses"}
 # Refuse checkpoints far larger than any plausible model, before reading them.
 _MAX_BYTES = 1 << 34
 # Parameters that do not change what training computes.
@@ -127,8 +127,6 @@ class Checkpointer:
             return "its losses do not match its step"
         if not all(isinstance(v, float) and math.isfinite(v) for v in losses):
             return "its losses are not all finite numbers"
-        if not isinstance(state["ema_updates"], int) or state["ema_updates"] < 0:
-            return "its EMA count is invalid"
         for name, tensors in own.items():
             saved = state[name]
             if not isinstance(saved, dict) or set(saved) != set(tensors):
@@ -139,6 +137,8 @@ class Checkpointer:
                     return f"its {name} tensor {key!r} differs in shape or dtype from this model's"
                 if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                     return f"its {name} tensor {key!r} holds non-finite values"
+        if int(state["ema"]["n_updates"]) < 0:
+            return "its EMA update count is negative"
         return None
 
     def restore(self, model, ema, optimizer, scheduler, max_iter: int) -> tuple[int, list[float]] | None:
@@ -170,7 +170,6 @@ class Checkpointer:
             return None
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
-        ema.n_updates = state["ema_updates"]
         return state["step"], state["losses"]
 
     def write(self, step: int, model, ema, optimizer, scheduler, losses: list[float]) -> None:
@@ -183,7 +182,6 @@ class Checkpointer:
             # inside a data-parallel run the network is wrapped: store the plain module's names
             "model": {k.replace("net.module.", "net.", 1): v for k, v in model.state_dict().items()},
             "ema": ema.state_dict(),
-            "ema_updates": ema.n_updates,
             "optimizer": optimizer.state_dict(),
             "scheduler": None if scheduler is None else scheduler.state_dict(),
             "losses": [float(v) for v in losses],

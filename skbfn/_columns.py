@@ -31,11 +31,13 @@ which flow owns which block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 from sklearn.utils import check_array
 
+from ._column import MAX_BINS, Column
+from ._json import plain
 from ._normal_scores import NormalScores, is_skewed
 from .core import CategoricalFlow, ContinuousFlow, DiscretisedFlow
 from .core.flows import bin_centre
@@ -46,53 +48,6 @@ __all__ = ["SCALED_LIMIT", "TableEncoder"]
 # clipping range [-1, 1]: held-out points a little beyond the training range
 # keep a finite, fair likelihood, and samples can reach slightly past it.
 SCALED_LIMIT = 0.9
-
-# The most bins an explicitly discretised column may have.
-_MAX_EXPLICIT_BINS = 100_000
-
-
-@dataclass
-class Column:
-    """What the encoder knows about one column of X."""
-
-    name: object
-    kind: str
-    dtype: object = None
-    offset: float = 0.0  # continuous: centre of the training range (of the scores, if any); discretised: lowest integer
-    scale: float = 1.0  # continuous: dz/dx (dz/ds for normal scores s)
-    n_bins: int = 0
-    categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
-    normal_scores: NormalScores | None = None  # continuous: the map applied before the affine one
-    lattice: bool = False  # continuous: integer data, dequantised (trained and scored on k + U(-1/2, 1/2))
-
-    @property
-    def is_numeric_constant(self) -> bool:
-        """A constant column holding a number (a point mass), rather than a category."""
-        return self.kind == "constant" and getattr(self.dtype, "kind", "O") in "iuf"
-
-    @property
-    def holds_categories(self) -> bool:
-        """Values are categories (decoded as objects): a categorical column, or a constant non-numeric one."""
-        return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
-
-    def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
-        """A continuous column's values in the flow's units (no overflow for huge values)."""
-        if self.normal_scores is not None:
-            numbers = self.normal_scores.transform(numbers)
-        return numbers * self.scale - self.offset * self.scale
-
-    def from_flow_range(self, z: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`to_flow_range`."""
-        with np.errstate(over="ignore"):  # samples near the edge of the dtype's range stay finite
-            values = z / self.scale + self.offset
-        return values if self.normal_scores is None else self.normal_scores.inverse_transform(values)
-
-    def log_jacobian(self, numbers: np.ndarray) -> np.ndarray:
-        """``ln |dz/dx|`` of :meth:`to_flow_range` at each value (NaN stays NaN)."""
-        log_scale = np.where(np.isnan(numbers), np.nan, np.log(self.scale))
-        if self.normal_scores is None:
-            return log_scale
-        return log_scale + self.normal_scores.log_derivative(numbers)
 
 
 def _is_pandas(X) -> bool:
@@ -256,6 +211,9 @@ class TableEncoder:
             return any(isinstance(v, str | bytes | bool | np.bool_) for v in values)
         return True
 
+    # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
+    # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
+    # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
     def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
         values = values[~_missing(values)]
         if len(values) == 0:
@@ -271,12 +229,12 @@ class TableEncoder:
         low, high = float(numbers.min()), float(numbers.max())
         half_range = high / 2 - low / 2  # finite even when high - low would overflow
         integral = bool(np.all(numbers == np.round(numbers)))
-        span = round(2 * half_range) + 1 if integral and 2 * half_range < _MAX_EXPLICIT_BINS else None
+        span = round(2 * half_range) + 1 if integral and 2 * half_range < MAX_BINS else None
         if wants_bins:
             if not integral:
                 raise ValueError(f"Discretised column {name!r} must hold integer values.")
-            if span is None or span > _MAX_EXPLICIT_BINS:
-                raise ValueError(f"Discretised column {name!r} spans more than {_MAX_EXPLICIT_BINS} integers.")
+            if span is None or span > MAX_BINS:
+                raise ValueError(f"Discretised column {name!r} spans more than {MAX_BINS} integers.")
             if span < 2:
                 raise ValueError(f"Discretised column {name!r} needs at least two distinct values.")
             return Column(name, "discretised", dtype, offset=low, n_bins=span)
@@ -330,6 +288,36 @@ class TableEncoder:
 
         return [j for j in sorted(range(len(self.columns_)), key=key) if self.columns_[j].kind != "constant"]
 
+    # ---------------------------------------------------------------- JSON
+    def to_dict(self) -> dict:
+        """The fitted encoder as plain JSON values (see :meth:`from_dict`)."""
+        return {
+            "categorical_features": plain(self.categorical_features),
+            "discretised_features": plain(self.discretised_features),
+            "max_bins": self.max_bins,
+            "shared_range": self.shared_range,
+            "continuous_transform": self.continuous_transform,
+            "is_frame": self.is_frame_,
+            "columns": [column.to_dict() for column in self.columns_],
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> TableEncoder:
+        """A fitted encoder written by :meth:`to_dict`, every column checked (ValueError names a bad one)."""
+        encoder = cls(
+            doc["categorical_features"],
+            doc["discretised_features"],
+            doc["max_bins"],
+            doc.get("shared_range", False),
+            doc.get("continuous_transform", "affine"),  # files from before the parameter were affine
+        )
+        encoder.is_frame_ = bool(doc["is_frame"])
+        encoder.columns_ = [Column.from_dict(column) for column in doc["columns"]]
+        if all(column.kind == "constant" for column in encoder.columns_):
+            raise ValueError("the encoder has no modelled column")
+        encoder._order = encoder._flow_order()
+        return encoder
+
     # ------------------------------------------------------------- mapping
     def flow_parts(self, sigma_1: float, beta_1: float) -> list[tuple[object, int]]:
         """``(flow, n_columns)`` blocks in model order, for :class:`skbfn.core.ProductFlow`."""
@@ -378,7 +366,13 @@ class TableEncoder:
 
     @property
     def kinds(self) -> list[str]:
+        """Kind of each column of X, in X's order."""
         return [c.kind for c in self.columns_]
+
+    @property
+    def model_kinds(self) -> list[str]:
+        """Kind of each model column, in model order (constant columns are not modelled)."""
+        return [self.columns_[j].kind for j in self._order]
 
     def transform(self, X, *, strict: bool = False) -> np.ndarray:
         """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.

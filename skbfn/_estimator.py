@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 import os
 import warnings
 from contextlib import contextmanager
@@ -12,12 +11,13 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
+from ._architecture import Architecture, place
 from ._checkpoint import Checkpointer, run_key
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
@@ -25,19 +25,15 @@ from ._device import available_device, resolve_device
 from ._distributed import current_replica
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
-from .core import BFN, EMA, CellMask, ProductFlow
-from .core.nets import MLP, ImageNetwork, UNet
+from .core import BFN, EMA, CellMask
 from .core.samplers import SAMPLERS
 
 __all__ = ["BFNGenerator"]
 
 _MAX_SEED = np.iinfo(np.int32).max
 
-# hidden_layer_sizes=None: MLP block widths, or UNet channels per resolution level.
-_DEFAULT_WIDTHS = {"mlp": (128, 128, 128), "unet": (32, 64)}
 
-
-class BFNGenerator(BaseEstimator):
+class BFNGenerator(DensityMixin, BaseEstimator):
     """Generative model of tables and images with a Bayesian Flow Network.
 
     Learns the distribution of the rows of ``X`` (optionally given a condition
@@ -222,16 +218,34 @@ class BFNGenerator(BaseEstimator):
     Attributes
     ----------
     model_ : skbfn.core.BFN
-        The trained network (live weights).
+        The trained network and flows (live weights).
     ema_ : skbfn.core.EMA
         Exponential moving average of the weights, used by ``sample`` and
-        ``score_samples``.
+        ``score_samples``; its update count ``ema_.n_updates`` is part of its
+        state.
+    encoder_ : object
+        How each column of X was read (its kind: continuous, discretised,
+        categorical or constant; its range, bins or categories; its
+        transform) and maps rows to the model's matrix and back.
+    condition_encoder_ : object or None
+        How ``y`` was read (class labels, or real values standardised with
+        their mean and scale); None when fitted without ``y``.
+    device_ : torch.device
+        The device the model lives on (after unpickling or :func:`skbfn.load`,
+        ``device`` resolved on the machine that loaded it).
     classes_ : ndarray of shape (n_classes,)
         Class labels, when fitted on labels ``y``.
+    loss_curve_ : list of float
+        Training loss per step (nats per row, in the model's scaled units), as
+        in :class:`~sklearn.neural_network.MLPRegressor`.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the validation ELBO (nats per row, in scaled
+        units) at each evaluation; else None.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_`` (the weights kept); else None.
     history_ : dict
-        ``'loss'``: training loss per step (nats per row); with early stopping,
-        ``'validation_step'`` and ``'validation_score'`` (ELBO, nats per row,
-        in scaled units).
+        The same record as lists: ``'loss'``, and ``'validation_step'`` with
+        ``'validation_score'``.
     n_iter_ : int
         Number of optimiser steps run (over all fits, with ``warm_start``).
     n_features_in_ : int
@@ -387,16 +401,6 @@ class BFNGenerator(BaseEstimator):
         self.verbose = verbose
 
     # ----------------------------------------------------------------- fitting
-    def _hidden_layer_sizes(self) -> tuple[int, ...]:
-        if self.hidden_layer_sizes is None:
-            return _DEFAULT_WIDTHS[self.network]
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
-        if sizes.ndim != 1 or sizes.size == 0 or sizes.dtype.kind not in "iu" or np.any(sizes < 1):
-            raise ValueError(
-                f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(s) for s in sizes)
-
     def _learning_rate(self) -> float:
         if self.learning_rate_init != "auto":
             return self.learning_rate_init
@@ -422,71 +426,6 @@ class BFNGenerator(BaseEstimator):
             conditional_fraction=self.conditional_fraction,
             verbose=self.verbose,
         )
-
-    def _image_shape(self, n_features: int) -> tuple[int, int, int]:
-        """``(C, H, W)`` of the images in the rows, checked against the number of columns."""
-        if self.image_shape is None:
-            side = math.isqrt(n_features)
-            if side * side != n_features:
-                raise ValueError(
-                    f"network='unet' needs image_shape: {n_features} columns are not a square one-channel image."
-                )
-            return (1, side, side)
-        shape = np.asarray(self.image_shape)
-        if shape.ndim != 1 or shape.size not in (2, 3) or shape.dtype.kind not in "iu" or np.any(shape < 1):
-            raise ValueError(
-                f"image_shape must be (height, width) or (channels, height, width), got {self.image_shape!r}."
-            )
-        shape = tuple(int(s) for s in shape)
-        shape = (1, *shape) if len(shape) == 2 else shape
-        if math.prod(shape) != n_features:
-            raise ValueError(
-                f"image_shape {self.image_shape!r} holds {math.prod(shape)} pixels, but X has {n_features} columns."
-            )
-        levels = len(self._hidden_layer_sizes())
-        if shape[1] % 2 ** (levels - 1) or shape[2] % 2 ** (levels - 1):
-            raise ValueError(
-                f"A UNet with {levels} levels halves the image {levels - 1} times: height and width must be "
-                f"divisible by {2 ** (levels - 1)}, got image_shape {shape[1:]}; use fewer hidden_layer_sizes."
-            )
-        return shape
-
-    def _build_model(
-        self, encoder: TableEncoder, condition: ConditionEncoder | None, seed: int, cell_inputs: bool = True
-    ) -> BFN:
-        flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
-        data_shape = (encoder.n_model_columns,)
-        n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
-        n_flags = 2 if cell_inputs else 0  # given and absent, per cell
-        conditioning = {
-            "time_embedding_dim": self.time_embedding_dim - self.time_embedding_dim % 2,
-            "n_classes": None if condition is None else condition.n_classes,
-            "n_condition_features": None if condition is None else condition.n_values,
-        }
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            if self.network == "mlp":
-                n_network_inputs = n_inputs + n_flags * encoder.n_model_columns
-                net = MLP(n_network_inputs, n_outputs, hidden_layer_sizes=self._hidden_layer_sizes(), **conditioning)
-            else:
-                shape, channels = self._image_shape(encoder.n_model_columns), self._hidden_layer_sizes()
-                in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs, n_flags)
-                unet = UNet(
-                    in_channels, out_channels, channels=channels, n_heads=math.gcd(4, channels[-1]), **conditioning
-                )
-                net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
-        return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
-
-    def _place(self, device: torch.device, *models: BFN) -> None:
-        """Move ``models`` to ``device``, with bf16 autocast and channels-last there when asked for and on CUDA."""
-        fast = self.precision == "bfloat16" and device.type == "cuda"
-        for model in models:
-            model.autocast_dtype = torch.bfloat16 if fast else None
-            if isinstance(model.net, ImageNetwork):
-                model.net.channels_last = fast
-                model.to(device, memory_format=torch.channels_last if fast else torch.contiguous_format)
-            else:
-                model.to(device)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -572,16 +511,16 @@ class BFNGenerator(BaseEstimator):
             message = f"precision='bfloat16' applies on CUDA only; training on {device} in float32."
             warnings.warn(message, UserWarning, stacklevel=3)
         rng = check_random_state(self.random_state)
-        init_seed, train_seed, split_seed = (int(s) for s in rng.randint(_MAX_SEED, size=3))
+        init_seed, train_seed, split_seed, validation_seed = (int(s) for s in rng.randint(_MAX_SEED, size=4))
 
         if warm:
-            if (y is None) != (self._condition is None):
+            if (y is None) != (self.condition_encoder_ is None):
                 raise ValueError(
                     "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
                 )
-            encoder, condition = self.encoder_, self._condition
+            encoder, condition = self.encoder_, self.condition_encoder_
             model, ema = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
-            self._place(device, model, ema.module)
+            place(device, self.precision, model, ema.module)
             ema.decay = float(self.ema_decay)
         else:
             encoder = TableEncoder(
@@ -592,8 +531,8 @@ class BFNGenerator(BaseEstimator):
                 continuous_transform=self.continuous_transform,
             ).fit(X)
             condition = None if y is None else ConditionEncoder(self.y_type).fit(y)
-            model = self._build_model(encoder, condition, init_seed)
-            self._place(device, model)
+            model = Architecture.of(self).build(encoder, condition, seed=init_seed)
+            place(device, self.precision, model)
             ema = EMA(model, decay=self.ema_decay)
 
         z = encoder.transform(X)
@@ -625,6 +564,7 @@ class BFNGenerator(BaseEstimator):
             _to_tensor(cond, device),
             generator=generator,
             validation=validation,
+            validation_seed=validation_seed,
             replica=current_replica(),
             checkpoint=self._checkpointer(z, cond, warm),
             dequantisation_widths=_to_tensor(encoder.dequantisation_widths, device),
@@ -634,14 +574,44 @@ class BFNGenerator(BaseEstimator):
         if warm:
             history["validation_step"] = [step + self.n_iter_ for step in history["validation_step"]]
             history = {key: self.history_[key] + values for key, values in history.items()}
-        self.model_, self.ema_, self.encoder_, self.device_ = model, ema, encoder, device
-        self._condition = condition
-        if condition is not None and condition.kind == "classes":
-            self.classes_ = condition.classes_
+        return self._set_fitted(
+            model=model, ema=ema, encoder=encoder, condition_encoder=condition, device=device, history=history
+        )
+
+    def _set_fitted(
+        self,
+        *,
+        model: BFN,
+        ema: EMA,
+        encoder: TableEncoder,
+        condition_encoder: ConditionEncoder | None,
+        device: torch.device,
+        history: dict,
+        n_features_in: int | None = None,
+        feature_names_in: np.ndarray | None = None,
+    ) -> BFNGenerator:
+        """Write the whole fitted state (``fit`` and :func:`skbfn.load`); the networks are placed on ``device``.
+
+        ``n_features_in`` and ``feature_names_in`` are given by ``load``; ``fit``
+        has set them already, when it validated X.
+        """
+        place(device, self.precision, model, ema.module)
+        self.model_, self.ema_ = model.eval(), ema
+        self.encoder_, self.condition_encoder_, self.device_ = encoder, condition_encoder, device
+        if condition_encoder is not None and condition_encoder.kind == "classes":
+            self.classes_ = condition_encoder.classes_
         elif hasattr(self, "classes_"):
             del self.classes_
         self.history_ = history
         self.n_iter_ = len(history["loss"])
+        self.loss_curve_ = list(history["loss"])
+        scores = list(history["validation_score"])
+        self.validation_scores_ = scores if scores else None
+        self.best_validation_score_ = max(scores) if scores else None
+        if n_features_in is not None:
+            self.n_features_in_ = n_features_in
+        if feature_names_in is not None:
+            self.feature_names_in_ = feature_names_in
         return self
 
     def _checkpointer(self, z: np.ndarray, cond: np.ndarray | None, warm: bool) -> Checkpointer | None:
@@ -661,9 +631,9 @@ class BFNGenerator(BaseEstimator):
     def _encode_condition(self, y, n_rows: int) -> torch.Tensor | None:
         if y is None:
             return None
-        if self._condition is None:
+        if self.condition_encoder_ is None:
             raise ValueError("This BFNGenerator was fitted without y; it cannot condition on y.")
-        return _to_tensor(self._condition.broadcast(y, n_rows), self.device_)
+        return _to_tensor(self.condition_encoder_.broadcast(y, n_rows), self.device_)
 
     def sample(self, n_samples=1, y=None, random_state=None, *, given=None):
         """Draw new rows from the model, optionally with some cells fixed.
@@ -874,14 +844,26 @@ class BFNGenerator(BaseEstimator):
             # Pickles hold CPU tensors, so they load on machines without the training device.
             state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
             state["device_"] = torch.device("cpu")
-            self._place(state["device_"], state["model_"], state["ema_"].module)
+            place(state["device_"], self.precision, state["model_"], state["ema_"].module)
         return state
 
     def __setstate__(self, state):
+        if "_condition" in state:  # pickled by skbfn 0.1
+            state = dict(state)
+            state["condition_encoder_"] = state.pop("_condition")
         super().__setstate__(state)
+        if "model_" in state and "loss_curve_" not in state:
+            self._set_fitted(
+                model=self.model_,
+                ema=self.ema_,
+                encoder=self.encoder_,
+                condition_encoder=self.condition_encoder_,
+                device=self.device_,
+                history=self.history_,
+            )
         if "model_" in state:
             device = available_device(self.device)
-            self._place(device, self.model_, self.ema_.module)
+            place(device, self.precision, self.model_, self.ema_.module)
             self.device_ = device
 
     def __sklearn_tags__(self):

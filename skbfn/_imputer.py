@@ -192,9 +192,8 @@ def _is_nan_like(value) -> bool:
 
 def _point_estimate(draws: np.ndarray, encoder) -> np.ndarray:
     """Per cell over draws ``[rows, draws, columns]``: mean (continuous), median (discretised), mode (categorical)."""
-    kinds = [encoder.columns_[j].kind for j in encoder._order]
     estimate = np.empty((draws.shape[0], draws.shape[2]), dtype=draws.dtype)
-    for position, kind in enumerate(kinds):
+    for position, kind in enumerate(encoder.model_kinds):
         column = draws[:, :, position]
         if kind == "continuous":
             estimate[:, position] = column.mean(axis=1)

@@ -20,34 +20,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import warnings
-from numbers import Integral, Real
-from typing import Any
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.preprocessing import StandardScaler
 
-from ._columns import Column, TableEncoder
+from ._architecture import Architecture
+from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device
-from ._normal_scores import NormalScores
+from ._json import is_int, plain
 
 __all__ = ["InconsistentVersionWarning", "load", "save"]
 
 _FORMAT = "skbfn-bfngenerator"
-# 1: digest over tensor names and bytes only (skbfn 0.1 before this change); 2: digest over everything.
-_FORMAT_VERSION = 2
-_READABLE_FORMAT_VERSIONS = (1, 2)
+# 1: digest over tensor names and bytes only (skbfn 0.1 before this change); 2: digest over everything;
+# 3: the EMA's update count is a tensor of its state ("ema.n_updates"), not the document's "ema_updates".
+_FORMAT_VERSION = 3
+_READABLE_FORMAT_VERSIONS = (1, 2, 3)
+_EMA_COUNT = "ema.n_updates"
 
 # Upper bounds on parameters read from a file, where a value could make one
 # call to sample or score run practically forever.
 _WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000}
-_COLUMN_KINDS = ("continuous", "discretised", "categorical", "constant")
-_MAX_BINS = 100_000
-_MAX_DTYPE_ITEMSIZE = 1024
 
 
 class InconsistentVersionWarning(UserWarning):
@@ -82,7 +79,7 @@ def _digest(document: dict, tensors: dict[str, torch.Tensor]) -> str:
         sha.update(_length_prefixed(name.encode()))
         sha.update(_length_prefixed(str(tensor.dtype).encode()))
         sha.update(_length_prefixed(json.dumps(list(tensor.shape)).encode()))
-        sha.update(_length_prefixed(tensor.view(torch.uint8).numpy().tobytes()))
+        sha.update(_length_prefixed(tensor.reshape(-1).view(torch.uint8).numpy().tobytes()))
     return sha.hexdigest()
 
 
@@ -91,178 +88,8 @@ def _tensor_digest_v1(tensors: dict[str, torch.Tensor]) -> str:
     sha = hashlib.sha256()
     for name in sorted(tensors):
         sha.update(name.encode())
-        sha.update(tensors[name].contiguous().view(torch.uint8).numpy().tobytes())
+        sha.update(tensors[name].contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return sha.hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    """Python value for JSON; refuses what JSON cannot hold faithfully."""
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    raise TypeError(f"skbfn.save cannot store a value of type {type(value).__name__} ({value!r}) as JSON.")
-
-
-def _dtype_to_json(dtype) -> dict:
-    if str(dtype) == "category":
-        return {"category": _plain(list(dtype.categories)), "ordered": bool(dtype.ordered)}
-    return {"name": str(dtype)}
-
-
-def _dtype_from_json(spec: dict):
-    if "category" in spec:
-        import pandas as pd
-
-        return pd.CategoricalDtype(spec["category"], ordered=bool(spec["ordered"]))
-    name = spec["name"]
-    if not isinstance(name, str):
-        raise TypeError(f"a dtype name must be a string, got {name!r}")
-    try:
-        dtype = np.dtype(name)
-    except TypeError:
-        import pandas as pd
-
-        return pd.api.types.pandas_dtype(name)
-    if dtype.kind not in "biufcOUSMm" or dtype.fields is not None or dtype.itemsize > _MAX_DTYPE_ITEMSIZE:
-        raise ValueError(f"dtype {name!r} is not a column dtype skbfn writes")
-    return dtype
-
-
-def _encoder_to_json(encoder: TableEncoder) -> dict:
-    return {
-        "categorical_features": _plain(encoder.categorical_features),
-        "discretised_features": _plain(encoder.discretised_features),
-        "max_bins": encoder.max_bins,
-        "shared_range": encoder.shared_range,
-        "continuous_transform": encoder.continuous_transform,
-        "is_frame": encoder.is_frame_,
-        "columns": [
-            {
-                "name": _plain(c.name),
-                "kind": c.kind,
-                "dtype": _dtype_to_json(c.dtype),
-                "offset": c.offset,
-                "scale": c.scale,
-                "n_bins": c.n_bins,
-                "categories": _plain(c.categories),
-                "normal_scores": None
-                if c.normal_scores is None
-                else {"x": c.normal_scores.x.tolist(), "z": c.normal_scores.z.tolist()},
-                "lattice": c.lattice,
-            }
-            for c in encoder.columns_
-        ],
-    }
-
-
-def _encoder_from_json(doc: dict) -> TableEncoder:
-    encoder = TableEncoder(
-        doc["categorical_features"],
-        doc["discretised_features"],
-        doc["max_bins"],
-        doc.get("shared_range", False),
-        doc.get("continuous_transform", "affine"),
-    )
-    encoder.is_frame_ = bool(doc["is_frame"])
-    encoder.columns_ = [_column_from_json(c) for c in doc["columns"]]
-    if not encoder.columns_ or all(c.kind == "constant" for c in encoder.columns_):
-        raise ValueError("the encoder has no modelled column")
-    encoder._order = encoder._flow_order()
-    return encoder
-
-
-def _column_from_json(doc: dict) -> Column:
-    """One column, checked: a known kind, finite numbers, a positive scale, bins matching the categories."""
-    known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
-    if set(doc) - known:
-        raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
-    kind, offset, scale, n_bins, categories = doc["kind"], doc["offset"], doc["scale"], doc["n_bins"], doc["categories"]
-    if kind not in _COLUMN_KINDS:
-        raise ValueError(f"column kind {kind!r} is not one of {_COLUMN_KINDS}")
-    if not (_is_finite_number(offset) and _is_finite_number(scale) and scale > 0):
-        raise ValueError(f"column {doc['name']!r} needs a finite offset and a finite positive scale")
-    if not (_is_int(n_bins) and 0 <= n_bins <= _MAX_BINS) or not isinstance(categories, list):
-        raise ValueError(f"column {doc['name']!r} has invalid bins or categories")
-    if kind == "discretised" and (n_bins < 2 or offset != round(offset)):
-        raise ValueError(f"discretised column {doc['name']!r} needs at least 2 bins and an integer offset")
-    if kind in ("categorical", "constant") and (
-        n_bins != len(categories) or len(categories) < (2 if kind == "categorical" else 1)
-    ):
-        raise ValueError(f"column {doc['name']!r} has {n_bins} bins for {len(categories)} categories")
-    if kind in ("categorical", "constant") and len({json.dumps(c) for c in categories}) != len(categories):
-        raise ValueError(f"column {doc['name']!r} repeats a category")
-    normal_scores = _normal_scores_from_json(doc.get("normal_scores"))
-    if normal_scores is not None and kind != "continuous":
-        raise ValueError(f"column {doc['name']!r} is {kind} but has normal scores")
-    lattice = doc.get("lattice", False)  # absent in files of releases before dequantised integer columns
-    if not isinstance(lattice, bool) or (lattice and (kind != "continuous" or normal_scores is not None)):
-        raise ValueError(f"column {doc['name']!r} has an invalid lattice flag {lattice!r}")
-    return Column(
-        doc["name"],
-        kind,
-        _dtype_from_json(doc["dtype"]),
-        offset,
-        scale,
-        n_bins,
-        np.array(categories, dtype=object),
-        normal_scores,
-        lattice,
-    )
-
-
-def _normal_scores_from_json(doc: dict | None) -> NormalScores | None:
-    if doc is None:
-        return None
-    return NormalScores(np.array(doc["x"], dtype=np.float64), np.array(doc["z"], dtype=np.float64))
-
-
-def _condition_to_json(condition: ConditionEncoder | None) -> dict | None:
-    if condition is None:
-        return None
-    if condition.kind == "classes":
-        return {"y_type": condition.y_type, "kind": "classes", "classes": _plain(condition.classes_)}
-    scaler = condition._scaler
-    return {
-        "y_type": condition.y_type,
-        "kind": "values",
-        "mean": _plain(scaler.mean_),
-        "scale": _plain(scaler.scale_),
-        "var": _plain(scaler.var_),
-    }
-
-
-def _condition_from_json(doc: dict | None) -> ConditionEncoder | None:
-    if doc is None:
-        return None
-    if doc["y_type"] not in ("auto", "classes", "values") or doc["kind"] not in ("classes", "values"):
-        raise ValueError(f"unknown condition kind {doc['kind']!r} or y_type {doc['y_type']!r}")
-    condition = ConditionEncoder(doc["y_type"])
-    condition.kind = doc["kind"]
-    if condition.kind == "classes":
-        classes = doc["classes"]
-        if not isinstance(classes, list) or len(classes) < 1 or len({json.dumps(c) for c in classes}) != len(classes):
-            raise ValueError("the condition's classes must be a list of distinct labels")
-        condition.classes_ = np.array(classes)
-        return condition
-    scaler = StandardScaler()
-    scaler.mean_, scaler.scale_, scaler.var_ = (np.asarray(doc[k], dtype=np.float64) for k in ("mean", "scale", "var"))
-    if not (
-        scaler.mean_.ndim == 1
-        and scaler.mean_.shape == scaler.scale_.shape == scaler.var_.shape
-        and np.all(np.isfinite(scaler.mean_))
-        and np.all(np.isfinite(scaler.scale_) & (scaler.scale_ > 0))
-    ):
-        raise ValueError("the condition's mean and scale must be finite, of one length, with positive scales")
-    scaler.n_features_in_ = len(scaler.mean_)
-    condition._scaler, condition.n_features_ = scaler, len(scaler.mean_)
-    return condition
 
 
 def save(estimator, path: str | os.PathLike) -> None:
@@ -310,13 +137,12 @@ def save(estimator, path: str | os.PathLike) -> None:
         "format_version": _FORMAT_VERSION,
         "skbfn_version": __version__,
         "torch_version": torch.__version__,
-        "params": _plain(params),
-        "encoder": _encoder_to_json(estimator.encoder_),
-        "condition": _condition_to_json(estimator._condition),
-        "history": _plain(estimator.history_),
+        "params": plain(params),
+        "encoder": estimator.encoder_.to_dict(),
+        "condition": None if estimator.condition_encoder_ is None else estimator.condition_encoder_.to_dict(),
+        "history": plain(estimator.history_),
         "n_iter": estimator.n_iter_,
-        "ema_updates": estimator.ema_.n_updates,
-        "feature_names_in": _plain(getattr(estimator, "feature_names_in_", None)),
+        "feature_names_in": plain(getattr(estimator, "feature_names_in_", None)),
         "n_features_in": estimator.n_features_in_,
         "cell_inputs": estimator.model_.cell_inputs,
         "imputer": imputer,
@@ -385,26 +211,26 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
         estimator, encoder, condition, cell_inputs = _validated_state(document)
     except (KeyError, TypeError, IndexError, AttributeError, RecursionError, ValueError) as exc:
         raise ValueError(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
-    _check_tensor_header(path, header, estimator, encoder, condition, cell_inputs)
+    _check_tensor_header(path, header, document, estimator, encoder, condition, cell_inputs)
     tensors = _read_tensors(path, document)
 
     from .core import EMA
 
-    model = estimator._build_model(encoder, condition, seed=0, cell_inputs=cell_inputs)
+    model = Architecture.of(estimator).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
     ema = EMA(model, decay=estimator.ema_decay)
     model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
     ema.load_state_dict({k[len("ema.") :]: v for k, v in tensors.items() if k.startswith("ema.")})
-    ema.n_updates = document["ema_updates"]
-    device = available_device(estimator.device)
-    estimator._place(device, model, ema.module)
-    estimator.model_, estimator.ema_ = model.eval(), ema
-    estimator.encoder_, estimator._condition, estimator.device_ = encoder, condition, device
-    if condition is not None and condition.kind == "classes":
-        estimator.classes_ = condition.classes_
-    estimator.history_, estimator.n_iter_ = document["history"], document["n_iter"]
-    estimator.n_features_in_ = document["n_features_in"]
-    if document["feature_names_in"] is not None:
-        estimator.feature_names_in_ = np.array(document["feature_names_in"], dtype=object)
+    names = document["feature_names_in"]
+    estimator._set_fitted(
+        model=model,
+        ema=ema,
+        encoder=encoder,
+        condition_encoder=condition,
+        device=available_device(estimator.device),
+        history=document["history"],
+        n_features_in=document["n_features_in"],
+        feature_names_in=None if names is None else np.array(names, dtype=object),
+    )
     if document.get("imputer") is not None:
         try:
             return _imputer_from_json(document["imputer"], estimator)
@@ -503,16 +329,17 @@ def _validated_state(document: dict):
     if torch.device(params["device"] if params["device"] != "auto" else "cpu").type not in ("cpu", "cuda"):
         raise ValueError(f"device={params['device']!r}: a loaded model runs on 'auto', 'cpu' or 'cuda'")
 
-    encoder = _encoder_from_json(document["encoder"])
-    condition = _condition_from_json(document["condition"])
+    encoder = TableEncoder.from_dict(document["encoder"])
+    condition = None if document["condition"] is None else ConditionEncoder.from_dict(document["condition"])
     n_features = document["n_features_in"]
-    if not _is_int(n_features) or n_features != len(encoder.columns_):
+    if not is_int(n_features) or n_features != len(encoder.columns_):
         raise ValueError(f"n_features_in={n_features!r} does not match the {len(encoder.columns_)} columns")
     names = document["feature_names_in"]
     if names is not None and (len(names) != n_features or not all(isinstance(n, str) for n in names)):
         raise ValueError("feature_names_in must list one string per column")
-    for name in ("n_iter", "ema_updates"):
-        if not _is_int(document[name]) or document[name] < 0:
+    counts = ("n_iter",) if document["format_version"] >= 3 else ("n_iter", "ema_updates")
+    for name in counts:
+        if not is_int(document[name]) or document[name] < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {document[name]!r}")
     cell_inputs = document.get("cell_inputs", False)
     if not isinstance(cell_inputs, bool):
@@ -520,26 +347,28 @@ def _validated_state(document: dict):
     history = document["history"]
     if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
         raise ValueError("history must map names to lists")
+    if not {"loss", "validation_step", "validation_score"} <= set(history):
+        raise ValueError("history must hold 'loss', 'validation_step' and 'validation_score'")
+    if len(history["validation_step"]) != len(history["validation_score"]):
+        raise ValueError("history must hold one validation score per validation step")
+    if len(history["loss"]) != document["n_iter"]:
+        raise ValueError(f"n_iter={document['n_iter']} does not match the {len(history['loss'])} losses in history")
     return estimator, encoder, condition, cell_inputs
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_finite_number(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_tensor_header(path: str, header: dict, estimator, encoder, condition, cell_inputs: bool) -> None:
+def _check_tensor_header(
+    path: str, header: dict, document: dict, estimator, encoder, condition, cell_inputs: bool
+) -> None:
     """The header's tensor names, dtypes and shapes must equal those of the model, built on the meta device."""
     from .core import EMA
 
     with torch.device("meta"):
-        model = estimator._build_model(encoder, condition, seed=0, cell_inputs=cell_inputs)
+        model = Architecture.of(estimator).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
         ema = EMA(model, decay=estimator.ema_decay)
     expected = {f"model.{k}": v for k, v in model.state_dict().items()}
     expected.update({f"ema.{k}": v for k, v in ema.state_dict().items()})
+    if document["format_version"] < 3:  # the count was in the document
+        del expected[_EMA_COUNT]
     found = {k: v for k, v in header.items() if k != "__metadata__"}
     if set(found) != set(expected):
         missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
@@ -574,6 +403,10 @@ def _read_tensors(path: str, document: dict) -> dict[str, torch.Tensor]:
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise ValueError(f"{path!r}: tensor {name!r} holds non-finite values.")
+    if document["format_version"] < 3:
+        tensors[_EMA_COUNT] = torch.tensor(document["ema_updates"], dtype=torch.int64)
+    if int(tensors[_EMA_COUNT]) < 0:
+        raise ValueError(f"{path!r}: the EMA's update count {int(tensors[_EMA_COUNT])} is negative.")
     return tensors
 
 
@@ -585,7 +418,7 @@ def _imputer_to_json(imputer) -> dict:
     missing = params.pop("missing_values")
     from ._imputer import _is_nan_like
 
-    params["missing_values"] = {"missing": True} if _is_nan_like(missing) else {"value": _plain(missing)}
+    params["missing_values"] = {"missing": True} if _is_nan_like(missing) else {"value": plain(missing)}
     return params
 
 

@@ -172,39 +172,38 @@ def train(
         start, done = restored
         losses[:start] = torch.tensor(done, device=x.device, dtype=losses.dtype)
         generator = torch.Generator(device=x.device).manual_seed(generator.initial_seed() + start)
-    loop = _Loop(
-        model,
-        ema,
-        config,
-        x,
-        cond,
-        generator,
-        optimizer,
-        scheduler,
-        losses,
-        History(),
-        validation,
-        validation_seed,
-        replica,
-        checkpoint,
-        start,
-        dequantisation_widths,
-    )
-    loop.progress = tqdm(
+    progress = tqdm(
         total=config.max_iter,
         initial=start,
         disable=config.verbose < 1 or not replica.is_main,
         desc="BFN fit",
         unit="step",
     )
-
-    with _deferred_keyboard_interrupt() as loop.interrupt, data_parallel(model, replica):
-        n_done, best_state = _run_steps(loop)
-    loop.progress.close()
+    with _deferred_keyboard_interrupt() as interrupt, data_parallel(model, replica):
+        loop = _Loop(
+            model=model,
+            ema=ema,
+            config=config,
+            x=x,
+            cond=cond,
+            generator=generator,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            losses=losses,
+            validation=validation,
+            validation_seed=validation_seed,
+            replica=replica,
+            checkpoint=checkpoint,
+            start=start,
+            dequantisation_widths=dequantisation_widths,
+            progress=progress,
+            interrupt=interrupt,
+        )
+        n_done, best_state = loop.run()
+    progress.close()
     history = loop.history
     if checkpoint is not None and n_done == config.max_iter and replica.is_main:
         checkpoint.remove()
-    interrupt = loop.interrupt
     if interrupt.requested:
         warnings.warn(
             f"Training was interrupted (KeyboardInterrupt) after {n_done} of {config.max_iter} steps; "
@@ -247,9 +246,9 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Loop:
-    """Everything the step loop reads and updates."""
+    """The step loop, with everything it reads and updates."""
 
     model: BFN
     ema: EMA
@@ -258,63 +257,74 @@ class _Loop:
     cond: Tensor | None
     generator: torch.Generator
     optimizer: torch.optim.Optimizer
-    scheduler: object
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None
     losses: Tensor
-    history: History
-    validation: tuple | None
+    validation: tuple[Tensor, Tensor | None] | None
     validation_seed: int
     replica: Replica
     checkpoint: Checkpointer | None
     start: int
-    dequantisation_widths: Tensor | None = None
-    progress: object = None
-    interrupt: object = None
+    dequantisation_widths: Tensor | None
+    progress: tqdm
+    interrupt: _InterruptFlag
+    history: History = field(default_factory=History)
+    best_score: float = -float("inf")
+    best_state: tuple[dict, dict] | None = None
+    rounds_without_gain: int = 0
 
+    def run(self) -> tuple[int, tuple[dict, dict] | None]:
+        """Run the steps. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
+        replica, x = self.replica, self.x
+        batches = _batches(x.shape[0], self.config.batch_size, self.generator, x.device)
+        noise = self.generator
+        if replica.world_size > 1:  # same batches everywhere, different noise on each replica
+            noise = torch.Generator(device=x.device).manual_seed(self.generator.initial_seed() + replica.rank + 1)
+        n_done = self.start
+        for step in range(self.start, self.config.max_iter):
+            self.losses[step] = self._step(next(batches)[replica.rank :: replica.world_size], noise)
+            n_done = step + 1
+            self._after_step(n_done)
+            if self.validation is not None and self._validation_due(n_done) and self._validate(n_done):
+                break
+            if self.interrupt.requested:
+                break
+        return n_done, self.best_state
 
-def _run_steps(loop: _Loop):
-    """The step loop. Returns ``(steps done, best state)``; a Ctrl-C ends it after the step in flight."""
-    model, ema, config, x, cond = loop.model, loop.ema, loop.config, loop.x, loop.cond
-    losses, history, replica = loop.losses, loop.history, loop.replica
-    batches = _batches(x.shape[0], config.batch_size, loop.generator, x.device)
-    noise_generator = loop.generator
-    if replica.world_size > 1:  # same batches everywhere, different noise on each replica
-        noise_generator = torch.Generator(device=x.device).manual_seed(loop.generator.initial_seed() + replica.rank + 1)
-    best_score, best_state, rounds_without_gain, n_done = -float("inf"), None, 0, loop.start
-    for step in range(loop.start, config.max_iter):
-        index = next(batches)[replica.rank :: replica.world_size]
-        batch_cond = None if cond is None else cond[index]
-        batch = x[index]
-        if loop.dequantisation_widths is not None:
-            uniform = torch.rand(batch.shape, generator=noise_generator, device=batch.device, dtype=batch.dtype)
-            batch = batch + (uniform - 0.5) * loop.dequantisation_widths
-        losses[step] = training_step(
-            model, ema, loop.optimizer, loop.scheduler, config, batch, batch_cond, noise_generator
-        )
-        n_done = step + 1
-        if loop.checkpoint is not None and replica.is_main and n_done % loop.checkpoint.interval == 0:
-            loop.checkpoint.write(n_done, model, ema, loop.optimizer, loop.scheduler, losses[:n_done].tolist())
+    def _step(self, index: Tensor, noise: torch.Generator) -> Tensor:
+        """One optimiser step on the rows ``index`` (dequantised afresh where the columns are integers)."""
+        batch = self.x[index]
+        if self.dequantisation_widths is not None:
+            uniform = torch.rand(batch.shape, generator=noise, device=batch.device, dtype=batch.dtype)
+            batch = batch + (uniform - 0.5) * self.dequantisation_widths
+        cond = None if self.cond is None else self.cond[index]
+        return training_step(self.model, self.ema, self.optimizer, self.scheduler, self.config, batch, cond, noise)
 
-        if n_done % _READ_EVERY == 0 or n_done == config.max_iter:
-            recent = losses[max(0, n_done - _READ_EVERY) : n_done]
+    def _after_step(self, n_done: int) -> None:
+        """Checkpoint when due; every ``_READ_EVERY`` steps, check the losses and show their mean."""
+        if self.checkpoint is not None and self.replica.is_main and n_done % self.checkpoint.interval == 0:
+            done = self.losses[:n_done].tolist()
+            self.checkpoint.write(n_done, self.model, self.ema, self.optimizer, self.scheduler, done)
+        if n_done % _READ_EVERY == 0 or n_done == self.config.max_iter:
+            recent = self.losses[max(0, n_done - _READ_EVERY) : n_done]
             if not torch.isfinite(recent).all():
                 raise NonFiniteLossError(
                     f"The training loss became non-finite by step {n_done}. Try a smaller "
                     "learning_rate_init, a smaller max_grad_norm, or a larger sigma_1."
                 )
-            loop.progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
-        loop.progress.update(1)
+            self.progress.set_postfix(loss=f"{recent.mean().item():.4g}", refresh=False)
+        self.progress.update(1)
 
-        if loop.validation is not None and (n_done % config.validation_interval == 0 or n_done == config.max_iter):
-            score = validation_score(ema, config, *loop.validation, loop.validation_seed)
-            history.validation_step.append(n_done)
-            history.validation_score.append(score)
-            if score > best_score + config.tol:
-                best_score, rounds_without_gain = score, 0
-                best_state = (copy.deepcopy(model.state_dict()), copy.deepcopy(ema.state_dict()))
-            else:
-                rounds_without_gain += 1
-            if config.early_stopping and rounds_without_gain >= config.n_iter_no_change:
-                break
-        if loop.interrupt.requested:
-            break
-    return n_done, best_state
+    def _validation_due(self, n_done: int) -> bool:
+        return n_done % self.config.validation_interval == 0 or n_done == self.config.max_iter
+
+    def _validate(self, n_done: int) -> bool:
+        """Score the held-out rows, keep the best weights; True when early stopping says stop."""
+        score = validation_score(self.ema, self.config, *self.validation, self.validation_seed)
+        self.history.validation_step.append(n_done)
+        self.history.validation_score.append(score)
+        if score > self.best_score + self.config.tol:
+            self.best_score, self.rounds_without_gain = score, 0
+            self.best_state = (copy.deepcopy(self.model.state_dict()), copy.deepcopy(self.ema.state_dict()))
+        else:
+            self.rounds_without_gain += 1
+        return self.config.early_stopping and self.rounds_without_gain >= self.config.n_iter_no_change

@@ -210,7 +210,7 @@ def test_training_loss_drops_conditions_at_the_given_rate():
 def test_ema_never_writes_the_live_weights_and_averages():
     live = torch.nn.Linear(3, 3)
     ema = EMA(live, decay=0.5)
-    ema.n_updates = 100  # past the warm-up
+    ema.n_updates.fill_(100)  # past the warm-up
     before_avg = ema.module.weight.detach().clone()
     with torch.no_grad():
         live.weight.add_(1.0)
@@ -250,9 +250,32 @@ def test_ema_follows_a_hand_computed_sequence_with_an_asymmetric_decay():
 
 def test_ema_warm_up_follows_the_live_weights_early():
     ema = EMA(torch.nn.Linear(1, 1), decay=0.999)
-    assert ema.current_decay() == pytest.approx(0.1)
-    ema.n_updates = 10**6
-    assert ema.current_decay() == 0.999
+    assert ema.current_decay().item() == pytest.approx(0.1)
+    ema.n_updates.fill_(10**6)
+    assert ema.current_decay().item() == 0.999
+
+
+def test_ema_update_count_travels_in_its_state_dict():
+    live = torch.nn.Linear(2, 1)
+    ema = EMA(live, decay=0.9)
+    for _ in range(3):
+        ema.update(live)
+    state = ema.state_dict()
+    assert int(state["n_updates"]) == 3
+    fresh = EMA(live, decay=0.9)
+    fresh.load_state_dict(state)
+    assert int(fresh.n_updates) == 3 and fresh.current_decay().item() == pytest.approx(4 / 13)
+
+
+def test_an_ema_pickled_with_a_plain_count_unpickles_with_a_buffer():
+    """skbfn 0.1 kept the count as an int attribute: such pickles load with the count as state."""
+    ema = EMA(torch.nn.Linear(2, 1), decay=0.9)
+    state = dict(ema.__dict__)
+    state["_buffers"] = {k: v for k, v in state["_buffers"].items() if k != "n_updates"}
+    state["n_updates"] = 7
+    old = EMA.__new__(EMA)
+    old.__setstate__(state)
+    assert int(old.n_updates) == 7 and "n_updates" in old.state_dict()
 
 
 @pytest.mark.parametrize(

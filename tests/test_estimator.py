@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skbfn._estimator
 from skbfn import BFNGenerator
 
 FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=20, n_elbo_draws=8)
@@ -142,6 +143,23 @@ def test_early_stopping_records_validation_and_keeps_the_best(moons):
     assert history["validation_step"][0] == 10
     assert gen.n_iter_ < 150  # a gain of 10 nats per evaluation is never reached
     assert len(history["validation_score"]) == len(history["validation_step"])
+    # the attribute names MLPRegressor users know, derived from the same record
+    assert gen.loss_curve_ == history["loss"] and len(gen.loss_curve_) == gen.n_iter_
+    assert gen.validation_scores_ == history["validation_score"]
+    assert gen.best_validation_score_ == max(history["validation_score"])
+
+
+def test_without_early_stopping_there_are_no_validation_scores(fitted):
+    assert fitted.validation_scores_ is None and fitted.best_validation_score_ is None
+    assert fitted.loss_curve_ == fitted.history_["loss"]
+
+
+def test_is_a_density_estimator_with_documented_fitted_attributes(fitted):
+    assert fitted.__sklearn_tags__().estimator_type == "density_estimator"  # from DensityMixin
+    fitted_names = [name for name in vars(fitted) if name.endswith("_") and not name.startswith("_")]
+    documented = BFNGenerator.__doc__.split("Attributes")[1].split("See Also")[0]
+    assert fitted_names and all(f"{name} :" in documented for name in fitted_names)
+    assert not [name for name in vars(fitted) if name.startswith("_") and not name.startswith("__")]
 
 
 def test_verbose_shows_progress(moons, capsys):
@@ -211,13 +229,13 @@ def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitt
     gen = copy.deepcopy(fitted)
     gen.device_ = torch.device("cuda", 3)
     placed = []
-    original_place = BFNGenerator._place
+    original_place = skbfn._estimator.place
 
-    def recording_place(self, device, *modules):
+    def recording_place(device, precision, *modules):
         placed.append((device, modules))
-        original_place(self, device, *modules)
+        original_place(device, precision, *modules)
 
-    monkeypatch.setattr(BFNGenerator, "_place", recording_place)
+    monkeypatch.setattr(skbfn._estimator, "place", recording_place)
     state = gen.__getstate__()
     assert state["device_"] == torch.device("cpu")
     assert state["model_"] is not gen.model_ and state["ema_"] is not gen.ema_

@@ -72,9 +72,14 @@ def _refused(path, match):
 
 
 # ------------------------------------------------------ what the digest covers
-def test_swapped_class_labels_are_refused(saved):
-    _edit_document(saved, lambda d: d["condition"].update(classes=["dog", "cat"]))
+def test_relabelled_classes_are_refused(saved):
+    _edit_document(saved, lambda d: d["condition"].update(classes=["cat", "emu"]))  # well formed, but not the fit's
     _refused(saved, "digest")
+
+
+def test_swapped_class_labels_are_refused(saved):
+    _edit_document(saved, lambda d: d["condition"].update(classes=["dog", "cat"]), resign=True)
+    _refused(saved, "sorted order")
 
 
 def test_a_rescaled_column_is_refused(saved):
@@ -168,30 +173,51 @@ def test_versions_are_checked(saved):
         load(saved)
     _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
     _refused(saved, "version")
-    _edit_document(saved, lambda d: d.update(format_version=3, skbfn_version="0.1.0"), resign=True)
+    _edit_document(saved, lambda d: d.update(format_version=4, skbfn_version="0.1.0"), resign=True)
     _refused(saved, "newer")
 
 
-def test_a_file_of_the_previous_format_still_loads(labelled, tmp_path):
-    """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform."""
+def _rewritten_as_format(path, version: int, edit=None) -> None:
+    """Rewrite a file as an earlier format wrote it: the EMA's update count in the document, not a tensor."""
+    from safetensors.torch import save_file
+
+    header, _ = _split(path)
+    document = json.loads(header["__metadata__"]["skbfn"])
+    tensors = _tensors(path)
+    document["ema_updates"] = int(tensors.pop("ema.n_updates"))
+    document["format_version"] = version
+    if edit is not None:
+        edit(document)
+    document["sha256"] = _tensor_digest_v1(tensors) if version == 1 else _digest(document, tensors)
+    save_file(tensors, str(path), metadata={"skbfn": json.dumps(document)})
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_file_of_an_earlier_format_still_loads(labelled, tmp_path, version):
+    """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform; format 2:
+    digest over everything. Both kept the EMA's update count in the document."""
     X, y, _ = labelled
     gen = BFNGenerator(**FAST, continuous_transform="affine").fit(X, y)
-    path = tmp_path / "v1.safetensors"
+    path = tmp_path / f"v{version}.safetensors"
     save(gen, path)
 
-    def as_format_1(document):
-        document["format_version"] = 1
+    def without_later_entries(document):
         del document["params"]["continuous_transform"]
         del document["encoder"]["continuous_transform"]
         for column in document["encoder"]["columns"]:
             del column["normal_scores"]
-        document["sha256"] = _tensor_digest_v1(_tensors(path))
 
-    _edit_document(path, as_format_1)
+    _rewritten_as_format(path, version, without_later_entries if version == 1 else None)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loaded = load(path)
+    assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
     np.testing.assert_array_equal(loaded.sample(10, y="dog"), gen.sample(10, y="dog"))
+
+
+def test_a_negative_ema_count_is_refused(saved):
+    _rewritten_as_format(saved, 2, lambda d: d.update(ema_updates=-3))
+    _refused(saved, "ema_updates")
 
 
 # --------------------------------------------------------------- allocation

@@ -127,10 +127,11 @@ def test_a_checkpoint_of_another_run_is_not_resumed(X, tmp_path, monkeypatch):
 
 def test_early_stopping_restores_the_best_weights(X, monkeypatch):
     scripted = iter([1.0, 5.0, 2.0, 1.5, 1.0, 0.5, 0.2])  # the best evaluation is the second
-    seen = []
+    seen, seeds = [], []
 
     def scripted_score(ema, config, x, cond, seed):
         seen.append({k: v.clone() for k, v in ema.state_dict().items()})
+        seeds.append(seed)
         return next(scripted)
 
     monkeypatch.setattr(_training, "validation_score", scripted_score)
@@ -150,3 +151,13 @@ def test_early_stopping_restores_the_best_weights(X, monkeypatch):
     final = gen.ema_.state_dict()
     assert all(np.array_equal(final[k].numpy(), best[k].numpy()) for k in best)
     assert not all(np.array_equal(seen[-1][k].numpy(), best[k].numpy()) for k in best)
+    # the held-out draws are fixed within a fit (comparable scores) and come from random_state
+    assert len(set(seeds)) == 1
+    scripted = iter([1.0] * 20)
+    seeds_before = list(seeds)
+    BFNGenerator(**{**FAST, "max_iter": 20, "early_stopping": True, "validation_interval": 10}).fit(X)
+    assert seeds[len(seeds_before) :] == seeds_before[:2]  # same random_state, same draws
+    BFNGenerator(**{**FAST, "max_iter": 20, "early_stopping": True, "validation_interval": 10, "random_state": 1}).fit(
+        X
+    )
+    assert seeds[-1] != seeds_before[0]

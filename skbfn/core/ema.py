@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 __all__ = ["EMA"]
 
@@ -16,6 +16,13 @@ class EMA(nn.Module):
     The live model is never written to: :meth:`update` only reads it. The
     effective decay warms up as ``min(decay, (1 + k) / (10 + k))`` after ``k``
     updates, so short runs are not dominated by the initial weights.
+
+    The update count ``k`` is a buffer, ``n_updates`` (int64, on the
+    module's device), so it is part of :meth:`~torch.nn.Module.state_dict`
+    and travels with the weights through checkpoints, saved files and
+    pickles, as :class:`torch.optim.swa_utils.AveragedModel` keeps its
+    ``n_averaged``. The decay is computed from it on the device, so an update
+    never waits for the device.
 
     Parameters
     ----------
@@ -34,7 +41,11 @@ class EMA(nn.Module):
     >>> ema.update(live)
     >>> bool((ema.module.weight != live.weight).any())  # a separate copy
     True
+    >>> sorted(ema.state_dict())
+    ['module.bias', 'module.weight', 'n_updates']
     """
+
+    n_updates: Tensor
 
     def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
         super().__init__()
@@ -42,11 +53,13 @@ class EMA(nn.Module):
             raise ValueError(f"decay must lie in [0, 1), got {decay!r}.")
         self.decay = float(decay)
         self.module = copy.deepcopy(model).requires_grad_(False).eval()
-        self.n_updates = 0
+        device = next((p.device for p in self.module.parameters()), None)
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.int64, device=device))
 
-    def current_decay(self) -> float:
-        """Decay used by the next update."""
-        return min(self.decay, (1.0 + self.n_updates) / (10.0 + self.n_updates))
+    def current_decay(self) -> Tensor:
+        """Decay used by the next update (a 0-d float64 tensor on the module's device)."""
+        k = self.n_updates.to(torch.float64)
+        return torch.clamp((1.0 + k) / (10.0 + k), max=self.decay)
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
@@ -64,20 +77,26 @@ class EMA(nn.Module):
         >>> ema = EMA(live, decay=0.5)
         >>> with torch.no_grad():
         ...     _ = live.weight.fill_(1.0)
-        >>> ema.n_updates = 100  # past the warm-up: the decay is 0.5
-        >>> ema.module.weight.data.fill_(0.0) is not None
-        True
+        ...     _ = ema.n_updates.fill_(100)  # past the warm-up: the decay is 0.5
+        ...     _ = ema.module.weight.fill_(0.0)
         >>> ema.update(live)
-        >>> ema.module.weight.item(), live.weight.item()
-        (0.5, 1.0)
+        >>> ema.module.weight.item(), live.weight.item(), ema.n_updates.item()
+        (0.5, 1.0, 101)
         """
-        weight = 1.0 - self.current_decay()
         averaged = list(self.module.parameters())
-        live = [p.detach() for p in model.parameters()]
-        torch._foreach_lerp_(averaged, live, weight)
+        if averaged:
+            weight = (1.0 - self.current_decay()).to(averaged[0].dtype)
+            torch._foreach_lerp_(averaged, [p.detach() for p in model.parameters()], weight)
         for mine, theirs in zip(self.module.buffers(), model.buffers(), strict=False):
             mine.copy_(theirs)
-        self.n_updates += 1
+        self.n_updates.add_(1)
+
+    def __setstate__(self, state: dict) -> None:
+        count = state.get("n_updates")
+        if isinstance(count, int):  # pickled by skbfn 0.1, when the count was a plain attribute
+            state = {k: v for k, v in state.items() if k != "n_updates"}
+            state["_buffers"] = {**state["_buffers"], "n_updates": torch.tensor(count, dtype=torch.int64)}
+        super().__setstate__(state)
 
     def forward(self, *args, **kwargs):
         """Call the averaged module."""

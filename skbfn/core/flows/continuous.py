@@ -35,7 +35,7 @@ def bayesian_update(mu: Tensor, rho: Tensor, y: Tensor, alpha: Tensor) -> tuple[
 
 
 def update_distribution(mu: Tensor, rho: Tensor, x: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """The update over the sender's noise in closed form: ``p_U(. | mu, rho, x; alpha)``.
+    """The distribution of the updated mean over the sender's noise, ``p_U`` in closed form.
 
     Returns the mean and variance of ``mu'`` and the (deterministic) ``rho'``
     when ``y ~ N(x, 1/alpha)`` (Graves et al. 2023, eq. 52).

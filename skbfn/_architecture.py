@@ -1,0 +1,155 @@
+"""The network and flows a :class:`~skbfn.BFNGenerator` is built from, and where they run.
+
+:class:`Architecture` holds the estimator's parameters that shape the model,
+checked, and builds a :class:`~skbfn.core.BFN` for fitted column and
+condition encoders: a product of flows over the model columns, and an MLP
+over rows or a UNet over images. :func:`place` puts built models on a device
+with the precision asked for. ``fit``, :func:`skbfn.load` and unpickling all
+go through these two, so a model is built and placed one way only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._columns import TableEncoder
+from ._conditioning import ConditionEncoder
+from .core import BFN, ProductFlow
+from .core.nets import MLP, ImageNetwork, UNet
+
+__all__ = ["Architecture", "place"]
+
+# hidden_layer_sizes=None: MLP block widths, or UNet channels per resolution level.
+_DEFAULT_WIDTHS = {"mlp": (128, 128, 128), "unet": (32, 64)}
+# Per model cell, the network is told whether it is given and whether it is absent.
+_CELL_FLAGS = 2
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """The parameters of a :class:`~skbfn.BFNGenerator` that decide its model, checked.
+
+    Parameters
+    ----------
+    network : {'mlp', 'unet'}
+    sigma_1, beta_1 : float
+        Final accuracies of the continuous (and discretised) and categorical flows.
+    widths : tuple of int
+        MLP block widths, or UNet channels per resolution level.
+    time_embedding_dim : int
+        Sinusoidal time features (rounded down to an even number).
+    image_shape : tuple of int or None
+        ``image_shape`` as given (UNet only; None: a square one-channel image).
+    cond_drop_prob : float
+        Probability of dropping a row's condition in training.
+    """
+
+    network: str
+    sigma_1: float
+    beta_1: float
+    widths: tuple[int, ...]
+    time_embedding_dim: int
+    image_shape: tuple[int, ...] | None
+    cond_drop_prob: float
+
+    @classmethod
+    def of(cls, estimator) -> Architecture:
+        """The architecture an estimator's parameters ask for; ValueError names a malformed one."""
+        return cls(
+            network=estimator.network,
+            sigma_1=float(estimator.sigma_1),
+            beta_1=float(estimator.beta_1),
+            widths=_widths(estimator.hidden_layer_sizes, estimator.network),
+            time_embedding_dim=int(estimator.time_embedding_dim) // 2 * 2,
+            image_shape=None
+            if estimator.image_shape is None or estimator.network != "unet"
+            else _image_shape_as_given(estimator.image_shape),
+            cond_drop_prob=float(estimator.cond_drop_prob),
+        )
+
+    def image_shape_for(self, n_features: int) -> tuple[int, int, int]:
+        """``(C, H, W)`` of the images in rows of ``n_features`` pixels, checked against the UNet's levels."""
+        if self.image_shape is None:
+            side = math.isqrt(n_features)
+            if side * side != n_features:
+                raise ValueError(
+                    f"network='unet' needs image_shape: {n_features} columns are not a square one-channel image."
+                )
+            shape = (1, side, side)
+        else:
+            shape = (1, *self.image_shape) if len(self.image_shape) == 2 else self.image_shape
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape {self.image_shape!r} holds {math.prod(shape)} pixels, but X has {n_features} columns."
+                )
+        halvings = len(self.widths) - 1
+        if shape[1] % 2**halvings or shape[2] % 2**halvings:
+            raise ValueError(
+                f"A UNet with {halvings + 1} levels halves the image {halvings} times: height and width must be "
+                f"divisible by {2**halvings}, got image_shape {shape[1:]}; use fewer hidden_layer_sizes."
+            )
+        return shape
+
+    def build(
+        self, encoder: TableEncoder, condition: ConditionEncoder | None, *, seed: int, cell_inputs: bool = True
+    ) -> BFN:
+        """A freshly initialised BFN (weights drawn from ``seed``) for the fitted encoders.
+
+        ``cell_inputs=False`` builds the model of files written before given
+        and missing cells existed: no per-cell flags in the network's input.
+        """
+        flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
+        data_shape = (encoder.n_model_columns,)
+        n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
+        n_flags = _CELL_FLAGS if cell_inputs else 0
+        conditioning = {
+            "time_embedding_dim": self.time_embedding_dim,
+            "n_classes": None if condition is None else condition.n_classes,
+            "n_condition_features": None if condition is None else condition.n_values,
+        }
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            if self.network == "mlp":
+                n_network_inputs = n_inputs + n_flags * encoder.n_model_columns
+                net = MLP(n_network_inputs, n_outputs, hidden_layer_sizes=self.widths, **conditioning)
+            else:
+                shape = self.image_shape_for(encoder.n_model_columns)
+                in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs, n_flags)
+                n_heads = math.gcd(4, self.widths[-1])
+                unet = UNet(in_channels, out_channels, channels=self.widths, n_heads=n_heads, **conditioning)
+                net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
+        return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
+
+
+def place(device: torch.device, precision: str, *models: BFN) -> None:
+    """Move ``models`` to ``device``; ``precision='bfloat16'`` on CUDA adds bf16 autocast (and channels-last images)."""
+    fast = precision == "bfloat16" and device.type == "cuda"
+    for model in models:
+        model.autocast_dtype = torch.bfloat16 if fast else None
+        if isinstance(model.net, ImageNetwork):
+            model.net.channels_last = fast
+            model.to(device, memory_format=torch.channels_last if fast else torch.contiguous_format)
+        else:
+            model.to(device)
+
+
+def _widths(hidden_layer_sizes, network: str) -> tuple[int, ...]:
+    if hidden_layer_sizes is None:
+        return _DEFAULT_WIDTHS[network]
+    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if sizes.ndim != 1 or sizes.size == 0 or sizes.dtype.kind not in "iu" or np.any(sizes < 1):
+        raise ValueError(
+            f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _image_shape_as_given(image_shape) -> tuple[int, ...]:
+    shape = np.asarray(image_shape)
+    if shape.ndim != 1 or shape.size not in (2, 3) or shape.dtype.kind not in "iu" or np.any(shape < 1):
+        raise ValueError(f"image_shape must be (height, width) or (channels, height, width), got {image_shape!r}.")
+    return tuple(int(s) for s in shape)
