@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import FAST
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -13,8 +14,6 @@ import skbfn
 from skbfn import BFNGenerator, BFNImputer
 
 pd = pytest.importorskip("pandas")
-
-FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=10, n_elbo_draws=8)
 
 
 def _sign_table(n=600, seed=0):
