@@ -21,6 +21,13 @@ INVENTORIES = {
         {
             "py:class": [
                 "sklearn.base.BaseEstimator",
+                "sklearn.base.DensityMixin",
+                "sklearn.base.OneToOneFeatureMixin",
+                "sklearn.base.TransformerMixin",
+                "sklearn.impute.IterativeImputer",
+                "sklearn.impute.KNNImputer",
+                "sklearn.neural_network.MLPRegressor",
+                "sklearn.preprocessing.QuantileTransformer",
                 "sklearn.compose.ColumnTransformer",
                 "sklearn.ensemble.HistGradientBoostingClassifier",
                 "sklearn.ensemble.RandomForestClassifier",
@@ -42,6 +49,7 @@ INVENTORIES = {
                 "sklearn.utils.estimator_checks.parametrize_with_checks",
             ],
             "py:method": [
+                "sklearn.mixture.GaussianMixture.score",
                 "sklearn.mixture.GaussianMixture.score_samples",
                 "sklearn.neighbors.KernelDensity.score_samples",
             ],
@@ -57,6 +65,7 @@ INVENTORIES = {
                 "torch.nn.Linear",
                 "torch.nn.parallel.DistributedDataParallel",
                 "torch.optim.AdamW",
+                "torch.optim.swa_utils.AveragedModel",
                 "torch.Generator",
             ],
             "py:function": [
@@ -83,6 +92,11 @@ EXTRA = {
     "torch": [
         ("torch.Tensor", "py:class", "tensors.html#torch.Tensor"),
         ("torch.autocast", "py:class", "amp.html#torch.autocast"),
+        ("torch.autocast", "py:function", "amp.html#torch.autocast"),
+        # autodoc names nn.Module by its defining module in class signatures
+        ("torch.nn.modules.module.Module", "py:class", "generated/torch.nn.Module.html#torch.nn.Module"),
+        ("torch.nn.Module.state_dict", "py:method", "generated/torch.nn.Module.html#torch.nn.Module.state_dict"),
+        ("torch.Tensor.repeat_interleave", "py:method", "generated/torch.Tensor.repeat_interleave.html"),
         ("torch.dtype", "py:class", "tensor_attributes.html#torch.dtype"),
         ("torch.device", "py:class", "tensor_attributes.html#torch.device"),
         (
@@ -103,6 +117,9 @@ EXTRA = {
         ("FloatingPointError", "py:exception", "library/exceptions.html#FloatingPointError"),
         ("ValueError", "py:exception", "library/exceptions.html#ValueError"),
         ("TypeError", "py:exception", "library/exceptions.html#TypeError"),
+    ],
+    "sklearn": [
+        ("sklearn.impute", "py:module", "api/sklearn.impute.html"),
     ],
     "joblib": [
         ("joblib.dump", "py:function", "generated/joblib.dump.html#joblib.dump"),

@@ -51,7 +51,7 @@ class BFN(nn.Module):
     cell_inputs : bool, default=False
         Give the network two flags per cell (given, absent) after the flow's
         inputs, so that it can learn from incomplete rows and condition on
-        any cells (see :mod:`skbfn.core.cells`): the losses, :meth:`elbo`
+        any cells (see :class:`~skbfn.core.CellMask`): the losses, :meth:`elbo`
         and :meth:`sample` then take a ``cells`` mask. The network must read
         ``flow.input_size(data_shape) + 2 * prod(data_shape)`` inputs.
 
@@ -147,7 +147,7 @@ class BFN(nn.Module):
 
         ``cond=None`` uses the null condition (unconditional). With a condition
         and ``guidance_scale != 1`` the conditional and null outputs are computed
-        in one batch and combined by :func:`skbfn.core.guidance.guide`. A given
+        in one batch and combined by :func:`skbfn.core.guide`. A given
         condition is always used: no dropout happens here.
 
         Parameters

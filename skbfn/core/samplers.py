@@ -163,10 +163,10 @@ def sample_solver(
     """First- or second-order ODE or SDE solver of the BFN flow (Xue et al., ICML 2024).
 
     The flow is seen as a Gaussian diffusion in a latent ``z`` (see
-    :mod:`skbfn.core.flows.gaussian_view`): ``z`` starts as
+    :class:`~skbfn.core.SolverFlow`): ``z`` starts as
     ``N(a_{t_0} D, s_{t_0}^2)`` at ``t_start`` and moves along :func:`time_grid`; at each of the ``n_steps``
     times the network gives a denoised estimate ``D`` and
-    :func:`~skbfn.core.flows.gaussian_view.solver_update` takes the step.
+    :meth:`~skbfn.core.SolverFlow.solver_update` takes the step.
     ``order=1, stochastic=False`` is DDIM. Returns ``flow.sample_output`` of the
     prediction at ``t = 1``: ``n_steps + 1`` network evaluations, like
     :func:`sample_paper` with ``n_steps``.

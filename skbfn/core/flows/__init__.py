@@ -6,8 +6,8 @@ distribution, how the network output becomes an output distribution, and the
 losses. It holds no learnable state; the network lives in :class:`skbfn.core.BFN`.
 
 Every flow offers the same protocol, which the BFN module and the samplers
-use: :class:`Flow` (training, the likelihood bound and the paper's sampler)
-and :class:`SolverFlow` (also the ODE and SDE solvers).
+use: :class:`~skbfn.core.Flow` (training, the likelihood bound and the paper's sampler)
+and :class:`~skbfn.core.SolverFlow` (also the ODE and SDE solvers).
 """
 
 from .categorical import CategoricalFlow, categorical_update

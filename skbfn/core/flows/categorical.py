@@ -104,7 +104,7 @@ class CategoricalFlow(GaussianView):
     def discrete_time_loss(
         self, x: Tensor, log_probs: Tensor, i: Tensor, n: int, noise: Tensor, *, mask: Tensor | None = None
     ) -> Tensor:
-        """``n [ln p_S(y | x) - ln p_R(y | theta)]`` for one draw ``y ~ p_S(. | x; alpha_i)``.
+        """``n [ln p_S(y | x) - ln p_R(y | theta)]`` for one draw ``y ~ p_S(y | x; alpha_i)``.
 
         With all class means sharing their off-class coordinates, the Gaussian
         terms cancel except ``y_k``: ``ln p_S - ln p_R = y_x - logsumexp_k(ln p_O(k) + y_k)``,
@@ -142,7 +142,7 @@ class CategoricalFlow(GaussianView):
         return torch.full((*shape, self.n_classes), 1.0 / self.n_classes, device=device, dtype=dtype)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """``theta ~ p_F(. | x; t)``: ``softmax(y)``, ``y ~ N(beta(t) (K e_x - 1), beta(t) K I)`` from ``noise``."""
+        """``theta ~ p_F(theta | x; t)``: ``softmax(y)``, ``y ~ N(beta(t) (K e_x - 1), beta(t) K I)`` from ``noise``."""
         return torch.softmax(self.sender_sample(x, self.beta(t), noise), dim=-1)
 
     def network_input(self, theta: Tensor, t: Tensor) -> Tensor:

@@ -232,7 +232,7 @@ class ContinuousFlow(GaussianMeanState):
         return math.prod(data_shape)
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """``mu ~ p_F(. | x; t) = N(gamma x, gamma (1 - gamma))`` from standard normal ``noise`` shaped like ``x``."""
+        """``mu ~ p_F(mu | x; t) = N(gamma x, gamma (1 - gamma))`` from standard normal ``noise`` shaped like ``x``."""
         t = per_sample(t, x)
         gamma = self.gamma(t)
         return gamma * x + torch.sqrt(gamma * self.one_minus_gamma(t)) * noise

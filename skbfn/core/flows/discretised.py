@@ -113,7 +113,7 @@ class DiscretisedFlow(GaussianMeanState):
     The network outputs ``(mu_eps, ln sigma_eps)`` per dimension, giving a
     Gaussian ``N(mu_x, sigma_x^2)`` over the data whose bin masses form the
     output distribution ``p_O``. The prediction is their logarithm, ``ln p_O``
-    (see :func:`log_gaussian_bin_masses`).
+    (see :func:`~skbfn.core.flows.log_gaussian_bin_masses`).
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ class DiscretisedFlow(GaussianMeanState):
         return torch.where(early, torch.zeros_like(mu_x), mu_x), torch.where(early, torch.ones_like(sigma_x), sigma_x)
 
     def output_prediction(self, mu: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
-        """Log bin masses ``ln p_O(. | mu; t)``, shape ``[B, *D, K]``."""
+        """Log bin masses ``ln p_O(k | mu; t)``, shape ``[B, *D, K]``."""
         return log_gaussian_bin_masses(*self.gaussian(mu, t, net_out.reshape(*mu.shape, 2)), self.n_bins)
 
     def mean_prediction(self, log_probs: Tensor) -> Tensor:
