@@ -19,10 +19,13 @@ __all__ = ["ContinuousFlow", "GaussianMeanState", "bayesian_update", "update_dis
 
 
 def bayesian_update(mu: Tensor, rho: Tensor, y: Tensor, alpha: Tensor) -> tuple[Tensor, Tensor]:
-    """The receiver's Bayesian update on a sender sample ``y`` of accuracy ``alpha``.
+    r"""The receiver's Bayesian update on a sender sample ``y`` of accuracy ``alpha``.
 
-    ``rho' = rho + alpha`` and ``mu' = (rho mu + alpha y) / rho'`` (Graves et al.
-    2023, eqs. 49-50).
+    .. math::
+
+        \rho' = \rho + \alpha, \qquad \mu' = \frac{\rho \mu + \alpha y}{\rho'}
+
+    (Graves et al. 2023, eqs. 49-50).
 
     Examples
     --------
@@ -89,11 +92,20 @@ class GaussianMeanState(GaussianView):
 
 @dataclass(frozen=True)
 class ContinuousFlow(GaussianMeanState):
-    """Bayesian flow for real-valued data (Graves et al. 2023).
+    r"""Bayesian flow for real-valued data (Graves et al. 2023).
 
-    The input distribution is a factorised Gaussian with mean ``mu`` and
-    precision ``rho``; the prior is ``mu = 0, rho = 1``. The network predicts the
-    noise ``eps_hat`` and :meth:`output_prediction` turns it into a data estimate.
+    The input distribution is a factorised Gaussian with mean :math:`\mu` and
+    precision :math:`\rho`; the prior is :math:`\mu = 0, \rho = 1`. The accuracy
+    schedule and the flow distribution are
+
+    .. math::
+
+        \beta(t) = \sigma_1^{-2t} - 1, \qquad
+        p_F(\mu \mid x; t) = \mathcal{N}\big(\gamma(t)\, x,\; \gamma(t)(1 - \gamma(t))\big), \qquad
+        \gamma(t) = 1 - \sigma_1^{2t}.
+
+    The network predicts the noise :math:`\hat\epsilon` and
+    :meth:`output_prediction` turns it into a data estimate :math:`\hat x`.
 
     Parameters
     ----------
@@ -163,7 +175,11 @@ class ContinuousFlow(GaussianMeanState):
 
     # ------------------------------------------------------------------ losses
     def continuous_time_loss(self, x: Tensor, x_hat: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """``L_inf`` integrand: ``-ln(sigma_1) sigma_1^(-2t) ||x - x_hat||^2``, shape ``[B]``.
+        r"""The integrand of the continuous-time loss :math:`L^\infty`, shape ``[B]``.
+
+        .. math::
+
+            -\ln \sigma_1 \; \sigma_1^{-2t} \, \lVert x - \hat x \rVert^2
 
         ``mask`` (boolean, like ``x``) restricts the sum to the cells it marks.
         """
@@ -173,17 +189,24 @@ class ContinuousFlow(GaussianMeanState):
     def discrete_time_loss(
         self, x: Tensor, x_hat: Tensor, i: Tensor, n: int, noise: Tensor | None = None, *, mask: Tensor | None = None
     ) -> Tensor:
-        """``L_n`` integrand for step ``i`` (``x_hat`` predicted at ``t_{i-1}``), shape ``[B]``.
+        r"""The integrand of the discrete-time loss :math:`L^n` for step ``i``, shape ``[B]``.
 
-        ``(n/2) (1 - sigma_1^(2/n)) sigma_1^(-2i/n) ||x - x_hat||^2 = (n/2) alpha_i ||x - x_hat||^2``.
+        With :math:`\hat x` predicted at :math:`t_{i-1}`:
+
+        .. math::
+
+            \frac{n}{2} \big(1 - \sigma_1^{2/n}\big) \sigma_1^{-2i/n} \lVert x - \hat x \rVert^2
+            = \frac{n}{2} \alpha_i \lVert x - \hat x \rVert^2.
+
         The KL divergence is in closed form here, so ``noise`` is not used.
         """
         return 0.5 * n * self.step_accuracy(i, n) * sum_over_data((x - x_hat) ** 2, mask)
 
     def reconstruction_loss(self, x: Tensor, x_hat: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """``-ln N(x | x_hat, sigma_1^2 I)`` summed over dimensions (or the cells of ``mask``), shape ``[B]``.
+        r"""The reconstruction loss :math:`-\ln \mathcal{N}(x \mid \hat x, \sigma_1^2 I)`, shape ``[B]``.
 
-        ``x_hat`` is the prediction at ``t = 1``.
+        Summed over dimensions (or the cells of ``mask``); :math:`\hat x` is the
+        prediction at :math:`t = 1`.
         """
         log_norm = 0.5 * math.log(2.0 * math.pi) + math.log(self.sigma_1)
         per_cell = log_norm + (x - x_hat) ** 2 / (2.0 * self.sigma_1**2)
