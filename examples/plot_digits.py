@@ -17,9 +17,11 @@ About four minutes on two CPU cores; ``device='cuda'`` when a GPU is there.
 # %%
 import math
 
+# sphinx_gallery_start_ignore
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # scripts write PNGs; no window
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -63,4 +65,6 @@ for ax, scale in zip(axes, scales, strict=True):
     ax.set_xticks([])
     ax.set_yticks(np.arange(5, 100, 10), labels=[str(d) for d in range(10)])
 fig.tight_layout()
+# sphinx_gallery_start_ignore
 fig.savefig("digits_guidance.png", dpi=80)
+# sphinx_gallery_end_ignore

@@ -15,9 +15,12 @@ About five minutes on two CPU cores; ``device="cuda"`` when a GPU is there.
 """
 
 # %%
+
+# sphinx_gallery_start_ignore
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # scripts write PNGs; no window
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
@@ -73,7 +76,9 @@ for (title, images, known), row_axes in zip(rows, axes, strict=True):
         ax.set_yticks([])
     row_axes[0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
 fig.tight_layout()
+# sphinx_gallery_start_ignore
 fig.savefig("digits_inpainting.png", dpi=80)
+# sphinx_gallery_end_ignore
 
 # %%
 # How often a completion keeps the digit: a logistic regression trained on

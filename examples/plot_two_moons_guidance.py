@@ -9,9 +9,12 @@ classifier-free guidance. Writes ``two_moons_guidance.png``.
 """
 
 # %%
+
+# sphinx_gallery_start_ignore
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")  # scripts write PNGs; no window
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
@@ -39,4 +42,6 @@ for ax, (title, label, scale) in zip(axes, panels, strict=True):
     ax.scatter(*samples.T, s=2)
     ax.set_title(title)
 fig.tight_layout()
+# sphinx_gallery_start_ignore
 fig.savefig("two_moons_guidance.png", dpi=80)
+# sphinx_gallery_end_ignore

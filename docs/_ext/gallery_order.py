@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-# Simple to advanced: the main demo, a mixed table, guidance, inpainting, then images.
+# Simple to advanced: the main demo, samplers, a mixed table, guidance, inpainting, then images.
 ORDER = [
     "plot_swiss_roll.py",
+    "plot_samplers.py",
     "plot_iris_table.py",
     "plot_two_moons_guidance.py",
     "plot_inpainting.py",
