@@ -45,3 +45,9 @@ fig.tight_layout()
 # sphinx_gallery_start_ignore
 fig.savefig("two_moons_guidance.png", dpi=80)
 # sphinx_gallery_end_ignore
+
+# %%
+# What to see: unconditional samples cover both moons; with a label they stay
+# on that moon; at scale 3 they are pushed towards what distinguishes their
+# moon from the other, the middle of each arc, and thin out at the tips that
+# lie close to the other moon.
