@@ -149,6 +149,19 @@ def test_early_stopping_records_validation_and_keeps_the_best(moons):
     assert gen.best_validation_score_ == max(history["validation_score"])
 
 
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, (2000, 1024, 4e-3)),
+        ({"network": "unet"}, (1000, 128, 1e-3)),
+        ({"network": "unet", "max_iter": 7, "batch_size": 9, "learning_rate_init": 0.5}, (7, 9, 0.5)),
+    ],
+)
+def test_auto_training_budget_follows_the_network(params, expected):
+    config = BFNGenerator(**params)._training_config()
+    assert (config.max_iter, config.batch_size, config.learning_rate) == expected
+
+
 def test_without_early_stopping_there_are_no_validation_scores(fitted):
     assert fitted.validation_scores_ is None and fitted.best_validation_score_ is None
     assert fitted.loss_curve_ == fitted.history_["loss"]

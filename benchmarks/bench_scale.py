@@ -1,0 +1,251 @@
+"""Speed at scale: sampling, scoring and training against the network's own cost, and growth with the data.
+
+Data: a synthetic mixed table (``--columns`` columns: 60% real-valued, a
+third of them log-normal; 20% small-range integers; 20% categories with 3 to 8
+levels), fitted with the default ``BFNGenerator`` (``--fit-steps`` steps; the
+timings below do not depend on how well it is trained).
+
+1. **Ratios** (medians over ``--repeats``, each measurement interleaved with
+   its reference):
+
+   - sampling ``--rows`` rows with the default sampler, over ``n_steps + 1``
+     bare forward passes of the same network on a batch of the same size;
+   - scoring: rows per second of ``score_samples`` at the default
+     ``n_elbo_draws``, and its time over the bare forward passes it needs
+     (``n_elbo_draws`` plus the reconstruction draws per row, at the batch
+     size scoring uses);
+   - one training step (loss, backward, clipping, AdamW, schedule, EMA) over a
+     bare forward+backward+AdamW step of the same network on a batch of the
+     same size.
+
+2. **torch.compile** (``--compile``): the network compiled with inductor, for
+   the training step and the sampler's forward passes, against eager.
+
+3. **Growth** (``--growth``): for each number of rows in ``--growth-rows`` and
+   of columns in ``--growth-columns``, in a fresh process: fit seconds per
+   100 steps, sampling and scoring seconds for all rows, and the peak resident
+   memory above that of the process before the data were made.
+
+    python benchmarks/bench_scale.py --rows 100000 --repeats 5 --compile --growth
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from skbfn import BFNGenerator
+from skbfn._training import make_optimizer, training_step
+
+
+def mixed_table(n_rows: int, n_columns: int, seed: int = 0) -> pd.DataFrame:
+    """60% real (a third log-normal), 20% integers on 0..k, 20% categories with 3 to 8 levels."""
+    rng = np.random.default_rng(seed)
+    n_real, n_int = round(0.6 * n_columns), round(0.2 * n_columns)
+    columns = {}
+    for j in range(n_real):
+        columns[f"real{j}"] = rng.lognormal(0, 0.8, n_rows) if j % 3 == 0 else rng.normal(j, 1 + j % 5, n_rows)
+    for j in range(n_int):
+        columns[f"int{j}"] = rng.integers(0, 5 + 3 * (j % 4), n_rows)
+    for j in range(n_columns - n_real - n_int):
+        levels = [f"level{k}" for k in range(3 + j % 6)]
+        columns[f"cat{j}"] = pd.Categorical(rng.choice(levels, n_rows))
+    return pd.DataFrame(columns)
+
+
+def network_input(gen: BFNGenerator, n_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of the width the network reads (the flows' inputs and the per-cell flags), and times."""
+    width = gen.model_.net.input_layer.in_features
+    return torch.randn(n_rows, width), torch.rand(n_rows)
+
+
+def seconds(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def interleaved(measure: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each callable, run in turn ``repeats`` times after one warm-up round."""
+    for function in measure.values():
+        function()
+    times = {name: [] for name in measure}
+    for _ in range(repeats):
+        for name, function in measure.items():
+            times[name].append(seconds(function))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+@torch.no_grad()
+def bare_forwards(net, batch: torch.Tensor, t: torch.Tensor, n_calls: int) -> None:
+    for _ in range(n_calls):
+        net(batch, t)
+
+
+def sampling_ratio(gen: BFNGenerator, n_rows: int, repeats: int, net=None) -> dict[str, float]:
+    net = gen.ema_.module.net if net is None else net
+    batch, t = network_input(gen, n_rows)
+    medians = interleaved(
+        {
+            "sample": lambda: gen.sample(n_rows, random_state=0),
+            "bare": lambda: bare_forwards(net, batch, t, gen.n_steps + 1),
+        },
+        repeats,
+    )
+    return {**medians, "ratio": medians["sample"] / medians["bare"], "rows_per_s": n_rows / medians["sample"]}
+
+
+def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, float]:
+    import math
+
+    from skbfn._scoring import _MAX_ELEMENTS_PER_CHUNK, _ROWS_PER_CALL, recon_draw_count
+
+    n_rows = len(X)
+    model = gen.ema_.module
+    draws = gen.n_elbo_draws + recon_draw_count(gen.n_elbo_draws)
+    noise_size = math.prod(model.flow.noise_shape(model.data_shape))
+    rows_per_call = max(1, min(_ROWS_PER_CALL, _MAX_ELEMENTS_PER_CHUNK // (gen.n_elbo_draws * noise_size)))
+    chunk = rows_per_call * gen.n_elbo_draws  # the network batch scoring uses for the diffusion term
+    batch, t = network_input(gen, chunk)
+    n_calls = -(-n_rows * draws // chunk)
+    medians = interleaved(
+        {
+            "score": lambda: gen.score_samples(X),
+            "bare": lambda: bare_forwards(gen.ema_.module.net, batch, t, n_calls),
+        },
+        repeats,
+    )
+    return {**medians, "ratio": medians["score"] / medians["bare"], "rows_per_s": n_rows / medians["score"]}
+
+
+def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> dict[str, float]:
+    config = gen._training_config()
+    model, ema = gen.model_.train(), gen.ema_
+    optimizer, scheduler = make_optimizer(model, config)
+    generator = torch.Generator().manual_seed(0)
+    rows = torch.from_numpy(gen.encoder_.transform(X.iloc[: config.batch_size]))
+    bare_net = gen.model_.net if net is None else net
+    bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
+    batch, t = network_input(gen, rows.shape[0])
+    target = torch.randn(rows.shape[0], bare_net.output_layer.out_features)
+
+    def bare_step():
+        loss = ((bare_net(batch, t) - target) ** 2).mean()
+        bare_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        bare_optimizer.step()
+
+    medians = interleaved(
+        {
+            "step": lambda: training_step(model, ema, optimizer, scheduler, config, rows, None, generator),
+            "bare": bare_step,
+        },
+        repeats,
+    )
+    model.eval()
+    return {**medians, "ratio": medians["step"] / medians["bare"]}
+
+
+def compiled_network(gen: BFNGenerator):
+    import copy
+
+    return torch.compile(copy.deepcopy(gen.ema_.module.net))
+
+
+def growth_point(n_rows: int, n_columns: int, fit_steps: int) -> dict[str, float]:
+    """One point of the growth table; run in its own process so that its peak memory is its own."""
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    X = mixed_table(n_rows, n_columns)
+    gen = BFNGenerator(max_iter=fit_steps, random_state=0)
+    fit = seconds(lambda: gen.fit(X))
+    sample = seconds(lambda: gen.sample(n_rows, random_state=0))
+    score = seconds(lambda: gen.score_samples(X))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline  # kilobytes on Linux
+    return {"fit_per_100": 100 * fit / fit_steps, "sample": sample, "score": score, "peak_mb": peak / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--columns", type=int, default=10)
+    parser.add_argument("--fit-steps", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
+    parser.add_argument("--growth", action="store_true", help="also print the growth table")
+    parser.add_argument("--growth-rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--growth-columns", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--growth-point", nargs=3, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.growth_point:
+        print(json.dumps(growth_point(*args.growth_point)))
+        return
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device cpu"
+    )
+    X = mixed_table(args.rows, args.columns)
+    gen = BFNGenerator(max_iter=args.fit_steps, random_state=0).fit(X)
+    print(f"{args.rows} rows x {args.columns} columns; model flows: {gen.model_.flow}")
+    print(f"defaults: sampler {gen.sampler} at {gen.n_steps} steps, {gen.n_elbo_draws} ELBO draws per row\n")
+
+    sampling = sampling_ratio(gen, args.rows, args.repeats)
+    print(
+        f"sampling {args.rows} rows: {sampling['sample']:.2f} s ({sampling['rows_per_s']:.0f} rows/s); "
+        f"{gen.n_steps + 1} bare forwards {sampling['bare']:.2f} s; ratio {sampling['ratio']:.3f}"
+    )
+    n_scored = min(args.rows, 20_000)
+    scoring = scoring_rate(gen, X.iloc[:n_scored], args.repeats)
+    print(
+        f"scoring {n_scored} rows: {scoring['score']:.2f} s ({scoring['rows_per_s']:.0f} rows/s); "
+        f"bare forwards for its draws {scoring['bare']:.2f} s; ratio {scoring['ratio']:.3f}"
+    )
+    step = step_ratio(gen, X, args.repeats * 20)
+    print(
+        f"training step (batch {min(gen.batch_size, args.rows)}): {1e3 * step['step']:.2f} ms; bare "
+        f"forward+backward+AdamW {1e3 * step['bare']:.2f} ms; ratio {step['ratio']:.3f}"
+    )
+
+    if args.compile:
+        compiled = compiled_network(gen)
+        start = time.perf_counter()
+        batch, t = network_input(gen, args.rows)
+        with torch.no_grad():
+            compiled(batch, t)
+        print(f"\ntorch.compile: first call (compilation) {time.perf_counter() - start:.1f} s")
+        eager = sampling_ratio(gen, args.rows, args.repeats)["bare"]
+        fast = sampling_ratio(gen, args.rows, args.repeats, net=compiled)["bare"]
+        print(f"sampler's forwards: eager {eager:.2f} s, compiled {fast:.2f} s, speed-up {eager / fast:.2f}x")
+        train_eager = step_ratio(gen, X, args.repeats * 20)["bare"]
+        train_fast = step_ratio(gen, X, args.repeats * 20, net=torch.compile(gen.model_.net))["bare"]
+        print(
+            f"forward+backward+AdamW: eager {1e3 * train_eager:.2f} ms, compiled {1e3 * train_fast:.2f} ms, "
+            f"speed-up {train_eager / train_fast:.2f}x"
+        )
+
+    if args.growth:
+        print(f"\ngrowth ({args.fit_steps} fit steps per point, each point in a fresh process):")
+        print(f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8}")
+        for n_columns in args.growth_columns:
+            for n_rows in args.growth_rows:
+                command = [sys.executable, __file__, "--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
+                point = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+                print(
+                    f"{n_rows:>9} {n_columns:>8} {point['fit_per_100']:>16.2f} {point['sample']:>9.1f} "
+                    f"{point['score']:>9.1f} {point['peak_mb']:>8.0f}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
