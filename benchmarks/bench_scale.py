@@ -212,7 +212,7 @@ def main() -> None:
     )
     step = step_ratio(gen, X, args.repeats * 20)
     print(
-        f"training step (batch {min(gen.batch_size, args.rows)}): {1e3 * step['step']:.2f} ms; bare "
+        f"training step (batch {gen._training_config().batch_size}): {1e3 * step['step']:.2f} ms; bare "
         f"forward+backward+AdamW {1e3 * step['bare']:.2f} ms; ratio {step['ratio']:.3f}"
     )
 

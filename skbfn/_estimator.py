@@ -868,19 +868,15 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             state = dict(state)
             state["condition_encoder_"] = state.pop("_condition")
         super().__setstate__(state)
-        if "model_" in state and "loss_curve_" not in state:
+        if "model_" in state:  # on the device asked for where it exists here, else the CPU
             self._set_fitted(
                 model=self.model_,
                 ema=self.ema_,
                 encoder=self.encoder_,
                 condition_encoder=self.condition_encoder_,
-                device=self.device_,
+                device=available_device(self.device),
                 history=self.history_,
             )
-        if "model_" in state:
-            device = available_device(self.device)
-            place(device, self.precision, self.model_, self.ema_.module)
-            self.device_ = device
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
