@@ -9,6 +9,7 @@ Without running the examples (as CI does): add ``-D plot_gallery=0``.
 
 from __future__ import annotations
 
+import doctest
 import os
 import sys
 import warnings
@@ -95,6 +96,9 @@ sphinx_gallery_conf = {
 warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 # -------------------------------------------------------------- plot directive
+# Doctest-format plots use pytest's NUMBER flag (the suite checks their printed values with a tolerance);
+# Python's doctest parser, which the plot directive uses, must know the name.
+doctest.register_optionflag("NUMBER")
 plot_include_source = True
 plot_html_show_source_link = False
 plot_html_show_formats = False
