@@ -111,6 +111,18 @@ def test_sampling_is_reproducible_with_an_int_random_state(fitted):
     assert not np.array_equal(fitted.sample(20, random_state=5), fitted.sample(20, random_state=6))
 
 
+def test_large_samples_are_drawn_in_runs_that_keep_conditions_and_given_cells(conditional, monkeypatch):
+    gen, X, fit_labels = conditional
+    monkeypatch.setattr(skbfn._estimator, "_SAMPLE_BATCH", 7)  # 40 rows: runs of 7 and a last one of 5
+    labels = np.array(["upper", "lower"] * 20)
+    rows = gen.sample(40, y=labels, random_state=0)
+    assert rows.shape == (40, 2) and np.isfinite(rows).all()
+    np.testing.assert_array_equal(rows, gen.sample(40, y=labels, random_state=0))
+    assert (nearer_moon(rows, X, fit_labels) == labels).mean() > 0.9  # every run kept its own rows' labels
+    fixed = gen.sample(20, given={0: 0.5}, random_state=0)
+    assert (fixed[:, 0] == 0.5).all() and not np.allclose(fixed[:, 1], fixed[0, 1])
+
+
 def test_fit_is_reproducible(moons):
     X, _ = moons
     a = BFNGenerator(random_state=3, **FAST).fit(X)
