@@ -26,6 +26,8 @@ timings below do not depend on how well it is trained).
    100 steps, sampling and scoring seconds for all rows, and the peak resident
    memory of the process (torch and skbfn alone take about 400 MB of it).
 
+``--device cuda`` runs the same measurements on a GPU (``gpu_check.sh`` does).
+
     python benchmarks/bench_scale.py --rows 100000 --repeats 5 --compile --growth
 """
 
@@ -67,12 +69,16 @@ def mixed_table(n_rows: int, n_columns: int, seed: int = 0) -> pd.DataFrame:
 def network_input(gen: BFNGenerator, n_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A batch of the width the network reads (the flows' inputs and the per-cell flags), and times."""
     width = gen.model_.net.input_layer.in_features
-    return torch.randn(n_rows, width), torch.rand(n_rows)
+    return torch.randn(n_rows, width, device=gen.device_), torch.rand(n_rows, device=gen.device_)
 
 
 def seconds(function) -> float:
+    """Wall time of ``function()``, waiting for the GPU's queued work before and after."""
+    synchronise = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    synchronise()
     start = time.perf_counter()
     function()
+    synchronise()
     return time.perf_counter() - start
 
 
@@ -134,11 +140,11 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)
-    rows = torch.from_numpy(gen.encoder_.transform(X.iloc[: config.batch_size]))
+    rows = torch.from_numpy(gen.encoder_.transform(X.iloc[: config.batch_size])).to(gen.device_)
     bare_net = gen.model_.net if net is None else net
     bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
     batch, t = network_input(gen, rows.shape[0])
-    target = torch.randn(rows.shape[0], bare_net.output_layer.out_features)
+    target = torch.randn(rows.shape[0], bare_net.output_layer.out_features, device=gen.device_)
 
     def bare_step():
         loss = ((bare_net(batch, t) - target) ** 2).mean()
@@ -163,10 +169,10 @@ def compiled_network(gen: BFNGenerator):
     return torch.compile(copy.deepcopy(gen.ema_.module.net))
 
 
-def growth_point(n_rows: int, n_columns: int, fit_steps: int) -> dict[str, float]:
+def growth_point(n_rows: int, n_columns: int, fit_steps: int, device: str = "cpu") -> dict[str, float]:
     """One point of the growth table; run in its own process so that its peak memory is its own."""
     X = mixed_table(n_rows, n_columns)
-    gen = BFNGenerator(max_iter=fit_steps, random_state=0)
+    gen = BFNGenerator(max_iter=fit_steps, device=device, random_state=0)
     fit = seconds(lambda: gen.fit(X))
     sample = seconds(lambda: gen.sample(n_rows, random_state=0))
     score = seconds(lambda: gen.score_samples(X))
@@ -193,17 +199,19 @@ def main() -> None:
     parser.add_argument("--growth", action="store_true", help="also print the growth table")
     parser.add_argument("--growth-rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--growth-columns", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--device", default="cpu", help="'cpu' or 'cuda' (gpu_check.sh passes cuda)")
     parser.add_argument("--growth-point", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.growth_point:
-        print(json.dumps(growth_point(*args.growth_point)))
+        print(json.dumps(growth_point(*args.growth_point, device=args.device)))
         return
+    where = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu"
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, device cpu"
+        f"{torch.get_num_threads()} threads, device {where}"
     )
     X = mixed_table(args.rows, args.columns)
-    gen = BFNGenerator(max_iter=args.fit_steps, random_state=0).fit(X)
+    gen = BFNGenerator(max_iter=args.fit_steps, device=args.device, random_state=0).fit(X)
     print(f"{args.rows} rows x {args.columns} columns; model flows: {gen.model_.flow}")
     print(f"defaults: sampler {gen.sampler} at {gen.n_steps} steps, {gen.n_elbo_draws} ELBO draws per row\n")
 
@@ -246,7 +254,8 @@ def main() -> None:
         print(f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8}")
         for n_columns in args.growth_columns:
             for n_rows in args.growth_rows:
-                command = [sys.executable, __file__, "--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
+                point_args = ["--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
+                command = [sys.executable, __file__, *point_args, "--device", args.device]
                 point = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
                 print(
                     f"{n_rows:>9} {n_columns:>8} {point['fit_per_100']:>16.2f} {point['sample']:>9.1f} "

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end check of the CUDA path on one GPU, in under 5 minutes:
-# the CUDA-only tests, then a UNet BFNGenerator on the digits in float32 and in
-# bf16 autocast with channels-last: fit, sample, score, and throughput in images/s.
+# End-to-end check of the CUDA path on one GPU: the CUDA-only tests, then a UNet
+# BFNGenerator on the digits in float32 and in bf16 autocast with channels-last
+# (fit, sample, score, and throughput in images/s), in under 5 minutes; then the
+# figures of bench_scale.py on the GPU.
 #
 # Usage (from the repository root, with skbfn installed):  bash benchmarks/gpu_check.sh
 set -euo pipefail
@@ -71,3 +72,7 @@ for precision in ("float32", "bfloat16"):
     )
     print(f"{precision:>9}: training step throughput {100 * 256 / step_s:.0f} images/s")
 PY
+
+# The figures of bench_scale.py on the GPU: sampling, scoring and a training step against the bare
+# network passes, torch.compile, and growth to a million rows.
+"$PYTHON" benchmarks/bench_scale.py --device cuda --rows 1000000 --repeats 3 --compile --growth
