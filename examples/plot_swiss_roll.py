@@ -46,14 +46,13 @@ print(f"BFN  held-out ELBO: {gen.score(X_test):.3f} nats/row")
 print(f"GMM  held-out log-likelihood: {gmm.score(X_test):.3f} nats/row")
 
 # %%
-# Data beside samples, and samples through training.
-fig, axes = plt.subplots(1, 5, figsize=(20, 4), sharex=True, sharey=True)
-axes[0].scatter(*X_test.T, s=2, color="black")
-axes[0].set_title("held-out data")
-for ax, (steps, samples) in zip(axes[1:], stages, strict=True):
+# Samples through training (blue), over the held-out data (grey).
+fig, axes = plt.subplots(2, 2, figsize=(8, 8), sharex=True, sharey=True)
+for ax, (steps, samples) in zip(axes.ravel(), stages, strict=True):
+    ax.scatter(*X_test.T, s=2, color="lightgrey")
     ax.scatter(*samples.T, s=2, color="tab:blue")
     ax.set_title(f"samples after {steps} steps")
-for ax in axes:
+for ax in axes.ravel():
     ax.set_aspect("equal")
 fig.tight_layout()
 # sphinx_gallery_start_ignore

@@ -31,12 +31,17 @@ print("classes:", gen.classes_)
 # Samples for each label at guidance scales 1 (plain conditional) and 3,
 # and unconditional samples from the same model. Sampling settings are read
 # when ``sample`` is called, so ``set_params`` changes them on a fitted model.
-panels = [("unconditional", None, 1.0)]
+# One column per setting: no label, then guidance scales 1 and 3, one row per label.
+panels = [("unconditional", None, 1.0), (None, None, None)]
 for scale in (1.0, 3.0):
     panels += [(f"'upper', scale {scale:g}", "upper", scale), (f"'lower', scale {scale:g}", "lower", scale)]
 
-fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), sharex=True, sharey=True)
-for ax, (title, label, scale) in zip(axes, panels, strict=True):
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 6.5), sharex=True, sharey=True)
+for ax, (title, label, scale) in zip(axes.T.ravel(), panels, strict=True):
+    if title is None:
+        ax.scatter(*X.T, s=1, color="tab:grey")
+        ax.set_title("training rows")
+        continue
     samples = gen.set_params(guidance_scale=scale).sample(1000, y=label)
     ax.scatter(*X.T, s=1, color="lightgrey")
     ax.scatter(*samples.T, s=2)
