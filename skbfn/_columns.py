@@ -435,18 +435,10 @@ class TableEncoder:
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         outside = np.zeros(X.shape[0], dtype=bool)
         for j, column in enumerate(self.columns_):
-            if not (column.kind == "discretised" or column.lattice or column.is_numeric_constant):
-                continue
-            numbers = _as_float(_column_values(X, j), column.name)
-            observed = ~np.isnan(numbers)
-            known = numbers[observed]
-            if column.is_numeric_constant:
-                outside[observed] |= known != column.categories[0]
-                continue
-            off = ~np.isfinite(known) | (known != np.round(known))  # not an integer
-            if column.kind == "discretised":
-                off |= (known < column.offset) | (known > column.offset + column.n_bins - 1)
-            outside[observed] |= off
+            if column.kind == "discretised" or column.lattice or column.is_numeric_constant:
+                numbers = _as_float(_column_values(X, j), column.name)
+                observed = ~np.isnan(numbers)
+                outside[observed] |= _without_mass(column, numbers[observed])
         return outside
 
     def inverse_transform(self, Z: np.ndarray):
@@ -498,10 +490,20 @@ def _observed(numbers: np.ndarray, name) -> np.ndarray:
     return observed
 
 
+def _without_mass(column: Column, known: np.ndarray) -> np.ndarray:
+    """Which observed values have no mass under a numeric column's model (see :meth:`TableEncoder.off_support`)."""
+    if column.is_numeric_constant:
+        return known != column.categories[0]
+    outside = ~np.isfinite(known) | (known != np.round(known))  # not an integer
+    if column.kind == "discretised":
+        outside |= (known < column.offset) | (known > column.offset + column.n_bins - 1)
+    return outside
+
+
 def _check_bins(column: Column, numbers: np.ndarray) -> None:
     """Refuse given values that are not integers inside a discretised column's bins."""
     known = numbers[~np.isnan(numbers)]
-    outside = (known != np.round(known)) | (known < column.offset) | (known > column.offset + column.n_bins - 1)
+    outside = _without_mass(column, known)
     if np.any(outside):
         raise ValueError(
             f"Column {column.name!r} takes integers from {column.offset:g} to {column.offset + column.n_bins - 1:g}; "

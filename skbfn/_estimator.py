@@ -34,6 +34,11 @@ _MAX_SEED = np.iinfo(np.int32).max
 # sample() draws at most this many rows per sampler run, so that its memory stays bounded however many
 # rows are asked for: sample(200_000) of a 10-column table peaked at 695 MB, against 1128 MB in one run.
 _SAMPLE_BATCH = 65_536
+# What 'auto' means for each network (see the parameters' documentation for the measurements behind them).
+_AUTO = {
+    "mlp": {"max_iter": 2000, "batch_size": 1024, "learning_rate_init": 4e-3},
+    "unet": {"max_iter": 1000, "batch_size": 128, "learning_rate_init": 1e-3},
+}
 
 
 class BFNGenerator(DensityMixin, BaseEstimator):
@@ -410,28 +415,19 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         self.verbose = verbose
 
     # ----------------------------------------------------------------- fitting
-    def _learning_rate(self) -> float:
-        if self.learning_rate_init != "auto":
-            return self.learning_rate_init
-        return 4e-3 if self.network == "mlp" else 1e-3
-
-    def _max_iter(self) -> int:
-        if self.max_iter != "auto":
-            return self.max_iter
-        return 2000 if self.network == "mlp" else 1000
-
-    def _batch_size(self) -> int:
-        if self.batch_size != "auto":
-            return self.batch_size
-        return 1024 if self.network == "mlp" else 128
+    def _resolved(self, name: str):
+        """Parameter ``name``, with 'auto' replaced by the network's default from ``_AUTO``."""
+        value = getattr(self, name)
+        return _AUTO[self.network][name] if isinstance(value, str) and value == "auto" else value
 
     def _training_config(self, one_pass_over: int | None = None) -> TrainingConfig:
         """Settings of a fit; with ``one_pass_over=n`` (partial_fit), one epoch over n rows at a constant rate."""
         one_pass = one_pass_over is not None
+        batch_size = self._resolved("batch_size")
         return TrainingConfig(
-            max_iter=max(1, -(-one_pass_over // self._batch_size())) if one_pass else self._max_iter(),
-            batch_size=self._batch_size(),
-            learning_rate=self._learning_rate(),
+            max_iter=max(1, -(-one_pass_over // batch_size)) if one_pass else self._resolved("max_iter"),
+            batch_size=batch_size,
+            learning_rate=self._resolved("learning_rate_init"),
             learning_rate_schedule="constant" if one_pass else self.learning_rate_schedule,
             weight_decay=self.weight_decay,
             max_grad_norm=self.max_grad_norm,
