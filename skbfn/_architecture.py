@@ -18,7 +18,7 @@ import torch
 
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
-from .core import BFN, ProductFlow
+from .core import BFN, EMA, ProductFlow
 from .core.nets import MLP, ImageNetwork, UNet
 
 __all__ = ["Architecture", "place"]
@@ -125,10 +125,17 @@ class Architecture:
         return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
 
 
-def place(device: torch.device, precision: str, *models: BFN) -> None:
-    """Move ``models`` to ``device``; ``precision='bfloat16'`` on CUDA adds bf16 autocast (and channels-last images)."""
+def place(device: torch.device, precision: str, *models: BFN | EMA) -> None:
+    """Move ``models`` to ``device``; ``precision='bfloat16'`` on CUDA adds bf16 autocast (and channels-last images).
+
+    An :class:`~skbfn.core.EMA` moves whole: its averaged network and its own buffers (the update count).
+    """
     fast = precision == "bfloat16" and device.type == "cuda"
     for model in models:
+        if isinstance(model, EMA):
+            place(device, precision, model.module)
+            model.to(device)  # its buffers; tensors keep their memory format
+            continue
         model.autocast_dtype = torch.bfloat16 if fast else None
         if isinstance(model.net, ImageNetwork):
             model.net.channels_last = fast

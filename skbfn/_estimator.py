@@ -535,7 +535,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
                 )
             encoder, condition = self.encoder_, self.condition_encoder_
             model, ema = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
-            place(device, self.precision, model, ema.module)
+            place(device, self.precision, model, ema)
             ema.decay = float(self.ema_decay)
         else:
             encoder = TableEncoder(
@@ -610,7 +610,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         ``n_features_in`` and ``feature_names_in`` are given by ``load``; ``fit``
         has set them already, when it validated X.
         """
-        place(device, self.precision, model, ema.module)
+        place(device, self.precision, model, ema)
         self.model_, self.ema_ = model.eval(), ema
         self.encoder_, self.condition_encoder_, self.device_ = encoder, condition_encoder, device
         if condition_encoder is not None and condition_encoder.kind == "classes":
@@ -865,7 +865,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             # Pickles hold CPU tensors, so they load on machines without the training device.
             state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
             state["device_"] = torch.device("cpu")
-            place(state["device_"], self.precision, state["model_"], state["ema_"].module)
+            place(state["device_"], self.precision, state["model_"], state["ema_"])
         return state
 
     def __setstate__(self, state):
