@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from conftest import on_the_cpu
 from sklearn.base import clone
 from sklearn.datasets import make_moons
 from sklearn.model_selection import GridSearchCV
@@ -242,7 +243,7 @@ def test_model_trained_on_a_missing_device_loads_on_the_cpu(fitted):
     restored.__setstate__(pickle.loads(pickle.dumps(state)))
     assert restored.device_ == torch.device("cpu")
     assert all(p.device.type == "cpu" for p in restored.ema_.parameters())
-    np.testing.assert_array_equal(restored.sample(5), fitted.sample(5))
+    np.testing.assert_array_equal(restored.sample(5), on_the_cpu(fitted).sample(5))
 
 
 def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitted, monkeypatch):
@@ -266,12 +267,24 @@ def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitt
     assert state["model_"] is not gen.model_ and state["ema_"] is not gen.ema_
     assert gen.device_ == torch.device("cuda", 3)  # the live estimator keeps its device
     [(device, modules)] = placed
-    assert device == torch.device("cpu") and modules == (state["model_"], state["ema_"].module)
+    assert device == torch.device("cpu") and modules == (state["model_"], state["ema_"])
     tensors = [t for m in (state["model_"], state["ema_"]) for t in m.state_dict().values()]
     assert tensors and all(t.device.type == "cpu" for t in tensors)
     buffer = io.BytesIO()
     pickle.dump(fitted, buffer)
     assert pickle.loads(buffer.getvalue()).device_ == torch.device("cpu")
+
+
+def test_placing_a_model_moves_every_tensor_of_the_model_and_of_its_average(fitted):
+    """``place`` moves the networks and the EMA's own buffers (its update count) alike.
+
+    The meta device stands in for an accelerator on a machine without one: a buffer left behind
+    would stay on the CPU here, as it stayed on CUDA in a pickle that was meant to hold CPU tensors.
+    """
+    model, ema = copy.deepcopy(fitted.model_), copy.deepcopy(fitted.ema_)
+    skbfn._estimator.place(torch.device("meta"), "float32", model, ema)
+    tensors = [*model.state_dict().values(), *ema.state_dict().values()]
+    assert "n_updates" in ema.state_dict() and all(t.device.type == "meta" for t in tensors)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
