@@ -8,3 +8,19 @@ settings.load_profile("skbfn")
 
 # Small, fast estimator settings shared by the behaviour tests.
 FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=10, n_elbo_draws=8)
+
+
+def on_the_cpu(gen):
+    """``gen`` itself when its networks are on the CPU, else a copy that lives there.
+
+    Samples at a seed are the same on one device, not across devices: a test that compares a model
+    restored on the CPU with the model it came from compares it with this copy, so that it also
+    holds where the default ``device='auto'`` trains on CUDA.
+    """
+    import pickle
+
+    if gen.device_.type == "cpu":
+        return gen
+    state = pickle.loads(pickle.dumps(gen))  # pickles hold CPU tensors
+    state.device = "cpu"
+    return pickle.loads(pickle.dumps(state))

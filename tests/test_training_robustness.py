@@ -149,8 +149,8 @@ def test_early_stopping_restores_the_best_weights(X, monkeypatch):
     assert gen.n_iter_ == 50
     best = seen[1]
     final = gen.ema_.state_dict()
-    assert all(np.array_equal(final[k].numpy(), best[k].numpy()) for k in best)
-    assert not all(np.array_equal(seen[-1][k].numpy(), best[k].numpy()) for k in best)
+    assert all(np.array_equal(final[k].cpu().numpy(), best[k].cpu().numpy()) for k in best)
+    assert not all(np.array_equal(seen[-1][k].cpu().numpy(), best[k].cpu().numpy()) for k in best)
     # the held-out draws are fixed within a fit (comparable scores) and come from random_state
     assert len(set(seeds)) == 1
     scripted = iter([1.0] * 20)

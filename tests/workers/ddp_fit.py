@@ -17,7 +17,7 @@ def main(out_dir: str) -> None:
     gen = BFNGenerator(
         hidden_layer_sizes=(16, 16), time_embedding_dim=8, max_iter=30, batch_size=64, random_state=0, verbose=1
     ).fit(X)
-    weights = {k: v.numpy() for k, v in gen.ema_.state_dict().items()}
+    weights = {k: v.cpu().numpy() for k, v in gen.ema_.state_dict().items()}
     np.savez(Path(out_dir) / f"rank{rank}.npz", loss=np.asarray(gen.history_["loss"]), **weights)
     dist.destroy_process_group()
 
