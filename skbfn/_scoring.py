@@ -25,11 +25,13 @@ from scipy.stats import qmc
 
 from .core import BFN, CellMask
 
-__all__ = ["elbo_per_row", "recon_draw_count", "row_draws", "row_keys"]
+__all__ = ["elbo_per_row", "recon_draw_count", "row_draws", "row_keys", "rows_per_call"]
 
-# Upper bound on rows x draws x features held in one network batch while scoring.
-_MAX_ELEMENTS_PER_CHUNK = 2**17
-_ROWS_PER_CALL = 256
+# Upper bound on rows x draws x features in one network batch while scoring, and on rows per call, by
+# device type: on 2 CPU cores 2**19 elements scored a 10-column table 1.3x and a 100-column one 1.6x faster
+# than 2**17; a GPU needs far larger batches to be busy.
+_MAX_ELEMENTS_PER_CHUNK = {"cpu": 2**19, "cuda": 2**24}
+_ROWS_PER_CALL = {"cpu": 256, "cuda": 8192}
 _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
@@ -125,6 +127,13 @@ def row_draws(
     return draws
 
 
+def rows_per_call(device: torch.device, n_draws: int, noise_size: int) -> int:
+    """Rows in each scoring call: as many as the device's element budget allows, at most its row cap
+    (so that scoring a few rows stays cheap: every call is padded to this many rows)."""
+    kind = "cuda" if device.type == "cuda" else "cpu"
+    return max(1, min(_ROWS_PER_CALL[kind], _MAX_ELEMENTS_PER_CHUNK[kind] // (n_draws * noise_size)))
+
+
 def elbo_per_row(
     model: BFN,
     z: np.ndarray,
@@ -143,8 +152,7 @@ def elbo_per_row(
     reference = next(model.parameters())
     noise_shape = model.flow.noise_shape(model.data_shape)
     noise_size = math.prod(noise_shape)
-    # Rows per network call: at most _ROWS_PER_CALL, so that scoring a few rows stays cheap.
-    chunk = max(1, min(_ROWS_PER_CALL, _MAX_ELEMENTS_PER_CHUNK // (n_draws * noise_size)))
+    chunk = rows_per_call(reference.device, n_draws, noise_size)
 
     def tensor(array: np.ndarray | None, shape: tuple[int, ...] | None = None) -> torch.Tensor | None:
         if array is None:
