@@ -23,8 +23,9 @@ timings below do not depend on how well it is trained).
 
 3. **Growth** (``--growth``): for each number of rows in ``--growth-rows`` and
    of columns in ``--growth-columns``, in a fresh process: fit seconds per
-   100 steps, sampling and scoring seconds for all rows, and the peak resident
-   memory of the process (torch and skbfn alone take about 400 MB of it).
+   100 steps, sampling and scoring seconds for all rows, the peak resident
+   memory of the process (torch and skbfn alone take about 400 MB of it), and
+   on a GPU the peak memory torch allocated there.
 
 ``--device cuda`` runs the same measurements on a GPU (``gpu_check.sh`` does).
 
@@ -115,14 +116,14 @@ def sampling_ratio(gen: BFNGenerator, n_rows: int, repeats: int, net=None) -> di
 def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, float]:
     import math
 
-    from skbfn._scoring import _MAX_ELEMENTS_PER_CHUNK, _ROWS_PER_CALL, recon_draw_count
+    from skbfn._scoring import recon_draw_count, rows_per_call
 
     n_rows = len(X)
     model = gen.ema_.module
     draws = gen.n_elbo_draws + recon_draw_count(gen.n_elbo_draws)
     noise_size = math.prod(model.flow.noise_shape(model.data_shape))
-    rows_per_call = max(1, min(_ROWS_PER_CALL, _MAX_ELEMENTS_PER_CHUNK // (gen.n_elbo_draws * noise_size)))
-    chunk = rows_per_call * gen.n_elbo_draws  # the network batch scoring uses for the diffusion term
+    # The network batch that scoring uses for the diffusion term.
+    chunk = rows_per_call(gen.device_, gen.n_elbo_draws, noise_size) * gen.n_elbo_draws
     batch, t = network_input(gen, chunk)
     n_calls = -(-n_rows * draws // chunk)
     medians = interleaved(
@@ -139,7 +140,7 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
     config = gen._training_config()
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator(device=gen.device_).manual_seed(0)
     rows = torch.from_numpy(gen.encoder_.transform(X.iloc[: config.batch_size])).to(gen.device_)
     bare_net = gen.model_.net if net is None else net
     bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
@@ -176,7 +177,14 @@ def growth_point(n_rows: int, n_columns: int, fit_steps: int, device: str = "cpu
     fit = seconds(lambda: gen.fit(X))
     sample = seconds(lambda: gen.sample(n_rows, random_state=0))
     score = seconds(lambda: gen.score_samples(X))
-    return {"fit_per_100": 100 * fit / fit_steps, "sample": sample, "score": score, "peak_mb": peak_memory_mb()}
+    gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if gen.device_.type == "cuda" else float("nan")
+    return {
+        "fit_per_100": 100 * fit / fit_steps,
+        "sample": sample,
+        "score": score,
+        "peak_mb": peak_memory_mb(),
+        "gpu_peak_mb": gpu_mb,
+    }
 
 
 def peak_memory_mb() -> float:
@@ -251,15 +259,22 @@ def main() -> None:
 
     if args.growth:
         print(f"\ngrowth ({args.fit_steps} fit steps per point, each point in a fresh process):")
-        print(f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8}")
+        print(
+            f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8} "
+            f"{'GPU peak MB':>12}"
+        )
         for n_columns in args.growth_columns:
             for n_rows in args.growth_rows:
                 point_args = ["--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
                 command = [sys.executable, __file__, *point_args, "--device", args.device]
-                point = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+                run = subprocess.run(command, capture_output=True, text=True)
+                if run.returncode != 0:
+                    print(f"{n_rows:>9} {n_columns:>8} failed: {run.stderr.strip().splitlines()[-1:]}", flush=True)
+                    continue
+                point = json.loads(run.stdout)
                 print(
                     f"{n_rows:>9} {n_columns:>8} {point['fit_per_100']:>16.2f} {point['sample']:>9.1f} "
-                    f"{point['score']:>9.1f} {point['peak_mb']:>8.0f}",
+                    f"{point['score']:>9.1f} {point['peak_mb']:>8.0f} {point['gpu_peak_mb']:>12.0f}",
                     flush=True,
                 )
 
