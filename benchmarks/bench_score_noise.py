@@ -29,7 +29,7 @@ from skbfn import BFNGenerator
 from skbfn.core import ProductFlow
 
 
-def independent_draws(rows, n_draws, noise_size, seed, *, sender=False, dequantisation_widths=None):
+def independent_draws(rows, n_draws, noise_size, seed, *, sender=False, dequantisation_widths=None, device=None):
     """Stratified times and i.i.d. normal noises (and uniform offsets), from a generator seeded by the row's key."""
     n_rows, n_recon = len(rows), scoring.recon_draw_count(n_draws)
     draws = {

@@ -20,7 +20,6 @@ import warnings
 
 import numpy as np
 import torch
-from scipy.special import ndtri
 from scipy.stats import qmc
 
 from .core import BFN, CellMask
@@ -72,12 +71,23 @@ def _base_points(n_points: int, dim: int) -> np.ndarray:
     return integers
 
 
-def _shifted_uniforms(keys: np.ndarray, n_points: int, dim: int, stream: int) -> np.ndarray:
-    """The base point set, digitally shifted per row: uniforms in (0, 1) of shape ``(n_rows, n_points, dim)``."""
+@functools.lru_cache(maxsize=16)
+def _base_points_on(n_points: int, dim: int, device: torch.device) -> torch.Tensor:
+    """:func:`_base_points` as an int64 tensor on ``device`` (cached, so it is copied there once)."""
+    return torch.from_numpy(_base_points(n_points, dim).astype(np.int64)).to(device)
+
+
+def _shifted_uniforms(keys: np.ndarray, n_points: int, dim: int, stream: int, device: torch.device) -> torch.Tensor:
+    """The base point set, digitally shifted per row: float64 uniforms in (0, 1), ``(n_rows, n_points, dim)``.
+
+    The shifts (one per row and coordinate) are hashed on the CPU; the point sets, ``n_points`` times
+    larger, are made on ``device``.
+    """
     coordinates = np.arange(dim, dtype=np.uint64) + np.uint64(stream) * np.uint64(_SOBOL_MAX_DIM + 1)
     shifts = _splitmix64(keys[:, None] ^ _splitmix64(coordinates)[None, :]) >> np.uint64(64 - _BITS)
-    shifted = _base_points(n_points, dim)[None] ^ shifts[:, None, :]
-    return (shifted.astype(np.float64) + 0.5) / 2**_BITS
+    shifts = torch.from_numpy(shifts.astype(np.int64)).to(device)
+    shifted = _base_points_on(n_points, dim, device)[None] ^ shifts[:, None, :]
+    return (shifted.to(torch.float64) + 0.5) / 2**_BITS
 
 
 def recon_draw_count(n_draws: int) -> int:
@@ -93,26 +103,32 @@ def row_draws(
     *,
     sender: bool = False,
     dequantisation_widths: np.ndarray | None = None,
-) -> dict[str, np.ndarray | None]:
+    device: torch.device | str = "cpu",
+) -> dict[str, torch.Tensor | None]:
     """Quasi-Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, a function of each row's content.
 
     Returns
     -------
     draws : dict
-        ``times`` (n_rows, n_draws), uniform in (0, 1); ``noise`` (n_rows,
-        n_draws, noise_size), standard normal flow noise at those times;
-        ``recon_noise`` (n_rows, recon_draw_count(n_draws), noise_size), flow
-        noise at ``t = 1``; ``sender_noise`` like ``noise`` if ``sender``, else
-        None; ``offsets`` and ``recon_offsets`` (n_rows, draws, n_columns),
-        uniform dequantisation offsets times ``dequantisation_widths`` (None
-        without widths).
+        float64 tensors on ``device`` (made on the CPU for devices without
+        float64): ``times`` (n_rows, n_draws), uniform in (0, 1); ``noise``
+        (n_rows, n_draws, noise_size), standard normal flow noise at those
+        times; ``recon_noise`` (n_rows, recon_draw_count(n_draws),
+        noise_size), flow noise at ``t = 1``; ``sender_noise`` like ``noise``
+        if ``sender``, else None; ``offsets`` and ``recon_offsets`` (n_rows,
+        draws, n_columns), uniform dequantisation offsets times
+        ``dequantisation_widths`` (None without widths).
     """
+    device = torch.device(device)
+    if device.type not in ("cpu", "cuda"):  # MPS, for one, has no float64
+        device = torch.device("cpu")
     keys = row_keys(rows, seed)
     n_offsets = 0 if dequantisation_widths is None else len(dequantisation_widths)
     n_noises = 2 if sender else 1
-    diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * n_noises + n_offsets, stream=0)
-    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size + n_offsets, stream=1)
+    diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * n_noises + n_offsets, 0, device)
+    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size + n_offsets, 1, device)
     end = 1 + noise_size * n_noises
+    ndtri = torch.special.ndtri
     draws = {
         "times": diffusion[..., 0],
         "noise": ndtri(diffusion[..., 1 : 1 + noise_size]),
@@ -122,8 +138,9 @@ def row_draws(
         "recon_offsets": None,
     }
     if n_offsets:
-        draws["offsets"] = (diffusion[..., end:] - 0.5) * dequantisation_widths
-        draws["recon_offsets"] = (recon[..., noise_size:] - 0.5) * dequantisation_widths
+        widths = torch.from_numpy(np.asarray(dequantisation_widths, dtype=np.float64)).to(device)
+        draws["offsets"] = (diffusion[..., end:] - 0.5) * widths
+        draws["recon_offsets"] = (recon[..., noise_size:] - 0.5) * widths
     return draws
 
 
@@ -154,10 +171,11 @@ def elbo_per_row(
     noise_size = math.prod(noise_shape)
     chunk = rows_per_call(reference.device, n_draws, noise_size)
 
-    def tensor(array: np.ndarray | None, shape: tuple[int, ...] | None = None) -> torch.Tensor | None:
+    def tensor(array: torch.Tensor | np.ndarray | None, shape: tuple[int, ...] | None = None) -> torch.Tensor | None:
         if array is None:
             return None
-        return torch.from_numpy(array.reshape(*array.shape[:2], *shape) if shape else array).to(reference)
+        array = torch.as_tensor(array)
+        return (array.reshape(*array.shape[:2], *shape) if shape else array).to(reference)
 
     scores = []
     for start in range(0, z.shape[0], chunk):
@@ -173,6 +191,7 @@ def elbo_per_row(
             seed,
             sender=n_steps is not None,
             dequantisation_widths=dequantisation_widths,
+            device=reference.device,
         )
         noises = tuple(tensor(draws[name], noise_shape) for name in ("noise", "recon_noise", "sender_noise"))
         offsets = None
