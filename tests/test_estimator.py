@@ -114,7 +114,9 @@ def test_sampling_is_reproducible_with_an_int_random_state(fitted):
 
 def test_large_samples_are_drawn_in_runs_that_keep_conditions_and_given_cells(conditional, monkeypatch):
     gen, X, fit_labels = conditional
-    monkeypatch.setattr(skbfn._estimator, "_SAMPLE_BATCH", 7)  # 40 rows: runs of 7 and a last one of 5
+    monkeypatch.setattr(
+        skbfn._estimator, "_SAMPLE_BATCH", {"cpu": 7, "cuda": 7}
+    )  # 40 rows: runs of 7 and a last one of 5
     labels = np.array(["upper", "lower"] * 20)
     rows = gen.sample(40, y=labels, random_state=0)
     assert rows.shape == (40, 2) and np.isfinite(rows).all()
