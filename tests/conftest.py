@@ -24,3 +24,23 @@ def on_the_cpu(gen):
     state = pickle.loads(pickle.dumps(gen))  # pickles hold CPU tensors
     state.device = "cpu"
     return pickle.loads(pickle.dumps(state))
+
+
+def state_bytes(gen) -> bytes:
+    """Bytes that are equal exactly when two states of ``gen`` are: a test of "left unchanged".
+
+    On the CPU this is the pickle itself. A model elsewhere pickles fresh CPU copies of its tensors,
+    and torch's pickles name each storage by its address, so there the networks enter by value.
+    """
+    import pickle
+
+    import torch
+
+    if gen.device_.type == "cpu":
+        return pickle.dumps(gen)
+    state = {}
+    for name, value in vars(gen).items():
+        if isinstance(value, torch.nn.Module):
+            value = {key: tensor.detach().cpu().numpy() for key, tensor in value.state_dict().items()}
+        state[name] = value
+    return pickle.dumps(state)

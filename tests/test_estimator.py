@@ -274,7 +274,7 @@ def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitt
     assert tensors and all(t.device.type == "cpu" for t in tensors)
     buffer = io.BytesIO()
     pickle.dump(fitted, buffer)
-    assert pickle.loads(buffer.getvalue()).device_ == torch.device("cpu")
+    assert pickle.loads(buffer.getvalue()).device_ == fitted.device_  # back where it was, where that exists
 
 
 def test_placing_a_model_moves_every_tensor_of_the_model_and_of_its_average(fitted):
