@@ -15,14 +15,23 @@ rows and draws as many synthetic rows. Printed, in one run, as means over seeds:
   5000 synthetic rows (all train rows for 'real') and the test rows;
 - ML efficiency: a random forest trained on synthetic rows and scored on the
   real test rows (accuracy, or R^2 for diabetes), beside the same forest
-  trained on the real train rows.
+  trained on the real train rows;
+- quality: SDMetrics' QualityReport score of the synthetic rows against the
+  test rows (the mean of its Column Shapes and Column Pair Trends; higher is
+  better), when ``sdmetrics`` is installed;
+- close: the share of synthetic rows closer to a training row than the 5th
+  percentile of the test rows' distances to the training rows (the joint W1's
+  embedding and L1 cost; about 0.05 for rows as new as held-out ones, more
+  for a generator that copies), and copies: the number of synthetic rows
+  identical to a training row.
 
 BFNGenerator runs with its defaults and with ``continuous_transform='auto'``.
 
 The Gaussian-mixture baseline (components 1..10 by BIC) is fitted on the same
 common scaling; its samples are decoded by argmax over each one-hot block.
-CTGAN (Xu et al. 2019, package ``ctgan``) joins the table when it is
-installed (``pip install -e ".[bench]"``); it is not a test dependency.
+SDV's GaussianCopula, CTGAN (Xu et al. 2019) and TVAE synthesizers join the
+table, with their default settings, when ``sdv`` is installed
+(``pip install -e ".[bench]"``); they are not test dependencies.
 
 Usage: ``python benchmarks/bench_tabular.py [--seeds 3]``
 """
@@ -32,6 +41,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -119,52 +129,121 @@ class GaussianMixtureTable:
         return out[self.columns].astype(self.dtypes)
 
 
-class CTGANTable:
-    """CTGAN with its default settings, categorical columns declared."""
+class SDVTable:
+    """One of SDV's single-table synthesizers with its default settings, categorical columns declared.
+
+    SDV 2 detects metadata from a ``{table name: DataFrame}`` dict, and its
+    CTGAN and TVAE refuse pandas category columns, so they go in as objects.
+    """
+
+    synthesizer = "GaussianCopulaSynthesizer"
 
     def __init__(self, random_state: int = 0) -> None:
         self.random_state = random_state
 
-    def fit(self, train: pd.DataFrame) -> CTGANTable:
-        from ctgan import CTGAN
+    def fit(self, train: pd.DataFrame) -> SDVTable:
+        import sdv.single_table
+        from sdv.metadata import Metadata
 
         self.dtypes = train.dtypes
-        discrete = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        data = train.astype({c: object for c in categorical})
+        metadata = Metadata.detect_from_dataframes({"table": data})
+        for column in data.columns:
+            sdtype = "categorical" if column in categorical else "numerical"
+            metadata.update_column(column, table_name="table", sdtype=sdtype)
+        np.random.seed(self.random_state)  # noqa: NPY002 (SDV draws from NumPy's global generator)
         torch.manual_seed(self.random_state)
-        self.model = CTGAN(verbose=False)
-        self.model.fit(train.astype({c: str for c in discrete}), discrete)
+        self.model = getattr(sdv.single_table, self.synthesizer)(metadata)
+        with warnings.catch_warnings():  # SDV's notices about its own defaults
+            warnings.simplefilter("ignore")
+            self.model.fit({"table": data})
         return self
 
     def sample(self, n: int) -> pd.DataFrame:
-        torch.manual_seed(self.random_state + 100)
-        return self.model.sample(n).astype(self.dtypes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.model.sample(n)["table"].astype(self.dtypes)
+
+
+class GaussianCopulaTable(SDVTable):
+    synthesizer = "GaussianCopulaSynthesizer"
+
+
+class CTGANTable(SDVTable):
+    synthesizer = "CTGANSynthesizer"
+
+
+class TVAETable(SDVTable):
+    synthesizer = "TVAESynthesizer"
 
 
 def _baselines() -> dict:
     baselines = {"GMM": GaussianMixtureTable}
     try:
-        import ctgan  # noqa: F401
+        import sdv  # noqa: F401
     except ImportError:
-        print("(ctgan is not installed: CTGAN column left out)")
+        print("(sdv is not installed: its GaussianCopula, CTGAN and TVAE columns are left out)")
     else:
-        baselines["CTGAN"] = CTGANTable
+        baselines.update({"SDV-GC": GaussianCopulaTable, "CTGAN": CTGANTable, "TVAE": TVAETable})
     return baselines
+
+
+def joint_embedding(train: pd.DataFrame):
+    """Rows as vectors: numeric columns min-max scaled by the train rows, categories one-hot (for an L1 cost)."""
+    categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    numeric = [c for c in train.columns if c not in categorical]
+    low, span = train[numeric].min(), (train[numeric].max() - train[numeric].min()).replace(0, 1)
+
+    def embed(frame: pd.DataFrame) -> np.ndarray:
+        parts = [((frame[numeric] - low) / span).to_numpy(dtype=float)]
+        parts += [(frame[c].to_numpy()[:, None] == np.asarray(train[c].cat.categories)[None, :]) for c in categorical]
+        return np.hstack([np.asarray(p, dtype=float) for p in parts])
+
+    return embed
 
 
 def joint_w1(a: pd.DataFrame, b: pd.DataFrame, train: pd.DataFrame) -> float:
     """Exact W1 with an L1 cost: numeric columns min-max scaled by the train rows, categories one-hot."""
-    categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
-    numeric = [c for c in train.columns if c not in categorical]
-    span = (train[numeric].max() - train[numeric].min()).replace(0, 1)
-
-    def embed(frame: pd.DataFrame) -> np.ndarray:
-        parts = [((frame[numeric] - train[numeric].min()) / span).to_numpy(dtype=float)]
-        parts += [(frame[c].to_numpy()[:, None] == np.asarray(train[c].cat.categories)[None, :]) for c in categorical]
-        return np.hstack([np.asarray(p, dtype=float) for p in parts])
-
+    embed = joint_embedding(train)
     cost = cdist(embed(a), embed(b), metric="cityblock")
     rows, cols = linear_sum_assignment(cost)
     return float(cost[rows, cols].mean())
+
+
+def closeness(synthetic: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> tuple[float, int]:
+    """Distance to the closest training record (the joint W1's embedding and L1 cost).
+
+    Returns the share of synthetic rows closer to a training row than the 5th
+    percentile of the held-out rows' distances (about 5% for a generator that
+    does not copy), and the number of synthetic rows that are exact copies of
+    a training row.
+    """
+    embed = joint_embedding(train)
+    train_z = embed(train)
+    synthetic_distance = cdist(embed(synthetic), train_z, metric="cityblock").min(axis=1)
+    held_out_distance = cdist(embed(test), train_z, metric="cityblock").min(axis=1)
+    share = float(np.mean(synthetic_distance < np.percentile(held_out_distance, 5)))
+    return share, int(np.sum(synthetic_distance == 0))
+
+
+def quality_score(synthetic: pd.DataFrame, real: pd.DataFrame) -> float:
+    """SDMetrics' QualityReport score (the mean of Column Shapes and Column Pair Trends), NaN without sdmetrics."""
+    try:
+        from sdmetrics.reports import QualityReport
+    except ImportError:
+        return float("nan")
+    categorical = [c for c in real.columns if isinstance(real[c].dtype, pd.CategoricalDtype)]
+    columns = {c: {"sdtype": "categorical" if c in categorical else "numerical"} for c in real.columns}
+    as_objects = {c: object for c in categorical}
+    report = QualityReport()
+    report.generate(
+        {"table": real.astype(as_objects)},
+        {"table": synthetic[real.columns].astype(as_objects)},
+        {"tables": {"table": {"columns": columns}}},
+        verbose=False,
+    )
+    return float(report.get_score())
 
 
 def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
@@ -189,7 +268,7 @@ def _generators(baselines: dict) -> dict:
     return generators
 
 
-def main(n_seeds: int = 3) -> None:
+def main(n_seeds: int = 3, data_sets: list[str] | None = None) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, device cpu")
     print(
         "Synthetic rows as many as the test rows, compared with the test rows; means over "
@@ -199,11 +278,17 @@ def main(n_seeds: int = 3) -> None:
         "TVD: total variation of categorical marginals (5000 synthetic rows; all train rows for 'real').\n"
         "ML eff.: random forest trained on synthetic rows, "
         "accuracy (R^2 for diabetes) on the test rows. 'real': the train rows in place of synthetic ones.\n"
+        "quality: SDMetrics QualityReport score against the test rows (higher is better).\n"
+        "close: share of synthetic rows nearer a train row than the 5th percentile of test rows (about 0.05 "
+        "is right); copies: synthetic rows identical to a train row (per seed).\n"
     )
     generators = _generators(_baselines())
-    header = f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} {'fit s':>6}"
+    header = (
+        f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} "
+        f"{'quality':>7} {'close':>6} {'copies':>6} {'fit s':>6}"
+    )
     print(header + "\n" + "-" * len(header))
-    for name in DATA_SETS:
+    for name in data_sets or DATA_SETS:
         train, test, classification = load(name)
         scaling = common_scaling(train)
         test_z = scaling.transform(test)
@@ -211,7 +296,8 @@ def main(n_seeds: int = 3) -> None:
         print(
             f"{name:<14} {'real':<11} {wasserstein_1(scaling.transform(real), test_z):>7.3f} "
             f"{joint_w1(real, test, train):>8.3f} {categorical_tvd(train, test):>6.3f} "
-            f"{ml_efficiency(train, test, classification):>7.3f} {'':>6}",
+            f"{ml_efficiency(train, test, classification):>7.3f} {quality_score(train, test):>7.3f} "
+            f"{'':>6} {'':>6} {'':>6}",
             flush=True,
         )
         for label, make in generators.items():
@@ -232,12 +318,15 @@ def main(n_seeds: int = 3) -> None:
                         joint_w1(sample, test, train),
                         categorical_tvd(many, test),
                         ml_efficiency(synthetic, test, classification),
+                        quality_score(synthetic, test),
+                        *closeness(synthetic, train, test),
                         seconds,
                     )
                 )
-            w1, joint, tvd, efficiency, seconds = np.mean(rows, axis=0)
+            w1, joint, tvd, efficiency, quality, close, copies, seconds = np.mean(rows, axis=0)
             print(
-                f"{'':<14} {label:<11} {w1:>7.3f} {joint:>8.3f} {tvd:>6.3f} {efficiency:>7.3f} {seconds:>6.1f}",
+                f"{'':<14} {label:<11} {w1:>7.3f} {joint:>8.3f} {tvd:>6.3f} {efficiency:>7.3f} {quality:>7.3f} "
+                f"{close:>6.3f} {copies:>6.1f} {seconds:>6.1f}",
                 flush=True,
             )
 
@@ -247,4 +336,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="seeds per generator (default 3)")
-    main(parser.parse_args().seeds)
+    parser.add_argument("--data", nargs="+", default=list(DATA_SETS), choices=list(DATA_SETS))
+    arguments = parser.parse_args()
+    main(arguments.seeds, arguments.data)
