@@ -11,7 +11,7 @@ of a probability: divided by ``-64 ln 2`` it is the negative log-likelihood
 in bits per dimension. Writes ``digits_guidance.png``: one row per digit
 at three guidance scales.
 
-About four minutes on two CPU cores; ``device='cuda'`` when a GPU is there.
+About four to six minutes on two CPU cores; ``device='cuda'`` when a GPU is there.
 """
 
 # %%

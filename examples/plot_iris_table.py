@@ -46,7 +46,7 @@ for ax, column in zip(axes[0, :4], numeric, strict=True):
 counts = pd.DataFrame({"real": real["species"].value_counts(), "synthetic": synthetic["species"].value_counts()})
 _ = counts.plot.bar(ax=axes[0, 4], rot=0, title="species")
 axes[0, 4].set_ylim(0, 1.35 * counts.to_numpy().max())  # room above the bars for the legend
-axes[0, 4].legend(loc="upper center", ncol=2)
+_ = axes[0, 4].legend(loc="upper center", ncol=2)
 # sphinx_gallery_defer_figures
 
 # %%
