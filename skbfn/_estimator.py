@@ -40,6 +40,9 @@ _AUTO = {
     "mlp": {"max_iter": 2000, "batch_size": 1024, "learning_rate_init": 4e-3},
     "unet": {"max_iter": 1000, "batch_size": 128, "learning_rate_init": 1e-3},
 }
+# The MLP's 'auto' max_iter shrinks for tables under 400 rows, to 5 steps a row and at least 500 (see the
+# max_iter parameter for what it changes on load_wine).
+_AUTO_STEPS_PER_ROW, _AUTO_MIN_ITER = 5, 500
 
 
 class BFNGenerator(DensityMixin, BaseEstimator):
@@ -99,7 +102,15 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         Number of sinusoidal time features.
     max_iter : int or 'auto', default='auto'
         Number of optimiser steps (minibatch updates, not epochs). 'auto':
-        2000 for the MLP, 1000 for the UNet.
+        1000 for the UNet; for the MLP, 2000, or 5 steps per training row
+        (at least 500) for tables under 400 rows. A table smaller than a
+        batch sees every row at every step, and the model starts to replay
+        its rows: on ``load_wine`` (124 training rows), after 2000 steps 58%
+        of the synthetic rows were closer to a training row than 95% of
+        held-out rows are (5% would be as new as held-out rows); after 620,
+        14%, with a better classifier trained on them (accuracy 0.969
+        against 0.938) but class shares further from the data (total
+        variation 0.029 against 0.010; ``benchmarks/bench_tabular.py``).
     batch_size : int or 'auto', default='auto'
         Rows per minibatch (capped at the number of rows). Large batches pay
         off for tables: the BFN loss is noisy, and each row is seen at one
@@ -421,12 +432,20 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         value = getattr(self, name)
         return _AUTO[self.network][name] if isinstance(value, str) and value == "auto" else value
 
-    def _training_config(self, one_pass_over: int | None = None) -> TrainingConfig:
-        """Settings of a fit; with ``one_pass_over=n`` (partial_fit), one epoch over n rows at a constant rate."""
+    def _max_iter(self, n_rows: int | None) -> int:
+        """``max_iter``; 'auto' for the MLP takes 5 steps per training row, from 500 up to 2000."""
+        max_iter = self._resolved("max_iter")
+        if self.max_iter == "auto" and self.network == "mlp" and n_rows is not None:
+            max_iter = min(max_iter, max(_AUTO_MIN_ITER, _AUTO_STEPS_PER_ROW * n_rows))
+        return max_iter
+
+    def _training_config(self, one_pass_over: int | None = None, n_rows: int | None = None) -> TrainingConfig:
+        """Settings of a fit on ``n_rows`` training rows; with ``one_pass_over=n`` (partial_fit), one epoch over
+        n rows at a constant rate."""
         one_pass = one_pass_over is not None
         batch_size = self._resolved("batch_size")
         return TrainingConfig(
-            max_iter=max(1, -(-one_pass_over // batch_size)) if one_pass else self._resolved("max_iter"),
+            max_iter=max(1, -(-one_pass_over // batch_size)) if one_pass else self._max_iter(n_rows),
             batch_size=batch_size,
             learning_rate=self._resolved("learning_rate_init"),
             learning_rate_schedule="constant" if one_pass else self.learning_rate_schedule,
@@ -575,7 +594,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         history = train(
             model,
             ema,
-            self._training_config(one_pass_over=len(z) if one_pass else None),
+            self._training_config(one_pass_over=len(z) if one_pass else None, n_rows=len(z)),
             _to_tensor(z, device),
             _to_tensor(cond, device),
             generator=generator,

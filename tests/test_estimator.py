@@ -483,6 +483,18 @@ def test_warm_start_continues_training(moons):
     assert gen.n_iter_ == 80
 
 
+def test_auto_max_iter_shrinks_for_small_tables(moons):
+    """'auto' gives the MLP 5 steps per training row, from 500 up to 2000; the UNet and set values are kept."""
+    X, _ = moons
+    small = dict(hidden_layer_sizes=(8,), time_embedding_dim=8, n_steps=5, n_elbo_draws=4, random_state=0)
+    assert BFNGenerator(**small).fit(X[:150]).n_iter_ == 750
+    assert BFNGenerator(**small).fit(X[:60]).n_iter_ == 500
+    gen = BFNGenerator(**small)
+    assert gen._training_config(n_rows=399).max_iter == 1995 and gen._training_config(n_rows=10**6).max_iter == 2000
+    assert gen.set_params(max_iter=30)._training_config(n_rows=60).max_iter == 30
+    assert BFNGenerator(network="unet")._training_config(n_rows=60).max_iter == 1000
+
+
 @pytest.mark.parametrize("sampler", ["ode1", "ode2", "sde2", "ode2-lambda"])
 def test_fast_samplers_through_the_estimator(fitted, moons, sampler):
     X, _ = moons
