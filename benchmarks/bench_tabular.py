@@ -148,15 +148,15 @@ class SDVTable:
         self.dtypes = train.dtypes
         categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
         data = train.astype({c: object for c in categorical})
-        metadata = Metadata.detect_from_dataframes({"table": data})
-        for column in data.columns:
-            sdtype = "categorical" if column in categorical else "numerical"
-            metadata.update_column(column, table_name="table", sdtype=sdtype)
         np.random.seed(self.random_state)  # noqa: NPY002 (SDV draws from NumPy's global generator)
         torch.manual_seed(self.random_state)
-        self.model = getattr(sdv.single_table, self.synthesizer)(metadata)
-        with warnings.catch_warnings():  # SDV's notices about its own defaults
+        with warnings.catch_warnings():  # SDV's notices about saving metadata and its own defaults
             warnings.simplefilter("ignore")
+            metadata = Metadata.detect_from_dataframes({"table": data})
+            for column in data.columns:
+                sdtype = "categorical" if column in categorical else "numerical"
+                metadata.update_column(column, table_name="table", sdtype=sdtype)
+            self.model = getattr(sdv.single_table, self.synthesizer)(metadata)
             self.model.fit({"table": data})
         return self
 
@@ -268,7 +268,7 @@ def _generators(baselines: dict) -> dict:
     return generators
 
 
-def main(n_seeds: int = 3, data_sets: list[str] | None = None) -> None:
+def main(n_seeds: int = 3, data_sets: list[str] | None = None, only: list[str] | None = None) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, device cpu")
     print(
         "Synthetic rows as many as the test rows, compared with the test rows; means over "
@@ -283,6 +283,7 @@ def main(n_seeds: int = 3, data_sets: list[str] | None = None) -> None:
         "is right); copies: synthetic rows identical to a train row (per seed).\n"
     )
     generators = _generators(_baselines())
+    generators = {label: make for label, make in generators.items() if not only or label in only}
     header = (
         f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} "
         f"{'quality':>7} {'close':>6} {'copies':>6} {'fit s':>6}"
@@ -337,5 +338,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="seeds per generator (default 3)")
     parser.add_argument("--data", nargs="+", default=list(DATA_SETS), choices=list(DATA_SETS))
+    parser.add_argument("--generators", nargs="+", help="run only these (labels as printed, e.g. BFN GMM)")
     arguments = parser.parse_args()
-    main(arguments.seeds, arguments.data)
+    main(arguments.seeds, arguments.data, arguments.generators)
