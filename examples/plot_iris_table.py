@@ -36,31 +36,32 @@ print(synthetic.head())
 # %%
 # Marginals: real beside synthetic.
 numeric = [c for c in real.columns if c != "species"]
-fig, axes = plt.subplots(2, 5, figsize=(20, 7))
-for ax, column in zip(axes[0, :4], numeric, strict=True):
+layout = [["m0", "m1", "m2", "m3"], ["pr", "ps", "sr", "ss"], ["species", "species", ".", "."]]
+fig, axes = plt.subplot_mosaic(layout, figsize=(16, 11))
+for i, column in enumerate(numeric):
+    ax = axes[f"m{i}"]
     bins = np.linspace(real[column].min() - 0.5, real[column].max() + 0.5, 25)
     ax.hist(real[column], bins=bins, alpha=0.6, label="real")
     ax.hist(synthetic[column], bins=bins, alpha=0.6, label="synthetic")
     ax.set_title(column)
     ax.legend()
 counts = pd.DataFrame({"real": real["species"].value_counts(), "synthetic": synthetic["species"].value_counts()})
-_ = counts.plot.bar(ax=axes[0, 4], rot=0, title="species")
-axes[0, 4].set_ylim(0, 1.35 * counts.to_numpy().max())  # room above the bars for the legend
-_ = axes[0, 4].legend(loc="upper center", ncol=2)
+_ = counts.plot.bar(ax=axes["species"], rot=0, title="species")
+axes["species"].set_ylim(0, 1.35 * counts.to_numpy().max())  # room above the bars for the legend
+_ = axes["species"].legend(loc="upper center", ncol=2)
 # sphinx_gallery_defer_figures
 
 # %%
 # Pairwise structure: petal and sepal measurements, coloured by species.
 colours = dict(zip(real["species"].cat.categories, ["tab:blue", "tab:orange", "tab:green"], strict=True))
-pairs = [("petal length (cm)", "petal width (cm)"), ("sepal length (cm)", "sepal width (cm)")]
-for row, (x, y) in enumerate(pairs):
-    for col, (title, table) in enumerate([("real", real), ("synthetic", synthetic)]):
-        ax = axes[1, 2 * row + col]
+pairs = {"p": ("petal length (cm)", "petal width (cm)"), "s": ("sepal length (cm)", "sepal width (cm)")}
+for key, (x, y) in pairs.items():
+    for suffix, title, table in [("r", "real", real), ("s", "synthetic", synthetic)]:
+        ax = axes[key + suffix]
         ax.scatter(table[x], table[y], c=table["species"].map(colours).tolist(), s=10)
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(title)
-axes[1, 4].axis("off")
 fig.tight_layout()
 # sphinx_gallery_start_ignore
 fig.savefig("iris_table.png", dpi=70)
