@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["available_device", "resolve_device"]
+__all__ = ["available_device", "batch_kind", "resolve_device"]
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -37,3 +37,8 @@ def available_device(spec: str) -> torch.device:
         return resolve_device(spec)
     except ValueError:
         return torch.device("cpu")
+
+
+def batch_kind(device: torch.device) -> str:
+    """'cuda' or 'cpu': which batch sizes suit ``device`` (any other accelerator gets the CPU's, the cautious ones)."""
+    return "cuda" if device.type == "cuda" else "cpu"

@@ -21,7 +21,7 @@ from ._architecture import Architecture, place
 from ._checkpoint import Checkpointer, run_key
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
-from ._device import available_device, resolve_device
+from ._device import available_device, batch_kind, resolve_device
 from ._distributed import current_replica
 from ._scoring import elbo_per_row
 from ._training import TrainingConfig, train
@@ -698,10 +698,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         -------
         X : ndarray or DataFrame of shape (n_samples, n_features)
             Rows in the original units and types of the training data (drawn
-            in runs of at most 65,536 rows, so memory stays bounded): a
-            DataFrame with the same columns, dtypes and categories when fitted
-            on one; else a float array (integer columns integral), or an object
-            array when there are categorical columns.
+            in runs of at most 65,536 rows on the CPU and 262,144 on CUDA, so
+            memory stays bounded): a DataFrame with the same columns, dtypes
+            and categories when fitted on one; else a float array (integer
+            columns integral), or an object array when there are categorical
+            columns.
 
         Examples
         --------
@@ -738,7 +739,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         if known is not None:
             self._check_can_condition_on_cells()
         generator = self._generator(self.random_state if random_state is None else random_state)
-        runs, run_length = [], _SAMPLE_BATCH["cuda" if self.device_.type == "cuda" else "cpu"]
+        runs, run_length = [], _SAMPLE_BATCH[batch_kind(self.device_)]
         for start in range(0, n_samples, run_length):
             rows = slice(start, min(n_samples, start + run_length))
             z = self.ema_.module.sample(

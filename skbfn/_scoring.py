@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from scipy.stats import qmc
 
+from ._device import batch_kind
 from .core import BFN, CellMask
 
 __all__ = ["elbo_per_row", "recon_draw_count", "row_draws", "row_keys", "rows_per_call"]
@@ -147,7 +148,7 @@ def row_draws(
 def rows_per_call(device: torch.device, n_draws: int, noise_size: int) -> int:
     """Rows in each scoring call: as many as the device's element budget allows, at most its row cap
     (so that scoring a few rows stays cheap: every call is padded to this many rows)."""
-    kind = "cuda" if device.type == "cuda" else "cpu"
+    kind = batch_kind(device)
     return max(1, min(_ROWS_PER_CALL[kind], _MAX_ELEMENTS_PER_CHUNK[kind] // (n_draws * noise_size)))
 
 
