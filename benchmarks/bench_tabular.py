@@ -32,12 +32,17 @@ common scaling; its samples are decoded by argmax over each one-hot block.
 SDV's GaussianCopula, CTGAN (Xu et al. 2019) and TVAE synthesizers join the
 table, with their default settings, when ``sdv`` is installed
 (``pip install -e ".[bench]"``); they are not test dependencies.
+ForestDiffusion (Jolicoeur-Martineau et al. 2024) joins it when installed
+(``pip install ForestDiffusion``, which brings xgboost, lightgbm and
+catboost; its fits take minutes, not seconds).
 
-Usage: ``python benchmarks/bench_tabular.py [--seeds 3]``
+Usage: ``python benchmarks/bench_tabular.py [--seeds 3] [--data iris wine]
+[--generators BFN GMM] [--bfn-params '{"beta_1": 1.0}']``
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -178,6 +183,52 @@ class TVAETable(SDVTable):
     synthesizer = "TVAESynthesizer"
 
 
+class ForestDiffusionTable:
+    """ForestDiffusion (Jolicoeur-Martineau et al. 2024): flow matching with gradient-boosted trees.
+
+    Its recommended settings for tables with a class target: the target goes
+    in as ``label_y`` (one model per class, classes drawn at their train
+    shares), other categorical columns by ``cat_indexes``; integer-valued
+    numeric columns are rounded by ``int_indexes``.
+    """
+
+    def __init__(self, random_state: int = 0) -> None:
+        self.random_state = random_state
+
+    def fit(self, train: pd.DataFrame) -> ForestDiffusionTable:
+        from ForestDiffusion import ForestDiffusionModel
+
+        self.columns, self.dtypes = list(train.columns), train.dtypes
+        self.label = "target" if isinstance(train["target"].dtype, pd.CategoricalDtype) else None
+        self.features = [c for c in train.columns if c != self.label]
+        self.codes = {
+            c: train[c].cat.categories for c in self.features if isinstance(train[c].dtype, pd.CategoricalDtype)
+        }
+        X = np.column_stack(
+            [train[c].cat.codes if c in self.codes else train[c].to_numpy(dtype=float) for c in self.features]
+        )
+        integer = [i for i, c in enumerate(self.features) if c not in self.codes and np.all(X[:, i] == X[:, i].round())]
+        self.model = ForestDiffusionModel(
+            X,
+            label_y=None if self.label is None else train[self.label].cat.codes.to_numpy(),
+            cat_indexes=[self.features.index(c) for c in self.codes],
+            int_indexes=integer,
+            n_jobs=os.cpu_count(),
+            seed=self.random_state,
+        )
+        self.classes = None if self.label is None else train[self.label].cat.categories
+        return self
+
+    def sample(self, n: int) -> pd.DataFrame:
+        Z = self.model.generate(batch_size=n)
+        out = pd.DataFrame(Z[:, : len(self.features)], columns=self.features)
+        for c, categories in self.codes.items():
+            out[c] = pd.Categorical.from_codes(out[c].round().astype(int), categories=categories)
+        if self.label is not None:
+            out[self.label] = pd.Categorical.from_codes(Z[:, -1].round().astype(int), categories=self.classes)
+        return out[self.columns].astype(self.dtypes)
+
+
 def _baselines() -> dict:
     baselines = {"GMM": GaussianMixtureTable}
     try:
@@ -186,6 +237,12 @@ def _baselines() -> dict:
         print("(sdv is not installed: its GaussianCopula, CTGAN and TVAE columns are left out)")
     else:
         baselines.update({"SDV-GC": GaussianCopulaTable, "CTGAN": CTGANTable, "TVAE": TVAETable})
+    try:
+        import ForestDiffusion  # noqa: F401
+    except ImportError:
+        print("(ForestDiffusion is not installed: its column is left out)")
+    else:
+        baselines["ForestDiff"] = ForestDiffusionTable
     return baselines
 
 
@@ -259,16 +316,21 @@ def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
     return float(np.mean(distances))
 
 
-def _generators(baselines: dict) -> dict:
+def _generators(baselines: dict, bfn_params: dict) -> dict:
     generators = {
-        "BFN": lambda seed: BFNGenerator(random_state=seed),
-        "BFN-auto": lambda seed: BFNGenerator(continuous_transform="auto", random_state=seed),
+        "BFN": lambda seed: BFNGenerator(random_state=seed, **bfn_params),
+        "BFN-auto": lambda seed: BFNGenerator(continuous_transform="auto", random_state=seed, **bfn_params),
     }
     generators.update({k: (lambda seed, make=make: make(random_state=seed)) for k, make in baselines.items()})
     return generators
 
 
-def main(n_seeds: int = 3, data_sets: list[str] | None = None, only: list[str] | None = None) -> None:
+def main(
+    n_seeds: int = 3,
+    data_sets: list[str] | None = None,
+    only: list[str] | None = None,
+    bfn_params: dict | None = None,
+) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, device cpu")
     print(
         "Synthetic rows as many as the test rows, compared with the test rows; means over "
@@ -282,7 +344,9 @@ def main(n_seeds: int = 3, data_sets: list[str] | None = None, only: list[str] |
         "close: share of synthetic rows nearer a train row than the 5th percentile of test rows (about 0.05 "
         "is right); copies: synthetic rows identical to a train row (per seed).\n"
     )
-    generators = _generators(_baselines())
+    if bfn_params:
+        print(f"BFNGenerator parameters: {bfn_params}\n")
+    generators = _generators(_baselines(), bfn_params or {})
     generators = {label: make for label, make in generators.items() if not only or label in only}
     header = (
         f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} "
@@ -339,5 +403,8 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, default=3, help="seeds per generator (default 3)")
     parser.add_argument("--data", nargs="+", default=list(DATA_SETS), choices=list(DATA_SETS))
     parser.add_argument("--generators", nargs="+", help="run only these (labels as printed, e.g. BFN GMM)")
+    parser.add_argument(
+        "--bfn-params", type=json.loads, default={}, help="BFNGenerator parameters as JSON, e.g. '{\"beta_1\": 1.0}'"
+    )
     arguments = parser.parse_args()
-    main(arguments.seeds, arguments.data, arguments.generators)
+    main(arguments.seeds, arguments.data, arguments.generators, arguments.bfn_params)
