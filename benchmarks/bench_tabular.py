@@ -318,8 +318,9 @@ def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
 
 def _generators(baselines: dict, bfn_params: dict) -> dict:
     generators = {
-        "BFN": lambda seed: BFNGenerator(random_state=seed, **bfn_params),
-        "BFN-auto": lambda seed: BFNGenerator(continuous_transform="auto", random_state=seed, **bfn_params),
+        # the benchmark's seeds (and BFN-auto's transform) win over the same keys in bfn_params
+        "BFN": lambda seed: BFNGenerator(**{**bfn_params, "random_state": seed}),
+        "BFN-auto": lambda seed: BFNGenerator(**{**bfn_params, "random_state": seed, "continuous_transform": "auto"}),
     }
     generators.update({k: (lambda seed, make=make: make(random_state=seed)) for k, make in baselines.items()})
     return generators
