@@ -26,6 +26,8 @@ rows and draws as many synthetic rows. Printed, in one run, as means over seeds:
   identical to a training row.
 
 BFNGenerator runs with its defaults and with ``continuous_transform='auto'``.
+``BFN-tilted`` is a sampling-only prototype: the default BFNGenerator with
+its category shares tilted to the train shares (see ``TiltedBFNTable``).
 
 The Gaussian-mixture baseline (components 1..10 by BIC) is fitted on the same
 common scaling; its samples are decoded by argmax over each one-hot block.
@@ -229,8 +231,57 @@ class ForestDiffusionTable:
         return out[self.columns].astype(self.dtypes)
 
 
+class TiltedBFNTable:
+    """A prototype, not the estimator: BFNGenerator with its category shares tilted to the train shares.
+
+    Draws from ``q(x) = p(x) prod_j w_j(c_j) / Z``, the distribution closest
+    to the model ``p`` (in KL divergence from ``q``) whose categorical
+    marginals are the train rows' (Csiszar 1975): the weights come from
+    iterative proportional fitting on 20,000 model samples, and rows are drawn
+    by rejection with acceptance ``prod_j w_j / max``. The model's
+    conditionals given the categories are untouched. Sampling only: scores
+    would need ``ln Z`` and the model's shares, which are estimates.
+    """
+
+    def __init__(self, random_state: int = 0, n_pool: int = 20_000, n_rounds: int = 20) -> None:
+        self.random_state, self.n_pool, self.n_rounds = random_state, n_pool, n_rounds
+
+    def fit(self, train: pd.DataFrame) -> TiltedBFNTable:
+        self.model = BFNGenerator(random_state=self.random_state).fit(train)
+        self.categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        pool = self.model.sample(self.n_pool, random_state=self.random_state + 999)
+        self.log_weights = {c: pd.Series(0.0, index=train[c].cat.categories) for c in self.categorical}
+        for _ in range(self.n_rounds):  # iterative proportional fitting of the pool's weighted shares
+            for c in self.categorical:
+                weights = np.exp(self._log_weight(pool))
+                shares = pd.Series(weights).groupby(pool[c].to_numpy()).sum() / weights.sum()
+                target = train[c].value_counts(normalize=True)
+                self.log_weights[c] += np.log(target / shares.reindex(target.index)).fillna(0.0)
+        self.top = float(self._log_weight(pool).max())
+        self.calls = 0
+        return self
+
+    def _log_weight(self, rows: pd.DataFrame) -> np.ndarray:
+        total = np.zeros(len(rows))
+        for c in self.categorical:
+            total += self.log_weights[c].reindex(rows[c].to_numpy()).fillna(0.0).to_numpy()
+        return total
+
+    def sample(self, n: int) -> pd.DataFrame:
+        self.calls += 1
+        rng = np.random.default_rng([self.random_state, self.calls])
+        kept, n_kept, draw = [], 0, 0
+        while n_kept < n:
+            draw += 1
+            rows = self.model.sample(int(1.3 * (n - n_kept)) + 10, random_state=int(rng.integers(2**31)))
+            accept = np.log(rng.random(len(rows))) < np.minimum(self._log_weight(rows) - self.top, 0.0)
+            kept.append(rows[accept])
+            n_kept += int(accept.sum())
+        return pd.concat(kept).iloc[:n].reset_index(drop=True)
+
+
 def _baselines() -> dict:
-    baselines = {"GMM": GaussianMixtureTable}
+    baselines = {"GMM": GaussianMixtureTable, "BFN-tilted": TiltedBFNTable}
     try:
         import sdv  # noqa: F401
     except ImportError:
