@@ -82,8 +82,13 @@ def load(name: str) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     return train.reset_index(drop=True), test.reset_index(drop=True), classification
 
 
+def categorical_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` held as pandas categories."""
+    return [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+
+
 def common_scaling(train: pd.DataFrame) -> ColumnTransformer:
-    categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    categorical = categorical_columns(train)
     numeric = [c for c in train.columns if c not in categorical]
     return ColumnTransformer(
         [("num", StandardScaler(), numeric), ("cat", OneHotEncoder(sparse_output=False), categorical)]
@@ -153,7 +158,7 @@ class SDVTable:
         from sdv.metadata import Metadata
 
         self.dtypes = train.dtypes
-        categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        categorical = categorical_columns(train)
         data = train.astype({c: object for c in categorical})
         np.random.seed(self.random_state)  # noqa: NPY002 (SDV draws from NumPy's global generator)
         torch.manual_seed(self.random_state)
@@ -201,11 +206,10 @@ class ForestDiffusionTable:
         from ForestDiffusion import ForestDiffusionModel
 
         self.columns, self.dtypes = list(train.columns), train.dtypes
-        self.label = "target" if isinstance(train["target"].dtype, pd.CategoricalDtype) else None
+        categorical = categorical_columns(train)
+        self.label = "target" if "target" in categorical else None
         self.features = [c for c in train.columns if c != self.label]
-        self.codes = {
-            c: train[c].cat.categories for c in self.features if isinstance(train[c].dtype, pd.CategoricalDtype)
-        }
+        self.codes = {c: train[c].cat.categories for c in categorical if c != self.label}
         X = np.column_stack(
             [train[c].cat.codes if c in self.codes else train[c].to_numpy(dtype=float) for c in self.features]
         )
@@ -248,7 +252,7 @@ class TiltedBFNTable:
 
     def fit(self, train: pd.DataFrame) -> TiltedBFNTable:
         self.model = BFNGenerator(random_state=self.random_state).fit(train)
-        self.categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+        self.categorical = categorical_columns(train)
         pool = self.model.sample(self.n_pool, random_state=self.random_state + 999)
         self.log_weights = {c: pd.Series(0.0, index=train[c].cat.categories) for c in self.categorical}
         for _ in range(self.n_rounds):  # iterative proportional fitting of the pool's weighted shares
@@ -270,9 +274,8 @@ class TiltedBFNTable:
     def sample(self, n: int) -> pd.DataFrame:
         self.calls += 1
         rng = np.random.default_rng([self.random_state, self.calls])
-        kept, n_kept, draw = [], 0, 0
+        kept, n_kept = [], 0
         while n_kept < n:
-            draw += 1
             rows = self.model.sample(int(1.3 * (n - n_kept)) + 10, random_state=int(rng.integers(2**31)))
             accept = np.log(rng.random(len(rows))) < np.minimum(self._log_weight(rows) - self.top, 0.0)
             kept.append(rows[accept])
@@ -299,7 +302,7 @@ def _baselines() -> dict:
 
 def joint_embedding(train: pd.DataFrame):
     """Rows as vectors: numeric columns min-max scaled by the train rows, categories one-hot (for an L1 cost)."""
-    categorical = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    categorical = categorical_columns(train)
     numeric = [c for c in train.columns if c not in categorical]
     low, span = train[numeric].min(), (train[numeric].max() - train[numeric].min()).replace(0, 1)
 
@@ -341,7 +344,7 @@ def quality_score(synthetic: pd.DataFrame, real: pd.DataFrame) -> float:
         from sdmetrics.reports import QualityReport
     except ImportError:
         return float("nan")
-    categorical = [c for c in real.columns if isinstance(real[c].dtype, pd.CategoricalDtype)]
+    categorical = categorical_columns(real)
     columns = {c: {"sdtype": "categorical" if c in categorical else "numerical"} for c in real.columns}
     as_objects = {c: object for c in categorical}
     report = QualityReport()
@@ -356,7 +359,7 @@ def quality_score(synthetic: pd.DataFrame, real: pd.DataFrame) -> float:
 
 def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
     """Mean over categorical columns of the total-variation distance between their marginals (NaN if none)."""
-    categorical = [c for c in b.columns if isinstance(b[c].dtype, pd.CategoricalDtype)]
+    categorical = categorical_columns(b)
     if not categorical:
         return float("nan")
     distances = []

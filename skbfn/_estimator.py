@@ -103,14 +103,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     max_iter : int or 'auto', default='auto'
         Number of optimiser steps (minibatch updates, not epochs). 'auto':
         1000 for the UNet; for the MLP, 2000, or 5 steps per training row
-        (at least 500) for tables under 400 rows. A table smaller than a
-        batch sees every row at every step, and the model starts to replay
-        its rows: on ``load_wine`` (124 training rows), after 2000 steps 58%
-        of the synthetic rows were closer to a training row than 95% of
-        held-out rows are (5% would be as new as held-out rows); after 620,
-        14%, with a better classifier trained on them (accuracy 0.969
-        against 0.938) but class shares further from the data (total
-        variation 0.029 against 0.010; ``benchmarks/bench_tabular.py``).
+        (at least 500) for tables under 400 rows: a table smaller than a
+        batch sees every row at every step, and a model trained longer on it
+        replays its rows (measured on ``load_wine`` in the user guide's
+        Choosing parameters page).
     batch_size : int or 'auto', default='auto'
         Rows per minibatch (capped at the number of rows). Large batches pay
         off for tables: the BFN loss is noisy, and each row is seen at one
