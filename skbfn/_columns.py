@@ -374,6 +374,11 @@ class TableEncoder:
         """Kind of each model column, in model order (constant columns are not modelled)."""
         return [self.columns_[j].kind for j in self._order]
 
+    @property
+    def model_n_bins(self) -> list[int]:
+        """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
+        return [self.columns_[j].n_bins for j in self._order]
+
     def transform(self, X, *, strict: bool = False) -> np.ndarray:
         """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.
 

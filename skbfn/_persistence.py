@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ._architecture import Architecture
+from ._category_tilt import CategoryTilt
 from ._columns import TableEncoder
 from ._conditioning import ConditionEncoder
 from ._device import available_device
@@ -37,9 +38,10 @@ __all__ = ["InconsistentVersionWarning", "load", "save"]
 
 _FORMAT = "skbfn-bfngenerator"
 # 1: digest over tensor names and bytes only (skbfn 0.1 before this change); 2: digest over everything;
-# 3: the EMA's update count is a tensor of its state ("ema.n_updates"), not the document's "ema_updates".
-_FORMAT_VERSION = 3
-_READABLE_FORMAT_VERSIONS = (1, 2, 3)
+# 3: the EMA's update count is a tensor of its state ("ema.n_updates"), not the document's "ema_updates";
+# 4: the document holds the category tilt ("category_tilt").
+_FORMAT_VERSION = 4
+_READABLE_FORMAT_VERSIONS = (1, 2, 3, 4)
 _EMA_COUNT = "ema.n_updates"
 
 # Upper bounds on parameters read from a file, where a value could make one
@@ -145,6 +147,7 @@ def save(estimator, path: str | os.PathLike) -> None:
         "feature_names_in": plain(getattr(estimator, "feature_names_in_", None)),
         "n_features_in": estimator.n_features_in_,
         "cell_inputs": estimator.model_.cell_inputs,
+        "category_tilt": None if estimator.category_tilt_ is None else estimator.category_tilt_.to_dict(),
         "imputer": imputer,
     }
     document["sha256"] = _digest(document, tensors)
@@ -208,7 +211,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
         _check_file_hash(path, expected_sha256)
     header, document = _read_header(path)
     try:
-        estimator, encoder, condition, cell_inputs = _validated_state(document)
+        estimator, encoder, condition, cell_inputs, tilt = _validated_state(document)
     except (KeyError, TypeError, IndexError, AttributeError, RecursionError, ValueError) as exc:
         raise ValueError(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
     _check_tensor_header(path, header, document, estimator, encoder, condition, cell_inputs)
@@ -231,6 +234,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
         n_features_in=document["n_features_in"],
         feature_names_in=None if names is None else np.array(names, dtype=object),
     )
+    estimator.category_tilt_ = tilt
     if document.get("imputer") is not None:
         try:
             return _imputer_from_json(document["imputer"], estimator)
@@ -303,6 +307,7 @@ def _validated_state(document: dict):
 
     params = dict(document["params"])
     params.setdefault("continuous_transform", "affine")  # files from before the parameter were fitted affinely
+    params.setdefault("category_shares", "model")  # and files from before the tilt drew the network's own shares
     unknown = sorted(set(params) - set(BFNGenerator._get_param_names()))
     if unknown:
         raise ValueError(f"unknown parameters {unknown}")
@@ -353,7 +358,10 @@ def _validated_state(document: dict):
         raise ValueError("history must hold one validation score per validation step")
     if len(history["loss"]) != document["n_iter"]:
         raise ValueError(f"n_iter={document['n_iter']} does not match the {len(history['loss'])} losses in history")
-    return estimator, encoder, condition, cell_inputs
+    tilt = document.get("category_tilt")
+    if tilt is not None:
+        tilt = CategoryTilt.from_dict(tilt, encoder.model_kinds, encoder.model_n_bins)
+    return estimator, encoder, condition, cell_inputs, tilt
 
 
 def _check_tensor_header(

@@ -154,6 +154,25 @@ def test_a_categorical_column_needs_as_many_bins_as_categories(tmp_path):
     _refused(path, "bins")
 
 
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda t: t["log_weights"][0].__setitem__(0, 0.5), "log-weights"),
+        (lambda t: t["log_weights"][0].__setitem__(0, -50.0), "log-weights"),
+        (lambda t: t["log_weights"][0].pop(), "weights and counts"),
+        (lambda t: t["counts"][0].__setitem__(0, -1), "counts"),
+        (lambda t: t.update(positions=[0]), "categorical"),
+        (lambda t: t.update(log_mean_acceptance=1.0), "log_mean_acceptance"),
+    ],
+)
+def test_an_invalid_category_tilt_is_refused(tmp_path, edit, match):
+    frame = pd.DataFrame({"a": np.arange(60.0) % 7, "c": pd.Categorical(["x", "y", "z"] * 20)})
+    path = tmp_path / "frame.safetensors"
+    save(BFNGenerator(**FAST).fit(frame), path)
+    _edit_document(path, lambda d: edit(d["category_tilt"]), resign=True)
+    _refused(path, match)
+
+
 def test_checkpoint_dir_is_never_restored_from_a_file(labelled, tmp_path):
     path = tmp_path / "model.safetensors"
     save(labelled[2], path)
@@ -173,18 +192,19 @@ def test_versions_are_checked(saved):
         load(saved)
     _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
     _refused(saved, "version")
-    _edit_document(saved, lambda d: d.update(format_version=4, skbfn_version="0.1.0"), resign=True)
+    _edit_document(saved, lambda d: d.update(format_version=5, skbfn_version="0.1.0"), resign=True)
     _refused(saved, "newer")
 
 
 def _rewritten_as_format(path, version: int, edit=None) -> None:
-    """Rewrite a file as an earlier format wrote it: the EMA's update count in the document, not a tensor."""
+    """Rewrite a file as an earlier format wrote it: before format 3, the EMA's update count in the document."""
     from safetensors.torch import save_file
 
     header, _ = _split(path)
     document = json.loads(header["__metadata__"]["skbfn"])
     tensors = _tensors(path)
-    document["ema_updates"] = int(tensors.pop("ema.n_updates"))
+    if version < 3:
+        document["ema_updates"] = int(tensors.pop("ema.n_updates"))
     document["format_version"] = version
     if edit is not None:
         edit(document)
@@ -192,27 +212,33 @@ def _rewritten_as_format(path, version: int, edit=None) -> None:
     save_file(tensors, str(path), metadata={"skbfn": json.dumps(document)})
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_a_file_of_an_earlier_format_still_loads(labelled, tmp_path, version):
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform; format 2:
-    digest over everything. Both kept the EMA's update count in the document."""
-    X, y, _ = labelled
-    gen = BFNGenerator(**FAST, continuous_transform="affine").fit(X, y)
+    digest over everything. Both kept the EMA's update count in the document. None of formats 1 to 3 had
+    the category tilt: such a model draws its network's own shares."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
+    y = rng.choice(["cat", "dog"], 200)
+    gen = BFNGenerator(**FAST, continuous_transform="affine", category_shares="model").fit(X, y)
     path = tmp_path / f"v{version}.safetensors"
     save(gen, path)
 
     def without_later_entries(document):
-        del document["params"]["continuous_transform"]
-        del document["encoder"]["continuous_transform"]
-        for column in document["encoder"]["columns"]:
-            del column["normal_scores"]
+        del document["params"]["category_shares"], document["category_tilt"]
+        if version == 1:
+            del document["params"]["continuous_transform"]
+            del document["encoder"]["continuous_transform"]
+            for column in document["encoder"]["columns"]:
+                del column["normal_scores"]
 
-    _rewritten_as_format(path, version, without_later_entries if version == 1 else None)
+    _rewritten_as_format(path, version, without_later_entries)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loaded = load(path)
     assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
-    np.testing.assert_array_equal(loaded.sample(10, y="dog"), gen.sample(10, y="dog"))
+    assert loaded.category_shares == "model" and loaded.category_tilt_ is None
+    pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
 
 
 def test_a_negative_ema_count_is_refused(saved):
