@@ -60,7 +60,11 @@ def likelihood_and_energy(name: str, steps: list[int]) -> dict:
 
 
 def step_overhead(repeats: int) -> dict:
-    """Median full training step / median bare network step, interleaved."""
+    """Median full training step / median bare network step, interleaved.
+
+    Two bare steps: with AdamW as constructed by default (one loop per
+    tensor on the CPU), and with its fused kernel, which the full step uses.
+    """
     train, _ = load_toy("moons")
     gen = BFNGenerator(random_state=0, max_iter=1)
     gen.fit(train)  # builds the model, scaler and config exactly as fit does
@@ -69,33 +73,43 @@ def step_overhead(repeats: int) -> dict:
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)
     x = torch.from_numpy(gen.encoder_.transform(train[: config.batch_size]))
-
-    bare_net = copy.deepcopy(model.net)  # same architecture and weights, trained apart
-    bare_optimizer = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate)
     # the network's own input width: the flow's inputs and, with cell inputs, the given/absent flags
-    mu = torch.randn(x.shape[0], bare_net.input_layer.in_features)
+    mu = torch.randn(x.shape[0], model.net.input_layer.in_features)
     t, target = torch.rand(x.shape[0]), torch.randn_like(x)
 
-    def bare_step():
-        loss = ((bare_net(mu, t) - target) ** 2).mean()
-        bare_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        bare_optimizer.step()
+    def bare(**adamw_options):
+        net = copy.deepcopy(model.net)  # same architecture and weights, trained apart
+        bare_optimizer = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, **adamw_options)
+
+        def step():
+            loss = ((net(mu, t) - target) ** 2).mean()
+            bare_optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            bare_optimizer.step()
+
+        return step
 
     def full_step():
         training_step(model, ema, optimizer, scheduler, config, x, None, generator)
 
-    times = {"bare": [], "full": []}
+    steps = {"bare": bare(), "bare_fused": bare(fused=True), "full": full_step}
+    times = {name: [] for name in steps}
     for _ in range(20):  # warm-up
-        bare_step()
-        full_step()
+        for step in steps.values():
+            step()
     for _ in range(repeats):
-        for name, step in (("bare", bare_step), ("full", full_step)):
+        for name, step in steps.items():
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
-    bare, full = statistics.median(times["bare"]), statistics.median(times["full"])
-    return {"bare_ms": 1e3 * bare, "full_ms": 1e3 * full, "ratio": full / bare}
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "bare_ms": 1e3 * medians["bare"],
+        "bare_fused_ms": 1e3 * medians["bare_fused"],
+        "full_ms": 1e3 * medians["full"],
+        "ratio": medians["full"] / medians["bare"],
+        "ratio_fused": medians["full"] / medians["bare_fused"],
+    }
 
 
 def main() -> None:
@@ -123,8 +137,9 @@ def main() -> None:
     overhead = step_overhead(args.repeats)
     print(f"\n(c) training step, medians of {args.repeats} interleaved repetitions, batch of the defaults:")
     print(
-        f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms; full BFN step (loss, backward, clip, "
-        f"AdamW, schedule, EMA): {overhead['full_ms']:.2f} ms; ratio {overhead['ratio']:.3f}"
+        f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms (fused AdamW: {overhead['bare_fused_ms']:.2f} ms); "
+        f"full BFN step (loss, backward, clip, fused AdamW, schedule, EMA): {overhead['full_ms']:.2f} ms; "
+        f"ratio {overhead['ratio']:.3f} ({overhead['ratio_fused']:.3f} against the fused bare step)"
     )
 
 
