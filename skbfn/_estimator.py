@@ -728,13 +728,16 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             Number of rows to draw.
         y : scalar or array-like of shape (n_samples,) or (n_samples, n_targets), default=None
             Condition: one value for every row, or one per row. None draws
-            from the unconditional model. Guidance follows ``guidance_scale``
-            and ``rescaled_phi``.
+            from the unconditional model, with the training rows' category
+            shares under ``category_shares='train'``. Guidance follows
+            ``guidance_scale`` and ``rescaled_phi``.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; None uses the estimator's ``random_state``.
         given : array-like, DataFrame or dict, default=None
             Cells to hold fixed; the others are drawn from the model's
-            conditional distribution given them (exactly: no rejection). A
+            conditional distribution given them (by the network directly;
+            under the category tilt, a row is drawn again while the tilt
+            rejects its drawn categories). A
             table of ``n_samples`` rows with the columns of X, whose missing
             cells (NaN, None, ``pd.NA``) are the ones to generate, row by row;
             or a dict ``{column: value}`` fixing those columns in every row
