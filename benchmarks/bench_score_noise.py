@@ -8,7 +8,8 @@ score and the scoring rate.
 
 - *independent*: times stratified per row, noises i.i.d. normal (seeded by the row);
 - *quasi-random*: each row's own digitally shifted Sobol point set (the default);
-- *control variate* on or off: the flow-noise statistic subtracted from each draw (on by default).
+- *control variate* on or off: the flow-noise statistics subtracted from each draw of the diffusion and
+  reconstruction terms (on by default).
 
     python benchmarks/bench_score_noise.py --data moons --seeds 12
 """
@@ -61,8 +62,9 @@ def setting(quasi_random: bool, control_variate: bool):
         if not quasi_random:
             stack.enter_context(mock.patch.object(scoring, "row_draws", independent_draws))
         if not control_variate:
-            zeros = lambda self, noise, t, *, mask=None: noise.new_zeros(noise.shape[0])  # noqa: E731
+            zeros = lambda self, noise, *args, mask=None: noise.new_zeros(noise.shape[0])  # noqa: E731
             stack.enter_context(mock.patch.object(ProductFlow, "control_variate", zeros))
+            stack.enter_context(mock.patch.object(ProductFlow, "reconstruction_control_variate", zeros))
         yield
 
 

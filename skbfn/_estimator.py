@@ -168,7 +168,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         :mod:`skbfn.core.samplers`.
     n_elbo_draws : int, default=128
         Quasi-Monte-Carlo draws per row in :meth:`score_samples` (see the
-        likelihood guide): about 0.15 nats of per-row noise on two moons.
+        likelihood guide): about 0.14 nats of per-row noise on two moons.
     y_type : {'auto', 'classes', 'values'}, default='auto'
         How to read ``y``: 'auto' treats binary or multiclass targets as class
         labels and anything else as real values to condition on.

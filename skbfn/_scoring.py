@@ -5,9 +5,9 @@ randomised for that row by a digital shift (an XOR of every coordinate's bits
 with a value that only the row's content and the seed decide). Every point is
 then uniform, so the estimate of the bound stays unbiased, while the point set
 covers the unit cube far more evenly than independent draws: on two moons the
-per-row standard deviation at 128 draws falls from 0.44 nats (independent
-draws) to 0.15 (``benchmarks/bench_score_noise.py``, both with the control
-variate of the continuous flow). Hashing the row
+per-row standard deviation at 128 draws falls from 0.41 nats (independent
+draws) to 0.135 (``benchmarks/bench_score_noise.py``, both with the control
+variates of the continuous flow). Hashing the row
 keeps a row's score a function of that row alone (not of its position, nor of
 the other rows scored with it), with no Python loop over rows.
 """

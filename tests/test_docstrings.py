@@ -33,6 +33,7 @@ FULLY_DOCUMENTED_METHODS = {
         "sample_output",
         "masked_state",
         "control_variate",
+        "reconstruction_control_variate",
     ],
     "skbfn.core.SolverFlow": [
         "log_snr",

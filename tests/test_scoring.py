@@ -73,6 +73,51 @@ def test_product_flow_control_variate_is_the_sum_of_its_continuous_parts():
     torch.testing.assert_close(flow.control_variate(noise, t, mask=mask), expected)
 
 
+def test_reconstruction_control_variate_has_mean_zero():
+    flow = ContinuousFlow(sigma_1=0.01)
+    n = 400_000
+    values = flow.reconstruction_control_variate(torch.randn(n, 3, generator=torch.Generator().manual_seed(3)))
+    assert abs(values.mean().item()) < 4 * values.std().item() / math.sqrt(n)
+    assert values.std().item() > 1.0  # it carries the chi-squared noise
+
+
+def test_reconstruction_control_variate_keeps_the_bound_and_cuts_its_noise():
+    """With the exact denoiser of Gaussian data spread far wider than sigma_1, the statistic leaves the mean of
+    the reconstruction term and removes most of its spread."""
+    flow = ContinuousFlow(sigma_1=0.01)
+    model = BFN(GaussianPosteriorNet(flow, 0.2), data_shape=2, flow=flow).double().eval()
+    generator = torch.Generator().manual_seed(4)
+    n = 100_000
+    x = torch.tensor([[0.1, -0.3]], dtype=FLOAT64).expand(n, 2)
+    t = torch.rand(n, 1, generator=generator, dtype=FLOAT64)
+    noise, recon, sender = (torch.randn(n, 1, 2, generator=generator, dtype=FLOAT64) for _ in range(3))
+    with_variate = model.elbo(x, draws=(t, noise, recon, sender))
+    without = with_variate - flow.reconstruction_control_variate(recon[:, 0])  # elbo = -(... + recon - variate)
+    difference = with_variate - without
+    assert abs(difference.mean().item()) < 4 * difference.std().item() / math.sqrt(n)
+    recon_only = model.elbo(
+        x, draws=(torch.ones(n, 1, dtype=FLOAT64), torch.zeros(n, 1, 2, dtype=FLOAT64), recon, sender)
+    )
+    recon_without = recon_only - flow.reconstruction_control_variate(recon[:, 0])
+    assert recon_only.std().item() < 0.1 * recon_without.std().item()
+
+
+def test_product_flow_reconstruction_control_variate_is_the_sum_of_its_continuous_parts():
+    parts = [
+        (ContinuousFlow(0.01), 2),
+        (CategoricalFlow(3), 1),
+        (DiscretisedFlow(5, 0.02), 1),
+        (ContinuousFlow(0.1), 1),
+    ]
+    flow = ProductFlow(parts)
+    generator = torch.Generator().manual_seed(5)
+    noise = torch.randn(6, flow.noise_shape((5,))[0], generator=generator)
+    mask = torch.rand(6, 5, generator=generator) > 0.3
+    expected = parts[0][0].reconstruction_control_variate(noise[:, :2], mask=mask[:, :2])
+    expected = expected + parts[3][0].reconstruction_control_variate(noise[:, -1:], mask=mask[:, -1:])
+    torch.testing.assert_close(flow.reconstruction_control_variate(noise, mask=mask), expected)
+
+
 rows_strategy = st.integers(1, 6).flatmap(
     lambda n_columns: st.lists(
         st.lists(st.floats(-5, 5, width=32) | st.just(float("nan")), min_size=n_columns, max_size=n_columns),

@@ -440,10 +440,11 @@ class BFN(nn.Module):
         ``-(L(x) + L_r(x))`` with ``L = L_inf`` (``n_steps=None``) or ``L_n``,
         each averaged over ``n_draws`` draws per row, with times stratified
         over ``[0, 1]`` (or over the steps): an unbiased estimate of the bound.
-        The flow's :meth:`~skbfn.core.ContinuousFlow.control_variate`, a
-        statistic of the flow noise with mean 0, is subtracted from each
-        draw: the expectation is unchanged and the noise of continuous
-        columns, once resolved, cancels.
+        The flow's :meth:`~skbfn.core.ContinuousFlow.control_variate` and
+        :meth:`~skbfn.core.ContinuousFlow.reconstruction_control_variate`,
+        statistics of the flow noise with mean 0, are subtracted from each
+        draw of ``L`` and ``L_r``: the expectation is unchanged and the noise
+        of continuous columns, once resolved, cancels.
 
         Parameters
         ----------
@@ -557,8 +558,12 @@ class BFN(nn.Module):
         batch, n_draws = recon_noise.shape[:2]
         rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
         ones = torch.ones(batch * n_draws, device=x.device, dtype=x.dtype)
-        prediction = self._estimate(rows, ones, row_cond, generator, noise=recon_noise.flatten(0, 1), cells=row_cells)
-        return self.flow.reconstruction_loss(rows, prediction, mask=row_modelled).reshape(batch, n_draws).mean(dim=1)
+        noise = recon_noise.flatten(0, 1)
+        prediction = self._estimate(rows, ones, row_cond, generator, noise=noise, cells=row_cells)
+        loss = self.flow.reconstruction_loss(rows, prediction, mask=row_modelled)
+        # zero mean over the flow noise, like the diffusion term's
+        loss = loss - self.flow.reconstruction_control_variate(noise, mask=row_modelled)
+        return loss.reshape(batch, n_draws).mean(dim=1)
 
     # ---------------------------------------------------------------- sampling
     def predictor(

@@ -124,6 +124,10 @@ class CategoricalFlow(GaussianView):
         """Zero: the losses of this flow go to 0 once it has resolved ``x``, with no noise term to remove."""
         return noise.new_zeros(noise.shape[0])
 
+    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """Zero, as :meth:`control_variate`."""
+        return noise.new_zeros(noise.shape[0])
+
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of the flow noise per data point: ``(*data_shape, K)``."""

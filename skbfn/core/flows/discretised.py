@@ -202,6 +202,10 @@ class DiscretisedFlow(GaussianMeanState):
         """Zero: the losses of this flow go to 0 once it has resolved ``x``, with no noise term to remove."""
         return noise.new_zeros(noise.shape[0])
 
+    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """Zero, as :meth:`control_variate`."""
+        return noise.new_zeros(noise.shape[0])
+
     # ---------------------------------------------------- the flow protocol
     def output_size(self, data_shape: tuple[int, ...]) -> int:
         """Number of network outputs per data point: ``(mu_eps, ln sigma_eps)`` per dimension."""

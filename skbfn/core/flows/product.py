@@ -147,6 +147,14 @@ class ProductFlow:
             for (flow, cols), z, m in zip(self.parts, noises, self._split_mask(mask), strict=True)
         )
 
+    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """Sum of the parts' reconstruction control variates (over the cells of ``mask``), shape ``[B]``."""
+        noises = torch.split(noise, self._noise, dim=1)
+        return sum(
+            flow.reconstruction_control_variate(z.reshape(noise.shape[0], *flow.noise_shape((cols,))), mask=m)
+            for (flow, cols), z, m in zip(self.parts, noises, self._split_mask(mask), strict=True)
+        )
+
     def masked_state(self, state: tuple[Tensor, ...], x: Tensor, given: Tensor, absent: Tensor):
         """Each part's state with its given cells known exactly and its absent cells at the prior."""
         return tuple(

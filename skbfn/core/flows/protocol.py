@@ -354,6 +354,36 @@ class Flow(Protocol):
         tensor([0.])
         """
 
+    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
+        """A statistic of the flow noise at ``t = 1`` with mean 0, subtracted from each draw of ``L_r``.
+
+        :meth:`skbfn.core.BFN.elbo` subtracts it from the reconstruction loss
+        of each draw, as :meth:`control_variate` is subtracted from the
+        diffusion loss. Return zeros when there is none (the discretised and
+        categorical flows).
+
+        Parameters
+        ----------
+        noise : Tensor of shape ``[B, *noise_shape(data_shape)]``
+            The standard normal noise that drew the flow sample at ``t = 1``.
+        mask : Tensor of bool, shape ``[B, *data_shape]``, optional
+            Cells the loss counts; None counts every cell.
+
+        Returns
+        -------
+        Tensor of shape [B]
+            Nats; its expectation over ``noise`` is 0.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skbfn.core import CategoricalFlow, ContinuousFlow
+        >>> CategoricalFlow(3).reconstruction_control_variate(torch.randn(2, 1, 3))
+        tensor([0., 0.])
+        >>> ContinuousFlow(sigma_1=0.01).reconstruction_control_variate(torch.ones(1, 2))  # 1 - 1 per cell
+        tensor([0.])
+        """
+
     def sampler_update(self, state, prediction, i: int, n: int, generator: torch.Generator | None = None):
         """Step ``i`` of ``n`` of the paper's sampler: a sender sample from the prediction, then the update.
 
