@@ -257,17 +257,7 @@ class ContinuousFlow(GaussianMeanState):
         carries ``||eps||^2 / (2 gamma(1))``, chi-squared noise that says
         nothing about the model. This statistic removes it; its expectation
         over ``eps`` is exactly 0, so the bound's expectation is unchanged.
-
-        Parameters
-        ----------
-        noise : Tensor of shape ``[B, *D]``
-            The standard normal noise that drew the flow sample at ``t = 1``.
-        mask : Tensor of bool, optional
-            Cells the loss counts.
-
-        Returns
-        -------
-        Tensor of shape [B]
+        ``noise`` and ``mask`` are as for :meth:`control_variate`.
 
         Examples
         --------
