@@ -652,7 +652,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         if self.category_shares != "train" or not positions:
             return None
         counts = category_counts(z, positions, encoder.model_n_bins)
-        previous = getattr(self, "category_tilt_", None) if add_to_previous else None
+        previous = self.category_tilt_ if add_to_previous else None
         return counts if previous is None else [a + b for a, b in zip(counts, previous.counts, strict=True)]
 
     def _fitted_tilt(self, counts: list[np.ndarray], seed: int) -> CategoryTilt:
@@ -792,7 +792,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             self._check_can_condition_on_cells()
         generator = self._generator(self.random_state if random_state is None else random_state)
         z = self._draw_model(n_samples, cond, known, generator)
-        tilt = getattr(self, "category_tilt_", None)  # absent from models pickled before the tilt
+        tilt = self.category_tilt_
         if tilt is None or cond is not None:
             return z
 
@@ -922,9 +922,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             dequantisation_widths=self.encoder_.dequantisation_widths,
         )
         scores = elbo + self.encoder_.row_log_jacobian(X)
-        tilt = getattr(self, "category_tilt_", None)
-        if tilt is not None and y is None:
-            scores += tilt.log_score_offset(z)
+        if self.category_tilt_ is not None and y is None:
+            scores += self.category_tilt_.log_score_offset(z)
         scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
         return scores
 
@@ -966,9 +965,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
         if "_condition" in state:  # pickled by skbfn 0.1
-            state = dict(state)
             state["condition_encoder_"] = state.pop("_condition")
+        if "category_shares" not in state:  # pickled before the category tilt: the network's own shares
+            state["category_shares"] = "model"
+            if "model_" in state:
+                state["category_tilt_"] = None
         super().__setstate__(state)
         if "model_" in state:  # on the device asked for where it exists here, else the CPU
             self._set_fitted(

@@ -1,6 +1,7 @@
 """category_shares='train': the model tilted to the training rows' category shares (the I-projection)."""
 
 import itertools
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -209,6 +210,16 @@ def test_the_tilt_survives_save_and_load(imbalanced, tmp_path):
     for a, b in zip(loaded.category_tilt_.log_weights, tilted.category_tilt_.log_weights, strict=True):
         np.testing.assert_array_equal(a, b)
     pd.testing.assert_frame_equal(loaded.sample(300, random_state=4), tilted.sample(300, random_state=4))
+
+
+def test_a_model_pickled_before_the_tilt_draws_the_networks_own_shares(imbalanced):
+    _, _, own = imbalanced
+    state = own.__getstate__()
+    del state["category_shares"], state["category_tilt_"]  # as pickled before the parameter existed
+    restored = BFNGenerator.__new__(BFNGenerator)
+    restored.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert restored.category_shares == "model" and restored.category_tilt_ is None
+    pd.testing.assert_frame_equal(restored.sample(50, random_state=5), own.sample(50, random_state=5))
 
 
 def test_a_table_without_categories_has_no_tilt():
