@@ -187,9 +187,9 @@ def rejection_sample(
     ``draw(rows)`` returns fresh model rows for the row indices ``rows`` (with
     their given cells, if any); ``uniform(n)`` returns n uniforms in [0, 1).
     Each row is kept or redrawn on its own, so every row follows the tilted
-    conditional given its own known cells.
+    conditional given its own known cells. ``z`` is updated in place (a large
+    sample is not copied) and returned.
     """
-    z = z.copy()
     pending = np.arange(len(z))
     for _ in range(_MAX_ROUNDS):
         rows_known = None if known is None else known[pending]
