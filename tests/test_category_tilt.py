@@ -203,6 +203,13 @@ def test_partial_fit_adds_the_counts_of_every_call():
     assert gen.category_tilt_.counts[0].tolist() == both["label"].value_counts().sort_index().tolist()
 
 
+def test_a_warm_start_fit_matches_the_shares_of_its_own_rows():
+    first, second = _imbalanced(200, seed=1), _imbalanced(300, seed=2)
+    gen = BFNGenerator(**dict(FAST, max_iter=20, n_steps=5), warm_start=True, random_state=0).fit(first)
+    gen.fit(second)
+    assert gen.category_tilt_.counts[0].tolist() == second["label"].value_counts().sort_index().tolist()
+
+
 def test_the_tilt_survives_save_and_load(imbalanced, tmp_path):
     _, tilted, _ = imbalanced
     save(tilted, tmp_path / "tilted.safetensors")
