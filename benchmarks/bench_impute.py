@@ -24,8 +24,9 @@ Printed, in one run:
    complete train rows: W1 of synthetic rows to the complete test rows (as in
    ``bench_tabular.py``).
 
-Every BFN model uses the defaults except ``max_iter=1000`` (to keep the whole
-run near a quarter of an hour on 2 CPU cores).
+Every BFN model uses the defaults (BFNImputer's own model for imputation)
+except ``max_iter=1000``, to keep the whole run near a quarter of an hour on
+2 CPU cores.
 
 Usage: ``python benchmarks/bench_impute.py``
 """
@@ -50,6 +51,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbfn import BFNGenerator, BFNImputer
+from skbfn._imputer import default_imputer_generator
 
 MAX_ITER = 1000
 
@@ -142,7 +144,8 @@ def imputation_rows(name: str, kind: str):
             time.perf_counter() - start,
         )
     start = time.perf_counter()
-    bfn = BFNImputer(BFNGenerator(max_iter=MAX_ITER, conditional_fraction=0.5, random_state=0), random_state=0)
+    generator = default_imputer_generator().set_params(max_iter=MAX_ITER, random_state=0)
+    bfn = BFNImputer(generator, random_state=0)
     filled = bfn.fit_transform(incomplete)
     rows["BFNImputer"] = (*quality(as_codes(filled), truth, mask, categorical, sd), time.perf_counter() - start)
     draws = np.stack(

@@ -23,7 +23,8 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Fits a :class:`BFNGenerator` on the incomplete table (it learns from the
     observed cells) and fills each missing cell from the model's conditional
     distribution given the observed cells of its row: continuous, integer
-    and categorical columns alike, in one model, with no rejection sampling.
+    and categorical columns alike, in one model (by rejection only where the
+    category tilt of ``category_shares='train'`` applies).
 
     ``sample_posterior=True`` returns one draw per call, so that repeated
     transforms with different ``random_state`` give multiple imputations;
@@ -37,9 +38,15 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     estimator : BFNGenerator, default=None
         The generative model to fit (cloned); None uses
-        ``BFNGenerator(conditional_fraction=0.5)``, which spends half of its
-        training rows on conditionals (the imputer's use). Its parameters can
-        be searched as ``estimator__<name>``.
+        ``BFNGenerator(conditional_fraction=0.5, learning_rate_init=1e-3)``,
+        which spends half of its training rows on conditionals (the imputer's
+        use) and learns at the UNet's rate rather than the MLP's 4e-3: with
+        20% of the cells missing at random on iris, wine, breast cancer and
+        diabetes, 90% intervals from its posterior draws covered 0.871,
+        0.684, 0.642 and 0.656 of the missing real values, against 0.788,
+        0.469, 0.482 and 0.521 at 4e-3, with a standardised RMSE within 0.02
+        (``benchmarks/bench_impute.py``). Its parameters can be searched as
+        ``estimator__<name>``.
     missing_values : int, float, str, np.nan, None or pandas.NA, default=np.nan
         The placeholder for missing values. NaN, None and ``pd.NA`` cells are
         always treated as missing as well.
@@ -121,7 +128,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         2
         """
         X = self._with_missing_as_nan(validate_table(self, X, reset=True))
-        generator = clone(BFNGenerator(conditional_fraction=0.5) if self.estimator is None else self.estimator)
+        generator = clone(default_imputer_generator() if self.estimator is None else self.estimator)
         if "random_state" in generator.get_params() and generator.get_params()["random_state"] is None:
             seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
             generator.set_params(random_state=seed)
@@ -184,6 +191,11 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def default_imputer_generator() -> BFNGenerator:
+    """The model :class:`BFNImputer` fits when given none (see its ``estimator`` parameter)."""
+    return BFNGenerator(conditional_fraction=0.5, learning_rate_init=1e-3)
 
 
 def _is_nan_like(value) -> bool:
