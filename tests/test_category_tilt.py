@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -232,3 +233,15 @@ def test_a_model_pickled_before_the_tilt_draws_the_networks_own_shares(imbalance
 def test_a_table_without_categories_has_no_tilt():
     X = np.random.default_rng(0).normal(size=(100, 2))
     assert BFNGenerator(**dict(FAST, max_iter=5), random_state=0).fit(X).category_tilt_ is None
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA: the tilt's pool and uniforms on the GPU")
+def test_the_tilt_on_cuda_draws_the_training_shares_and_pickles_to_the_cpu():
+    frame = _imbalanced()
+    gen = BFNGenerator(**dict(FAST, max_iter=50), device="cuda", random_state=0).fit(frame)
+    n = 6000
+    target = (frame["label"] == "rare").mean()
+    tolerance = 4 * np.sqrt(target * (1 - target) * (1 / n + 1 / 20_000))
+    assert abs((gen.sample(n, random_state=1)["label"] == "rare").mean() - target) < tolerance
+    restored = pickle.loads(pickle.dumps(gen))
+    np.testing.assert_array_equal(restored.category_tilt_.log_weights[0], gen.category_tilt_.log_weights[0])
