@@ -135,10 +135,9 @@ class CategoryTilt:
         }
 
     @classmethod
-    def from_dict(cls, doc: dict, model_kinds: list[str], n_bins: list[int]) -> CategoryTilt:
-        """The tilt :meth:`to_dict` wrote, checked against the model's columns (kinds and bins in model order)."""
-        positions = doc["positions"]
-        expected = [p for p, kind in enumerate(model_kinds) if kind == "categorical"]
+    def from_dict(cls, doc: dict, encoder) -> CategoryTilt:
+        """The tilt :meth:`to_dict` wrote, checked against the columns of the fitted table ``encoder``."""
+        positions, expected, n_bins = doc["positions"], encoder.categorical_positions, encoder.model_n_bins
         if positions != expected:
             raise ValueError(f"the category tilt covers model columns {positions!r}, not the categorical {expected}")
         log_weights, counts = doc["log_weights"], doc["counts"]

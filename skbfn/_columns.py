@@ -375,6 +375,11 @@ class TableEncoder:
         return [self.columns_[j].kind for j in self._order]
 
     @property
+    def categorical_positions(self) -> list[int]:
+        """Positions of the categorical columns among the model columns (model order)."""
+        return [p for p, kind in enumerate(self.model_kinds) if kind == "categorical"]
+
+    @property
     def model_n_bins(self) -> list[int]:
         """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
         return [self.columns_[j].n_bins for j in self._order]

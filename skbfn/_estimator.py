@@ -648,7 +648,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
 
         ``partial_fit`` adds them to those of the earlier calls.
         """
-        positions = [p for p, kind in enumerate(encoder.model_kinds) if kind == "categorical"]
+        positions = encoder.categorical_positions
         if self.category_shares != "train" or not positions:
             return None
         counts = category_counts(z, positions, encoder.model_n_bins)
@@ -659,8 +659,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         """Category weights under which rows drawn from the fitted network have the shares ``counts``."""
         generator = torch.Generator(device=self.device_).manual_seed(seed)
         pool = self._draw_model(_TILT_POOL_ROWS, None, None, generator)
-        positions = [p for p, kind in enumerate(self.encoder_.model_kinds) if kind == "categorical"]
-        return CategoryTilt.fit(pool, counts, positions)
+        return CategoryTilt.fit(pool, counts, self.encoder_.categorical_positions)
 
     def _set_fitted(
         self,

@@ -360,7 +360,7 @@ def _validated_state(document: dict):
         raise ValueError(f"n_iter={document['n_iter']} does not match the {len(history['loss'])} losses in history")
     tilt = document.get("category_tilt")
     if tilt is not None:
-        tilt = CategoryTilt.from_dict(tilt, encoder.model_kinds, encoder.model_n_bins)
+        tilt = CategoryTilt.from_dict(tilt, encoder)
     return estimator, encoder, condition, cell_inputs, tilt
 
 
