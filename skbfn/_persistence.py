@@ -39,9 +39,11 @@ __all__ = ["InconsistentVersionWarning", "load", "save"]
 _FORMAT = "skbfn-bfngenerator"
 # 1: digest over tensor names and bytes only (skbfn 0.1 before this change); 2: digest over everything;
 # 3: the EMA's update count is a tensor of its state ("ema.n_updates"), not the document's "ema_updates";
-# 4: the document holds the category tilt ("category_tilt").
-_FORMAT_VERSION = 4
-_READABLE_FORMAT_VERSIONS = (1, 2, 3, 4)
+# 4: the document holds the category tilt ("category_tilt");
+# 5: hidden_layer_sizes=None means the widths of the table's default profile (a narrower MLP over at most two
+#    model columns); before, always those of its network.
+_FORMAT_VERSION = 5
+_READABLE_FORMAT_VERSIONS = (1, 2, 3, 4, 5)
 _EMA_COUNT = "ema.n_updates"
 
 # Upper bounds on parameters read from a file, where a value could make one
@@ -219,7 +221,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
 
     from .core import EMA
 
-    model = Architecture.of(estimator).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
+    model = _architecture(estimator, encoder, document).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
     ema = EMA(model, decay=estimator.ema_decay)
     model.load_state_dict({k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")})
     ema.load_state_dict({k[len("ema.") :]: v for k, v in tensors.items() if k.startswith("ema.")})
@@ -364,6 +366,12 @@ def _validated_state(document: dict):
     return estimator, encoder, condition, cell_inputs, tilt
 
 
+def _architecture(estimator, encoder, document: dict) -> Architecture:
+    """The architecture the file's model was built with (default widths by the rule of its format version)."""
+    sized_to_table = document["format_version"] >= 5
+    return Architecture.of(estimator, encoder.n_model_columns if sized_to_table else None)
+
+
 def _check_tensor_header(
     path: str, header: dict, document: dict, estimator, encoder, condition, cell_inputs: bool
 ) -> None:
@@ -371,7 +379,7 @@ def _check_tensor_header(
     from .core import EMA
 
     with torch.device("meta"):
-        model = Architecture.of(estimator).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
+        model = _architecture(estimator, encoder, document).build(encoder, condition, seed=0, cell_inputs=cell_inputs)
         ema = EMA(model, decay=estimator.ema_decay)
     expected = {f"model.{k}": v for k, v in model.state_dict().items()}
     expected.update({f"ema.{k}": v for k, v in ema.state_dict().items()})

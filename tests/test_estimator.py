@@ -6,6 +6,7 @@ import pickle
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import on_the_cpu
@@ -165,16 +166,35 @@ def test_early_stopping_records_validation_and_keeps_the_best(moons):
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"),
+    ("params", "n_model_columns", "expected"),
     [
-        ({}, (2000, 1024, 4e-3)),
-        ({"network": "unet"}, (1000, 128, 1e-3)),
-        ({"network": "unet", "max_iter": 7, "batch_size": 9, "learning_rate_init": 0.5}, (7, 9, 0.5)),
+        ({}, None, (2000, 1024, 4e-3)),
+        ({}, 3, (2000, 1024, 4e-3)),
+        ({}, 2, (3000, 2048, 4e-3)),
+        ({}, 1, (3000, 2048, 4e-3)),
+        ({"max_iter": 7, "batch_size": 9}, 2, (7, 9, 4e-3)),
+        ({"network": "unet"}, 64, (1000, 128, 1e-3)),
+        ({"network": "unet", "max_iter": 7, "batch_size": 9, "learning_rate_init": 0.5}, 64, (7, 9, 0.5)),
     ],
 )
-def test_auto_training_budget_follows_the_network(params, expected):
-    config = BFNGenerator(**params)._training_config()
+def test_auto_training_budget_follows_the_network_and_table(params, n_model_columns, expected):
+    config = BFNGenerator(**params)._training_config(n_model_columns=n_model_columns)
     assert (config.max_iter, config.batch_size, config.learning_rate) == expected
+
+
+@pytest.mark.parametrize(
+    ("n_numeric", "categories", "widths"),
+    [(1, 0, 64), (2, 0, 64), (1, 1, 64), (3, 0, 128), (2, 1, 128)],
+)
+def test_default_widths_follow_the_number_of_model_columns(n_numeric, categories, widths):
+    """hidden_layer_sizes=None: 64-wide blocks over at most two model columns (a category is one), else 128."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"x{j}": rng.normal(size=60) for j in range(n_numeric)})
+    for j in range(categories):
+        frame[f"c{j}"] = pd.Categorical(rng.choice(["a", "b", "c"], 60))
+    gen = BFNGenerator(max_iter=2, time_embedding_dim=8, random_state=0).fit(frame)
+    assert gen.model_.net.input_layer.out_features == widths
+    assert gen.model_.net.output_layer.in_features == widths
 
 
 def test_without_early_stopping_there_are_no_validation_scores(fitted):
@@ -484,13 +504,16 @@ def test_warm_start_continues_training(moons):
 
 
 def test_auto_max_iter_shrinks_for_small_tables(moons):
-    """'auto' gives the MLP 5 steps per training row, from 500 up to 2000; the UNet and set values are kept."""
+    """'auto' gives the MLP 5 steps per training row, from 500 up to 2000 (3000 over at most two model columns);
+    the UNet and set values are kept."""
     X, _ = moons
     small = dict(hidden_layer_sizes=(8,), time_embedding_dim=8, n_steps=5, n_elbo_draws=4, random_state=0)
     assert BFNGenerator(**small).fit(X[:150]).n_iter_ == 750
     assert BFNGenerator(**small).fit(X[:60]).n_iter_ == 500
     gen = BFNGenerator(**small)
     assert gen._training_config(n_rows=399).max_iter == 1995 and gen._training_config(n_rows=10**6).max_iter == 2000
+    assert gen._training_config(n_rows=599, n_model_columns=2).max_iter == 2995
+    assert gen._training_config(n_rows=10**6, n_model_columns=2).max_iter == 3000
     assert gen.set_params(max_iter=30)._training_config(n_rows=60).max_iter == 30
     assert BFNGenerator(network="unet")._training_config(n_rows=60).max_iter == 1000
 

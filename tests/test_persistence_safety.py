@@ -15,7 +15,7 @@ import torch
 from sklearn.datasets import make_moons
 
 from skbfn import BFNGenerator, load, save
-from skbfn._persistence import InconsistentVersionWarning, _digest, _tensor_digest_v1
+from skbfn._persistence import _FORMAT_VERSION, InconsistentVersionWarning, _digest, _tensor_digest_v1
 
 FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=30, n_steps=5, n_elbo_draws=4, random_state=0)
 
@@ -192,7 +192,7 @@ def test_versions_are_checked(saved):
         load(saved)
     _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
     _refused(saved, "version")
-    _edit_document(saved, lambda d: d.update(format_version=5, skbfn_version="0.1.0"), resign=True)
+    _edit_document(saved, lambda d: d.update(format_version=_FORMAT_VERSION + 1, skbfn_version="0.1.0"), resign=True)
     _refused(saved, "newer")
 
 
@@ -239,6 +239,25 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
     assert loaded.category_shares == "model" and loaded.category_tilt_ is None
     pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
+
+
+def test_default_widths_follow_the_format_version(tmp_path):
+    """Before format 5, hidden_layer_sizes=None meant the 128-wide MLP for every table; from format 5, a table of
+    at most two model columns gets the 64-wide one. A file is rebuilt by the rule of the version that wrote it."""
+    X = make_moons(200, noise=0.1, random_state=0)[0]
+    params = dict(FAST, hidden_layer_sizes=None)
+    assert BFNGenerator(**params).fit(X).model_.net.input_layer.out_features == 64
+    wide = BFNGenerator(**dict(params, hidden_layer_sizes=(128, 128, 128))).fit(X)
+    path = tmp_path / "wide.safetensors"
+    save(wide, path)
+    _rewritten_as_format(path, 4, lambda d: d["params"].update(hidden_layer_sizes=None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load(path)
+    assert loaded.hidden_layer_sizes is None and loaded.model_.net.input_layer.out_features == 128
+    np.testing.assert_array_equal(loaded.sample(10, random_state=0), wide.sample(10, random_state=0))
+    _rewritten_as_format(path, _FORMAT_VERSION)  # the same document read by today's rule: 64 wide, refused
+    _refused(path, r"has shape \[128, 6\], not \[64, 6\]")
 
 
 def test_a_negative_ema_count_is_refused(saved):
