@@ -68,7 +68,7 @@ def step_overhead(repeats: int) -> dict:
     train, _ = load_toy("moons")
     gen = BFNGenerator(random_state=0, max_iter=1)
     gen.fit(train)  # builds the model, scaler and config exactly as fit does
-    config = gen._training_config()
+    config = gen._training_config(n_model_columns=gen.encoder_.n_model_columns)
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)
