@@ -39,7 +39,7 @@ for _stage in range(4):
 # Held-out log-likelihood, nats per row, beside a Gaussian mixture. Both are in
 # the units of X, so they compare directly; the BFN's is a lower bound on its
 # log-likelihood (the ELBO), the mixture's is exact. On two cores this printed
-# -4.732 for the BFN and -4.760 for the mixture: the bound alone is above the
+# -4.728 for the BFN and -4.760 for the mixture: the bound alone is above the
 # mixture's exact value.
 gmm = GaussianMixture(n_components=20, random_state=0).fit(X_train)
 print(f"BFN  held-out ELBO: {gen.score(X_test):.3f} nats/row")
