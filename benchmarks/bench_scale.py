@@ -137,7 +137,7 @@ def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, 
 
 
 def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> dict[str, float]:
-    config = gen._training_config()
+    config = gen._training_config(n_model_columns=gen.encoder_.n_model_columns)
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator(device=gen.device_).manual_seed(0)
