@@ -8,13 +8,20 @@ and (c) the median time of one full training step over the median time of a
 bare forward+backward+optimiser step of the same network on the same batch,
 interleaved in the same process.
 
-Usage: ``python benchmarks/bench_toy.py [--sets moons circles] [--repeats 200]``
+With ``--seeds n``, the BFN is fitted with ``random_state`` 0 to n - 1 and
+its column is the mean held-out bound (each seed's is printed below the
+table); samples come from the first. ``--bfn-params`` sets BFNGenerator
+parameters, e.g. the defaults before the two-column profile:
+``'{"hidden_layer_sizes": [128, 128, 128], "batch_size": 1024, "max_iter": 2000}'``.
+
+Usage: ``python benchmarks/bench_toy.py [--sets moons circles] [--seeds 3] [--bfn-params '{...}'] [--repeats 200]``
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import platform
 import statistics
@@ -40,15 +47,21 @@ from skbfn._training import make_optimizer, training_step
 SAMPLERS_SHOWN = ("paper", "sde2-lambda")
 
 
-def likelihood_and_energy(name: str, steps: list[int]) -> dict:
+def likelihood_and_energy(name: str, steps: list[int], seeds: int = 1, params: dict | None = None) -> dict:
     train, test = load_toy(name)
-    start = time.perf_counter()
-    gen = BFNGenerator(random_state=0).fit(train)
-    fit_seconds = time.perf_counter() - start
+    fits, bounds = [], []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        fitted = BFNGenerator(**{**(params or {}), "random_state": seed}).fit(train)
+        fits.append(time.perf_counter() - start)
+        bounds.append(fitted.score(test))
+        if seed == 0:
+            gen = fitted  # the samples below come from the first seed's model
     row = {
         "set": name,
-        "fit_s": fit_seconds,
-        "bfn": gen.score(test),
+        "fit_s": statistics.median(fits),
+        "bfn": statistics.mean(bounds),
+        "bfn_by_seed": bounds,
         "gmm": gaussian_mixture_by_bic(train).score(test),
         "kde": kernel_density_by_cv(train).score(test) / len(test),
     }
@@ -59,14 +72,14 @@ def likelihood_and_energy(name: str, steps: list[int]) -> dict:
     return row
 
 
-def step_overhead(repeats: int) -> dict:
+def step_overhead(repeats: int, params: dict | None = None) -> dict:
     """Median full training step / median bare network step, interleaved.
 
     Two bare steps: with AdamW as constructed by default (one loop per
     tensor on the CPU), and with its fused kernel, which the full step uses.
     """
     train, _ = load_toy("moons")
-    gen = BFNGenerator(random_state=0, max_iter=1)
+    gen = BFNGenerator(**{**(params or {}), "random_state": 0, "max_iter": 1})
     gen.fit(train)  # builds the model, scaler and config exactly as fit does
     config = gen._training_config(n_model_columns=gen.encoder_.n_model_columns)
     model, ema = gen.model_.train(), gen.ema_
@@ -117,6 +130,8 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=list(TOY_SETS), choices=list(TOY_SETS))
     parser.add_argument("--steps", nargs="+", type=int, default=[10, 25, 100])
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--seeds", type=int, default=1, help="training seeds of the BFN (its bound: their mean)")
+    parser.add_argument("--bfn-params", type=json.loads, default={}, help="BFNGenerator parameters, as JSON")
     args = parser.parse_args()
 
     print(
@@ -126,15 +141,21 @@ def main() -> None:
     print("\n(a) held-out log-likelihood, nats per row (higher is better); (b) energy distance (lower is better)")
     columns = [f"{sampler}@{n}" for sampler in SAMPLERS_SHOWN for n in args.steps]
     print(f"{'set':<11} {'fit s':>6} {'BFN':>8} {'GMM(BIC)':>9} {'KDE(CV)':>8}" + "".join(f" {c:>15}" for c in columns))
+    by_seed = {}
     for name in args.sets:
-        row = likelihood_and_energy(name, args.steps)
+        row = likelihood_and_energy(name, args.steps, args.seeds, args.bfn_params)
+        by_seed[name] = row["bfn_by_seed"]
         print(
-            f"{row['set']:<11} {row['fit_s']:>6.1f} {row['bfn']:>8.3f} {row['gmm']:>9.3f} {row['kde']:>8.3f}"
+            f"{row['set']:<11} {row['fit_s']:>6.1f} {row['bfn']:>8.4f} {row['gmm']:>9.4f} {row['kde']:>8.4f}"
             + "".join(f" {row[c]:>15.4f}" for c in columns),
             flush=True,
         )
+    if args.seeds > 1:
+        print("BFN held-out bound by training seed (fit s: median over seeds):")
+        for name, bounds in by_seed.items():
+            print(f"  {name:<11}" + "".join(f" {b:.4f}" for b in bounds))
 
-    overhead = step_overhead(args.repeats)
+    overhead = step_overhead(args.repeats, args.bfn_params)
     print(f"\n(c) training step, medians of {args.repeats} interleaved repetitions, batch of the defaults:")
     print(
         f"bare forward+backward+AdamW: {overhead['bare_ms']:.2f} ms (fused AdamW: {overhead['bare_fused_ms']:.2f} ms); "

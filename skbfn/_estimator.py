@@ -121,12 +121,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         off for tables: the BFN loss is noisy, and each row is seen at one
         random time. 'auto': 1024 rows for the MLP, 2048 for its narrower
         default over at most two model columns (whose steps cost about the
-        same: on two moons, the held-out bound rose from -1.0578 and -1.0556
-        over two seeds to a mean of -1.0504 over three, with fits of 45 to
-        52 s on 2 CPU cores; see the Choosing parameters page); 128 images for
-        the UNet,
-        so that the default image fit stays within minutes: on the 1347
-        training digits of :func:`~sklearn.datasets.load_digits` (2 CPU
+        same: on two moons, the mean held-out bound over three seeds rose
+        from -1.0563 to -1.0504, with the fit from 33 s to 51 s on 2 CPU
+        cores; see the Choosing parameters page); 128 images for
+        the UNet, so that the default image fit stays within minutes: on the
+        1347 training digits of :func:`~sklearn.datasets.load_digits` (2 CPU
         cores), 1000 steps of 128 images took 280 s for 1.728 test bits/dim,
         where 2000 steps of 64 took 417 s for 1.720.
     learning_rate_init : float or 'auto', default='auto'
