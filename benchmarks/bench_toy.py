@@ -133,6 +133,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="training seeds of the BFN (its bound: their mean)")
     parser.add_argument("--bfn-params", type=json.loads, default={}, help="BFNGenerator parameters, as JSON")
     args = parser.parse_args()
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
