@@ -51,7 +51,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbfn import BFNGenerator, BFNImputer
-from skbfn._imputer import default_imputer_generator
+from skbfn._estimators.imputer import default_imputer_generator
 
 MAX_ITER = 1000
 

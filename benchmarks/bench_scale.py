@@ -49,7 +49,8 @@ import pandas as pd
 import torch
 
 from skbfn import BFNGenerator
-from skbfn._training import make_optimizer, training_step
+from skbfn._model.config import TrainingConfig
+from skbfn._model.training import make_optimizer, training_step
 
 
 def mixed_table(n_rows: int, n_columns: int, seed: int = 0) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def sampling_ratio(gen: BFNGenerator, n_rows: int, repeats: int, net=None) -> di
 def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, float]:
     import math
 
-    from skbfn._scoring import recon_draw_count, rows_per_call
+    from skbfn._inference.scoring import recon_draw_count, rows_per_call
 
     n_rows = len(X)
     model = gen.ema_.module
@@ -137,7 +138,7 @@ def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, 
 
 
 def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> dict[str, float]:
-    config = gen._training_config(n_model_columns=gen.encoder_.n_model_columns)
+    config = TrainingConfig.of(gen, encoder=gen.encoder_)
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator(device=gen.device_).manual_seed(0)
@@ -245,7 +246,7 @@ def main() -> None:
     )
     step = step_ratio(gen, X, args.repeats * 20)
     print(
-        f"training step (batch {gen._training_config().batch_size}): {1e3 * step['step']:.2f} ms; bare "
+        f"training step (batch {TrainingConfig.of(gen).batch_size}): {1e3 * step['step']:.2f} ms; bare "
         f"forward+backward+AdamW {1e3 * step['bare']:.2f} ms; ratio {step['ratio']:.3f}"
     )
 

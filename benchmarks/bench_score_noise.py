@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from toy_data import TOY_SETS, load_toy
 
-import skbfn._scoring as scoring
+import skbfn._inference.scoring as scoring
 from skbfn import BFNGenerator
 from skbfn.core import ProductFlow
 

@@ -41,7 +41,8 @@ from toy_data import (
 )
 
 from skbfn import BFNGenerator
-from skbfn._training import make_optimizer, training_step
+from skbfn._model.config import TrainingConfig
+from skbfn._model.training import make_optimizer, training_step
 
 # The paper's sampler (as in the protocol's reference figures) and the estimator's default.
 SAMPLERS_SHOWN = ("paper", "sde2-lambda")
@@ -81,7 +82,7 @@ def step_overhead(repeats: int, params: dict | None = None) -> dict:
     train, _ = load_toy("moons")
     gen = BFNGenerator(**{**(params or {}), "random_state": 0, "max_iter": 1})
     gen.fit(train)  # builds the model, scaler and config exactly as fit does
-    config = gen._training_config(n_model_columns=gen.encoder_.n_model_columns)
+    config = TrainingConfig.of(gen, encoder=gen.encoder_)
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)

@@ -22,7 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from skbfn import BFNGenerator
-from skbfn._training import make_optimizer, training_step
+from skbfn._model.config import TrainingConfig
+from skbfn._model.training import make_optimizer, training_step
 
 
 def synchronised_seconds(function):
@@ -67,7 +68,7 @@ def check(precision: str, args: argparse.Namespace, data: tuple, classifier, lab
 
     # The training step alone, after warm-up.
     model, ema = gen.model_.train(), gen.ema_
-    config = gen._training_config()
+    config = TrainingConfig.of(gen)
     optimizer, scheduler = make_optimizer(model, config)
     x = torch.as_tensor(gen.encoder_.transform(X_train[: args.batch_size]), device=gen.device_)
     cond = torch.as_tensor(gen.condition_encoder_.transform(y_train[: args.batch_size]), device=gen.device_)

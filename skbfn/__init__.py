@@ -5,12 +5,13 @@ missing values too), :class:`BFNImputer` fills missing values; the
 PyTorch core in :mod:`skbfn.core` can be used on its own.
 """
 
-__version__ = "0.1.0"
-
-from ._estimator import BFNGenerator
-from ._imputer import BFNImputer
+from ._estimators import BFNGenerator, BFNImputer
+from ._formats import alias_old_modules
+from ._model.training import NonFiniteLossError
 from ._persistence import InconsistentVersionWarning, load, save
-from ._training import NonFiniteLossError
+from ._version import __version__
+
+alias_old_modules()  # pickles of skbfn 0.1.0 name classes by their old module paths
 
 __all__ = [
     "BFNGenerator",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
-__all__ = ["available_device", "batch_kind", "resolve_device"]
+__all__ = ["MAX_SEED", "available_device", "batch_kind", "resolve_device", "to_tensor", "torch_generator"]
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -42,3 +44,18 @@ def available_device(spec: str) -> torch.device:
 def batch_kind(device: torch.device) -> str:
     """'cuda' or 'cpu': which batch sizes suit ``device`` (any other accelerator gets the CPU's, the cautious ones)."""
     return "cuda" if device.type == "cuda" else "cpu"
+
+
+def to_tensor(array: np.ndarray | None, device: torch.device) -> torch.Tensor | None:
+    """``array`` as a tensor on ``device`` (its dtype kept); None stays None."""
+    return None if array is None else torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+# Seeds drawn from a random_state lie in [0, MAX_SEED).
+MAX_SEED = np.iinfo(np.int32).max
+
+
+def torch_generator(random_state, device: torch.device) -> torch.Generator:
+    """A torch generator on ``device``, seeded from ``random_state`` (None, an int or a RandomState)."""
+    seed = int(check_random_state(random_state).randint(MAX_SEED))
+    return torch.Generator(device=device).manual_seed(seed)

@@ -53,7 +53,7 @@ def test_discrete_time_bound_is_looser_and_tends_to_the_continuous_one():
 
     def mean_elbo(n_steps):
         generator = torch.Generator().manual_seed(2)
-        return model.elbo(x, n_steps=n_steps, n_draws=200, generator=generator).mean().item()
+        return model.elbo(x, n_loss_steps=n_steps, n_draws=200, generator=generator).mean().item()
 
     continuous, coarse, fine = mean_elbo(None), mean_elbo(5), mean_elbo(2000)
     assert coarse < fine - 0.05
@@ -93,7 +93,7 @@ def test_elbo_with_given_draws_scores_each_row_on_its_own():
 def test_losses_are_per_sample_and_differentiable(method):
     model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.5)
     x, cond = torch.rand(7, 2) * 2 - 1, torch.tensor([0, 1, 2, 0, 1, 2, 0])
-    kwargs = {"n_steps": 10} if method == "discrete_loss" else {}
+    kwargs = {"n_loss_steps": 10} if method == "discrete_loss" else {}
     loss = getattr(model, method)(x, cond, **kwargs)
     assert loss.shape == (7,)
     loss.mean().backward()

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer, load, save
-from skbfn._category_tilt import LOG_WEIGHT_FLOOR, CategoryTilt, category_counts, rejection_sample
+from skbfn._inference.category_tilt import LOG_WEIGHT_FLOOR, CategoryTilt, category_counts, rejection_sample
 
 FAST = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 

@@ -327,9 +327,9 @@ def test_mixed_bfn_losses_are_per_sample_and_differentiable(method):
     flow = mixed_flow()
     model = BFN(MLP(8, 9, hidden_layer_sizes=(16,)), 5, flow=flow)
     x = mixed_rows(6, rng(0))
-    kwargs = {"n_steps": 10} if method == "discrete_loss" else {}
+    kwargs = {"n_loss_steps": 10} if method == "discrete_loss" else {}
     loss = getattr(model, method)(x, **kwargs)
     assert loss.shape == (6,) and torch.isfinite(loss).all()
     loss.mean().backward()
     assert model.net.output_layer.weight.grad.abs().sum() > 0  # the input layer gets none: zero-init output
-    assert torch.isfinite(model.eval().elbo(x, n_steps=10 if method == "discrete_loss" else None)).all()
+    assert torch.isfinite(model.eval().elbo(x, n_loss_steps=10 if method == "discrete_loss" else None)).all()

@@ -16,7 +16,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skbfn._estimator
+import skbfn._estimators.generator_document
+import skbfn._inference.sampling
+from skbfn._model.config import TrainingConfig
 from skbfn import BFNGenerator
 
 FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=20, n_elbo_draws=8)
@@ -116,7 +118,7 @@ def test_sampling_is_reproducible_with_an_int_random_state(fitted):
 def test_large_samples_are_drawn_in_runs_that_keep_conditions_and_given_cells(conditional, monkeypatch):
     gen, X, fit_labels = conditional
     monkeypatch.setattr(
-        skbfn._estimator, "_SAMPLE_BATCH", {"cpu": 7, "cuda": 7}
+        skbfn._inference.sampling, "SAMPLE_BATCH", {"cpu": 7, "cuda": 7}
     )  # 40 rows: runs of 7 and a last one of 5
     labels = np.array(["upper", "lower"] * 20)
     rows = gen.sample(40, y=labels, random_state=0)
@@ -178,7 +180,7 @@ def test_early_stopping_records_validation_and_keeps_the_best(moons):
     ],
 )
 def test_auto_training_budget_follows_the_network_and_table(params, n_model_columns, expected):
-    config = BFNGenerator(**params)._training_config(n_model_columns=n_model_columns)
+    config = TrainingConfig.of(BFNGenerator(**params), n_model_columns=n_model_columns)
     assert (config.max_iter, config.batch_size, config.learning_rate) == expected
 
 
@@ -277,13 +279,13 @@ def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitt
     gen = copy.deepcopy(fitted)
     gen.device_ = torch.device("cuda", 3)
     placed = []
-    original_place = skbfn._estimator.place
+    original_place = skbfn._estimators.generator_document.place
 
     def recording_place(device, precision, *modules):
         placed.append((device, modules))
         original_place(device, precision, *modules)
 
-    monkeypatch.setattr(skbfn._estimator, "place", recording_place)
+    monkeypatch.setattr(skbfn._estimators.generator_document, "place", recording_place)
     state = gen.__getstate__()
     assert state["device_"] == torch.device("cpu")
     assert state["model_"] is not gen.model_ and state["ema_"] is not gen.ema_
@@ -304,7 +306,7 @@ def test_placing_a_model_moves_every_tensor_of_the_model_and_of_its_average(fitt
     would stay on the CPU here, as it stayed on CUDA in a pickle that was meant to hold CPU tensors.
     """
     model, ema = copy.deepcopy(fitted.model_), copy.deepcopy(fitted.ema_)
-    skbfn._estimator.place(torch.device("meta"), "float32", model, ema)
+    skbfn._estimators.generator_document.place(torch.device("meta"), "float32", model, ema)
     tensors = [*model.state_dict().values(), *ema.state_dict().values()]
     assert "n_updates" in ema.state_dict() and all(t.device.type == "meta" for t in tensors)
 
@@ -511,11 +513,11 @@ def test_auto_max_iter_shrinks_for_small_tables(moons):
     assert BFNGenerator(**small).fit(X[:150]).n_iter_ == 750
     assert BFNGenerator(**small).fit(X[:60]).n_iter_ == 500
     gen = BFNGenerator(**small)
-    assert gen._training_config(n_rows=399).max_iter == 1995 and gen._training_config(n_rows=10**6).max_iter == 2000
-    assert gen._training_config(n_rows=599, n_model_columns=2).max_iter == 2995
-    assert gen._training_config(n_rows=10**6, n_model_columns=2).max_iter == 3000
-    assert gen.set_params(max_iter=30)._training_config(n_rows=60).max_iter == 30
-    assert BFNGenerator(network="unet")._training_config(n_rows=60).max_iter == 1000
+    assert TrainingConfig.of(gen, n_rows=399).max_iter == 1995 and TrainingConfig.of(gen, n_rows=10**6).max_iter == 2000
+    assert TrainingConfig.of(gen, n_rows=599, n_model_columns=2).max_iter == 2995
+    assert TrainingConfig.of(gen, n_rows=10**6, n_model_columns=2).max_iter == 3000
+    assert TrainingConfig.of(gen.set_params(max_iter=30), n_rows=60).max_iter == 30
+    assert TrainingConfig.of(BFNGenerator(network="unet"), n_rows=60).max_iter == 1000
 
 
 @pytest.mark.parametrize("sampler", ["ode1", "ode2", "sde2", "ode2-lambda"])

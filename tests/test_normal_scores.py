@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skbfn import BFNGenerator
-from skbfn._columns import TableEncoder
-from skbfn._normal_scores import NormalScores, is_skewed
+from skbfn._encoding.table import TableEncoder
+from skbfn._encoding.normal_scores import NormalScores, is_skewed
 
 columns = arrays(
     np.float64,
@@ -35,9 +35,9 @@ def test_the_map_is_strictly_increasing_and_its_inverse_undoes_it(values, shift)
 def test_the_log_derivative_matches_a_finite_difference(values):
     scores = NormalScores.fit(values)
     # centres of the segments, so that a small step stays inside one linear piece
-    points = (scores.x[1:] + scores.x[:-1]) / 2
-    step = np.diff(scores.x) / 4
-    resolved = np.diff(scores.z) > 1e-6  # where float64 rounding of z is far below the step's rise
+    points = (scores.knots[1:] + scores.knots[:-1]) / 2
+    step = np.diff(scores.knots) / 4
+    resolved = np.diff(scores.knot_scores) > 1e-6  # where float64 rounding of z is far below the step's rise
     assert resolved.sum() > 0
     difference = (scores.transform(points + step) - scores.transform(points - step)) / (2 * step)
     assert np.allclose(np.log(difference[resolved]), scores.log_derivative(points[resolved]), atol=1e-6)

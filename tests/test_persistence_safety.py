@@ -15,7 +15,9 @@ import torch
 from sklearn.datasets import make_moons
 
 from skbfn import BFNGenerator, load, save
-from skbfn._persistence import _FORMAT_VERSION, InconsistentVersionWarning, _digest, _tensor_digest_v1
+from skbfn import InconsistentVersionWarning
+from skbfn._formats import FILE_FORMAT_VERSION
+from skbfn._persistence.container import _digest, _tensor_digest_v1
 
 FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=30, n_steps=5, n_elbo_draws=4, random_state=0)
 
@@ -192,7 +194,7 @@ def test_versions_are_checked(saved):
         load(saved)
     _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
     _refused(saved, "version")
-    _edit_document(saved, lambda d: d.update(format_version=_FORMAT_VERSION + 1, skbfn_version="0.1.0"), resign=True)
+    _edit_document(saved, lambda d: d.update(format_version=FILE_FORMAT_VERSION + 1, skbfn_version="0.1.0"), resign=True)
     _refused(saved, "newer")
 
 
@@ -243,7 +245,8 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
 
 def test_default_widths_follow_the_format_version(tmp_path):
     """Before format 5, hidden_layer_sizes=None meant the 128-wide MLP for every table; from format 5, a table of
-    at most two model columns gets the 64-wide one. A file is rebuilt by the rule of the version that wrote it."""
+    at most two model columns gets the 64-wide one. A file is read by the rule of the version that wrote it: its
+    None becomes the widths it then meant, explicitly (skbfn._formats.upgrade_document)."""
     X = make_moons(200, noise=0.1, random_state=0)[0]
     params = dict(FAST, hidden_layer_sizes=None)
     assert BFNGenerator(**params).fit(X).model_.net.input_layer.out_features == 64
@@ -254,9 +257,9 @@ def test_default_widths_follow_the_format_version(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loaded = load(path)
-    assert loaded.hidden_layer_sizes is None and loaded.model_.net.input_layer.out_features == 128
+    assert loaded.hidden_layer_sizes == (128, 128, 128) and loaded.model_.net.input_layer.out_features == 128
     np.testing.assert_array_equal(loaded.sample(10, random_state=0), wide.sample(10, random_state=0))
-    _rewritten_as_format(path, _FORMAT_VERSION)  # the same document read by today's rule: 64 wide, refused
+    _rewritten_as_format(path, FILE_FORMAT_VERSION)  # the same document read by today's rule: 64 wide, refused
     _refused(path, r"has shape \[128, 6\], not \[64, 6\]")
 
 
@@ -294,7 +297,7 @@ CHECKPOINT = "skbfn-checkpoint.pt"
 
 def _crashed_fit(X, params, monkeypatch, at: int) -> None:
     """A fit that dies at step ``at``, leaving its last checkpoint behind."""
-    from skbfn import _training
+    from skbfn._model import training as _training
 
     real_step, calls = _training.training_step, []
 

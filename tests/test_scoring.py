@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from oracles import GaussianPosteriorNet
 from scipy import stats
 
-from skbfn._scoring import recon_draw_count, row_draws, row_keys
+from skbfn._inference.scoring import recon_draw_count, row_draws, row_keys
 from skbfn.core import BFN, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -70,7 +71,7 @@ class BFN(nn.Module):
     >>> ema = EMA(model, decay=0.99)
     >>> for step in range(50):
     ...     batch = x[torch.randint(0, len(x), (128,))]
-    ...     loss = model.loss(batch).mean()             # or model.discrete_loss(batch, n_steps=30)
+    ...     loss = model.loss(batch).mean()             # or model.discrete_loss(batch, n_loss_steps=30)
     ...     opt.zero_grad()
     ...     loss.backward()
     ...     _ = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -334,11 +335,12 @@ class BFN(nn.Module):
         x: Tensor,
         cond: Tensor | None = None,
         *,
-        n_steps: int,
+        n_loss_steps: int | None = None,
         cells: CellMask | None = None,
         generator: torch.Generator | None = None,
+        n_steps: int | None = None,
     ) -> Tensor:
-        """Discrete-time loss ``L_n(x)`` with ``n = n_steps``, one step ``i ~ U{1..n}`` per data point.
+        """Discrete-time loss ``L_n(x)`` with ``n = n_loss_steps``, one step ``i ~ U{1..n}`` per data point.
 
         The steps of a batch are stratified like the times of :meth:`loss`.
 
@@ -348,13 +350,15 @@ class BFN(nn.Module):
             Data in the flow's range (class indices for categorical data).
         cond : Tensor, optional
             Condition per row; None uses the null condition.
-        n_steps : int
-            Number of steps ``n``.
+        n_loss_steps : int
+            Number of steps ``n`` (required).
         cells : CellMask, optional
             Given and absent cells (a model built with ``cell_inputs``): the
             loss counts only the modelled cells; absent cells may hold NaN.
         generator : torch.Generator, optional
             Randomness for the steps, flow draws and sender samples.
+        n_steps : int, optional
+            Deprecated name of ``n_loss_steps`` (``n_steps`` names sampler steps).
 
         Returns
         -------
@@ -368,9 +372,12 @@ class BFN(nn.Module):
         >>> from skbfn.core.nets import MLP
         >>> model = BFN(MLP(2, hidden_layer_sizes=(16,), n_classes=3), 2, cond_drop_prob=0.1)
         >>> x, labels = torch.rand(5, 2) - 0.5, torch.tensor([0, 1, 2, 0, 1])
-        >>> model.discrete_loss(x, labels, n_steps=20).shape
+        >>> model.discrete_loss(x, labels, n_loss_steps=20).shape
         torch.Size([5])
         """
+        n_steps = _loss_steps(n_loss_steps, n_steps)
+        if n_steps is None:
+            raise TypeError("discrete_loss needs n_loss_steps, the number of steps n of L_n.")
         x, modelled = self._filled(x, cells)
         u = self._stratified_uniform(x.shape[0], generator, x.device, torch.float64)
         i = (u * n_steps).floor().clamp_max(n_steps - 1) + 1
@@ -428,16 +435,17 @@ class BFN(nn.Module):
         x: Tensor,
         cond: Tensor | None = None,
         *,
-        n_steps: int | None = None,
+        n_loss_steps: int | None = None,
         n_draws: int = 32,
         cells: CellMask | None = None,
         generator: torch.Generator | None = None,
         draws: tuple[Tensor, Tensor, Tensor, Tensor] | None = None,
         dequantisation: tuple[Tensor, Tensor] | None = None,
+        n_steps: int | None = None,
     ) -> Tensor:
         """Monte-Carlo evidence lower bound on ``ln p(x)`` (or ``ln p(x | cond)``), in nats.
 
-        ``-(L(x) + L_r(x))`` with ``L = L_inf`` (``n_steps=None``) or ``L_n``,
+        ``-(L(x) + L_r(x))`` with ``L = L_inf`` (``n_loss_steps=None``) or ``L_n``,
         each averaged over ``n_draws`` draws per row, with times stratified
         over ``[0, 1]`` (or over the steps): an unbiased estimate of the bound.
         The flow's :meth:`~skbfn.core.ContinuousFlow.control_variate` and
@@ -452,13 +460,13 @@ class BFN(nn.Module):
             Data in the flow's range (class indices for categorical data).
         cond : Tensor, optional
             Condition per row; None gives the unconditional bound.
-        n_steps : int, optional
+        n_loss_steps : int, optional
             Discrete-time bound with this many steps; None for continuous time.
         n_draws : int, default=32
             Draws per row.
         cells : CellMask, optional
             Given and absent cells (a model built with ``cell_inputs``). With
-            the missing cells absent and none given (:meth:`CellMask.missing`)
+            the missing cells absent and none given (:meth:`CellMask.absent_where_missing`)
             the result bounds ``ln p(x_observed)``, the log-likelihood of the
             observed cells alone; with given cells, ``ln p(x_o | x_g)``.
         generator : torch.Generator, optional
@@ -480,6 +488,9 @@ class BFN(nn.Module):
             which bounds the log-probability of the cell for a model trained
             on dequantised data (Theis et al. 2016; Ho et al. 2019).
 
+        n_steps : int, optional
+            Deprecated name of ``n_loss_steps`` (``n_steps`` names sampler steps).
+
         Returns
         -------
         elbo : Tensor of shape [B]
@@ -500,6 +511,7 @@ class BFN(nn.Module):
         >>> model.eval().elbo(x, labels, n_draws=4).shape
         torch.Size([5])
         """
+        n_steps = _loss_steps(n_loss_steps, n_steps)
         if self.training:
             raise RuntimeError("elbo needs evaluation mode (call model.eval()): training mode drops conditions.")
         batch, device, dtype = x.shape[0], x.device, x.dtype
@@ -618,7 +630,7 @@ class BFN(nn.Module):
             Guidance rescaling weight.
         cells : CellMask, optional
             Cells to condition on (a model built with ``cell_inputs``), e.g.
-            ``CellMask.known(values)`` with NaN in the cells to generate:
+            ``CellMask.given_where_observed(values)`` with NaN in the cells to generate:
             given cells come back with their values exactly, absent cells as
             NaN, and the modelled cells are drawn from ``p(x_o | x_g)``.
         generator : torch.Generator, optional
@@ -677,3 +689,18 @@ class BFN(nn.Module):
             return samples
         samples = torch.where(cells.given, cells.values.to(samples.dtype), samples)
         return samples.masked_fill(cells.absent, float("nan"))
+
+
+def _loss_steps(n_loss_steps: int | None, n_steps: int | None) -> int | None:
+    """``n_loss_steps``, or the deprecated ``n_steps`` given in its place (with a FutureWarning)."""
+    if n_steps is None:
+        return n_loss_steps
+    if n_loss_steps is not None:
+        raise TypeError("Give n_loss_steps only: n_steps is its deprecated name.")
+    warnings.warn(
+        "n_steps of BFN.elbo and BFN.discrete_loss is renamed n_loss_steps (n_steps names sampler steps); "
+        "the old name will be removed in skbfn 0.3.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return n_steps

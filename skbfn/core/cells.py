@@ -18,6 +18,7 @@ marginal of the observed cells.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import InitVar, dataclass
 
 import torch
@@ -47,7 +48,7 @@ class CellMask:
     --------
     >>> import torch
     >>> x = torch.tensor([[0.5, float("nan")], [0.1, 0.2]])
-    >>> cells = CellMask.missing(x)
+    >>> cells = CellMask.absent_where_missing(x)
     >>> cells.absent
     tensor([[False,  True],
             [False, False]])
@@ -72,7 +73,7 @@ class CellMask:
         object.__setattr__(self, "values", torch.nan_to_num(self.values, nan=0.0))
 
     @classmethod
-    def missing(cls, x: Tensor) -> CellMask:
+    def absent_where_missing(cls, x: Tensor) -> CellMask:
         """NaN cells of ``x`` absent, none given: the mask for training on or scoring incomplete rows.
 
         Parameters
@@ -88,20 +89,20 @@ class CellMask:
         Examples
         --------
         >>> import torch
-        >>> CellMask.missing(torch.tensor([[1.0, float("nan")]])).absent
+        >>> CellMask.absent_where_missing(torch.tensor([[1.0, float("nan")]])).absent
         tensor([[False,  True]])
         """
         absent = torch.isnan(x)
         return cls(torch.zeros_like(absent), absent, x, check=False)
 
     @classmethod
-    def known(cls, values: Tensor) -> CellMask:
+    def given_where_observed(cls, values: Tensor) -> CellMask:
         """Non-NaN cells of ``values`` given, none absent: the mask for sampling the NaN cells.
 
         Parameters
         ----------
         values : Tensor
-            Known values, NaN in the cells to generate.
+            Given values, NaN in the cells to generate.
 
         Returns
         -------
@@ -111,11 +112,23 @@ class CellMask:
         Examples
         --------
         >>> import torch
-        >>> CellMask.known(torch.tensor([[1.0, float("nan")]])).given
+        >>> CellMask.given_where_observed(torch.tensor([[1.0, float("nan")]])).given
         tensor([[ True, False]])
         """
         given = ~torch.isnan(values)
         return cls(given, torch.zeros_like(given), values, check=False)
+
+    @classmethod
+    def missing(cls, x: Tensor) -> CellMask:
+        """Deprecated name of :meth:`absent_where_missing` (it builds absent cells, not missing ones)."""
+        _renamed("missing", "absent_where_missing")
+        return cls.absent_where_missing(x)
+
+    @classmethod
+    def known(cls, values: Tensor) -> CellMask:
+        """Deprecated name of :meth:`given_where_observed` (it builds given cells)."""
+        _renamed("known", "given_where_observed")
+        return cls.given_where_observed(values)
 
     @property
     def modelled(self) -> Tensor:
@@ -183,3 +196,11 @@ def random_cell_mask(x: Tensor, fraction: float, *, generator: torch.Generator |
     given = picked & ~missing & (u < p_given)
     absent = missing | (picked & (u >= 1.0 - p_absent) & ~given)
     return CellMask(given, absent, x, check=False)  # disjoint by construction
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"CellMask.{old} is renamed CellMask.{new}; the old name will be removed in skbfn 0.3.",
+        FutureWarning,
+        stacklevel=3,
+    )

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
-from ._normal_scores import NormalScores
+from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
+from .normal_scores import NormalScores
 
 __all__ = ["KINDS", "MAX_BINS", "Column"]
 
@@ -73,7 +73,7 @@ class Column:
             "categories": plain(self.categories),
             "normal_scores": None
             if self.normal_scores is None
-            else {"x": self.normal_scores.x.tolist(), "z": self.normal_scores.z.tolist()},
+            else {"x": self.normal_scores.knots.tolist(), "z": self.normal_scores.knot_scores.tolist()},
             "lattice": self.lattice,
         }
 

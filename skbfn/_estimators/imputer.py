@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import ClassVar
 
@@ -11,8 +12,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, MissingValues
 from sklearn.utils.validation import check_is_fitted
 
-from ._columns import _missing
-from ._estimator import _MAX_SEED, BFNGenerator, _with_known_cells, validate_table
+from .._device import MAX_SEED, torch_generator
+from .._encoding import is_missing, validate_table
+from .._formats import upgrade_imputer_state
+from .._inference.sampling import SamplerSettings, check_can_condition_on_cells, draw, with_given_cells
+from .._json import plain
+from .generator import BFNGenerator
 
 __all__ = ["BFNImputer"]
 
@@ -62,8 +67,8 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    generator_ : BFNGenerator
-        The fitted generative model.
+    estimator_ : BFNGenerator
+        The fitted generative model (``generator_`` is its deprecated name).
     n_features_in_ : int
         Number of columns seen in fit.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -128,11 +133,11 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         2
         """
         X = self._with_missing_as_nan(validate_table(self, X, reset=True))
-        generator = clone(default_imputer_generator() if self.estimator is None else self.estimator)
-        if "random_state" in generator.get_params() and generator.get_params()["random_state"] is None:
-            seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
-            generator.set_params(random_state=seed)
-        self.generator_ = generator.fit(X)
+        estimator = clone(default_imputer_generator() if self.estimator is None else self.estimator)
+        if "random_state" in estimator.get_params() and estimator.get_params()["random_state"] is None:
+            seed = int(check_random_state(self.random_state).randint(MAX_SEED))
+            estimator.set_params(random_state=seed)
+        self.estimator_ = estimator.fit(X)
         return self
 
     def transform(self, X):
@@ -147,8 +152,9 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         X_imputed : ndarray or DataFrame of shape (n_samples, n_features)
             X with every missing cell filled (observed cells unchanged): a
-            DataFrame with the fitted dtypes when fitted on one, else a float
-            array, or an object array when there are categorical columns.
+            DataFrame with the fitted dtypes and X's index when fitted on
+            one, else a float array, or an object array when there are
+            categorical columns.
 
         Examples
         --------
@@ -161,22 +167,135 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         table = self._with_missing_as_nan(validate_table(self, X, reset=False))
-        generator = self.generator_
-        known = generator.encoder_.transform(table)
-        incomplete = np.flatnonzero(np.isnan(known).any(axis=1))
-        completed = known.copy()
+        model = self.estimator_
+        observed = model.encoder_.transform(table)  # model matrix, NaN in the missing cells
+        incomplete = np.flatnonzero(np.isnan(observed).any(axis=1))
+        completed = observed.copy()
         if incomplete.size:
+            check_can_condition_on_cells(model.model_, model.conditional_fraction)
             n_draws = 1 if self.sample_posterior else self.n_draws
-            repeated = np.repeat(known[incomplete], n_draws, axis=0)  # each row's draws in a run
-            draws = generator._draw(len(repeated), None, repeated, self.random_state)
-            draws = draws.reshape(incomplete.size, n_draws, -1)
-            completed[incomplete] = draws[:, 0] if n_draws == 1 else _point_estimate(draws, generator.encoder_)
-        rows = generator.encoder_.inverse_transform(completed)
-        return _with_known_cells(rows, table)
+            given = np.repeat(observed[incomplete], n_draws, axis=0)  # each row's draws in a run
+            draws = draw(
+                model.ema_.module,
+                SamplerSettings.of(model),
+                len(given),
+                generator=torch_generator(
+                    model.random_state if self.random_state is None else self.random_state, model.device_
+                ),
+                given_values=given,
+                tilt=model.category_tilt_,
+            ).reshape(incomplete.size, n_draws, -1)
+            completed[incomplete] = draws[:, 0] if n_draws == 1 else _point_estimate(draws, model.encoder_)
+        rows = model.encoder_.inverse_transform(completed)
+        return with_given_cells(rows, table)
+
+    @property
+    def generator_(self) -> BFNGenerator:
+        """Deprecated name of ``estimator_``, the fitted generative model."""
+        warnings.warn(
+            "BFNImputer.generator_ is renamed estimator_; the old name will be removed in skbfn 0.3.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.estimator_
+
+    def to_dict(self) -> dict:
+        """The fitted imputer as plain JSON values: its model's document, and its own settings under ``imputer``.
+
+        Returns
+        -------
+        document : dict
+            :meth:`BFNGenerator.to_dict` of ``estimator_``, plus ``imputer``:
+            this imputer's parameters but ``estimator``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbfn import BFNGenerator, BFNImputer
+        >>> X = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 5.0], [np.nan, 7.0]] * 10)
+        >>> imputer = BFNImputer(BFNGenerator(max_iter=5, hidden_layer_sizes=(8,)), n_draws=3).fit(X)
+        >>> imputer.to_dict()["imputer"]["n_draws"]
+        3
+        """
+        check_is_fitted(self)
+        params = self.get_params(deep=False)
+        params.pop("estimator")
+        if not (params["random_state"] is None or isinstance(params["random_state"], int | np.integer)):
+            raise TypeError("A saved BFNImputer stores random_state only as None or an int.")
+        missing = params.pop("missing_values")
+        params["missing_values"] = {"missing": True} if is_nan_like(missing) else {"value": plain(missing)}
+        return {**self.estimator_.to_dict(), "imputer": plain(params)}
+
+    def state_tensors(self) -> dict:
+        """The weights of the fitted model (see :meth:`BFNGenerator.state_tensors`).
+
+        Returns
+        -------
+        tensors : dict of str to Tensor
+            Contiguous CPU tensors by name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbfn import BFNGenerator, BFNImputer
+        >>> X = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 5.0], [np.nan, 7.0]] * 10)
+        >>> imputer = BFNImputer(BFNGenerator(max_iter=5, hidden_layer_sizes=(8,))).fit(X)
+        >>> len(imputer.state_tensors()) > 0
+        True
+        """
+        check_is_fitted(self)
+        return self.estimator_.state_tensors()
+
+    @classmethod
+    def from_dict(cls, document: dict, tensors) -> BFNImputer:
+        """A fitted imputer from :meth:`to_dict`'s document and the weights; its settings are checked first.
+
+        Parameters
+        ----------
+        document : dict
+            The document :meth:`to_dict` returned.
+        tensors : dict of str to Tensor, or callable
+            The weights, as :meth:`BFNGenerator.from_dict` takes them.
+
+        Returns
+        -------
+        imputer : BFNImputer
+            The fitted imputer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skbfn import BFNGenerator, BFNImputer
+        >>> X = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 5.0], [np.nan, 7.0]] * 10)
+        >>> imputer = BFNImputer(BFNGenerator(max_iter=5, hidden_layer_sizes=(8,))).fit(X)
+        >>> BFNImputer.from_dict(imputer.to_dict(), imputer.state_tensors()).n_features_in_
+        2
+        """
+        document = dict(document)
+        params = dict(document.pop("imputer"))
+        if not isinstance(params.get("missing_values"), dict):
+            raise TypeError("the imputer's missing_values must be stored as an object")
+        missing = params.pop("missing_values")
+        params["missing_values"] = np.nan if missing.get("missing") else missing["value"]
+        unknown = sorted(set(params) - set(cls._get_param_names()))
+        if unknown:
+            raise ValueError(f"unknown imputer parameters {unknown}")
+        imputer = cls(**params)
+        imputer._validate_params()  # before the model is built
+        estimator = BFNGenerator.from_dict(document, tensors)
+        imputer.estimator = BFNGenerator(**estimator.get_params())
+        imputer.estimator_ = estimator
+        imputer.n_features_in_ = estimator.n_features_in_
+        if hasattr(estimator, "feature_names_in_"):
+            imputer.feature_names_in_ = estimator.feature_names_in_
+        return imputer
+
+    def __setstate__(self, state):
+        super().__setstate__(upgrade_imputer_state(state))
 
     def _with_missing_as_nan(self, X):
         """X with the ``missing_values`` placeholder replaced by NaN (a copy when there is any)."""
-        if _is_nan_like(self.missing_values):
+        if is_nan_like(self.missing_values):
             return X
         if hasattr(X, "iloc"):
             return X.mask(X == self.missing_values)
@@ -198,8 +317,9 @@ def default_imputer_generator() -> BFNGenerator:
     return BFNGenerator(conditional_fraction=0.5, learning_rate_init=1e-3)
 
 
-def _is_nan_like(value) -> bool:
-    return bool(_missing(np.array([value], dtype=object))[0])
+def is_nan_like(value) -> bool:
+    """Whether a ``missing_values`` placeholder is a missing value itself (NaN, None, ``pd.NA``)."""
+    return bool(is_missing(np.array([value], dtype=object))[0])
 
 
 def _point_estimate(draws: np.ndarray, encoder) -> np.ndarray:

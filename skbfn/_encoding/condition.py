@@ -10,7 +10,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import type_of_target
 
-from ._json import plain
+from .._json import plain
 
 __all__ = ["ConditionEncoder"]
 

@@ -16,21 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._columns import TableEncoder
-from ._conditioning import ConditionEncoder
-from .core import BFN, EMA, ProductFlow
-from .core.nets import MLP, ImageNetwork, UNet
+from .._encoding import ConditionEncoder, TableEncoder
+from ..core import BFN, EMA, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
+from ..core.nets import MLP, ImageNetwork, UNet
+from .config import resolved
 
-__all__ = ["Architecture", "default_profile", "place"]
+__all__ = ["Architecture", "flow_parts", "place"]
 
-# hidden_layer_sizes=None: MLP block widths, or UNet channels per resolution level, by default profile.
-_DEFAULT_WIDTHS = {"mlp": (128, 128, 128), "small mlp": (64, 64, 64), "unet": (32, 64)}
-# Tables of at most this many model columns get the 'small mlp' profile. On two moons (5000 rows), a 64-wide
-# MLP fitted as well as the 128-wide one at the same batch (held-out bound -1.0519 and -1.0546 over two seeds,
-# against -1.0522) in about half the time per row, so its default spends that time on more rows. On tables of
-# 5 to 31 columns (load_wine, load_breast_cancer, load_diabetes) the 64-wide MLP was worse (joint W1 1.921,
-# 2.363, 1.070 against 1.797, 2.189, 1.009).
-_SMALL_MLP_MAX_COLUMNS = 2
 # Per model cell, the network is told whether it is given and whether it is absent.
 _CELL_FLAGS = 2
 
@@ -44,7 +36,7 @@ class Architecture:
     network : {'mlp', 'unet'}
     sigma_1, beta_1 : float
         Final accuracies of the continuous (and discretised) and categorical flows.
-    widths : tuple of int
+    hidden_layer_sizes : tuple of int
         MLP block widths, or UNet channels per resolution level.
     time_embedding_dim : int
         Sinusoidal time features (rounded down to an even number).
@@ -57,7 +49,7 @@ class Architecture:
     network: str
     sigma_1: float
     beta_1: float
-    widths: tuple[int, ...]
+    hidden_layer_sizes: tuple[int, ...]
     time_embedding_dim: int
     image_shape: tuple[int, ...] | None
     cond_drop_prob: float
@@ -66,14 +58,14 @@ class Architecture:
     def of(cls, estimator, n_model_columns: int | None) -> Architecture:
         """The architecture an estimator's parameters ask for, for a table of ``n_model_columns`` columns.
 
-        ``n_model_columns`` picks the default widths (see :func:`default_profile`; None: those of files
-        written before the widths depended on the table). ValueError names a malformed parameter.
+        ``n_model_columns`` picks the default widths (see
+        :func:`~skbfn._model.config.default_profile`). ValueError names a malformed parameter.
         """
         return cls(
             network=estimator.network,
             sigma_1=float(estimator.sigma_1),
             beta_1=float(estimator.beta_1),
-            widths=_widths(estimator.hidden_layer_sizes, default_profile(estimator.network, n_model_columns)),
+            hidden_layer_sizes=_sizes(resolved(estimator, "hidden_layer_sizes", n_model_columns)),
             time_embedding_dim=int(estimator.time_embedding_dim) // 2 * 2,
             image_shape=None
             if estimator.image_shape is None or estimator.network != "unet"
@@ -96,7 +88,7 @@ class Architecture:
                 raise ValueError(
                     f"image_shape {self.image_shape!r} holds {math.prod(shape)} pixels, but X has {n_features} columns."
                 )
-        halvings = len(self.widths) - 1
+        halvings = len(self.hidden_layer_sizes) - 1
         if shape[1] % 2**halvings or shape[2] % 2**halvings:
             raise ValueError(
                 f"A UNet with {halvings + 1} levels halves the image {halvings} times: height and width must be "
@@ -112,7 +104,7 @@ class Architecture:
         ``cell_inputs=False`` builds the model of files written before given
         and missing cells existed: no per-cell flags in the network's input.
         """
-        flow = ProductFlow(encoder.flow_parts(self.sigma_1, self.beta_1))
+        flow = ProductFlow(flow_parts(encoder, self.sigma_1, self.beta_1))
         data_shape = (encoder.n_model_columns,)
         n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
         n_flags = _CELL_FLAGS if cell_inputs else 0
@@ -125,12 +117,14 @@ class Architecture:
             torch.manual_seed(seed)
             if self.network == "mlp":
                 n_network_inputs = n_inputs + n_flags * encoder.n_model_columns
-                net = MLP(n_network_inputs, n_outputs, hidden_layer_sizes=self.widths, **conditioning)
+                net = MLP(n_network_inputs, n_outputs, hidden_layer_sizes=self.hidden_layer_sizes, **conditioning)
             else:
                 shape = self.image_shape_for(encoder.n_model_columns)
                 in_channels, out_channels = ImageNetwork.folded_channels(shape, n_inputs, n_outputs, n_flags)
-                n_heads = math.gcd(4, self.widths[-1])
-                unet = UNet(in_channels, out_channels, channels=self.widths, n_heads=n_heads, **conditioning)
+                n_heads = math.gcd(4, self.hidden_layer_sizes[-1])
+                unet = UNet(
+                    in_channels, out_channels, channels=self.hidden_layer_sizes, n_heads=n_heads, **conditioning
+                )
                 net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
         return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
 
@@ -154,26 +148,28 @@ def place(device: torch.device, precision: str, *models: BFN | EMA) -> None:
             model.to(device)
 
 
-def default_profile(network: str, n_model_columns: int | None) -> str:
-    """Which defaults a network over ``n_model_columns`` model columns takes: 'unet', 'mlp' or 'small mlp'.
+def flow_parts(encoder: TableEncoder, sigma_1: float, beta_1: float) -> list[tuple[object, int]]:
+    """``(flow, n_columns)`` blocks over the encoder's model columns, for :class:`~skbfn.core.ProductFlow`.
 
-    'small mlp' is the MLP over at most two model columns: narrower blocks, and
-    (in :class:`~skbfn.BFNGenerator`'s 'auto' settings) larger batches and more
-    steps. None (a table not known, or a model saved before this profile existed) gives 'mlp'.
-
-    Examples
-    --------
-    >>> default_profile("mlp", 2), default_profile("mlp", 3), default_profile("unet", 64)
-    ('small mlp', 'mlp', 'unet')
+    Continuous columns share the continuous flow; discretised and categorical
+    columns share a flow with the columns next to them of the same bin count.
     """
-    if network == "mlp" and n_model_columns is not None and n_model_columns <= _SMALL_MLP_MAX_COLUMNS:
-        return "small mlp"
-    return network
+    parts: list[tuple[object, int]] = []
+    for kind, n_bins in zip(encoder.model_kinds, encoder.model_n_bins, strict=True):
+        if kind == "continuous":
+            flow = ContinuousFlow(sigma_1)
+        elif kind == "discretised":
+            flow = DiscretisedFlow(n_bins, sigma_1)
+        else:
+            flow = CategoricalFlow(n_bins, beta_1)
+        if parts and parts[-1][0] == flow:
+            parts[-1] = (flow, parts[-1][1] + 1)
+        else:
+            parts.append((flow, 1))
+    return parts
 
 
-def _widths(hidden_layer_sizes, profile: str) -> tuple[int, ...]:
-    if hidden_layer_sizes is None:
-        return _DEFAULT_WIDTHS[profile]
+def _sizes(hidden_layer_sizes) -> tuple[int, ...]:
     sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
     if sizes.ndim != 1 or sizes.size == 0 or sizes.dtype.kind not in "iu" or np.any(sizes < 1):
         raise ValueError(

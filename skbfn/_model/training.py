@@ -9,40 +9,22 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from ._checkpoint import Checkpointer
-from ._distributed import SINGLE_PROCESS, Replica, data_parallel
-from .core import BFN, EMA, CellMask, random_cell_mask
+from .._inference.scoring import elbo_per_row
+from ..core import BFN, EMA, random_cell_mask
+from .checkpoint import Checkpointer
+from .config import TrainingConfig
+from .distributed import SINGLE_PROCESS, Replica, data_parallel
 
-__all__ = ["TrainingConfig", "make_optimizer", "train", "training_step"]
+__all__ = ["NonFiniteLossError", "make_optimizer", "train", "training_step", "validation_score"]
 
 # How often (in steps) the loss is read back from the device: for the progress
 # bar and the non-finite check. Reading every step would force a device sync.
 _READ_EVERY = 50
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Settings of one training run (see :class:`skbfn.BFNGenerator` for their meaning)."""
-
-    max_iter: int
-    batch_size: int
-    learning_rate: float
-    learning_rate_schedule: str
-    weight_decay: float
-    max_grad_norm: float | None
-    loss: str
-    n_loss_steps: int
-    early_stopping: bool
-    n_iter_no_change: int
-    tol: float
-    validation_interval: int
-    n_elbo_draws: int
-    verbose: int
-    conditional_fraction: float = 0.0
 
 
 @dataclass
@@ -86,9 +68,10 @@ class NonFiniteLossError(FloatingPointError):
 
 def _batch_loss(model: BFN, config: TrainingConfig, x: Tensor, cond: Tensor | None, generator) -> Tensor:
     cells = random_cell_mask(x, config.conditional_fraction, generator=generator) if model.cell_inputs else None
-    if config.loss == "continuous":
+    n_loss_steps = config.bound.n_loss_steps
+    if n_loss_steps is None:
         return model.loss(x, cond, cells=cells, generator=generator).mean()
-    return model.discrete_loss(x, cond, n_steps=config.n_loss_steps, cells=cells, generator=generator).mean()
+    return model.discrete_loss(x, cond, n_loss_steps=n_loss_steps, cells=cells, generator=generator).mean()
 
 
 def make_optimizer(model: BFN, config: TrainingConfig):
@@ -129,12 +112,15 @@ def training_step(
 
 @torch.no_grad()
 def validation_score(ema: EMA, config: TrainingConfig, x: Tensor, cond: Tensor | None, seed: int) -> float:
-    """Mean ELBO of the averaged model on held-out rows, with fixed draws."""
-    generator = torch.Generator(device=x.device).manual_seed(seed)
-    n_steps = None if config.loss == "continuous" else config.n_loss_steps
-    cells = CellMask.missing(x) if ema.module.cell_inputs else None
-    elbo = ema.module.elbo(x, cond, n_steps=n_steps, n_draws=config.n_elbo_draws, cells=cells, generator=generator)
-    return float(elbo.mean())
+    """Mean ELBO of the averaged model on held-out rows (model units), nats per row.
+
+    Estimated exactly as :meth:`skbfn.BFNGenerator.score_samples` estimates
+    it (:func:`~skbfn._inference.scoring.elbo_per_row` with the run's
+    :class:`~skbfn._inference.scoring.BoundSettings`, dequantisation
+    included), so early stopping selects on the quantity ``score`` reports.
+    """
+    encoded = x.detach().cpu().numpy()
+    return float(np.mean(elbo_per_row(ema.module, encoded, cond, bound=config.bound, seed=seed)))
 
 
 def _batches(n_rows: int, batch_size: int, generator, device):

@@ -5,7 +5,7 @@ Each column is one of four kinds:
 - ``continuous``: real values, mapped into the continuous flow's range (the
   training minimum and maximum to ``-SCALED_LIMIT`` and ``SCALED_LIMIT``),
   affinely, or through their normal scores first
-  (:class:`~skbfn._normal_scores.NormalScores`, chosen by ``continuous_transform``);
+  (:class:`~skbfn._encoding.normal_scores.NormalScores`, chosen by ``continuous_transform``);
 - ``discretised``: integer values with at most ``max_bins`` unit steps between
   the training minimum and maximum, one bin per integer (a value outside that
   range, or not an integer, has probability 0: its row scores ``-inf``);
@@ -25,8 +25,8 @@ and categories are learned from the observed cells, and missing cells encode
 as NaN. A column missing in every row is refused.
 
 The model sees a float32 matrix whose columns are ordered by flow (continuous,
-then discretised and categorical groups); :meth:`TableEncoder.flow_parts` says
-which flow owns which block.
+then discretised and categorical groups, ``model_kinds``); the model's flows are
+built from those kinds (:func:`skbfn._model.architecture.flow_parts`).
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ from dataclasses import replace
 import numpy as np
 from sklearn.utils import check_array
 
-from ._column import MAX_BINS, Column
-from ._json import plain
-from ._normal_scores import NormalScores, is_skewed
-from .core import CategoricalFlow, ContinuousFlow, DiscretisedFlow
-from .core.flows import bin_centre
+from .._json import plain
+from ..core.flows import bin_centre
+from .column import MAX_BINS, Column
+from .normal_scores import NormalScores, is_skewed
 
-__all__ = ["SCALED_LIMIT", "TableEncoder"]
+__all__ = ["SCALED_LIMIT", "TableEncoder", "is_missing"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
@@ -68,7 +67,7 @@ def _as_float(values: np.ndarray, name) -> np.ndarray:
     """Column as float64, NaN in missing cells; infinities refused with the error check_array gives."""
     values = np.asarray(values)
     if values.dtype.kind == "O":
-        values = np.where(_missing(values), np.nan, values)
+        values = np.where(is_missing(values), np.nan, values)
     try:
         numbers = check_array(
             values.reshape(-1, 1), dtype=np.float64, ensure_all_finite="allow-nan", input_name=f"X column {name!r}"
@@ -104,7 +103,7 @@ class TableEncoder:
         How continuous columns enter the flow's range: through their smoothed
         normal scores, then affinely ('quantile'), or affinely only. 'auto'
         uses normal scores for skewed or heavy-tailed columns
-        (:func:`~skbfn._normal_scores.is_skewed`). Shared ranges are always
+        (:func:`~skbfn._encoding.normal_scores.is_skewed`). Shared ranges are always
         affine.
     """
 
@@ -215,7 +214,7 @@ class TableEncoder:
     # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
     # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
     def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
-        values = values[~_missing(values)]
+        values = values[~is_missing(values)]
         if len(values) == 0:
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
         try:
@@ -319,23 +318,6 @@ class TableEncoder:
         return encoder
 
     # ------------------------------------------------------------- mapping
-    def flow_parts(self, sigma_1: float, beta_1: float) -> list[tuple[object, int]]:
-        """``(flow, n_columns)`` blocks in model order, for :class:`skbfn.core.ProductFlow`."""
-        parts: list[tuple[object, int]] = []
-        for j in self._order:
-            column = self.columns_[j]
-            if column.kind == "continuous":
-                flow = ContinuousFlow(sigma_1)
-            elif column.kind == "discretised":
-                flow = DiscretisedFlow(column.n_bins, sigma_1)
-            else:
-                flow = CategoricalFlow(column.n_bins, beta_1)
-            if parts and parts[-1][0] == flow:
-                parts[-1] = (flow, parts[-1][1] + 1)
-            else:
-                parts.append((flow, 1))
-        return parts
-
     @property
     def n_model_columns(self) -> int:
         return len(self._order)
@@ -403,7 +385,7 @@ class TableEncoder:
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
-            missing = _missing(values)
+            missing = is_missing(values)
             lookup = {v: k for k, v in enumerate(column.categories.tolist())}
             try:
                 codes = [lookup.get(v, -1) for v in values.tolist()]
@@ -483,7 +465,7 @@ class TableEncoder:
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
 
 
-def _missing(values: np.ndarray) -> np.ndarray:
+def is_missing(values: np.ndarray) -> np.ndarray:
     """Boolean mask of missing values: None, NaN, and (with pandas) pd.NA and NaT."""
     try:
         import pandas as pd

@@ -44,9 +44,9 @@ _SMALLEST_WIDTH = 1e-6
 
 @dataclass(frozen=True)
 class NormalScores:
-    """Piecewise-linear normal-score map of a column: knots ``x`` and their scores ``z``, both increasing.
+    """Piecewise-linear normal-score map of a column: ``knots`` and their ``knot_scores``, both increasing.
 
-    Build one with :meth:`fit`; ``x`` and ``z`` are all it holds, so it
+    Build one with :meth:`fit`; the two arrays are all it holds, so it
     serialises as two arrays.
 
     Examples
@@ -55,26 +55,32 @@ class NormalScores:
     >>> rng = np.random.default_rng(0)
     >>> column = rng.lognormal(size=500)
     >>> scores = NormalScores.fit(column)
-    >>> z = scores.transform(column)
-    >>> bool(np.all(np.abs(z) < 4)), bool(np.all(np.diff(z[np.argsort(column)]) > 0))
+    >>> s = scores.transform(column)
+    >>> bool(np.all(np.abs(s) < 4)), bool(np.all(np.diff(s[np.argsort(column)]) > 0))
     (True, True)
-    >>> bool(np.allclose(scores.inverse_transform(z), column))
+    >>> bool(np.allclose(scores.inverse_transform(s), column))
     True
     """
 
-    x: np.ndarray
-    z: np.ndarray
+    knots: np.ndarray
+    knot_scores: np.ndarray
 
     def __post_init__(self) -> None:
-        x, z = np.asarray(self.x, dtype=np.float64), np.asarray(self.z, dtype=np.float64)
-        if x.ndim != 1 or x.shape != z.shape or x.size < 2:
+        knots = np.asarray(self.knots, dtype=np.float64)
+        knot_scores = np.asarray(self.knot_scores, dtype=np.float64)
+        if knots.ndim != 1 or knots.shape != knot_scores.shape or knots.size < 2:
             raise ValueError("NormalScores needs two 1-D arrays of the same length, at least 2.")
-        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(z))):
+        if not (np.all(np.isfinite(knots)) and np.all(np.isfinite(knot_scores))):
             raise ValueError("NormalScores knots must be finite.")
-        if not (np.all(np.diff(x) > 0) and np.all(np.diff(z) > 0)):
+        if not (np.all(np.diff(knots) > 0) and np.all(np.diff(knot_scores) > 0)):
             raise ValueError("NormalScores knots must be strictly increasing.")
-        object.__setattr__(self, "x", x)
-        object.__setattr__(self, "z", z)
+        object.__setattr__(self, "knots", knots)
+        object.__setattr__(self, "knot_scores", knot_scores)
+
+    def __setstate__(self, state: dict) -> None:
+        # pickled by skbfn 0.1.0, whose fields were named x and z
+        renamed = {"x": "knots", "z": "knot_scores"}
+        self.__dict__.update({renamed.get(name, name): value for name, value in state.items()})
 
     @classmethod
     def fit(cls, values: np.ndarray, max_knots: int = 256) -> NormalScores:
@@ -104,25 +110,25 @@ class NormalScores:
         return np.clip(np.searchsorted(knots, values, side="right") - 1, 0, knots.size - 2)
 
     def _slopes(self) -> np.ndarray:
-        return np.diff(self.z) / np.diff(self.x)
+        return np.diff(self.knot_scores) / np.diff(self.knots)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Normal scores of ``values`` (NaN stays NaN)."""
         values = np.asarray(values, dtype=np.float64)
-        k = self._segment(self.x, values)
-        return self.z[k] + (values - self.x[k]) * self._slopes()[k]
+        k = self._segment(self.knots, values)
+        return self.knot_scores[k] + (values - self.knots[k]) * self._slopes()[k]
 
     def inverse_transform(self, scores: np.ndarray) -> np.ndarray:
         """Values whose normal scores are ``scores`` (NaN stays NaN)."""
         scores = np.asarray(scores, dtype=np.float64)
-        k = self._segment(self.z, scores)
-        return self.x[k] + (scores - self.z[k]) / self._slopes()[k]
+        k = self._segment(self.knot_scores, scores)
+        return self.knots[k] + (scores - self.knot_scores[k]) / self._slopes()[k]
 
     def log_derivative(self, values: np.ndarray) -> np.ndarray:
         """``ln dT/dx`` at ``values``: the log of the slope of their segment (NaN stays NaN)."""
         values = np.asarray(values, dtype=np.float64)
         log_slopes = np.log(self._slopes())
-        return np.where(np.isnan(values), np.nan, log_slopes[self._segment(self.x, values)])
+        return np.where(np.isnan(values), np.nan, log_slopes[self._segment(self.knots, values)])
 
 
 def is_skewed(values: np.ndarray) -> bool:

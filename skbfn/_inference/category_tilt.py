@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._json import is_finite_number, is_int, plain
+from .._json import is_finite_number, is_int, plain
 
-__all__ = ["CategoryTilt", "category_counts", "rejection_sample"]
+__all__ = ["CategoryTilt", "category_counts", "rejection_sample", "training_counts"]
 
 # No category's weight falls below 1/16 of its column's largest, so a row is
 # always kept with probability at least 16**-k (k categorical columns drawn);
@@ -172,6 +172,18 @@ def category_counts(z: np.ndarray, positions: list[int], n_bins: list[int]) -> l
         codes = np.rint(column[~np.isnan(column)]).astype(np.int64)
         counts.append(np.bincount(codes, minlength=n_bins[position]))
     return counts
+
+
+def training_counts(encoder, encoded: np.ndarray, previous: CategoryTilt | None = None) -> list[np.ndarray] | None:
+    """Training counts of each categorical model column's categories (None without categorical columns).
+
+    ``previous`` (a tilt fitted on earlier rows, as in ``partial_fit``) adds its counts.
+    """
+    positions = encoder.categorical_positions
+    if not positions:
+        return None
+    counts = category_counts(encoded, positions, encoder.model_n_bins)
+    return counts if previous is None else [a + b for a, b in zip(counts, previous.counts, strict=True)]
 
 
 def rejection_sample(

@@ -17,15 +17,16 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy.stats import qmc
 
-from ._device import batch_kind
-from .core import BFN, CellMask
+from .._device import batch_kind
+from ..core import BFN, CellMask
 
-__all__ = ["elbo_per_row", "recon_draw_count", "row_draws", "row_keys", "rows_per_call"]
+__all__ = ["BoundSettings", "elbo_per_row", "recon_draw_count", "row_draws", "row_keys", "rows_per_call"]
 
 # Upper bound on rows x draws x features in one network batch while scoring, and on rows per call, by
 # device type: on 2 CPU cores 2**19 elements scored a 10-column table 1.3x and a 100-column one 1.6x faster
@@ -35,6 +36,36 @@ _ROWS_PER_CALL = {"cpu": 256, "cuda": 8192}
 _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
+
+
+@dataclass(frozen=True)
+class BoundSettings:
+    """How the likelihood bound is estimated, by ``fit``'s validation and by ``score_samples`` alike.
+
+    Parameters
+    ----------
+    n_loss_steps : int or None
+        ``n`` of the discrete-time loss ``L_n``; None for the continuous-time loss.
+    n_draws : int
+        Quasi-Monte-Carlo draws per row.
+    dequantisation_widths : ndarray or None
+        Width of one integer step per model column (0 off the integer lattice);
+        None when no column is dequantised.
+    """
+
+    n_loss_steps: int | None
+    n_draws: int
+    dequantisation_widths: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, estimator, encoder=None) -> BoundSettings:
+        """The bound an estimator's ``loss``, ``n_loss_steps`` and ``n_elbo_draws`` ask for on a fitted table.
+
+        This is the one place where ``loss`` decides the bound's loss steps.
+        """
+        n_loss_steps = None if estimator.loss == "continuous" else int(estimator.n_loss_steps)
+        widths = None if encoder is None else encoder.dequantisation_widths
+        return cls(n_loss_steps, int(estimator.n_elbo_draws), widths)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -153,20 +184,16 @@ def rows_per_call(device: torch.device, n_draws: int, noise_size: int) -> int:
 
 
 def elbo_per_row(
-    model: BFN,
-    z: np.ndarray,
-    cond: torch.Tensor | None,
-    *,
-    n_steps: int | None,
-    n_draws: int,
-    seed: int,
-    dequantisation_widths: np.ndarray | None = None,
+    model: BFN, encoded: np.ndarray, cond: torch.Tensor | None, *, bound: BoundSettings, seed: int
 ) -> np.ndarray:
-    """ELBO of each row of ``z`` (scaled float32 data, NaN in missing cells, which also seed the draws), float64.
+    """ELBO of each row of the model matrix ``encoded`` (float32, NaN in missing cells), float64, model units.
 
-    With ``dequantisation_widths`` (per model column, 0 off the integer lattice), each draw scores the row
-    moved by its own uniform offset within the cell: ``E_u ELBO(z + u)``, a bound on the cell's probability.
+    The draws of a row are seeded by its content and ``seed``. With
+    dequantisation widths in ``bound`` (per model column, 0 off the integer
+    lattice), each draw scores the row moved by its own uniform offset within
+    the cell: ``E_u ELBO(x + u)``, a bound on the cell's probability.
     """
+    n_draws, n_loss_steps, widths = bound.n_draws, bound.n_loss_steps, bound.dequantisation_widths
     reference = next(model.parameters())
     noise_shape = model.flow.noise_shape(model.data_shape)
     noise_size = math.prod(noise_shape)
@@ -179,19 +206,20 @@ def elbo_per_row(
         return (array.reshape(*array.shape[:2], *shape) if shape else array).to(reference)
 
     scores = []
-    for start in range(0, z.shape[0], chunk):
+    n_rows = encoded.shape[0]
+    for start in range(0, n_rows, chunk):
         # Every network call sees exactly `chunk` rows (the last chunk padded with copies of its last row):
         # float32 kernels may round differently for other batch sizes, and a row's score must not depend
         # on how many rows are scored with it.
-        index = np.minimum(np.arange(start, start + chunk), z.shape[0] - 1)
-        rows = z[index]
+        index = np.minimum(np.arange(start, start + chunk), n_rows - 1)
+        rows = encoded[index]
         draws = row_draws(
             rows,
             n_draws,
             noise_size,
             seed,
-            sender=n_steps is not None,
-            dequantisation_widths=dequantisation_widths,
+            sender=n_loss_steps is not None,
+            dequantisation_widths=widths,
             device=reference.device,
         )
         noises = tuple(tensor(draws[name], noise_shape) for name in ("noise", "recon_noise", "sender_noise"))
@@ -199,15 +227,15 @@ def elbo_per_row(
         if draws["offsets"] is not None:
             offsets = (tensor(draws["offsets"]), tensor(draws["recon_offsets"]))  # [B, M, n_columns], like the rows
         x = torch.from_numpy(rows).to(reference)
-        cells = CellMask.missing(x) if model.cell_inputs else None  # missing cells absent: the observed marginal
+        cells = CellMask.absent_where_missing(x) if model.cell_inputs else None
         row_cond = None if cond is None else cond[torch.from_numpy(index).to(cond.device)]
         elbo = model.elbo(
             x,
             row_cond,
-            n_steps=n_steps,
+            n_loss_steps=n_loss_steps,
             cells=cells,
             draws=(tensor(draws["times"]), *noises),
             dequantisation=offsets,
         )
-        scores.append(elbo.double().cpu().numpy()[: min(chunk, z.shape[0] - start)])
+        scores.append(elbo.double().cpu().numpy()[: min(chunk, n_rows - start)])
     return np.concatenate(scores)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .core import BFN
+from ..core import BFN
 
 __all__ = ["SINGLE_PROCESS", "Replica", "current_replica", "data_parallel"]
 

@@ -1,0 +1,129 @@
+"""The history of skbfn's saved formats, in one place: what each version changed and how it is read today.
+
+Two kinds of saved models exist:
+
+- files written by :func:`skbfn.save` (safetensors with a JSON document),
+  whose ``format_version`` is listed in :data:`FILE_FORMATS`;
+  :func:`upgrade_document` turns the document of any readable version into
+  today's, and :func:`tensors_kept_in_document` gives the tensors that old
+  versions stored in the document;
+- pickles (``pickle``, ``joblib``), whose estimator state is upgraded by
+  :func:`upgrade_generator_state` and :func:`upgrade_imputer_state`, and
+  whose classes are found under their old module paths
+  (:data:`OLD_MODULE_PATHS`).
+
+This module imports nothing from skbfn, so that any layer may use it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import sys
+
+import torch
+
+__all__ = [
+    "EMA_COUNT",
+    "FILE_FORMAT",
+    "FILE_FORMATS",
+    "FILE_FORMAT_VERSION",
+    "OLD_MODULE_PATHS",
+    "alias_old_modules",
+    "tensors_kept_in_document",
+    "upgrade_document",
+    "upgrade_generator_state",
+    "upgrade_imputer_state",
+]
+
+FILE_FORMAT = "skbfn-bfngenerator"
+# Each readable version of the file format, and what it changed.
+FILE_FORMATS = {
+    1: "the digest covers tensor names and bytes only (skbfn 0.1 before the document was signed)",
+    2: "the digest covers the document and every tensor's name, dtype, shape and bytes",
+    3: "the EMA's update count is the tensor 'ema.n_updates', no longer the document's 'ema_updates'",
+    4: "the document holds the category tilt ('category_tilt')",
+    5: "hidden_layer_sizes=None means the widths of the table's default profile (before: of its network)",
+}
+FILE_FORMAT_VERSION = max(FILE_FORMATS)
+EMA_COUNT = "ema.n_updates"
+# hidden_layer_sizes=None in files of formats 1-4: the widths every table then got.
+_WIDTHS_BEFORE_PROFILES = {"mlp": [128, 128, 128], "unet": [32, 64]}
+# Parameters added after the first release, and the value that reproduces files written before them.
+_PARAMETERS_ADDED = {
+    "continuous_transform": "affine",  # columns were scaled affinely
+    "category_shares": "model",  # samples had the network's own shares
+}
+
+
+def upgrade_document(document: dict) -> dict:
+    """A copy of a file's document, in today's form (its ``format_version`` is read from it, and kept).
+
+    Parameters added since the file was written get the values that
+    reproduce it; a format before 4 has no category tilt; before 5,
+    ``hidden_layer_sizes=None`` becomes the widths it then meant.
+    """
+    document = copy.deepcopy(document)
+    version = document["format_version"]
+    params = document["params"]
+    for name, value in _PARAMETERS_ADDED.items():
+        params.setdefault(name, value)
+    document.pop("ema_updates", None)  # before format 3; read by tensors_kept_in_document
+    if version < 4:
+        document.setdefault("category_tilt", None)
+    if version < 5 and params.get("hidden_layer_sizes") is None:
+        params["hidden_layer_sizes"] = _WIDTHS_BEFORE_PROFILES.get(params.get("network"))
+    return document
+
+
+def tensors_kept_in_document(document: dict) -> dict[str, torch.Tensor]:
+    """Tensors of today's state that a file's format kept in its document (the EMA count before format 3)."""
+    if document["format_version"] >= 3:
+        return {}
+    count = document["ema_updates"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"ema_updates must be a non-negative integer, got {count!r}")
+    return {EMA_COUNT: torch.tensor(count, dtype=torch.int64)}
+
+
+def upgrade_generator_state(state: dict) -> dict:
+    """A pickled :class:`~skbfn.BFNGenerator`'s ``__dict__`` in today's form (a copy)."""
+    state = dict(state)
+    if "_condition" in state:  # skbfn 0.1 before the condition encoder was a fitted attribute
+        state["condition_encoder_"] = state.pop("_condition")
+    for name, value in _PARAMETERS_ADDED.items():
+        if name not in state:
+            state[name] = value
+            if name == "category_shares" and "model_" in state:
+                state["category_tilt_"] = None
+    return state
+
+
+def upgrade_imputer_state(state: dict) -> dict:
+    """A pickled :class:`~skbfn.BFNImputer`'s ``__dict__`` in today's form (a copy)."""
+    state = dict(state)
+    if "generator_" in state:  # skbfn 0.1.0 named the fitted model generator_
+        state["estimator_"] = state.pop("generator_")
+    return state
+
+
+# Where skbfn 0.1.0 defined the classes that its pickles name, and where they live now.
+OLD_MODULE_PATHS = {
+    "skbfn._estimator": "skbfn._estimators.generator",
+    "skbfn._imputer": "skbfn._estimators.imputer",
+    "skbfn._columns": "skbfn._encoding.table",
+    "skbfn._column": "skbfn._encoding.column",
+    "skbfn._normal_scores": "skbfn._encoding.normal_scores",
+    "skbfn._conditioning": "skbfn._encoding.condition",
+    "skbfn._category_tilt": "skbfn._inference.category_tilt",
+}
+
+
+def alias_old_modules() -> None:
+    """Make the old module paths name today's modules, so that pickles of skbfn 0.1.0 unpickle.
+
+    Called once by ``skbfn/__init__``: unpickling imports the package first,
+    and then finds each old path in ``sys.modules``.
+    """
+    for old, new in OLD_MODULE_PATHS.items():
+        sys.modules.setdefault(old, importlib.import_module(new))

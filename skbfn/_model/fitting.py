@@ -1,0 +1,140 @@
+"""One fit, from a validated table to a fitted state: encoders, model, training, category tilt.
+
+:func:`fit_state` is what :meth:`skbfn.BFNGenerator.fit` and ``partial_fit``
+run; it reads the estimator's parameters and changes nothing on it. The
+estimator then adopts the returned :class:`FittedState` whole (or, if
+anything raised, keeps the state it had).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+
+from .._device import MAX_SEED, resolve_device, to_tensor
+from .._encoding import ConditionEncoder, TableEncoder
+from .._inference.category_tilt import CategoryTilt, training_counts
+from .._inference.sampling import SamplerSettings, fit_category_tilt
+from ..core import BFN, EMA
+from .architecture import Architecture, place
+from .checkpoint import Checkpointer, run_key
+from .config import TrainingConfig
+from .distributed import current_replica
+from .training import train
+
+__all__ = ["FittedState", "fit_state"]
+
+
+@dataclass
+class FittedState:
+    """Everything a fit leaves on a :class:`~skbfn.BFNGenerator` (see its fitted attributes)."""
+
+    model: BFN
+    ema: EMA
+    encoder: TableEncoder
+    condition_encoder: ConditionEncoder | None
+    category_tilt: CategoryTilt | None
+    history: dict
+    device: torch.device
+
+
+def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) -> FittedState:
+    """Fit ``estimator``'s model to the validated table ``X`` (and ``y``); ``previous`` continues an earlier fit.
+
+    With ``previous`` (``warm_start``, later ``partial_fit`` calls) the
+    encoders are kept and training continues from its weights; with
+    ``one_pass``, training is one pass over the rows at a constant rate.
+    """
+    device = resolve_device(estimator.device)
+    if estimator.precision == "bfloat16" and device.type != "cuda":
+        message = f"precision='bfloat16' applies on CUDA only; training on {device} in float32."
+        warnings.warn(message, UserWarning, stacklevel=4)
+    rng = check_random_state(estimator.random_state)
+    init_seed, train_seed, split_seed, validation_seed = (int(s) for s in rng.randint(MAX_SEED, size=4))
+    tilt_seed = int(rng.randint(MAX_SEED))
+
+    if previous is not None:
+        if (y is None) != (previous.condition_encoder is None):
+            raise ValueError(
+                "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
+            )
+        encoder, condition = previous.encoder, previous.condition_encoder
+        model, ema = copy.deepcopy(previous.model), copy.deepcopy(previous.ema)
+        place(device, estimator.precision, model, ema)
+        ema.decay = float(estimator.ema_decay)
+    else:
+        encoder = TableEncoder(
+            estimator.categorical_features,
+            estimator.discretised_features,
+            estimator.max_bins,
+            shared_range=estimator.network == "unet",
+            continuous_transform=estimator.continuous_transform,
+        ).fit(X)
+        condition = None if y is None else ConditionEncoder(estimator.y_type).fit(y)
+        model = Architecture.of(estimator, encoder.n_model_columns).build(encoder, condition, seed=init_seed)
+        place(device, estimator.precision, model)
+        ema = EMA(model, decay=estimator.ema_decay)
+
+    encoded = encoder.transform(X)
+    if not model.cell_inputs and np.isnan(encoded).any():
+        raise ValueError(
+            "This model was saved by an skbfn release without missing-value support: "
+            "it cannot continue training on rows with missing cells."
+        )
+    cond = None if condition is None else condition.transform(y)
+    counts = None
+    if estimator.category_shares == "train":
+        earlier = previous.category_tilt if previous is not None and one_pass else None
+        counts = training_counts(encoder, encoded, earlier)
+    validation = None
+    if estimator.early_stopping and not one_pass:
+        stratify = cond if condition is not None and condition.kind == "classes" else None
+        parts = train_test_split(
+            *(a for a in (encoded, cond) if a is not None),
+            test_size=estimator.validation_fraction,
+            random_state=split_seed,
+            stratify=stratify,
+        )
+        encoded, encoded_validation = parts[0], parts[1]
+        cond, cond_validation = (parts[2], parts[3]) if cond is not None else (None, None)
+        validation = (to_tensor(encoded_validation, device), to_tensor(cond_validation, device))
+
+    config = TrainingConfig.of(
+        estimator, encoder=encoder, n_rows=len(encoded), one_pass_over=len(encoded) if one_pass else None
+    )
+    n_done_before = len(previous.history["loss"]) if previous is not None else 0
+    history = train(
+        model,
+        ema,
+        config,
+        to_tensor(encoded, device),
+        to_tensor(cond, device),
+        generator=torch.Generator(device=device).manual_seed(train_seed),
+        validation=validation,
+        validation_seed=validation_seed,
+        replica=current_replica(),
+        checkpoint=_checkpointer(estimator, encoded, cond, n_done_before),
+        dequantisation_widths=to_tensor(encoder.dequantisation_widths, device),
+    ).as_dict()
+    if previous is not None:
+        history["validation_step"] = [step + n_done_before for step in history["validation_step"]]
+        history = {key: previous.history[key] + values for key, values in history.items()}
+
+    tilt = None
+    if counts is not None:
+        generator = torch.Generator(device=device).manual_seed(tilt_seed)
+        tilt = fit_category_tilt(ema.module, SamplerSettings.of(estimator), encoder, counts, generator)
+    return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
+
+
+def _checkpointer(estimator, encoded: np.ndarray, cond: np.ndarray | None, continued_from_step: int):
+    if estimator.checkpoint_dir is None:
+        return None
+    params = {**estimator.get_params(), "continued_from_step": continued_from_step}
+    return Checkpointer(estimator.checkpoint_dir, estimator.checkpoint_interval, run_key(params, encoded, cond))
