@@ -151,7 +151,9 @@ def test_oracle_conditional_sampling_matches_the_closed_form(sampler, n_steps):
     n = 4000
     known = torch.tensor([[x1, float("nan")]], dtype=FLOAT64).expand(n, 2)
     generator = torch.Generator().manual_seed(0)
-    samples = model.sample(n, cells=CellMask.given_where_observed(known), n_steps=n_steps, sampler=sampler, generator=generator)
+    samples = model.sample(
+        n, cells=CellMask.given_where_observed(known), n_steps=n_steps, sampler=sampler, generator=generator
+    )
     assert torch.equal(samples[:, 0], known[:, 0])  # given cells come back exactly
     mean, var = rho * x1, scale**2 * (1 - rho**2)
     standard_error = math.sqrt(var / n)
@@ -166,7 +168,11 @@ def test_conditional_sampling_without_the_given_cell_is_not_the_conditional():
     model = BFN(ConditionalGaussianNet(flow, scale, rho), 2, flow, cell_inputs=True).to(FLOAT64).eval()
     known = torch.tensor([[0.25, float("nan")]], dtype=FLOAT64).expand(2000, 2)
     conditioned = model.sample(
-        2000, cells=CellMask.given_where_observed(known), n_steps=50, sampler="sde2-lambda", generator=torch.Generator().manual_seed(0)
+        2000,
+        cells=CellMask.given_where_observed(known),
+        n_steps=50,
+        sampler="sde2-lambda",
+        generator=torch.Generator().manual_seed(0),
     )
     free = model.sample(
         2000,

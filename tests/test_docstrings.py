@@ -10,7 +10,16 @@ validate = pytest.importorskip("numpydoc.validate").validate
 PUBLIC_MODULES = ["skbfn", "skbfn.core", "skbfn.core.samplers", "skbfn.core.nets"]
 # Classes whose methods are user-facing API, each documented in full.
 FULLY_DOCUMENTED_METHODS = {
-    "skbfn.BFNGenerator": ["fit", "partial_fit", "sample", "score_samples", "score", "to_dict", "state_tensors", "from_dict"],
+    "skbfn.BFNGenerator": [
+        "fit",
+        "partial_fit",
+        "sample",
+        "score_samples",
+        "score",
+        "to_dict",
+        "state_tensors",
+        "from_dict",
+    ],
     "skbfn.BFNImputer": ["fit", "transform", "to_dict", "state_tensors", "from_dict"],
     "skbfn.core.CellMask": ["absent_where_missing", "given_where_observed"],
     "skbfn.core.BFN": ["loss", "discrete_loss", "reconstruction_loss", "elbo", "sample", "guided_output", "predict"],

@@ -18,8 +18,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skbfn._estimators.generator_document
 import skbfn._inference.sampling
-from skbfn._model.config import TrainingConfig
 from skbfn import BFNGenerator
+from skbfn._model.config import TrainingConfig
 
 FAST = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=150, n_steps=20, n_elbo_draws=8)
 

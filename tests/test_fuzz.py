@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skbfn import BFNGenerator
-from skbfn import NonFiniteLossError
+from skbfn import BFNGenerator, NonFiniteLossError
 
 TINY = dict(hidden_layer_sizes=(8,), time_embedding_dim=4, max_iter=3, n_steps=2, n_elbo_draws=2, random_state=0)
 DOCUMENTED = (ValueError, TypeError, NonFiniteLossError)

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skbfn import BFNGenerator
-from skbfn._encoding.table import TableEncoder
 from skbfn._encoding.normal_scores import NormalScores, is_skewed
+from skbfn._encoding.table import TableEncoder
 
 columns = arrays(
     np.float64,

@@ -14,8 +14,7 @@ import pytest
 import torch
 from sklearn.datasets import make_moons
 
-from skbfn import BFNGenerator, load, save
-from skbfn import InconsistentVersionWarning
+from skbfn import BFNGenerator, InconsistentVersionWarning, load, save
 from skbfn._formats import FILE_FORMAT_VERSION
 from skbfn._persistence.container import _digest, _tensor_digest_v1
 
@@ -194,7 +193,9 @@ def test_versions_are_checked(saved):
         load(saved)
     _edit_document(saved, lambda d: d.pop("skbfn_version"), resign=True)
     _refused(saved, "version")
-    _edit_document(saved, lambda d: d.update(format_version=FILE_FORMAT_VERSION + 1, skbfn_version="0.1.0"), resign=True)
+    _edit_document(
+        saved, lambda d: d.update(format_version=FILE_FORMAT_VERSION + 1, skbfn_version="0.1.0"), resign=True
+    )
     _refused(saved, "newer")
 
 

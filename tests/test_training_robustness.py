@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from skbfn import BFNGenerator
+from skbfn import BFNGenerator, NonFiniteLossError
 from skbfn._model import training as _training
-from skbfn import NonFiniteLossError
 
 FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=40, n_steps=5, n_elbo_draws=4, random_state=0)
 

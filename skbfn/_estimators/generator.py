@@ -265,8 +265,10 @@ class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
         Training loss per step (nats per row, in the model's scaled units), as
         in :class:`~sklearn.neural_network.MLPRegressor`.
     validation_scores_ : list of float or None
-        With ``early_stopping``, the validation ELBO (nats per row, in scaled
-        units) at each evaluation; else None.
+        With ``early_stopping``, the validation ELBO at each evaluation, in
+        nats per row of the model's scaled units: estimated as
+        :meth:`score_samples` estimates it, without the columns'
+        log-Jacobian; else None.
     best_validation_score_ : float or None
         The best of ``validation_scores_`` (the weights kept); else None.
     history_ : dict
@@ -468,38 +470,17 @@ class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
         X = validate_table(self, X, reset=not warm)
         if y is not None:
             check_consistent_length(X, y)
-        previous = self._fitted_state() if warm else None
+        previous = FittedState.of(self) if warm else None
         # Only now, with training done, is the estimator's state replaced.
         return self._set_fitted(fit_state(self, X, y, previous=previous, one_pass=one_pass))
-
-    def _fitted_state(self) -> FittedState:
-        return FittedState(
-            self.model_,
-            self.ema_,
-            self.encoder_,
-            self.condition_encoder_,
-            self.category_tilt_,
-            self.history_,
-            self.device_,
-        )
 
     def _set_fitted(self, state: FittedState) -> BFNGenerator:
         """Write every fitted attribute from ``state`` (fit, :func:`skbfn.load`, unpickling); networks on its device."""
         place(state.device, self.precision, state.model, state.ema)
-        self.model_, self.ema_ = state.model.eval(), state.ema
-        self.encoder_, self.condition_encoder_, self.device_ = state.encoder, state.condition_encoder, state.device
-        self.category_tilt_ = state.category_tilt
-        if state.condition_encoder is not None and state.condition_encoder.kind == "classes":
-            self.classes_ = state.condition_encoder.classes_
-        elif hasattr(self, "classes_"):
-            del self.classes_
-        history = state.history
-        self.history_ = history
-        self.n_iter_ = len(history["loss"])
-        self.loss_curve_ = list(history["loss"])
-        scores = list(history["validation_score"])
-        self.validation_scores_ = scores if scores else None
-        self.best_validation_score_ = max(scores) if scores else None
+        attributes = state.attributes()
+        if "classes_" not in attributes:
+            self.__dict__.pop("classes_", None)
+        self.__dict__.update(attributes)
         return self
 
     # --------------------------------------------------------------- inference

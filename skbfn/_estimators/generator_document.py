@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from numbers import Integral
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,9 +26,6 @@ from .._json import is_int, plain
 from .._model.architecture import Architecture, place
 from .._model.fitting import FittedState
 from ..core import EMA
-
-if TYPE_CHECKING:
-    from .generator import BFNGenerator
 
 __all__ = ["DOCUMENT_KEYS", "GeneratorDocument", "generator_document", "generator_from_document", "state_tensors"]
 
@@ -97,7 +93,7 @@ class GeneratorDocument:
         return state_tensors(self)
 
     @classmethod
-    def from_dict(cls, document: dict, tensors) -> BFNGenerator:
+    def from_dict(cls, document: dict, tensors) -> GeneratorDocument:
         """A fitted estimator from :meth:`to_dict`'s document and :meth:`state_tensors`' weights.
 
         Every entry is checked, and the entries against each other, before
@@ -148,7 +144,7 @@ class GeneratorDocument:
         state = upgrade_generator_state(state)
         super().__setstate__(state)
         if "model_" in state:  # on the device asked for where it exists here, else the CPU
-            fitted = self._fitted_state()
+            fitted = FittedState.of(self)
             fitted.device = available_device(self.device)
             self._set_fitted(fitted)
 

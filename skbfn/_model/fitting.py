@@ -43,6 +43,32 @@ class FittedState:
     history: dict
     device: torch.device
 
+    @classmethod
+    def of(cls, estimator) -> FittedState:
+        """The fitted state of a fitted estimator."""
+        attributes = ("model_", "ema_", "encoder_", "condition_encoder_", "category_tilt_", "history_", "device_")
+        return cls(*(getattr(estimator, name) for name in attributes))
+
+    def attributes(self) -> dict:
+        """Every fitted attribute this state gives an estimator, by name (``classes_`` only for class labels)."""
+        scores = list(self.history["validation_score"])
+        attributes = {
+            "model_": self.model.eval(),
+            "ema_": self.ema,
+            "encoder_": self.encoder,
+            "condition_encoder_": self.condition_encoder,
+            "category_tilt_": self.category_tilt,
+            "device_": self.device,
+            "history_": self.history,
+            "n_iter_": len(self.history["loss"]),
+            "loss_curve_": list(self.history["loss"]),
+            "validation_scores_": scores if scores else None,
+            "best_validation_score_": max(scores) if scores else None,
+        }
+        if self.condition_encoder is not None and self.condition_encoder.kind == "classes":
+            attributes["classes_"] = self.condition_encoder.classes_
+        return attributes
+
 
 def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) -> FittedState:
     """Fit ``estimator``'s model to the validated table ``X`` (and ``y``); ``previous`` continues an earlier fit.
