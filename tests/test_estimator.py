@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skbfn._estimators.generator_document
+import skbfn._estimators.generator
 import skbfn._inference.sampling
 from skbfn import BFNGenerator
 from skbfn._model.config import TrainingConfig
@@ -279,13 +279,13 @@ def test_a_model_on_another_device_pickles_a_cpu_copy_and_stays_where_it_is(fitt
     gen = copy.deepcopy(fitted)
     gen.device_ = torch.device("cuda", 3)
     placed = []
-    original_place = skbfn._estimators.generator_document.place
+    original_place = skbfn._estimators.generator.place
 
     def recording_place(device, precision, *modules):
         placed.append((device, modules))
         original_place(device, precision, *modules)
 
-    monkeypatch.setattr(skbfn._estimators.generator_document, "place", recording_place)
+    monkeypatch.setattr(skbfn._estimators.generator, "place", recording_place)
     state = gen.__getstate__()
     assert state["device_"] == torch.device("cpu")
     assert state["model_"] is not gen.model_ and state["ema_"] is not gen.ema_
@@ -306,7 +306,7 @@ def test_placing_a_model_moves_every_tensor_of_the_model_and_of_its_average(fitt
     would stay on the CPU here, as it stayed on CUDA in a pickle that was meant to hold CPU tensors.
     """
     model, ema = copy.deepcopy(fitted.model_), copy.deepcopy(fitted.ema_)
-    skbfn._estimators.generator_document.place(torch.device("meta"), "float32", model, ema)
+    skbfn._estimators.generator.place(torch.device("meta"), "float32", model, ema)
     tensors = [*model.state_dict().values(), *ema.state_dict().values()]
     assert "n_updates" in ema.state_dict() and all(t.device.type == "meta" for t in tensors)
 

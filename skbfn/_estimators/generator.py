@@ -3,8 +3,8 @@
 The class holds the parameters and the fitted state, and hands each job to
 its room: :mod:`skbfn._model.fitting` fits, :mod:`skbfn._inference.sampling`
 draws, :mod:`skbfn._inference.scoring` bounds likelihoods, and
-:class:`.generator_document.GeneratorDocument` gives it its document
-(``to_dict``, ``from_dict``) and its pickled state.
+:mod:`.generator_document` reads and writes its document (``to_dict``,
+``from_dict``).
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._device import MAX_SEED, to_tensor, torch_generator
+from .._device import MAX_SEED, available_device, to_tensor, torch_generator
 from .._encoding import validate_table
+from .._formats import upgrade_generator_state
 from .._inference.sampling import SamplerSettings, check_can_condition_on_cells, draw, given_table, with_given_cells
 from .._inference.scoring import BoundSettings, elbo_per_row
 from .._model.architecture import place
 from .._model.fitting import FittedState, fit_state
-from .generator_document import GeneratorDocument
+from .generator_document import generator_document, generator_from_document, state_tensors
 from .generator_params import PARAMETER_CONSTRAINTS
 
 __all__ = ["BFNGenerator"]
 
 
-class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
+class BFNGenerator(DensityMixin, BaseEstimator):
     """Generative model of tables and images with a Bayesian Flow Network.
 
     Learns the distribution of the rows of ``X`` (optionally given a condition
@@ -40,26 +41,16 @@ class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
     draws new rows with :meth:`sample` and scores rows with a lower bound on
     their log-likelihood (:meth:`score_samples`).
 
-    Columns may mix three data types, modelled jointly by one network over
-    several flows that share one time: real-valued columns use the continuous
-    flow, integer-valued columns with few levels the discretised flow (one
-    bin per integer), and categorical columns (strings, pandas categories,
-    booleans) the categorical flow. A categorical column with a single
-    category is repeated as is. DataFrames come back as DataFrames with the
-    same column names, order, dtypes and categories.
-
-    Missing cells (NaN, None, ``pd.NA``) are allowed in every column: the
-    model learns from the observed cells (the network is told which cells it
-    sees, and the loss counts only observed cells). One model then draws
-    whole rows, completes partly known rows (``sample(..., given=...)``, and
-    :class:`BFNImputer`), and scores incomplete rows by a bound on the
-    likelihood of their observed cells.
-
-    Real-valued columns are mapped into the flow's range (affinely, or after
-    normal scores: ``continuous_transform``), so data of any
-    scale work without a scaler; samples come back in the original units, and
-    scores include the exact log-Jacobian of that map, comparable with e.g.
-    :meth:`sklearn.mixture.GaussianMixture.score_samples`.
+    Columns may mix real-valued (continuous flow), integer (discretised
+    flow, one bin per integer) and categorical columns (categorical flow),
+    modelled jointly by one network; DataFrames come back as DataFrames with
+    the same columns, dtypes and categories. Missing cells are allowed in
+    every column: the model learns from the observed cells, completes partly
+    known rows (``sample(..., given=...)``, :class:`BFNImputer`) and scores
+    incomplete rows. Real-valued columns are mapped into the flow's range and
+    back, so data of any scale work without a scaler, and scores include the
+    exact log-Jacobian of that map: they are log-densities in the units of
+    ``X``, comparable with e.g. :meth:`sklearn.mixture.GaussianMixture.score_samples`.
 
     Parameters
     ----------
@@ -69,10 +60,8 @@ class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=None
         For ``network='mlp'``, the widths of the residual blocks (None:
         ``(128, 128, 128)``, or ``(64, 64, 64)`` for tables of at most two
-        model columns, where the narrower network fits as well and the time
-        goes to more rows: see ``batch_size``); for ``network='unet'``, the
-        channels at each resolution level, each level halving the image
-        (None: ``(32, 64)``).
+        model columns); for ``network='unet'``, the channels at each
+        resolution level, each level halving the image (None: ``(32, 64)``).
     network : {'mlp', 'unet'}, default='mlp'
         'mlp': a residual MLP over the rows. 'unet': a UNet
         (:class:`skbfn.core.nets.UNet`, with self-attention at the lowest
@@ -659,6 +648,101 @@ class BFNGenerator(GeneratorDocument, DensityMixin, BaseEstimator):
         True
         """
         return float(np.mean(self.score_samples(X, y)))
+
+    # ------------------------------------------------------------- persistence
+    def to_dict(self) -> dict:
+        """The fitted estimator's parameters and state as plain JSON values (its weights: :meth:`state_tensors`).
+
+        :func:`skbfn.save` writes it, with the file's own entries.
+
+        Returns
+        -------
+        document : dict
+            ``params``, ``encoder``, ``condition``, ``history``, ``n_iter``,
+            ``feature_names_in``, ``n_features_in``, ``cell_inputs`` and
+            ``category_tilt``, all JSON values.
+
+        Examples
+        --------
+        >>> import json
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> copy = BFNGenerator.from_dict(json.loads(json.dumps(gen.to_dict())), gen.state_tensors())
+        >>> bool((copy.sample(3) == gen.sample(3)).all())
+        True
+        """
+        check_is_fitted(self)
+        return generator_document(self)
+
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        """The weights of the live (``model.*``) and averaged (``ema.*``) networks, as CPU tensors.
+
+        Returns
+        -------
+        tensors : dict of str to Tensor
+            Contiguous CPU tensors by name, as :meth:`from_dict` takes them.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> sorted({name.split(".")[0] for name in gen.state_tensors()})
+        ['ema', 'model']
+        """
+        check_is_fitted(self)
+        return state_tensors(self)
+
+    @classmethod
+    def from_dict(cls, document: dict, tensors) -> BFNGenerator:
+        """A fitted estimator from :meth:`to_dict`'s document and :meth:`state_tensors`' weights.
+
+        Every entry is checked (and against the others) before anything is
+        built; then the weights' names, dtypes and shapes.
+
+        Parameters
+        ----------
+        document : dict
+            The document :meth:`to_dict` returned (possibly through JSON).
+        tensors : dict of str to Tensor, or callable
+            The weights; or a function that, once the document has passed,
+            is handed the expected tensors (on the meta device: names, dtypes
+            and shapes) and returns the weights, so that a reader can check
+            before it reads.
+
+        Returns
+        -------
+        estimator : BFNGenerator
+            The fitted estimator, on its ``device`` when that exists here.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> BFNGenerator.from_dict(gen.to_dict(), gen.state_tensors()).n_iter_
+        5
+        """
+        return generator_from_document(cls, document, tensors)
+
+    def __getstate__(self):
+        # a copy: from Python 3.11, object.__getstate__ (which scikit-learn's calls) returns __dict__ itself
+        state = dict(super().__getstate__())
+        if "device_" in state and state["device_"].type != "cpu":
+            # Pickles hold CPU tensors, so they load on machines without the training device.
+            state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
+            state["device_"] = torch.device("cpu")
+            place(state["device_"], self.precision, state["model_"], state["ema_"])
+        return state
+
+    def __setstate__(self, state):
+        state = upgrade_generator_state(state)
+        super().__setstate__(state)
+        if "model_" in state:  # on the device asked for where it exists here, else the CPU
+            fitted = FittedState.of(self)
+            fitted.device = available_device(self.device)
+            self._set_fitted(fitted)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,5 +1,7 @@
 """The document of a fitted :class:`~skbfn.BFNGenerator`: its parameters and fitted state as plain JSON values.
 
+``BFNGenerator.to_dict``, ``state_tensors`` and ``from_dict`` are these functions.
+
 :func:`generator_document` writes it and :func:`generator_from_document`
 reads it back, checking every field (and the fields against each other)
 before it builds anything, then the weights against a model built on the
@@ -10,24 +12,21 @@ both in a file; this module knows nothing of files.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
 
 from .._device import available_device
 from .._encoding import ConditionEncoder, TableEncoder
-from .._formats import upgrade_generator_state
 from .._inference.category_tilt import CategoryTilt
 from .._json import is_int, plain
-from .._model.architecture import Architecture, place
+from .._model.architecture import Architecture
 from .._model.fitting import FittedState
 from ..core import EMA
 
-__all__ = ["DOCUMENT_KEYS", "GeneratorDocument", "generator_document", "generator_from_document", "state_tensors"]
+__all__ = ["DOCUMENT_KEYS", "generator_document", "generator_from_document", "state_tensors"]
 
 # The entries of a generator's document.
 DOCUMENT_KEYS = (
@@ -42,111 +41,6 @@ DOCUMENT_KEYS = (
     "category_tilt",
 )
 _HISTORY_KEYS = ("loss", "validation_step", "validation_score")
-
-
-class GeneratorDocument:
-    """What a :class:`~skbfn.BFNGenerator` is when stored: its document, its weights, its pickled state."""
-
-    def to_dict(self) -> dict:
-        """The fitted estimator's parameters and state as plain JSON values (its weights: :meth:`state_tensors`).
-
-        This is the document that :func:`skbfn.save` writes beside the
-        weights, without the file's own entries (format, versions, digest).
-
-        Returns
-        -------
-        document : dict
-            ``params``, ``encoder``, ``condition``, ``history``, ``n_iter``,
-            ``feature_names_in``, ``n_features_in``, ``cell_inputs`` and
-            ``category_tilt``, all JSON values.
-
-        Examples
-        --------
-        >>> import json
-        >>> from sklearn.datasets import make_moons
-        >>> from skbfn import BFNGenerator
-        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
-        >>> copy = BFNGenerator.from_dict(json.loads(json.dumps(gen.to_dict())), gen.state_tensors())
-        >>> bool((copy.sample(3) == gen.sample(3)).all())
-        True
-        """
-        check_is_fitted(self)
-        return generator_document(self)
-
-    def state_tensors(self) -> dict[str, torch.Tensor]:
-        """The weights of the live (``model.*``) and averaged (``ema.*``) networks, as CPU tensors.
-
-        Returns
-        -------
-        tensors : dict of str to Tensor
-            Contiguous CPU tensors by name, as :meth:`from_dict` takes them.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_moons
-        >>> from skbfn import BFNGenerator
-        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
-        >>> sorted({name.split(".")[0] for name in gen.state_tensors()})
-        ['ema', 'model']
-        """
-        check_is_fitted(self)
-        return state_tensors(self)
-
-    @classmethod
-    def from_dict(cls, document: dict, tensors) -> GeneratorDocument:
-        """A fitted estimator from :meth:`to_dict`'s document and :meth:`state_tensors`' weights.
-
-        Every entry is checked, and the entries against each other, before
-        anything is built; then the weights' names, dtypes and shapes
-        against the model's.
-
-        Parameters
-        ----------
-        document : dict
-            The document :meth:`to_dict` returned (possibly through JSON).
-        tensors : dict of str to Tensor, or callable
-            The weights; or a function that, once the document has passed,
-            is handed the expected tensors (on the meta device: names, dtypes
-            and shapes) and returns the weights, so that a reader can check
-            before it reads.
-
-        Returns
-        -------
-        estimator : BFNGenerator
-            The fitted estimator, on its ``device`` when that exists here.
-
-        Raises
-        ------
-        ValueError, TypeError or KeyError
-            For a document or weights that fail the checks, naming the problem.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_moons
-        >>> from skbfn import BFNGenerator
-        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
-        >>> BFNGenerator.from_dict(gen.to_dict(), gen.state_tensors()).n_iter_
-        5
-        """
-        return generator_from_document(cls, document, tensors)
-
-    def __getstate__(self):
-        # a copy: from Python 3.11, object.__getstate__ (which scikit-learn's calls) returns __dict__ itself
-        state = dict(super().__getstate__())
-        if "device_" in state and state["device_"].type != "cpu":
-            # Pickles hold CPU tensors, so they load on machines without the training device.
-            state["model_"], state["ema_"] = copy.deepcopy(self.model_), copy.deepcopy(self.ema_)
-            state["device_"] = torch.device("cpu")
-            place(state["device_"], self.precision, state["model_"], state["ema_"])
-        return state
-
-    def __setstate__(self, state):
-        state = upgrade_generator_state(state)
-        super().__setstate__(state)
-        if "model_" in state:  # on the device asked for where it exists here, else the CPU
-            fitted = FittedState.of(self)
-            fitted.device = available_device(self.device)
-            self._set_fitted(fitted)
 
 
 def generator_document(estimator) -> dict:

@@ -205,7 +205,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         document : dict
-            :meth:`BFNGenerator.to_dict` of ``estimator_``, plus ``imputer``:
+            :meth:`~skbfn.BFNGenerator.to_dict` of ``estimator_``, plus ``imputer``:
             this imputer's parameters but ``estimator``.
 
         Examples
@@ -227,7 +227,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return {**self.estimator_.to_dict(), "imputer": plain(params)}
 
     def state_tensors(self) -> dict:
-        """The weights of the fitted model (see :meth:`BFNGenerator.state_tensors`).
+        """The weights of the fitted model (see :meth:`~skbfn.BFNGenerator.state_tensors`).
 
         Returns
         -------
@@ -255,7 +255,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         document : dict
             The document :meth:`to_dict` returned.
         tensors : dict of str to Tensor, or callable
-            The weights, as :meth:`BFNGenerator.from_dict` takes them.
+            The weights, as :meth:`~skbfn.BFNGenerator.from_dict` takes them.
 
         Returns
         -------
