@@ -53,6 +53,9 @@ _WIDTHS_BEFORE_PROFILES = {"mlp": [128, 128, 128], "unet": [32, 64]}
 _PARAMETERS_ADDED = {
     "continuous_transform": "affine",  # columns were scaled affinely
     "category_shares": "model",  # samples had the network's own shares
+    "column_roles": None,  # every column was modelled
+    "max_categories": 50,
+    "enforce_bounds": False,  # samples could reach a little past the training range
 }
 
 

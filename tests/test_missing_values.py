@@ -112,14 +112,20 @@ def test_no_conditional_training_refuses_given():
         gen.sample(2, given={"a": 0.0})
 
 
-def test_a_column_missing_everywhere_is_refused_and_leaves_the_model_unchanged(fitted):
-    before = state_bytes(fitted)
+def test_a_column_missing_everywhere_comes_back_missing_unless_a_role_models_it(fitted):
     for name in ("b", "sign"):
         table = _sign_table(50)
         table[name] = None
-        with pytest.raises(ValueError, match="missing in every row"):
-            fitted.fit(table)
+        gen = BFNGenerator(**FAST).fit(table)
+        assert gen.column_roles_[name] == "empty"
+        assert gen.sample(20)[name].isna().all()
+        assert np.isfinite(gen.score_samples(table[:5])).all()
+    fitted.set_params(column_roles={"b": "continuous"})
+    before = state_bytes(fitted)
+    with pytest.raises(ValueError, match="missing in every row"):
+        fitted.fit(table.assign(b=None))
     assert state_bytes(fitted) == before
+    fitted.set_params(column_roles=None)
 
 
 def test_infinities_are_still_refused():

@@ -9,10 +9,14 @@ import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
+from .roles import fresh_ids
+from .times import TIME_UNITS, time_numbers, time_values
 
-__all__ = ["KINDS", "MAX_BINS", "Column"]
+__all__ = ["KINDS", "MAX_BINS", "MODELLED_KINDS", "Column"]
 
-KINDS = ("continuous", "discretised", "categorical", "constant")
+MODELLED_KINDS = ("continuous", "discretised", "categorical")
+# constant: one value, repeated; id: fresh keys; dropped: not modelled, missing in samples; empty: missing in fit.
+KINDS = (*MODELLED_KINDS, "constant", "id", "dropped", "empty")
 # The most bins (integers or categories) a column may have.
 MAX_BINS = 100_000
 
@@ -30,6 +34,34 @@ class Column:
     categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     normal_scores: NormalScores | None = None  # continuous: the map applied before the affine one
     lattice: bool = False  # continuous: integer data, dequantised (trained and scored on k + U(-1/2, 1/2))
+    time_unit: str | None = None  # datetime and timedelta columns: the unit their numbers count ('D' or 's')
+    time_zone: str | None = None  # datetime columns with a time zone: its name
+    id_template: dict | None = None  # id columns: how fresh keys are made (skbfn._encoding.roles.fresh_ids)
+
+    @property
+    def is_modelled(self) -> bool:
+        """Whether the column is one of the model's columns."""
+        return self.kind in MODELLED_KINDS
+
+    def numbers(self, values: np.ndarray, as_float) -> np.ndarray:
+        """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers)."""
+        if self.time_unit is not None:
+            return time_numbers(values, self.dtype, self.time_unit)
+        return as_float(values, self.name)
+
+    def values(self, numbers: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit)."""
+        if self.time_unit is not None:
+            return time_values(numbers, self.dtype, self.time_unit, self.time_zone)
+        return numbers
+
+    def unmodelled_values(self, n_rows: int) -> np.ndarray:
+        """What samples hold in a column that is not modelled: its value, fresh keys, or missing values."""
+        if self.kind == "constant":
+            return np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
+        if self.kind == "id":
+            return fresh_ids(self.id_template, n_rows)
+        return np.full(n_rows, None if getattr(self.dtype, "kind", "O") in "OSU" else np.nan, dtype=object)
 
     @property
     def is_numeric_constant(self) -> bool:
@@ -38,7 +70,11 @@ class Column:
 
     @property
     def holds_categories(self) -> bool:
-        """Values are categories (decoded as objects): a categorical column, or a constant non-numeric one."""
+        """Values are not plain numbers (decoded as objects): categories, string keys, missing strings."""
+        if self.kind == "id":
+            return self.id_template["kind"] != "integer"
+        if self.kind in ("dropped", "empty"):
+            return getattr(self.dtype, "kind", "O") not in "iuf"
         return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
 
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
@@ -75,6 +111,8 @@ class Column:
             if self.normal_scores is None
             else {"x": self.normal_scores.knots.tolist(), "z": self.normal_scores.knot_scores.tolist()},
             "lattice": self.lattice,
+            **({"time_unit": self.time_unit, "time_zone": self.time_zone} if self.time_unit else {}),
+            **({"id_template": plain(self.id_template)} if self.id_template is not None else {}),
         }
 
     @classmethod
@@ -86,6 +124,7 @@ class Column:
         only; ValueError names what is wrong.
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
+        known |= {"time_unit", "time_zone", "id_template"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -110,6 +149,13 @@ class Column:
         lattice = doc.get("lattice", False)  # absent in files of releases before dequantised integer columns
         if not isinstance(lattice, bool) or (lattice and (kind != "continuous" or normal_scores is not None)):
             raise ValueError(f"column {name!r} has an invalid lattice flag {lattice!r}")
+        time_unit, time_zone, template = doc.get("time_unit"), doc.get("time_zone"), doc.get("id_template")
+        if time_unit is not None and (time_unit not in TIME_UNITS or kind not in ("continuous", "discretised")):
+            raise ValueError(f"column {name!r} has an invalid time unit {time_unit!r}")
+        if time_zone is not None and (time_unit is None or not isinstance(time_zone, str)):
+            raise ValueError(f"column {name!r} has an invalid time zone {time_zone!r}")
+        if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
+            raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         return cls(
             name,
             kind,
@@ -120,4 +166,34 @@ class Column:
             np.array(categories, dtype=object),
             normal_scores,
             lattice,
+            time_unit,
+            time_zone,
+            template,
         )
+
+
+def _valid_template(template) -> bool:
+    """An id template :func:`~skbfn._encoding.roles.id_template` could have made."""
+    if not isinstance(template, dict):
+        return False
+    kind = template.get("kind")
+    if kind == "integer":
+        return set(template) == {"kind", "start"} and is_int(template["start"])
+    if kind == "pattern":
+        fields = (template.get("prefix"), template.get("width"), template.get("start"))
+        return (
+            set(template) == {"kind", "prefix", "width", "start"}
+            and isinstance(fields[0], str)
+            and all(is_int(v) and 0 <= v for v in fields[1:])
+            and template["width"] <= 64
+        )
+    if kind == "token":
+        length, alphabet = template.get("length"), template.get("alphabet")
+        return (
+            set(template) == {"kind", "length", "alphabet"}
+            and is_int(length)
+            and 1 <= length <= 256
+            and isinstance(alphabet, str)
+            and 0 < len(alphabet) <= 1024
+        )
+    return False

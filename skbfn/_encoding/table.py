@@ -40,8 +40,10 @@ from .._json import plain
 from ..core.flows import bin_centre
 from .column import MAX_BINS, Column
 from .normal_scores import NormalScores, is_skewed
+from .roles import check_roles, detect_role, id_template
+from .times import is_time_dtype, time_numbers, time_unit_of, time_zone_of
 
-__all__ = ["SCALED_LIMIT", "TableEncoder", "is_missing"]
+__all__ = ["SCALED_LIMIT", "TableEncoder", "is_missing", "roles_from_json", "roles_to_json"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
@@ -105,7 +107,16 @@ class TableEncoder:
         uses normal scores for skewed or heavy-tailed columns
         (:func:`~skbfn._encoding.normal_scores.is_skewed`). Shared ranges are always
         affine.
+    column_roles : dict or None, default=None
+        ``{column: role}`` (see :mod:`skbfn._encoding.roles`); columns not
+        named get their role detected ('auto').
+    max_categories : int, default=50
+        The most distinct strings a column may have to be detected as categorical.
     """
+
+    # Encoders pickled before column roles existed lack these attributes.
+    column_roles = None
+    max_categories = 50
 
     def __init__(
         self,
@@ -114,7 +125,11 @@ class TableEncoder:
         max_bins: int = 64,
         shared_range: bool = False,
         continuous_transform: str = "affine",
+        column_roles: dict | None = None,
+        max_categories: int = 50,
     ) -> None:
+        self.column_roles = column_roles
+        self.max_categories = max_categories
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
@@ -163,22 +178,58 @@ class TableEncoder:
             self.columns_ = self._fit_shared(X, names, dtypes, categorical, discretised)
             self._order = self._flow_order()
             return self
+        roles = check_roles(self.column_roles, names, n_columns)
         self.columns_ = []
         for j in range(n_columns):
-            name = names[j] if names else j
-            values = _column_values(X, j)
-            is_categorical = categorical[j] if categorical is not None else self._auto_categorical(values, dtypes[j])
-            if is_categorical:
-                self.columns_.append(self._fit_categorical(name, values, dtypes[j]))
-                continue
-            numbers = _observed(_as_float(values, name), name)
-            wants_bins = discretised[j] if discretised is not None else None
-            self.columns_.append(self._fit_numeric(name, numbers, dtypes[j], wants_bins))
-        if all(c.kind == "constant" for c in self.columns_):
-            rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and every column"
-            raise ValueError(f"{rows} holds a single value: there is nothing to model.")
+            name, dtype, values = names[j] if names else j, dtypes[j], _column_values(X, j)
+            role = roles.get(j, "auto")
+            chosen = {
+                "categorical": categorical is not None and bool(categorical[j]),
+                "discretised": discretised is not None and bool(discretised[j]),
+            }
+            if role != "auto" and any(flag for kind, flag in chosen.items() if kind != role):
+                raise ValueError(
+                    f"X column {name!r} has the role {role!r} in column_roles, which conflicts with "
+                    "categorical_features or discretised_features."
+                )
+            self.columns_.append(self._fit_column(name, values, dtype, role, chosen, categorical, discretised, j))
+        if not any(c.is_modelled for c in self.columns_):
+            rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
+            raise ValueError(
+                f"{rows} to model, so there is nothing to model: every column is constant, an id, dropped or "
+                "missing everywhere."
+            )
         self._order = self._flow_order()
         return self
+
+    def _fit_column(self, name, values: np.ndarray, dtype, role: str, chosen: dict, categorical, discretised, j):
+        """One column's record, by its role (given, or detected for 'auto')."""
+        observed = values[~is_missing(values)]
+        if len(observed) == 0:
+            if role in ("auto", "drop", "id"):
+                return Column(name, "empty", dtype)
+            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+        if role == "auto" and not any(chosen.values()):
+            role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
+        if role == "drop":
+            return Column(name, "dropped", dtype)
+        if role == "id":
+            return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
+        if role == "categorical" or (
+            role == "auto" and (categorical[j] if categorical is not None else self._auto_categorical(values, dtype))
+        ):
+            return self._fit_categorical(name, values, dtype)
+        wants_bins = {"discretised": True, "continuous": False}.get(role)
+        if wants_bins is None and discretised is not None:
+            wants_bins = bool(discretised[j])
+        if is_time_dtype(dtype):
+            unit = time_unit_of(values, dtype)
+            numbers = _observed(time_numbers(values, dtype, unit), name)
+            if numbers.min() == numbers.max():
+                return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
+            column = self._fit_numeric(name, numbers, dtype, wants_bins)
+            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype))
+        return self._fit_numeric(name, _observed(_as_float(values, name), name), dtype, wants_bins)
 
     def _fit_shared(self, X, names, dtypes, categorical, discretised) -> list[Column]:
         """One kind, range and scaling, fitted to all values of X, for every column."""
@@ -282,10 +333,9 @@ class TableEncoder:
 
         def key(j):
             column = self.columns_[j]
-            rank = {"continuous": 0, "discretised": 1, "categorical": 2, "constant": 3}[column.kind]
-            return rank, column.n_bins, j
+            return ("continuous", "discretised", "categorical").index(column.kind), column.n_bins, j
 
-        return [j for j in sorted(range(len(self.columns_)), key=key) if self.columns_[j].kind != "constant"]
+        return sorted((j for j, column in enumerate(self.columns_) if column.is_modelled), key=key)
 
     # ---------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
@@ -296,6 +346,8 @@ class TableEncoder:
             "max_bins": self.max_bins,
             "shared_range": self.shared_range,
             "continuous_transform": self.continuous_transform,
+            **({"column_roles": roles_to_json(self.column_roles)} if self.column_roles is not None else {}),
+            **({"max_categories": self.max_categories} if self.max_categories != 50 else {}),
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
         }
@@ -309,15 +361,36 @@ class TableEncoder:
             doc["max_bins"],
             doc.get("shared_range", False),
             doc.get("continuous_transform", "affine"),  # files from before the parameter were affine
+            roles_from_json(doc.get("column_roles")),
+            doc.get("max_categories", 50),
         )
         encoder.is_frame_ = bool(doc["is_frame"])
         encoder.columns_ = [Column.from_dict(column) for column in doc["columns"]]
-        if all(column.kind == "constant" for column in encoder.columns_):
+        if not any(column.is_modelled for column in encoder.columns_):
             raise ValueError("the encoder has no modelled column")
         encoder._order = encoder._flow_order()
         return encoder
 
     # ------------------------------------------------------------- mapping
+    @property
+    def model_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest model value of each model column inside its training range.
+
+        A continuous column's training minimum and maximum map to
+        ``-SCALED_LIMIT`` and ``SCALED_LIMIT`` (an integer column's, widened by
+        half a step, so that values round into the range); discretised and
+        categorical columns cannot leave theirs.
+        """
+        edge = np.float32(SCALED_LIMIT) * (1 + 1e-6)  # the float32 image of the training extremes
+        continuous = np.array([kind == "continuous" for kind in self.model_kinds])
+        return np.where(continuous, -edge, -np.inf), np.where(continuous, edge, np.inf)
+
+    @property
+    def roles(self) -> dict:
+        """What each column became, by name: 'continuous', 'discretised', 'categorical', 'constant', 'id',
+        'drop' or 'empty' (missing in every row)."""
+        return {column.name: {"dropped": "drop"}.get(column.kind, column.kind) for column in self.columns_}
+
     @property
     def n_model_columns(self) -> int:
         return len(self._order)
@@ -335,7 +408,7 @@ class TableEncoder:
         total = np.zeros(X.shape[0])
         for j, column in enumerate(self.columns_):
             if column.kind == "continuous":
-                total += np.nan_to_num(column.log_jacobian(_as_float(_column_values(X, j), column.name)), nan=0.0)
+                total += np.nan_to_num(column.log_jacobian(column.numbers(_column_values(X, j), _as_float)), nan=0.0)
         return total
 
     @property
@@ -399,7 +472,7 @@ class TableEncoder:
                     f"known categories are {column.categories.tolist()[:20]}."
                 )
             return codes
-        numbers = _as_float(values, column.name)
+        numbers = column.numbers(values, _as_float)
         if column.kind == "discretised":
             if strict:
                 _check_bins(column, numbers)
@@ -428,7 +501,7 @@ class TableEncoder:
         outside = np.zeros(X.shape[0], dtype=bool)
         for j, column in enumerate(self.columns_):
             if column.kind == "discretised" or column.lattice or column.is_numeric_constant:
-                numbers = _as_float(_column_values(X, j), column.name)
+                numbers = column.numbers(_column_values(X, j), _as_float)
                 observed = ~np.isnan(numbers)
                 outside[observed] |= _without_mass(column, numbers[observed])
         return outside
@@ -440,13 +513,15 @@ class TableEncoder:
         for position, j in enumerate(self._order):
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
         for j, column in enumerate(self.columns_):
-            if column.kind == "constant":
-                decoded[j] = np.full(n_rows, column.categories[0], dtype=object if column.holds_categories else float)
+            if column.is_modelled:
+                decoded[j] = column.values(decoded[j])
+            else:
+                decoded[j] = column.unmodelled_values(n_rows)
         if self.is_frame_:
             import pandas as pd
 
             frame = pd.DataFrame({c.name: values for c, values in zip(self.columns_, decoded, strict=True)})
-            return frame.astype({c.name: c.dtype for c in self.columns_})
+            return frame.astype({c.name: _output_dtype(c) for c in self.columns_})
         if any(c.holds_categories for c in self.columns_):
             return np.column_stack([np.asarray(values, dtype=object) for values in decoded])
         return np.column_stack(decoded).astype(np.float64)
@@ -505,3 +580,24 @@ def _check_bins(column: Column, numbers: np.ndarray) -> None:
 
 def _sort_key(value):
     return (type(value).__name__, value) if not isinstance(value, int | float | np.number) else ("", value)
+
+
+def _output_dtype(column: Column):
+    """The dtype a decoded column is cast to: its own, or a nullable one where samples hold missing values."""
+    if column.kind in ("dropped", "empty") and getattr(column.dtype, "kind", None) in ("i", "u", "b"):
+        return {"i": "Int64", "u": "UInt64", "b": "boolean"}[column.dtype.kind]
+    return column.dtype
+
+
+def roles_to_json(column_roles: dict) -> list:
+    """``column_roles`` as ``[[column, role], ...]`` (JSON object keys would turn indices into strings)."""
+    return [[plain(column), role] for column, role in column_roles.items()]
+
+
+def roles_from_json(pairs) -> dict | None:
+    """The ``column_roles`` :func:`roles_to_json` wrote."""
+    if pairs is None:
+        return None
+    if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
+        raise ValueError("column_roles must be stored as [column, role] pairs")
+    return {column: role for column, role in pairs}

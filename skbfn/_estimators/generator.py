@@ -153,6 +153,23 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         numeric columns are continuous.
     max_bins : int, default=64
         The most bins an 'auto' discretised column may have.
+    column_roles : dict or None, default=None
+        ``{column: role}`` for columns whose role you choose (by name for a
+        DataFrame, else by index); the others get theirs detected. 'id': a
+        key, never modelled nor copied: samples get fresh keys in its
+        format (detected for an integer or space-free string column unique
+        in every row). 'drop': not modelled, missing in samples, left out of
+        scores (detected, with a warning, for strings with more than
+        ``max_categories`` distinct values, or more distinct values than
+        half their rows). 'categorical', 'discretised', 'continuous': the
+        flow that models it. A constant column is repeated, a column
+        missing in every row comes back missing, and datetime and timedelta
+        columns are modelled as numbers of days (dates at midnight) or
+        seconds and come back in their dtype. ``column_roles_`` says what
+        each column became. See the user guide's Column roles page.
+    max_categories : int, default=50
+        The most distinct strings a column may have to be modelled as
+        categories when its role is detected.
     continuous_transform : {'auto', 'quantile', 'affine'}, default='affine'
         How a continuous column enters the flow's range. 'quantile': through
         smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the
@@ -180,6 +197,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         fit. 'model': the network's own shares, which in a mixed table can
         be a few points off. Draws and scores given ``y`` are always the
         network's own.
+    enforce_bounds : bool, default=True
+        Samples stay inside each real-valued, integer and datetime column's
+        training range: a row with a drawn cell outside it is drawn again,
+        so the distribution is the model's truncated to the range (not
+        clipped onto its edges), and a column that was never negative never
+        samples a negative value. Scores are those of the untruncated model.
+        False lets samples reach a little beyond the range.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, compute the validation
         ELBO every ``validation_interval`` steps, stop after
@@ -238,6 +262,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         training counts they match (``counts``), and ``log_mean_acceptance``:
         the share of the network's rows that sampling keeps, in logs, which
         is also minus the extra slack of the score bound. Else None.
+    column_roles_ : dict
+        What each column became, by name (or index): 'continuous',
+        'discretised', 'categorical', 'constant', 'id', 'drop' or 'empty'.
     encoder_ : object
         How each column of X was read (its kind: continuous, discretised,
         categorical or constant; its range, bins or categories; its
@@ -322,9 +349,12 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         categorical_features="auto",
         discretised_features="auto",
         max_bins=64,
+        column_roles=None,
+        max_categories=50,
         continuous_transform="affine",
         beta_1=4.0,
         category_shares="train",
+        enforce_bounds=True,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -363,9 +393,12 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
+        self.column_roles = column_roles
+        self.max_categories = max_categories
         self.continuous_transform = continuous_transform
         self.beta_1 = beta_1
         self.category_shares = category_shares
+        self.enforce_bounds = enforce_bounds
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -555,6 +588,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             cond=cond,
             given_values=given_values,
             tilt=self.category_tilt_,
+            bounds=self.encoder_.model_bounds if self.enforce_bounds else None,
         )
         rows = self.encoder_.inverse_transform(encoded)
         return rows if table is None else with_given_cells(rows, table)

@@ -20,6 +20,7 @@ import torch
 
 from .._device import available_device
 from .._encoding import ConditionEncoder, TableEncoder
+from .._encoding.table import roles_from_json, roles_to_json
 from .._inference.category_tilt import CategoryTilt
 from .._json import is_int, plain
 from .._model.architecture import Architecture
@@ -49,6 +50,8 @@ def generator_document(estimator) -> dict:
     if not (params["random_state"] is None or isinstance(params["random_state"], int | np.integer)):
         raise TypeError("A saved BFNGenerator stores random_state only as None or an int.")
     tilt = estimator.category_tilt_
+    if params["column_roles"] is not None:
+        params["column_roles"] = roles_to_json(params["column_roles"])
     return {
         "params": plain(params),
         "encoder": estimator.encoder_.to_dict(),
@@ -113,6 +116,7 @@ def generator_from_document(
 
 def _estimator_with_params(cls, params: dict):
     params = dict(params)
+    params["column_roles"] = roles_from_json(params.get("column_roles"))
     unknown = sorted(set(params) - set(cls._get_param_names()))
     if unknown:
         raise ValueError(f"unknown parameters {unknown}")

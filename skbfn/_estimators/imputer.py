@@ -184,6 +184,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ),
                 given_values=given,
                 tilt=model.category_tilt_,
+                bounds=model.encoder_.model_bounds if model.enforce_bounds else None,
             ).reshape(incomplete.size, n_draws, -1)
             completed[incomplete] = draws[:, 0] if n_draws == 1 else _point_estimate(draws, model.encoder_)
         rows = model.encoder_.inverse_transform(completed)

@@ -8,7 +8,7 @@ draw a category at a few points off its share. The tilt replaces the model
 
 with one weight per category of each categorical column ``j``, chosen so that
 ``q``'s categorical marginals are the training rows' shares. Among all
-distributions with those marginals, ``q`` is the one closest to ``p`` in
+distributions with those marginals, that ``q`` is the one closest to ``p`` in
 ``KL(. || p)`` (the I-projection, Csiszar 1975), so the model's conditionals
 given the categories are untouched, and for any distribution ``r`` with those
 marginals ``KL(r || q) = KL(r || p) - KL(q || p)``: ``q`` is never further from
@@ -16,36 +16,46 @@ marginals ``KL(r || q) = KL(r || p) - KL(q || p)``: ``q`` is never further from
 
 The weights are found by iterative proportional fitting (Deming and Stephan,
 1940) on rows drawn from the model, and scaled so that the largest weight of
-each column is 1. Then:
+each column is 1. Two limits keep the cost bounded, at the price of matching
+the shares only approximately (the distribution drawn is a tilt of the
+sampler's, not the exact I-projection):
 
-- rows of ``q`` are drawn from ``p`` and kept with probability
-  ``prod_j w_j(c_j) <= 1`` (rejection sampling, exact for any ``Z``);
-- ``Z <= 1``, so ``ln p(x) + sum_j ln w_j(c_j)`` is a lower bound on
-  ``ln q(x)`` that needs no estimate of ``Z``: the bound's extra slack is
-  ``-ln Z``, estimated on the pool as ``-log_mean_acceptance``. A missing
-  categorical cell contributes its column's smallest log-weight, a lower bound
-  on the log of its conditional mean weight.
+- no category's weight falls below 1/16 of its column's largest, and no row's
+  weight (the product over its columns) below 1/16, whatever the number of
+  categorical columns: a rare target share can come out higher than asked;
+- with ``min_mean_acceptance``, a tilt that would keep fewer of the network's
+  rows than that is tempered (``w ** alpha``, one ``alpha`` in (0, 1]), which
+  moves the shares only part of the way to the training shares.
+
+Then, with ``a(x) = max(prod_j w_j(c_j), 1/16) <= 1``:
+
+- rows of ``q(x) = p(x) a(x) / Z`` are drawn from ``p`` and kept with
+  probability ``a(x)`` (rejection sampling, exact for any ``Z``);
+- ``Z <= 1``, so ``ln p(x) + ln a(x)`` is a lower bound on ``ln q(x)`` that
+  needs no estimate of ``Z``: the bound's extra slack is ``-ln Z``, estimated
+  on the pool as ``-log_mean_acceptance``, so scores under the tilt must not be
+  compared with scores without it. A missing categorical cell contributes its
+  column's smallest log-weight, a lower bound on the log of its conditional
+  mean weight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._json import is_finite_number, is_int, plain
 
-__all__ = ["CategoryTilt", "category_counts", "rejection_sample", "training_counts"]
+__all__ = ["CategoryTilt", "category_counts", "training_counts"]
 
-# No category's weight falls below 1/16 of its column's largest, so a row is
-# always kept with probability at least 16**-k (k categorical columns drawn);
-# a category the model almost never draws is then raised only that far.
+# No category's weight falls below 1/16 of its column's largest: a category the
+# model almost never draws is raised only that far.
 LOG_WEIGHT_FLOOR = -np.log(16.0)
+# No row is kept with probability below 1/16, however many categorical columns
+# it has: a row's weight is the product of its categories' weights, floored.
+ROW_LOG_FLOOR = -np.log(16.0)
 _IPF_ROUNDS, _IPF_TOL = 100, 1e-7
-# Rejection rounds before giving up: with weights at least 1/16, a row survives
-# 10,000 rounds unaccepted with probability below 1e-280.
-_MAX_ROUNDS = 10_000
 
 
 @dataclass
@@ -73,8 +83,22 @@ class CategoryTilt:
     log_mean_acceptance: float
 
     @classmethod
-    def fit(cls, pool: np.ndarray, counts: list[np.ndarray], positions: list[int]) -> CategoryTilt:
-        """Weights under which the rows ``pool`` (model matrix, drawn from the model) have the shares ``counts``."""
+    def fit(
+        cls,
+        pool: np.ndarray,
+        counts: list[np.ndarray],
+        positions: list[int],
+        *,
+        min_mean_acceptance: float | None = None,
+    ) -> CategoryTilt:
+        """Weights under which the rows ``pool`` (model matrix, drawn from the model) have the shares ``counts``.
+
+        With ``min_mean_acceptance``, a tilt that would keep fewer of the
+        network's rows is tempered (every log-weight times one factor in
+        (0, 1]) until it keeps that share: sampling then costs at most
+        ``1 / min_mean_acceptance`` draws a row on average, and the shares
+        move only part of the way to ``counts``.
+        """
         codes = [np.rint(pool[:, p]).astype(np.int64) for p in positions]
         targets = [np.asarray(c, dtype=np.float64) / max(float(np.sum(c)), 1.0) for c in counts]
         log_weights = [np.zeros(len(c)) for c in counts]
@@ -93,7 +117,9 @@ class CategoryTilt:
                 log_weights[j] = updated
             if change < _IPF_TOL:
                 break
-        log_acceptance = _row_log_weight(codes, log_weights)
+        if min_mean_acceptance is not None:
+            log_weights = _tempered(codes, log_weights, min_mean_acceptance)
+        log_acceptance = np.maximum(_row_log_weight(codes, log_weights), ROW_LOG_FLOOR)
         log_mean = float(np.log(np.mean(np.exp(log_acceptance))))
         return cls(list(positions), log_weights, [np.asarray(c, dtype=np.int64) for c in counts], log_mean)
 
@@ -108,7 +134,7 @@ class CategoryTilt:
             drawn = slice(None) if known is None else np.isnan(known[:, position])
             codes = np.rint(z[drawn, position]).astype(np.int64)
             total[drawn] += log_weight[codes]
-        return total
+        return np.maximum(total, ROW_LOG_FLOOR)
 
     def log_score_offset(self, z: np.ndarray) -> np.ndarray:
         """What each row of ``z`` (NaN where missing) adds to a bound on ``ln p`` to bound ``ln q`` (at most 0).
@@ -122,7 +148,7 @@ class CategoryTilt:
             missing = np.isnan(column)
             codes = np.rint(np.where(missing, 0, column)).astype(np.int64)
             total += np.where(missing, log_weight.min(), log_weight[codes])
-        return total
+        return np.maximum(total, ROW_LOG_FLOOR)
 
     # ---------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
@@ -186,31 +212,21 @@ def training_counts(encoder, encoded: np.ndarray, previous: CategoryTilt | None 
     return counts if previous is None else [a + b for a, b in zip(counts, previous.counts, strict=True)]
 
 
-def rejection_sample(
-    tilt: CategoryTilt,
-    z: np.ndarray,
-    known: np.ndarray | None,
-    draw: Callable[[np.ndarray], np.ndarray],
-    uniform: Callable[[int], np.ndarray],
-) -> np.ndarray:
-    """Rows of the tilted model from rows ``z`` of the model: each rejected row is drawn again until kept.
-
-    ``draw(rows)`` returns fresh model rows for the row indices ``rows`` (with
-    their given cells, if any); ``uniform(n)`` returns n uniforms in [0, 1).
-    Each row is kept or redrawn on its own, so every row follows the tilted
-    conditional given its own known cells. ``z`` is updated in place (a large
-    sample is not copied) and returned.
-    """
-    pending = np.arange(len(z))
-    for _ in range(_MAX_ROUNDS):
-        rows_known = None if known is None else known[pending]
-        keep = np.log(uniform(len(pending))) < tilt.log_acceptance(z[pending], rows_known)
-        pending = pending[~keep]
-        if pending.size == 0:
-            return z
-        z[pending] = draw(pending)
-    raise RuntimeError(f"{pending.size} rows were rejected {_MAX_ROUNDS} times by the category tilt.")
-
-
 def _row_log_weight(codes: list[np.ndarray], log_weights: list[np.ndarray]) -> np.ndarray:
     return np.sum([w[c] for c, w in zip(codes, log_weights, strict=True)], axis=0)
+
+
+def _tempered(codes: list[np.ndarray], log_weights: list[np.ndarray], min_mean_acceptance: float) -> list[np.ndarray]:
+    """``log_weights`` times the largest factor in (0, 1] under which the pool's mean acceptance is enough."""
+
+    def mean_acceptance(factor: float) -> float:
+        scaled = [factor * w for w in log_weights]
+        return float(np.mean(np.exp(np.maximum(_row_log_weight(codes, scaled), ROW_LOG_FLOOR))))
+
+    if mean_acceptance(1.0) >= min_mean_acceptance:
+        return log_weights
+    low, high = 0.0, 1.0  # mean_acceptance falls as the factor grows
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if mean_acceptance(middle) >= min_mean_acceptance else (low, middle)
+    return [low * w for w in log_weights]

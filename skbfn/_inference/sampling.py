@@ -15,6 +15,7 @@ network, encoder and tilt), so :class:`~skbfn.BFNGenerator`,
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,15 +24,17 @@ import torch
 from .._device import batch_kind, to_tensor
 from .._encoding import TableEncoder, is_missing
 from ..core import BFN, CellMask
-from .category_tilt import CategoryTilt, rejection_sample
+from .category_tilt import CategoryTilt
 
 __all__ = [
-    "TILT_POOL_ROWS",
+    "MAX_REDRAWS",
     "SamplerSettings",
     "check_can_condition_on_cells",
     "draw",
     "fit_category_tilt",
     "given_table",
+    "rejection_sample",
+    "tilt_pool_rows",
     "with_given_cells",
 ]
 
@@ -40,8 +43,15 @@ __all__ = [
 # larger runs: each step of a run is many small kernels, whose launches cost the same at any size.
 SAMPLE_BATCH = {"cpu": 65_536, "cuda": 262_144}
 # Rows drawn after fit to measure the network's category shares for category_shares='train': a share's
-# standard error is then at most 0.0035.
-TILT_POOL_ROWS = 20_000
+# standard error is then at most 0.0035. Fewer for short fits, so that the pool costs at most about a tenth
+# of the training (a training step's forward and backward pass costs about three sampler passes a row).
+TILT_POOL_ROWS, TILT_MIN_POOL_ROWS, TILT_SHARE_OF_FIT = 20_000, 2_000, 0.1
+# The tilt keeps at least this share of the network's rows on average, so that it costs at most a quarter
+# more draws.
+TILT_MIN_MEAN_ACCEPTANCE = 0.8
+# Redraws of a rejected row before it is kept as it is (out-of-range cells clipped, with a warning); with
+# every row kept with probability at least 1/16 by the tilt, 300 rejections in a row have odds below 4e-9.
+MAX_REDRAWS = 300
 
 
 @dataclass(frozen=True)
@@ -100,12 +110,15 @@ def draw(
     cond: torch.Tensor | None = None,
     given_values: np.ndarray | None = None,
     tilt: CategoryTilt | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Model rows from ``model``: under the category ``tilt`` when there is one and no condition.
+    """Model rows from ``model``: under the category ``tilt`` (when there is one and no condition), and
+    inside ``bounds``.
 
-    A row the tilt rejects is drawn again, with its own given cells, until it
-    is kept (:func:`~skbfn._inference.category_tilt.rejection_sample`).
-    Draws given a condition are always the network's own.
+    A row the tilt rejects, or with a drawn cell outside the bounds, is drawn
+    again, with its own given cells, until it is kept (:func:`rejection_sample`):
+    the rows follow the network's distribution reweighted by the tilt and
+    truncated to the bounds. Draws given a condition are not tilted.
 
     Parameters
     ----------
@@ -123,6 +136,8 @@ def draw(
         Model matrix of given cells, NaN in the cells to draw.
     tilt : CategoryTilt, optional
         Weights of the categories.
+    bounds : tuple of ndarray, optional
+        Lowest and highest value of each model column a drawn cell may take.
 
     Returns
     -------
@@ -130,29 +145,95 @@ def draw(
         Drawn rows, in model units.
     """
     encoded = draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
-    if tilt is None or cond is not None:
+    tilt = None if cond is not None else tilt
+    if tilt is None and bounds is None:
         return encoded
     device = next(model.parameters()).device
 
     def draw_again(rows: np.ndarray) -> np.ndarray:
         given = None if given_values is None else given_values[rows]
-        return draw_network(model, settings, len(rows), cond=None, given_values=given, generator=generator)
+        row_cond = None if cond is None else cond[torch.from_numpy(rows).to(cond.device)]
+        return draw_network(model, settings, len(rows), cond=row_cond, given_values=given, generator=generator)
 
     def uniform(n: int) -> np.ndarray:
         return torch.rand(n, generator=generator, device=device, dtype=torch.float64).cpu().numpy()
 
-    return rejection_sample(tilt, encoded, given_values, draw_again, uniform)
+    def log_acceptance(rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+        total = np.zeros(len(rows)) if tilt is None else tilt.log_acceptance(rows, given)
+        if bounds is not None:
+            total[_outside(rows, given, bounds).any(axis=1)] = -np.inf
+        return total
+
+    encoded, kept_as_drawn = rejection_sample(log_acceptance, encoded, given_values, draw_again, uniform)
+    if bounds is not None and kept_as_drawn.size:
+        given = None if given_values is None else given_values[kept_as_drawn]
+        outside = _outside(encoded[kept_as_drawn], given, bounds)
+        if outside.any():
+            warnings.warn(
+                f"{int(outside.any(axis=1).sum())} rows still had cells outside the training range after "
+                f"{MAX_REDRAWS} draws; those cells were clipped to the range.",
+                UserWarning,
+                stacklevel=4,
+            )
+            encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
+    return encoded
+
+
+def _outside(rows: np.ndarray, given: np.ndarray | None, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Drawn (not given) cells of ``rows`` outside ``bounds``."""
+    low, high = bounds
+    outside = (rows < low) | (rows > high)
+    return outside if given is None else outside & np.isnan(given)
+
+
+def rejection_sample(log_acceptance, encoded: np.ndarray, given_values, draw_again, uniform):
+    """Keep each row of ``encoded`` with probability ``exp(log_acceptance(rows, given))``, else draw it again.
+
+    ``draw_again(rows)`` returns fresh rows for the row indices ``rows`` (with
+    their given cells); ``uniform(n)`` returns n uniforms in [0, 1). Each row
+    is kept or redrawn on its own, so every row follows the accepted
+    distribution given its own given cells. ``encoded`` is updated in place (a
+    large sample is not copied). Returns ``encoded`` and the rows still
+    rejected after ``MAX_REDRAWS`` redraws, which hold their last draw.
+    """
+    pending = np.arange(len(encoded))
+    for _ in range(MAX_REDRAWS):
+        given = None if given_values is None else given_values[pending]
+        keep = np.log(uniform(len(pending))) < log_acceptance(encoded[pending], given)
+        pending = pending[~keep]
+        if pending.size == 0:
+            break
+        encoded[pending] = draw_again(pending)
+    return encoded, pending
+
+
+def tilt_pool_rows(n_training_rows: int, n_steps: int) -> int:
+    """Rows to draw for the tilt after a fit that saw ``n_training_rows`` rows (steps times batch)."""
+    budget = TILT_SHARE_OF_FIT * 3 * n_training_rows / (n_steps + 1)
+    return int(np.clip(budget, TILT_MIN_POOL_ROWS, TILT_POOL_ROWS))
 
 
 def fit_category_tilt(
-    model: BFN, settings: SamplerSettings, encoder: TableEncoder, counts: list[np.ndarray], generator: torch.Generator
+    model: BFN,
+    settings: SamplerSettings,
+    encoder: TableEncoder,
+    counts: list[np.ndarray],
+    generator: torch.Generator,
+    *,
+    pool_rows: int = TILT_POOL_ROWS,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CategoryTilt:
-    """Category weights under which the network's own rows have the training shares ``counts``.
+    """Category weights under which the network's own rows have about the training shares ``counts``.
 
-    Draws ``TILT_POOL_ROWS`` rows with ``settings`` (the weights hold for that sampler).
+    Draws ``pool_rows`` rows with ``settings`` (the weights hold for that
+    sampler), keeps those inside ``bounds`` (as sampling will), and fits the
+    weights on them; the tilt keeps at least ``TILT_MIN_MEAN_ACCEPTANCE`` of them.
     """
-    pool = draw_network(model, settings, TILT_POOL_ROWS, cond=None, given_values=None, generator=generator)
-    return CategoryTilt.fit(pool, counts, encoder.categorical_positions)
+    pool = draw_network(model, settings, pool_rows, cond=None, given_values=None, generator=generator)
+    if bounds is not None:
+        inside = ~_outside(pool, None, bounds).any(axis=1)
+        pool = pool[inside] if inside.sum() >= TILT_MIN_POOL_ROWS // 2 else pool
+    return CategoryTilt.fit(pool, counts, encoder.categorical_positions, min_mean_acceptance=TILT_MIN_MEAN_ACCEPTANCE)
 
 
 def check_can_condition_on_cells(model: BFN, conditional_fraction: float) -> None:

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from .._device import MAX_SEED, resolve_device, to_tensor
 from .._encoding import ConditionEncoder, TableEncoder
 from .._inference.category_tilt import CategoryTilt, training_counts
-from .._inference.sampling import SamplerSettings, fit_category_tilt
+from .._inference.sampling import SamplerSettings, fit_category_tilt, tilt_pool_rows
 from ..core import BFN, EMA
 from .architecture import Architecture, place
 from .checkpoint import Checkpointer, run_key
@@ -58,6 +58,7 @@ class FittedState:
             "encoder_": self.encoder,
             "condition_encoder_": self.condition_encoder,
             "category_tilt_": self.category_tilt,
+            "column_roles_": self.encoder.roles,
             "device_": self.device,
             "history_": self.history,
             "n_iter_": len(self.history["loss"]),
@@ -101,6 +102,8 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
             estimator.max_bins,
             shared_range=estimator.network == "unet",
             continuous_transform=estimator.continuous_transform,
+            column_roles=estimator.column_roles,
+            max_categories=estimator.max_categories,
         ).fit(X)
         condition = None if y is None else ConditionEncoder(estimator.y_type).fit(y)
         model = Architecture.of(estimator, encoder.n_model_columns).build(encoder, condition, seed=init_seed)
@@ -155,7 +158,10 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
     tilt = None
     if counts is not None:
         generator = torch.Generator(device=device).manual_seed(tilt_seed)
-        tilt = fit_category_tilt(ema.module, SamplerSettings.of(estimator), encoder, counts, generator)
+        settings = SamplerSettings.of(estimator)
+        pool_rows = tilt_pool_rows((len(history["loss"]) - n_done_before) * config.batch_size, settings.n_steps)
+        bounds = encoder.model_bounds if estimator.enforce_bounds else None
+        tilt = fit_category_tilt(ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds)
     return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
 
 

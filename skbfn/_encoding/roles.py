@@ -1,0 +1,133 @@
+"""Column roles: which columns are modelled, and what happens to the others.
+
+A column of ``X`` has one role:
+
+- ``'id'``: a key, one per row. Never modelled and never copied: samples get
+  fresh keys in the column's format (integers after the training maximum;
+  strings ``prefix + number`` continued after the largest number; other
+  strings as new tokens of the same length and characters). Detected for an
+  integer or string column (without spaces) that is unique in every row.
+- ``'drop'``: free text or a string column with too many distinct values to
+  model as categories (more than ``max_categories``, or, from 20 observed
+  values on, more than half of them). Never modelled and never copied:
+  samples hold missing values there, and scores leave it out. Detected with a
+  warning that names the column; name it in ``column_roles`` as
+  ``'categorical'`` to model it anyway.
+- ``'categorical'``, ``'discretised'``, ``'continuous'``: modelled with that
+  flow (as ``categorical_features`` and ``discretised_features`` choose).
+
+A column with one observed value is reproduced as it is (``'constant'``), and
+a column missing in every row comes back missing (``'empty'``): neither is
+modelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+
+import numpy as np
+
+__all__ = ["ROLES", "check_roles", "detect_role", "fresh_ids", "id_template"]
+
+ROLES = ("auto", "id", "drop", "categorical", "discretised", "continuous")
+# A string column with at least this many observed values is text when more than half of them are distinct.
+_TEXT_MIN_ROWS = 20
+_PATTERN = re.compile(r"^(.*?)(\d+)$")
+
+
+def check_roles(column_roles, names: list | None, n_columns: int) -> dict[int, str]:
+    """``column_roles`` (None or ``{column: role}``, columns by name or index) as ``{index: role}``."""
+    if column_roles is None:
+        return {}
+    if not isinstance(column_roles, dict):
+        raise TypeError(f"column_roles must be a dict {{column: role}} or None, got {type(column_roles).__name__}.")
+    roles = {}
+    for column, role in column_roles.items():
+        if role not in ROLES:
+            raise ValueError(f"column_roles gives column {column!r} the role {role!r}; roles are {list(ROLES)}.")
+        if isinstance(column, str) and names is not None and column in names:
+            index = names.index(column)
+        elif isinstance(column, int | np.integer) and not isinstance(column, bool) and -n_columns <= column < n_columns:
+            index = int(column) % n_columns
+        else:
+            raise ValueError(f"column_roles names {column!r}, which is not a column of X.")
+        roles[index] = role
+    return roles
+
+
+def _is_string_column(values: np.ndarray, dtype) -> bool:
+    if str(dtype) == "category" or getattr(dtype, "kind", "O") == "b":
+        return False
+    return all(isinstance(v, str) for v in values.tolist())
+
+
+def _is_integer_column(values: np.ndarray, dtype) -> bool:
+    if getattr(dtype, "kind", "O") in "iu" or str(dtype) in ("Int8", "Int16", "Int32", "Int64", "UInt32", "UInt64"):
+        return True
+    return False
+
+
+def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int) -> str | None:
+    """'id', 'drop' (with a warning) or None (model the column) for a column's observed values."""
+    is_integer, is_string = _is_integer_column(observed, dtype), _is_string_column(observed, dtype)
+    if not (is_integer or is_string):
+        return None
+    n_observed, n_distinct = len(observed), len(set(observed.tolist()))
+    unique = n_observed == n_rows and n_distinct == n_rows and n_rows >= 2
+    if unique and is_integer:
+        return "id"
+    if not is_string:
+        return None
+    if unique and not any(any(c.isspace() for c in v) for v in observed.tolist()):
+        return "id"
+    if n_distinct > max_categories or (n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2):
+        warnings.warn(
+            f"X column {name!r} holds {n_distinct} distinct strings in {n_observed} values: too many to model "
+            f"as categories (max_categories={max_categories}), so it is not modelled, and samples hold missing "
+            f"values there. Set column_roles={{{name!r}: 'categorical'}} to model it, or 'drop' to silence this.",
+            UserWarning,
+            stacklevel=6,
+        )
+        return "drop"
+    return None
+
+
+def id_template(name, observed: np.ndarray, dtype) -> dict:
+    """How fresh keys of an id column are made, from its observed keys (none of which is stored)."""
+    if _is_integer_column(observed, dtype) or (len(observed) and all(_is_int(v) for v in observed.tolist())):
+        return {"kind": "integer", "start": int(max(observed.tolist())) + 1 if len(observed) else 0}
+    keys = [str(v) for v in observed.tolist()]
+    matches = [_PATTERN.match(k) for k in keys]
+    if keys and all(matches) and len({m.group(1) for m in matches}) == 1:
+        numbers = [int(m.group(2)) for m in matches]
+        width = min(len(m.group(2)) for m in matches)
+        return {"kind": "pattern", "prefix": matches[0].group(1), "width": width, "start": max(numbers) + 1}
+    lengths = sorted(len(k) for k in keys)
+    alphabet = "".join(sorted(set("".join(keys)) - set(" \t\n"))) or "abcdefghijklmnopqrstuvwxyz"
+    return {"kind": "token", "length": max(8, lengths[len(lengths) // 2] if lengths else 8), "alphabet": alphabet}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def fresh_ids(template: dict, n: int) -> np.ndarray:
+    """``n`` distinct keys made by ``template`` (see :func:`id_template`), as an object array."""
+    kind = template["kind"]
+    if kind == "integer":
+        return np.arange(template["start"], template["start"] + n, dtype=np.int64).astype(object)
+    if kind == "pattern":
+        prefix, width, start = template["prefix"], template["width"], template["start"]
+        return np.array([f"{prefix}{str(start + k).zfill(width)}" for k in range(n)], dtype=object)
+    alphabet, length = template["alphabet"], template["length"]
+    keys, seen, counter = [], set(), 0
+    while len(keys) < n:
+        digest = hashlib.sha256(f"skbfn-id-{counter}".encode()).digest() * (1 + length // 32)
+        key = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+        counter += 1
+        if key not in seen:
+            seen.add(key)
+            keys.append(key)
+    return np.array(keys, dtype=object)
