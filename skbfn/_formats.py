@@ -44,6 +44,8 @@ FILE_FORMATS = {
     3: "the EMA's update count is the tensor 'ema.n_updates', no longer the document's 'ema_updates'",
     4: "the document holds the category tilt ('category_tilt')",
     5: "hidden_layer_sizes=None means the widths of the table's default profile (before: of its network)",
+    6: "columns may be ids, dropped or empty, datetime columns record their time unit and zone, and the "
+    "parameters column_roles, max_categories and enforce_bounds exist",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

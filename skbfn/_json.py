@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from numbers import Real
 from typing import Any
 
@@ -37,7 +39,12 @@ def dtype_to_json(dtype) -> dict:
 
 
 def dtype_from_json(spec: dict):
-    """The dtype :func:`dtype_to_json` wrote; only plain column dtypes are accepted."""
+    """The dtype :func:`dtype_to_json` wrote; only column dtypes skbfn writes are accepted (ValueError else).
+
+    numpy's plain dtypes, pandas' nullable and string dtypes, and datetimes
+    with a time zone named in the IANA database: a name is never handed to a
+    parser that could open files or import modules.
+    """
     if "category" in spec:
         import pandas as pd
 
@@ -45,15 +52,39 @@ def dtype_from_json(spec: dict):
     name = spec["name"]
     if not isinstance(name, str):
         raise TypeError(f"a dtype name must be a string, got {name!r}")
-    try:
-        dtype = np.dtype(name)
-    except TypeError:
+    if name in _PANDAS_DTYPES:
         import pandas as pd
 
         return pd.api.types.pandas_dtype(name)
+    zoned = _ZONED_DATETIME.match(name)
+    if zoned:
+        import pandas as pd
+
+        unit, zone = zoned.groups()
+        if zone != "UTC" and zone not in _time_zones():
+            raise ValueError(f"dtype {name!r} names a time zone that is not in the IANA database")
+        return pd.DatetimeTZDtype(unit, zone)
+    try:
+        dtype = np.dtype(name)
+    except TypeError as exc:
+        raise ValueError(f"dtype {name!r} is not a column dtype skbfn writes") from exc
     if dtype.kind not in "biufcOUSMm" or dtype.fields is not None or dtype.itemsize > _MAX_DTYPE_ITEMSIZE:
         raise ValueError(f"dtype {name!r} is not a column dtype skbfn writes")
     return dtype
+
+
+_PANDAS_DTYPES = frozenset(
+    ["str", "string", "boolean", "Float32", "Float64"]
+    + [f"{sign}Int{bits}" for sign in ("", "U") for bits in (8, 16, 32, 64)]
+)
+_ZONED_DATETIME = re.compile(r"^datetime64\[(s|ms|us|ns), ([A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*)\]$")
+
+
+@functools.cache
+def _time_zones() -> frozenset:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 def is_int(value) -> bool:

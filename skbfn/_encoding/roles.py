@@ -88,7 +88,7 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
             f"as categories (max_categories={max_categories}), so it is not modelled, and samples hold missing "
             f"values there. Set column_roles={{{name!r}: 'categorical'}} to model it, or 'drop' to silence this.",
             UserWarning,
-            stacklevel=6,
+            stacklevel=8,  # the caller of BFNGenerator.fit
         )
         return "drop"
     return None

@@ -1,0 +1,157 @@
+"""Column roles: ids, text, dates and times, constant and empty columns; samples inside the training range."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import state_bytes
+from sklearn.base import clone
+
+import skbfn
+from skbfn import BFNGenerator
+
+SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=120, n_steps=10, n_elbo_draws=8)
+
+
+def _customers(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    first = np.array(["Ann", "Bob", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana"])
+    last = np.array(["Smith", "Jones", "Brown", "Lee", "Khan", "Garcia", "Rossi", "Novak"])
+    return pd.DataFrame(
+        {
+            "customer_id": rng.permutation(n) + 5_000,
+            "code": [f"C{k:06d}" for k in rng.permutation(n) + 17],
+            "name": [
+                f"{a} {b} {k}"
+                for a, b, k in zip(rng.choice(first, n), rng.choice(last, n), rng.integers(0, 99, n), strict=True)
+            ],
+            "segment": pd.Categorical(rng.choice(["a", "b", "c"], n, p=[0.6, 0.3, 0.1])),
+            "signup": pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D"),
+            "seen": pd.Timestamp("2024-01-01", tz="Europe/Amsterdam")
+            + pd.to_timedelta(rng.uniform(0, 1e7, n), unit="s"),
+            "session": pd.to_timedelta(rng.exponential(300, n).round(), unit="s"),
+            "income": np.round(np.exp(rng.normal(10, 0.8, n)), 2),
+            "country": "NL",
+            "notes": [None] * n,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return _customers()
+
+
+@pytest.fixture(scope="module")
+def fitted(customers):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the name column is dropped with a warning
+        return BFNGenerator(**SMALL, random_state=0).fit(customers)
+
+
+def test_roles_are_detected(fitted):
+    roles = fitted.column_roles_
+    assert roles["customer_id"] == "id" and roles["code"] == "id" and roles["name"] == "drop"
+    assert roles["segment"] == "categorical" and roles["country"] == "constant" and roles["notes"] == "empty"
+    assert roles["income"] == "continuous"
+
+
+def test_text_is_dropped_with_a_warning_naming_the_column_and_never_copied(customers):
+    with pytest.warns(UserWarning, match=r"'name'.*column_roles"):
+        gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(customers)
+    assert gen.sample(50)["name"].isna().all()
+    rng = np.random.default_rng(1)
+    zips = pd.DataFrame({"zip": [f"{z:05d}" for z in rng.integers(0, 300, 400)], "x": rng.normal(size=400)})
+    with pytest.warns(UserWarning, match="'zip'"):
+        dropped = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(zips)
+    assert dropped.column_roles_["zip"] == "drop" and dropped.sample(20)["zip"].isna().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # naming the role is the override, without a warning
+        modelled = BFNGenerator(**dict(SMALL, max_iter=5), column_roles={"zip": "categorical"}).fit(zips)
+    assert modelled.column_roles_["zip"] == "categorical" and modelled.sample(20)["zip"].isin(zips["zip"]).all()
+
+
+def test_ids_are_fresh_unique_and_in_the_columns_format(fitted, customers):
+    sample = fitted.sample(500, random_state=1)
+    for column in ("customer_id", "code"):
+        assert sample[column].is_unique and not sample[column].isin(customers[column]).any()
+    assert sample["customer_id"].dtype == customers["customer_id"].dtype
+    assert sample["code"].str.fullmatch(r"C\d{6}").all()
+    tokens = pd.DataFrame({"key": [f"{k:08x}" for k in np.random.default_rng(2).permutation(300) * 7919], "x": 1.0})
+    tokens["x"] = np.random.default_rng(3).normal(size=300)
+    gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(tokens)
+    keys = gen.sample(200)["key"]
+    assert gen.column_roles_["key"] == "id" and keys.is_unique and not keys.isin(tokens["key"]).any()
+    assert keys.str.len().eq(8).all() and keys.str.fullmatch("[0-9a-f]+").all()
+
+
+def test_dates_and_times_come_back_in_their_dtype_and_span(fitted, customers):
+    sample = fitted.sample(1000, random_state=2)
+    for column in ("signup", "seen", "session"):
+        assert sample[column].dtype == customers[column].dtype, column
+        assert sample[column].min() >= customers[column].min() and sample[column].max() <= customers[column].max()
+    assert (sample["signup"] == sample["signup"].dt.normalize()).all()  # dates stay dates
+    assert str(sample["seen"].dt.tz) == "Europe/Amsterdam"
+    assert fitted.encoder_.columns_[4].time_unit == "D" and fitted.encoder_.columns_[5].time_unit == "s"
+
+
+def test_constant_and_empty_columns_are_reproduced(fitted):
+    sample = fitted.sample(30)
+    assert (sample["country"] == "NL").all() and sample["notes"].isna().all()
+
+
+def test_samples_stay_inside_the_training_range_and_a_positive_column_stays_positive(customers):
+    heavy = customers[["income", "segment"]].copy()
+    heavy["income"] = heavy["income"] + 10_000
+    kept = BFNGenerator(**dict(SMALL, max_iter=60), random_state=0).fit(heavy).sample(3000, random_state=0)
+    assert kept["income"].between(heavy["income"].min(), heavy["income"].max()).all()
+    free = BFNGenerator(**dict(SMALL, max_iter=60), random_state=0, enforce_bounds=False).fit(heavy)
+    loose = free.sample(3000, random_state=0)["income"]
+    assert not loose.between(heavy["income"].min(), heavy["income"].max()).all()  # the rule above can fail
+
+
+def test_roles_and_dtypes_survive_save_load_pickle_and_clone(fitted, customers, tmp_path):
+    path = os.path.join(tmp_path, "customers.safetensors")
+    skbfn.save(fitted, path)
+    loaded = skbfn.load(path)
+    expected = fitted.sample(40, random_state=4)
+    pd.testing.assert_frame_equal(loaded.sample(40, random_state=4), expected)
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(fitted)).sample(40, random_state=4), expected)
+    assert loaded.column_roles_ == fitted.column_roles_
+    roles = {"name": "drop", 0: "id"}
+    gen = BFNGenerator(column_roles=roles)
+    assert clone(gen).get_params()["column_roles"] == roles
+
+
+@pytest.mark.parametrize(
+    ("roles", "match"),
+    [
+        ({"name": "free text"}, "roles are"),
+        ({"no such column": "id"}, "not a column"),
+        ({"segment": "discretised"}, None),
+    ],
+)
+def test_bad_roles_are_clear_errors_that_leave_the_model_unchanged(fitted, customers, roles, match):
+    model = pickle.loads(pickle.dumps(fitted)).set_params(column_roles=roles, categorical_features=["segment"])
+    before = state_bytes(model)
+    with pytest.raises(ValueError, match=match or "conflicts"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the name column's warning, where it is reached
+        model.fit(customers)
+    assert state_bytes(model) == before
+
+
+def test_the_tilt_keeps_most_rows_however_many_categorical_columns():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"c{j}": pd.Categorical(rng.choice(["p", "q"], 600, p=[0.97, 0.03])) for j in range(6)})
+    frame["x"] = rng.normal(size=600)
+    gen = BFNGenerator(**dict(SMALL, max_iter=20), random_state=0).fit(frame)
+    assert np.exp(gen.category_tilt_.log_mean_acceptance) >= 0.8 - 1e-9
+    codes = np.zeros((4, 7), dtype=np.float32)
+    codes[:, :6] = 1.0  # every column at its rarest category
+    assert np.all(gen.category_tilt_.log_acceptance(codes, None) >= -np.log(16) - 1e-12)
+    assert gen.sample(500, random_state=0).shape == (500, 7)
