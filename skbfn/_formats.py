@@ -45,7 +45,8 @@ FILE_FORMATS = {
     4: "the document holds the category tilt ('category_tilt')",
     5: "hidden_layer_sizes=None means the widths of the table's default profile (before: of its network)",
     6: "columns may be ids, dropped or empty, datetime columns record their time unit and zone, and the "
-    "parameters column_roles, max_categories and enforce_bounds exist",
+    "parameters column_roles, max_categories, enforce_bounds and reproduce_missing exist; encoders may list "
+    "missingness indicators",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"
@@ -58,6 +59,7 @@ _PARAMETERS_ADDED = {
     "column_roles": None,  # every column was modelled
     "max_categories": 50,
     "enforce_bounds": False,  # samples could reach a little past the training range
+    "reproduce_missing": False,  # samples had no missing cells
 }
 
 

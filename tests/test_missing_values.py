@@ -43,17 +43,21 @@ def fitted():
     return BFNGenerator(random_state=0, **{**FAST, "max_iter": 500}).fit(_holes(_sign_table()))
 
 
-def test_fits_on_missing_cells_of_every_type_and_samples_whole_rows(fitted):
-    rows = fitted.sample(50)
-    assert not rows.isna().any().any()
+def test_fits_on_missing_cells_of_every_type_and_samples_as_many_missing_cells(fitted):
+    table = _holes(_sign_table())
+    rows = fitted.sample(3000, random_state=0)
     assert rows.dtypes.to_dict() == _sign_table().dtypes.to_dict()
+    np.testing.assert_allclose(rows.isna().mean(), table.isna().mean(), atol=0.04)
+    whole = fitted.set_params(reproduce_missing=False).sample(50)  # the same model, asked for whole rows
+    fitted.set_params(reproduce_missing=True)
+    assert not whole.isna().any().any()
 
 
 def test_fits_on_missing_cells_in_arrays():
     X = np.array([[0.0, 1, "a"], [np.nan, 2, "b"], [1.0, np.nan, None], [0.5, 3, "a"]] * 20, dtype=object)
     gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 10}).fit(X)
     assert gen.encoder_.kinds == ["continuous", "discretised", "categorical"]
-    rows = gen.sample(5)
+    rows = gen.set_params(reproduce_missing=False).sample(5)
     assert set(rows[:, 2]) <= {"a", "b"} and np.isfinite(rows[:, :2].astype(float)).all()
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from skbfn import BFNGenerator
+from skbfn._encoding.tails import INTEGER_TAIL
 
 FAST = dict(
     hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=400, n_steps=30, n_elbo_draws=8, random_state=0
@@ -170,7 +171,7 @@ def test_mixed_model_pickles_and_scores_identically(fitted, frame):
 
 def test_integer_masses_sum_to_at_most_one_and_values_off_the_lattice_score_minus_inf():
     """On a column fitted on 0..5, exp(score) over the integers -20..29 sums to at most 1 (plus Monte-Carlo error);
-    values outside 0..5 and non-integers get -inf."""
+    integers outside 0..5 get the documented tail mass, and non-integers -inf."""
     rng = np.random.default_rng(0)
     X = rng.binomial(5, 0.4, size=(2000, 1)).astype(float)
     gen = BFNGenerator(**{**FAST, "random_state": 0, "max_iter": 300, "n_elbo_draws": 64}).fit(X)
@@ -178,11 +179,14 @@ def test_integer_masses_sum_to_at_most_one_and_values_off_the_lattice_score_minu
     grid = np.arange(-20, 30, dtype=float)[:, None]
     scores = gen.score_samples(grid)
     inside = (grid[:, 0] >= 0) & (grid[:, 0] <= 5)
-    assert np.isneginf(scores[~inside]).all() and np.isfinite(scores[inside]).all()
+    assert np.isfinite(scores).all()
+    distance = np.where(grid[:, 0] < 0, -grid[:, 0], grid[:, 0] - 5)[~inside]
+    np.testing.assert_allclose(scores[~inside], np.log(INTEGER_TAIL / 2) - distance * np.log(2))
+    assert scores[~inside].max() < scores[inside].min()
     # exp of a noisy estimate is biased upwards (at 64 draws these masses summed to about 1.08):
     # make the noise small, then allow three standard errors of the sum
     gen.set_params(n_elbo_draws=4096)
-    total, error = _sum_of_masses(gen, grid[inside])
+    total, error = _sum_of_masses(gen, grid)
     assert total <= 1.0 + max(error, 1e-3)
     assert total > 0.5  # a bound that is not vacuous
     assert np.isneginf(gen.score_samples(np.array([[2.4], [2.5]]))).all()

@@ -36,11 +36,12 @@ from dataclasses import replace
 import numpy as np
 from sklearn.utils import check_array
 
-from .._json import plain
+from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
 from .column import MAX_BINS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import check_roles, detect_role, id_template
+from .tails import INTEGER_TAIL, beyond_range
 from .times import is_time_dtype, time_numbers, time_unit_of, time_zone_of
 
 __all__ = ["SCALED_LIMIT", "TableEncoder", "is_missing", "roles_from_json", "roles_to_json"]
@@ -112,11 +113,19 @@ class TableEncoder:
         named get their role detected ('auto').
     max_categories : int, default=50
         The most distinct strings a column may have to be detected as categorical.
+    reproduce_missing : bool, default=False
+        Give every modelled column with missing cells in fit a *missingness
+        indicator*: a two-category model column (0 observed, 1 missing),
+        modelled jointly with the others, so that samples have missing cells
+        where the model draws them.
     """
 
-    # Encoders pickled before column roles existed lack these attributes.
+    # Encoders pickled before column roles and missingness indicators existed lack these attributes.
     column_roles = None
     max_categories = 50
+    reproduce_missing = False
+    indicators_ = ()
+    integer_tail_ = 0.0
 
     def __init__(
         self,
@@ -127,9 +136,11 @@ class TableEncoder:
         continuous_transform: str = "affine",
         column_roles: dict | None = None,
         max_categories: int = 50,
+        reproduce_missing: bool = False,
     ) -> None:
         self.column_roles = column_roles
         self.max_categories = max_categories
+        self.reproduce_missing = reproduce_missing
         self.categorical_features = categorical_features
         self.discretised_features = discretised_features
         self.max_bins = max_bins
@@ -193,6 +204,12 @@ class TableEncoder:
                     "categorical_features or discretised_features."
                 )
             self.columns_.append(self._fit_column(name, values, dtype, role, chosen, categorical, discretised, j))
+        self.integer_tail_ = INTEGER_TAIL
+        self.indicators_ = []
+        if self.reproduce_missing:
+            self.indicators_ = [
+                j for j, c in enumerate(self.columns_) if c.is_modelled and is_missing(_column_values(X, j)).any()
+            ]
         if not any(c.is_modelled for c in self.columns_):
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
@@ -350,6 +367,8 @@ class TableEncoder:
             **({"max_categories": self.max_categories} if self.max_categories != 50 else {}),
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
+            **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
+            **({"integer_tail": self.integer_tail_} if self.integer_tail_ else {}),
         }
 
     @classmethod
@@ -369,6 +388,18 @@ class TableEncoder:
         if not any(column.is_modelled for column in encoder.columns_):
             raise ValueError("the encoder has no modelled column")
         encoder._order = encoder._flow_order()
+        indicators = doc.get("indicators", [])
+        modelled = [j for j, column in enumerate(encoder.columns_) if column.is_modelled]
+        if not (isinstance(indicators, list) and all(is_int(j) and j in modelled for j in indicators)):
+            raise ValueError("the missingness indicators must name modelled columns")
+        if indicators != sorted(set(indicators)):
+            raise ValueError("the missingness indicators must be distinct and in column order")
+        encoder.indicators_ = indicators
+        tail = doc.get("integer_tail", 0.0)
+        if not (is_finite_number(tail) and 0 <= tail < 1):
+            raise ValueError(f"integer_tail must be a number in [0, 1), got {tail!r}")
+        encoder.integer_tail_ = float(tail)
+        encoder.reproduce_missing = bool(indicators)
         return encoder
 
     # ------------------------------------------------------------- mapping
@@ -392,8 +423,32 @@ class TableEncoder:
         return {column.name: {"dropped": "drop"}.get(column.kind, column.kind) for column in self.columns_}
 
     @property
+    def model_columns(self) -> list[int]:
+        """The modelled columns of X, as indices, in model order (the indicators follow them)."""
+        return list(self._order)
+
+    def beyond_range(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Integer cells beyond a discretised column's bins, and each row's log tail mass (:mod:`.tails`)."""
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+
+        def numbers(j: int) -> np.ndarray:
+            return self.columns_[j].numbers(_column_values(X, j), _as_float)
+
+        return beyond_range(self, X.shape[0], numbers)
+
+    def unmodelled_missing(self, X) -> np.ndarray:
+        """Rows with a missing cell in a modelled column that has no missingness indicator."""
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        rows = np.zeros(X.shape[0], dtype=bool)
+        for j in self._order:
+            if j not in self.indicators_:
+                rows |= is_missing(_column_values(X, j))
+        return rows
+
+    @property
     def n_model_columns(self) -> int:
-        return len(self._order)
+        """Model columns: the modelled columns of X, then one missingness indicator per column that has one."""
+        return len(self._order) + len(self.indicators_)
 
     @property
     def log_jacobian(self) -> float:
@@ -415,7 +470,9 @@ class TableEncoder:
     def dequantisation_widths(self) -> np.ndarray | None:
         """Width of one integer step in the model's units, per model column (0 off the lattice); None if no lattice."""
         widths = np.array(
-            [self.columns_[j].scale if self.columns_[j].lattice else 0.0 for j in self._order], dtype=np.float32
+            [self.columns_[j].scale if self.columns_[j].lattice else 0.0 for j in self._order]
+            + [0.0] * len(self.indicators_),
+            dtype=np.float32,
         )
         return widths if widths.any() else None
 
@@ -427,7 +484,7 @@ class TableEncoder:
     @property
     def model_kinds(self) -> list[str]:
         """Kind of each model column, in model order (constant columns are not modelled)."""
-        return [self.columns_[j].kind for j in self._order]
+        return [self.columns_[j].kind for j in self._order] + ["categorical"] * len(self.indicators_)
 
     @property
     def categorical_positions(self) -> list[int]:
@@ -437,15 +494,18 @@ class TableEncoder:
     @property
     def model_n_bins(self) -> list[int]:
         """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
-        return [self.columns_[j].n_bins for j in self._order]
+        return [self.columns_[j].n_bins for j in self._order] + [2] * len(self.indicators_)
 
-    def transform(self, X, *, strict: bool = False) -> np.ndarray:
+    def transform(self, X, *, strict: bool = False, as_observed: bool = False) -> np.ndarray:
         """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.
 
         ``strict=True`` (values to condition on) also refuses values the model
         does not cover: integers outside a discretised column's bins or not
         integral, and real values outside the flow's range ``[-1, 1]`` after
         scaling (the training range widened by a ninth on each side).
+        Missingness indicators say which cells are missing, or, with
+        ``as_observed=True`` (cells to fill, not to leave missing), that every
+        cell is observed.
         """
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
@@ -454,7 +514,34 @@ class TableEncoder:
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
                 self._encode(column, _column_values(X, j), strict)  # still checks for unknown categories
+        for i, j in enumerate(self.indicators_):
+            value = out[:, self._order.index(j)]
+            out[:, len(self._order) + i] = 0.0 if as_observed else np.isnan(value)
         return out
+
+    def observed_request(self, n_rows: int) -> np.ndarray:
+        """A model matrix of cells to draw (NaN) whose missingness indicators say "observed": whole rows."""
+        request = np.full((n_rows, self.n_model_columns), np.nan, dtype=np.float32)
+        request[:, len(self._order) :] = 0.0
+        return request
+
+    def with_placeholders(self, encoded: np.ndarray) -> np.ndarray:
+        """Training rows with each indicated missing cell set to a fixed in-range value (a copy).
+
+        The network then learns that a cell drawn as missing holds that value,
+        so that one joint draw of a row is consistent: in training a missing
+        cell is modelled like any other, and the indicator says whether it is
+        missing. Scores still leave missing cells out (their indicator counts).
+        """
+        if not self.indicators_:
+            return encoded
+        encoded = encoded.copy()
+        for j in self.indicators_:
+            position, column = self._order.index(j), self.columns_[j]
+            placeholder = bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else 0.0
+            cells = encoded[:, position]
+            cells[np.isnan(cells)] = placeholder
+        return encoded
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
@@ -503,7 +590,10 @@ class TableEncoder:
             if column.kind == "discretised" or column.lattice or column.is_numeric_constant:
                 numbers = column.numbers(_column_values(X, j), _as_float)
                 observed = ~np.isnan(numbers)
-                outside[observed] |= _without_mass(column, numbers[observed])
+                off = _without_mass(column, numbers[observed])
+                if column.kind == "discretised" and self.integer_tail_:  # integers beyond the bins have a tail
+                    off &= numbers[observed] != np.round(numbers[observed])
+                outside[observed] |= off
         return outside
 
     def inverse_transform(self, Z: np.ndarray):
@@ -512,6 +602,11 @@ class TableEncoder:
         decoded: list[np.ndarray] = [None] * len(self.columns_)
         for position, j in enumerate(self._order):
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
+        for i, j in enumerate(self.indicators_):  # cells the model draws as missing
+            missing = np.rint(Z[:, len(self._order) + i]) == 1
+            if missing.any():
+                decoded[j] = decoded[j].astype(object if decoded[j].dtype == object else np.float64)
+                decoded[j][missing] = None if decoded[j].dtype == object else np.nan
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])

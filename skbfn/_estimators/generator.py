@@ -10,6 +10,7 @@ draws, :mod:`skbfn._inference.scoring` bounds likelihoods, and
 from __future__ import annotations
 
 import copy
+import warnings
 from contextlib import contextmanager
 from numbers import Integral
 from typing import ClassVar
@@ -204,6 +205,17 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         clipped onto its edges), and a column that was never negative never
         samples a negative value. Scores are those of the untruncated model.
         False lets samples reach a little beyond the range.
+    reproduce_missing : bool, default=True
+        Samples have missing cells as the training rows do: each column with
+        missing cells in fit gets a missingness indicator, a two-category
+        model column learned jointly with the others (so missingness that
+        depends on other columns is kept), and :meth:`sample` leaves a cell
+        missing where its indicator is drawn so. Scores then include the
+        log-probability of a row's pattern of missing cells. Rows completed
+        with ``given`` and by :class:`BFNImputer` are filled as if observed.
+        False at fit: no indicators, and every sampled cell is filled; set to
+        False after fit: the indicators are held at "observed", so
+        :meth:`sample` draws whole rows.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, compute the validation
         ELBO every ``validation_interval`` steps, stop after
@@ -355,6 +367,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         beta_1=4.0,
         category_shares="train",
         enforce_bounds=True,
+        reproduce_missing=True,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -399,6 +412,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         self.beta_1 = beta_1
         self.category_shares = category_shares
         self.enforce_bounds = enforce_bounds
+        self.reproduce_missing = reproduce_missing
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -578,7 +592,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
                 feature_names=list(getattr(self, "feature_names_in_", range(self.n_features_in_))),
                 as_frame=self.encoder_.is_frame_,
             )
-            given_values = self.encoder_.transform(table, strict=True)
+            given_values = self.encoder_.transform(table, strict=True, as_observed=True)
+            check_can_condition_on_cells(self.model_, self.conditional_fraction)
+        elif self.encoder_.indicators_ and not self.reproduce_missing:  # whole rows from a model of missing cells
+            given_values = self.encoder_.observed_request(n_samples)
             check_can_condition_on_cells(self.model_, self.conditional_fraction)
         encoded = draw(
             self.ema_.module,
@@ -601,14 +618,19 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         original units of X. For a mixed table ``p`` is a density over the
         real-valued columns times a probability mass over the discretised and
         categorical ones; with no real-valued column it is a log-probability
-        (at most 0). A row whose integer (discretised) cell is not an integer
-        or lies outside the column's training range has probability 0 under
-        the model and scores ``-inf``. Missing cells are left out: the bound
-        is then on the likelihood of the observed cells. With
+        (at most 0). A row whose integer cell is not an integer scores
+        ``-inf``; an integer beyond a discretised column's training range
+        gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
+        more per further step; see the likelihood guide). Missing cells:
+        a column that had missing cells in fit scores the row's pattern of
+        missing cells (``reproduce_missing``); elsewhere a missing cell is
+        left out, and the bound is on the observed cells only (:meth:`score`
+        warns, as such rows can outrank complete ones). With
         ``category_shares='train'`` and no ``y``, each row's score also adds
-        the log-weights of its categories (``category_tilt_``), which makes it
-        a bound on the log-likelihood of the tilted model that sampling draws
-        from (a missing category adds its column's smallest log-weight).
+        the log-weights of its categories (``category_tilt_``), a bound on
+        the log-likelihood of the tilted model that sampling draws from,
+        with an extra slack of ``-log_mean_acceptance``: do not compare
+        such scores with ``category_shares='model'`` scores.
         ``L`` is the continuous-time loss or the
         discrete-time loss with ``n_loss_steps``, as set by ``loss``; each is an
         unbiased quasi-Monte-Carlo estimate over ``n_elbo_draws`` points per
@@ -641,6 +663,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_table(self, X, reset=False)
         encoded = self.encoder_.transform(X)
+        beyond, log_tail = self.encoder_.beyond_range(X)
+        encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
         if np.isnan(encoded).any() and not self.model_.cell_inputs:
             raise ValueError(
                 "This model was saved by an skbfn release without missing-value support: "
@@ -651,7 +675,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         seed = int(check_random_state(seed_source).randint(MAX_SEED))
         bound = BoundSettings.of(self, self.encoder_)
         scores = elbo_per_row(self.ema_.module, encoded, cond, bound=bound, seed=seed)
-        scores += self.encoder_.row_log_jacobian(X)
+        scores += self.encoder_.row_log_jacobian(X) + log_tail
         if self.category_tilt_ is not None and y is None:
             scores += self.category_tilt_.log_score_offset(encoded)
         scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
@@ -681,7 +705,15 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         >>> isinstance(gen.score(X, y), float)
         True
         """
-        return float(np.mean(self.score_samples(X, y)))
+        scores = self.score_samples(X, y)
+        if self.encoder_.unmodelled_missing(validate_table(self, X, reset=False)).any():
+            warnings.warn(
+                "X has missing cells in columns that had none in fit: those rows are scored on their observed "
+                "cells only, so they can score above complete rows; their mean is no fair model score.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return float(np.mean(scores))
 
     # ------------------------------------------------------------- persistence
     def to_dict(self) -> dict:

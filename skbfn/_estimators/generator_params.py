@@ -43,6 +43,7 @@ PARAMETER_CONSTRAINTS = {
     "beta_1": [Interval(Real, 0, None, closed="neither")],
     "category_shares": [StrOptions({"train", "model"})],
     "enforce_bounds": ["boolean"],
+    "reproduce_missing": ["boolean"],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],

@@ -104,6 +104,7 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
             continuous_transform=estimator.continuous_transform,
             column_roles=estimator.column_roles,
             max_categories=estimator.max_categories,
+            reproduce_missing=estimator.reproduce_missing,
         ).fit(X)
         condition = None if y is None else ConditionEncoder(estimator.y_type).fit(y)
         model = Architecture.of(estimator, encoder.n_model_columns).build(encoder, condition, seed=init_seed)
@@ -134,6 +135,7 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
         cond, cond_validation = (parts[2], parts[3]) if cond is not None else (None, None)
         validation = (to_tensor(encoded_validation, device), to_tensor(cond_validation, device))
 
+    encoded = encoder.with_placeholders(encoded)  # missing cells with an indicator, in the training rows only
     config = TrainingConfig.of(
         estimator, encoder=encoder, n_rows=len(encoded), one_pass_over=len(encoded) if one_pass else None
     )
