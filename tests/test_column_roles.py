@@ -155,3 +155,51 @@ def test_the_tilt_keeps_most_rows_however_many_categorical_columns():
     codes[:, :6] = 1.0  # every column at its rarest category
     assert np.all(gen.category_tilt_.log_acceptance(codes, None) >= -np.log(16) - 1e-12)
     assert gen.sample(500, random_state=0).shape == (500, 7)
+
+
+def test_a_continued_fit_on_rows_beyond_the_first_range_warns_naming_the_columns():
+    rng = np.random.default_rng(0)
+    first = pd.DataFrame({"count": rng.integers(0, 20, 200), "amount": rng.uniform(0, 1, 200)})
+    gen = BFNGenerator(**dict(SMALL, batch_size=100), random_state=0).partial_fit(first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gen.partial_fit(first.sample(frac=1.0, random_state=1))  # inside the range: silent
+    later = first.assign(count=first["count"] + 250)
+    with pytest.warns(UserWarning, match=r"\['count'\]"):
+        gen.partial_fit(later)
+
+
+def test_missing_cells_are_reproduced_with_their_dependence_on_other_columns():
+    rng = np.random.default_rng(0)
+    n = 1500
+    income = rng.lognormal(10, 0.5, n)
+    age = rng.uniform(20, 70, n)
+    rich = income > np.median(income)
+    age[rich & (rng.random(n) < 0.6)] = np.nan  # the rich leave their age out
+    frame = pd.DataFrame({"income": income, "age": age})
+    gen = BFNGenerator(**dict(SMALL, max_iter=400), random_state=0).fit(frame)
+    sample = gen.sample(4000, random_state=0)
+    assert abs(sample["age"].isna().mean() - frame["age"].isna().mean()) < 0.05
+    sampled_rich = sample["income"] > np.median(income)
+    assert sample["age"][sampled_rich].isna().mean() > 0.4 > sample["age"][~sampled_rich].isna().mean()
+    whole = BFNGenerator(**dict(SMALL, max_iter=20), reproduce_missing=False, random_state=0).fit(frame)
+    assert whole.sample(500).notna().all().all()
+
+
+def test_scores_charge_a_missing_pattern_and_score_warns_where_no_indicator_models_it():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})
+    frame.loc[rng.random(600) < 0.05, "a"] = np.nan  # a is rarely missing, b never
+    gen = BFNGenerator(**dict(SMALL, max_iter=200), random_state=0).fit(frame)
+    unaware = BFNGenerator(**dict(SMALL, max_iter=200), reproduce_missing=False, random_state=0).fit(frame)
+    complete = frame.dropna().head(50)
+    rare_pattern = complete.assign(a=np.nan)
+    # ln P(a missing) = ln 0.05 is charged: well below the score of the same rows without the indicator
+    assert np.median(gen.score_samples(rare_pattern)) < np.median(unaware.score_samples(rare_pattern)) + np.log(0.2)
+    # without it, the incomplete rows outrank the complete ones: what score warns about
+    assert np.median(unaware.score_samples(rare_pattern)) > np.median(unaware.score_samples(complete))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gen.score(rare_pattern)  # a's missingness is modelled: no warning
+    with pytest.warns(UserWarning, match="observed cells only"):
+        gen.score(complete.assign(b=np.nan))

@@ -436,6 +436,24 @@ class TableEncoder:
 
         return beyond_range(self, X.shape[0], numbers)
 
+    def columns_beyond_range(self, X) -> list:
+        """Names of numeric model columns with observed values outside the range the encoder was fitted on."""
+        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        names = []
+        for j in self._order:
+            column = self.columns_[j]
+            if column.kind == "categorical":
+                continue
+            numbers = column.numbers(_column_values(X, j), _as_float)
+            numbers = numbers[~np.isnan(numbers)]
+            if column.kind == "discretised":
+                beyond = (numbers < column.offset) | (numbers > column.offset + column.n_bins - 1)
+            else:
+                beyond = np.abs(column.to_flow_range(numbers)) > SCALED_LIMIT * (1 + 1e-6)
+            if beyond.any():
+                names.append(column.name)
+        return names
+
     def unmodelled_missing(self, X) -> np.ndarray:
         """Rows with a missing cell in a modelled column that has no missingness indicator."""
         X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)

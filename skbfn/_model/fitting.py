@@ -92,6 +92,15 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
                 "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
             )
         encoder, condition = previous.encoder, previous.condition_encoder
+        beyond = encoder.columns_beyond_range(X)
+        if beyond:
+            warnings.warn(
+                f"Columns {beyond[:10]} hold values outside the range of the rows the model was first fitted on; "
+                "a continued fit (partial_fit, warm_start) keeps that range, so the model cannot learn or sample "
+                "them. Make the first call's rows span every column's range, or fit anew.",
+                UserWarning,
+                stacklevel=5,
+            )
         model, ema = copy.deepcopy(previous.model), copy.deepcopy(previous.ema)
         place(device, estimator.precision, model, ema)
         ema.decay = float(estimator.ema_decay)
