@@ -206,6 +206,7 @@ def test_a_purely_categorical_table_keeps_a_total_probability_of_at_most_one():
     assert np.exp(gen.score_samples(every_row)).sum() <= 1.0 + 1e-6
 
 
+@pytest.mark.filterwarnings("ignore:Columns .* hold values outside:UserWarning")
 def test_partial_fit_adds_the_counts_of_every_call():
     gen = BFNGenerator(**dict(FAST, n_steps=5), batch_size=100, random_state=0)
     first, second = _imbalanced(200, seed=1), _imbalanced(300, seed=2)
@@ -214,6 +215,7 @@ def test_partial_fit_adds_the_counts_of_every_call():
     assert gen.category_tilt_.counts[0].tolist() == both["label"].value_counts().sort_index().tolist()
 
 
+@pytest.mark.filterwarnings("ignore:Columns .* hold values outside:UserWarning")
 def test_a_warm_start_fit_matches_the_shares_of_its_own_rows():
     first, second = _imbalanced(200, seed=1), _imbalanced(300, seed=2)
     gen = BFNGenerator(**dict(FAST, max_iter=20, n_steps=5), warm_start=True, random_state=0).fit(first)

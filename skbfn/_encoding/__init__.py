@@ -13,7 +13,8 @@ from .column import MAX_BINS, Column
 from .condition import ConditionEncoder
 from .input import validate_table
 from .normal_scores import NormalScores, is_skewed
-from .table import SCALED_LIMIT, TableEncoder, is_missing
+from .table import SCALED_LIMIT, TableEncoder
+from .values import is_missing
 
 __all__ = [
     "MAX_BINS",

@@ -12,7 +12,7 @@ from .normal_scores import NormalScores
 from .roles import fresh_ids
 from .times import TIME_UNITS, time_numbers, time_values
 
-__all__ = ["KINDS", "MAX_BINS", "MODELLED_KINDS", "Column"]
+__all__ = ["KINDS", "MAX_BINS", "MODELLED_KINDS", "Column", "check_bins", "output_dtype", "without_mass"]
 
 MODELLED_KINDS = ("continuous", "discretised", "categorical")
 # constant: one value, repeated; id: fresh keys; dropped: not modelled, missing in samples; empty: missing in fit.
@@ -197,3 +197,31 @@ def _valid_template(template) -> bool:
             and 0 < len(alphabet) <= 1024
         )
     return False
+
+
+def without_mass(column: Column, known: np.ndarray) -> np.ndarray:
+    """Which observed values have no mass under a numeric column's model (see ``TableEncoder.off_support``)."""
+    if column.is_numeric_constant:
+        return known != column.categories[0]
+    outside = ~np.isfinite(known) | (known != np.round(known))  # not an integer
+    if column.kind == "discretised":
+        outside |= (known < column.offset) | (known > column.offset + column.n_bins - 1)
+    return outside
+
+
+def check_bins(column: Column, numbers: np.ndarray) -> None:
+    """Refuse given values that are not integers inside a discretised column's bins."""
+    known = numbers[~np.isnan(numbers)]
+    outside = without_mass(column, known)
+    if np.any(outside):
+        raise ValueError(
+            f"Column {column.name!r} takes integers from {column.offset:g} to {column.offset + column.n_bins - 1:g}; "
+            f"got {known[outside][:5].tolist()}."
+        )
+
+
+def output_dtype(column: Column):
+    """The dtype a decoded column is cast to: its own, or a nullable one where samples hold missing values."""
+    if column.kind in ("dropped", "empty") and getattr(column.dtype, "kind", None) in ("i", "u", "b"):
+        return {"i": "Int64", "u": "UInt64", "b": "boolean"}[column.dtype.kind]
+    return column.dtype

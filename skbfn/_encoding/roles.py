@@ -29,7 +29,9 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ROLES", "check_roles", "detect_role", "fresh_ids", "id_template"]
+from .._json import plain
+
+__all__ = ["ROLES", "check_roles", "detect_role", "fresh_ids", "id_template", "roles_from_json", "roles_to_json"]
 
 ROLES = ("auto", "id", "drop", "categorical", "discretised", "continuous")
 # A string column with at least this many observed values is text when more than half of them are distinct.
@@ -131,3 +133,17 @@ def fresh_ids(template: dict, n: int) -> np.ndarray:
             seen.add(key)
             keys.append(key)
     return np.array(keys, dtype=object)
+
+
+def roles_to_json(column_roles: dict) -> list:
+    """``column_roles`` as ``[[column, role], ...]`` (JSON object keys would turn indices into strings)."""
+    return [[plain(column), role] for column, role in column_roles.items()]
+
+
+def roles_from_json(pairs) -> dict | None:
+    """The ``column_roles`` :func:`roles_to_json` wrote."""
+    if pairs is None:
+        return None
+    if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
+        raise ValueError("column_roles must be stored as [column, role] pairs")
+    return {column: role for column, role in pairs}

@@ -38,50 +38,19 @@ from sklearn.utils import check_array
 
 from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
-from .column import MAX_BINS, Column
+from .column import MAX_BINS, Column, check_bins, output_dtype, without_mass
 from .normal_scores import NormalScores, is_skewed
-from .roles import check_roles, detect_role, id_template
+from .roles import check_roles, detect_role, id_template, roles_from_json, roles_to_json
 from .tails import INTEGER_TAIL, beyond_range
 from .times import is_time_dtype, time_numbers, time_unit_of, time_zone_of
+from .values import as_float, column_values, is_categorical_dtype, is_missing, is_pandas, observed_numbers, sort_key
 
-__all__ = ["SCALED_LIMIT", "TableEncoder", "is_missing", "roles_from_json", "roles_to_json"]
+__all__ = ["SCALED_LIMIT", "TableEncoder"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
 # keep a finite, fair likelihood, and samples can reach slightly past it.
 SCALED_LIMIT = 0.9
-
-
-def _is_pandas(X) -> bool:
-    return hasattr(X, "iloc") and hasattr(X, "dtypes")
-
-
-def _column_values(X, j: int) -> np.ndarray:
-    return X.iloc[:, j].to_numpy() if _is_pandas(X) else X[:, j]
-
-
-def _is_categorical_dtype(dtype) -> bool:
-    """pandas category, object, string and bool dtypes."""
-    kind = getattr(dtype, "kind", "O")
-    return str(dtype) == "category" or kind in "OSUb" or str(dtype).startswith("string")
-
-
-def _as_float(values: np.ndarray, name) -> np.ndarray:
-    """Column as float64, NaN in missing cells; infinities refused with the error check_array gives."""
-    values = np.asarray(values)
-    if values.dtype.kind == "O":
-        values = np.where(is_missing(values), np.nan, values)
-    try:
-        numbers = check_array(
-            values.reshape(-1, 1), dtype=np.float64, ensure_all_finite="allow-nan", input_name=f"X column {name!r}"
-        )
-    except ValueError as exc:
-        if "could not convert" in str(exc):
-            raise ValueError(
-                f"X column {name!r} holds values that are not numbers; name it in categorical_features."
-            ) from exc
-        raise
-    return numbers[:, 0]
 
 
 class TableEncoder:
@@ -173,7 +142,7 @@ class TableEncoder:
 
     def fit(self, X) -> TableEncoder:
         """Learn the kind, range and categories of every column of ``X`` (DataFrame or 2-D array)."""
-        self.is_frame_ = _is_pandas(X)
+        self.is_frame_ = is_pandas(X)
         X = X if self.is_frame_ else check_array(X, dtype=None, ensure_all_finite=False)
         n_rows, n_columns = X.shape
         if n_rows < 1 or n_columns < 1:
@@ -192,7 +161,7 @@ class TableEncoder:
         roles = check_roles(self.column_roles, names, n_columns)
         self.columns_ = []
         for j in range(n_columns):
-            name, dtype, values = names[j] if names else j, dtypes[j], _column_values(X, j)
+            name, dtype, values = names[j] if names else j, dtypes[j], column_values(X, j)
             role = roles.get(j, "auto")
             chosen = {
                 "categorical": categorical is not None and bool(categorical[j]),
@@ -208,7 +177,7 @@ class TableEncoder:
         self.indicators_ = []
         if self.reproduce_missing:
             self.indicators_ = [
-                j for j, c in enumerate(self.columns_) if c.is_modelled and is_missing(_column_values(X, j)).any()
+                j for j, c in enumerate(self.columns_) if c.is_modelled and is_missing(column_values(X, j)).any()
             ]
         if not any(c.is_modelled for c in self.columns_):
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
@@ -241,18 +210,18 @@ class TableEncoder:
             wants_bins = bool(discretised[j])
         if is_time_dtype(dtype):
             unit = time_unit_of(values, dtype)
-            numbers = _observed(time_numbers(values, dtype, unit), name)
+            numbers = observed_numbers(time_numbers(values, dtype, unit), name)
             if numbers.min() == numbers.max():
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             column = self._fit_numeric(name, numbers, dtype, wants_bins)
             return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype))
-        return self._fit_numeric(name, _observed(_as_float(values, name), name), dtype, wants_bins)
+        return self._fit_numeric(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
 
     def _fit_shared(self, X, names, dtypes, categorical, discretised) -> list[Column]:
         """One kind, range and scaling, fitted to all values of X, for every column."""
         n_columns = X.shape[1]
         column_names = names or list(range(n_columns))
-        values = [_column_values(X, j) for j in range(n_columns)]
+        values = [column_values(X, j) for j in range(n_columns)]
         if categorical is None:
             categorical = np.array([self._auto_categorical(v, d) for v, d in zip(values, dtypes, strict=True)])
         if np.any(categorical):
@@ -263,15 +232,15 @@ class TableEncoder:
         if discretised is not None and 0 < discretised.sum() < n_columns:
             raise ValueError("Image pixels share one data type: discretised_features must select all columns or none.")
         wants_bins = None if discretised is None else bool(discretised.all())
-        numbers = _observed(
-            np.concatenate([_as_float(v, name) for v, name in zip(values, column_names, strict=True)]), "(all pixels)"
+        numbers = observed_numbers(
+            np.concatenate([as_float(v, name) for v, name in zip(values, column_names, strict=True)]), "(all pixels)"
         )
         shared = self._fit_numeric("(all pixels)", numbers, None, wants_bins)
         return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
 
     @staticmethod
     def _auto_categorical(values: np.ndarray, dtype) -> bool:
-        if not _is_categorical_dtype(dtype):
+        if not is_categorical_dtype(dtype):
             return False
         if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
             # an object column of numbers stays numeric; one with any other value is categorical
@@ -286,7 +255,7 @@ class TableEncoder:
         if len(values) == 0:
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
         try:
-            categories = np.array(sorted(set(values.tolist()), key=_sort_key), dtype=object)
+            categories = np.array(sorted(set(values.tolist()), key=sort_key), dtype=object)
         except TypeError as exc:
             raise TypeError(f"Categorical column {name!r} holds unhashable values: {exc}") from exc
         kind = "constant" if len(categories) == 1 else "categorical"
@@ -429,22 +398,22 @@ class TableEncoder:
 
     def beyond_range(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Integer cells beyond a discretised column's bins, and each row's log tail mass (:mod:`.tails`)."""
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
 
         def numbers(j: int) -> np.ndarray:
-            return self.columns_[j].numbers(_column_values(X, j), _as_float)
+            return self.columns_[j].numbers(column_values(X, j), as_float)
 
         return beyond_range(self, X.shape[0], numbers)
 
     def columns_beyond_range(self, X) -> list:
         """Names of numeric model columns with observed values outside the range the encoder was fitted on."""
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         names = []
         for j in self._order:
             column = self.columns_[j]
             if column.kind == "categorical":
                 continue
-            numbers = column.numbers(_column_values(X, j), _as_float)
+            numbers = column.numbers(column_values(X, j), as_float)
             numbers = numbers[~np.isnan(numbers)]
             if column.kind == "discretised":
                 beyond = (numbers < column.offset) | (numbers > column.offset + column.n_bins - 1)
@@ -456,11 +425,11 @@ class TableEncoder:
 
     def unmodelled_missing(self, X) -> np.ndarray:
         """Rows with a missing cell in a modelled column that has no missingness indicator."""
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         rows = np.zeros(X.shape[0], dtype=bool)
         for j in self._order:
             if j not in self.indicators_:
-                rows |= is_missing(_column_values(X, j))
+                rows |= is_missing(column_values(X, j))
         return rows
 
     @property
@@ -477,11 +446,11 @@ class TableEncoder:
 
     def row_log_jacobian(self, X) -> np.ndarray:
         """``sum ln |dz/dx|`` over the observed continuous cells of each row of ``X`` (in original units)."""
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         total = np.zeros(X.shape[0])
         for j, column in enumerate(self.columns_):
             if column.kind == "continuous":
-                total += np.nan_to_num(column.log_jacobian(column.numbers(_column_values(X, j), _as_float)), nan=0.0)
+                total += np.nan_to_num(column.log_jacobian(column.numbers(column_values(X, j), as_float)), nan=0.0)
         return total
 
     @property
@@ -525,13 +494,13 @@ class TableEncoder:
         ``as_observed=True`` (cells to fill, not to leave missing), that every
         cell is observed.
         """
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
         for position, j in enumerate(self._order):
-            out[:, position] = self._encode(self.columns_[j], _column_values(X, j), strict)
+            out[:, position] = self._encode(self.columns_[j], column_values(X, j), strict)
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
-                self._encode(column, _column_values(X, j), strict)  # still checks for unknown categories
+                self._encode(column, column_values(X, j), strict)  # still checks for unknown categories
         for i, j in enumerate(self.indicators_):
             value = out[:, self._order.index(j)]
             out[:, len(self._order) + i] = 0.0 if as_observed else np.isnan(value)
@@ -570,17 +539,17 @@ class TableEncoder:
             except TypeError as exc:
                 raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
             codes = np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
-            unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=_sort_key)
+            unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=sort_key)
             if unknown:
                 raise ValueError(
                     f"Column {column.name!r} holds categories unseen in fit: {unknown[:10]}; "
                     f"known categories are {column.categories.tolist()[:20]}."
                 )
             return codes
-        numbers = column.numbers(values, _as_float)
+        numbers = column.numbers(values, as_float)
         if column.kind == "discretised":
             if strict:
-                _check_bins(column, numbers)
+                check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return bin_centre(index, column.n_bins)
         scaled = column.to_flow_range(numbers)
@@ -602,13 +571,13 @@ class TableEncoder:
         (the encoding itself clips the value into the end bins). Dequantised
         (lattice) columns have mass at every integer, so only non-integers are off.
         """
-        X = X if _is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         outside = np.zeros(X.shape[0], dtype=bool)
         for j, column in enumerate(self.columns_):
             if column.kind == "discretised" or column.lattice or column.is_numeric_constant:
-                numbers = column.numbers(_column_values(X, j), _as_float)
+                numbers = column.numbers(column_values(X, j), as_float)
                 observed = ~np.isnan(numbers)
-                off = _without_mass(column, numbers[observed])
+                off = without_mass(column, numbers[observed])
                 if column.kind == "discretised" and self.integer_tail_:  # integers beyond the bins have a tail
                     off &= numbers[observed] != np.round(numbers[observed])
                 outside[observed] |= off
@@ -634,7 +603,7 @@ class TableEncoder:
             import pandas as pd
 
             frame = pd.DataFrame({c.name: values for c, values in zip(self.columns_, decoded, strict=True)})
-            return frame.astype({c.name: _output_dtype(c) for c in self.columns_})
+            return frame.astype({c.name: output_dtype(c) for c in self.columns_})
         if any(c.holds_categories for c in self.columns_):
             return np.column_stack([np.asarray(values, dtype=object) for values in decoded])
         return np.column_stack(decoded).astype(np.float64)
@@ -651,66 +620,3 @@ class TableEncoder:
             values = np.round(values)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
-
-
-def is_missing(values: np.ndarray) -> np.ndarray:
-    """Boolean mask of missing values: None, NaN, and (with pandas) pd.NA and NaT."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is optional
-        return np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values], dtype=bool)
-    return np.asarray(pd.isna(values), dtype=bool).reshape(len(values))
-
-
-def _observed(numbers: np.ndarray, name) -> np.ndarray:
-    """The non-NaN entries of a column; a column missing everywhere is refused."""
-    observed = numbers[~np.isnan(numbers)]
-    if observed.size == 0:
-        raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-    return observed
-
-
-def _without_mass(column: Column, known: np.ndarray) -> np.ndarray:
-    """Which observed values have no mass under a numeric column's model (see :meth:`TableEncoder.off_support`)."""
-    if column.is_numeric_constant:
-        return known != column.categories[0]
-    outside = ~np.isfinite(known) | (known != np.round(known))  # not an integer
-    if column.kind == "discretised":
-        outside |= (known < column.offset) | (known > column.offset + column.n_bins - 1)
-    return outside
-
-
-def _check_bins(column: Column, numbers: np.ndarray) -> None:
-    """Refuse given values that are not integers inside a discretised column's bins."""
-    known = numbers[~np.isnan(numbers)]
-    outside = _without_mass(column, known)
-    if np.any(outside):
-        raise ValueError(
-            f"Column {column.name!r} takes integers from {column.offset:g} to {column.offset + column.n_bins - 1:g}; "
-            f"got {known[outside][:5].tolist()}."
-        )
-
-
-def _sort_key(value):
-    return (type(value).__name__, value) if not isinstance(value, int | float | np.number) else ("", value)
-
-
-def _output_dtype(column: Column):
-    """The dtype a decoded column is cast to: its own, or a nullable one where samples hold missing values."""
-    if column.kind in ("dropped", "empty") and getattr(column.dtype, "kind", None) in ("i", "u", "b"):
-        return {"i": "Int64", "u": "UInt64", "b": "boolean"}[column.dtype.kind]
-    return column.dtype
-
-
-def roles_to_json(column_roles: dict) -> list:
-    """``column_roles`` as ``[[column, role], ...]`` (JSON object keys would turn indices into strings)."""
-    return [[plain(column), role] for column, role in column_roles.items()]
-
-
-def roles_from_json(pairs) -> dict | None:
-    """The ``column_roles`` :func:`roles_to_json` wrote."""
-    if pairs is None:
-        return None
-    if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
-        raise ValueError("column_roles must be stored as [column, role] pairs")
-    return {column: role for column, role in pairs}

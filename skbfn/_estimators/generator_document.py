@@ -20,7 +20,7 @@ import torch
 
 from .._device import available_device
 from .._encoding import ConditionEncoder, TableEncoder
-from .._encoding.table import roles_from_json, roles_to_json
+from .._encoding.roles import roles_from_json, roles_to_json
 from .._inference.category_tilt import CategoryTilt
 from .._json import is_int, plain
 from .._model.architecture import Architecture

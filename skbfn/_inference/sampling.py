@@ -43,15 +43,21 @@ __all__ = [
 # larger runs: each step of a run is many small kernels, whose launches cost the same at any size.
 SAMPLE_BATCH = {"cpu": 65_536, "cuda": 262_144}
 # Rows drawn after fit to measure the network's category shares for category_shares='train': a share's
-# standard error is then at most 0.0035. Fewer for short fits, so that the pool costs at most about a tenth
-# of the training (a training step's forward and backward pass costs about three sampler passes a row).
-TILT_POOL_ROWS, TILT_MIN_POOL_ROWS, TILT_SHARE_OF_FIT = 20_000, 2_000, 0.1
+# standard error is then at most 0.0035. Fewer for shorter fits, so that the pool costs at most about a
+# twentieth of the training in network passes (a training step's forward and backward pass costs about three
+# sampler passes a row; the sampler's flow arithmetic costs more per pass, so the pool cost about a tenth of
+# the fit on the messy table of benchmarks/bench_messy.py).
+TILT_POOL_ROWS, TILT_MIN_POOL_ROWS, TILT_SHARE_OF_FIT = 20_000, 2_000, 0.05
 # The tilt keeps at least this share of the network's rows on average, so that it costs at most a quarter
 # more draws.
 TILT_MIN_MEAN_ACCEPTANCE = 0.8
 # Redraws of a rejected row before it is kept as it is (out-of-range cells clipped, with a warning); with
 # every row kept with probability at least 1/16 by the tilt, 300 rejections in a row have odds below 4e-9.
 MAX_REDRAWS = 300
+# While fewer rows than this share pass, a rejected row gets several candidates a round (skbfn 0.1.0 drew one).
+CANDIDATES_BELOW_ACCEPTANCE = 0.9
+# Rows that are alike (no given cells, no per-row condition) are drawn in batches (skbfn 0.1.0 redrew each).
+EXCHANGEABLE_BATCHES = True
 
 
 @dataclass(frozen=True)
@@ -144,10 +150,9 @@ def draw(
     encoded : ndarray of shape (n_rows, n_model_columns)
         Drawn rows, in model units.
     """
-    encoded = draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
     tilt = None if cond is not None else tilt
     if tilt is None and bounds is None:
-        return encoded
+        return draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
     device = next(model.parameters()).device
 
     def draw_again(rows: np.ndarray) -> np.ndarray:
@@ -164,7 +169,12 @@ def draw(
             total[_outside(rows, given, bounds).any(axis=1)] = -np.inf
         return total
 
-    encoded, kept_as_drawn = rejection_sample(log_acceptance, encoded, given_values, draw_again, uniform)
+    if cond is None and given_values is None and EXCHANGEABLE_BATCHES:  # the rows are alike: draw in batches
+        expected = 1.0 if tilt is None else float(np.exp(tilt.log_mean_acceptance))
+        encoded, kept_as_drawn = batched_rejection_sample(log_acceptance, n_rows, expected, draw_again, uniform)
+    else:
+        encoded = draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
+        encoded, kept_as_drawn = rejection_sample(log_acceptance, encoded, given_values, draw_again, uniform)
     if bounds is not None and kept_as_drawn.size:
         given = None if given_values is None else given_values[kept_as_drawn]
         outside = _outside(encoded[kept_as_drawn], given, bounds)
@@ -190,21 +200,59 @@ def rejection_sample(log_acceptance, encoded: np.ndarray, given_values, draw_aga
     """Keep each row of ``encoded`` with probability ``exp(log_acceptance(rows, given))``, else draw it again.
 
     ``draw_again(rows)`` returns fresh rows for the row indices ``rows`` (with
-    their given cells); ``uniform(n)`` returns n uniforms in [0, 1). Each row
-    is kept or redrawn on its own, so every row follows the accepted
-    distribution given its own given cells. ``encoded`` is updated in place (a
-    large sample is not copied). Returns ``encoded`` and the rows still
-    rejected after ``MAX_REDRAWS`` redraws, which hold their last draw.
+    their given cells; an index may repeat); ``uniform(n)`` returns n
+    uniforms in [0, 1). Each row is kept or redrawn on its own, so every row
+    follows the accepted distribution given its own given cells. While fewer
+    than 90% of the rows pass, each rejected row gets several candidates in
+    one draw (about ``1.5 / acceptance``, at most 16) and keeps the first
+    accepted one, an exact rejection sampler that needs few rounds.
+    ``encoded`` is updated in place (a large sample is not copied). Returns
+    ``encoded`` and the rows still rejected after ``MAX_REDRAWS`` rounds,
+    which hold their last draw.
     """
-    pending = np.arange(len(encoded))
+
+    def given(rows: np.ndarray):
+        return None if given_values is None else given_values[rows]
+
+    keep = np.log(uniform(len(encoded))) < log_acceptance(encoded, given_values)
+    pending = np.flatnonzero(~keep)
+    rate = max(float(keep.mean()), 1 / 16) if len(keep) else 1.0
+    copies = 1 if rate >= CANDIDATES_BELOW_ACCEPTANCE else int(min(16, np.ceil(1.5 / rate)))
     for _ in range(MAX_REDRAWS):
-        given = None if given_values is None else given_values[pending]
-        keep = np.log(uniform(len(pending))) < log_acceptance(encoded[pending], given)
-        pending = pending[~keep]
         if pending.size == 0:
             break
-        encoded[pending] = draw_again(pending)
+        rows = np.repeat(pending, copies)
+        candidates = draw_again(rows)
+        passed = np.log(uniform(len(rows))) < log_acceptance(candidates, given(rows))
+        passed = passed.reshape(len(pending), copies)
+        chosen = np.where(passed.any(axis=1), passed.argmax(axis=1), copies - 1)
+        encoded[pending] = candidates.reshape(len(pending), copies, -1)[np.arange(len(pending)), chosen]
+        pending = pending[~passed.any(axis=1)]
     return encoded, pending
+
+
+def batched_rejection_sample(log_acceptance, n_rows: int, expected_rate: float, draw_again, uniform):
+    """``n_rows`` accepted rows of a distribution whose rows are alike (no given cells, no per-row condition).
+
+    Each round draws enough rows for the rows still missing at the acceptance
+    rate seen so far (the first at ``expected_rate``), plus a tenth, and keeps
+    the accepted ones in order: an exact rejection sampler whose extra cost
+    is the rejected share, in one or two sampler runs. Returns the rows and
+    an empty index array (no row is left unaccepted, unless ``MAX_REDRAWS``
+    rounds pass, when the last rows drawn fill in and are returned as such).
+    """
+    kept, n_kept, rate = [], 0, max(expected_rate, 1 / 16)
+    for _ in range(MAX_REDRAWS):
+        missing = n_rows - n_kept
+        candidates = draw_again(np.zeros(int(np.ceil(missing / rate * 1.1)) + 1, dtype=np.int64))
+        passed = np.log(uniform(len(candidates))) < log_acceptance(candidates, None)
+        kept.append(candidates[passed][:missing])
+        n_kept += len(kept[-1])
+        rate = max(float(passed.mean()), 1 / 16)
+        if n_kept == n_rows:
+            return np.concatenate(kept), np.empty(0, dtype=np.int64)
+    missing = n_rows - n_kept
+    return np.concatenate([*kept, candidates[:missing]]), np.arange(n_kept, n_rows)
 
 
 def tilt_pool_rows(n_training_rows: int, n_steps: int) -> int:

@@ -1,0 +1,72 @@
+"""Reading the values of one column of a table: missing cells, numbers, categories' order."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_array
+
+__all__ = [
+    "as_float",
+    "column_values",
+    "is_categorical_dtype",
+    "is_missing",
+    "is_pandas",
+    "observed_numbers",
+    "sort_key",
+]
+
+
+def is_pandas(X) -> bool:
+    """Whether X is a pandas DataFrame."""
+    return hasattr(X, "iloc") and hasattr(X, "dtypes")
+
+
+def column_values(X, j: int) -> np.ndarray:
+    """Column ``j`` of a DataFrame or 2-D array, as an array."""
+    return X.iloc[:, j].to_numpy() if is_pandas(X) else X[:, j]
+
+
+def is_categorical_dtype(dtype) -> bool:
+    """pandas category, object, string and bool dtypes."""
+    kind = getattr(dtype, "kind", "O")
+    return str(dtype) == "category" or kind in "OSUb" or str(dtype).startswith("string")
+
+
+def as_float(values: np.ndarray, name) -> np.ndarray:
+    """Column as float64, NaN in missing cells; infinities refused with the error check_array gives."""
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        values = np.where(is_missing(values), np.nan, values)
+    try:
+        numbers = check_array(
+            values.reshape(-1, 1), dtype=np.float64, ensure_all_finite="allow-nan", input_name=f"X column {name!r}"
+        )
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(
+                f"X column {name!r} holds values that are not numbers; name it in categorical_features."
+            ) from exc
+        raise
+    return numbers[:, 0]
+
+
+def is_missing(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of missing values: None, NaN, and (with pandas) pd.NA and NaT."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values], dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool).reshape(len(values))
+
+
+def observed_numbers(numbers: np.ndarray, name) -> np.ndarray:
+    """The non-NaN entries of a column; a column missing everywhere is refused."""
+    observed = numbers[~np.isnan(numbers)]
+    if observed.size == 0:
+        raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+    return observed
+
+
+def sort_key(value):
+    """Orders categories: numbers by value, other values by type name, then value."""
+    return (type(value).__name__, value) if not isinstance(value, int | float | np.number) else ("", value)
