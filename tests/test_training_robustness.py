@@ -60,6 +60,7 @@ def test_non_finite_error_is_a_floating_point_error():
     assert issubclass(NonFiniteLossError, FloatingPointError)
 
 
+@pytest.mark.filterwarnings("ignore:Columns .* hold values outside:UserWarning")
 def test_partial_fit_streams_batches_into_one_model(X):
     gen = BFNGenerator(**{**FAST, "batch_size": 64})
     for chunk in np.array_split(X, 3):  # 100 rows each: two steps of 64 rows per pass

@@ -24,7 +24,14 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from .._device import MAX_SEED, available_device, to_tensor, torch_generator
 from .._encoding import validate_table
 from .._formats import upgrade_generator_state
-from .._inference.sampling import SamplerSettings, check_can_condition_on_cells, draw, given_table, with_given_cells
+from .._inference.sampling import (
+    SamplerSettings,
+    check_can_condition_on_cells,
+    draw,
+    given_table,
+    sampling_bounds,
+    with_given_cells,
+)
 from .._inference.scoring import BoundSettings, elbo_per_row
 from .._model.architecture import place
 from .._model.fitting import FittedState, fit_state
@@ -204,7 +211,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         so the distribution is the model's truncated to the range (not
         clipped onto its edges), and a column that was never negative never
         samples a negative value. Scores are those of the untruncated model.
-        False lets samples reach a little beyond the range.
+        False lets samples reach a little beyond the range. Image pixels
+        (``network='unet'``) are not truncated.
     reproduce_missing : bool, default=True
         Samples have missing cells as the training rows do: each column with
         missing cells in fit gets a missingness indicator, a two-category
@@ -495,7 +503,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         >>> rng = np.random.default_rng(0)
         >>> gen = BFNGenerator(batch_size=50, hidden_layer_sizes=(16,), random_state=0)
         >>> for chunk in range(3):
-        ...     gen = gen.partial_fit(rng.normal(size=(100, 2)))
+        ...     rows = rng.uniform(size=(100, 2))
+        ...     rows[:2] = [[0.0, 0.0], [1.0, 1.0]]  # the first call's rows set each column's range
+        ...     gen = gen.partial_fit(rows)
         >>> gen.n_iter_  # two steps of 50 rows per chunk
         6
         """
@@ -605,7 +615,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             cond=cond,
             given_values=given_values,
             tilt=self.category_tilt_,
-            bounds=self.encoder_.model_bounds if self.enforce_bounds else None,
+            bounds=sampling_bounds(self.encoder_, self),
         )
         rows = self.encoder_.inverse_transform(encoded)
         return rows if table is None else with_given_cells(rows, table)

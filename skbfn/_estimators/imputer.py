@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._device import MAX_SEED, torch_generator
 from .._encoding import is_missing, validate_table
 from .._formats import upgrade_imputer_state
-from .._inference.sampling import SamplerSettings, check_can_condition_on_cells, draw, with_given_cells
+from .._inference.sampling import SamplerSettings, check_can_condition_on_cells, draw, sampling_bounds, with_given_cells
 from .._json import plain
 from .generator import BFNGenerator
 
@@ -185,7 +185,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ),
                 given_values=given,
                 tilt=model.category_tilt_,
-                bounds=model.encoder_.model_bounds if model.enforce_bounds else None,
+                bounds=sampling_bounds(model.encoder_, model),
             ).reshape(incomplete.size, n_draws, -1)
             completed[incomplete] = draws[:, 0] if n_draws == 1 else _point_estimate(draws, model.encoder_)
         rows = model.encoder_.inverse_transform(completed)

@@ -34,6 +34,7 @@ __all__ = [
     "fit_category_tilt",
     "given_table",
     "rejection_sample",
+    "sampling_bounds",
     "tilt_pool_rows",
     "with_given_cells",
 ]
@@ -187,6 +188,11 @@ def draw(
             )
             encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
     return encoded
+
+
+def sampling_bounds(encoder: TableEncoder, estimator) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bounds :func:`draw` keeps samples in for an estimator's ``enforce_bounds`` (none for images)."""
+    return encoder.model_bounds if estimator.enforce_bounds and estimator.network == "mlp" else None
 
 
 def _outside(rows: np.ndarray, given: np.ndarray | None, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from .._device import MAX_SEED, resolve_device, to_tensor
 from .._encoding import ConditionEncoder, TableEncoder
 from .._inference.category_tilt import CategoryTilt, training_counts
-from .._inference.sampling import SamplerSettings, fit_category_tilt, tilt_pool_rows
+from .._inference.sampling import SamplerSettings, fit_category_tilt, sampling_bounds, tilt_pool_rows
 from ..core import BFN, EMA
 from .architecture import Architecture, place
 from .checkpoint import Checkpointer, run_key
@@ -171,7 +171,7 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
         generator = torch.Generator(device=device).manual_seed(tilt_seed)
         settings = SamplerSettings.of(estimator)
         pool_rows = tilt_pool_rows((len(history["loss"]) - n_done_before) * config.batch_size, settings.n_steps)
-        bounds = encoder.model_bounds if estimator.enforce_bounds else None
+        bounds = sampling_bounds(encoder, estimator)
         tilt = fit_category_tilt(ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds)
     return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
 
