@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import warnings
 
 import torch
@@ -48,6 +49,12 @@ _CONTAINER_KEYS = ("format", "format_version", "skbfn_version", "torch_version",
 # call to sample, score or transform run practically forever.
 _WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000}
 _IMPUTER_WORK_LIMITS = {"n_draws": 100_000}
+# A model file may hold at most this many bytes, and its JSON header at most this many (safetensors allows
+# 100 MB; a model's header is a few kilobytes to a few megabytes), checked before either is read or parsed.
+_MAX_FILE_BYTES = 1 << 34
+_MAX_HEADER_BYTES = 1 << 24
+# What a recorded skbfn version may look like (it is echoed in a warning).
+_VERSION = re.compile(r"[0-9A-Za-z.+!_-]{1,40}")
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}
 
 
@@ -193,9 +200,10 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
     (2, 2)
     """
     path = os.fspath(path)
+    data = _read_file(path)  # the one read: the hash, the header and the tensors all come from these bytes
     if expected_sha256 is not None:
-        _check_file_hash(path, expected_sha256)
-    header, original = _read_header(path)
+        _check_hash(path, data, expected_sha256)
+    header, original = _read_header(path, data)
     try:
         document = _estimator_document(original)
         _check_work_limits(document)
@@ -206,7 +214,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
     cls = BFNImputer if "imputer" in document else BFNGenerator
 
     def read_tensors(expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return _read_tensors(path, header, original, expected)
+        return _read_tensors(path, data, header, original, expected)
 
     try:
         return cls.from_dict(document, read_tensors)
@@ -253,34 +261,42 @@ def _describe(exc: BaseException) -> str:
     return str(exc)
 
 
-def _check_file_hash(path: str, expected: str) -> None:
-    sha = hashlib.sha256()
+def _read_file(path: str) -> bytes:
+    """The whole file, read through one descriptor, refused above ``_MAX_FILE_BYTES`` before it is read."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    if sha.hexdigest() != str(expected).strip().lower():
-        raise ValueError(f"{path!r} does not match expected_sha256: its SHA-256 is {sha.hexdigest()}.")
+        size = os.fstat(handle.fileno()).st_size
+        if size > _MAX_FILE_BYTES:
+            raise ValueError(f"{path!r} holds {size} bytes, more than a model file may ({_MAX_FILE_BYTES}).")
+        return handle.read(size)
 
 
-def _read_header(path: str) -> tuple[dict, dict]:
-    """The safetensors header (tensor specs) and the skbfn document, checked for format and version."""
+def _check_hash(path: str, data: bytes, expected: str) -> None:
+    found = hashlib.sha256(data).hexdigest()
+    if found != str(expected).strip().lower():
+        raise ValueError(f"{path!r} does not match expected_sha256: its SHA-256 is {found}.")
+
+
+def _read_header(path: str, data: bytes) -> tuple[dict, dict]:
+    """The safetensors header (tensor specs) and the skbfn document, checked for size, format and version."""
     try:
-        with open(path, "rb") as handle:
-            header_size = int.from_bytes(handle.read(8), "little")
-            if header_size > os.fstat(handle.fileno()).st_size:
-                raise ValueError(f"its header claims {header_size} bytes, more than the file holds")
-            header = json.loads(handle.read(header_size))
-        document = json.loads(header["__metadata__"]["skbfn"])
+        header_size = int.from_bytes(data[:8], "little")
+        if header_size > len(data) - 8:
+            raise ValueError(f"its header claims {header_size} bytes, more than the file holds")
+        if header_size > _MAX_HEADER_BYTES:
+            raise ValueError(f"its header of {header_size} bytes is larger than {_MAX_HEADER_BYTES} bytes")
+        header = json.loads(data[8 : 8 + header_size])
+        metadata = header["__metadata__"]
+        if not isinstance(metadata, dict) or set(metadata) != {"skbfn"}:
+            raise ValueError("its metadata must hold the skbfn document and nothing else")
+        document = json.loads(metadata["skbfn"])
         if not isinstance(document, dict):
             raise TypeError("the document is not a JSON object")
-    except FileNotFoundError:
-        raise
-    except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise ValueError(
             f"{path!r} is not a readable skbfn model file (truncated or not written by skbfn.save): {_describe(exc)}"
         ) from exc
     version = document.get("format_version")
-    if document.get("format") != FILE_FORMAT or not isinstance(version, int):
+    if document.get("format") != FILE_FORMAT or type(version) is not int:
         raise ValueError(f"{path!r} is not an skbfn model file (format {document.get('format')!r}).")
     if version not in FILE_FORMATS:
         newer = version > FILE_FORMAT_VERSION
@@ -289,8 +305,16 @@ def _read_header(path: str) -> tuple[dict, dict]:
             + ("; it was written by a newer skbfn: upgrade to load it." if newer else ".")
         )
     written_by = document.get("skbfn_version")
-    if not isinstance(written_by, str):
-        raise ValueError(f"{path!r} does not record the skbfn version that wrote it.")
+    if not (isinstance(written_by, str) and _VERSION.fullmatch(written_by)):
+        raise ValueError(f"{path!r} does not record, as a version number, the skbfn version that wrote it.")
+    if version == 1:
+        warnings.warn(
+            f"{path!r} is in format 1, whose digest covers the tensors only: its parameters and fitted state "
+            "are not covered, so a changed document goes undetected. Load only format-1 files you trust, "
+            "and save them again to sign them whole.",
+            UserWarning,
+            stacklevel=3,
+        )
     if written_by != __version__:
         warnings.warn(
             f"{path!r} was written by skbfn {written_by} and is read by skbfn {__version__}; "
@@ -301,10 +325,10 @@ def _read_header(path: str) -> tuple[dict, dict]:
     return header, document
 
 
-def _read_tensors(path: str, header: dict, document: dict, expected: dict[str, torch.Tensor]):
+def _read_tensors(path: str, data: bytes, header: dict, document: dict, expected: dict[str, torch.Tensor]):
     """The file's tensors, once the header's names, dtypes and shapes match ``expected``; digest checked."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load as load_bytes
 
     kept = tensors_kept_in_document(document)
     found = {k: v for k, v in header.items() if k != "__metadata__"}
@@ -319,7 +343,7 @@ def _read_tensors(path: str, header: dict, document: dict, expected: dict[str, t
         if spec.get("shape") != list(tensor.shape):
             raise _Refused(f"{path!r}: tensor {name!r} has shape {spec.get('shape')}, not {list(tensor.shape)}.")
     try:
-        tensors = load_file(path)
+        tensors = load_bytes(data)
     except (SafetensorError, OSError, ValueError) as exc:
         raise _Refused(f"{path!r} is not a readable skbfn model file (truncated or damaged): {exc}") from exc
     intact = _tensor_digest_v1(tensors) if document["format_version"] == 1 else _digest(document, tensors)

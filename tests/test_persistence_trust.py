@@ -1,0 +1,107 @@
+"""skbfn.load under attack: one read of the file, a bounded header, nothing unknown, nothing echoed raw."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from test_persistence_safety import _digest, _edit_document, _join, _split, _tensors
+
+import skbfn._persistence.container as container
+from skbfn import BFNGenerator, load, save
+
+FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return BFNGenerator(**FAST).fit(make_moons(200, noise=0.1, random_state=0)[0])
+
+
+@pytest.fixture
+def saved(model, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(model, path)
+    return path
+
+
+def test_the_file_is_opened_once_so_the_pinned_hash_covers_what_is_parsed(saved, monkeypatch):
+    opened = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == str(saved):
+            opened.append(args)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()
+    opened.clear()
+    load(saved, expected_sha256=pinned)
+    assert len(opened) == 1  # hash, header and tensors from one read: a file swapped after it is not seen
+
+
+def test_a_swap_after_the_read_cannot_change_the_model(saved, model, tmp_path, monkeypatch):
+    """The bytes hashed are the bytes parsed: replacing the file once it was read changes nothing."""
+    other = tmp_path / "other.safetensors"
+    save(BFNGenerator(**{**FAST, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other)
+    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()
+    real_read = container._read_file
+
+    def read_then_swap(path):
+        data = real_read(path)
+        saved.write_bytes(other.read_bytes())  # the attacker's swap, right after the read
+        return data
+
+    monkeypatch.setattr(container, "_read_file", read_then_swap)
+    loaded = load(saved, expected_sha256=pinned)
+    np.testing.assert_array_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
+
+
+def test_a_header_larger_than_the_cap_is_refused_before_it_is_parsed(saved, monkeypatch):
+    header, body = _split(saved)
+    header["padding"] = " " * (1 << 20)
+    _join(saved, header, body)
+    monkeypatch.setattr(container, "_MAX_HEADER_BYTES", 1 << 19)
+    parsed, real_loads = [], json.loads
+    monkeypatch.setattr(container.json, "loads", lambda *a, **k: parsed.append(1) or real_loads(*a, **k))
+    with pytest.raises(ValueError, match=r"header of \d+ bytes is larger than"):
+        load(saved)
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda header, document: header["__metadata__"].update(extra="x" * 100), "metadata must hold"),
+        (lambda header, document: document.update(payload="x" * 1000), "unknown document entries"),
+        (lambda header, document: document.update(skbfn_version="0.1.0\x1b[32m model verified OK"), "version number"),
+        (lambda header, document: document.update(format_version=True), "not an skbfn model file"),
+    ],
+)
+def test_unknown_or_malformed_entries_are_refused_even_when_resigned(saved, edit, match):
+    header, body = _split(saved)
+    document = json.loads(header["__metadata__"]["skbfn"])
+    edit(header, document)
+    document["sha256"] = _digest(document, _tensors(saved))
+    header["__metadata__"]["skbfn"] = json.dumps(document)
+    _join(saved, header, body)
+    with pytest.raises(ValueError, match=match) as info, warnings.catch_warnings():
+        warnings.simplefilter("error")  # and nothing is echoed in a warning first
+        load(saved)
+    assert "\x1b" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    ["datetime64[ns, dateutil//etc/passwd]", "datetime64[ns, ../../etc/passwd]", "int64[pyarrow]", "V16"],
+)
+def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype):
+    _edit_document(saved, lambda d: d["encoder"]["columns"][0].update(dtype={"name": dtype}), resign=True)
+    with pytest.raises(ValueError, match="dtype"):
+        load(saved)
