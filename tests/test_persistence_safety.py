@@ -361,14 +361,30 @@ def test_a_linked_or_special_checkpoint_is_ignored_without_blocking(moons, tmp_p
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
-def test_a_checkpoint_in_a_directory_others_can_write_is_ignored(moons, tmp_path, monkeypatch):
+def test_a_checkpoint_directory_others_can_write_is_refused_before_the_fit(moons, tmp_path, monkeypatch):
     shared = tmp_path / "shared"
     params = {**FAST, "max_iter": 30, "checkpoint_dir": str(shared), "checkpoint_interval": 10}
     _crashed_fit(moons, params, monkeypatch, at=25)
     shared.chmod(0o777)
-    with pytest.warns(UserWarning, match="group or others"):
-        gen = BFNGenerator(**params).fit(moons)
-    assert gen.n_iter_ == 30
+    gen = BFNGenerator(**params)
+    with pytest.raises(ValueError, match="group or others"):
+        gen.fit(moons)
+    assert not hasattr(gen, "model_")
+    shared.chmod(0o700)
+    (shared / CHECKPOINT).unlink()
+    (shared / CHECKPOINT).mkdir()  # a directory where the checkpoint goes: refused too, not a crash mid-fit
+    with pytest.raises(ValueError, match="holds a directory"):
+        gen.fit(moons)
+
+
+def test_a_checkpoint_of_another_skbfn_version_is_not_resumed(moons, tmp_path, monkeypatch):
+    import skbfn._model.fitting
+
+    params = {**FAST, "max_iter": 30, "checkpoint_dir": str(tmp_path), "checkpoint_interval": 10}
+    _crashed_fit(moons, params, monkeypatch, at=25)
+    monkeypatch.setattr(skbfn._model.fitting, "__version__", "0.0.1")
+    with pytest.warns(UserWarning, match="another run"):
+        BFNGenerator(**params).fit(moons)
 
 
 @pytest.mark.parametrize(
@@ -380,6 +396,15 @@ def test_a_checkpoint_in_a_directory_others_can_write_is_ignored(moons, tmp_path
         (lambda s: s.update(extra=1), "fields"),
         (lambda s: s["model"].update({next(iter(s["model"])): torch.zeros(3)}), "shape"),
         (lambda s: s.update(model=[1, 2, 3]), "weights"),
+        # the optimiser and the schedule: a wrong-shaped moment crashed the fused kernel; the rest was adopted
+        (lambda s: s["optimizer"]["state"][0].update(exp_avg=torch.zeros(3)), "another shape"),
+        (lambda s: s["optimizer"]["state"][0]["exp_avg_sq"].fill_(-1.0), "negative"),
+        (lambda s: s["optimizer"]["state"][0]["exp_avg"].fill_(float("nan")), "not finite"),
+        (lambda s: s["optimizer"]["state"][0].update(step=torch.tensor(-3.0)), "step count"),
+        (lambda s: s["optimizer"]["param_groups"][0].update(lr=1e6), "learning rate"),
+        (lambda s: s["optimizer"]["param_groups"][0].update(betas=(0.5, 0.5)), "betas"),
+        (lambda s: s["scheduler"].update(T_max=0), "T_max"),
+        (lambda s: s["scheduler"].update(last_epoch=3), "stands at step"),
     ],
 )
 def test_a_forged_or_broken_checkpoint_gets_a_warning_and_a_fresh_start(moons, tmp_path, monkeypatch, forge, match):

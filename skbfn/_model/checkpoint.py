@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .resume_checks import invalid_optimizer_state, invalid_scheduler_state
+
 __all__ = ["Checkpointer", "run_key"]
 
 _FILE = "skbfn-checkpoint.pt"
@@ -53,6 +55,12 @@ _NOT_IN_KEY = {
 }
 
 
+def _shown(path) -> str:
+    """A path for a message: escaped, and cut short if it is long."""
+    text = ascii(str(path))
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def run_key(params: dict, *arrays: np.ndarray | None) -> str:
     """Digest of the training parameters and the training data."""
     sha = hashlib.sha256()
@@ -71,6 +79,23 @@ class Checkpointer:
         self.path = Path(directory) / _FILE
         self.interval = interval
         self.key = key
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Refuse, before a fit starts, a directory that others could write or that is not a directory."""
+        try:
+            info = os.lstat(self.path.parent)
+        except FileNotFoundError:
+            return  # created privately at the first checkpoint
+        where = _shown(self.path.parent)
+        if not stat.S_ISDIR(info.st_mode):
+            raise ValueError(f"checkpoint_dir {where} is not a directory (or is a link to one).")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise ValueError(f"checkpoint_dir {where} belongs to another user: checkpoints hold the weights.")
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise ValueError(f"checkpoint_dir {where} can be written by group or others: make it private (0700).")
+        if self.path.is_dir():
+            raise ValueError(f"checkpoint_dir {where} holds a directory named {_FILE}; remove it.")
 
     def _ignore(self, why: str) -> None:
         warnings.warn(f"Ignoring the checkpoint {self.path}: {why}; starting afresh.", UserWarning, stacklevel=4)
@@ -89,11 +114,12 @@ class Checkpointer:
         except OSError as exc:  # a symbolic link (ELOOP), or unreadable
             self._ignore(f"it cannot be opened safely ({exc.strerror})")
             return None
+        info = os.fstat(descriptor)  # before fdopen, which refuses a directory with an error of its own
+        if not stat.S_ISREG(info.st_mode):
+            os.close(descriptor)
+            self._ignore("it is not a regular file")
+            return None
         with os.fdopen(descriptor, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                self._ignore("it is not a regular file")
-                return None
             if hasattr(os, "getuid") and (info.st_uid != os.getuid() or directory.st_uid != os.getuid()):
                 self._ignore("it or its directory belongs to another user")
                 return None
@@ -156,6 +182,11 @@ class Checkpointer:
             return None
         # restore runs before any data-parallel wrapping, so the names are the plain module's, as written
         why = self._invalid(state, {"model": model.state_dict(), "ema": ema.state_dict()}, max_iter)
+        if why is not None:
+            self._ignore(why)
+            return None
+        why = invalid_optimizer_state(state["optimizer"], optimizer, state["step"])
+        why = why or invalid_scheduler_state(state["scheduler"], scheduler, state["step"])
         if why is not None:
             self._ignore(why)
             return None

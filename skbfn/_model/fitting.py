@@ -21,6 +21,7 @@ from .._device import MAX_SEED, resolve_device, to_tensor
 from .._encoding import ConditionEncoder, TableEncoder
 from .._inference.category_tilt import CategoryTilt, training_counts
 from .._inference.sampling import SamplerSettings, fit_category_tilt, sampling_bounds, tilt_pool_rows
+from .._version import __version__
 from ..core import BFN, EMA
 from .architecture import Architecture, place
 from .checkpoint import Checkpointer, run_key
@@ -179,5 +180,5 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
 def _checkpointer(estimator, encoded: np.ndarray, cond: np.ndarray | None, continued_from_step: int):
     if estimator.checkpoint_dir is None:
         return None
-    params = {**estimator.get_params(), "continued_from_step": continued_from_step}
+    params = {**estimator.get_params(), "continued_from_step": continued_from_step, "skbfn_version": __version__}
     return Checkpointer(estimator.checkpoint_dir, estimator.checkpoint_interval, run_key(params, encoded, cond))

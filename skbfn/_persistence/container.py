@@ -232,8 +232,8 @@ def _estimator_document(original: dict) -> dict:
     params = document["params"]
     if params.get("checkpoint_dir") is not None:
         warnings.warn(
-            f"The file sets checkpoint_dir={params['checkpoint_dir']!r}; a loaded model never writes where "
-            "its file says, so checkpoint_dir is None. Set it yourself to checkpoint further fits.",
+            f"The file sets checkpoint_dir={ascii(str(params['checkpoint_dir']))[:80]}; a loaded model never "
+            "writes where its file says, so checkpoint_dir is None. Set it yourself to checkpoint further fits.",
             UserWarning,
             stacklevel=4,
         )
