@@ -8,6 +8,7 @@ import json
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_moons
 from test_persistence_safety import _digest, _edit_document, _join, _split, _tensors
@@ -105,3 +106,64 @@ def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype):
     _edit_document(saved, lambda d: d["encoder"]["columns"][0].update(dtype={"name": dtype}), resign=True)
     with pytest.raises(ValueError, match="dtype"):
         load(saved)
+
+
+@pytest.fixture(scope="module")
+def frame_model():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.lognormal(size=200), "b": rng.normal(size=200)})
+    y = rng.choice([0, 1], 200)
+    return BFNGenerator(**FAST, continuous_transform="quantile").fit(frame, y)
+
+
+@pytest.fixture
+def frame_saved(frame_model, tmp_path):
+    path = tmp_path / "frame.safetensors"
+    save(frame_model, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda d: d["encoder"]["columns"][1].update(name="a"), "names a column twice"),
+        (lambda d: d.update(feature_names_in=["b", "a"]), "differ from the encoder"),
+        (lambda d: d["encoder"]["columns"][1].update(categories=[1, 2]), "lists categories"),
+        (lambda d: d["encoder"]["columns"][0].update(normal_scores={"x": [-1e308, 1e308], "z": [-1.0, 1.0]}), "finite"),
+        (lambda d: d["encoder"]["columns"][1].update(scale=1e-310), "non-finite"),
+        (lambda d: d["encoder"]["columns"][1].update(offset=10**400), "invalid model description"),
+        (lambda d: d["condition"].update(classes=[True, 2]), "mix kinds"),
+        (lambda d: d["params"].update(time_embedding_dim=2 * 10**9), "time_embedding_dim"),
+        (lambda d: d["params"].update(device="cuda:-1"), "device"),
+    ],
+)
+def test_fitted_state_is_cross_checked_and_every_refusal_is_a_value_error(frame_saved, edit, match):
+    _edit_document(frame_saved, edit, resign=True)
+    with pytest.raises(ValueError, match=match) as info:
+        load(frame_saved)
+    assert str(frame_saved) in str(info.value)
+
+
+def test_an_imputer_with_a_list_as_its_missing_value_is_refused(tmp_path):
+    from skbfn import BFNImputer
+
+    X = make_moons(200, noise=0.1, random_state=0)[0]
+    X[::5, 1] = np.nan
+    path = tmp_path / "imputer.safetensors"
+    save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(X), path)
+    _edit_document(path, lambda d: d["imputer"].update(missing_values={"value": [1]}), resign=True)
+    with pytest.raises(ValueError, match="missing_values"):
+        load(path)
+
+
+@pytest.mark.parametrize("transform", ["affine", "quantile"])
+def test_a_score_is_never_nan_however_far_a_value_lies(transform):
+    X = np.random.default_rng(0).normal(size=(300, 1))
+    gen = BFNGenerator(**FAST, continuous_transform=transform).fit(X)
+    rows = np.array([[3.0], [1e3], [1e18], [1e20], [1e22], [-1e38], [1e300]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = gen.score_samples(rows)
+    assert not np.isnan(scores).any()
+    assert np.isfinite(scores[:2]).all() and np.isneginf(scores[3:]).all()
+    assert scores[1] < scores[0]

@@ -142,6 +142,8 @@ class Column:
                 raise ValueError(f"column {name!r} has {n_bins} bins for {len(categories)} categories")
             if len({json.dumps(c) for c in categories}) != len(categories):
                 raise ValueError(f"column {name!r} repeats a category")
+        if categories and kind not in ("categorical", "constant"):
+            raise ValueError(f"column {name!r} is {kind} but lists categories")
         scores = doc.get("normal_scores")
         normal_scores = None if scores is None else NormalScores(np.array(scores["x"]), np.array(scores["z"]))
         if normal_scores is not None and kind != "continuous":
@@ -156,7 +158,7 @@ class Column:
             raise ValueError(f"column {name!r} has an invalid time zone {time_zone!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
-        return cls(
+        column = cls(
             name,
             kind,
             dtype_from_json(doc["dtype"]),
@@ -170,6 +172,12 @@ class Column:
             time_zone,
             template,
         )
+        if kind == "continuous":
+            with np.errstate(all="ignore"):
+                edges = column.from_flow_range(np.array([-1.0, 1.0]))
+            if not np.all(np.isfinite(edges)):
+                raise ValueError(f"column {name!r} maps the flow's range to non-finite values")
+        return column
 
 
 def _valid_template(template) -> bool:

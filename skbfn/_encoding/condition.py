@@ -120,6 +120,9 @@ class ConditionEncoder:
         if encoder.kind == "classes":
             classes = doc["classes"]
             distinct = isinstance(classes, list) and len({json.dumps(c) for c in classes}) == len(classes)
+            kinds = {bool if isinstance(c, bool) else int if isinstance(c, int) else type(c) for c in classes or []}
+            if len(kinds) > 1 or not kinds <= {bool, int, float, str}:
+                raise ValueError(f"the condition's classes mix kinds of labels: {classes[:5]!r}")
             if not distinct or len(classes) < 1:
                 raise ValueError("the condition's classes must be a list of distinct labels")
             encoder._labels = LabelEncoder().fit(np.array(classes))

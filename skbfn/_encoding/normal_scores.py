@@ -72,8 +72,13 @@ class NormalScores:
             raise ValueError("NormalScores needs two 1-D arrays of the same length, at least 2.")
         if not (np.all(np.isfinite(knots)) and np.all(np.isfinite(knot_scores))):
             raise ValueError("NormalScores knots must be finite.")
-        if not (np.all(np.diff(knots) > 0) and np.all(np.diff(knot_scores) > 0)):
-            raise ValueError("NormalScores knots must be strictly increasing.")
+        with np.errstate(all="ignore"):  # knots read from a file may span more than float64 can subtract
+            if not (np.all(np.diff(knots) > 0) and np.all(np.diff(knot_scores) > 0)):
+                raise ValueError("NormalScores knots must be strictly increasing.")
+            gaps = np.diff(knots)
+            slopes = np.diff(knot_scores) / gaps
+        if not (np.all(np.isfinite(gaps)) and np.all(np.isfinite(slopes) & (slopes > 0))):
+            raise ValueError("NormalScores knots must span a finite range with finite, positive slopes.")
         object.__setattr__(self, "knots", knots)
         object.__setattr__(self, "knot_scores", knot_scores)
 

@@ -31,6 +31,7 @@ built from those kinds (:func:`skbfn._model.architecture.flow_parts`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -51,6 +52,9 @@ __all__ = ["SCALED_LIMIT", "TableEncoder"]
 # clipping range [-1, 1]: held-out points a little beyond the training range
 # keep a finite, fair likelihood, and samples can reach slightly past it.
 SCALED_LIMIT = 0.9
+# A real value farther than this from the centre, in the flow's units (a million training half-ranges), scores
+# -inf: the float32 loss would overflow to inf, and inf - inf is NaN.
+FAR_BEYOND = 1e6
 
 
 class TableEncoder:
@@ -354,6 +358,9 @@ class TableEncoder:
         )
         encoder.is_frame_ = bool(doc["is_frame"])
         encoder.columns_ = [Column.from_dict(column) for column in doc["columns"]]
+        names = [json.dumps(column.name) for column in encoder.columns_]
+        if len(set(names)) != len(names):
+            raise ValueError("the encoder names a column twice")
         if not any(column.is_modelled for column in encoder.columns_):
             raise ValueError("the encoder has no modelled column")
         encoder._order = encoder._flow_order()
@@ -422,6 +429,17 @@ class TableEncoder:
             if beyond.any():
                 names.append(column.name)
         return names
+
+    def far_cells(self, encoded: np.ndarray) -> np.ndarray:
+        """Continuous model cells more than ``FAR_BEYOND`` flow ranges from the centre, or non-finite.
+
+        A value that far from the training range has no density the float32
+        model can compute (the loss overflows): its row scores ``-inf``.
+        """
+        continuous = np.array([kind == "continuous" for kind in self.model_kinds])
+        with np.errstate(invalid="ignore"):
+            far = ~(np.abs(encoded) <= FAR_BEYOND) & ~np.isnan(encoded)
+        return far & continuous
 
     def unmodelled_missing(self, X) -> np.ndarray:
         """Rows with a missing cell in a modelled column that has no missingness indicator."""
@@ -497,7 +515,8 @@ class TableEncoder:
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
         for position, j in enumerate(self._order):
-            out[:, position] = self._encode(self.columns_[j], column_values(X, j), strict)
+            with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: far_cells finds it
+                out[:, position] = self._encode(self.columns_[j], column_values(X, j), strict)
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
                 self._encode(column, column_values(X, j), strict)  # still checks for unknown categories

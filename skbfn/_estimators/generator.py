@@ -628,8 +628,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         original units of X. For a mixed table ``p`` is a density over the
         real-valued columns times a probability mass over the discretised and
         categorical ones; with no real-valued column it is a log-probability
-        (at most 0). A row whose integer cell is not an integer scores
-        ``-inf``; an integer beyond a discretised column's training range
+        (at most 0). A row whose integer cell is not an integer, or whose real
+        value lies more than a million training half-ranges from the range's
+        centre (beyond what float32 can score), scores ``-inf``; a score is
+        never NaN; an integer beyond a discretised column's training range
         gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
         more per further step; see the likelihood guide). Missing cells:
         a column that had missing cells in fit scores the row's pattern of
@@ -675,6 +677,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         encoded = self.encoder_.transform(X)
         beyond, log_tail = self.encoder_.beyond_range(X)
         encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
+        far = self.encoder_.far_cells(encoded)
+        encoded[far] = 0.0  # no computable density: the row scores -inf below
         if np.isnan(encoded).any() and not self.model_.cell_inputs:
             raise ValueError(
                 "This model was saved by an skbfn release without missing-value support: "
@@ -688,7 +692,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         scores += self.encoder_.row_log_jacobian(X) + log_tail
         if self.category_tilt_ is not None and y is None:
             scores += self.category_tilt_.log_score_offset(encoded)
-        scores[self.encoder_.off_support(X)] = -np.inf  # an integer cell off the model's lattice has no mass
+        scores[self.encoder_.off_support(X) | far.any(axis=1)] = -np.inf  # no mass, or no computable density
         return scores
 
     def score(self, X, y=None):

@@ -128,7 +128,11 @@ def _estimator_with_params(cls, params: dict):
             raise ValueError(f"{name} must hold positive integers, got {value!r}")
     estimator = cls(**params)
     estimator._validate_params()
-    if torch.device(params["device"] if params["device"] != "auto" else "cpu").type not in ("cpu", "cuda"):
+    try:
+        device = torch.device(params["device"] if params["device"] != "auto" else "cpu")
+    except RuntimeError as exc:
+        raise ValueError(f"device={params['device']!r} is not a device name") from exc
+    if device.type not in ("cpu", "cuda") or (device.index is not None and device.index < 0):
         raise ValueError(f"device={params['device']!r}: a loaded model runs on 'auto', 'cpu' or 'cuda'")
     return estimator
 
@@ -140,6 +144,10 @@ def _features(document: dict, encoder: TableEncoder) -> tuple[int, list | None]:
     names = document["feature_names_in"]
     if names is not None and (len(names) != n_features or not all(isinstance(n, str) for n in names)):
         raise ValueError("feature_names_in must list one string per column")
+    if names is not None and names != [column.name for column in encoder.columns_]:
+        raise ValueError("feature_names_in differ from the encoder's column names")
+    if names is None and encoder.is_frame_:
+        raise ValueError("an encoder fitted on a DataFrame needs feature_names_in")
     return n_features, names
 
 

@@ -278,6 +278,8 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if not isinstance(params.get("missing_values"), dict):
             raise TypeError("the imputer's missing_values must be stored as an object")
         missing = params.pop("missing_values")
+        if set(missing) not in ({"missing"}, {"value"}) or isinstance(missing.get("value"), list | dict):
+            raise ValueError(f"the imputer's missing_values must be a missing marker or one value, got {missing!r}")
         params["missing_values"] = np.nan if missing.get("missing") else missing["value"]
         unknown = sorted(set(params) - set(cls._get_param_names()))
         if unknown:

@@ -47,7 +47,7 @@ __all__ = ["InconsistentVersionWarning", "load", "save"]
 _CONTAINER_KEYS = ("format", "format_version", "skbfn_version", "torch_version", "sha256")
 # Upper bounds on parameters read from a file, where a value could make one
 # call to sample, score or transform run practically forever.
-_WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000}
+_WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000, "time_embedding_dim": 1 << 16}
 _IMPUTER_WORK_LIMITS = {"n_draws": 100_000}
 # A model file may hold at most this many bytes, and its JSON header at most this many (safetensors allows
 # 100 MB; a model's header is a few kilobytes to a few megabytes), checked before either is read or parsed.
@@ -56,6 +56,21 @@ _MAX_HEADER_BYTES = 1 << 24
 # What a recorded skbfn version may look like (it is echoed in a warning).
 _VERSION = re.compile(r"[0-9A-Za-z.+!_-]{1,40}")
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}
+
+
+# What a malformed document can raise while it is read and checked; each becomes a ValueError naming the file.
+_MALFORMED = (
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    ValueError,
+    OverflowError,
+    RuntimeError,
+    ImportError,
+    MemoryError,
+)
 
 
 class _Refused(ValueError):
@@ -207,7 +222,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
     try:
         document = _estimator_document(original)
         _check_work_limits(document)
-    except (KeyError, TypeError, IndexError, AttributeError, RecursionError, ValueError) as exc:
+    except _MALFORMED as exc:
         raise ValueError(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
     if document.get("imputer") is None:
         document.pop("imputer", None)  # files of generators hold "imputer": null
@@ -220,7 +235,7 @@ def load(path: str | os.PathLike, *, expected_sha256: str | None = None):
         return cls.from_dict(document, read_tensors)
     except _Refused:
         raise
-    except (KeyError, TypeError, IndexError, AttributeError, RecursionError, ValueError) as exc:
+    except _MALFORMED as exc:
         raise ValueError(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
 
 
@@ -346,7 +361,10 @@ def _read_tensors(path: str, data: bytes, header: dict, document: dict, expected
         tensors = load_bytes(data)
     except (SafetensorError, OSError, ValueError) as exc:
         raise _Refused(f"{path!r} is not a readable skbfn model file (truncated or damaged): {exc}") from exc
-    intact = _tensor_digest_v1(tensors) if document["format_version"] == 1 else _digest(document, tensors)
+    try:
+        intact = _tensor_digest_v1(tensors) if document["format_version"] == 1 else _digest(document, tensors)
+    except (RecursionError, TypeError, ValueError) as exc:  # a document nested too deeply to write canonically
+        raise _Refused(f"{path!r} holds an invalid model description: {_describe(exc)}") from exc
     if intact != document["sha256"]:
         raise _Refused(f"{path!r} has been altered or damaged: it does not match its recorded SHA-256 digest.")
     for name, tensor in tensors.items():
