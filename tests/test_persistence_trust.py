@@ -167,3 +167,44 @@ def test_a_score_is_never_nan_however_far_a_value_lies(transform):
     assert not np.isnan(scores).any()
     assert np.isfinite(scores[:2]).all() and np.isneginf(scores[3:]).all()
     assert scores[1] < scores[0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda d: d["encoder"]["columns"][0].update(dtype={"name": "datetime64[ns]"}), "cannot have dtype"),
+        (lambda d: d["encoder"]["columns"][0].update(dtype={"name": "bool"}), "cannot have dtype"),
+        (lambda d: d["params"].update(n_steps=50_000), None),
+    ],
+)
+def test_dtypes_must_fit_their_column_and_work_stays_bounded(frame_saved, edit, match):
+    _edit_document(frame_saved, edit, resign=True)
+    if match is None:  # 50,000 steps alone are allowed
+        assert load(frame_saved).n_steps == 50_000
+    else:
+        with pytest.raises(ValueError, match=match):
+            load(frame_saved)
+
+
+def test_an_imputer_whose_draws_times_steps_are_too_many_is_refused(tmp_path):
+    from skbfn import BFNImputer
+
+    X = make_moons(200, noise=0.1, random_state=0)[0]
+    X[::5, 1] = np.nan
+    path = tmp_path / "imputer.safetensors"
+    save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(X), path)
+    _edit_document(
+        path, lambda d: (d["imputer"].update(n_draws=50_000), d["params"].update(n_steps=50_000)), resign=True
+    )
+    with pytest.raises(ValueError, match="network passes a row"):
+        load(path)
+
+
+def test_a_tilt_whose_largest_weight_is_not_one_is_refused(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "c": pd.Categorical(rng.choice(["p", "q"], 300, p=[0.8, 0.2]))})
+    path = tmp_path / "tilted.safetensors"
+    save(BFNGenerator(**FAST).fit(frame), path)
+    _edit_document(path, lambda d: d["category_tilt"].update(log_weights=[[-0.5, -1.0]]), resign=True)
+    with pytest.raises(ValueError, match="largest weight"):
+        load(path)

@@ -172,12 +172,30 @@ class Column:
             time_zone,
             template,
         )
+        _check_dtype(column)
         if kind == "continuous":
             with np.errstate(all="ignore"):
                 edges = column.from_flow_range(np.array([-1.0, 1.0]))
             if not np.all(np.isfinite(edges)):
                 raise ValueError(f"column {name!r} maps the flow's range to non-finite values")
         return column
+
+
+def _check_dtype(column: Column) -> None:
+    """A column's dtype must fit its kind: numbers for numeric kinds, times for time columns, and a pandas
+    category dtype only on categories it lists."""
+    dtype, kind, name = column.dtype, column.kind, column.name
+    dtype_kind = getattr(dtype, "kind", "O")
+    if str(dtype) == "category":
+        if kind not in ("categorical", "constant", "dropped", "empty") or not set(column.categories.tolist()) <= set(
+            dtype.categories.tolist()
+        ):
+            raise ValueError(f"column {name!r}: its category dtype does not hold its categories")
+    elif column.time_unit is not None:
+        if dtype_kind not in ("M", "m"):
+            raise ValueError(f"column {name!r} counts time but has dtype {dtype}")
+    elif kind in ("continuous", "discretised") and dtype_kind not in "iufO" and dtype is not None:
+        raise ValueError(f"{kind} column {name!r} cannot have dtype {dtype}")
 
 
 def _valid_template(template) -> bool:

@@ -177,6 +177,8 @@ class CategoryTilt:
                 raise ValueError(f"the category tilt of model column {position} must list {size} weights and counts")
             if not all(is_finite_number(w) and LOG_WEIGHT_FLOOR - 1e-9 <= w <= 0 for w in weights):
                 raise ValueError(f"the category tilt's log-weights must lie in [{LOG_WEIGHT_FLOOR:.4f}, 0]")
+            if max(weights) != 0:
+                raise ValueError(f"the category tilt's largest weight of model column {position} must be 1")
             if not all(is_int(c) and c >= 0 for c in count):
                 raise ValueError("the category tilt's counts must be non-negative integers")
         log_mean = doc["log_mean_acceptance"]

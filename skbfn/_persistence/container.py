@@ -49,6 +49,9 @@ _CONTAINER_KEYS = ("format", "format_version", "skbfn_version", "torch_version",
 # call to sample, score or transform run practically forever.
 _WORK_LIMITS = {"n_steps": 100_000, "n_elbo_draws": 100_000, "n_loss_steps": 100_000, "time_embedding_dim": 1 << 16}
 _IMPUTER_WORK_LIMITS = {"n_draws": 100_000}
+# Network passes one sampled row may cost at most (the tilt's redraws add a bounded factor: every row is kept
+# with probability at least 1/16, so a row takes 16 draws on average at worst).
+_MAX_PASSES_PER_ROW = 1_000_000
 # A model file may hold at most this many bytes, and its JSON header at most this many (safetensors allows
 # 100 MB; a model's header is a few kilobytes to a few megabytes), checked before either is read or parsed.
 _MAX_FILE_BYTES = 1 << 34
@@ -266,6 +269,14 @@ def _check_work_limits(document: dict) -> None:
             value = settings.get(name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
                 raise ValueError(f"{name}={value} is above the {limit} a loaded model may ask for")
+    # products of limits multiply the work: sampler steps times the draws of one imputed row
+    n_steps, n_draws = document["params"].get("n_steps"), (document.get("imputer") or {}).get("n_draws", 1)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (n_steps, n_draws)):
+        if n_steps * n_draws > _MAX_PASSES_PER_ROW:
+            raise ValueError(
+                f"n_steps={n_steps} times n_draws={n_draws} network passes a row is above the "
+                f"{_MAX_PASSES_PER_ROW} a loaded model may ask for"
+            )
 
 
 def _describe(exc: BaseException) -> str:
