@@ -104,6 +104,8 @@ def test_random_cell_masks_give_cells_in_about_the_asked_share_of_rows():
     touched = (cells.given | cells.absent).any(dim=1).float().mean().item()
     assert 0.3 < touched <= 0.4 + 0.02  # a picked row may draw no given or absent cell
     assert cells.given.float().mean().item() == pytest.approx(0.4 * 0.5, abs=0.02)  # E[p_g] = 1/2
+    # absent cells: in half of the picked rows, a share p_a = U (1 - p_g) of the cells, E[p_a] = 1/4
+    assert cells.absent.float().mean().item() == pytest.approx(0.4 * 0.5 * 0.25, abs=0.005)
 
 
 def test_cell_mask_rejects_cells_both_given_and_absent():
