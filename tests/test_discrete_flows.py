@@ -333,3 +333,20 @@ def test_mixed_bfn_losses_are_per_sample_and_differentiable(method):
     loss.mean().backward()
     assert model.net.output_layer.weight.grad.abs().sum() > 0  # the input layer gets none: zero-init output
     assert torch.isfinite(model.eval().elbo(x, n_loss_steps=10 if method == "discrete_loss" else None)).all()
+
+
+@settings(max_examples=20)
+@given(n_classes=classes, alpha=st.floats(0.01, 10.0), seed=seeds)
+def test_the_categorical_sender_has_the_papers_mean_and_variance(n_classes, alpha, seed):
+    """y ~ N(alpha (K e_x - 1), alpha K I) (Graves et al. 2023, eq. 158): the log-odds y_x - y_k of the true
+    class over another have mean alpha K and variance 2 alpha K, so scaling the variance is caught."""
+    flow = CategoricalFlow(n_classes)
+    g = rng(seed)
+    n = 20_000
+    x = torch.zeros(n, 1, dtype=torch.long)
+    noise = torch.randn(n, 1, n_classes, generator=g, dtype=FLOAT64)
+    y = flow.sender_sample(x, alpha, noise)[:, 0]
+    log_odds = y[:, 0] - y[:, 1]
+    mean, var = alpha * n_classes, 2 * alpha * n_classes
+    assert abs(log_odds.mean().item() - mean) < 5 * math.sqrt(var / n)
+    assert log_odds.var().item() == pytest.approx(var, rel=5 * math.sqrt(2 / n))

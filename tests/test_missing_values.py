@@ -143,15 +143,10 @@ def test_scores_of_incomplete_rows_are_finite_row_wise_and_drop_the_missing_colu
     scores = fitted.score_samples(table)
     assert np.isfinite(scores).all()
     assert fitted.score_samples(table.iloc[[7]])[0] == scores[7]
-    columns = fitted.encoder_.columns_
-    expected = [
-        sum(
-            columns[j].log_jacobian(np.array([float(table.iloc[r][name])]))[0]
-            for j, name in enumerate(table.columns)
-            if columns[j].kind == "continuous" and not pd.isna(table.iloc[r][name])
-        )
-        for r in range(len(table))
-    ]
+    # computed from the training table alone: the affine map sends [min, max] to [-0.9, 0.9]
+    train = _holes(_sign_table())
+    log_scale = {name: np.log(0.9 / ((train[name].max() - train[name].min()) / 2)) for name in ("a", "b")}
+    expected = sum(np.where(table[name].isna(), 0.0, log_scale[name]) for name in ("a", "b"))
     assert np.allclose(fitted.encoder_.row_log_jacobian(table), expected)
 
 
@@ -164,8 +159,12 @@ def test_score_of_an_incomplete_row_bounds_a_marginal_that_sums_over_the_missing
     gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 600, "n_elbo_draws": 64}).fit(X)
     incomplete = pd.DataFrame({"first": ["x", "y"], "second": [None, None]}).astype(X.dtypes.to_dict())
     marginals = np.exp(gen.score_samples(incomplete))
-    assert marginals.sum() <= 1.0 + 0.02  # bounds on a distribution over the first column's values
     assert marginals == pytest.approx([0.7, 0.3], abs=0.12)
+    # bounds on a distribution over the first column's values: their sum is at most 1, within three standard
+    # errors over scoring seeds (exp of a noisy estimate is biased upwards, so the noise is made small first)
+    gen.set_params(n_elbo_draws=2048)
+    sums = [np.exp(gen.set_params(random_state=seed).score_samples(incomplete)).sum() for seed in range(6)]
+    assert np.mean(sums) <= 1.0 + 3 * np.std(sums) / np.sqrt(len(sums)) + 1e-3
 
 
 def test_imputer_fills_only_missing_cells_and_keeps_dtypes(fitted):
