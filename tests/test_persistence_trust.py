@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -208,3 +210,73 @@ def test_a_tilt_whose_largest_weight_is_not_one_is_refused(tmp_path):
     _edit_document(path, lambda d: d["category_tilt"].update(log_weights=[[-0.5, -1.0]]), resign=True)
     with pytest.raises(ValueError, match="largest weight"):
         load(path)
+
+
+def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model(model, tmp_path):
+    """A real race: a thread keeps replacing the file with another valid model while loads pin the first's hash.
+
+    Every load either returns the pinned model or refuses the file; none returns the other one.
+    """
+    import threading
+
+    path, pinned_copy, other_copy = tmp_path / "model.safetensors", tmp_path / "a", tmp_path / "b"
+    save(model, pinned_copy)
+    save(BFNGenerator(**{**FAST, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other_copy)
+    pinned = hashlib.sha256(pinned_copy.read_bytes()).hexdigest()
+    versions = [pinned_copy.read_bytes(), other_copy.read_bytes()]
+    expected = model.sample(5, random_state=0)
+    stop = threading.Event()
+
+    def swap():
+        k = 0
+        while not stop.is_set():
+            partial = tmp_path / f"partial-{k % 2}"
+            partial.write_bytes(versions[k % 2])
+            os.replace(partial, path)
+            k += 1
+
+    path.write_bytes(versions[0])
+    swapper = threading.Thread(target=swap, daemon=True)
+    swapper.start()
+    outcomes = []
+    try:
+        for _ in range(40):
+            try:
+                loaded = load(path, expected_sha256=pinned)
+            except ValueError:
+                outcomes.append("refused")
+            else:
+                np.testing.assert_array_equal(loaded.sample(5, random_state=0), expected)
+                outcomes.append("pinned")
+    finally:
+        stop.set()
+        swapper.join()
+    assert set(outcomes) <= {"pinned", "refused"} and len(outcomes) == 40
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
+def test_a_huge_header_is_refused_under_a_memory_cap(saved, tmp_path):
+    """A 99 MB header (below safetensors' own 100 MB limit) is refused from its size, in a process capped at
+    600 MB above what it uses: nothing is parsed."""
+    import subprocess
+    import textwrap
+
+    header, body = _split(saved)
+    header["padding"] = " " * (99 << 20)
+    _join(saved, header, body)
+    script = textwrap.dedent(
+        f"""
+        import resource
+        import skbfn
+        with open("/proc/self/status") as status:
+            used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+        resource.setrlimit(resource.RLIMIT_AS, (used + 600_000_000, resource.RLIM_INFINITY))
+        try:
+            skbfn.load({str(saved)!r})
+        except ValueError as exc:
+            print("refused:", exc)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "refused:" in result.stdout and "larger than" in result.stdout, result.stdout + result.stderr
+    assert "MemoryError" not in result.stderr
