@@ -18,6 +18,7 @@ from test_persistence_safety import _digest, _edit_document, _join, _split, _ten
 import skbfn._persistence.container as container
 from skbfn import BFNGenerator, load, save
 
+LOADS = 200  # pinned loads raced by the swapping thread
 FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4, random_state=0)
 
 
@@ -240,7 +241,7 @@ def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model
     swapper.start()
     outcomes = []
     try:
-        for _ in range(40):
+        for _ in range(LOADS):
             try:
                 loaded = load(path, expected_sha256=pinned)
             except ValueError:
@@ -251,7 +252,7 @@ def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model
     finally:
         stop.set()
         swapper.join()
-    assert set(outcomes) <= {"pinned", "refused"} and len(outcomes) == 40
+    assert set(outcomes) <= {"pinned", "refused"} and len(outcomes) == LOADS
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
