@@ -281,3 +281,17 @@ def test_a_huge_header_is_refused_under_a_memory_cap(saved, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "refused:" in result.stdout and "larger than" in result.stdout, result.stdout + result.stderr
     assert "MemoryError" not in result.stderr
+
+
+def test_a_document_nested_too_deeply_is_a_value_error(saved):
+    """JSON nested 100,000 deep would raise RecursionError while it is parsed or digested: refused instead."""
+    header, body = _split(saved)
+    text = header["__metadata__"]["skbfn"]
+    deep = "[" * 100_000 + "]" * 100_000
+    header["__metadata__"]["skbfn"] = text.replace('"validation_score": []', f'"validation_score": {deep}', 1)
+    assert deep in header["__metadata__"]["skbfn"]
+    encoded = json.dumps(header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    saved.write_bytes(len(encoded).to_bytes(8, "little") + encoded + body)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        load(saved)
