@@ -7,7 +7,7 @@ import pytest
 
 validate = pytest.importorskip("numpydoc.validate").validate
 
-PUBLIC_MODULES = ["skbfn", "skbfn.core", "skbfn.core.samplers", "skbfn.core.nets"]
+PUBLIC_MODULES = ["skbfn", "skbfn.core", "skbfn.core.samplers", "skbfn.core.nets", "skbfn.metrics"]
 # Classes whose methods are user-facing API, each documented in full.
 FULLY_DOCUMENTED_METHODS = {
     "skbfn.BFNGenerator": [

@@ -29,6 +29,7 @@ LAYERS = {
     "_json": 1,
     "_device": 1,
     "_formats": 1,
+    "metrics": 1,
     "_encoding": 2,
     "_inference": 3,
     "_model": 4,
