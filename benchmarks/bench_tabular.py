@@ -64,6 +64,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skbfn import BFNGenerator
+from skbfn.metrics import membership_audit
 
 # Synthetic rows drawn for the categorical marginals. The splits are stratified, so the test rows' shares
 # are close to the train rows' (TVD 0.000, 0.014 and 0.002), and the synthetic rows' own sampling noise is
@@ -128,6 +129,10 @@ class GaussianMixtureTable:
         fits = [GaussianMixture(k, reg_covar=1e-3, random_state=0).fit(Z) for k in range(1, 11)]
         self.gmm = min(fits, key=lambda g: g.bic(Z)).set_params(random_state=self.random_state)
         return self
+
+    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        """Log-density of the rows in the common scaling (a constant off the data's units: ranks are what count)."""
+        return self.gmm.score_samples(self.scaling.transform(X))
 
     def sample(self, n: int) -> pd.DataFrame:
         Z = self.gmm.sample(n)[0]
@@ -312,6 +317,14 @@ def quality_score(synthetic: pd.DataFrame, real: pd.DataFrame) -> float:
     return float(report.get_score())
 
 
+def audit_auc(model, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> float:
+    """skbfn.metrics.membership_audit's AUC of the model's own scores on train against test rows (NaN without
+    score_samples)."""
+    if not hasattr(model, "score_samples"):
+        return float("nan")
+    return membership_audit(model, train, test, n_bootstrap=20, random_state=seed).auc
+
+
 def categorical_tvd(a: pd.DataFrame, b: pd.DataFrame) -> float:
     """Mean over categorical columns of the total-variation distance between their marginals (NaN if none)."""
     categorical = categorical_columns(b)
@@ -354,6 +367,8 @@ def main(
         "quality: SDMetrics QualityReport score against the test rows (higher is better).\n"
         "close: share of synthetic rows nearer a train row than the 5th percentile of test rows (about 0.05 "
         "is right); copies: synthetic rows identical to a train row (per seed).\n"
+        "audit: AUC of the model's own score_samples at telling train rows from test rows (0.5: nothing "
+        "memorised; skbfn.metrics.membership_audit).\n"
     )
     if bfn_params:
         print(f"BFNGenerator parameters: {bfn_params}\n")
@@ -361,7 +376,7 @@ def main(
     generators = {label: make for label, make in generators.items() if not only or label in only}
     header = (
         f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} "
-        f"{'quality':>7} {'close':>6} {'copies':>6} {'fit s':>6}"
+        f"{'quality':>7} {'close':>6} {'copies':>6} {'audit':>6} {'fit s':>6}"
     )
     print(header + "\n" + "-" * len(header))
     for name in data_sets or DATA_SETS:
@@ -373,7 +388,7 @@ def main(
             f"{name:<14} {'real':<11} {wasserstein_1(scaling.transform(real), test_z):>7.3f} "
             f"{joint_w1(real, test, train):>8.3f} {categorical_tvd(train, test):>6.3f} "
             f"{ml_efficiency(train, test, classification):>7.3f} {quality_score(train, test):>7.3f} "
-            f"{'':>6} {'':>6} {'':>6}",
+            f"{'':>6} {'':>6} {'':>6} {'':>6}",
             flush=True,
         )
         for label, make in generators.items():
@@ -396,13 +411,14 @@ def main(
                         ml_efficiency(synthetic, test, classification),
                         quality_score(synthetic, test),
                         *closeness(synthetic, train, test),
+                        audit_auc(model, train, test, seed),
                         seconds,
                     )
                 )
-            w1, joint, tvd, efficiency, quality, close, copies, seconds = np.mean(rows, axis=0)
+            w1, joint, tvd, efficiency, quality, close, copies, audit, seconds = np.mean(rows, axis=0)
             print(
                 f"{'':<14} {label:<11} {w1:>7.3f} {joint:>8.3f} {tvd:>6.3f} {efficiency:>7.3f} {quality:>7.3f} "
-                f"{close:>6.3f} {copies:>6.1f} {seconds:>6.1f}",
+                f"{close:>6.3f} {copies:>6.1f} {audit:>6.3f} {seconds:>6.1f}",
                 flush=True,
             )
 
