@@ -279,22 +279,28 @@ def test_a_negative_ema_count_is_refused(saved):
 def test_an_oversized_network_is_refused_before_any_allocation(saved):
     """hidden_layer_sizes=[40000] would need gigabytes: refused from the header, under a 1.5 GB headroom cap."""
     _edit_document(saved, lambda d: d["params"].update(hidden_layer_sizes=[40000]), resign=True)
+    result = load_under_memory_cap(saved, 1_500_000_000)
+    assert "refused:" in result.stdout and "shape" in result.stdout, result.stdout + result.stderr
+    assert "MemoryError" not in result.stderr
+
+
+def load_under_memory_cap(path, headroom: int) -> subprocess.CompletedProcess:
+    """``skbfn.load(path)`` in a fresh process whose address space may grow by ``headroom`` bytes at most;
+    a refusal prints ``refused: <message>``."""
     script = textwrap.dedent(
         f"""
-        import resource, sys
-        import torch, skbfn
+        import resource
+        import skbfn
         with open("/proc/self/status") as status:
             used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
-        resource.setrlimit(resource.RLIMIT_AS, (used + 1_500_000_000, resource.RLIM_INFINITY))
+        resource.setrlimit(resource.RLIMIT_AS, (used + {headroom}, resource.RLIM_INFINITY))
         try:
-            skbfn.load({str(saved)!r})
+            skbfn.load({str(path)!r})
         except ValueError as exc:
             print("refused:", exc)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert "refused:" in result.stdout and "shape" in result.stdout, result.stdout + result.stderr
-    assert "MemoryError" not in result.stderr
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
 
 
 # --------------------------------------------------------------- checkpoints

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_moons
-from test_persistence_safety import _digest, _edit_document, _join, _split, _tensors
+from test_persistence_safety import _digest, _edit_document, _join, _split, _tensors, load_under_memory_cap
 
 import skbfn._persistence.container as container
 from skbfn import BFNGenerator, load, save
@@ -259,26 +259,10 @@ def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model
 def test_a_huge_header_is_refused_under_a_memory_cap(saved, tmp_path):
     """A 99 MB header (below safetensors' own 100 MB limit) is refused from its size, in a process capped at
     600 MB above what it uses: nothing is parsed."""
-    import subprocess
-    import textwrap
-
     header, body = _split(saved)
     header["padding"] = " " * (99 << 20)
     _join(saved, header, body)
-    script = textwrap.dedent(
-        f"""
-        import resource
-        import skbfn
-        with open("/proc/self/status") as status:
-            used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
-        resource.setrlimit(resource.RLIMIT_AS, (used + 600_000_000, resource.RLIM_INFINITY))
-        try:
-            skbfn.load({str(saved)!r})
-        except ValueError as exc:
-            print("refused:", exc)
-        """
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = load_under_memory_cap(saved, 600_000_000)
     assert "refused:" in result.stdout and "larger than" in result.stdout, result.stdout + result.stderr
     assert "MemoryError" not in result.stderr
 

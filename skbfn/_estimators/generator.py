@@ -194,7 +194,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         The shares of each categorical column's categories in what
         :meth:`sample` draws and :meth:`score_samples` scores without ``y``.
         'train': about the training rows' shares. After training, ``fit``
-        draws 20,000 rows from the network and finds one weight per category
+        draws rows from the network (20,000, or fewer after a short fit: at
+        most about a twentieth of its network passes) and finds one weight per category
         (iterative proportional fitting) under which their shares are the
         training shares; rows are then drawn by rejection, in proportion to
         the network's probability times their categories' weights: a tilt
