@@ -46,7 +46,7 @@ SAMPLE_BATCH = {"cpu": 65_536, "cuda": 262_144}
 # Rows drawn after fit to measure the network's category shares for category_shares='train': a share's
 # standard error is then at most 0.0035. Fewer for shorter fits, so that the pool costs at most about a
 # twentieth of the training in network passes (a training step's forward and backward pass costs about three
-# sampler passes a row; the sampler's flow arithmetic costs more per pass, so the pool cost about a tenth of
+# sampler passes a row; the sampler's flow arithmetic costs more per pass, so the pool cost 8% of
 # the fit on the messy table of benchmarks/bench_messy.py).
 TILT_POOL_ROWS, TILT_MIN_POOL_ROWS, TILT_SHARE_OF_FIT = 20_000, 2_000, 0.05
 # The tilt keeps at least this share of the network's rows on average, so that it costs at most a quarter
