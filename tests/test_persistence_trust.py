@@ -105,10 +105,18 @@ def test_unknown_or_malformed_entries_are_refused_even_when_resigned(saved, edit
     "dtype",
     ["datetime64[ns, dateutil//etc/passwd]", "datetime64[ns, ../../etc/passwd]", "int64[pyarrow]", "V16"],
 )
-def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype):
+def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype, monkeypatch):
     _edit_document(saved, lambda d: d["encoder"]["columns"][0].update(dtype={"name": dtype}), resign=True)
+    opened, real_open = [], builtins.open
+
+    def recording_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", recording_open)
     with pytest.raises(ValueError, match="dtype"):
         load(saved)
+    assert not [path for path in opened if "passwd" in path]  # no path named in the file is ever opened
 
 
 @pytest.fixture(scope="module")
