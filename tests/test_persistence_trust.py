@@ -155,14 +155,15 @@ def test_fitted_state_is_cross_checked_and_every_refusal_is_a_value_error(frame_
     assert str(frame_saved) in str(info.value)
 
 
-def test_an_imputer_with_a_list_as_its_missing_value_is_refused(tmp_path):
+@pytest.mark.parametrize("stored", [[1], {"value": [1]}])
+def test_an_imputer_with_a_list_as_its_missing_value_is_refused(tmp_path, stored):
     from skbfn import BFNImputer
 
     X = make_moons(200, noise=0.1, random_state=0)[0]
     X[::5, 1] = np.nan
     path = tmp_path / "imputer.safetensors"
     save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(X), path)
-    _edit_document(path, lambda d: d["imputer"].update(missing_values={"value": [1]}), resign=True)
+    _edit_document(path, lambda d: d["imputer"].update(missing_values=stored), resign=True)
     with pytest.raises(ValueError, match="missing_values"):
         load(path)
 
