@@ -2,7 +2,9 @@
 
 The estimator :class:`BFNGenerator` fits, samples and scores tabular data (with
 missing values too), :class:`BFNImputer` fills missing values; the
-PyTorch core in :mod:`skbfn.core` can be used on its own.
+PyTorch core in :mod:`skbfn.core` can be used on its own, and
+:func:`evaluate` (from :mod:`skbfn.metrics`, which needs pandas) reports
+whether a synthetic table is faithful, useful and safe.
 """
 
 from ._estimators import BFNGenerator, BFNImputer
@@ -19,6 +21,19 @@ __all__ = [
     "InconsistentVersionWarning",
     "NonFiniteLossError",
     "__version__",
+    "evaluate",
     "load",
     "save",
 ]
+
+
+def __getattr__(name: str):
+    if name == "evaluate":  # imported on first use: the metrics need pandas, skbfn itself does not
+        from .metrics import evaluate
+
+        return evaluate
+    raise AttributeError(f"module 'skbfn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), "evaluate"])

@@ -1,12 +1,12 @@
-"""Privacy measures of a generative model and its synthetic rows: a likelihood membership audit, closeness to
-training rows, and exact copies.
+"""Privacy: does a generator leak its training rows?
 
-These answer "does it leak training rows?" for any generator. The audit uses
-a model's own per-row likelihood: a model that scores its training rows
-higher than rows it never saw has learned them, whatever its samples look
-like. It works for any estimator with ``score_samples``
+Three measures that any generator can be put to. The likelihood membership
+audit uses a model's own per-row scores: a model that scores its training
+rows higher than rows it never saw has learned them, whatever its samples
+look like. It works for any estimator with ``score_samples``
 (:class:`~skbfn.BFNGenerator`, :class:`~sklearn.mixture.GaussianMixture`,
-:class:`~sklearn.neighbors.KernelDensity`, ...).
+:class:`~sklearn.neighbors.KernelDensity`, ...). The closeness share and exact
+copies look at the synthetic rows themselves.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.stats import rankdata
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.neighbors import NearestNeighbors
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.utils import check_random_state
 
-__all__ = ["MembershipAudit", "closest_record_share", "exact_copies", "membership_audit"]
+from ._tables import MAX_CATEGORIES, as_frame, distance_parts, distance_space, learn_layout
+
+__all__ = ["MembershipAudit", "closest_record_share", "copied_values", "exact_copies", "membership_audit"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,11 @@ def membership_audit(estimator, X_train, X_holdout, *, n_bootstrap: int = 200, r
     >>> round(membership_audit(KernelDensity(bandwidth=0.01).fit(train), train, holdout, random_state=0).auc, 1)
     1.0
     """
+    return audit_scores(estimator, X_train, X_holdout, n_bootstrap=n_bootstrap, random_state=random_state)[0]
+
+
+def audit_scores(estimator, X_train, X_holdout, *, n_bootstrap: int = 200, random_state=None):
+    """:func:`membership_audit`, and the two sets of scores it ranked (for a figure)."""
     if n_bootstrap < 1:
         raise ValueError(f"n_bootstrap must be at least 1, got {n_bootstrap}.")
     train = np.asarray(estimator.score_samples(X_train), dtype=np.float64)
@@ -122,40 +126,66 @@ def membership_audit(estimator, X_train, X_holdout, *, n_bootstrap: int = 200, r
     rng = check_random_state(random_state)
     resampled = [_auc(rng.choice(train, len(train)), rng.choice(holdout, len(holdout))) for _ in range(n_bootstrap)]
     low, high = np.quantile(resampled, [0.025, 0.975])
-    return MembershipAudit(_auc(train, holdout), float(low), float(high), len(train), len(holdout))
+    audit = MembershipAudit(_auc(train, holdout), float(low), float(high), len(train), len(holdout))
+    return audit, (train, holdout)
 
 
-def _embedding(train):
-    """A common scaling fitted on the training rows: numbers standardised (missing: the median), categories one-hot."""
-    import pandas as pd
+def _nearest_distances(train_parts, query_parts, train_points, query_points) -> np.ndarray:
+    """Exact L1 distance from each query row to its nearest training row.
 
-    frame = pd.DataFrame(train)
-    categorical = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].dtype == bool]
-    numeric = [c for c in frame.columns if c not in categorical]
-    return ColumnTransformer(
-        [
-            ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-            (
-                "categories",
-                make_pipeline(
-                    SimpleImputer(strategy="constant", fill_value="(missing)"),
-                    OneHotEncoder(handle_unknown="ignore"),
-                ),
-                categorical,
-            ),
-        ],
-        sparse_threshold=0.0,
-    ).fit(frame.astype({c: object for c in categorical}))
+    Rows that share a query's discrete part (indicators and categories) differ
+    only in their numbers, so a k-d tree over the numbers of that group finds
+    the nearest of them; any other row differs in a discrete cell, which costs
+    at least 1, so where that nearest is within 1 it is the nearest of all.
+    The remaining queries (a discrete part never seen in training, or nothing
+    within 1) are searched among all training rows.
+    """
+    (train_numbers, train_keys), (query_numbers, query_keys) = train_parts, query_parts
+    _, group = np.unique(np.vstack([train_keys, query_keys]), axis=0, return_inverse=True)
+    group = group.ravel()
+    train_group, query_group = group[: len(train_keys)], group[len(train_keys) :]
+    nearest = np.full(len(query_keys), np.inf)
+    if train_numbers.shape[1]:
+        members = pd.Series(np.arange(len(train_group))).groupby(train_group).indices
+        asked = pd.Series(np.arange(len(query_group))).groupby(query_group).indices
+        for key, queries in asked.items():
+            if key in members:
+                tree = KDTree(train_numbers[members[key]], metric="manhattan")
+                nearest[queries] = tree.query(query_numbers[queries], k=1)[0][:, 0]
+    else:  # no numbers: a query with a training row's discrete part is at distance 0
+        nearest[np.isin(query_group, train_group)] = 0.0
+    unresolved = nearest > 1.0
+    if unresolved.any():
+        neighbours = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(train_points)
+        nearest[unresolved] = neighbours.kneighbors(query_points[unresolved])[0][:, 0]
+    return nearest
+
+
+def nearest_training_distances(synthetic, train, holdout, layout=None) -> tuple[np.ndarray, np.ndarray]:
+    """L1 distance from each synthetic and each held-out row to its nearest training row, in the layout's
+    distance space (numbers min-max scaled by the training rows, categories one-hot)."""
+    train = as_frame(train)
+    layout = layout or learn_layout(train)
+    train_parts, train_points = distance_parts(train, layout), distance_space(train, layout)
+    nearest = []
+    for rows in (synthetic, holdout):
+        rows = as_frame(rows, train.columns)
+        nearest.append(
+            _nearest_distances(train_parts, distance_parts(rows, layout), train_points, distance_space(rows, layout))
+        )
+    return nearest[0], nearest[1]
 
 
 def closest_record_share(synthetic, train, holdout, *, quantile: float = 0.05) -> float:
     """Share of synthetic rows nearer a training row than the ``quantile`` of held-out rows are.
 
-    Every row is embedded by one scaling fitted on the training rows (numbers
-    standardised, categories one-hot); each held-out row's distance to its
-    nearest training row sets the threshold (its ``quantile``, 5% by
-    default). Rows as new as held-out ones give about ``quantile``; a
-    generator that copies or barely perturbs its training rows gives more.
+    Every row is placed by one scaling learned from the training rows
+    (numbers min-max scaled, categories one-hot, missing cells at the median
+    with a missing indicator; free-text columns left out), and distances are
+    L1. Each held-out row's distance to its nearest training row sets the
+    threshold (its ``quantile``, 5% by default). Rows as new as held-out ones
+    give about ``quantile``; a generator that copies or barely perturbs its
+    training rows gives more.
 
     Parameters
     ----------
@@ -180,20 +210,48 @@ def closest_record_share(synthetic, train, holdout, *, quantile: float = 0.05) -
     >>> bool(closest_record_share(rng.normal(size=(400, 3)), train, holdout) < 0.15)
     True
     """
-    import pandas as pd
-
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must lie in (0, 1), got {quantile!r}.")
-    embedding = _embedding(train)
+    synthetic_distance, holdout_distance = nearest_training_distances(synthetic, train, holdout)
+    return float(np.mean(synthetic_distance < np.quantile(holdout_distance, quantile)))
 
-    def embed(frame):
-        frame = pd.DataFrame(frame)
-        categorical = embedding.transformers_[1][2]
-        return embedding.transform(frame.astype({c: object for c in categorical}))
 
-    neighbours = NearestNeighbors(n_neighbors=1).fit(embed(train))
-    threshold = np.quantile(neighbours.kneighbors(embed(holdout))[0][:, 0], quantile)
-    return float(np.mean(neighbours.kneighbors(embed(synthetic))[0][:, 0] < threshold))
+def copied_values(synthetic, train, *, max_categories: int = MAX_CATEGORIES) -> dict:
+    """For each free-text column (ids, names, text: more than ``max_categories`` distinct training values), the
+    share of synthetic cells that repeat a training value.
+
+    A generator that makes up fresh ids and text gives 0; one that copies
+    them from its training rows leaks them, whatever its other columns do.
+
+    Parameters
+    ----------
+    synthetic, train : DataFrame or array-like
+        Tables with the same columns.
+    max_categories : int, default=50
+        Text columns with more distinct training values than this are free text.
+
+    Returns
+    -------
+    shares : dict
+        Column name to the share of its observed synthetic cells found among
+        the training values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skbfn.metrics import copied_values
+    >>> train = pd.DataFrame({"id": [f"u{i}" for i in range(100)], "x": range(100)})
+    >>> copied_values(pd.DataFrame({"id": ["u1", "u2", "new", "new2"], "x": [0, 1, 2, 3]}), train)
+    {'id': 0.5}
+    """
+    train = as_frame(train)
+    synthetic = as_frame(synthetic, train.columns)
+    layout = learn_layout(train, max_categories=max_categories)
+    shares = {}
+    for name in layout.free:
+        cells = synthetic[name].dropna().astype(str)
+        shares[name] = float(cells.isin(set(train[name].dropna().astype(str))).mean()) if len(cells) else 0.0
+    return shares
 
 
 def exact_copies(synthetic, train) -> int:
@@ -217,7 +275,6 @@ def exact_copies(synthetic, train) -> int:
     >>> exact_copies(np.array([[1.0, 2.0], [3.0, np.nan], [3.0, 4.0]]), train)
     2
     """
-    import pandas as pd
 
     def keys(frame):
         frame = pd.DataFrame(frame).astype(object)

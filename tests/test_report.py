@@ -1,0 +1,203 @@
+"""The synthetic-data report: each fidelity and utility measure against a hand-computed case, the exact nearest
+distances against brute force, and evaluate() end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+
+from skbfn import BFNGenerator, evaluate
+from skbfn.metrics import (
+    SyntheticDataReport,
+    classifier_two_sample_auc,
+    closest_record_share,
+    column_shapes,
+    copied_values,
+    pair_trends,
+    synthetic_utility,
+)
+from skbfn.metrics._tables import distance_space, learn_layout
+from skbfn.metrics.privacy import nearest_training_distances
+
+
+# ------------------------------------------------------------ column shapes
+def test_column_shapes_are_ks_for_numbers_and_tvd_for_categories():
+    real = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "c": ["a", "a", "b", "b"]})
+    synthetic = pd.DataFrame({"x": [1.0, 2.0, 3.0, 9.0], "c": ["a", "b", "b", "b"]})
+    # x: the ECDFs part at 4 (1 against 3/4); c: shares (1/2, 1/2) against (1/4, 3/4)
+    assert column_shapes(real, synthetic) == {"x": 0.25, "c": 0.25}
+    assert column_shapes(real, real) == {"x": 0.0, "c": 0.0}
+
+
+def test_missing_cells_and_unseen_categories_count_in_the_shapes():
+    real = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "c": ["a", "a", "b", "b"]})
+    synthetic = pd.DataFrame({"x": [1.0, 2.0, np.nan, np.nan], "c": ["a", "a", "b", "zebra"]})
+    # x: a missing cell sits above every number, so at 2 the ECDFs are 1/2 and 1/2, at 4 they are 1 and 1/2
+    # c: 'zebra' is the category 'other', absent from the real rows: TVD 1/4
+    assert column_shapes(real, synthetic) == {"x": 0.5, "c": 0.25}
+
+
+# --------------------------------------------------------------- pair trends
+def test_pair_trends_of_two_numbers_are_half_the_change_in_rank_correlation():
+    x = np.arange(50.0)
+    real = np.column_stack([x, x**3])  # rank correlation 1
+    assert pair_trends(real, np.column_stack([x, -x])) == {(0, 1): 1.0}
+    assert pair_trends(real, np.column_stack([x, x])) == {(0, 1): 0.0}
+    noise = np.random.default_rng(0).permutation(x)
+    expected = abs(1 - pd.Series(x).corr(pd.Series(noise), method="spearman")) / 2
+    assert pair_trends(real, np.column_stack([x, noise]))[(0, 1)] == pytest.approx(expected)
+
+
+def test_pair_trends_with_a_category_are_tvd_of_joint_frequencies():
+    real = pd.DataFrame({"c": ["a", "a", "b", "b"], "d": ["u", "v", "u", "v"]})
+    synthetic = pd.DataFrame({"c": ["a", "a", "b", "b"], "d": ["u", "u", "v", "v"]})
+    # joint shares: real (a,u) (a,v) (b,u) (b,v) = 1/4 each; synthetic (a,u) 1/2, (b,v) 1/2: TVD 1/2
+    assert pair_trends(real, synthetic) == {("c", "d"): 0.5}
+    numbers = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "c": ["a", "a", "b", "b"]})
+    flipped = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "c": ["b", "b", "a", "a"]})
+    assert pair_trends(numbers, flipped, n_bins=2) == {("x", "c"): 1.0}  # same marginals, opposite trend
+
+
+# ------------------------------------------------------- two-sample test
+def test_the_two_sample_test_is_near_one_half_for_the_same_data_and_near_one_for_other_data():
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b", "c"], 2000)})
+    same = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b", "c"], 2000)})
+    assert abs(classifier_two_sample_auc(real, same, random_state=0) - 0.5) < 0.05
+    shifted = same.assign(x=same["x"] + 1.5)
+    assert classifier_two_sample_auc(real, shifted, random_state=0) > 0.8
+    other_categories = same.assign(c=rng.choice(["a", "z"], 2000))  # 'z' never occurs in the real rows
+    assert classifier_two_sample_auc(real, other_categories, random_state=0) > 0.8
+
+
+# ----------------------------------------------------------------- utility
+def test_utility_trains_on_synthetic_and_tests_on_real():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(900, 2))
+    table = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "label": np.where(x[:, 0] > 0, "pos", "neg")})
+    train, holdout = table[:600], table[600:]
+    faithful = synthetic_utility(train, train, holdout, "label", random_state=0)
+    assert faithful.task == "classification" and faithful.metric == "accuracy"
+    assert faithful.synthetic == faithful.real > 0.9
+    broken = train.assign(label=rng.permutation(train["label"].to_numpy()))  # the labels no longer follow a
+    assert synthetic_utility(broken, train, holdout, "label", random_state=0).synthetic < 0.7
+    regression = table.assign(label=3 * x[:, 0] + 0.1 * rng.normal(size=900))
+    fitted = synthetic_utility(regression[:600], regression[:600], regression[600:], "label", random_state=0)
+    assert fitted.task == "regression" and fitted.metric == "r2" and fitted.real > 0.9
+    with pytest.raises(ValueError, match="target 'nope'"):
+        synthetic_utility(train, train, holdout, "nope")
+
+
+# ------------------------------------------------------------------ privacy
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_categories=st.integers(1, 4), missing=st.floats(0.0, 0.4))
+def test_nearest_distances_are_exactly_those_of_brute_force(seed, n_categories, missing):
+    rng = np.random.default_rng(seed)
+
+    def table(n):
+        frame = pd.DataFrame({"x": rng.normal(size=n), "y": rng.exponential(size=n)})
+        frame["c"] = rng.choice(list("abcd"[:n_categories]) + ["new"] * (n % 2), n)
+        frame.loc[rng.random(n) < missing, "x"] = np.nan
+        return frame
+
+    train, synthetic, holdout = table(120), table(61), table(40)
+    layout = learn_layout(train)
+    fast = nearest_training_distances(synthetic, train, holdout, layout)
+    brute = NearestNeighbors(n_neighbors=1, metric="manhattan", algorithm="brute").fit(distance_space(train, layout))
+    for rows, distances in zip((synthetic, holdout), fast, strict=True):
+        np.testing.assert_allclose(distances, brute.kneighbors(distance_space(rows, layout))[0][:, 0], atol=1e-12)
+
+
+def test_closeness_and_copied_values():
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(["a", "b"], 400)})
+    holdout = pd.DataFrame({"x": rng.normal(size=400), "c": rng.choice(["a", "b"], 400)})
+    assert closest_record_share(train[:100].assign(x=train["x"][:100] + 1e-9), train, holdout) == 1.0
+    fresh = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000)})
+    assert abs(closest_record_share(fresh, train, holdout) - 0.05) < 0.03
+    ids = pd.DataFrame({"id": [f"u{i}" for i in range(80)], "x": rng.normal(size=80)})
+    synthetic = pd.DataFrame({"id": ["u1", "u2", "u3", "fresh"], "x": [0.0, 1.0, 2.0, 3.0]})
+    assert copied_values(synthetic, ids) == {"id": 0.75}
+
+
+# ----------------------------------------------------------------- evaluate
+@pytest.fixture(scope="module")
+def mixed():
+    rng = np.random.default_rng(0)
+    n = 400
+    a = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "a": a,
+            "b": 2 * a + rng.normal(scale=0.5, size=n),
+            "kind": np.where(a + rng.normal(scale=0.5, size=n) > 0, "high", "low"),
+            "user": [f"user-{i:04d}" for i in range(n)],
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "b"] = np.nan
+    return frame[:280], frame[280:]
+
+
+def test_evaluate_a_bfn_generator_end_to_end(mixed):
+    train, holdout = mixed
+    gen = BFNGenerator(hidden_layer_sizes=(32,), max_iter=150, n_elbo_draws=8, random_state=0).fit(train)
+    report = evaluate(gen, train, holdout, target="kind", n_bootstrap=50, random_state=0)
+    assert isinstance(report, SyntheticDataReport)
+    assert report.n_synthetic == len(train) and report.free_columns == ("user",)
+    assert set(report.column_shapes) == {"a", "b", "kind"} and ("a", "b") in report.pair_trends
+    assert 0.0 <= report.two_sample_auc <= 1.0 and report.membership is not None
+    assert report.utility.target == "kind" and report.utility.task == "classification"
+    assert report.copied_values == {"user": 0.0}  # skbfn makes up fresh ids
+    document = report.to_dict()
+    json.dumps(document)  # plain values throughout
+    assert document["privacy"]["membership"]["auc"] == report.membership.auc
+    assert document["fidelity"]["column_shapes_mean"] == pytest.approx(np.mean(list(report.column_shapes.values())))
+    text = str(report)
+    for line in ("column shapes", "pair trends", "two-sample AUC", "membership AUC", "user: values copied"):
+        assert line in text
+    figure = report.plot()
+    assert len(figure.axes) >= 4
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+
+
+def test_evaluate_separates_a_copying_generator_from_a_fresh_sample(mixed):
+    train, holdout = mixed
+    copies = train.sample(len(train), replace=True, random_state=1)
+    copying = evaluate(copies, train, holdout, random_state=0)
+    fresh = evaluate(holdout.sample(len(train), replace=True, random_state=1), train, holdout, random_state=0)
+    assert copying.exact_copies == len(train) and copying.closest_record_share == 1.0
+    assert fresh.exact_copies == 0 and fresh.closest_record_share < 0.5
+    assert copying.membership is None  # a table has no scores to audit
+
+
+def test_evaluate_takes_a_scikit_learn_density_model_and_arrays():
+    rng = np.random.default_rng(0)
+    train, holdout = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    report = evaluate(GaussianMixture(1, random_state=0).fit(train), train, holdout, random_state=0)
+    assert report.membership.low < 0.5 < report.membership.high
+    assert abs(report.two_sample_auc - 0.5) < 0.1 and report.exact_copies == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda t, h: evaluate(t.drop(columns="a"), t, h), "columns"),
+        (lambda t, h: evaluate(t, t, h.rename(columns={"a": "z"})), "columns"),
+        (lambda t, h: evaluate(t, t, h[:0]), "held-out row"),
+        (lambda t, h: evaluate(t, t, h, quantile=1.5), "quantile"),
+        (lambda t, h: evaluate(t, t, h, target="missing"), "target"),
+        (lambda t, h: evaluate(t[:0], t, h), "no synthetic rows"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_error(mixed, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(*mixed)
