@@ -19,11 +19,17 @@ rows and draws as many synthetic rows. Printed, in one run, as means over seeds:
 - quality: SDMetrics' QualityReport score of the synthetic rows against the
   test rows (the mean of its Column Shapes and Column Pair Trends; higher is
   better), when ``sdmetrics`` is installed;
-- close: the share of synthetic rows closer to a training row than the 5th
-  percentile of the test rows' distances to the training rows (the joint W1's
-  embedding and L1 cost; about 0.05 for rows as new as held-out ones, more
-  for a generator that copies), and copies: the number of synthetic rows
-  identical to a training row.
+- shapes, pairs, C2ST: ``skbfn.evaluate``'s mean column shape (KS for
+  numbers, TVD for categories), mean pair trend and classifier two-sample AUC
+  of the synthetic rows against the test rows; the 'real' row gives the same
+  for the train rows against the test rows (the floor);
+- close and copies: ``skbfn.evaluate``'s share of synthetic rows closer to a
+  training row than the 5th percentile of the test rows' distances to the
+  training rows (numbers min-max scaled, categories one-hot, L1; about 0.05
+  for rows as new as held-out ones, more for a generator that copies), and the
+  number of synthetic rows identical to a training row;
+- audit: the membership audit (``skbfn.metrics.membership_audit``), the AUC of
+  the model's own ``score_samples`` on train rows against test rows.
 
 BFNGenerator runs with its defaults, with ``continuous_transform='auto'``
 (``BFN-auto``), and with ``category_shares='model'`` (``BFN-own``: the
@@ -64,7 +70,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skbfn import BFNGenerator
-from skbfn.metrics import membership_audit
+from skbfn.metrics import evaluate, membership_audit
 
 # Synthetic rows drawn for the categorical marginals. The splits are stratified, so the test rows' shares
 # are close to the train rows' (TVD 0.000, 0.014 and 0.002), and the synthetic rows' own sampling noise is
@@ -282,20 +288,22 @@ def joint_w1(a: pd.DataFrame, b: pd.DataFrame, train: pd.DataFrame) -> float:
     return float(cost[rows, cols].mean())
 
 
-def closeness(synthetic: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> tuple[float, int]:
-    """Distance to the closest training record (the joint W1's embedding and L1 cost).
-
-    Returns the share of synthetic rows closer to a training row than the 5th
-    percentile of the held-out rows' distances (about 5% for a generator that
-    does not copy), and the number of synthetic rows that are exact copies of
-    a training row.
-    """
-    embed = joint_embedding(train)
-    train_z = embed(train)
-    synthetic_distance = cdist(embed(synthetic), train_z, metric="cityblock").min(axis=1)
-    held_out_distance = cdist(embed(test), train_z, metric="cityblock").min(axis=1)
-    share = float(np.mean(synthetic_distance < np.percentile(held_out_distance, 5)))
-    return share, int(np.sum(synthetic_distance == 0))
+def report_figures(synthetic: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> tuple:
+    """skbfn.evaluate's figures for synthetic rows: mean column shape, mean pair trend, classifier two-sample
+    AUC against the test rows, closeness share and exact copies against the train rows; and its reference
+    (train rows against test rows) for the first three."""
+    report = evaluate(synthetic, train, test, random_state=seed)
+    mean = lambda values: float(np.nanmean(list(values)))  # noqa: E731
+    reference = report.reference
+    return (
+        (mean(report.column_shapes.values()), mean(report.pair_trends.values()), report.two_sample_auc),
+        (report.closest_record_share, report.exact_copies),
+        (
+            mean(reference["column_shapes"].values()),
+            mean(reference["pair_trends"].values()),
+            reference["two_sample_auc"],
+        ),
+    )
 
 
 def quality_score(synthetic: pd.DataFrame, real: pd.DataFrame) -> float:
@@ -365,8 +373,10 @@ def main(
         "ML eff.: random forest trained on synthetic rows, "
         "accuracy (R^2 for diabetes) on the test rows. 'real': the train rows in place of synthetic ones.\n"
         "quality: SDMetrics QualityReport score against the test rows (higher is better).\n"
+        "shapes, pairs, C2ST: skbfn.evaluate's mean column shape (KS / TVD), mean pair trend and classifier "
+        "two-sample AUC against the test rows (0 / 0 / 0.5 best); 'real': the train rows against the test rows.\n"
         "close: share of synthetic rows nearer a train row than the 5th percentile of test rows (about 0.05 "
-        "is right); copies: synthetic rows identical to a train row (per seed).\n"
+        "is right; min-max numbers, one-hot categories, L1); copies: synthetic rows identical to a train row.\n"
         "audit: AUC of the model's own score_samples at telling train rows from test rows (0.5: nothing "
         "memorised; skbfn.metrics.membership_audit).\n"
     )
@@ -376,7 +386,7 @@ def main(
     generators = {label: make for label, make in generators.items() if not only or label in only}
     header = (
         f"{'data set':<14} {'generator':<11} {'W1 std':>7} {'joint W1':>8} {'TVD':>6} {'ML eff.':>7} "
-        f"{'quality':>7} {'close':>6} {'copies':>6} {'audit':>6} {'fit s':>6}"
+        f"{'quality':>7} {'shapes':>6} {'pairs':>6} {'C2ST':>6} {'close':>6} {'copies':>6} {'audit':>6} {'fit s':>6}"
     )
     print(header + "\n" + "-" * len(header))
     for name in data_sets or DATA_SETS:
@@ -384,11 +394,13 @@ def main(
         scaling = common_scaling(train)
         test_z = scaling.transform(test)
         real = train.sample(len(test), random_state=0)
+        reference = report_figures(train, train, test, 0)[2]
         print(
             f"{name:<14} {'real':<11} {wasserstein_1(scaling.transform(real), test_z):>7.3f} "
             f"{joint_w1(real, test, train):>8.3f} {categorical_tvd(train, test):>6.3f} "
-            f"{ml_efficiency(train, test, classification):>7.3f} {quality_score(train, test):>7.3f} "
-            f"{'':>6} {'':>6} {'':>6} {'':>6}",
+            f"{ml_efficiency(train, test, classification):>7.3f} {quality_score(train, test):>7.3f}"
+            + "".join(f" {value:>6.3f}" for value in reference)
+            + f" {'':>6} {'':>6} {'':>6}",
             flush=True,
         )
         for label, make in generators.items():
@@ -403,6 +415,7 @@ def main(
                 else:
                     synthetic, many = model.sample(len(train)), model.sample(_MARGINAL_ROWS)
                 sample = synthetic.sample(len(test), random_state=seed)
+                fidelity, privacy, _ = report_figures(synthetic, train, test, seed)
                 rows.append(
                     (
                         wasserstein_1(scaling.transform(sample), test_z),
@@ -410,15 +423,16 @@ def main(
                         categorical_tvd(many, test),
                         ml_efficiency(synthetic, test, classification),
                         quality_score(synthetic, test),
-                        *closeness(synthetic, train, test),
+                        *fidelity,
+                        *privacy,
                         audit_auc(model, train, test, seed),
                         seconds,
                     )
                 )
-            w1, joint, tvd, efficiency, quality, close, copies, audit, seconds = np.mean(rows, axis=0)
+            w1, joint, tvd, efficiency, quality, shapes, pairs, c2st, close, copies, audit, seconds = np.mean(rows, 0)
             print(
                 f"{'':<14} {label:<11} {w1:>7.3f} {joint:>8.3f} {tvd:>6.3f} {efficiency:>7.3f} {quality:>7.3f} "
-                f"{close:>6.3f} {copies:>6.1f} {audit:>6.3f} {seconds:>6.1f}",
+                f"{shapes:>6.3f} {pairs:>6.3f} {c2st:>6.3f} {close:>6.3f} {copies:>6.1f} {audit:>6.3f} {seconds:>6.1f}",
                 flush=True,
             )
 
