@@ -17,8 +17,14 @@ Printed, in one run:
    frequent), KNNImputer (standardised columns), IterativeImputer with
    BayesianRidge and with ExtraTreesRegressor (the missForest recipe). The
    numeric imputers see categories as ordinal codes, rounded back.
-2. Multiple imputation: the coverage of central 90% intervals from 20
-   BFNImputer draws (``sample_posterior=True``) on masked real-valued cells.
+2. Multiple imputation, on masked real-valued cells, from 20 draws of
+   BFNImputer (``sample_posterior=True``) and of IterativeImputer with
+   BayesianRidge (``sample_posterior=True``, one fit per draw): the coverage of
+   the central 90% interval, from the smallest to the largest of the 20 draws
+   (0.905 for a calibrated model: see ``interval_coverage``), and the energy score of the
+   draws against the held-out value, ``E|X - y| - E|X - X'| / 2`` in units of
+   the column's sd (in one dimension, the CRPS; lower is better: it rewards
+   draws that are both near the value and as spread as the uncertainty).
 3. Generation from incomplete tables: BFNGenerator fitted on the 70% train
    split with 20% and 50% MCAR cells, against the same model fitted on the
    complete train rows: W1 of synthetic rows to the complete test rows (as in
@@ -28,7 +34,7 @@ Every BFN model uses the defaults (BFNImputer's own model for imputation)
 except ``max_iter=1000``, to keep the whole run near a quarter of an hour on
 2 CPU cores.
 
-Usage: ``python benchmarks/bench_impute.py``
+Usage: ``python benchmarks/bench_impute.py [--data iris wine] [--masks MCAR20] [--no-generation]``
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 import zlib
 
 import numpy as np
@@ -44,6 +51,7 @@ import torch
 from bench_tabular import common_scaling, load, wasserstein_1
 from sklearn.datasets import load_digits
 from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.linear_model import BayesianRidge
@@ -128,6 +136,26 @@ def quality(imputed: np.ndarray, truth: np.ndarray, mask: np.ndarray, categorica
     return rmse, accuracy
 
 
+def energy_score(draws: np.ndarray, truth: np.ndarray, sd: np.ndarray, cells: np.ndarray) -> float:
+    """Mean over ``cells`` of the energy score of ``draws [m, rows, columns]`` against ``truth``, in sd units."""
+    scaled, target = draws / sd, truth / sd
+    spread = np.abs(scaled[:, None] - scaled[None, :]).mean(axis=(0, 1))
+    return float((np.abs(scaled - target[None]).mean(axis=0) - spread / 2)[cells].mean())
+
+
+def interval_coverage(draws: np.ndarray, truth: np.ndarray, cells: np.ndarray) -> float:
+    """Share of ``cells`` whose true value lies between the smallest and the largest of the ``m`` draws.
+
+    For a calibrated model the value and its draws are exchangeable, so this
+    interval covers it with probability ``(m - 1) / (m + 1)``: 0.905 for 20
+    draws, the central 90% interval. (The 5th to 95th percentiles of 20
+    draws, interpolated, cover only 0.82 for a calibrated model: 20,000
+    normal cells gave 0.820.)
+    """
+    low, high = draws.min(axis=0), draws.max(axis=0)
+    return float(np.mean(((truth >= low) & (truth <= high))[cells])) if cells.any() else float("nan")
+
+
 def imputation_rows(name: str, kind: str):
     frame = full_table(name)
     mask = make_mask(frame, kind, seed=zlib.crc32(f"{name}/{kind}".encode()))
@@ -152,9 +180,19 @@ def imputation_rows(name: str, kind: str):
         [as_codes(bfn.set_params(sample_posterior=True, random_state=seed).transform(incomplete)) for seed in range(20)]
     )
     real = mask & ~categorical[None, :] & ~np.array([frame[c].dtype.kind == "i" for c in frame.columns])[None, :]
-    low, high = np.percentile(draws, 5, axis=0), np.percentile(draws, 95, axis=0)
-    coverage = float(np.mean(((truth >= low) & (truth <= high))[real])) if real.any() else float("nan")
-    return rows, coverage, int(mask.sum())
+    iterative = np.stack(
+        [
+            IterativeImputer(BayesianRidge(), max_iter=10, sample_posterior=True, random_state=seed).fit_transform(
+                codes
+            )
+            for seed in range(20)
+        ]
+    )
+    multiple = {
+        "BFNImputer": (interval_coverage(draws, truth, real), energy_score(draws, truth, sd, real)),
+        "Iter(BayesRidge)": (interval_coverage(iterative, truth, real), energy_score(iterative, truth, sd, real)),
+    }
+    return rows, multiple, int(mask.sum())
 
 
 def generation_row(name: str) -> dict[str, float]:
@@ -170,7 +208,12 @@ def generation_row(name: str) -> dict[str, float]:
     return scores
 
 
-def main() -> None:
+DATA = ("iris", "wine", "breast_cancer", "diabetes", "digits")
+MASKS = ("MCAR20", "MCAR50", "MAR")
+
+
+def main(data: tuple = DATA, masks: tuple = MASKS, generation: bool = True) -> None:
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)  # IterativeImputer at max_iter, as configured
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads; BFN max_iter={MAX_ITER}"
@@ -179,19 +222,26 @@ def main() -> None:
     header = (
         f"{'data':<14}{'mask':<8}{'cells':>6} | "
         + " | ".join(f"{m:>16}" for m in ["mean/mode", "KNN", "Iter(BayesRidge)", "Iter(ExtraTrees)", "BFNImputer"])
-        + " | 90% coverage"
+        + " | 90% cov. BFN, Iter | energy BFN, Iter"
     )
     print(header)
-    for name in ("iris", "wine", "breast_cancer", "diabetes", "digits"):
-        for kind in ("MCAR20", "MCAR50", "MAR") if name != "digits" else ("MCAR20",):
-            rows, coverage, n_cells = imputation_rows(name, kind)
+    for name in data:
+        for kind in [m for m in masks if name != "digits" or m == "MCAR20"]:
+            rows, multiple, n_cells = imputation_rows(name, kind)
             cells = " | ".join(f"{rows[m][0]:>16.3f}" for m in rows)
-            print(f"{name:<14}{kind:<8}{n_cells:>6} | {cells} | {coverage:.3f}", flush=True)
+            (bfn_coverage, bfn_energy), (iter_coverage, iter_energy) = multiple.values()
+            print(
+                f"{name:<14}{kind:<8}{n_cells:>6} | {cells} | {bfn_coverage:>8.3f} {iter_coverage:>5.3f} "
+                f"| {bfn_energy:>9.3f} {iter_energy:>5.3f}",
+                flush=True,
+            )
             if not np.isnan(rows["BFNImputer"][1]):
                 accuracies = " | ".join(f"{rows[m][1]:>16.3f}" for m in rows)
                 print(f"{'':<14}{'acc':<8}{'':>6} | {accuracies} |", flush=True)
             times = " | ".join(f"{rows[m][2]:>15.1f}s" for m in rows)
             print(f"{'':<14}{'time':<8}{'':>6} | {times} |", flush=True)
+    if not generation:
+        return
     print("\n## 3. Generation from incomplete train rows: W1 to complete test rows (lower is better)")
     print(f"{'data':<14}{'complete':>10}{'MCAR20':>10}{'MCAR50':>10}{'MCAR20/complete':>17}")
     for name in ("iris", "wine", "breast_cancer", "diabetes"):
@@ -204,4 +254,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", default=list(DATA), choices=list(DATA))
+    parser.add_argument("--masks", nargs="+", default=list(MASKS), choices=list(MASKS))
+    parser.add_argument("--no-generation", action="store_true", help="skip part 3")
+    arguments = parser.parse_args()
+    main(tuple(arguments.data), tuple(arguments.masks), not arguments.no_generation)

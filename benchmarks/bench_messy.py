@@ -21,7 +21,12 @@ category tilt off (``category_shares='model'``), and, where SDV is installed
 - dtypes: whether every column comes back in its training dtype;
 - quality: SDMetrics' QualityReport score of the samples against held-out
   rows of the same generator, over the columns that can be modelled (ids and
-  free text left out), when ``sdmetrics`` is installed.
+  free text left out), when ``sdmetrics`` is installed;
+- report: ``skbfn.evaluate``'s figures against the held-out rows: mean column
+  shape (KS / TVD), mean pair trend, classifier two-sample AUC (the 'real'
+  column: training rows against held-out rows, the floor), closeness share and
+  exact copies, and the membership audit AUC for generators with
+  ``score_samples``.
 
 A last block compares ``continuous_transform='affine'`` (the default) and
 ``'auto'`` on the heavy-tailed income: the share of samples below the
@@ -40,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from skbfn import BFNGenerator
+from skbfn.metrics import evaluate, membership_audit
 
 FIRST = ["Ann", "Bob", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea", "Max", "Nia", "Oli"]
 LAST = ["Smith", "Jones", "Brown", "Lee", "Khan", "Garcia", "Muller", "Rossi", "Novak", "Silva", "Kim", "Sato"]
@@ -101,6 +107,22 @@ def report(name: str, train: pd.DataFrame, sample: pd.DataFrame, fit_s: float, s
         row[f"{column} missing"] = f"{sample[column].isna().mean():.3f}/{train[column].isna().mean():.3f}"
     row["dtypes kept"] = bool((sample.dtypes.astype(str) == train.dtypes.astype(str)).all())
     return row
+
+
+def report_figures(generator, sample: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict:
+    """skbfn.evaluate's figures for one generator's sample (see the module docstring)."""
+    figures = evaluate(sample, train, test, random_state=seed)
+    audit = float("nan")
+    if hasattr(generator, "score_samples"):
+        audit = membership_audit(generator, train, test, n_bootstrap=20, random_state=seed).auc
+    return {
+        "shapes": float(np.mean(list(figures.column_shapes.values()))),
+        "pairs": float(np.nanmean(list(figures.pair_trends.values()))),
+        "C2ST": figures.two_sample_auc,
+        "close": figures.closest_record_share,
+        "copies": figures.exact_copies,
+        "audit": audit,
+    }
 
 
 def quality(sample: pd.DataFrame, real: pd.DataFrame) -> float:
@@ -188,7 +210,17 @@ def main(n_rows: int, seed: int, max_iter) -> None:
         sample, fit_s, sample_s = timed(generator, train, n_rows)
         row = report(name, train, sample, fit_s, sample_s)
         row["quality"] = quality(sample, test)
+        row.update(report_figures(generator, sample, train, test, seed))
         rows.append(row)
+    reference = evaluate(train, train, test, random_state=seed).reference
+    rows.append(
+        {
+            "generator": "real",
+            "shapes": float(np.mean(list(reference["column_shapes"].values()))),
+            "pairs": float(np.nanmean(list(reference["pair_trends"].values()))),
+            "C2ST": reference["two_sample_auc"],
+        }
+    )
     table = pd.DataFrame(rows).set_index("generator").T
     with pd.option_context("display.width", 200, "display.max_rows", 100, "display.float_format", "{:.4f}".format):
         print(table)

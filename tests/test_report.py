@@ -125,6 +125,9 @@ def test_closeness_and_copied_values():
     ids = pd.DataFrame({"id": [f"u{i}" for i in range(80)], "x": rng.normal(size=80)})
     synthetic = pd.DataFrame({"id": ["u1", "u2", "u3", "fresh"], "x": [0.0, 1.0, 2.0, 3.0]})
     assert copied_values(synthetic, ids) == {"id": 0.75}
+    numbered = pd.DataFrame({"key": np.arange(80), "x": rng.normal(size=80)})  # an integer id: free, not a number
+    assert copied_values(pd.DataFrame({"key": [3, 5, 1000, 1001], "x": [0.0] * 4}), numbered) == {"key": 0.5}
+    assert learn_layout(numbered).free == ("key",) and learn_layout(numbered[:40]).numeric == ("key", "x")
 
 
 # ----------------------------------------------------------------- evaluate

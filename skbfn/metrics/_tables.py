@@ -9,7 +9,8 @@ the same terms:
 - categories: booleans, pandas categories and text columns with at most
   ``max_categories`` distinct training values; a value never seen in training
   is one more category, "other";
-- free columns: text with more distinct values (ids, names, free text). Shapes
+- free columns: text with more distinct values (ids, names, free text), and
+  integer columns whose every training value differs (integer ids). Shapes
   and trends over them mean nothing, so the fidelity metrics and distances
   leave them out; the report says so and counts copied values instead.
 
@@ -69,6 +70,14 @@ def _is_number(series: pd.Series) -> bool:
     )
 
 
+def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
+    """An integer column whose every value differs, over more rows than ``max_categories``: an id, not a number."""
+    if not pd.api.types.is_integer_dtype(series.dtype):
+        return False
+    observed = series.dropna()
+    return len(observed) > max_categories and observed.is_unique
+
+
 def _as_float(series: pd.Series) -> np.ndarray:
     """Numbers as float64, datetimes and durations as nanoseconds, missing cells NaN."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_timedelta64_dtype(series.dtype):
@@ -85,7 +94,10 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
     for name in train.columns:
         column = train[name]
         if _is_number(column):
-            numeric.append(name)
+            if _is_integer_key(column, max_categories):
+                free.append(name)
+            else:
+                numeric.append(name)
             continue
         values = pd.unique(column.dropna().astype(object).to_numpy())
         if len(values) > max_categories:

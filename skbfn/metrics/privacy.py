@@ -217,8 +217,8 @@ def closest_record_share(synthetic, train, holdout, *, quantile: float = 0.05) -
 
 
 def copied_values(synthetic, train, *, max_categories: int = MAX_CATEGORIES) -> dict:
-    """For each free-text column (ids, names, text: more than ``max_categories`` distinct training values), the
-    share of synthetic cells that repeat a training value.
+    """For each free column (ids, names, text: text with more than ``max_categories`` distinct training values,
+    or integers that never repeat), the share of synthetic cells that repeat a training value.
 
     A generator that makes up fresh ids and text gives 0; one that copies
     them from its training rows leaks them, whatever its other columns do.
