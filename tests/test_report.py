@@ -204,3 +204,38 @@ def test_evaluate_takes_a_scikit_learn_density_model_and_arrays():
 def test_bad_input_is_refused_with_a_clear_error(mixed, call, match):
     with pytest.raises(ValueError, match=match):
         call(*mixed)
+
+
+def test_every_column_type_of_a_real_table_is_read_and_measured():
+    rng = np.random.default_rng(0)
+    n = 300
+
+    def table(shift: float) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "id": [f"c-{key}" for key in rng.choice(10**9, n, replace=False)],
+                "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n) + shift * 100, unit="D"),
+                "seen": pd.Timestamp("2024-06-01", tz="Europe/Paris") + pd.to_timedelta(rng.random(n), unit="D"),
+                "session": pd.to_timedelta(rng.exponential(60, n), unit="s"),
+                "visits": pd.array(rng.poisson(3, n), dtype="Int64"),
+                "opted_in": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+                "segment": pd.Categorical(rng.choice(["basic", "plus", "pro"], n)),
+                "empty": np.full(n, np.nan),
+                "constant": "same",
+            }
+        )
+        frame.loc[rng.random(n) < 0.1, "visits"] = pd.NA
+        frame.loc[rng.random(n) < 0.1, "opted_in"] = pd.NA
+        return frame
+
+    train, holdout, shifted = table(0.0), table(0.0), table(1.0)
+    layout = learn_layout(train)
+    assert layout.free == ("id",)
+    assert set(layout.numeric) == {"when", "seen", "session", "visits", "empty"}
+    assert set(layout.categories) == {"opted_in", "segment", "constant"}
+    same = evaluate(holdout, train, table(0.0), random_state=0)
+    moved = evaluate(shifted, train, holdout, random_state=0)
+    assert moved.column_shapes["when"] > 0.2 > same.column_shapes["when"]  # dates moved by 100 days
+    assert moved.two_sample_auc > 0.7 and same.two_sample_auc < 0.65
+    assert np.isfinite([*same.column_shapes.values(), same.closest_record_share]).all()
+    assert same.copied_values == {"id": 0.0}

@@ -219,6 +219,8 @@ def classifier_two_sample_auc(
         raise ValueError(f"the two-sample test needs at least cv={cv} rows in each table, got {n}.")
     rows = [frame.iloc[np.sort(rng.choice(len(frame), n, replace=False))] for frame in (real, synthetic)]
     features, categorical = model_features(pd.concat(rows, ignore_index=True), layout)
+    observed = ~np.isnan(features).all(axis=0)  # a column missing everywhere tells nothing (and trees refuse it)
+    features, categorical = features[:, observed], categorical[observed]
     labels = np.repeat([0, 1], n)
     classifier = HistGradientBoostingClassifier(
         categorical_features=categorical if categorical.any() else None, random_state=rng.randint(2**31 - 1)

@@ -127,15 +127,18 @@ def synthetic_utility(
         return X, y, categorical
 
     X_test, y_test, categorical = split(holdout)
-    if estimator is None:
-        kind = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
-        estimator = kind(categorical_features=categorical if categorical.any() else None, random_state=seed)
     scores = []
     for frame in (synthetic, train):
         X, y, _ = split(frame)
         if len(y) == 0 or (task == "classification" and len(np.unique(y)) < 2):
             scores.append(float("nan"))  # nothing to learn from: no rows, or a single class
             continue
+        observed = ~np.isnan(X).all(axis=0)  # a column missing in every row tells nothing (and trees refuse it)
+        model = estimator
+        if model is None:
+            kind = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+            mask = categorical[observed]
+            model = kind(categorical_features=mask if mask.any() else None, random_state=seed)
         with one_openmp_thread():
-            scores.append(float(clone(estimator).fit(X, y).score(X_test, y_test)))
+            scores.append(float(clone(model).fit(X[:, observed], y).score(X_test[:, observed], y_test)))
     return Utility(target, task, "accuracy" if task == "classification" else "r2", scores[0], scores[1])
