@@ -203,3 +203,18 @@ def test_scores_charge_a_missing_pattern_and_score_warns_where_no_indicator_mode
         gen.score(rare_pattern)  # a's missingness is modelled: no warning
     with pytest.warns(UserWarning, match="observed cells only"):
         gen.score(complete.assign(b=np.nan))
+
+
+def test_a_code_stored_as_floats_comes_back_with_only_its_values():
+    rng = np.random.default_rng(0)
+    code = np.where(rng.random(400) < 0.4, 0.0507, -0.0446)  # a 0/1 column standardised, as in load_diabetes
+    frame = pd.DataFrame({"code": code, "x": rng.normal(size=400) + 3 * code, "half": rng.choice([0.5, 1.5], 400)})
+    few = pd.DataFrame({"code": code[:15], "x": frame["x"][:15]})  # 15 rows: too few to call two values a code
+    gen = BFNGenerator(hidden_layer_sizes=(32,), max_iter=150, n_elbo_draws=8, random_state=0).fit(frame)
+    assert gen.column_roles_ == {"code": "categorical", "x": "continuous", "half": "categorical"}
+    sample = gen.sample(300, random_state=0)
+    assert set(sample["code"]) <= {0.0507, -0.0446} and sample["code"].dtype == np.float64
+    assert 0.25 < (sample["code"] > 0).mean() < 0.55
+    assert gen.set_params(max_iter=5).fit(few).column_roles_["code"] == "continuous"
+    spread = gen.set_params(max_iter=5, column_roles={"code": "continuous"}).fit(frame)
+    assert spread.column_roles_["code"] == "continuous"  # the user's word wins

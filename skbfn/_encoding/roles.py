@@ -15,6 +15,10 @@ A column of ``X`` has one role:
   ``'categorical'`` to model it anyway.
 - ``'categorical'``, ``'discretised'``, ``'continuous'``: modelled with that
   flow (as ``categorical_features`` and ``discretised_features`` choose).
+  A float column that is not integer-valued but takes at most 10 distinct
+  values, each seen 10 times on average (a code stored as floats, such as
+  a standardised 0/1 column), is detected as ``'categorical'``: its samples
+  hold exactly those values, where a continuous flow would spread them.
 
 A column with one observed value is reproduced as it is (``'constant'``), and
 a column missing in every row comes back missing (``'empty'``): neither is
@@ -36,6 +40,9 @@ __all__ = ["ROLES", "check_roles", "detect_role", "fresh_ids", "id_template", "r
 ROLES = ("auto", "id", "drop", "categorical", "discretised", "continuous")
 # A string column with at least this many observed values is text when more than half of them are distinct.
 _TEXT_MIN_ROWS = 20
+# A non-integer float column with at most this many distinct values, each seen this many times on average,
+# holds codes, not measurements: it is modelled as a category of those values.
+_FEW_VALUES, _ROWS_PER_VALUE = 10, 10
 _PATTERN = re.compile(r"^(.*?)(\d+)$")
 
 
@@ -71,11 +78,25 @@ def _is_integer_column(values: np.ndarray, dtype) -> bool:
     return False
 
 
+def _is_coded_float_column(values: np.ndarray, dtype) -> bool:
+    """A float column whose few distinct values, not all integers, are each seen many times (see above)."""
+    if getattr(dtype, "kind", "O") != "f" and str(dtype) not in ("Float32", "Float64"):
+        return False
+    numbers = np.asarray(values, dtype=np.float64)
+    distinct = np.unique(numbers)
+    return (
+        len(distinct) <= _FEW_VALUES
+        and len(numbers) >= _ROWS_PER_VALUE * len(distinct)
+        and not np.all(distinct == np.round(distinct))
+    )
+
+
 def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int) -> str | None:
-    """'id', 'drop' (with a warning) or None (model the column) for a column's observed values."""
+    """'id', 'drop' (with a warning), 'categorical' (a float code) or None (model the column as its kind
+    says) for a column's observed values."""
     is_integer, is_string = _is_integer_column(observed, dtype), _is_string_column(observed, dtype)
     if not (is_integer or is_string):
-        return None
+        return "categorical" if _is_coded_float_column(observed, dtype) else None
     n_observed, n_distinct = len(observed), len(set(observed.tolist()))
     unique = n_observed == n_rows and n_distinct == n_rows and n_rows >= 2
     if unique and is_integer:

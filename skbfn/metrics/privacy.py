@@ -240,7 +240,7 @@ def copied_values(synthetic, train, *, max_categories: int = MAX_CATEGORIES) -> 
     --------
     >>> import pandas as pd
     >>> from skbfn.metrics import copied_values
-    >>> train = pd.DataFrame({"id": [f"u{i}" for i in range(100)], "x": range(100)})
+    >>> train = pd.DataFrame({"id": [f"u{i}" for i in range(100)], "x": [0.5] * 100})
     >>> copied_values(pd.DataFrame({"id": ["u1", "u2", "new", "new2"], "x": [0, 1, 2, 3]}), train)
     {'id': 0.5}
     """
