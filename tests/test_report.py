@@ -239,3 +239,15 @@ def test_every_column_type_of_a_real_table_is_read_and_measured():
     assert moved.two_sample_auc > 0.7 and same.two_sample_auc < 0.65
     assert np.isfinite([*same.column_shapes.values(), same.closest_record_share]).all()
     assert same.copied_values == {"id": 0.0}
+
+
+def test_object_arrays_and_numbered_columns_are_read_as_the_user_means():
+    rng = np.random.default_rng(0)
+    rows = np.empty((300, 2), dtype=object)
+    rows[:, 0], rows[:, 1] = rng.normal(size=300), rng.choice(["a", "b"], 300)
+    layout = learn_layout(pd.DataFrame(rows))
+    assert layout.numeric == (0,) and layout.categorical == (1,)  # numbers stored as objects are numbers
+    assert set(evaluate(rows[100:200], rows[:100], rows[200:], random_state=0).column_shapes) == {0, 1}
+    train = pd.DataFrame({0: rng.normal(size=200), 1: rng.choice(["x", "y"], 200)})
+    as_text = train.set_axis(["0", "1"], axis=1)  # what a generator fitted on numbered columns may return
+    assert evaluate(as_text, train, train[:60], random_state=0).exact_copies == 200

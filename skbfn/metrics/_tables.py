@@ -63,6 +63,8 @@ def _is_number(series: pd.Series) -> bool:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return False
+    if pd.api.types.is_object_dtype(dtype):  # an object column of numbers (an object array's numeric column) is numbers
+        return pd.api.types.infer_dtype(series, skipna=True) in ("integer", "floating", "mixed-integer-float")
     return bool(
         pd.api.types.is_numeric_dtype(dtype)
         or pd.api.types.is_datetime64_any_dtype(dtype)
@@ -72,7 +74,10 @@ def _is_number(series: pd.Series) -> bool:
 
 def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
     """An integer column whose every value differs, over more rows than ``max_categories``: an id, not a number."""
-    if not pd.api.types.is_integer_dtype(series.dtype):
+    integers = pd.api.types.is_integer_dtype(series.dtype)
+    if not integers and not (
+        pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(series, skipna=True) == "integer"
+    ):
         return False
     observed = series.dropna()
     return len(observed) > max_categories and observed.is_unique
