@@ -1,5 +1,6 @@
 """Shared test settings."""
 
+import pytest
 from hypothesis import settings
 
 # CI machines are small and shared: judge properties, not timings.
@@ -44,3 +45,25 @@ def state_bytes(gen) -> bytes:
             value = {key: tensor.detach().cpu().numpy() for key, tensor in value.state_dict().items()}
         state[name] = value
     return pickle.dumps(state)
+
+
+# A small moons model and a file of it, for the tests of skbfn.load.
+TINY = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def moons_model():
+    from sklearn.datasets import make_moons
+
+    from skbfn import BFNGenerator
+
+    return BFNGenerator(**TINY).fit(make_moons(200, noise=0.1, random_state=0)[0])
+
+
+@pytest.fixture
+def moons_file(moons_model, tmp_path):
+    from skbfn import save
+
+    path = tmp_path / "model.safetensors"
+    save(moons_model, path)
+    return path

@@ -14,13 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sklearn.datasets import make_moons
 from test_persistence_safety import _edit_document
 
-from skbfn import BFNGenerator, load, save
+from skbfn import load
 
 PAGE = Path(__file__).parents[1] / "docs" / "user_guide" / "sklearn_integration.rst"
-FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4, random_state=0)
 
 SAFETY, TRUST, BASICS = "test_persistence_safety", "test_persistence_trust", "test_persistence"
 HERE = "test_load_guarantees"
@@ -148,18 +146,6 @@ def test_every_sentence_of_the_load_guarantees_has_its_tests():
             assert callable(getattr(importlib.import_module(module), name, None)), f"{claim!r}: no test {test}"
 
 
-@pytest.fixture(scope="module")
-def model():
-    return BFNGenerator(**FAST).fit(make_moons(200, noise=0.1, random_state=0)[0])
-
-
-@pytest.fixture
-def saved(model, tmp_path):
-    path = tmp_path / "model.safetensors"
-    save(model, path)
-    return path
-
-
 def test_a_file_above_the_size_cap_is_refused_from_its_size_alone(tmp_path):
     path = tmp_path / "huge.safetensors"
     with open(path, "wb") as handle:
@@ -176,20 +162,22 @@ def test_a_file_above_the_size_cap_is_refused_from_its_size_alone(tmp_path):
     ("name", "limit"),
     [("n_steps", 100_000), ("n_elbo_draws", 100_000), ("n_loss_steps", 100_000), ("time_embedding_dim", 1 << 16)],
 )
-def test_every_work_limit_is_enforced(saved, name, limit):
-    _edit_document(saved, lambda d: d["params"].update({name: limit}), resign=True)
+def test_every_work_limit_is_enforced(moons_file, name, limit):
+    _edit_document(moons_file, lambda d: d["params"].update({name: limit}), resign=True)
     try:
-        assert load(saved).get_params()[name] == limit  # the limit itself is allowed...
+        assert load(moons_file).get_params()[name] == limit  # the limit itself is allowed...
     except ValueError as exc:  # ...though a wider time embedding no longer fits the stored weights
         assert "is above" not in str(exc) and "shape" in str(exc)
-    _edit_document(saved, lambda d: d["params"].update({name: limit + 1}), resign=True)
+    _edit_document(moons_file, lambda d: d["params"].update({name: limit + 1}), resign=True)
     with pytest.raises(ValueError, match=rf"{name}={limit + 1} is above") as info:
-        load(saved)
-    assert str(saved) in str(info.value)
+        load(moons_file)
+    assert str(moons_file) in str(info.value)
 
 
-def test_the_pin_is_the_sha256_of_the_file_bytes(saved, model):
-    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()  # what ``sha256sum model.safetensors`` prints
-    assert (load(saved, expected_sha256=pinned).sample(5, random_state=0) == model.sample(5, random_state=0)).all()
+def test_the_pin_is_the_sha256_of_the_file_bytes(moons_file, moons_model):
+    pinned = hashlib.sha256(moons_file.read_bytes()).hexdigest()  # what ``sha256sum model.safetensors`` prints
+    assert (
+        load(moons_file, expected_sha256=pinned).sample(5, random_state=0) == moons_model.sample(5, random_state=0)
+    ).all()
     with pytest.raises(ValueError, match="expected_sha256"):
-        load(saved, expected_sha256=hashlib.sha256(saved.read_bytes() + b" ").hexdigest())
+        load(moons_file, expected_sha256=hashlib.sha256(moons_file.read_bytes() + b" ").hexdigest())

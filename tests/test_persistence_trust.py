@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY
 from sklearn.datasets import make_moons
 from test_persistence_safety import _digest, _edit_document, _join, _split, _tensors, load_under_memory_cap
 
@@ -19,63 +20,50 @@ import skbfn._persistence.container as container
 from skbfn import BFNGenerator, load, save
 
 LOADS = 200  # pinned loads raced by the swapping thread
-FAST = dict(hidden_layer_sizes=(16,), time_embedding_dim=8, max_iter=20, n_steps=5, n_elbo_draws=4, random_state=0)
 
 
-@pytest.fixture(scope="module")
-def model():
-    return BFNGenerator(**FAST).fit(make_moons(200, noise=0.1, random_state=0)[0])
-
-
-@pytest.fixture
-def saved(model, tmp_path):
-    path = tmp_path / "model.safetensors"
-    save(model, path)
-    return path
-
-
-def test_the_file_is_opened_once_so_the_pinned_hash_covers_what_is_parsed(saved, monkeypatch):
+def test_the_file_is_opened_once_so_the_pinned_hash_covers_what_is_parsed(moons_file, monkeypatch):
     opened = []
     real_open = builtins.open
 
     def counting_open(file, *args, **kwargs):
-        if str(file) == str(saved):
+        if str(file) == str(moons_file):
             opened.append(args)
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", counting_open)
-    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()
+    pinned = hashlib.sha256(moons_file.read_bytes()).hexdigest()
     opened.clear()
-    load(saved, expected_sha256=pinned)
+    load(moons_file, expected_sha256=pinned)
     assert len(opened) == 1  # hash, header and tensors from one read: a file swapped after it is not seen
 
 
-def test_a_swap_after_the_read_cannot_change_the_model(saved, model, tmp_path, monkeypatch):
+def test_a_swap_after_the_read_cannot_change_the_model(moons_file, moons_model, tmp_path, monkeypatch):
     """The bytes hashed are the bytes parsed: replacing the file once it was read changes nothing."""
     other = tmp_path / "other.safetensors"
-    save(BFNGenerator(**{**FAST, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other)
-    pinned = hashlib.sha256(saved.read_bytes()).hexdigest()
+    save(BFNGenerator(**{**TINY, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other)
+    pinned = hashlib.sha256(moons_file.read_bytes()).hexdigest()
     real_read = container._read_file
 
     def read_then_swap(path):
         data = real_read(path)
-        saved.write_bytes(other.read_bytes())  # the attacker's swap, right after the read
+        moons_file.write_bytes(other.read_bytes())  # the attacker's swap, right after the read
         return data
 
     monkeypatch.setattr(container, "_read_file", read_then_swap)
-    loaded = load(saved, expected_sha256=pinned)
-    np.testing.assert_array_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
+    loaded = load(moons_file, expected_sha256=pinned)
+    np.testing.assert_array_equal(loaded.sample(5, random_state=0), moons_model.sample(5, random_state=0))
 
 
-def test_a_header_larger_than_the_cap_is_refused_before_it_is_parsed(saved, monkeypatch):
-    header, body = _split(saved)
+def test_a_header_larger_than_the_cap_is_refused_before_it_is_parsed(moons_file, monkeypatch):
+    header, body = _split(moons_file)
     header["padding"] = " " * (1 << 20)
-    _join(saved, header, body)
+    _join(moons_file, header, body)
     monkeypatch.setattr(container, "_MAX_HEADER_BYTES", 1 << 19)
     parsed, real_loads = [], json.loads
     monkeypatch.setattr(container.json, "loads", lambda *a, **k: parsed.append(1) or real_loads(*a, **k))
     with pytest.raises(ValueError, match=r"header of \d+ bytes is larger than"):
-        load(saved)
+        load(moons_file)
     assert parsed == []
 
 
@@ -88,16 +76,16 @@ def test_a_header_larger_than_the_cap_is_refused_before_it_is_parsed(saved, monk
         (lambda header, document: document.update(format_version=True), "not an skbfn model file"),
     ],
 )
-def test_unknown_or_malformed_entries_are_refused_even_when_resigned(saved, edit, match):
-    header, body = _split(saved)
+def test_unknown_or_malformed_entries_are_refused_even_when_resigned(moons_file, edit, match):
+    header, body = _split(moons_file)
     document = json.loads(header["__metadata__"]["skbfn"])
     edit(header, document)
-    document["sha256"] = _digest(document, _tensors(saved))
+    document["sha256"] = _digest(document, _tensors(moons_file))
     header["__metadata__"]["skbfn"] = json.dumps(document)
-    _join(saved, header, body)
+    _join(moons_file, header, body)
     with pytest.raises(ValueError, match=match) as info, warnings.catch_warnings():
         warnings.simplefilter("error")  # and nothing is echoed in a warning first
-        load(saved)
+        load(moons_file)
     assert "\x1b" not in str(info.value)
 
 
@@ -105,8 +93,8 @@ def test_unknown_or_malformed_entries_are_refused_even_when_resigned(saved, edit
     "dtype",
     ["datetime64[ns, dateutil//etc/passwd]", "datetime64[ns, ../../etc/passwd]", "int64[pyarrow]", "V16"],
 )
-def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype, monkeypatch):
-    _edit_document(saved, lambda d: d["encoder"]["columns"][0].update(dtype={"name": dtype}), resign=True)
+def test_dtype_names_outside_the_allow_list_are_refused(moons_file, dtype, monkeypatch):
+    _edit_document(moons_file, lambda d: d["encoder"]["columns"][0].update(dtype={"name": dtype}), resign=True)
     opened, real_open = [], builtins.open
 
     def recording_open(file, *args, **kwargs):
@@ -115,7 +103,7 @@ def test_dtype_names_outside_the_allow_list_are_refused(saved, dtype, monkeypatc
 
     monkeypatch.setattr(builtins, "open", recording_open)
     with pytest.raises(ValueError, match="dtype"):
-        load(saved)
+        load(moons_file)
     assert not [path for path in opened if "passwd" in path]  # no path named in the file is ever opened
 
 
@@ -124,7 +112,7 @@ def frame_model():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"a": rng.lognormal(size=200), "b": rng.normal(size=200)})
     y = rng.choice([0, 1], 200)
-    return BFNGenerator(**FAST, continuous_transform="quantile").fit(frame, y)
+    return BFNGenerator(**TINY, continuous_transform="quantile").fit(frame, y)
 
 
 @pytest.fixture
@@ -162,7 +150,7 @@ def test_an_imputer_with_a_list_as_its_missing_value_is_refused(tmp_path, stored
     X = make_moons(200, noise=0.1, random_state=0)[0]
     X[::5, 1] = np.nan
     path = tmp_path / "imputer.safetensors"
-    save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(X), path)
+    save(BFNImputer(BFNGenerator(**TINY), n_draws=3).fit(X), path)
     _edit_document(path, lambda d: d["imputer"].update(missing_values=stored), resign=True)
     with pytest.raises(ValueError, match="missing_values"):
         load(path)
@@ -171,7 +159,7 @@ def test_an_imputer_with_a_list_as_its_missing_value_is_refused(tmp_path, stored
 @pytest.mark.parametrize("transform", ["affine", "quantile"])
 def test_a_score_is_never_nan_however_far_a_value_lies(transform):
     X = np.random.default_rng(0).normal(size=(300, 1))
-    gen = BFNGenerator(**FAST, continuous_transform=transform).fit(X)
+    gen = BFNGenerator(**TINY, continuous_transform=transform).fit(X)
     rows = np.array([[3.0], [1e3], [1e18], [1e20], [1e22], [-1e38], [1e300]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -204,7 +192,7 @@ def test_an_imputer_whose_draws_times_steps_are_too_many_is_refused(tmp_path):
     X = make_moons(200, noise=0.1, random_state=0)[0]
     X[::5, 1] = np.nan
     path = tmp_path / "imputer.safetensors"
-    save(BFNImputer(BFNGenerator(**FAST), n_draws=3).fit(X), path)
+    save(BFNImputer(BFNGenerator(**TINY), n_draws=3).fit(X), path)
     _edit_document(
         path, lambda d: (d["imputer"].update(n_draws=50_000), d["params"].update(n_steps=50_000)), resign=True
     )
@@ -216,13 +204,13 @@ def test_a_tilt_whose_largest_weight_is_not_one_is_refused(tmp_path):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=300), "c": pd.Categorical(rng.choice(["p", "q"], 300, p=[0.8, 0.2]))})
     path = tmp_path / "tilted.safetensors"
-    save(BFNGenerator(**FAST).fit(frame), path)
+    save(BFNGenerator(**TINY).fit(frame), path)
     _edit_document(path, lambda d: d["category_tilt"].update(log_weights=[[-0.5, -1.0]]), resign=True)
     with pytest.raises(ValueError, match="largest weight"):
         load(path)
 
 
-def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model(model, tmp_path):
+def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model(moons_model, tmp_path):
     """A real race: a thread keeps replacing the file with another valid model while loads pin the first's hash.
 
     Every load either returns the pinned model or refuses the file; none returns the other one.
@@ -230,11 +218,11 @@ def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model
     import threading
 
     path, pinned_copy, other_copy = tmp_path / "model.safetensors", tmp_path / "a", tmp_path / "b"
-    save(model, pinned_copy)
-    save(BFNGenerator(**{**FAST, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other_copy)
+    save(moons_model, pinned_copy)
+    save(BFNGenerator(**{**TINY, "random_state": 1}).fit(make_moons(200, noise=0.1, random_state=1)[0]), other_copy)
     pinned = hashlib.sha256(pinned_copy.read_bytes()).hexdigest()
     versions = [pinned_copy.read_bytes(), other_copy.read_bytes()]
-    expected = model.sample(5, random_state=0)
+    expected = moons_model.sample(5, random_state=0)
     stop = threading.Event()
 
     def swap():
@@ -265,26 +253,26 @@ def test_a_file_swapped_back_and_forth_during_loads_never_yields_the_other_model
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc are Linux's")
-def test_a_huge_header_is_refused_under_a_memory_cap(saved, tmp_path):
+def test_a_huge_header_is_refused_under_a_memory_cap(moons_file, tmp_path):
     """A 99 MB header (below safetensors' own 100 MB limit) is refused from its size, in a process capped at
     600 MB above what it uses: nothing is parsed."""
-    header, body = _split(saved)
+    header, body = _split(moons_file)
     header["padding"] = " " * (99 << 20)
-    _join(saved, header, body)
-    result = load_under_memory_cap(saved, 600_000_000)
+    _join(moons_file, header, body)
+    result = load_under_memory_cap(moons_file, 600_000_000)
     assert "refused:" in result.stdout and "larger than" in result.stdout, result.stdout + result.stderr
     assert "MemoryError" not in result.stderr
 
 
-def test_a_document_nested_too_deeply_is_a_value_error(saved):
+def test_a_document_nested_too_deeply_is_a_value_error(moons_file):
     """JSON nested 100,000 deep would raise RecursionError while it is parsed or digested: refused instead."""
-    header, body = _split(saved)
+    header, body = _split(moons_file)
     text = header["__metadata__"]["skbfn"]
     deep = "[" * 100_000 + "]" * 100_000
     header["__metadata__"]["skbfn"] = text.replace('"validation_score": []', f'"validation_score": {deep}', 1)
     assert deep in header["__metadata__"]["skbfn"]
     encoded = json.dumps(header).encode()
     encoded += b" " * (-len(encoded) % 8)
-    saved.write_bytes(len(encoded).to_bytes(8, "little") + encoded + body)
+    moons_file.write_bytes(len(encoded).to_bytes(8, "little") + encoded + body)
     with pytest.raises(ValueError, match="nested too deeply"):
-        load(saved)
+        load(moons_file)
