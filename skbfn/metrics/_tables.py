@@ -158,16 +158,21 @@ def distance_parts(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray
     return numbers, discrete
 
 
-def distance_space(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
-    """Rows as points for the L1 distance: :func:`distance_parts` with the indicators as 0/1 and the categories
-    one-hot (a category mismatch costs 2, an indicator mismatch 1). Free columns are left out."""
-    numbers, discrete = distance_parts(frame, layout)
+def distance_points(parts: tuple[np.ndarray, np.ndarray], layout: TableLayout) -> np.ndarray:
+    """:func:`distance_parts` as points for the L1 distance: the indicators as 0/1 and the categories one-hot
+    (a category mismatch costs 2, an indicator mismatch 1)."""
+    numbers, discrete = parts
     n_indicators = int(layout.with_missing.sum())
-    parts = [numbers, discrete[:, :n_indicators].astype(np.float64)]
+    points = [numbers, discrete[:, :n_indicators].astype(np.float64)]
     for j, known in enumerate(layout.categories.values()):
         codes = discrete[:, n_indicators + j]
-        parts.append(np.eye(len(known) + 2)[np.where(codes < 0, len(known) + 1, codes)])
-    return np.hstack(parts)
+        points.append(np.eye(len(known) + 2)[np.where(codes < 0, len(known) + 1, codes)])
+    return np.hstack(points)
+
+
+def distance_space(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
+    """Rows of ``frame`` as points for the L1 distance (free columns left out; see :func:`distance_points`)."""
+    return distance_points(distance_parts(frame, layout), layout)
 
 
 def model_features(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from scipy.stats import rankdata
 from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.utils import check_random_state
 
-from ._tables import MAX_CATEGORIES, as_frame, distance_parts, distance_space, learn_layout
+from ._tables import MAX_CATEGORIES, as_frame, distance_parts, distance_points, learn_layout
 
 __all__ = ["MembershipAudit", "closest_record_share", "copied_values", "exact_copies", "membership_audit"]
 
@@ -130,7 +130,7 @@ def audit_scores(estimator, X_train, X_holdout, *, n_bootstrap: int = 200, rando
     return audit, (train, holdout)
 
 
-def _nearest_distances(train_parts, query_parts, train_points, query_points) -> np.ndarray:
+def _nearest_distances(train_parts, query_parts, layout) -> np.ndarray:
     """Exact L1 distance from each query row to its nearest training row.
 
     Rows that share a query's discrete part (indicators and categories) differ
@@ -156,8 +156,10 @@ def _nearest_distances(train_parts, query_parts, train_points, query_points) -> 
         nearest[np.isin(query_group, train_group)] = 0.0
     unresolved = nearest > 1.0
     if unresolved.any():
+        train_points = distance_points(train_parts, layout)
+        query_points = distance_points((query_numbers[unresolved], query_keys[unresolved]), layout)
         neighbours = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(train_points)
-        nearest[unresolved] = neighbours.kneighbors(query_points[unresolved])[0][:, 0]
+        nearest[unresolved] = neighbours.kneighbors(query_points)[0][:, 0]
     return nearest
 
 
@@ -166,14 +168,12 @@ def nearest_training_distances(synthetic, train, holdout, layout=None) -> tuple[
     distance space (numbers min-max scaled by the training rows, categories one-hot)."""
     train = as_frame(train)
     layout = layout or learn_layout(train)
-    train_parts, train_points = distance_parts(train, layout), distance_space(train, layout)
-    nearest = []
-    for rows in (synthetic, holdout):
-        rows = as_frame(rows, train.columns)
-        nearest.append(
-            _nearest_distances(train_parts, distance_parts(rows, layout), train_points, distance_space(rows, layout))
-        )
-    return nearest[0], nearest[1]
+    train_parts = distance_parts(train, layout)
+    synthetic_distance, holdout_distance = (
+        _nearest_distances(train_parts, distance_parts(as_frame(rows, train.columns), layout), layout)
+        for rows in (synthetic, holdout)
+    )
+    return synthetic_distance, holdout_distance
 
 
 def closest_record_share(synthetic, train, holdout, *, quantile: float = 0.05) -> float:
