@@ -14,9 +14,11 @@ the same terms:
   and trends over them mean nothing, so the fidelity metrics and distances
   leave them out; the report says so and counts copied values instead.
 
-Missing cells are their own value everywhere: a missing category, or a
-number past every other (in shapes), the training median plus a missing
-indicator (in distances), NaN (for the classifiers, which split on it).
+Missing cells are a value of their own: a missing category, or a number
+past every other (in shapes), a bin of its own (in pair tables), the
+training median plus a missing indicator (in distances), NaN (for the
+classifiers, which split on it). Rank correlations use the rows where both
+numbers are observed.
 """
 
 from __future__ import annotations

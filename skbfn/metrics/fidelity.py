@@ -180,8 +180,8 @@ def classifier_two_sample_auc(
     at most ``max_rows`` each); the ROC AUC of its out-of-fold predictions over
     ``cv`` stratified folds is returned. 0.5: it cannot tell them apart; 1:
     every synthetic row gives itself away. Two samples of the same real data
-    score about 0.5 (slightly more on small tables, where the folds' noise
-    shows), which is the floor to compare with. Free-text columns are left out.
+    score about 0.5 (within a few hundredths, either way, on tables of a few
+    hundred rows), which is the floor to compare with. Free-text columns are left out.
 
     Parameters
     ----------
