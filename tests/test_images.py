@@ -9,7 +9,8 @@ import torch
 from sklearn.datasets import load_digits
 
 from skbfn import BFNGenerator, load, save
-from skbfn.core import ContinuousFlow, DiscretisedFlow
+from skbfn.core import ContinuousFlow
+from skbfn.core.flows import DiscretisedColumnsFlow
 from skbfn.core.nets import ImageNetwork, UNet
 
 TINY = dict(
@@ -38,7 +39,7 @@ def fitted(digits):
 
 def test_digits_are_discretised_pixels_sharing_one_range(fitted):
     ((flow, n_columns),) = fitted.model_.flow.parts
-    assert flow == DiscretisedFlow(17, 0.01) and n_columns == 64
+    assert flow == DiscretisedColumnsFlow((17,) * 64, 0.01) and n_columns == 64
     assert isinstance(fitted.model_.net, ImageNetwork) and isinstance(fitted.model_.net.net, UNet)
     assert fitted.model_.net.image_shape == (1, 8, 8)
     # pixel (0, 0) is always 0 in the data, yet it gets the same 17 bins as every pixel

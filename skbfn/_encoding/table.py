@@ -26,7 +26,7 @@ as NaN. A column missing in every row is refused.
 
 The model sees a float32 matrix whose columns are ordered by flow (continuous,
 then discretised and categorical groups, ``model_kinds``); the model's flows are
-built from those kinds (:func:`skbfn._model.architecture.flow_parts`).
+built from those kinds (:func:`skbfn._model.architecture.column_flows`).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from .._inference.sampling import (
     with_given_cells,
 )
 from .._inference.scoring import BoundSettings, elbo_per_row
-from .._model.architecture import place
+from .._model.architecture import fuse_flows, place
 from .._model.fitting import FittedState, fit_state
 from .generator_document import generator_document, generator_from_document, state_tensors
 from .generator_params import PARAMETER_CONSTRAINTS
@@ -820,6 +820,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     def __setstate__(self, state):
         state = upgrade_generator_state(state)
         super().__setstate__(state)
+        if "model_" in state:
+            fuse_flows(self.model_, self.ema_.module)
         if "model_" in state:  # on the device asked for where it exists here, else the CPU
             fitted = FittedState.of(self)
             fitted.device = available_device(self.device)

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 
 from .._encoding import ConditionEncoder, TableEncoder
-from ..core import BFN, EMA, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow
+from ..core import BFN, EMA, CategoricalFlow, ContinuousFlow, DiscretisedFlow, ProductFlow, TableFlow
 from ..core.nets import MLP, ImageNetwork, UNet
 from .config import resolved
 
-__all__ = ["Architecture", "flow_parts", "place"]
+__all__ = ["Architecture", "column_flows", "fuse_flows", "place"]
 
 # Per model cell, the network is told whether it is given and whether it is absent.
 _CELL_FLAGS = 2
@@ -104,7 +104,7 @@ class Architecture:
         ``cell_inputs=False`` builds the model of files written before given
         and missing cells existed: no per-cell flags in the network's input.
         """
-        flow = ProductFlow(flow_parts(encoder, self.sigma_1, self.beta_1))
+        flow = TableFlow(column_flows(encoder, self.sigma_1, self.beta_1))
         data_shape = (encoder.n_model_columns,)
         n_inputs, n_outputs = flow.input_size(data_shape), flow.output_size(data_shape)
         n_flags = _CELL_FLAGS if cell_inputs else 0
@@ -148,25 +148,34 @@ def place(device: torch.device, precision: str, *models: BFN | EMA) -> None:
             model.to(device)
 
 
-def flow_parts(encoder: TableEncoder, sigma_1: float, beta_1: float) -> list[tuple[object, int]]:
-    """``(flow, n_columns)`` blocks over the encoder's model columns, for :class:`~skbfn.core.ProductFlow`.
+def column_flows(encoder: TableEncoder, sigma_1: float, beta_1: float) -> list[object]:
+    """The flow of each of the encoder's model columns, for :class:`~skbfn.core.TableFlow`.
 
-    Continuous columns share the continuous flow; discretised and categorical
-    columns share a flow with the columns next to them of the same bin count.
+    Real-valued columns follow the continuous flow, integer columns the
+    discretised flow with one bin per value, categorical columns the
+    categorical flow; :class:`~skbfn.core.TableFlow` runs each type as one part.
     """
-    parts: list[tuple[object, int]] = []
+    flows: list[object] = []
     for kind, n_bins in zip(encoder.model_kinds, encoder.model_n_bins, strict=True):
         if kind == "continuous":
-            flow = ContinuousFlow(sigma_1)
+            flows.append(ContinuousFlow(sigma_1))
         elif kind == "discretised":
-            flow = DiscretisedFlow(n_bins, sigma_1)
+            flows.append(DiscretisedFlow(n_bins, sigma_1))
         else:
-            flow = CategoricalFlow(n_bins, beta_1)
-        if parts and parts[-1][0] == flow:
-            parts[-1] = (flow, parts[-1][1] + 1)
-        else:
-            parts.append((flow, 1))
-    return parts
+            flows.append(CategoricalFlow(n_bins, beta_1))
+    return flows
+
+
+def fuse_flows(*models: BFN) -> None:
+    """Give models unpickled from before the fused flows their :class:`~skbfn.core.TableFlow`.
+
+    Their :class:`~skbfn.core.ProductFlow` had one part per run of columns;
+    the table flow over the same columns lays out the network's inputs and
+    outputs identically, so the weights stay as they are.
+    """
+    for model in models:
+        if type(model.flow) is ProductFlow:
+            model.flow = TableFlow.from_product(model.flow)
 
 
 def _sizes(hidden_layer_sizes) -> tuple[int, ...]:

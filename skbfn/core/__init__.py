@@ -7,7 +7,7 @@ on its own in a custom training loop; see :class:`BFN`.
 from .bfn import BFN
 from .cells import CellMask, random_cell_mask
 from .ema import EMA
-from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, Flow, ProductFlow, SolverFlow
+from .flows import CategoricalFlow, ContinuousFlow, DiscretisedFlow, Flow, ProductFlow, SolverFlow, TableFlow
 from .guidance import guide
 from .samplers import SAMPLERS, sample_paper, sample_solver, time_grid
 
@@ -22,6 +22,7 @@ __all__ = [
     "Flow",
     "ProductFlow",
     "SolverFlow",
+    "TableFlow",
     "guide",
     "random_cell_mask",
     "sample_paper",

@@ -106,6 +106,23 @@ def log_gaussian_bin_masses(mu: Tensor, sigma: Tensor, n_bins: int) -> Tensor:
     return torch.cat([first, log_high + log1mexp(ratio), last], dim=-1)
 
 
+def output_gaussian(flow: ContinuousFlow, mu: Tensor, t: Tensor, net_out: Tensor) -> tuple[Tensor, Tensor]:
+    """``(mu_x, sigma_x)`` of the discretised output distribution, from ``net_out [B, *D, 2]``.
+
+    ``net_out`` holds ``(mu_eps, ln sigma_eps)`` per dimension:
+    ``mu_x = mu / gamma - sqrt((1 - gamma) / gamma) mu_eps`` and
+    ``sigma_x = sqrt((1 - gamma) / gamma) sigma_eps``, clamped to ``[1e-3, 10]``;
+    below ``flow.t_min``, ``(0, 1)``.
+    """
+    tt = per_sample(t, mu)
+    gamma = flow.gamma(tt).clamp_min(torch.finfo(mu.dtype).tiny)
+    ratio = torch.sqrt(flow.one_minus_gamma(tt) / gamma)
+    mu_x = mu / gamma - ratio * net_out[..., 0]
+    sigma_x = (ratio * torch.exp(net_out[..., 1])).clamp(*_SIGMA_RANGE)
+    early = tt < flow.t_min
+    return mu_x.masked_fill(early, 0.0), sigma_x.masked_fill(early, 1.0)
+
+
 @dataclass(frozen=True)
 class DiscretisedFlow(GaussianMeanState):
     """Bayesian flow for data quantised into ``n_bins`` bins over ``[-1, 1]``.
@@ -156,14 +173,7 @@ class DiscretisedFlow(GaussianMeanState):
     # ------------------------------------------------------------ output
     def gaussian(self, mu: Tensor, t: Tensor, net_out: Tensor) -> tuple[Tensor, Tensor]:
         """``(mu_x, sigma_x)`` from ``net_out [B, *D, 2] = (mu_eps, ln sigma_eps)``."""
-        flow = self.continuous
-        tt = per_sample(t, mu)
-        gamma = flow.gamma(tt).clamp_min(torch.finfo(mu.dtype).tiny)
-        ratio = torch.sqrt(flow.one_minus_gamma(tt) / gamma)
-        mu_x = mu / gamma - ratio * net_out[..., 0]
-        sigma_x = (ratio * torch.exp(net_out[..., 1])).clamp(*_SIGMA_RANGE)
-        early = tt < self.t_min
-        return torch.where(early, torch.zeros_like(mu_x), mu_x), torch.where(early, torch.ones_like(sigma_x), sigma_x)
+        return output_gaussian(self.continuous, mu, t, net_out)
 
     def output_prediction(self, mu: Tensor, t: Tensor, net_out: Tensor) -> Tensor:
         """Log bin masses ``ln p_O(k | mu; t)``, shape ``[B, *D, K]``."""

@@ -30,6 +30,7 @@ def solver_update(
     order: int,
     stochastic: bool,
     generator: torch.Generator | None = None,
+    noise_scale: Tensor | float = 1.0,
 ) -> Tensor:
     """One step of the first/second-order ODE or SDE solver from ``t`` to ``t'``.
 
@@ -48,6 +49,14 @@ def solver_update(
     order : {1, 2}
     stochastic : bool
         SDE (adds fresh noise) or ODE.
+    generator : torch.Generator, optional
+        Randomness of the SDE step.
+    noise_scale : Tensor or float, default=1.0
+        Factor on ``s`` and ``s'``, broadcast against ``z``: latents whose
+        entries have their own ``s_t`` in a common ratio (categorical
+        columns with their own class counts) share the coefficients of
+        ``(a, s)``, as only ``s' / s`` and ``lambda`` enter the step, except
+        the fresh noise, scaled by it.
 
     Returns
     -------
@@ -70,7 +79,7 @@ def solver_update(
     if correction is not None:
         out = out + a_next * decay * correction
     noise = torch.randn(z.shape, generator=generator, device=z.device, dtype=z.dtype)
-    return out + s_next * math.sqrt(decay) * noise
+    return out + (s_next * math.sqrt(decay)) * noise_scale * noise
 
 
 class GaussianView:
