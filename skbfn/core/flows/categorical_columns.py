@@ -104,8 +104,13 @@ class CategoricalColumnsFlow:
 
     # ------------------------------------------------------------ losses
     def continuous_time_loss(self, x: Tensor, log_probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """``beta_1 t sum_j K_j ||e_x - e_hat||^2`` over columns (or the cells of ``mask``), shape ``[B]``."""
-        squared = ((self.one_hot(x, log_probs) - log_probs.exp()) ** 2).sum(dim=0)
+        """``beta_1 t sum_j K_j ||e_x - e_hat||^2`` over columns (or the cells of ``mask``), shape ``[B]``.
+
+        ``||e_x - e_hat||^2 = 1 - 2 e_hat(x) + ||e_hat||^2``: no one-hot codes needed.
+        """
+        probs = log_probs.exp()
+        observed = probs.gather(0, x.long().unsqueeze(0)).squeeze(0)
+        squared = 1.0 - 2.0 * observed + (probs * probs).sum(dim=0)
         weighted = squared * self.layout(log_probs).counts
         return self.beta_1 * t * sum_over_data(weighted, mask)
 
@@ -152,8 +157,14 @@ class CategoricalColumnsFlow:
         return uniform.expand(-1, shape[0], -1).clone()
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
-        """``theta = softmax(y)``, ``y ~ N(beta(t) (K_j e_x - 1), beta(t) K_j I)`` from ``noise [B, sum K_j]``."""
-        y = self.sender_sample(x, self.beta(t), self.layout(x).pad(noise.flatten(1), 0.0))
+        """``theta = softmax(y)``, ``y ~ N(beta(t) (K_j e_x - 1), beta(t) K_j I)`` from ``noise [B, sum K_j]``.
+
+        The mean's ``beta K_j e_x`` term touches one class per cell: it is added where it falls.
+        """
+        layout = self.layout(x)
+        beta = self.beta(t).unsqueeze(-1)  # [B, 1]
+        y = torch.sqrt(beta * layout.counts) * layout.pad(noise.flatten(1), 0.0) - beta
+        y = y.scatter_add(0, x.long().unsqueeze(0), (beta * layout.counts).expand_as(x).unsqueeze(0))
         return self._softmax(y)
 
     def network_input(self, theta: Tensor, t: Tensor) -> Tensor:
