@@ -73,7 +73,7 @@ class TableFlow(ProductFlow):
     of the inputs, outputs and noise connect it to the column layout.
 
     States, latents and predictions are those of the parts, as a tuple in the
-    order of :attr:`columns`; rows, masks, noise, network inputs and outputs
+    order of ``columns``; rows, masks, noise, network inputs and outputs
     and samples are in column order.
 
     Parameters
