@@ -18,8 +18,13 @@ timings below do not depend on how well it is trained).
      bare forward+backward+AdamW step of the same network on a batch of the
      same size.
 
+   The training step is also measured on wider tables of the same mix
+   (``--step-columns``; 5,000 rows, 20 fit steps).
+
 2. **torch.compile** (``--compile``): the network compiled with inductor, for
-   the training step and the sampler's forward passes, against eager.
+   the training step and the sampler's forward passes, against eager; and
+   the flows' arithmetic compiled with ``skbfn.core.flows.compiled_flows``
+   (the network eager), for the training step.
 
 3. **Growth** (``--growth``): for each number of rows in ``--growth-rows`` and
    of columns in ``--growth-columns``, in a fresh process: fit seconds per
@@ -205,6 +210,7 @@ def main() -> None:
     parser.add_argument("--fit-steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
+    parser.add_argument("--step-columns", type=int, nargs="*", default=[100], help="training step on wider tables")
     parser.add_argument("--growth", action="store_true", help="also print the growth table")
     parser.add_argument("--growth-rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--growth-columns", type=int, nargs="+", default=[10, 100])
@@ -250,7 +256,32 @@ def main() -> None:
         f"forward+backward+AdamW {1e3 * step['bare']:.2f} ms; ratio {step['ratio']:.3f}"
     )
 
+    for n_columns in args.step_columns:
+        wide = mixed_table(5000, n_columns)
+        wide_gen = BFNGenerator(max_iter=20, device=args.device, random_state=0).fit(wide)
+        wide_step = step_ratio(wide_gen, wide, args.repeats * 20)
+        print(
+            f"training step, {n_columns} columns ({len(wide_gen.model_.flow.parts)} flow parts): "
+            f"{1e3 * wide_step['step']:.2f} ms; bare {1e3 * wide_step['bare']:.2f} ms; ratio {wide_step['ratio']:.3f}"
+        )
+
     if args.compile:
+        from skbfn.core.flows import compiled_flows
+
+        for n_columns in [args.columns, *args.step_columns]:
+            table = X if n_columns == args.columns else mixed_table(5000, n_columns)
+            model = gen if n_columns == args.columns else BFNGenerator(max_iter=20, device=args.device, random_state=0)
+            model = model if n_columns == args.columns else model.fit(table)
+            eager_step = step_ratio(model, table, args.repeats * 20)
+            start = time.perf_counter()
+            with compiled_flows():
+                step_ratio(model, table, 1)  # compiles
+                first = time.perf_counter() - start
+                flows_step = step_ratio(model, table, args.repeats * 20)
+            print(
+                f"flows compiled, {n_columns} columns: first steps (compilation) {first:.1f} s; training step "
+                f"ratio {flows_step['ratio']:.3f} against eager {eager_step['ratio']:.3f}"
+            )
         compiled = compiled_network(gen)
         start = time.perf_counter()
         batch, t = network_input(gen, args.rows)

@@ -16,6 +16,7 @@ with their own bin or class counts).
 
 from .categorical import CategoricalFlow, categorical_update
 from .categorical_columns import CategoricalColumnsFlow
+from .compiled import compiled_flows
 from .continuous import ContinuousFlow, bayesian_update, update_distribution
 from .discretised import DiscretisedFlow, bin_centre, bin_centres, log_gaussian_bin_masses, quantise
 from .discretised_columns import DiscretisedColumnsFlow
@@ -37,6 +38,7 @@ __all__ = [
     "bin_centre",
     "bin_centres",
     "categorical_update",
+    "compiled_flows",
     "log_gaussian_bin_masses",
     "quantise",
     "update_distribution",

@@ -12,6 +12,7 @@ from torch import Tensor
 from ._padding import TensorCache
 from .categorical import CategoricalFlow
 from .categorical_columns import CategoricalColumnsFlow
+from .compiled import compilable
 from .continuous import ContinuousFlow
 from .discretised import DiscretisedFlow
 from .discretised_columns import DiscretisedColumnsFlow
@@ -169,44 +170,54 @@ class TableFlow(ProductFlow):
         return values if self.is_grouped else values.index_select(1, self._index(name, values.device))
 
     # ---------------------------------------------------- the flow protocol
+    @compilable
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> tuple[Tensor, ...]:
         """Each part's flow draw from its columns' noise."""
         return super().state_from_noise(self._grouped(x), t, self._grouped(noise, "noise"))
 
+    @compilable
     def network_input(self, state: tuple[Tensor, ...], t: Tensor) -> Tensor:
         """The parts' network inputs, in column layout: ``[B, input_size]``."""
         return self._in_columns(super().network_input(state, t), "inputs")
 
+    @compilable
     def output_prediction(self, state: tuple[Tensor, ...], t: Tensor, net_out: Tensor) -> tuple[Tensor, ...]:
         """Each part's prediction from its columns' network outputs."""
         return super().output_prediction(state, t, self._grouped(net_out, "outputs"))
 
+    @compilable
     def continuous_time_loss(self, x, prediction, t, *, mask=None) -> Tensor:
         """Sum of the parts' continuous-time losses (over the cells of ``mask``), shape ``[B]``."""
         return super().continuous_time_loss(self._grouped(x), prediction, t, mask=self._grouped(mask))
 
+    @compilable
     def discrete_time_loss(self, x, prediction, i, n, noise, *, mask=None) -> Tensor:
         """Sum of the parts' discrete-time losses (over the cells of ``mask``), shape ``[B]``."""
         return super().discrete_time_loss(
             self._grouped(x), prediction, i, n, self._grouped(noise, "noise"), mask=self._grouped(mask)
         )
 
+    @compilable
     def reconstruction_loss(self, x, prediction, *, mask=None) -> Tensor:
         """Sum of the parts' reconstruction losses (over the cells of ``mask``), shape ``[B]``."""
         return super().reconstruction_loss(self._grouped(x), prediction, mask=self._grouped(mask))
 
+    @compilable
     def control_variate(self, noise, t, *, mask=None) -> Tensor:
         """Sum of the parts' control variates (over the cells of ``mask``), shape ``[B]``."""
         return super().control_variate(self._grouped(noise, "noise"), t, mask=self._grouped(mask))
 
+    @compilable
     def reconstruction_control_variate(self, noise, *, mask=None) -> Tensor:
         """Sum of the parts' reconstruction control variates (over the cells of ``mask``), shape ``[B]``."""
         return super().reconstruction_control_variate(self._grouped(noise, "noise"), mask=self._grouped(mask))
 
+    @compilable
     def masked_state(self, state, x, given, absent):
         """Each part's state with its given cells known exactly and its absent cells at the prior."""
         return super().masked_state(state, self._grouped(x), self._grouped(given), self._grouped(absent))
 
+    @compilable
     def sample_output(self, prediction, generator=None) -> Tensor:
         """The parts' samples, in column order: ``[B, n_columns]``."""
         return self._in_columns(super().sample_output(prediction, generator), "columns_of_order")
