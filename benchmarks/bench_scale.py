@@ -21,16 +21,16 @@ timings below do not depend on how well it is trained).
    The training step is also measured on wider tables of the same mix
    (``--step-columns``; 5,000 rows, 20 fit steps).
 
-2. **torch.compile** (``--compile``): the network compiled with inductor, for
-   the training step and the sampler's forward passes, against eager; and
-   the flows' arithmetic compiled with ``skbfn.core.flows.compiled_flows``
-   (the network eager), for the training step.
-
-3. **Growth** (``--growth``): for each number of rows in ``--growth-rows`` and
+2. **Growth** (``--growth``): for each number of rows in ``--growth-rows`` and
    of columns in ``--growth-columns``, in a fresh process: fit seconds per
    100 steps, sampling and scoring seconds for all rows, the peak resident
    memory of the process (torch and skbfn alone take about 400 MB of it), and
    on a GPU the peak memory torch allocated there.
+
+3. **torch.compile** (``--compile``, last): the network compiled with inductor, for
+   the training step and the sampler's forward passes, against eager; and
+   the flows' arithmetic compiled with ``skbfn.core.flows.compiled_flows``
+   (the network eager), for the training step.
 
 ``--device cuda`` runs the same measurements on a GPU (``gpu_check.sh`` does).
 
@@ -265,6 +265,27 @@ def main() -> None:
             f"{1e3 * wide_step['step']:.2f} ms; bare {1e3 * wide_step['bare']:.2f} ms; ratio {wide_step['ratio']:.3f}"
         )
 
+    if args.growth:
+        print(f"\ngrowth ({args.fit_steps} fit steps per point, each point in a fresh process):")
+        print(
+            f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8} "
+            f"{'GPU peak MB':>12}"
+        )
+        for n_columns in args.growth_columns:
+            for n_rows in args.growth_rows:
+                point_args = ["--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
+                command = [sys.executable, __file__, *point_args, "--device", args.device]
+                run = subprocess.run(command, capture_output=True, text=True)
+                if run.returncode != 0:
+                    print(f"{n_rows:>9} {n_columns:>8} failed: {run.stderr.strip().splitlines()[-1:]}", flush=True)
+                    continue
+                point = json.loads(run.stdout)
+                print(
+                    f"{n_rows:>9} {n_columns:>8} {point['fit_per_100']:>16.2f} {point['sample']:>9.1f} "
+                    f"{point['score']:>9.1f} {point['peak_mb']:>8.0f} {point['gpu_peak_mb']:>12.0f}",
+                    flush=True,
+                )
+
     if args.compile:
         from skbfn.core.flows import compiled_flows
 
@@ -297,27 +318,6 @@ def main() -> None:
             f"forward+backward+AdamW: eager {1e3 * train_eager:.2f} ms, compiled {1e3 * train_fast:.2f} ms, "
             f"speed-up {train_eager / train_fast:.2f}x"
         )
-
-    if args.growth:
-        print(f"\ngrowth ({args.fit_steps} fit steps per point, each point in a fresh process):")
-        print(
-            f"{'rows':>9} {'columns':>8} {'fit s/100 steps':>16} {'sample s':>9} {'score s':>9} {'peak MB':>8} "
-            f"{'GPU peak MB':>12}"
-        )
-        for n_columns in args.growth_columns:
-            for n_rows in args.growth_rows:
-                point_args = ["--growth-point", str(n_rows), str(n_columns), str(args.fit_steps)]
-                command = [sys.executable, __file__, *point_args, "--device", args.device]
-                run = subprocess.run(command, capture_output=True, text=True)
-                if run.returncode != 0:
-                    print(f"{n_rows:>9} {n_columns:>8} failed: {run.stderr.strip().splitlines()[-1:]}", flush=True)
-                    continue
-                point = json.loads(run.stdout)
-                print(
-                    f"{n_rows:>9} {n_columns:>8} {point['fit_per_100']:>16.2f} {point['sample']:>9.1f} "
-                    f"{point['score']:>9.1f} {point['peak_mb']:>8.0f} {point['gpu_peak_mb']:>12.0f}",
-                    flush=True,
-                )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@
 # Usage, from the repository root with skbfn importable:
 #   bash benchmarks/gpu_check.sh
 # A dry run of the script itself on a machine without a GPU:
-#   DEVICE=cpu DIGITS_STEPS=5 SCALE_ROWS=2000 GROWTH_ROWS="1000 2000" SUITE=0 bash benchmarks/gpu_check.sh
+#   DEVICE=cpu DIGITS_STEPS=5 SCALE_ROWS=2000 GROWTH_ROWS=1000 bash benchmarks/gpu_check.sh
 set -uo pipefail
 PYTHON="${PYTHON:-python}"
 DEVICE="${DEVICE:-cuda}"
