@@ -260,3 +260,32 @@ def test_the_tilt_on_cuda_draws_the_training_shares_and_pickles_to_the_cpu():
     assert abs((gen.sample(n, random_state=1)["label"] == "rare").mean() - target) < tolerance
     restored = pickle.loads(pickle.dumps(gen))
     np.testing.assert_array_equal(restored.category_tilt_.log_weights[0], gen.category_tilt_.log_weights[0])
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_rejection_stops_after_a_bounded_number_of_candidates_when_nearly_every_row_is_rejected(batched):
+    """Bounds that a barely trained model of many columns almost never meets must not make sampling run for
+    hours: after MAX_CANDIDATES_PER_ROW candidates per row the rows still rejected are returned as drawn."""
+    from skbfn._inference.sampling import MAX_CANDIDATES_PER_ROW, batched_rejection_sample
+
+    rng = np.random.default_rng(0)
+    drawn = []
+
+    def draw_again(rows):
+        drawn.append(len(rows))
+        return rng.normal(size=(len(rows), 3))
+
+    def never_above_four(rows, given):  # a cell above 4 standard deviations: about 1 row in 10,000 passes
+        return np.where((rows > 4).any(axis=1), 0.0, -np.inf)
+
+    n_rows = 50
+    if batched:
+        encoded, pending = batched_rejection_sample(never_above_four, n_rows, 1.0, draw_again, rng.random)
+    else:
+        encoded, pending = rejection_sample(
+            never_above_four, draw_again(np.arange(n_rows)), None, draw_again, rng.random
+        )
+    assert encoded.shape == (n_rows, 3)
+    assert 0 < len(pending) <= n_rows  # most rows are left as drawn, and reported
+    assert not (encoded[pending] > 4).any(axis=1).any()  # each one reported is one that was rejected
+    assert MAX_CANDIDATES_PER_ROW * n_rows <= sum(drawn) <= (MAX_CANDIDATES_PER_ROW + 17) * n_rows

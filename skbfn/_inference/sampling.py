@@ -27,6 +27,7 @@ from ..core import BFN, CellMask
 from .category_tilt import CategoryTilt
 
 __all__ = [
+    "MAX_CANDIDATES_PER_ROW",
     "MAX_REDRAWS",
     "SamplerSettings",
     "check_can_condition_on_cells",
@@ -55,6 +56,10 @@ TILT_MIN_MEAN_ACCEPTANCE = 0.8
 # Redraws of a rejected row before it is kept as it is (out-of-range cells clipped, with a warning); with
 # every row kept with probability at least 1/16 by the tilt, 300 rejections in a row have odds below 4e-9.
 MAX_REDRAWS = 300
+# Candidates drawn per requested row, on average, before the rows still rejected are kept as they are: the
+# tilt alone keeps a row with probability at least 1/16, but the bounds of a wide table that the model has
+# barely learnt can reject nearly every row, and rejection would then run for hours.
+MAX_CANDIDATES_PER_ROW = 64
 # While fewer rows than this share pass, a rejected row gets several candidates a round (skbfn 0.1.0 drew one).
 CANDIDATES_BELOW_ACCEPTANCE = 0.9
 # Rows that are alike (no given cells, no per-row condition) are drawn in batches (skbfn 0.1.0 redrew each).
@@ -182,7 +187,9 @@ def draw(
         if outside.any():
             warnings.warn(
                 f"{int(outside.any(axis=1).sum())} rows still had cells outside the training range after "
-                f"{MAX_REDRAWS} draws; those cells were clipped to the range.",
+                f"{MAX_CANDIDATES_PER_ROW} candidates per row; those cells were clipped to the range. A model "
+                "that draws so many cells outside is undertrained (raise max_iter) or its columns need a "
+                "transform (continuous_transform).",
                 UserWarning,
                 stacklevel=4,
             )
@@ -213,8 +220,9 @@ def rejection_sample(log_acceptance, encoded: np.ndarray, given_values, draw_aga
     one draw (about ``1.5 / acceptance``, at most 16) and keeps the first
     accepted one, an exact rejection sampler that needs few rounds.
     ``encoded`` is updated in place (a large sample is not copied). Returns
-    ``encoded`` and the rows still rejected after ``MAX_REDRAWS`` rounds,
-    which hold their last draw.
+    ``encoded`` and the rows still rejected after ``MAX_REDRAWS`` rounds or
+    ``MAX_CANDIDATES_PER_ROW`` candidates per row of ``encoded`` (whichever
+    comes first), which hold their last draw.
     """
 
     def given(rows: np.ndarray):
@@ -224,10 +232,12 @@ def rejection_sample(log_acceptance, encoded: np.ndarray, given_values, draw_aga
     pending = np.flatnonzero(~keep)
     rate = max(float(keep.mean()), 1 / 16) if len(keep) else 1.0
     copies = 1 if rate >= CANDIDATES_BELOW_ACCEPTANCE else int(min(16, np.ceil(1.5 / rate)))
+    budget, drawn = MAX_CANDIDATES_PER_ROW * len(encoded), len(encoded)
     for _ in range(MAX_REDRAWS):
-        if pending.size == 0:
+        if pending.size == 0 or drawn >= budget:
             break
         rows = np.repeat(pending, copies)
+        drawn += len(rows)
         candidates = draw_again(rows)
         passed = np.log(uniform(len(rows))) < log_acceptance(candidates, given(rows))
         passed = passed.reshape(len(pending), copies)
@@ -245,20 +255,26 @@ def batched_rejection_sample(log_acceptance, n_rows: int, expected_rate: float, 
     the accepted ones in order: an exact rejection sampler whose extra cost
     is the rejected share, in one or two sampler runs. Returns the rows and
     an empty index array (no row is left unaccepted, unless ``MAX_REDRAWS``
-    rounds pass, when the last rows drawn fill in and are returned as such).
+    rounds pass or ``MAX_CANDIDATES_PER_ROW`` candidates per row are drawn,
+    when the last rows drawn fill in and are returned as such).
     """
     kept, n_kept, rate = [], 0, max(expected_rate, 1 / 16)
+    budget, drawn = MAX_CANDIDATES_PER_ROW * n_rows, 0
     for _ in range(MAX_REDRAWS):
         missing = n_rows - n_kept
-        candidates = draw_again(np.zeros(int(np.ceil(missing / rate * 1.1)) + 1, dtype=np.int64))
+        size = max(min(int(np.ceil(missing / rate * 1.1)) + 1, budget - drawn), missing)
+        candidates = draw_again(np.zeros(size, dtype=np.int64))
+        drawn += size
         passed = np.log(uniform(len(candidates))) < log_acceptance(candidates, None)
         kept.append(candidates[passed][:missing])
         n_kept += len(kept[-1])
         rate = max(float(passed.mean()), 1 / 16)
         if n_kept == n_rows:
             return np.concatenate(kept), np.empty(0, dtype=np.int64)
-    missing = n_rows - n_kept
-    return np.concatenate([*kept, candidates[:missing]]), np.arange(n_kept, n_rows)
+        if drawn >= budget:
+            break
+    missing = n_rows - n_kept  # fewer than the last round's rejected candidates, which fill in
+    return np.concatenate([*kept, candidates[~passed][:missing]]), np.arange(n_kept, n_rows)
 
 
 def tilt_pool_rows(n_training_rows: int, n_steps: int) -> int:
