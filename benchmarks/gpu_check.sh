@@ -14,7 +14,7 @@
 # Usage, from the repository root with skbfn importable:
 #   bash benchmarks/gpu_check.sh
 # A dry run of the script itself on a machine without a GPU:
-#   DEVICE=cpu DIGITS_STEPS=5 SCALE_ROWS=2000 GROWTH_ROWS=1000 bash benchmarks/gpu_check.sh
+#   DEVICE=cpu DIGITS_STEPS=5 SCALE_ROWS=2000 GROWTH_ROWS=1000 STEP_COLUMNS= bash benchmarks/gpu_check.sh
 set -uo pipefail
 PYTHON="${PYTHON:-python}"
 DEVICE="${DEVICE:-cuda}"
@@ -22,6 +22,7 @@ DIGITS_STEPS="${DIGITS_STEPS:-2000}"
 SCALE_ROWS="${SCALE_ROWS:-1000000}"
 GROWTH_ROWS="${GROWTH_ROWS:-1000000}"
 SUITE="${SUITE:-0}"
+STEP_COLUMNS="${STEP_COLUMNS-100}"
 WORKERS="${WORKERS:-8}"
 BUDGET="${BUDGET:-570}"
 left() { local rest=$((BUDGET - SECONDS - $1)); echo $((rest > 10 ? rest : 10)); }
@@ -46,7 +47,7 @@ timeout 90 "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_images.py tests
 section "bench_scale.py on $DEVICE"
 # shellcheck disable=SC2086
 timeout 330 "$PYTHON" benchmarks/bench_scale.py --device "$DEVICE" --rows "$SCALE_ROWS" --repeats 3 --compile \
-    --step-columns 100 --growth --growth-rows $GROWTH_ROWS --growth-columns 10 100
+    --step-columns $STEP_COLUMNS --growth --growth-rows $GROWTH_ROWS --growth-columns 10 100
 
 section "UNet on the digits on $DEVICE"
 timeout "$(left 10)" "$PYTHON" benchmarks/gpu_digits.py --device "$DEVICE" --steps "$DIGITS_STEPS"
