@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ._no_variates import NoControlVariates
 from ._shapes import per_sample, sum_over_data
 from .gaussian_view import GaussianView
 
@@ -37,7 +38,7 @@ def categorical_update(theta: Tensor, y: Tensor) -> Tensor:
 
 
 @dataclass(frozen=True)
-class CategoricalFlow(GaussianView):
+class CategoricalFlow(NoControlVariates, GaussianView):
     """Bayesian flow for categorical data with ``n_classes`` classes.
 
     Parameters
@@ -119,14 +120,6 @@ class CategoricalFlow(GaussianView):
     def reconstruction_loss(self, x: Tensor, log_probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | theta; 1)``, shape ``[B]``."""
         return -sum_over_data(log_probs.gather(-1, x.long().unsqueeze(-1)).squeeze(-1), mask)
-
-    def control_variate(self, noise: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero: the losses of this flow go to 0 once it has resolved ``x``, with no noise term to remove."""
-        return noise.new_zeros(noise.shape[0])
-
-    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as :meth:`control_variate`."""
-        return noise.new_zeros(noise.shape[0])
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from ._no_variates import NoControlVariates
 from ._padding import PaddedLayout, TensorCache, column_counts, counts_repr
 from ._shapes import sum_over_data
 from .gaussian_view import solver_update
@@ -26,7 +27,7 @@ __all__ = ["CategoricalColumnsFlow"]
 
 
 @dataclass(frozen=True, repr=False)
-class CategoricalColumnsFlow:
+class CategoricalColumnsFlow(NoControlVariates):
     """Bayesian flow for ``n`` categorical columns, column ``j`` with ``n_classes[j]`` classes.
 
     Equal, column by column, to a :class:`~skbfn.core.ProductFlow` of one
@@ -125,14 +126,6 @@ class CategoricalColumnsFlow:
     def reconstruction_loss(self, x: Tensor, log_probs: Tensor, *, mask: Tensor | None = None) -> Tensor:
         """``-ln p_O(x | theta; 1)``, shape ``[B]``."""
         return -sum_over_data(log_probs.gather(0, x.long().unsqueeze(0)).squeeze(0), mask)
-
-    def control_variate(self, noise: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as for :class:`~skbfn.core.CategoricalFlow`."""
-        return noise.new_zeros(noise.shape[0])
-
-    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as for :class:`~skbfn.core.CategoricalFlow`."""
-        return noise.new_zeros(noise.shape[0])
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:

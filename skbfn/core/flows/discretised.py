@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from ._no_variates import NoControlVariates
 from ._shapes import per_sample, sum_over_data
 from .continuous import ContinuousFlow, GaussianMeanState
 
@@ -124,7 +125,7 @@ def output_gaussian(flow: ContinuousFlow, mu: Tensor, t: Tensor, net_out: Tensor
 
 
 @dataclass(frozen=True)
-class DiscretisedFlow(GaussianMeanState):
+class DiscretisedFlow(NoControlVariates, GaussianMeanState):
     """Bayesian flow for data quantised into ``n_bins`` bins over ``[-1, 1]``.
 
     The network outputs ``(mu_eps, ln sigma_eps)`` per dimension, giving a
@@ -207,14 +208,6 @@ class DiscretisedFlow(GaussianMeanState):
         """``-ln p_O(x | mu; 1)``: a true log-mass of the observed bins, shape ``[B]``."""
         index = bin_index(x, self.n_bins).unsqueeze(-1)
         return -sum_over_data(log_probs.gather(-1, index).squeeze(-1), mask)
-
-    def control_variate(self, noise: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero: the losses of this flow go to 0 once it has resolved ``x``, with no noise term to remove."""
-        return noise.new_zeros(noise.shape[0])
-
-    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as :meth:`control_variate`."""
-        return noise.new_zeros(noise.shape[0])
 
     # ---------------------------------------------------- the flow protocol
     def output_size(self, data_shape: tuple[int, ...]) -> int:

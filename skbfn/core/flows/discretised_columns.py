@@ -18,6 +18,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from ._no_variates import NoControlVariates
 from ._padding import PaddedLayout, TensorCache, column_counts, counts_repr
 from ._shapes import per_sample, sum_over_data
 from .continuous import ContinuousFlow, GaussianMeanState
@@ -56,7 +57,7 @@ def _log_mass_between(low: Tensor, high: Tensor) -> Tensor:
 
 
 @dataclass(frozen=True, repr=False)
-class DiscretisedColumnsFlow(GaussianMeanState):
+class DiscretisedColumnsFlow(NoControlVariates, GaussianMeanState):
     """Bayesian flow for ``n`` discretised columns, column ``j`` with ``n_bins[j]`` bins over ``[-1, 1]``.
 
     Equal, column by column, to a :class:`~skbfn.core.ProductFlow` of one
@@ -214,14 +215,6 @@ class DiscretisedColumnsFlow(GaussianMeanState):
         first, last = torch.special.log_ndtr(high), torch.special.log_ndtr(-low)
         observed = torch.where(k == 0, first, torch.where(k == counts - 1, last, _log_mass_between(low, high)))
         return -sum_over_data(observed, mask)
-
-    def control_variate(self, noise: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as for :class:`~skbfn.core.DiscretisedFlow`."""
-        return noise.new_zeros(noise.shape[0])
-
-    def reconstruction_control_variate(self, noise: Tensor, *, mask: Tensor | None = None) -> Tensor:
-        """Zero, as for :class:`~skbfn.core.DiscretisedFlow`."""
-        return noise.new_zeros(noise.shape[0])
 
     # ---------------------------------------------------- the flow protocol
     def noise_shape(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
