@@ -43,10 +43,11 @@ default_role = "py:obj"
 # Every cross-reference must resolve (CI builds with -W), except these:
 nitpicky = True
 nitpick_ignore = [
-    # Internal bases that share the Gaussian-view arithmetic between flows; each flow's page documents
-    # the methods it gets from them, and they are not API of their own.
+    # Internal bases that share arithmetic between flows (the Gaussian view, zero control variates); the
+    # Flow protocol page documents their methods, and they are not API of their own.
     ("py:class", "skbfn.core.flows.gaussian_view.GaussianView"),
     ("py:class", "skbfn.core.flows.continuous.GaussianMeanState"),
+    ("py:class", "skbfn.core.flows._no_variates.NoControlVariates"),
 ]
 
 # ----------------------------------------------------------------- API reference
