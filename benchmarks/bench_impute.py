@@ -25,6 +25,8 @@ Printed, in one run:
    draws against the held-out value, ``E|X - y| - E|X - X'| / 2`` in units of
    the column's sd (in one dimension, the CRPS; lower is better: it rewards
    draws that are both near the value and as spread as the uncertainty).
+   BFNImputer's draws are shown with its calibrated spread (``spread_scale_``,
+   printed as "scale") and with the model's own spread (s=1).
 3. Generation from incomplete tables: BFNGenerator fitted on the 70% train
    split with 20% and 50% MCAR cells, against the same model fitted on the
    complete train rows: W1 of synthetic rows to the complete test rows (as in
@@ -176,9 +178,15 @@ def imputation_rows(name: str, kind: str):
     bfn = BFNImputer(generator, random_state=0)
     filled = bfn.fit_transform(incomplete)
     rows["BFNImputer"] = (*quality(as_codes(filled), truth, mask, categorical, sd), time.perf_counter() - start)
-    draws = np.stack(
-        [as_codes(bfn.set_params(sample_posterior=True, random_state=seed).transform(incomplete)) for seed in range(20)]
-    )
+
+    def posterior_draws(spread_scale: float) -> np.ndarray:
+        bfn.spread_scale_ = spread_scale
+        return np.stack(
+            [as_codes(bfn.set_params(sample_posterior=True, random_state=s).transform(incomplete)) for s in range(20)]
+        )
+
+    calibrated_scale = bfn.spread_scale_
+    uncalibrated, draws = posterior_draws(1.0), posterior_draws(calibrated_scale)
     real = mask & ~categorical[None, :] & ~np.array([frame[c].dtype.kind == "i" for c in frame.columns])[None, :]
     iterative = np.stack(
         [
@@ -190,9 +198,13 @@ def imputation_rows(name: str, kind: str):
     )
     multiple = {
         "BFNImputer": (interval_coverage(draws, truth, real), energy_score(draws, truth, sd, real)),
+        "BFNImputer, spread 1": (
+            interval_coverage(uncalibrated, truth, real),
+            energy_score(uncalibrated, truth, sd, real),
+        ),
         "Iter(BayesRidge)": (interval_coverage(iterative, truth, real), energy_score(iterative, truth, sd, real)),
     }
-    return rows, multiple, int(mask.sum())
+    return rows, multiple, int(mask.sum()), calibrated_scale
 
 
 def generation_row(name: str) -> dict[str, float]:
@@ -222,19 +234,17 @@ def main(data: tuple = DATA, masks: tuple = MASKS, generation: bool = True) -> N
     header = (
         f"{'data':<14}{'mask':<8}{'cells':>6} | "
         + " | ".join(f"{m:>16}" for m in ["mean/mode", "KNN", "Iter(BayesRidge)", "Iter(ExtraTrees)", "BFNImputer"])
-        + " | 90% cov. BFN, Iter | energy BFN, Iter"
+        + " | 90% cov. BFN, s=1, Iter | energy BFN, s=1, Iter | scale"
     )
     print(header)
     for name in data:
         for kind in [m for m in masks if name != "digits" or m == "MCAR20"]:
-            rows, multiple, n_cells = imputation_rows(name, kind)
+            rows, multiple, n_cells, scale = imputation_rows(name, kind)
             cells = " | ".join(f"{rows[m][0]:>16.3f}" for m in rows)
-            (bfn_coverage, bfn_energy), (iter_coverage, iter_energy) = multiple.values()
-            print(
-                f"{name:<14}{kind:<8}{n_cells:>6} | {cells} | {bfn_coverage:>8.3f} {iter_coverage:>5.3f} "
-                f"| {bfn_energy:>9.3f} {iter_energy:>5.3f}",
-                flush=True,
-            )
+            coverages = " ".join(f"{coverage:>5.3f}" for coverage, _ in multiple.values())
+            energies = " ".join(f"{energy:>5.3f}" for _, energy in multiple.values())
+            line = f"{name:<14}{kind:<8}{n_cells:>6} | {cells} | {coverages:>23} | {energies:>21} | {scale:.2f}"
+            print(line, flush=True)
             if not np.isnan(rows["BFNImputer"][1]):
                 accuracies = " | ".join(f"{rows[m][1]:>16.3f}" for m in rows)
                 print(f"{'':<14}{'acc':<8}{'':>6} | {accuracies} |", flush=True)

@@ -111,6 +111,10 @@ def upgrade_imputer_state(state: dict) -> dict:
     state = dict(state)
     if "generator_" in state:  # skbfn 0.1.0 named the fitted model generator_
         state["estimator_"] = state.pop("generator_")
+    if "calibrate" not in state:  # before the spread calibration: the draws as they were
+        state["calibrate"] = False
+        if "estimator_" in state:
+            state["spread_scale_"] = 1.0
     return state
 
 

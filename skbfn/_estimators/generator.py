@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import warnings
-from contextlib import contextmanager
 from numbers import Integral
 from typing import ClassVar
 
@@ -37,6 +36,7 @@ from .._model.architecture import fuse_flows, place
 from .._model.fitting import FittedState, fit_state
 from .generator_document import generator_document, generator_from_document, state_tensors
 from .generator_params import PARAMETER_CONSTRAINTS
+from .restore import restored_on_error
 
 __all__ = ["BFNGenerator"]
 
@@ -473,7 +473,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         >>> gen.n_iter_, gen.classes_
         (20, array([0, 1]))
         """
-        with _restored_on_error(self):
+        with restored_on_error(self):
             return self._fit(X, y, warm=self.warm_start and hasattr(self, "model_"), one_pass=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -510,7 +510,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         >>> gen.n_iter_  # two steps of 50 rows per chunk
         6
         """
-        with _restored_on_error(self):
+        with restored_on_error(self):
             return self._fit(X, y, warm=hasattr(self, "model_"), one_pass=True)
 
     def _fit(self, X, y, *, warm: bool, one_pass: bool):
@@ -832,15 +832,3 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         tags.target_tags.required = False
         tags.input_tags.allow_nan = True
         return tags
-
-
-@contextmanager
-def _restored_on_error(estimator: BaseEstimator):
-    """Put back the estimator's attributes if the block raises: a failed fit changes nothing."""
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise

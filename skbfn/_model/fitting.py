@@ -72,12 +72,16 @@ class FittedState:
         return attributes
 
 
-def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) -> FittedState:
+def fit_state(
+    estimator, X, y, *, previous: FittedState | None, one_pass: bool, hidden: np.ndarray | None = None
+) -> FittedState:
     """Fit ``estimator``'s model to the validated table ``X`` (and ``y``); ``previous`` continues an earlier fit.
 
     With ``previous`` (``warm_start``, later ``partial_fit`` calls) the
     encoders are kept and training continues from its weights; with
     ``one_pass``, training is one pass over the rows at a constant rate.
+    ``hidden`` (a boolean mask over the model matrix of ``X``) names cells the
+    model trains on as missing, although the encoders saw them.
     """
     device = resolve_device(estimator.device)
     if estimator.precision == "bfloat16" and device.type != "cuda":
@@ -122,6 +126,8 @@ def fit_state(estimator, X, y, *, previous: FittedState | None, one_pass: bool) 
         ema = EMA(model, decay=estimator.ema_decay)
 
     encoded = encoder.transform(X)
+    if hidden is not None:
+        encoded = np.where(hidden, np.float32(np.nan), encoded)
     if not model.cell_inputs and np.isnan(encoded).any():
         raise ValueError(
             "This model was saved by an skbfn release without missing-value support: "
