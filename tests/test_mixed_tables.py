@@ -55,6 +55,26 @@ def test_dataframe_round_trip_keeps_names_order_dtypes_and_categories(fitted, fr
     assert samples["size"].between(0, 5).all()
 
 
+def test_a_frame_with_integer_labels_keeps_them_through_sample_save_load_and_imputation(frame, tmp_path):
+    import skbfn
+    from skbfn import BFNImputer
+
+    unnamed = frame.set_axis([0, 1, 2, 7, 4], axis=1)  # integer labels, as pd.DataFrame(array) gives
+    gen = BFNGenerator(**{**FAST, "max_iter": 20}).fit(unnamed)
+    assert not hasattr(gen, "feature_names_in_")  # as in scikit-learn: no text names
+    assert list(gen.column_roles_) == [0, 1, 2, 7, 4]
+    samples = gen.sample(50, given={7: True}, random_state=0)
+    assert list(samples.columns) == [0, 1, 2, 7, 4] and (samples.dtypes == unnamed.dtypes).all()
+    assert samples[7].all()
+    skbfn.save(gen, tmp_path / "unnamed.safetensors")
+    loaded = skbfn.load(tmp_path / "unnamed.safetensors")
+    assert loaded.sample(50, random_state=0).equals(gen.sample(50, random_state=0))
+    holed = unnamed.copy()
+    holed.loc[::4, 0] = np.nan
+    imputer = BFNImputer(BFNGenerator(**{**FAST, "max_iter": 20}), n_draws=2, calibrate=False).fit(holed)
+    assert list(imputer.transform(holed).columns) == [0, 1, 2, 7, 4]
+
+
 def test_samples_follow_the_joint_distribution(fitted, frame):
     n = 4000
     samples = fitted.sample(n, random_state=0)

@@ -151,7 +151,8 @@ class TableEncoder:
         n_rows, n_columns = X.shape
         if n_rows < 1 or n_columns < 1:
             raise ValueError(f"X needs at least one row and one column, got shape {X.shape}.")
-        names = [str(c) for c in X.columns] if self.is_frame_ else None
+        names = [str(c) for c in X.columns] if self.is_frame_ else None  # to look columns up by name
+        labels = [_label(c) for c in X.columns] if self.is_frame_ else list(range(n_columns))
         dtypes = list(X.dtypes) if self.is_frame_ else [X.dtype] * n_columns
         categorical = self._selected(self.categorical_features, X, n_columns, names, "categorical_features")
         discretised = self._selected(self.discretised_features, X, n_columns, names, "discretised_features")
@@ -159,13 +160,13 @@ class TableEncoder:
             raise ValueError("A column cannot be both categorical and discretised.")
 
         if self.shared_range:
-            self.columns_ = self._fit_shared(X, names, dtypes, categorical, discretised)
+            self.columns_ = self._fit_shared(X, labels, dtypes, categorical, discretised)
             self._order = self._flow_order()
             return self
         roles = check_roles(self.column_roles, names, n_columns)
         self.columns_ = []
         for j in range(n_columns):
-            name, dtype, values = names[j] if names else j, dtypes[j], column_values(X, j)
+            name, dtype, values = labels[j], dtypes[j], column_values(X, j)
             role = roles.get(j, "auto")
             chosen = {
                 "categorical": categorical is not None and bool(categorical[j]),
@@ -221,10 +222,9 @@ class TableEncoder:
             return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype))
         return self._fit_numeric(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
 
-    def _fit_shared(self, X, names, dtypes, categorical, discretised) -> list[Column]:
+    def _fit_shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:
         """One kind, range and scaling, fitted to all values of X, for every column."""
         n_columns = X.shape[1]
-        column_names = names or list(range(n_columns))
         values = [column_values(X, j) for j in range(n_columns)]
         if categorical is None:
             categorical = np.array([self._auto_categorical(v, d) for v, d in zip(values, dtypes, strict=True)])
@@ -391,6 +391,11 @@ class TableEncoder:
         edge = np.float32(SCALED_LIMIT) * (1 + 1e-6)  # the float32 image of the training extremes
         continuous = np.array([kind == "continuous" for kind in self.model_kinds])
         return np.where(continuous, -edge, -np.inf), np.where(continuous, edge, np.inf)
+
+    @property
+    def column_names(self) -> list:
+        """The columns of X by name: a DataFrame's labels (integers as ints, others as text), an array's indices."""
+        return [column.name for column in self.columns_]
 
     @property
     def roles(self) -> dict:
@@ -639,3 +644,10 @@ class TableEncoder:
             values = np.round(values)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
+
+
+def _label(column) -> int | str:
+    """A DataFrame column's label as the encoder keeps it: an integer as an int (pandas' default labels), else text."""
+    if isinstance(column, int | np.integer) and not isinstance(column, bool | np.bool_):
+        return int(column)
+    return str(column)

@@ -600,7 +600,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
                 given,
                 n_samples,
                 validate=lambda X: validate_table(self, X, reset=False),
-                feature_names=list(getattr(self, "feature_names_in_", range(self.n_features_in_))),
+                feature_names=self.encoder_.column_names,
                 as_frame=self.encoder_.is_frame_,
             )
             given_values = self.encoder_.transform(table, strict=True, as_observed=True)

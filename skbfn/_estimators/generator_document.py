@@ -146,8 +146,7 @@ def _features(document: dict, encoder: TableEncoder) -> tuple[int, list | None]:
         raise ValueError("feature_names_in must list one string per column")
     if names is not None and names != [column.name for column in encoder.columns_]:
         raise ValueError("feature_names_in differ from the encoder's column names")
-    if names is None and encoder.is_frame_:
-        raise ValueError("an encoder fitted on a DataFrame needs feature_names_in")
+    # A DataFrame without text labels (pandas' default integer labels) has no feature_names_in, as in scikit-learn.
     return n_features, names
 
 

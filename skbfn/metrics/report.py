@@ -262,7 +262,8 @@ def _draw(generator, n: int, seed: int, columns):
 
 def _conform(rows, train: pd.DataFrame) -> pd.DataFrame:
     """An array of the training rows' width takes their column names, and a table whose names are the training
-    names as text (a generator's output for a frame with numbered columns) takes the names themselves."""
+    names as text (what a generator fitted before skbfn kept integer labels returns for a frame with numbered
+    columns) takes the names themselves."""
     if not isinstance(rows, pd.DataFrame) and np.ndim(rows) == 2 and np.shape(rows)[1] == train.shape[1]:
         rows = pd.DataFrame(np.asarray(rows), columns=train.columns)
     elif isinstance(rows, pd.DataFrame) and list(map(str, rows.columns)) == list(map(str, train.columns)):
