@@ -15,7 +15,6 @@ from skbfn._inference.spread import (
     SPREAD_SCALES,
     best_spread_scale,
     calibrated_rank_spread,
-    energy_scores,
     rank_spread,
     widened,
 )
@@ -55,13 +54,12 @@ def test_widened_cells_outside_the_bounds_keep_their_draw_and_narrowing_is_refus
         widened(a, b, 0.9)
 
 
-def test_rank_spread_and_energy_scores_by_hand():
+def test_rank_spread_by_hand():
     draws = np.array([[0.0], [1.0], [2.0]])
     assert rank_spread(draws, np.array([1.5])) == pytest.approx(abs(2.5 / 4 - 0.5))
     assert rank_spread(draws, np.array([1.0])) == pytest.approx(0.0)  # a tie counts half: rank 1.5
     assert rank_spread(draws, np.array([-9.0])) == pytest.approx(abs(0.5 / 4 - 0.5))
     assert calibrated_rank_spread(3) == pytest.approx((0.375 + 0.125 + 0.125 + 0.375) / 4)
-    assert energy_scores(np.array([[0.0], [2.0]]), np.array([1.0]))[0] == pytest.approx(1.0 - 0.5)
 
 
 def test_the_calibrated_rank_spread_is_what_calibrated_draws_give():

@@ -71,17 +71,18 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Draws per incomplete row for the point estimate.
     calibrate : bool, default=True
         Calibrate the spread of the posterior draws in ``fit``: a tenth of
-        the observed real-valued cells (at most 2,000; from 30 on) are held
-        out of a second fit of the same model, imputed 20 times each, and
-        ``spread_scale_`` is the factor on the draws' spread (from 1 to 4)
-        whose draws have the lowest energy score on those cells. It doubles
+        the observed real-valued cells (at most 2,000; none below 30) are
+        held out of a second fit of the same model, imputed 20 times each,
+        and ``spread_scale_`` is the smallest factor on the draws' spread
+        (from 1 to 4) at which those cells rank among their draws as they
+        would among calibrated draws (as far from the middle on average). It doubles
         the fit time, and changes only ``sample_posterior=True`` draws of
         continuous columns (the point estimates stay the model's). A model
         fitted to a small table learns its rows, and is surer of a missing
         cell than it should be: on load_wine with 20% of the cells missing,
         the range of 20 draws covered 0.768 of the missing real values
-        uncalibrated and 0.914 calibrated (0.905 is calibrated), and their
-        energy score fell from 0.414 to 0.403 (see the user guide's
+        uncalibrated and 0.903 calibrated (0.905 is calibrated), and their
+        energy score fell from 0.414 to 0.399 (see the user guide's
         Missing values page).
     random_state : int, RandomState instance or None, default=None
         Seeds the imputations (and the fit, when ``estimator`` has no
@@ -402,8 +403,8 @@ def calibrated_spread_scale(model: BFNGenerator, X, *, seed: int) -> float:
     (at most ``MAX_CALIBRATION_CELLS``) is hidden from a fresh fit of the same
     parameters (its encoders still see them, so its model columns are
     ``model``'s); each hidden cell gets ``CALIBRATION_DRAWS`` draws given the
-    rest of its row, and the scale is the one whose widened draws have the
-    lowest energy score (:func:`~skbfn._inference.spread.best_spread_scale`).
+    rest of its row, and the scale is the smallest at which they rank among their widened draws as among
+    calibrated draws (:func:`~skbfn._inference.spread.best_spread_scale`).
     1.0 when fewer than ``MIN_CALIBRATION_CELLS`` cells can be held out, or
     when ``model`` cannot condition on given cells.
     """

@@ -4,7 +4,7 @@ A model fitted to a small table is surer of a missing cell than it should be:
 it has learned its training rows, and a missing cell's conditional
 distribution narrows around the few rows that resemble its own. The spread
 is measured on observed cells held out of a second fit, and the imputer's
-draws are widened by the scale whose draws score best there.
+draws are widened by the smallest scale that calibrates them there.
 
 A draw ``a`` is widened with a second draw ``b`` of the same row as
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SPREAD_SCALES", "best_spread_scale", "calibrated_rank_spread", "energy_scores", "rank_spread", "widened"]
+__all__ = ["SPREAD_SCALES", "best_spread_scale", "calibrated_rank_spread", "rank_spread", "widened"]
 
 # The scales tried: 1 to 4, evenly on a log scale.
 SPREAD_SCALES = np.exp(np.linspace(0.0, np.log(4.0), 29))
@@ -52,13 +52,6 @@ def widened(draws: np.ndarray, partners: np.ndarray, scale: float, low=-np.inf, 
     c = (np.sqrt(2.0 * scale**2 - 1.0) - 1.0) / 2.0
     out = draws + c * (draws - partners)
     return np.where((out < low) | (out > high), draws, out)
-
-
-def energy_scores(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """The energy score of each cell's ``draws [m, n]`` against ``truth [n]`` (lower is better), shape ``[n]``."""
-    error = np.abs(draws - truth[None]).mean(axis=0)
-    spread = np.abs(draws[:, None] - draws[None, :]).mean(axis=(0, 1))
-    return error - spread / 2
 
 
 def rank_spread(draws: np.ndarray, truth: np.ndarray) -> float:
