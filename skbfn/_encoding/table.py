@@ -389,8 +389,13 @@ class TableEncoder:
         categorical columns cannot leave theirs.
         """
         edge = np.float32(SCALED_LIMIT) * (1 + 1e-6)  # the float32 image of the training extremes
-        continuous = np.array([kind == "continuous" for kind in self.model_kinds])
+        continuous = self.continuous_model_columns
         return np.where(continuous, -edge, -np.inf), np.where(continuous, edge, np.inf)
+
+    @property
+    def continuous_model_columns(self) -> np.ndarray:
+        """Which model columns are continuous (a boolean mask in model order)."""
+        return np.array([kind == "continuous" for kind in self.model_kinds])
 
     @property
     def column_names(self) -> list:
@@ -441,7 +446,7 @@ class TableEncoder:
         A value that far from the training range has no density the float32
         model can compute (the loss overflows): its row scores ``-inf``.
         """
-        continuous = np.array([kind == "continuous" for kind in self.model_kinds])
+        continuous = self.continuous_model_columns
         with np.errstate(invalid="ignore"):
             far = ~(np.abs(encoded) <= FAR_BEYOND) & ~np.isnan(encoded)
         return far & continuous

@@ -75,9 +75,9 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         held out of a second fit of the same model, imputed 20 times each,
         and ``spread_scale_`` is the smallest factor on the draws' spread
         (from 1 to 4) at which those cells rank among their draws as they
-        would among calibrated draws (as far from the middle on average). It doubles
-        the fit time, and changes only ``sample_posterior=True`` draws of
-        continuous columns (the point estimates stay the model's). A model
+        would among calibrated draws (as far from the middle on average).
+        It doubles the fit time, and changes only ``sample_posterior=True``
+        draws of continuous columns (the point estimates stay the model's). A model
         fitted to a small table learns its rows, and is surer of a missing
         cell than it should be: on load_wine with 20% of the cells missing,
         the range of 20 draws covered 0.768 of the missing real values
@@ -403,8 +403,9 @@ def calibrated_spread_scale(model: BFNGenerator, X, *, seed: int) -> float:
     (at most ``MAX_CALIBRATION_CELLS``) is hidden from a fresh fit of the same
     parameters (its encoders still see them, so its model columns are
     ``model``'s); each hidden cell gets ``CALIBRATION_DRAWS`` draws given the
-    rest of its row, and the scale is the smallest at which they rank among their widened draws as among
-    calibrated draws (:func:`~skbfn._inference.spread.best_spread_scale`).
+    rest of its row, and the scale is the smallest at which they rank among
+    their widened draws as among calibrated draws
+    (:func:`~skbfn._inference.spread.best_spread_scale`).
     1.0 when fewer than ``MIN_CALIBRATION_CELLS`` cells can be held out, or
     when ``model`` cannot condition on given cells.
     """
@@ -412,7 +413,7 @@ def calibrated_spread_scale(model: BFNGenerator, X, *, seed: int) -> float:
     if not model.model_.cell_inputs or model.conditional_fraction == 0:
         return 1.0
     observed = encoder.transform(X, as_observed=True)
-    continuous = np.array([kind == "continuous" for kind in encoder.model_kinds])
+    continuous = encoder.continuous_model_columns
     candidates = np.argwhere(~np.isnan(observed) & continuous[None, :])
     n_cells = min(int(CALIBRATION_SHARE * len(candidates)), MAX_CALIBRATION_CELLS)
     if n_cells < MIN_CALIBRATION_CELLS:
@@ -442,7 +443,7 @@ def calibrated_spread_scale(model: BFNGenerator, X, *, seed: int) -> float:
 
 def _widened_draw(draws: np.ndarray, encoder, scale: float, bounds) -> np.ndarray:
     """The first of two draws ``[rows, 2, columns]`` per row, its continuous cells widened by ``scale``."""
-    continuous = np.array([kind == "continuous" for kind in encoder.model_kinds])
+    continuous = encoder.continuous_model_columns
     low, high = (-np.inf, np.inf) if bounds is None else bounds
     out = draws[:, 0].copy()
     out[:, continuous] = widened(draws[:, 0], draws[:, 1], scale, low, high)[:, continuous]
