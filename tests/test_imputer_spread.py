@@ -44,13 +44,16 @@ def test_widened_draws_keep_the_mean_and_correlation_and_scale_the_spread():
     assert np.corrcoef(out.T)[0, 1] == pytest.approx(0.8, abs=0.01)
 
 
-def test_widened_cells_outside_the_bounds_keep_their_draw_and_narrowing_is_refused():
-    a, b = np.array([0.5, 0.0, -0.5]), np.array([0.0, 0.0, 0.0])
+def test_widened_cells_beyond_a_bound_are_reflected_and_keep_their_draw_if_still_outside():
+    c = (np.sqrt(17) - 1) / 2  # scale 3
+    a, b = np.array([0.5, 0.0, -0.5, 0.5]), np.array([0.0, 0.0, 0.0, -2.0])
     out = widened(a, b, 3.0, low=-0.6, high=0.6)
-    assert list(out) == [0.5, 0.0, -0.5]  # +-0.5 would move to +-1.28, outside; 0.0 is a given cell
-    out = widened(a, b, 3.0, low=-2.0, high=2.0)
-    assert out[0] == pytest.approx(0.5 + 0.5 * (np.sqrt(17) - 1) / 2)
-    assert out[2] == pytest.approx(-0.5 - 0.5 * (np.sqrt(17) - 1) / 2)
+    assert out[0] == pytest.approx(2 * 0.6 - (0.5 + 0.5 * c))  # 1.28 reflected at 0.6
+    assert out[1] == 0.0  # a given cell: both draws agree
+    assert out[2] == pytest.approx(2 * -0.6 - (-0.5 - 0.5 * c))  # -1.28 reflected at -0.6
+    assert out[3] == 0.5  # 4.4 reflects to -3.2, beyond the other bound: the draw stays
+    out = widened(a, b, 3.0, low=-10.0, high=10.0)
+    assert out[0] == pytest.approx(0.5 + 0.5 * c) and out[3] == pytest.approx(0.5 + 2.5 * c)
     with pytest.raises(ValueError, match="at least 1"):
         widened(a, b, 0.9)
 

@@ -13,11 +13,13 @@ A draw ``a`` is widened with a second draw ``b`` of the same row as
 which keeps each cell's conditional mean and multiplies its variance by
 ``s**2`` (``(1 + c)**2 + c**2 = s**2`` for independent ``a``, ``b``); since
 ``a - b`` is a difference of two whole rows, the correlation of the cells
-drawn in one row is kept too. A widened cell that would leave the sampling
-bounds keeps its draw. The scale is the smallest at which the held-out
-values rank among their draws as they would among calibrated draws (a
-rank uniform from 0 to m, as far from the middle on average): a calibrated
-model keeps a scale near 1, and draws are never narrowed (``s >= 1``).
+drawn in one row is kept too. A widened cell beyond a sampling bound is
+reflected back at it, and keeps its draw if it is still outside (so near a
+bound the mean moves inwards, as the bounded distribution's must). The scale
+is the smallest at which the held-out values rank among their draws as they
+would among calibrated draws (a rank uniform from 0 to m, as far from the
+middle on average): a calibrated model keeps a scale near 1, and draws are
+never narrowed (``s >= 1``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ def widened(draws: np.ndarray, partners: np.ndarray, scale: float, low=-np.inf, 
     scale : float
         At least 1: the factor on each cell's standard deviation.
     low, high : float or ndarray broadcastable to ``draws``
-        Bounds: a widened value outside them is replaced by its draw.
+        Bounds: a widened value beyond one is reflected back at it (as
+        kernel density estimates are at a boundary); one still outside is
+        replaced by its draw.
 
     Returns
     -------
@@ -51,6 +55,8 @@ def widened(draws: np.ndarray, partners: np.ndarray, scale: float, low=-np.inf, 
         raise ValueError(f"the spread scale must be at least 1, got {scale}")
     c = (np.sqrt(2.0 * scale**2 - 1.0) - 1.0) / 2.0
     out = draws + c * (draws - partners)
+    out = np.where(out > high, 2 * high - out, out)  # reflected at the bounds, as kernel estimates are
+    out = np.where(out < low, 2 * low - out, out)
     return np.where((out < low) | (out > high), draws, out)
 
 
