@@ -35,7 +35,16 @@ import numpy as np
 
 from .._json import plain
 
-__all__ = ["ROLES", "check_roles", "detect_role", "fresh_ids", "id_template", "roles_from_json", "roles_to_json"]
+__all__ = [
+    "ROLES",
+    "check_roles",
+    "column_label",
+    "detect_role",
+    "fresh_ids",
+    "id_template",
+    "roles_from_json",
+    "roles_to_json",
+]
 
 ROLES = ("auto", "id", "drop", "categorical", "discretised", "continuous")
 # A string column with at least this many observed values is text when more than half of them are distinct.
@@ -44,6 +53,13 @@ _TEXT_MIN_ROWS = 20
 # holds codes, not measurements: it is modelled as a category of those values.
 _FEW_VALUES, _ROWS_PER_VALUE = 10, 10
 _PATTERN = re.compile(r"^(.*?)(\d+)$")
+
+
+def column_label(label) -> int | str:
+    """A DataFrame column's label as skbfn keeps it: an integer as an int (pandas' default labels), else text."""
+    if isinstance(label, int | np.integer) and not isinstance(label, bool | np.bool_):
+        return int(label)
+    return str(label)
 
 
 def check_roles(column_roles, names: list | None, n_columns: int) -> dict[int, str]:

@@ -41,7 +41,7 @@ from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
 from .column import MAX_BINS, Column, check_bins, output_dtype, without_mass
 from .normal_scores import NormalScores, is_skewed
-from .roles import check_roles, detect_role, id_template, roles_from_json, roles_to_json
+from .roles import check_roles, column_label, detect_role, id_template, roles_from_json, roles_to_json
 from .tails import INTEGER_TAIL, beyond_range
 from .times import is_time_dtype, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, is_pandas, observed_numbers, sort_key
@@ -152,7 +152,7 @@ class TableEncoder:
         if n_rows < 1 or n_columns < 1:
             raise ValueError(f"X needs at least one row and one column, got shape {X.shape}.")
         names = [str(c) for c in X.columns] if self.is_frame_ else None  # to look columns up by name
-        labels = [_label(c) for c in X.columns] if self.is_frame_ else list(range(n_columns))
+        labels = [column_label(c) for c in X.columns] if self.is_frame_ else list(range(n_columns))
         dtypes = list(X.dtypes) if self.is_frame_ else [X.dtype] * n_columns
         categorical = self._selected(self.categorical_features, X, n_columns, names, "categorical_features")
         discretised = self._selected(self.discretised_features, X, n_columns, names, "discretised_features")
@@ -446,10 +446,9 @@ class TableEncoder:
         A value that far from the training range has no density the float32
         model can compute (the loss overflows): its row scores ``-inf``.
         """
-        continuous = self.continuous_model_columns
         with np.errstate(invalid="ignore"):
             far = ~(np.abs(encoded) <= FAR_BEYOND) & ~np.isnan(encoded)
-        return far & continuous
+        return far & self.continuous_model_columns
 
     def unmodelled_missing(self, X) -> np.ndarray:
         """Rows with a missing cell in a modelled column that has no missingness indicator."""
@@ -649,10 +648,3 @@ class TableEncoder:
             values = np.round(values)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
-
-
-def _label(column) -> int | str:
-    """A DataFrame column's label as the encoder keeps it: an integer as an int (pandas' default labels), else text."""
-    if isinstance(column, int | np.integer) and not isinstance(column, bool | np.bool_):
-        return int(column)
-    return str(column)
