@@ -126,7 +126,7 @@ def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, 
 
     n_rows = len(X)
     model = gen.ema_.module
-    draws = gen.n_elbo_draws + recon_draw_count(gen.n_elbo_draws)
+    draws = gen.n_elbo_draws + recon_draw_count(gen.n_elbo_draws, gen.reconstruction_divisor_)
     noise_size = math.prod(model.flow.noise_shape(model.data_shape))
     # The network batch that scoring uses for the diffusion term.
     chunk = rows_per_call(gen.device_, gen.n_elbo_draws, noise_size) * gen.n_elbo_draws

@@ -9,7 +9,9 @@ score and the scoring rate.
 - *independent*: times stratified per row, noises i.i.d. normal (seeded by the row);
 - *quasi-random*: each row's own digitally shifted Sobol point set (the default);
 - *control variate* on or off: the flow-noise statistics subtracted from each draw of the diffusion and
-  reconstruction terms (on by default).
+  reconstruction terms (on by default);
+- *reconstruction draws*: a sixteenth of the draws (the default) or a quarter (models fitted before), printed
+  for quasi-random draws with the variates, with the network passes per row each costs.
 
     python benchmarks/bench_score_noise.py --data moons --seeds 12
 """
@@ -30,9 +32,19 @@ from skbfn import BFNGenerator
 from skbfn.core import ProductFlow
 
 
-def independent_draws(rows, n_draws, noise_size, seed, *, sender=False, dequantisation_widths=None, device=None):
+def independent_draws(
+    rows,
+    n_draws,
+    noise_size,
+    seed,
+    *,
+    sender=False,
+    dequantisation_widths=None,
+    device=None,
+    reconstruction_divisor=scoring.RECONSTRUCTION_DIVISOR,
+):
     """Stratified times and i.i.d. normal noises (and uniform offsets), from a generator seeded by the row's key."""
-    n_rows, n_recon = len(rows), scoring.recon_draw_count(n_draws)
+    n_rows, n_recon = len(rows), scoring.recon_draw_count(n_draws, reconstruction_divisor)
     draws = {
         "times": np.empty((n_rows, n_draws)),
         "noise": np.empty((n_rows, n_draws, noise_size)),
@@ -87,18 +99,21 @@ def main() -> None:
     generator = BFNGenerator(random_state=0).fit(X_train)
     rows = X_test[: args.rows]
     print(f"{args.data}: {args.rows} held-out rows, {args.seeds} scoring seeds, default model")
-    header = f"{'draws':>5}  {'points':<13} {'variate':<8} {'median sd':>9} {'p90 sd':>7} {'mean score':>10}"
-    print(f"{header} {'rows/s':>7}")
+    header = f"{'draws':>5} {'passes':>6}  {'points':<13} {'variate':<8} {'median sd':>9} {'p90 sd':>7}"
+    print(f"{header} {'mean score':>10} {'rows/s':>7}")
+    settings = [(False, False, 16), (False, True, 16), (True, False, 16), (True, True, 16), (True, True, 4)]
     for n_draws in args.draws:
         generator.set_params(n_elbo_draws=n_draws)
-        for quasi_random, control_variate in ((False, False), (False, True), (True, False), (True, True)):
+        for quasi_random, control_variate, divisor in settings:
+            generator.reconstruction_divisor_ = divisor
             with setting(quasi_random, control_variate):
                 scores, rate = scores_over_seeds(generator, rows, args.seeds)
             sd = scores.std(axis=0, ddof=1)
             points = "quasi-random" if quasi_random else "independent"
+            passes = n_draws + scoring.recon_draw_count(n_draws, divisor)
             print(
-                f"{n_draws:>5}  {points:<13} {'on' if control_variate else 'off':<8} {np.median(sd):>9.3f} "
-                f"{np.quantile(sd, 0.9):>7.3f} {scores.mean():>10.4f} {rate:>7.0f}"
+                f"{n_draws:>5} {passes:>6}  {points:<13} {'on' if control_variate else 'off':<8} "
+                f"{np.median(sd):>9.3f} {np.quantile(sd, 0.9):>7.3f} {scores.mean():>10.4f} {rate:>7.0f}"
             )
 
 

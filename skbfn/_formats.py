@@ -29,6 +29,7 @@ __all__ = [
     "FILE_FORMATS",
     "FILE_FORMAT_VERSION",
     "OLD_MODULE_PATHS",
+    "RECONSTRUCTION_DIVISOR_BEFORE",
     "alias_old_modules",
     "tensors_kept_in_document",
     "upgrade_document",
@@ -47,11 +48,15 @@ FILE_FORMATS = {
     6: "columns may be ids, dropped or empty, datetime columns record their time unit and zone, and the "
     "parameters column_roles, max_categories, enforce_bounds and reproduce_missing exist; encoders may list "
     "missingness indicators",
+    7: "the document records the share of the likelihood bound's draws that its reconstruction term gets "
+    "('reconstruction_divisor'); files before gave it a quarter",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"
 # hidden_layer_sizes=None in files of formats 1-4: the widths every table then got.
 _WIDTHS_BEFORE_PROFILES = {"mlp": [128, 128, 128], "unet": [32, 64]}
+# The reconstruction term's draws (n_elbo_draws // this) of every model fitted before format 7.
+RECONSTRUCTION_DIVISOR_BEFORE = 4
 # Parameters added after the first release, and the value that reproduces files written before them.
 _PARAMETERS_ADDED = {
     "continuous_transform": "affine",  # columns were scaled affinely
@@ -68,7 +73,8 @@ def upgrade_document(document: dict) -> dict:
 
     Parameters added since the file was written get the values that
     reproduce it; a format before 4 has no category tilt; before 5,
-    ``hidden_layer_sizes=None`` becomes the widths it then meant.
+    ``hidden_layer_sizes=None`` becomes the widths it then meant; before 7,
+    the reconstruction term had a quarter of the bound's draws.
     """
     document = copy.deepcopy(document)
     version = document["format_version"]
@@ -80,6 +86,8 @@ def upgrade_document(document: dict) -> dict:
         document.setdefault("category_tilt", None)
     if version < 5 and params.get("hidden_layer_sizes") is None:
         params["hidden_layer_sizes"] = _WIDTHS_BEFORE_PROFILES.get(params.get("network"))
+    if version < 7:
+        document.setdefault("reconstruction_divisor", RECONSTRUCTION_DIVISOR_BEFORE)
     return document
 
 
@@ -103,6 +111,8 @@ def upgrade_generator_state(state: dict) -> dict:
             state[name] = value
             if name == "category_shares" and "model_" in state:
                 state["category_tilt_"] = None
+    if "model_" in state and "reconstruction_divisor_" not in state:  # fitted before the divisor was recorded
+        state["reconstruction_divisor_"] = RECONSTRUCTION_DIVISOR_BEFORE
     return state
 
 

@@ -132,6 +132,12 @@ def test_expected_sha256_pins_the_whole_file(saved):
         (lambda d: d.update(n_iter=-1), "n_iter"),
         (lambda d: d.update(history=[[[[[[[[]]]]]]]]), "history"),
         (lambda d: d.pop("encoder"), "encoder"),
+        (lambda d: d.update(reconstruction_divisor=0), "reconstruction_divisor"),
+        (lambda d: d.update(reconstruction_divisor=2.5), "reconstruction_divisor"),
+        (lambda d: d.update(reconstruction_divisor=True), "reconstruction_divisor"),
+        (lambda d: d.update(reconstruction_divisor="16"), "reconstruction_divisor"),
+        (lambda d: d.update(reconstruction_divisor=10**6), "reconstruction_divisor"),
+        (lambda d: d.pop("reconstruction_divisor"), "reconstruction_divisor"),
     ],
 )
 def test_invalid_descriptions_are_refused_with_a_value_error_naming_the_file(saved, edit, match):
@@ -219,7 +225,8 @@ def _rewritten_as_format(path, version: int, edit=None) -> None:
 def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform; format 2:
     digest over everything. Both kept the EMA's update count in the document. None of formats 1 to 3 had
-    the category tilt: such a model draws its network's own shares."""
+    the category tilt: such a model draws its network's own shares. None recorded the reconstruction
+    term's share of the bound's draws, then a quarter: such a model keeps it."""
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
     y = rng.choice(["cat", "dog"], 200)
@@ -228,7 +235,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     save(gen, path)
 
     def without_later_entries(document):
-        del document["params"]["category_shares"], document["category_tilt"]
+        del document["params"]["category_shares"], document["category_tilt"], document["reconstruction_divisor"]
         if version == 1:
             del document["params"]["continuous_transform"]
             del document["encoder"]["continuous_transform"]
@@ -246,6 +253,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
         assert messages == []
     assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
     assert loaded.category_shares == "model" and loaded.category_tilt_ is None
+    assert gen.reconstruction_divisor_ == 16 and loaded.reconstruction_divisor_ == 4
     pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
 
 

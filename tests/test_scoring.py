@@ -178,3 +178,41 @@ def test_dequantisation_offsets_move_each_draws_row():
     moved = model.elbo(x, draws=draws, dequantisation=(u, u))
     torch.testing.assert_close(moved, model.elbo(x + u[:, 0], draws=draws))
     assert not torch.allclose(moved, model.elbo(x, draws=draws))
+
+
+def test_the_reconstruction_term_gets_one_draw_in_sixteen_or_the_share_its_model_was_fitted_with(monkeypatch):
+    """A new fit records a divisor of 16 (8 of 128 draws); a model fitted when the term had a quarter keeps
+    it, so that it scores as it did; refitting it, or training's validation bound, uses today's."""
+    import skbfn._inference.scoring as scoring
+    from skbfn import BFNGenerator
+    from skbfn._formats import upgrade_generator_state
+    from skbfn._model.config import TrainingConfig
+
+    assert (recon_draw_count(128), recon_draw_count(128, 4), recon_draw_count(7), recon_draw_count(7, 4)) == (
+        8,
+        32,
+        1,
+        1,
+    )
+    X = np.random.default_rng(0).normal(size=(120, 2))
+    gen = BFNGenerator(hidden_layer_sizes=(16,), max_iter=20, n_elbo_draws=64, random_state=0).fit(X)
+    assert gen.reconstruction_divisor_ == 16
+    seen = []
+
+    def recording(*args, **kwargs):
+        draws = row_draws(*args, **kwargs)
+        seen.append(draws["recon_noise"].shape[1])
+        return draws
+
+    monkeypatch.setattr(scoring, "row_draws", recording)
+    today = gen.score_samples(X[:5])
+    assert set(seen) == {4}
+    before = upgrade_generator_state({k: v for k, v in vars(gen).items() if k != "reconstruction_divisor_"})
+    assert before["reconstruction_divisor_"] == 4
+    gen.__dict__.update(before)
+    seen.clear()
+    as_before = gen.score_samples(X[:5])
+    assert set(seen) == {16} and not np.array_equal(today, as_before)
+    assert np.abs(today - as_before).max() < 1.0  # the same bound, other draws
+    assert TrainingConfig.of(gen, encoder=gen.encoder_).bound.reconstruction_divisor == 16
+    assert gen.fit(X).reconstruction_divisor_ == 16

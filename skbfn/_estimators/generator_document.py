@@ -40,8 +40,11 @@ DOCUMENT_KEYS = (
     "n_features_in",
     "cell_inputs",
     "category_tilt",
+    "reconstruction_divisor",
 )
 _HISTORY_KEYS = ("loss", "validation_step", "validation_score")
+# No bound needs fewer reconstruction draws than one per this many (today's is 16, older models' 4).
+_MAX_RECONSTRUCTION_DIVISOR = 1024
 
 
 def generator_document(estimator) -> dict:
@@ -62,6 +65,7 @@ def generator_document(estimator) -> dict:
         "n_features_in": estimator.n_features_in_,
         "cell_inputs": estimator.model_.cell_inputs,
         "category_tilt": None if tilt is None else tilt.to_dict(),
+        "reconstruction_divisor": estimator.reconstruction_divisor_,
     }
 
 
@@ -96,6 +100,11 @@ def generator_from_document(
     if not isinstance(cell_inputs, bool):
         raise ValueError(f"cell_inputs must be true or false, got {cell_inputs!r}")
     tilt = None if document["category_tilt"] is None else CategoryTilt.from_dict(document["category_tilt"], encoder)
+    divisor = document["reconstruction_divisor"]
+    if not is_int(divisor) or not 1 <= divisor <= _MAX_RECONSTRUCTION_DIVISOR:
+        raise ValueError(
+            f"reconstruction_divisor must be an integer in [1, {_MAX_RECONSTRUCTION_DIVISOR}], got {divisor!r}"
+        )
     architecture = Architecture.of(estimator, encoder.n_model_columns)
 
     with torch.device("meta"):
@@ -107,7 +116,7 @@ def generator_from_document(
     model.load_state_dict({k[len("model.") :]: v for k, v in weights.items() if k.startswith("model.")})
     ema.load_state_dict({k[len("ema.") :]: v for k, v in weights.items() if k.startswith("ema.")})
     device = available_device(estimator.device)
-    estimator._set_fitted(FittedState(model, ema, encoder, condition, tilt, history, device))
+    estimator._set_fitted(FittedState(model, ema, encoder, condition, tilt, history, device, divisor))
     estimator.n_features_in_ = n_features
     if names is not None:
         estimator.feature_names_in_ = np.array(names, dtype=object)

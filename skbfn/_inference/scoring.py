@@ -5,8 +5,8 @@ randomised for that row by a digital shift (an XOR of every coordinate's bits
 with a value that only the row's content and the seed decide). Every point is
 then uniform, so the estimate of the bound stays unbiased, while the point set
 covers the unit cube far more evenly than independent draws: on two moons the
-per-row standard deviation at 128 draws falls from 0.405 nats (independent
-draws) to 0.131 (``benchmarks/bench_score_noise.py``, both with the control
+per-row standard deviation at 128 draws falls from 0.407 nats (independent
+draws) to 0.132 (``benchmarks/bench_score_noise.py``, both with the control
 variates of the continuous flow). Hashing the row
 keeps a row's score a function of that row alone (not of its position, nor of
 the other rows scored with it), with no Python loop over rows.
@@ -26,7 +26,15 @@ from scipy.stats import qmc
 from .._device import batch_kind
 from ..core import BFN, CellMask
 
-__all__ = ["BoundSettings", "elbo_per_row", "recon_draw_count", "row_draws", "row_keys", "rows_per_call"]
+__all__ = [
+    "RECONSTRUCTION_DIVISOR",
+    "BoundSettings",
+    "elbo_per_row",
+    "recon_draw_count",
+    "row_draws",
+    "row_keys",
+    "rows_per_call",
+]
 
 # Upper bound on rows x draws x features in one network batch while scoring, and on rows per call, by
 # device type: on 2 CPU cores 2**19 elements scored a 10-column table 1.3x and a 100-column one 1.6x faster
@@ -36,6 +44,12 @@ _ROWS_PER_CALL = {"cpu": 256, "cuda": 8192}
 _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
+# The reconstruction term gets n_draws // RECONSTRUCTION_DIVISOR draws. Its per-draw spread is a small part
+# of the diffusion term's (two moons: 0.12 nats against 4.7), and at the default 128 draws 8 of them score as
+# precisely as 32 did (median per-row sd 0.134 against 0.133 on two moons, 0.454 against 0.444 on a 10-column
+# mixed table; benchmarks/bench_score_noise.py): 136 network passes per row instead of 160. Models fitted
+# before keep the quarter they were fitted with (``reconstruction_divisor_`` = 4).
+RECONSTRUCTION_DIVISOR = 16
 
 
 @dataclass(frozen=True)
@@ -51,21 +65,32 @@ class BoundSettings:
     dequantisation_widths : ndarray or None
         Width of one integer step per model column (0 off the integer lattice);
         None when no column is dequantised.
+    reconstruction_divisor : int
+        The reconstruction term gets ``n_draws // reconstruction_divisor``
+        draws (at least one): :data:`RECONSTRUCTION_DIVISOR` for models fitted
+        today, 4 for models fitted before it was lowered.
     """
 
     n_loss_steps: int | None
     n_draws: int
     dequantisation_widths: np.ndarray | None = None
+    reconstruction_divisor: int = RECONSTRUCTION_DIVISOR
 
     @classmethod
-    def of(cls, estimator, encoder=None) -> BoundSettings:
+    def of(cls, estimator, encoder=None, *, fitted: bool = True) -> BoundSettings:
         """The bound an estimator's ``loss``, ``n_loss_steps`` and ``n_elbo_draws`` ask for on a fitted table.
 
         This is the one place where ``loss`` decides the bound's loss steps.
+        With ``fitted`` the reconstruction draws are those the estimator's
+        model was fitted with (its ``reconstruction_divisor_``); without, those
+        of a fit made now (training's validation bound).
         """
         n_loss_steps = None if estimator.loss == "continuous" else int(estimator.n_loss_steps)
         widths = None if encoder is None else encoder.dequantisation_widths
-        return cls(n_loss_steps, int(estimator.n_elbo_draws), widths)
+        divisor = (
+            getattr(estimator, "reconstruction_divisor_", RECONSTRUCTION_DIVISOR) if fitted else RECONSTRUCTION_DIVISOR
+        )
+        return cls(n_loss_steps, int(estimator.n_elbo_draws), widths, divisor)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -122,9 +147,10 @@ def _shifted_uniforms(keys: np.ndarray, n_points: int, dim: int, stream: int, de
     return (shifted.to(torch.float64) + 0.5) / 2**_BITS
 
 
-def recon_draw_count(n_draws: int) -> int:
-    """Draws of the reconstruction term: a quarter of ``n_draws`` (it varies far less than the diffusion term)."""
-    return max(1, n_draws // 4)
+def recon_draw_count(n_draws: int, divisor: int = RECONSTRUCTION_DIVISOR) -> int:
+    """Draws of the reconstruction term: ``n_draws // divisor``, at least one (it varies far less than the
+    diffusion term)."""
+    return max(1, n_draws // divisor)
 
 
 def row_draws(
@@ -136,6 +162,7 @@ def row_draws(
     sender: bool = False,
     dequantisation_widths: np.ndarray | None = None,
     device: torch.device | str = "cpu",
+    reconstruction_divisor: int = RECONSTRUCTION_DIVISOR,
 ) -> dict[str, torch.Tensor | None]:
     """Quasi-Monte-Carlo draws for :meth:`skbfn.core.BFN.elbo`, a function of each row's content.
 
@@ -145,8 +172,8 @@ def row_draws(
         float64 tensors on ``device`` (made on the CPU for devices without
         float64): ``times`` (n_rows, n_draws), uniform in (0, 1); ``noise``
         (n_rows, n_draws, noise_size), standard normal flow noise at those
-        times; ``recon_noise`` (n_rows, recon_draw_count(n_draws),
-        noise_size), flow noise at ``t = 1``; ``sender_noise`` like ``noise``
+        times; ``recon_noise`` (n_rows, recon_draw_count(n_draws,
+        reconstruction_divisor), noise_size), flow noise at ``t = 1``; ``sender_noise`` like ``noise``
         if ``sender``, else None; ``offsets`` and ``recon_offsets`` (n_rows,
         draws, n_columns), uniform dequantisation offsets times
         ``dequantisation_widths`` (None without widths).
@@ -158,7 +185,8 @@ def row_draws(
     n_offsets = 0 if dequantisation_widths is None else len(dequantisation_widths)
     n_noises = 2 if sender else 1
     diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * n_noises + n_offsets, 0, device)
-    recon = _shifted_uniforms(keys, recon_draw_count(n_draws), noise_size + n_offsets, 1, device)
+    n_recon = recon_draw_count(n_draws, reconstruction_divisor)
+    recon = _shifted_uniforms(keys, n_recon, noise_size + n_offsets, 1, device)
     end = 1 + noise_size * n_noises
     ndtri = torch.special.ndtri
     draws = {
@@ -221,6 +249,7 @@ def elbo_per_row(
             sender=n_loss_steps is not None,
             dequantisation_widths=widths,
             device=reference.device,
+            reconstruction_divisor=bound.reconstruction_divisor,
         )
         noises = tuple(tensor(draws[name], noise_shape) for name in ("noise", "recon_noise", "sender_noise"))
         offsets = None

@@ -139,7 +139,7 @@ class TrainingConfig:
             learning_rate_schedule="constant" if one_pass else estimator.learning_rate_schedule,
             weight_decay=estimator.weight_decay,
             max_grad_norm=estimator.max_grad_norm,
-            bound=BoundSettings.of(estimator, encoder),
+            bound=BoundSettings.of(estimator, encoder, fitted=False),
             early_stopping=estimator.early_stopping and not one_pass,
             n_iter_no_change=estimator.n_iter_no_change,
             tol=estimator.tol,

@@ -21,6 +21,7 @@ from .._device import MAX_SEED, resolve_device, to_tensor
 from .._encoding import ConditionEncoder, TableEncoder
 from .._inference.category_tilt import CategoryTilt, training_counts
 from .._inference.sampling import SamplerSettings, fit_category_tilt, sampling_bounds, tilt_pool_rows
+from .._inference.scoring import RECONSTRUCTION_DIVISOR
 from .._version import __version__
 from ..core import BFN, EMA
 from .architecture import Architecture, place
@@ -43,12 +44,14 @@ class FittedState:
     category_tilt: CategoryTilt | None
     history: dict
     device: torch.device
+    reconstruction_divisor: int = RECONSTRUCTION_DIVISOR
 
     @classmethod
     def of(cls, estimator) -> FittedState:
         """The fitted state of a fitted estimator."""
         attributes = ("model_", "ema_", "encoder_", "condition_encoder_", "category_tilt_", "history_", "device_")
-        return cls(*(getattr(estimator, name) for name in attributes))
+        divisor = getattr(estimator, "reconstruction_divisor_", RECONSTRUCTION_DIVISOR)
+        return cls(*(getattr(estimator, name) for name in attributes), reconstruction_divisor=divisor)
 
     def attributes(self) -> dict:
         """Every fitted attribute this state gives an estimator, by name (``classes_`` only for class labels)."""
@@ -61,6 +64,7 @@ class FittedState:
             "category_tilt_": self.category_tilt,
             "column_roles_": self.encoder.roles,
             "device_": self.device,
+            "reconstruction_divisor_": self.reconstruction_divisor,
             "history_": self.history,
             "n_iter_": len(self.history["loss"]),
             "loss_curve_": list(self.history["loss"]),
