@@ -8,6 +8,7 @@ from conftest import FAST
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import skbfn._estimators.calibration as calibration_module
 import skbfn._estimators.imputer as imputer_module
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding import validate_table
@@ -116,23 +117,25 @@ def _spy_on_calibration_fits(monkeypatch):
         calls.append(kwargs["hidden"])
         return fit_state(estimator, X, y, **kwargs)
 
-    monkeypatch.setattr(imputer_module, "fit_state", spy)
+    monkeypatch.setattr(calibration_module, "fit_state", spy)
     return calls
 
 
-def test_calibration_holds_out_a_tenth_of_the_observed_real_cells_in_a_second_fit(monkeypatch):
+def test_calibration_holds_out_a_tenth_of_the_observed_real_cells_in_disjoint_folds(monkeypatch):
     calls = _spy_on_calibration_fits(monkeypatch)
     X = _correlated(300).astype(object)
     X[::4, 0] = np.nan
     X[:, 2] = np.where(X[:, 2].astype(float) > 0, "up", "down")  # a categorical column: never held out
     imputer = BFNImputer(BFNGenerator(**FAST), random_state=0).fit(X)
-    (hidden,) = calls
+    observed_real = sum(int((~np.isnan(X[:, j].astype(float))).sum()) for j in (0, 1))  # 525: 52 a fold
+    assert len(calls) == 4  # 300 cells would take 6 folds; at most 4
+    assert all(hidden.sum() == int(0.1 * observed_real) for hidden in calls)
+    assert (np.sum(calls, axis=0) <= 1).all()  # disjoint
+    union = np.any(calls, axis=0)
     model_columns = imputer.estimator_.encoder_.model_columns
     kinds = dict(zip(model_columns, imputer.estimator_.encoder_.model_kinds, strict=False))
-    observed_real = sum(int((~np.isnan(X[:, j].astype(float))).sum()) for j in (0, 1))
-    assert hidden.sum() == int(0.1 * observed_real)
     for position, column in enumerate(model_columns):
-        cells = hidden[:, position]
+        cells = union[:, position]
         if kinds[column] != "continuous":
             assert not cells.any()
         else:
@@ -140,10 +143,24 @@ def test_calibration_holds_out_a_tenth_of_the_observed_real_cells_in_a_second_fi
     assert 1.0 <= imputer.spread_scale_ <= SPREAD_SCALES[-1]
 
 
-@pytest.mark.parametrize("rows, calibrate", [(300, False), (40, True)])
+@pytest.mark.parametrize(
+    "rows, n_folds, per_fold",
+    [
+        (60, 4, 30),  # 180 real cells: a tenth is 18, too few to rank; 30 a fold
+        (600, 2, 180),  # 1800: two folds reach 300 cells
+        (1000, 1, 300),  # 3000: one fold holds 300
+    ],
+)
+def test_small_tables_hold_out_more_cells_over_more_folds(monkeypatch, rows, n_folds, per_fold):
+    calls = _spy_on_calibration_fits(monkeypatch)
+    BFNImputer(BFNGenerator(**FAST), random_state=0).fit(_correlated(rows))
+    assert [int(hidden.sum()) for hidden in calls] == [per_fold] * n_folds
+
+
+@pytest.mark.parametrize("rows, calibrate", [(300, False), (39, True)])
 def test_no_calibration_fit_without_calibrate_or_with_too_few_cells(monkeypatch, rows, calibrate):
     calls = _spy_on_calibration_fits(monkeypatch)
-    X = _correlated(rows)  # 40 rows: 12 of their 120 real cells would be held out, fewer than 30
+    X = _correlated(rows)  # 39 rows: 30 held-out cells would be more than a quarter of their 117 real cells
     imputer = BFNImputer(BFNGenerator(**FAST), calibrate=calibrate, random_state=0).fit(X)
     assert calls == [] and imputer.spread_scale_ == 1.0
 
@@ -206,3 +223,34 @@ def test_a_failed_calibration_leaves_the_fitted_imputer_as_it_was(monkeypatch):
     with pytest.raises(RuntimeError, match="calibration failed"):
         imputer.set_params(calibrate=True).fit(X[:, :2])
     assert imputer.estimator_ is before and imputer.spread_scale_ == 1.0 and imputer.n_features_in_ == 3
+
+
+def test_held_out_cells_resemble_the_missing_cells():
+    """Cells missing seven times as often where the first column is high (missing at random): the held-out
+    cells follow them there (0.875 of the missing cells are), where a uniform choice would put 0.43 of them;
+    the column that never misses a cell gets next to none. Missing completely at random, the choice is close
+    to uniform, and a complete table is held out uniformly."""
+    from skbfn._estimators.calibration import _like_the_missing_cells
+
+    rng = np.random.default_rng(0)
+    observed = rng.normal(size=(2000, 4))
+    high = observed[:, 0] > 0
+    missing = rng.random((2000, 4)) < np.where(high, 0.35, 0.05)[:, None]
+    missing[:, 0] = False
+    holed = np.where(missing, np.nan, observed)
+    candidates = np.argwhere(~missing)
+    real = np.ones(4, dtype=bool)
+    weights = _like_the_missing_cells(holed, real, candidates, rng)
+    assert weights.sum() == pytest.approx(1.0)
+    in_high = high[candidates[:, 0]]
+    assert in_high.mean() < 0.45 and weights[in_high].sum() > 0.65  # a linear fit of a step: not all of 0.875
+    assert weights[candidates[:, 1] == 0].sum() < 0.05
+
+    at_random = rng.random((2000, 4)) < 0.2
+    candidates = np.argwhere(~at_random)
+    weights = _like_the_missing_cells(np.where(at_random, np.nan, observed), real, candidates, rng)
+    assert np.abs(weights * len(candidates) - 1).max() < 0.3
+
+    np.testing.assert_allclose(
+        _like_the_missing_cells(observed, real, np.argwhere(observed == observed), rng), 1 / 8000
+    )

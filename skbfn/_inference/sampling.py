@@ -31,6 +31,7 @@ __all__ = [
     "MAX_REDRAWS",
     "SamplerSettings",
     "check_can_condition_on_cells",
+    "conditional_draws",
     "draw",
     "fit_category_tilt",
     "given_table",
@@ -195,6 +196,16 @@ def draw(
             )
             encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
     return encoded
+
+
+def conditional_draws(module, settings: SamplerSettings, given: np.ndarray, n_draws: int, **draw_args) -> np.ndarray:
+    """``n_draws`` draws of each row of the model matrix ``given`` (NaN where drawn): ``[rows, n_draws, columns]``.
+
+    ``draw_args`` (``generator``, ``tilt``, ``bounds``) go to :func:`draw`.
+    """
+    repeated = np.repeat(given, n_draws, axis=0)  # each row's draws in a run
+    rows = draw(module, settings, len(repeated), given_values=repeated, **draw_args)
+    return rows.reshape(len(given), n_draws, -1)
 
 
 def sampling_bounds(encoder: TableEncoder, estimator) -> tuple[np.ndarray, np.ndarray] | None:

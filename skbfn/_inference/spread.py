@@ -3,7 +3,7 @@
 A model fitted to a small table is surer of a missing cell than it should be:
 it has learned its training rows, and a missing cell's conditional
 distribution narrows around the few rows that resemble its own. The spread
-is measured on observed cells held out of a second fit, and the imputer's
+is measured on observed cells held out of further fits, and the imputer's
 draws are widened by the smallest scale that calibrates them there.
 
 A draw ``a`` is widened with a second draw ``b`` of the same row as
