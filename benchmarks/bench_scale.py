@@ -56,7 +56,7 @@ import torch
 
 from skbfn import BFNGenerator
 from skbfn._model.config import TrainingConfig
-from skbfn._model.training import make_optimizer, training_step
+from skbfn._model.training import ListedTensors, make_optimizer, training_step
 
 
 def mixed_table(n_rows: int, n_columns: int, seed: int = 0) -> pd.DataFrame:
@@ -157,6 +157,7 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
     fused_adamw = torch.optim.AdamW(bare_net.parameters(), lr=config.learning_rate, fused=True)
     batch, t = network_input(gen, rows.shape[0])
     target = torch.randn(rows.shape[0], bare_net.output_layer.out_features, device=gen.device_)
+    listed = ListedTensors.of(model, ema)  # as the fit loop lists them, once
 
     def bare_step(optimizer):
         loss = ((bare_net(batch, t) - target) ** 2).mean()
@@ -166,7 +167,7 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
 
     medians = interleaved(
         {
-            "step": lambda: training_step(model, ema, optimizer, scheduler, config, rows, None, generator),
+            "step": lambda: training_step(model, ema, optimizer, scheduler, config, rows, None, generator, listed),
             "bare": lambda: bare_step(default_adamw),
             "bare_fused": lambda: bare_step(fused_adamw),
         },

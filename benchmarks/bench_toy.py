@@ -42,7 +42,7 @@ from toy_data import (
 
 from skbfn import BFNGenerator
 from skbfn._model.config import TrainingConfig
-from skbfn._model.training import make_optimizer, training_step
+from skbfn._model.training import ListedTensors, make_optimizer, training_step
 
 # The paper's sampler (as in the protocol's reference figures) and the estimator's default.
 SAMPLERS_SHOWN = ("paper", "sde2-lambda")
@@ -103,8 +103,10 @@ def step_overhead(repeats: int, params: dict | None = None) -> dict:
 
         return step
 
+    listed = ListedTensors.of(model, ema)  # as the fit loop lists them, once
+
     def full_step():
-        training_step(model, ema, optimizer, scheduler, config, x, None, generator)
+        training_step(model, ema, optimizer, scheduler, config, x, None, generator, listed)
 
     steps = {"bare": bare(), "bare_fused": bare(fused=True), "full": full_step}
     times = {name: [] for name in steps}

@@ -248,6 +248,29 @@ def test_ema_follows_a_hand_computed_sequence_with_an_asymmetric_decay():
     assert ema_two.module.weight.item() == pytest.approx(first_two, rel=1e-6)
 
 
+def test_an_ema_updater_listed_once_moves_the_average_as_update_does():
+    """One updater over many steps (what the training loop uses) gives exactly the average, buffers and
+    count of calling update every step, and never writes the live weights."""
+    live = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
+    by_update, by_updater = EMA(live, decay=0.8), EMA(live, decay=0.8)
+    update = by_updater.updater(live)
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(12):
+        live.train()(torch.randn(8, 3, generator=generator))  # moves the batch-norm statistics (buffers)
+        with torch.no_grad():
+            for p in live.parameters():
+                p.add_(torch.randn(p.shape, generator=generator))
+        before = [p.detach().clone() for p in live.parameters()]
+        by_update.update(live)
+        update()
+        assert all(torch.equal(p, b) for p, b in zip(live.parameters(), before, strict=True))
+    for mine, theirs in zip(by_updater.state_dict().values(), by_update.state_dict().values(), strict=True):
+        assert torch.equal(mine, theirs)
+    assert int(by_updater.n_updates) == 12
+    assert torch.equal(by_updater.module[1].running_mean, live[1].running_mean)
+    assert not torch.equal(by_updater.module[0].weight, live[0].weight)
+
+
 def test_ema_warm_up_follows_the_live_weights_early():
     ema = EMA(torch.nn.Linear(1, 1), decay=0.999)
     assert ema.current_decay().item() == pytest.approx(0.1)

@@ -5,6 +5,9 @@ import signal
 
 import numpy as np
 import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import make_moons
 
 from skbfn import BFNGenerator, NonFiniteLossError
@@ -162,3 +165,28 @@ def test_early_stopping_restores_the_best_weights(X, monkeypatch):
         X
     )
     assert seeds[-1] != seeds_before[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=1, max_size=6),
+    scale=st.floats(1e-3, 1e3),
+    max_norm=st.floats(1e-2, 1e2),
+    seed=st.integers(0, 2**16),
+)
+def test_clip_gradients_does_what_torchs_clip_grad_norm_does(shapes, scale, max_norm, seed):
+    """The same gradients, to the bit, as torch.nn.utils.clip_grad_norm_ (below and above the bound); a
+    parameter without a gradient is skipped."""
+    generator = torch.Generator().manual_seed(seed)
+    ours = [torch.nn.Parameter(torch.zeros(shape)) for shape in shapes]
+    theirs = [torch.nn.Parameter(torch.zeros(shape)) for shape in shapes]
+    for mine, other in zip(ours, theirs, strict=True):
+        mine.grad = torch.randn(mine.shape, generator=generator) * scale
+        other.grad = mine.grad.clone()
+    no_grad = torch.nn.Parameter(torch.zeros(2))
+    _training.clip_gradients([*ours, no_grad], max_norm)
+    torch.nn.utils.clip_grad_norm_(theirs, max_norm, foreach=True)
+    for mine, other in zip(ours, theirs, strict=True):
+        assert torch.equal(mine.grad, other.grad)
+    assert no_grad.grad is None
+    assert torch.linalg.vector_norm(torch.cat([p.grad.flatten() for p in ours])) <= max_norm * (1 + 1e-5)

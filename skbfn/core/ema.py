@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -61,7 +62,6 @@ class EMA(nn.Module):
         k = self.n_updates.to(torch.float64)
         return torch.clamp((1.0 + k) / (10.0 + k), max=self.decay)
 
-    @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         """Move the average towards the live weights of ``model`` (buffers are copied).
 
@@ -83,13 +83,53 @@ class EMA(nn.Module):
         >>> ema.module.weight.item(), live.weight.item(), ema.n_updates.item()
         (0.5, 1.0, 101)
         """
-        averaged = list(self.module.parameters())
-        if averaged:
-            weight = (1.0 - self.current_decay()).to(averaged[0].dtype)
-            torch._foreach_lerp_(averaged, [p.detach() for p in model.parameters()], weight)
-        for mine, theirs in zip(self.module.buffers(), model.buffers(), strict=False):
-            mine.copy_(theirs)
-        self.n_updates.add_(1)
+        self.updater(model)()
+
+    def updater(self, model: nn.Module) -> Callable[[], None]:
+        """A function that runs :meth:`update` from ``model``, with both modules' tensors listed once.
+
+        Listing a module's parameters walks its tree of submodules (about
+        0.1 ms for skbfn's default MLP on a CPU); a training loop that
+        updates the average every step lists them once, here. The function
+        stays valid while neither module's parameters or buffers are
+        replaced: moving a module with ``.to()`` replaces its buffers, and
+        ``load_state_dict(assign=True)`` its parameters (a plain
+        ``load_state_dict`` copies into them, which is fine).
+
+        Parameters
+        ----------
+        model : nn.Module
+            The live model, with the same structure as the copy; only read.
+
+        Returns
+        -------
+        update : callable
+            ``update()`` moves the average one step, as ``self.update(model)`` does.
+
+        Examples
+        --------
+        >>> import torch
+        >>> live = torch.nn.Linear(2, 2)
+        >>> ema = EMA(live, decay=0.9)
+        >>> update = ema.updater(live)
+        >>> for _ in range(3):
+        ...     update()
+        >>> int(ema.n_updates)
+        3
+        """
+        averaged, live = list(self.module.parameters()), list(model.parameters())
+        averaged_buffers, live_buffers = list(self.module.buffers()), list(model.buffers())
+
+        @torch.no_grad()
+        def update() -> None:
+            if averaged:
+                weight = (1.0 - self.current_decay()).to(averaged[0].dtype)
+                torch._foreach_lerp_(averaged, live, weight)
+            for mine, theirs in zip(averaged_buffers, live_buffers, strict=False):
+                mine.copy_(theirs)
+            self.n_updates.add_(1)
+
+        return update
 
     def __setstate__(self, state: dict) -> None:
         count = state.get("n_updates")
