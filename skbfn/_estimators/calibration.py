@@ -1,4 +1,4 @@
-"""The spread calibration of :class:`~skbfn.BFNImputer`: observed cells held out of second fits, and imputed.
+"""The spread calibration of :class:`~skbfn.BFNImputer`: observed cells held out of further fits, and imputed.
 
 A model fitted to a small table is surer of a missing cell than it should be
 (:mod:`skbfn._inference.spread` says how its draws are widened). The scale is
