@@ -43,7 +43,7 @@ DOCUMENT_KEYS = (
     "reconstruction_divisor",
 )
 _HISTORY_KEYS = ("loss", "validation_step", "validation_score")
-# No bound needs fewer reconstruction draws than one per this many (today's is 16, older models' 4).
+# A stored reconstruction divisor above this is refused as corrupt (today's fits store 16, older models 4).
 _MAX_RECONSTRUCTION_DIVISOR = 1024
 
 

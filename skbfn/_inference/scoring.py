@@ -45,10 +45,11 @@ _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
 # The reconstruction term gets n_draws // RECONSTRUCTION_DIVISOR draws. Its per-draw spread is a small part
-# of the diffusion term's (two moons: 0.12 nats against 4.7), and at the default 128 draws 8 of them score as
-# precisely as 32 did (median per-row sd 0.134 against 0.133 on two moons, 0.454 against 0.444 on a 10-column
-# mixed table; benchmarks/bench_score_noise.py): 136 network passes per row instead of 160. Models fitted
-# before keep the quarter they were fitted with (``reconstruction_divisor_`` = 4).
+# of the diffusion term's (two moons: 0.12 nats against 4.7), and at the default 128 draws 8 of them score
+# about as precisely as 32 did (median per-row sd 0.132 against 0.131 on two moons, benchmarks/
+# bench_score_noise.py; 0.454 against 0.444 on bench_scale.py's 10-column mixed table, measured apart): 136
+# network passes per row instead of 160. Models fitted before keep the quarter they were fitted with
+# (``reconstruction_divisor_`` = 4).
 RECONSTRUCTION_DIVISOR = 16
 
 
