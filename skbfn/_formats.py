@@ -50,6 +50,7 @@ FILE_FORMATS = {
     "missingness indicators",
     7: "the document records the share of the likelihood bound's draws that its reconstruction term gets "
     "('reconstruction_divisor'); files before gave it a quarter",
+    8: "the parameter neighbour_noise exists",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"
@@ -65,6 +66,7 @@ _PARAMETERS_ADDED = {
     "max_categories": 50,
     "enforce_bounds": False,  # samples could reach a little past the training range
     "reproduce_missing": False,  # samples had no missing cells
+    "neighbour_noise": 0.0,  # rows were trained on as they were
 }
 
 

@@ -22,6 +22,7 @@ PARAMETER_CONSTRAINTS = {
     "learning_rate_init": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "neighbour_noise": [Interval(Real, 0, None, closed="left")],
     "ema_decay": [Interval(Real, 0, 1, closed="left")],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "loss": [StrOptions({"continuous", "discrete"})],

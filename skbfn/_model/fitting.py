@@ -28,6 +28,7 @@ from .architecture import Architecture, place
 from .checkpoint import Checkpointer, run_key
 from .config import TrainingConfig
 from .distributed import current_replica
+from .neighbour_noise import NeighbourNoise
 from .training import train
 
 __all__ = ["FittedState", "fit_state"]
@@ -155,6 +156,9 @@ def fit_state(
         cond, cond_validation = (parts[2], parts[3]) if cond is not None else (None, None)
         validation = (to_tensor(encoded_validation, device), to_tensor(cond_validation, device))
 
+    neighbour_noise = NeighbourNoise.of(
+        encoded, encoder.model_kinds, scale=estimator.neighbour_noise, device=device
+    )  # before the placeholders, which are not observed cells
     encoded = encoder.with_placeholders(encoded)  # missing cells with an indicator, in the training rows only
     config = TrainingConfig.of(
         estimator, encoder=encoder, n_rows=len(encoded), one_pass_over=len(encoded) if one_pass else None
@@ -172,6 +176,7 @@ def fit_state(
         replica=current_replica(),
         checkpoint=_checkpointer(estimator, encoded, cond, n_done_before),
         dequantisation_widths=to_tensor(encoder.dequantisation_widths, device),
+        neighbour_noise=neighbour_noise,
     ).as_dict()
     if previous is not None:
         history["validation_step"] = [step + n_done_before for step in history["validation_step"]]

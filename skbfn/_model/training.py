@@ -20,6 +20,7 @@ from ..core import BFN, EMA, random_cell_mask
 from .checkpoint import Checkpointer
 from .config import TrainingConfig
 from .distributed import SINGLE_PROCESS, Replica, data_parallel
+from .neighbour_noise import NeighbourNoise
 
 __all__ = [
     "ListedTensors",
@@ -206,6 +207,7 @@ def train(
     replica: Replica = SINGLE_PROCESS,
     checkpoint: Checkpointer | None = None,
     dequantisation_widths: Tensor | None = None,
+    neighbour_noise: NeighbourNoise | None = None,
 ) -> History:
     """Train ``model`` in place on rows ``x`` (and conditions ``cond``), updating ``ema``.
 
@@ -220,7 +222,9 @@ def train(
     ``dequantisation_widths`` (one per column, 0 for columns off the integer
     lattice) every batch gets fresh uniform noise of that width on its
     lattice columns, so that the model learns a density whose integral over
-    each integer's unit cell is that integer's probability.
+    each integer's unit cell is that integer's probability. With
+    ``neighbour_noise``, every batch's rows first move towards their
+    neighbours (:class:`~skbfn._model.neighbour_noise.NeighbourNoise`).
     """
     model.train()
     optimizer, scheduler = make_optimizer(model, config)
@@ -255,6 +259,7 @@ def train(
             checkpoint=checkpoint,
             start=start,
             dequantisation_widths=dequantisation_widths,
+            neighbour_noise=neighbour_noise,
             progress=progress,
             interrupt=interrupt,
         )
@@ -324,6 +329,7 @@ class _Loop:
     checkpoint: Checkpointer | None
     start: int
     dequantisation_widths: Tensor | None
+    neighbour_noise: NeighbourNoise | None
     progress: tqdm
     interrupt: _InterruptFlag
     history: History = field(default_factory=History)
@@ -351,8 +357,8 @@ class _Loop:
         return n_done, self.best_state
 
     def _step(self, index: Tensor, noise: torch.Generator, listed: ListedTensors) -> Tensor:
-        """One optimiser step on the rows ``index`` (dequantised afresh where the columns are integers)."""
-        batch = self.x[index]
+        """One optimiser step on the rows ``index`` (moved and dequantised afresh, where asked)."""
+        batch = self.x[index] if self.neighbour_noise is None else self.neighbour_noise(self.x, index, noise)
         if self.dequantisation_widths is not None:
             uniform = torch.rand(batch.shape, generator=noise, device=batch.device, dtype=batch.dtype)
             batch = batch + (uniform - 0.5) * self.dequantisation_widths
