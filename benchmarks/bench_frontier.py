@@ -19,8 +19,9 @@ as many rows as there are train rows. Printed, as means over seeds:
 bench`` is bench_tabular.py's stratified one. ``GMM`` runs bench_tabular's
 Gaussian mixture (components by BIC) for reference.
 
-Usage: ``python benchmarks/bench_frontier.py '{"default": {}, "wd": {"weight_decay": 0.3}, "GMM": "GMM"}'
-[--data iris wine] [--split outside] [--seeds 3]``
+Usage: ``python benchmarks/bench_frontier.py '{"default": {}, "wd": {"weight_decay": 0.3},
+"nn": {"neighbour_noise": 1.0, "weight_decay": 0.3}, "GMM": "GMM"}' [--data iris wine] [--split outside]
+[--seeds 3]``
 """
 
 from __future__ import annotations
