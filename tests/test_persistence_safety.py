@@ -226,7 +226,8 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     """Format 1 (the first release): digest over tensor names and bytes, no continuous_transform; format 2:
     digest over everything. Both kept the EMA's update count in the document. None of formats 1 to 3 had
     the category tilt: such a model draws its network's own shares. None recorded the reconstruction
-    term's share of the bound's draws, then a quarter: such a model keeps it."""
+    term's share of the bound's draws, then a quarter: such a model keeps it. None had neighbour_noise
+    (format 8): it reads as 0, how those models were trained."""
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
     y = rng.choice(["cat", "dog"], 200)
@@ -236,6 +237,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
 
     def without_later_entries(document):
         del document["params"]["category_shares"], document["category_tilt"], document["reconstruction_divisor"]
+        del document["params"]["neighbour_noise"]
         if version == 1:
             del document["params"]["continuous_transform"]
             del document["encoder"]["continuous_transform"]
@@ -253,6 +255,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
         assert messages == []
     assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
     assert loaded.category_shares == "model" and loaded.category_tilt_ is None
+    assert loaded.neighbour_noise == 0.0
     assert gen.reconstruction_divisor_ == 16 and loaded.reconstruction_divisor_ == 4
     pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
 
