@@ -111,15 +111,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         heart: at every step, each training row's observed continuous cells
         move towards one of its 5 nearest training rows (drawn afresh) by
         ``lambda`` times the difference, ``lambda ~ N(0, neighbour_noise^2)``.
-        0 trains on the rows as they are. With ``weight_decay=0.3``, 1.0
-        brought the membership audit (:func:`skbfn.metrics.membership_audit`)
-        on ``load_breast_cancer`` from 0.88 to 0.63 at a joint W1 of 2.22
-        (defaults: 1.90), where weight decay alone needed 0.6 and a W1 of 2.94
-        to reach 0.60; on ``load_wine`` weight decay alone did better. The
-        user guide's Choosing parameters page has the measurements. Meant for
-        small tables: the neighbour search, once per fit, took 0.2 s on
-        10,000 rows and 14 s on 100,000 (six numbers and four categories,
-        two CPU cores).
+        0 trains on the rows as they are. It lowers what the membership audit
+        (:func:`skbfn.metrics.membership_audit`) finds at some cost in
+        fidelity; the user guide's Choosing parameters page measures it
+        against ``weight_decay``. Meant for small tables: the neighbour
+        search, once per fit, took 14 s on 100,000 rows (two CPU cores).
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the average
         is used for sampling and scoring. 0 uses the live weights.

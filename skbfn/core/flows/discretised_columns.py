@@ -11,6 +11,7 @@ cost a few batched operations, whatever their number and bin counts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -58,12 +59,18 @@ def _log_mass_between(low: Tensor, high: Tensor) -> Tensor:
 
 def _mass_below_edges(mu: Tensor, sigma: Tensor, edges: Tensor, padding: Tensor) -> Tensor:
     """``sum_e Phi((e - mu) / sigma)`` over each column's own inner edges ``e``, ``[B, n]``."""
-    return torch.special.ndtr((edges - mu) / sigma).masked_fill(padding, 0.0).sum(0)
+    return _below_edges((edges - mu) / sigma, padding)
+
+
+def _below_edges(z: Tensor, padding: Tensor) -> Tensor:
+    """``sum_e Phi(z_e)`` over the unpadded standardised edges ``z``, ``[K - 1, B, n] -> [B, n]``."""
+    return torch.special.ndtr(z).masked_fill(padding, 0.0).sum(0)
 
 
 # |z| beyond which the normal density is below 1e-31 and counts as 0: exp(-z^2 / 2) of a larger |z| takes
 # PyTorch's slow path on the CPU (tens of times slower), and the gradient would not change in float64 either.
 _DENSITY_CUTOFF = 12.0
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class _MassBelowEdges(torch.autograd.Function):
@@ -80,7 +87,7 @@ class _MassBelowEdges(torch.autograd.Function):
     @staticmethod
     def forward(ctx, mu: Tensor, sigma: Tensor, edges: Tensor, padding: Tensor) -> Tensor:
         z = (edges - mu) / sigma  # [K - 1, B, n]
-        below = torch.special.ndtr(z).masked_fill_(padding, 0.0).sum(0)
+        below = _below_edges(z, padding)
         z = z.clamp_(-_DENSITY_CUTOFF, _DENSITY_CUTOFF)
         density = torch.exp(z.square().mul_(-0.5)).mul_(_INV_SQRT_2PI).masked_fill_(padding, 0.0)
         ctx.save_for_backward(density.sum(0), (density * z).sum(0), sigma)
@@ -93,9 +100,6 @@ class _MassBelowEdges(torch.autograd.Function):
         mu_shape, sigma_shape = ctx.shapes
         scaled = -grad / sigma
         return (scaled * density).sum_to_size(mu_shape), (scaled * density_z).sum_to_size(sigma_shape), None, None
-
-
-_INV_SQRT_2PI = 0.3989422804014327
 
 
 @dataclass(frozen=True, repr=False)
