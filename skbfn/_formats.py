@@ -51,6 +51,7 @@ FILE_FORMATS = {
     7: "the document records the share of the likelihood bound's draws that its reconstruction term gets "
     "('reconstruction_divisor'); files before gave it a quarter",
     8: "the parameter neighbour_noise exists",
+    9: "columns of dates or times held as strings or Python objects record how ('time_format')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

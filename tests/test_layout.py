@@ -29,8 +29,8 @@ LAYERS = {
     "_json": 1,
     "_device": 1,
     "_formats": 1,
-    "metrics": 1,
     "_encoding": 2,
+    "metrics": 3,  # reads tables as the encoder does (dates held as strings)
     "_inference": 3,
     "_model": 4,
     "_estimators": 5,

@@ -10,7 +10,8 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import fresh_ids
-from .times import TIME_UNITS, time_numbers, time_values
+from .times import TIME_UNITS, is_time_format, time_numbers, time_values
+from .values import is_missing
 
 __all__ = ["KINDS", "MAX_BINS", "MODELLED_KINDS", "Column", "check_bins", "output_dtype", "without_mass"]
 
@@ -37,6 +38,8 @@ class Column:
     time_unit: str | None = None  # datetime and timedelta columns: the unit their numbers count ('D' or 's')
     time_zone: str | None = None  # datetime columns with a time zone: its name
     id_template: dict | None = None  # id columns: how fresh keys are made (skbfn._encoding.roles.fresh_ids)
+    # times held as objects: 'date', 'datetime' or the strftime format of strings (skbfn._encoding.times)
+    time_format: str | None = None
 
     @property
     def is_modelled(self) -> bool:
@@ -45,14 +48,19 @@ class Column:
 
     def numbers(self, values: np.ndarray, as_float) -> np.ndarray:
         """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers)."""
-        if self.time_unit is not None:
-            return time_numbers(values, self.dtype, self.time_unit)
-        return as_float(values, self.name)
+        if self.time_unit is None:
+            return as_float(values, self.name)
+        numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
+        unread = np.isnan(numbers) & ~is_missing(values)
+        if unread.any():
+            shown = "a date" if self.time_format in (None, "date", "datetime") else f"a date in {self.time_format!r}"
+            raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
+        return numbers
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit)."""
         if self.time_unit is not None:
-            return time_values(numbers, self.dtype, self.time_unit, self.time_zone)
+            return time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
         return numbers
 
     def unmodelled_values(self, n_rows: int) -> np.ndarray:
@@ -70,11 +78,14 @@ class Column:
 
     @property
     def holds_categories(self) -> bool:
-        """Values are not plain numbers (decoded as objects): categories, string keys, missing strings."""
+        """Values are not plain numbers (decoded as objects): categories, string keys, missing strings, times held
+        as strings or objects."""
         if self.kind == "id":
             return self.id_template["kind"] != "integer"
         if self.kind in ("dropped", "empty"):
             return getattr(self.dtype, "kind", "O") not in "iuf"
+        if self.time_format is not None:  # dates held as strings or Python objects
+            return True
         return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
 
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
@@ -113,6 +124,7 @@ class Column:
             "lattice": self.lattice,
             **({"time_unit": self.time_unit, "time_zone": self.time_zone} if self.time_unit else {}),
             **({"id_template": plain(self.id_template)} if self.id_template is not None else {}),
+            **({"time_format": self.time_format} if self.time_format is not None else {}),
         }
 
     @classmethod
@@ -124,7 +136,7 @@ class Column:
         only; ValueError names what is wrong.
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
-        known |= {"time_unit", "time_zone", "id_template"}
+        known |= {"time_unit", "time_zone", "id_template", "time_format"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -156,6 +168,9 @@ class Column:
             raise ValueError(f"column {name!r} has an invalid time unit {time_unit!r}")
         if time_zone is not None and (time_unit is None or not isinstance(time_zone, str)):
             raise ValueError(f"column {name!r} has an invalid time zone {time_zone!r}")
+        time_format = doc.get("time_format")  # absent in files before times held as objects were read
+        if time_format is not None and (time_unit is None or time_zone is not None or not is_time_format(time_format)):
+            raise ValueError(f"column {name!r} has an invalid time format {time_format!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -171,6 +186,7 @@ class Column:
             time_unit,
             time_zone,
             template,
+            time_format,
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -192,7 +208,7 @@ def _check_dtype(column: Column) -> None:
         ):
             raise ValueError(f"column {name!r}: its category dtype does not hold its categories")
     elif column.time_unit is not None:
-        if dtype_kind not in ("M", "m"):
+        if dtype_kind not in ("M", "m") and not (column.time_format is not None and dtype_kind == "O"):
             raise ValueError(f"column {name!r} counts time but has dtype {dtype}")
     elif kind in ("continuous", "discretised") and dtype_kind not in "iufO" and dtype is not None:
         raise ValueError(f"{kind} column {name!r} cannot have dtype {dtype}")

@@ -18,7 +18,10 @@ A column of ``X`` has one role:
   A float column that is not integer-valued but takes at most 10 distinct
   values, each seen 10 times on average (a code stored as floats, such as
   a standardised 0/1 column), is detected as ``'categorical'``: its samples
-  hold exactly those values, where a continuous flow would spread them.
+  hold exactly those values, where a continuous flow would spread them. So is
+  a column of dates held as strings or Python objects with as few values
+  (quarter ends, say); with more, it is modelled as times (see
+  :mod:`skbfn._encoding.times`).
 
 A column with one observed value is reproduced as it is (``'constant'``), and
 a column missing in every row comes back missing (``'empty'``): neither is
@@ -41,6 +44,7 @@ __all__ = [
     "column_label",
     "detect_role",
     "fresh_ids",
+    "holds_few_values",
     "id_template",
     "roles_from_json",
     "roles_to_json",
@@ -94,17 +98,20 @@ def _is_integer_column(values: np.ndarray, dtype) -> bool:
     return False
 
 
+def holds_few_values(observed: np.ndarray) -> bool:
+    """Whether a column's observed values are a few distinct ones, each seen many times: codes, not
+    measurements (at most 10 values, seen 10 times each on average)."""
+    n_distinct = len(set(observed.tolist()))
+    return n_distinct <= _FEW_VALUES and len(observed) >= _ROWS_PER_VALUE * n_distinct
+
+
 def _is_coded_float_column(values: np.ndarray, dtype) -> bool:
     """A float column whose few distinct values, not all integers, are each seen many times (see above)."""
     if getattr(dtype, "kind", "O") != "f" and str(dtype) not in ("Float32", "Float64"):
         return False
     numbers = np.asarray(values, dtype=np.float64)
     distinct = np.unique(numbers)
-    return (
-        len(distinct) <= _FEW_VALUES
-        and len(numbers) >= _ROWS_PER_VALUE * len(distinct)
-        and not np.all(distinct == np.round(distinct))
-    )
+    return holds_few_values(numbers) and not np.all(distinct == np.round(distinct))
 
 
 def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int) -> str | None:

@@ -41,9 +41,17 @@ from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
 from .column import MAX_BINS, Column, check_bins, output_dtype, without_mass
 from .normal_scores import NormalScores, is_skewed
-from .roles import check_roles, column_label, detect_role, id_template, roles_from_json, roles_to_json
+from .roles import (
+    check_roles,
+    column_label,
+    detect_role,
+    holds_few_values,
+    id_template,
+    roles_from_json,
+    roles_to_json,
+)
 from .tails import INTEGER_TAIL, beyond_range
-from .times import is_time_dtype, time_numbers, time_unit_of, time_zone_of
+from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, is_pandas, observed_numbers, sort_key
 
 __all__ = ["SCALED_LIMIT", "TableEncoder"]
@@ -200,26 +208,33 @@ class TableEncoder:
             if role in ("auto", "drop", "id"):
                 return Column(name, "empty", dtype)
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-        if role == "auto" and not any(chosen.values()):
+        time_format = None
+        if role in ("auto", "continuous", "discretised") and not any(chosen.values()):
+            time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
+            if role == "auto" and time_format not in (None, *OBJECT_TIMES) and holds_few_values(observed):
+                time_format = None  # a few date strings, each seen often, are codes: categories, as before
+        if role == "auto" and time_format is None and not any(chosen.values()):
             role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
         if role == "drop":
             return Column(name, "dropped", dtype)
         if role == "id":
             return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
         if role == "categorical" or (
-            role == "auto" and (categorical[j] if categorical is not None else self._auto_categorical(values, dtype))
+            role == "auto"
+            and time_format is None
+            and (categorical[j] if categorical is not None else self._auto_categorical(values, dtype))
         ):
             return self._fit_categorical(name, values, dtype)
         wants_bins = {"discretised": True, "continuous": False}.get(role)
         if wants_bins is None and discretised is not None:
             wants_bins = bool(discretised[j])
-        if is_time_dtype(dtype):
-            unit = time_unit_of(values, dtype)
-            numbers = observed_numbers(time_numbers(values, dtype, unit), name)
+        if is_time_dtype(dtype) or time_format is not None:
+            unit = time_unit_of(values, dtype, time_format)
+            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format), name)
             if numbers.min() == numbers.max():
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             column = self._fit_numeric(name, numbers, dtype, wants_bins)
-            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype))
+            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
         return self._fit_numeric(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
 
     def _fit_shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:

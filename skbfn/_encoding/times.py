@@ -8,16 +8,43 @@ numbers are then modelled like any numeric column (integers of days are
 discretised or dequantised; seconds are continuous), and decoded values are
 rounded to the unit (days) or to microseconds (seconds), localised to the
 column's time zone and cast to its dtype.
+
+Object columns can hold times too (as they come from CSV files, databases and
+JSON): Python ``date`` or naive ``datetime`` objects, or strings that all
+parse in one date format and print back the same in it (``'2024-03-01'``,
+``'01/03/2024 08:30'``, ``'Mar 1, 2024'``). Such a column's *time format*
+(``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
+and samples come back as values of the same kind.
 """
 
 from __future__ import annotations
 
+import datetime
+import re
+import warnings
+
 import numpy as np
 
-__all__ = ["TIME_UNITS", "is_time_dtype", "time_numbers", "time_unit_of", "time_values", "time_zone_of"]
+__all__ = [
+    "OBJECT_TIMES",
+    "TIME_UNITS",
+    "is_time_dtype",
+    "is_time_format",
+    "object_time_format",
+    "time_numbers",
+    "time_unit_of",
+    "time_values",
+    "time_zone_of",
+]
 
 TIME_UNITS = ("D", "s")
+# Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
+OBJECT_TIMES = ("date", "datetime")
 _EPOCH = "1970-01-01"
+# A string format is a date format only with a year and a month in it (a bare '%Y' would read codes as years).
+_YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
+# Distinct strings whose guessed formats are tried (the first parse of a few values is enough to find it).
+_STRINGS_TO_GUESS_FROM = 5
 
 
 def is_time_dtype(dtype) -> bool:
@@ -29,11 +56,67 @@ def _is_timedelta(dtype) -> bool:
     return getattr(dtype, "kind", None) == "m"
 
 
-def _wall_times(values: np.ndarray):
-    """A pandas DatetimeIndex of the values in wall-clock time (time zone dropped); NaT where missing."""
+def is_time_format(time_format) -> bool:
+    """Whether ``time_format`` is one :func:`object_time_format` can give (checked when a model is loaded)."""
+    return time_format in OBJECT_TIMES or (
+        isinstance(time_format, str) and bool(_YEAR.search(time_format) and _MONTH.search(time_format))
+    )
+
+
+def _string_format(strings: list[str]) -> str | None:
+    """The date format every string parses in and prints back the same in, else None."""
+    import pandas as pd
+    from pandas.tseries.api import guess_datetime_format
+
+    candidates = []
+    for value in list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]:
+        for dayfirst in (False, True):  # '01/02/2024': month first, as pandas reads it, unless a value says no
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # pandas' note that dayfirst did not apply
+                guessed = guess_datetime_format(value, dayfirst=dayfirst)
+            if guessed is not None and guessed not in candidates and is_time_format(guessed):
+                candidates.append(guessed)
+    for time_format in candidates:
+        times = pd.to_datetime(pd.Series(strings), format=time_format, errors="coerce")
+        if not times.isna().any() and times.dt.strftime(time_format).tolist() == strings:
+            return time_format
+    return None
+
+
+def object_time_format(observed: np.ndarray, dtype) -> str | None:
+    """How an object or string column's observed values hold times, or None if they do not.
+
+    ``'date'`` for ``datetime.date`` objects, ``'datetime'`` for naive
+    ``datetime.datetime`` objects (``pandas.Timestamp`` included), a strftime
+    format (with a year and a month) for strings that all parse in it and
+    print back unchanged; None for anything else, such as a mix of these.
+    """
+    if getattr(dtype, "kind", "O") != "O" and not str(dtype).startswith("string"):
+        return None
+    values = observed.tolist()
+    if not values:
+        return None
+    if all(isinstance(v, datetime.datetime) and v.tzinfo is None for v in values):
+        return "datetime"
+    if all(isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in values):
+        return "date"
+    if all(isinstance(v, str) for v in values):
+        return _string_format([str(v) for v in values])  # numpy's str_ as str, which pandas' parser wants
+    return None
+
+
+def _wall_times(values: np.ndarray, time_format: str | None = None):
+    """A pandas DatetimeIndex of the values in wall-clock time (time zone dropped); NaT where missing.
+
+    With a strftime ``time_format``, strings that do not parse in it are NaT too.
+    """
     import pandas as pd
 
-    times = pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype=object if values.dtype == object else None)))
+    series = pd.Series(values, dtype=object if values.dtype == object else None)
+    if time_format is not None and time_format not in OBJECT_TIMES:
+        times = pd.DatetimeIndex(pd.to_datetime(series, format=time_format, errors="coerce"))
+    else:
+        times = pd.DatetimeIndex(pd.to_datetime(series))
     return times.tz_localize(None) if times.tz is not None else times
 
 
@@ -43,29 +126,45 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
     return None if tz is None else str(tz)
 
 
-def time_unit_of(values: np.ndarray, dtype) -> str:
+def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> str:
     """'D' for a datetime column whose observed values are all at midnight, else 's'."""
     if _is_timedelta(dtype):
         return "s"
-    times = _wall_times(values)
+    times = _wall_times(values, time_format)
     observed = times[~times.isna()]
     return "D" if len(observed) and bool((observed == observed.normalize()).all()) else "s"
 
 
-def time_numbers(values: np.ndarray, dtype, unit: str) -> np.ndarray:
-    """Counts of ``unit`` since 1970-01-01 (wall time) or, for timedeltas, of ``unit``; NaN where missing."""
+def time_numbers(values: np.ndarray, dtype, unit: str, time_format: str | None = None) -> np.ndarray:
+    """Counts of ``unit`` since 1970-01-01 (wall time) or, for timedeltas, of ``unit``; NaN where missing
+    (and, with a strftime ``time_format``, where a string does not parse in it)."""
     import pandas as pd
 
     step = pd.Timedelta(1, unit=unit)
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
     else:
-        deltas = _wall_times(values) - pd.Timestamp(_EPOCH)
+        deltas = _wall_times(values, time_format) - pd.Timestamp(_EPOCH)
     return np.asarray(deltas / step, dtype=np.float64)
 
 
-def time_values(numbers: np.ndarray, dtype, unit: str, time_zone: str | None) -> np.ndarray:
-    """Values of the column's dtype from counts of ``unit`` (rounded to the unit, or to microseconds)."""
+def _as_objects(times, time_format: str) -> np.ndarray:
+    """A DatetimeIndex as an object array in ``time_format``: dates, datetimes or strings; None where missing."""
+    if time_format == "date":
+        values = np.asarray(times.date, dtype=object)
+    elif time_format == "datetime":
+        values = np.asarray(times.to_pydatetime(), dtype=object)
+    else:
+        values = np.asarray(times.strftime(time_format), dtype=object)
+    values[np.asarray(times.isna())] = None
+    return values
+
+
+def time_values(
+    numbers: np.ndarray, dtype, unit: str, time_zone: str | None, time_format: str | None = None
+) -> np.ndarray:
+    """Values of the column's dtype (or, with ``time_format``, objects of that kind) from counts of ``unit``
+    (rounded to the unit, or to microseconds)."""
     import pandas as pd
 
     micros = np.round(np.asarray(numbers, dtype=np.float64) * pd.Timedelta(1, unit=unit).value / 1000)
@@ -75,6 +174,8 @@ def time_values(numbers: np.ndarray, dtype, unit: str, time_zone: str | None) ->
     if _is_timedelta(dtype):
         return np.asarray(pd.Series(deltas).astype(dtype))
     times = pd.DatetimeIndex(pd.Timestamp(_EPOCH) + deltas)
+    if time_format is not None:
+        return _as_objects(times, time_format)
     if time_zone is not None:
         times = times.tz_localize(time_zone, ambiguous="NaT", nonexistent="shift_forward")
     return pd.Series(times).astype(dtype).array

@@ -5,7 +5,9 @@ compared with them, so that real, held-out and synthetic rows are measured in
 the same terms:
 
 - numbers: numeric columns, and datetimes and durations as numbers of
-  nanoseconds; min-max scaled by the training rows where a distance is taken;
+  nanoseconds (dates held as strings in one format or as Python objects, as
+  the generator reads them, as seconds); min-max scaled by the training rows
+  where a distance is taken;
 - categories: booleans, pandas categories and text columns with at most
   ``max_categories`` distinct training values; a value never seen in training
   is one more category, "other";
@@ -30,6 +32,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._encoding.times import object_time_format, time_numbers
+
 MAX_CATEGORIES = 50
 
 
@@ -45,6 +49,7 @@ class TableLayout:
     span: np.ndarray  # per numeric column: the training range (1 where it is 0 or unknown)
     median: np.ndarray  # per numeric column: the training median, in min-max units
     with_missing: np.ndarray  # per numeric column: whether its missing cells get an indicator
+    time_formats: dict  # numeric column -> how it holds dates as strings or objects (see skbfn._encoding.times)
 
     @property
     def categorical(self) -> tuple:
@@ -85,8 +90,16 @@ def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
     return len(observed) > max_categories and observed.is_unique
 
 
-def _as_float(series: pd.Series) -> np.ndarray:
-    """Numbers as float64, datetimes and durations as nanoseconds, missing cells NaN."""
+def _time_format(series: pd.Series) -> str | None:
+    """How an object or string column holds dates (see :func:`skbfn._encoding.times.object_time_format`)."""
+    return object_time_format(series.dropna().to_numpy(dtype=object), series.dtype)
+
+
+def _as_float(series: pd.Series, time_format: str | None = None) -> np.ndarray:
+    """Numbers as float64, datetimes and durations as nanoseconds, dates held in ``time_format`` as seconds
+    (a value that is not one: NaN), missing cells NaN."""
+    if time_format is not None:
+        return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", time_format)
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_timedelta64_dtype(series.dtype):
         values = series.to_numpy(dtype="datetime64[ns]" if series.dtype.kind == "M" else "timedelta64[ns]")
         out = values.astype("int64").astype(np.float64)
@@ -97,9 +110,14 @@ def _as_float(series: pd.Series) -> np.ndarray:
 
 def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> TableLayout:
     """Read the training rows' columns: numbers, categories (at most ``max_categories`` values) and free text."""
-    numeric, categories, free = [], {}, []
+    numeric, categories, free, time_formats = [], {}, [], {}
     for name in train.columns:
         column = train[name]
+        time_format = None if _is_number(column) else _time_format(column)
+        if time_format is not None:
+            numeric.append(name)
+            time_formats[name] = time_format
+            continue
         if _is_number(column):
             if _is_integer_key(column, max_categories):
                 free.append(name)
@@ -111,7 +129,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
             free.append(name)
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
-    values = numeric_matrix(train, numeric)
+    values = numeric_matrix(train, numeric, time_formats)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns: their range is set below
         low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
@@ -126,14 +144,17 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
         span=span,
         median=np.nan_to_num(median, nan=0.5),
         with_missing=np.isnan(values).any(axis=0),
+        time_formats=time_formats,
     )
 
 
-def numeric_matrix(frame: pd.DataFrame, numeric) -> np.ndarray:
-    """The numeric columns as a float64 matrix ``[rows, columns]``, missing cells NaN."""
+def numeric_matrix(frame: pd.DataFrame, numeric, time_formats: dict | None = None) -> np.ndarray:
+    """The numeric columns as a float64 matrix ``[rows, columns]``, missing cells NaN (``time_formats``: the
+    columns that hold dates as strings or objects, and how)."""
     if not numeric:
         return np.empty((len(frame), 0))
-    return np.column_stack([_as_float(frame[name]) for name in numeric])
+    time_formats = time_formats or {}
+    return np.column_stack([_as_float(frame[name], time_formats.get(name)) for name in numeric])
 
 
 def category_codes(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
@@ -153,7 +174,7 @@ def distance_parts(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray
     """Rows in two parts for the L1 distance: numbers min-max scaled by the training rows (a missing cell at
     the training median), and the discrete part as integer codes: a missing indicator for each column with
     missing training cells, then each category's code (missing and "other" one code each)."""
-    numbers = (numeric_matrix(frame, layout.numeric) - layout.low) / layout.span
+    numbers = (numeric_matrix(frame, layout.numeric, layout.time_formats) - layout.low) / layout.span
     missing = np.isnan(numbers)
     numbers = np.where(missing, layout.median, numbers)
     discrete = np.hstack([missing[:, layout.with_missing].astype(np.int64), category_codes(frame, layout)])
@@ -180,7 +201,7 @@ def distance_space(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
 def model_features(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray, np.ndarray]:
     """Features for a classifier: numbers as they are, categories as codes, missing cells NaN; and which
     columns are categorical (those with few enough codes for a histogram-based tree's categorical splits)."""
-    numbers = numeric_matrix(frame, layout.numeric)
+    numbers = numeric_matrix(frame, layout.numeric, layout.time_formats)
     codes = category_codes(frame, layout).astype(np.float64)
     codes[codes < 0] = np.nan
     sizes = np.array([len(known) + 1 for known in layout.categories.values()], dtype=np.int64)

@@ -1,0 +1,179 @@
+"""Dates and times held as strings or Python objects (CSV files, databases, JSON) are modelled as times."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import ks_2samp
+
+import skbfn
+from skbfn import BFNGenerator
+from skbfn._encoding.column import Column
+from skbfn._encoding.times import object_time_format
+from skbfn.metrics import column_shapes
+
+SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=60, n_steps=10, n_elbo_draws=8)
+N_ROWS = 240
+
+
+def _days(seed: int = 0) -> pd.DatetimeIndex:
+    rng = np.random.default_rng(seed)
+    return pd.DatetimeIndex(pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 400, N_ROWS), unit="D"))
+
+
+def _moments(seed: int = 0) -> pd.DatetimeIndex:
+    rng = np.random.default_rng(seed)
+    return pd.DatetimeIndex(pd.Timestamp("2023-05-01") + pd.to_timedelta(rng.integers(0, 10**7, N_ROWS), unit="s"))
+
+
+def _table(times: list, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"amount": rng.gamma(2.0, 50.0, N_ROWS), "when": pd.Series(times, dtype=object)})
+
+
+# (how the column holds its times, the times, the kind each sampled value must be)
+HOLDERS = {
+    "iso dates": (lambda: _days().strftime("%Y-%m-%d").tolist(), "%Y-%m-%d"),
+    "day-first dates": (lambda: _days().strftime("%d/%m/%Y").tolist(), "%d/%m/%Y"),
+    "month names": (lambda: _days().strftime("%b %d, %Y").tolist(), "%b %d, %Y"),
+    "timestamps": (lambda: _moments().strftime("%Y-%m-%d %H:%M:%S").tolist(), "%Y-%m-%d %H:%M:%S"),
+    "date objects": (lambda: list(_days().date), "date"),
+    "datetime objects": (lambda: list(_moments().to_pydatetime()), "datetime"),
+}
+
+
+def _as_times(values: pd.Series, time_format: str) -> pd.DatetimeIndex:
+    if time_format in ("date", "datetime"):
+        return pd.DatetimeIndex(pd.to_datetime(values))
+    return pd.DatetimeIndex(pd.to_datetime(values, format=time_format))
+
+
+@pytest.mark.parametrize("holder", sorted(HOLDERS))
+def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_were_held(holder):
+    make, time_format = HOLDERS[holder]
+    X = _table(make())
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    when = gen.encoder_.columns_[1]
+    assert when.time_format == time_format and gen.column_roles_["when"] in ("continuous", "discretised")
+    assert when.time_unit == ("s" if holder in ("timestamps", "datetime objects") else "D")
+    sample = gen.sample(300, random_state=1)["when"]
+    assert sample.notna().all()
+    if time_format == "date":
+        assert all(type(v) is datetime.date for v in sample)
+    elif time_format == "datetime":
+        assert all(isinstance(v, datetime.datetime) for v in sample)
+    else:  # strings that print back the same in their format
+        assert all(isinstance(v, str) for v in sample)
+        assert (_as_times(sample, time_format).strftime(time_format) == sample.to_numpy()).all()
+    times, seen = _as_times(sample, time_format), _as_times(X["when"], time_format)
+    assert times.min() >= seen.min() and times.max() <= seen.max()  # enforce_bounds, as for datetime64 columns
+    assert times.nunique() > 50  # drawn from the model, not a few repeated values
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+
+
+def test_the_day_of_a_day_first_date_is_found_from_any_value_that_cannot_be_a_month():
+    strings = ["01/02/2024", "03/04/2024", "25/12/2023", "07/08/2024"]
+    assert object_time_format(np.array(strings, dtype=object), np.dtype(object)) == "%d/%m/%Y"
+    assert object_time_format(np.array(strings[:2] + strings[3:], dtype=object), np.dtype(object)) == "%m/%d/%Y"
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [
+        ["1234", "2019", "2020", "1999"],  # codes, or years alone: a year without a month is not a date
+        ["2024-01-05", "soon", "2024-02-01"],  # one value is not a date
+        ["2024-1-5", "2024-02-01"],  # does not print back the same (unpadded)
+        ["08:30", "09:15"],  # a time of day without a date
+        ["3.5", "4.25"],
+    ],
+)
+def test_strings_that_are_not_all_dates_in_one_format_are_not_times(strings):
+    assert object_time_format(np.array(strings, dtype=object), np.dtype(object)) is None
+
+
+def test_mixed_python_objects_are_not_times():
+    mixed = np.array([datetime.date(2024, 1, 1), datetime.datetime(2024, 1, 2, 3)], dtype=object)
+    aware = np.array([datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)], dtype=object)
+    assert object_time_format(mixed, np.dtype(object)) is None
+    assert object_time_format(aware, np.dtype(object)) is None
+    assert object_time_format(np.array(["2024-01-01"]), np.dtype("<U10")) is None  # only object and string dtypes
+
+
+@pytest.fixture(scope="module")
+def dated():
+    X = _table(_days().strftime("%Y-%m-%d").tolist())
+    X.loc[::10, "when"] = None  # missing dates are allowed, as in any column
+    return X, BFNGenerator(**SMALL, random_state=0).fit(X)
+
+
+def test_missing_dates_are_learnt_and_a_string_that_is_not_a_date_is_refused_by_name(dated):
+    X, gen = dated
+    sample = gen.sample(400, random_state=3)["when"]
+    assert 0 < sample.isna().mean() < 0.3  # the pattern of missing cells, reproduced
+    assert np.isfinite(gen.score_samples(X.iloc[:30])).all()
+    bad = X.iloc[:3].copy()
+    bad.loc[bad.index[1], "when"] = "2024/01/05"
+    with pytest.raises(ValueError, match=r"'when' holds '2024/01/05', which is not a date in '%Y-%m-%d'"):
+        gen.score_samples(bad)
+
+
+def test_a_given_date_comes_back_unchanged_and_conditions_the_other_columns(dated):
+    _, gen = dated
+    sample = gen.sample(50, given={"when": "2021-06-15"}, random_state=0)
+    assert (sample["when"] == "2021-06-15").all() and sample["amount"].notna().all()
+    with pytest.raises(ValueError, match="not a date"):
+        gen.sample(5, given={"when": "June"})
+
+
+def test_time_formats_survive_save_load_and_pickle(dated, tmp_path):
+    _, gen = dated
+    path = os.path.join(tmp_path, "dated.safetensors")
+    skbfn.save(gen, path)
+    expected = gen.sample(40, random_state=4)
+    pd.testing.assert_frame_equal(skbfn.load(path).sample(40, random_state=4), expected)
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(gen)).sample(40, random_state=4), expected)
+    document = gen.encoder_.columns_[1].to_dict()
+    assert document["time_format"] == "%Y-%m-%d"
+    for corrupt in ("%H:%M", "weekly", 3):
+        with pytest.raises(ValueError, match="invalid time format"):
+            Column.from_dict({**document, "time_format": corrupt})
+
+
+def test_naming_a_date_column_categorical_keeps_its_strings_as_categories():
+    X = _table(_days().strftime("%Y-%m").tolist())  # 14 months
+    gen = BFNGenerator(**SMALL, column_roles={"when": "categorical"}, random_state=0).fit(X)
+    assert gen.column_roles_["when"] == "categorical" and gen.encoder_.columns_[1].time_format is None
+    assert set(gen.sample(200, random_state=0)["when"]) <= set(X["when"])
+
+
+def test_dates_in_an_object_array_are_modelled_too():
+    X = _table(_days().strftime("%Y-%m-%d").tolist()).to_numpy(dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'too many distinct strings' warning: the column is not text
+        gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    sample = gen.sample(20, random_state=0)
+    assert sample.dtype == object and all(isinstance(v, str) and len(v) == 10 for v in sample[:, 1])
+
+
+def test_a_few_dates_each_seen_often_stay_categories_as_codes_do():
+    rng = np.random.default_rng(0)
+    quarters = rng.choice(["2023-03-31", "2023-06-30", "2023-09-30", "2023-12-31"], N_ROWS)
+    gen = BFNGenerator(**SMALL, random_state=0).fit(_table(list(quarters)))
+    assert gen.column_roles_["when"] == "categorical"
+    assert set(gen.sample(200, random_state=0)["when"]) <= set(quarters)  # no day between two quarter ends
+
+
+def test_the_report_reads_dates_held_as_strings_as_numbers():
+    days = _days()
+    real = pd.DataFrame({"when": days.strftime("%d/%m/%Y").tolist()})
+    later = pd.DataFrame({"when": (days + pd.Timedelta(days=200)).strftime("%d/%m/%Y").tolist()})
+    shapes = column_shapes(real, later)
+    expected = ks_2samp(days.to_numpy(dtype=float), (days + pd.Timedelta(days=200)).to_numpy(dtype=float)).statistic
+    assert shapes["when"] == pytest.approx(expected)  # a KS statistic on the dates, not a TVD of strings
+    assert column_shapes(real, real)["when"] == 0.0
