@@ -10,10 +10,11 @@
 """
 
 from .column import MAX_BINS, Column
+from .column_fit import SCALED_LIMIT
 from .condition import ConditionEncoder
 from .input import validate_table
 from .normal_scores import NormalScores, is_skewed
-from .table import SCALED_LIMIT, TableEncoder
+from .table import TableEncoder
 from .values import is_missing
 
 __all__ = [

@@ -32,34 +32,20 @@ built from those kinds (:func:`skbfn._model.architecture.column_flows`).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 from sklearn.utils import check_array
 
 from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
-from .column import MAX_BINS, Column, check_bins, output_dtype, without_mass
-from .normal_scores import NormalScores, is_skewed
-from .roles import (
-    check_roles,
-    column_label,
-    detect_role,
-    holds_few_values,
-    id_template,
-    roles_from_json,
-    roles_to_json,
-)
+from .column import Column, check_bins, output_dtype, without_mass
+from .column_fit import SCALED_LIMIT, ColumnFitter
+from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import INTEGER_TAIL, beyond_range
-from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
-from .values import as_float, column_values, is_categorical_dtype, is_missing, is_pandas, observed_numbers, sort_key
+from .values import as_float, column_values, is_missing, is_pandas, sort_key
 
-__all__ = ["SCALED_LIMIT", "TableEncoder"]
+__all__ = ["TableEncoder"]
 
-# Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
-# clipping range [-1, 1]: held-out points a little beyond the training range
-# keep a finite, fair likelihood, and samples can reach slightly past it.
-SCALED_LIMIT = 0.9
 # A real value farther than this from the centre, in the flow's units (a million training half-ranges), scores
 # -inf: the float32 loss would overflow to inf, and inf - inf is NaN.
 FAR_BEYOND = 1e6
@@ -167,8 +153,9 @@ class TableEncoder:
         if categorical is not None and discretised is not None and np.any(categorical & discretised):
             raise ValueError("A column cannot be both categorical and discretised.")
 
+        fitter = ColumnFitter(self.max_bins, self.max_categories, self.continuous_transform, self.shared_range)
         if self.shared_range:
-            self.columns_ = self._fit_shared(X, labels, dtypes, categorical, discretised)
+            self.columns_ = fitter.shared(X, labels, dtypes, categorical, discretised)
             self._order = self._flow_order()
             return self
         roles = check_roles(self.column_roles, names, n_columns)
@@ -176,16 +163,16 @@ class TableEncoder:
         for j in range(n_columns):
             name, dtype, values = labels[j], dtypes[j], column_values(X, j)
             role = roles.get(j, "auto")
-            chosen = {
-                "categorical": categorical is not None and bool(categorical[j]),
-                "discretised": discretised is not None and bool(discretised[j]),
+            selected = {
+                "categorical": None if categorical is None else bool(categorical[j]),
+                "discretised": None if discretised is None else bool(discretised[j]),
             }
-            if role != "auto" and any(flag for kind, flag in chosen.items() if kind != role):
+            if role != "auto" and any(flag for kind, flag in selected.items() if kind != role):
                 raise ValueError(
                     f"X column {name!r} has the role {role!r} in column_roles, which conflicts with "
                     "categorical_features or discretised_features."
                 )
-            self.columns_.append(self._fit_column(name, values, dtype, role, chosen, categorical, discretised, j))
+            self.columns_.append(fitter.column(name, values, dtype, role, **selected))
         self.integer_tail_ = INTEGER_TAIL
         self.indicators_ = []
         if self.reproduce_missing:
@@ -200,138 +187,6 @@ class TableEncoder:
             )
         self._order = self._flow_order()
         return self
-
-    def _fit_column(self, name, values: np.ndarray, dtype, role: str, chosen: dict, categorical, discretised, j):
-        """One column's record, by its role (given, or detected for 'auto')."""
-        observed = values[~is_missing(values)]
-        if len(observed) == 0:
-            if role in ("auto", "drop", "id"):
-                return Column(name, "empty", dtype)
-            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-        time_format = None
-        if role in ("auto", "continuous", "discretised") and not any(chosen.values()):
-            time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
-            if role == "auto" and time_format not in (None, *OBJECT_TIMES) and holds_few_values(observed):
-                time_format = None  # a few date strings, each seen often, are codes: categories, as before
-        if role == "auto" and time_format is None and not any(chosen.values()):
-            role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
-        if role == "drop":
-            return Column(name, "dropped", dtype)
-        if role == "id":
-            return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
-        if role == "categorical" or (
-            role == "auto"
-            and time_format is None
-            and (categorical[j] if categorical is not None else self._auto_categorical(values, dtype))
-        ):
-            return self._fit_categorical(name, values, dtype)
-        wants_bins = {"discretised": True, "continuous": False}.get(role)
-        if wants_bins is None and discretised is not None:
-            wants_bins = bool(discretised[j])
-        if is_time_dtype(dtype) or time_format is not None:
-            unit = time_unit_of(values, dtype, time_format)
-            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format), name)
-            if numbers.min() == numbers.max():
-                return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
-            column = self._fit_numeric(name, numbers, dtype, wants_bins)
-            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
-        return self._fit_numeric(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
-
-    def _fit_shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:
-        """One kind, range and scaling, fitted to all values of X, for every column."""
-        n_columns = X.shape[1]
-        values = [column_values(X, j) for j in range(n_columns)]
-        if categorical is None:
-            categorical = np.array([self._auto_categorical(v, d) for v, d in zip(values, dtypes, strict=True)])
-        if np.any(categorical):
-            raise ValueError(
-                "Image pixels must be numbers, but columns "
-                f"{[column_names[j] for j in np.flatnonzero(categorical)][:10]} are categorical."
-            )
-        if discretised is not None and 0 < discretised.sum() < n_columns:
-            raise ValueError("Image pixels share one data type: discretised_features must select all columns or none.")
-        wants_bins = None if discretised is None else bool(discretised.all())
-        numbers = observed_numbers(
-            np.concatenate([as_float(v, name) for v, name in zip(values, column_names, strict=True)]), "(all pixels)"
-        )
-        shared = self._fit_numeric("(all pixels)", numbers, None, wants_bins)
-        return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
-
-    @staticmethod
-    def _auto_categorical(values: np.ndarray, dtype) -> bool:
-        if not is_categorical_dtype(dtype):
-            return False
-        if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
-            # an object column of numbers stays numeric; one with any other value is categorical
-            return any(isinstance(v, str | bytes | bool | np.bool_) for v in values)
-        return True
-
-    # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
-    # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
-    # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
-    def _fit_categorical(self, name, values: np.ndarray, dtype) -> Column:
-        values = values[~is_missing(values)]
-        if len(values) == 0:
-            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-        try:
-            categories = np.array(sorted(set(values.tolist()), key=sort_key), dtype=object)
-        except TypeError as exc:
-            raise TypeError(f"Categorical column {name!r} holds unhashable values: {exc}") from exc
-        kind = "constant" if len(categories) == 1 else "categorical"
-        return Column(name, kind, dtype, n_bins=len(categories), categories=categories)
-
-    def _fit_numeric(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
-        low, high = float(numbers.min()), float(numbers.max())
-        half_range = high / 2 - low / 2  # finite even when high - low would overflow
-        integral = bool(np.all(numbers == np.round(numbers)))
-        span = round(2 * half_range) + 1 if integral and 2 * half_range < MAX_BINS else None
-        if wants_bins:
-            if not integral:
-                raise ValueError(f"Discretised column {name!r} must hold integer values.")
-            if span is None or span > MAX_BINS:
-                raise ValueError(f"Discretised column {name!r} spans more than {MAX_BINS} integers.")
-            if span < 2:
-                raise ValueError(f"Discretised column {name!r} needs at least two distinct values.")
-            return Column(name, "discretised", dtype, offset=low, n_bins=span)
-        if wants_bins is None and span is not None and 2 <= span <= self.max_bins:
-            return Column(name, "discretised", dtype, offset=low, n_bins=span)
-        if half_range == 0 and not self.shared_range:  # a point mass: probability 1 at its value
-            return Column(
-                name,
-                "constant",
-                np.dtype(np.float64) if dtype is None else dtype,
-                n_bins=1,
-                categories=np.array([low], dtype=object),
-            )
-        if integral and np.isfinite(half_range + 0.5):
-            # dequantised: the range holds every k + u, u in [-1/2, 1/2]; affine, so the offsets are one width
-            half_range = half_range + 0.5
-            scale = SCALED_LIMIT / half_range
-            return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale, lattice=True)
-        if half_range > 0 and not self.shared_range and self._wants_normal_scores(numbers):
-            normal_scores = NormalScores.fit(numbers)
-            scores = normal_scores.transform(numbers)
-            low_score, high_score = float(scores.min()), float(scores.max())
-            return Column(
-                name,
-                "continuous",
-                dtype,
-                offset=high_score / 2 + low_score / 2,
-                scale=2 * SCALED_LIMIT / (high_score - low_score),
-                normal_scores=normal_scores,
-            )
-        scale = SCALED_LIMIT / half_range if half_range > 0 else 1.0
-        if not np.isfinite(scale):
-            raise ValueError(
-                f"X column {name!r} varies over a range too small to scale ({2 * half_range:.3g}); "
-                "rescale it or drop it."
-            )
-        return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale)
-
-    def _wants_normal_scores(self, numbers: np.ndarray) -> bool:
-        if self.continuous_transform == "auto":
-            return is_skewed(numbers)
-        return self.continuous_transform == "quantile"
 
     def _flow_order(self) -> list[int]:
         """Column indices in model order: continuous, then discretised and categorical grouped by size."""

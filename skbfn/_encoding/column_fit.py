@@ -1,0 +1,199 @@
+"""How one column of X becomes a :class:`~skbfn._encoding.column.Column`: its kind, range, scaling or categories.
+
+:class:`ColumnFitter` holds the encoder's settings that decide it; the kinds
+themselves are described in :mod:`skbfn._encoding.table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .column import MAX_BINS, Column
+from .normal_scores import NormalScores, is_skewed
+from .roles import detect_role, holds_few_values, id_template
+from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
+from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
+
+__all__ = ["SCALED_LIMIT", "ColumnFitter", "is_auto_categorical"]
+
+# Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
+# clipping range [-1, 1]: held-out points a little beyond the training range
+# keep a finite, fair likelihood, and samples can reach slightly past it.
+SCALED_LIMIT = 0.9
+
+
+def is_auto_categorical(values: np.ndarray, dtype) -> bool:
+    """Whether ``categorical_features='auto'`` makes a column categorical: pandas category, string and bool
+    columns, and object columns holding any string, bytes or bool."""
+    if not is_categorical_dtype(dtype):
+        return False
+    if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
+        # an object column of numbers stays numeric; one with any other value is categorical
+        return any(isinstance(v, str | bytes | bool | np.bool_) for v in values)
+    return True
+
+
+@dataclass(frozen=True)
+class ColumnFitter:
+    """Fits the record of one column of X (see :class:`~skbfn._encoding.table.TableEncoder`'s parameters).
+
+    Parameters
+    ----------
+    max_bins : int
+        The most bins a column detected as discretised may have.
+    max_categories : int
+        The most distinct strings a column may have to be detected as categorical.
+    continuous_transform : {'auto', 'quantile', 'affine'}
+        How continuous columns enter the flow's range.
+    shared_range : bool
+        Whether all columns share one kind and range (image pixels).
+    """
+
+    max_bins: int
+    max_categories: int
+    continuous_transform: str
+    shared_range: bool
+
+    def column(
+        self,
+        name,
+        values: np.ndarray,
+        dtype,
+        role: str,
+        *,
+        categorical: bool | None,
+        discretised: bool | None,
+    ) -> Column:
+        """One column's record, by its role (given, or detected for 'auto').
+
+        ``categorical`` and ``discretised`` say whether
+        ``categorical_features`` and ``discretised_features`` select the
+        column (None where the parameter is 'auto'); a selected column's
+        role is not detected.
+        """
+        chosen = bool(categorical) or bool(discretised)
+        observed = values[~is_missing(values)]
+        if len(observed) == 0:
+            if role in ("auto", "drop", "id"):
+                return Column(name, "empty", dtype)
+            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+        time_format = None
+        if role in ("auto", "continuous", "discretised") and not chosen:
+            time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
+            if role == "auto" and time_format not in (None, *OBJECT_TIMES) and holds_few_values(observed):
+                time_format = None  # a few date strings, each seen often, are codes: categories, as before
+        if role == "auto" and time_format is None and not chosen:
+            role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
+        if role == "drop":
+            return Column(name, "dropped", dtype)
+        if role == "id":
+            return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
+        if role == "categorical" or (
+            role == "auto"
+            and time_format is None
+            and (categorical if categorical is not None else is_auto_categorical(values, dtype))
+        ):
+            return self.categorical_column(name, values, dtype)
+        wants_bins = {"discretised": True, "continuous": False}.get(role)
+        if wants_bins is None and discretised is not None:
+            wants_bins = discretised
+        if is_time_dtype(dtype) or time_format is not None:
+            unit = time_unit_of(values, dtype, time_format)
+            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format), name)
+            if numbers.min() == numbers.max():
+                return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
+            column = self.numeric_column(name, numbers, dtype, wants_bins)
+            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
+        return self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
+
+    def shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:
+        """One kind, range and scaling, fitted to all values of X, for every column."""
+        n_columns = X.shape[1]
+        values = [column_values(X, j) for j in range(n_columns)]
+        if categorical is None:
+            categorical = np.array([is_auto_categorical(v, d) for v, d in zip(values, dtypes, strict=True)])
+        if np.any(categorical):
+            raise ValueError(
+                "Image pixels must be numbers, but columns "
+                f"{[column_names[j] for j in np.flatnonzero(categorical)][:10]} are categorical."
+            )
+        if discretised is not None and 0 < discretised.sum() < n_columns:
+            raise ValueError("Image pixels share one data type: discretised_features must select all columns or none.")
+        wants_bins = None if discretised is None else bool(discretised.all())
+        numbers = observed_numbers(
+            np.concatenate([as_float(v, name) for v, name in zip(values, column_names, strict=True)]), "(all pixels)"
+        )
+        shared = self.numeric_column("(all pixels)", numbers, None, wants_bins)
+        return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
+
+    # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
+    # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
+    # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
+    def categorical_column(self, name, values: np.ndarray, dtype) -> Column:
+        """A column of categories (the sorted distinct observed values), or a constant one."""
+        values = values[~is_missing(values)]
+        if len(values) == 0:
+            raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+        try:
+            categories = np.array(sorted(set(values.tolist()), key=sort_key), dtype=object)
+        except TypeError as exc:
+            raise TypeError(f"Categorical column {name!r} holds unhashable values: {exc}") from exc
+        kind = "constant" if len(categories) == 1 else "categorical"
+        return Column(name, kind, dtype, n_bins=len(categories), categories=categories)
+
+    def numeric_column(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
+        """A column of numbers (its observed values): discretised, continuous (affine, normal scores or
+        dequantised) or constant; ``wants_bins`` True or False forces discretised or not."""
+        low, high = float(numbers.min()), float(numbers.max())
+        half_range = high / 2 - low / 2  # finite even when high - low would overflow
+        integral = bool(np.all(numbers == np.round(numbers)))
+        span = round(2 * half_range) + 1 if integral and 2 * half_range < MAX_BINS else None
+        if wants_bins:
+            if not integral:
+                raise ValueError(f"Discretised column {name!r} must hold integer values.")
+            if span is None or span > MAX_BINS:
+                raise ValueError(f"Discretised column {name!r} spans more than {MAX_BINS} integers.")
+            if span < 2:
+                raise ValueError(f"Discretised column {name!r} needs at least two distinct values.")
+            return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        if wants_bins is None and span is not None and 2 <= span <= self.max_bins:
+            return Column(name, "discretised", dtype, offset=low, n_bins=span)
+        if half_range == 0 and not self.shared_range:  # a point mass: probability 1 at its value
+            return Column(
+                name,
+                "constant",
+                np.dtype(np.float64) if dtype is None else dtype,
+                n_bins=1,
+                categories=np.array([low], dtype=object),
+            )
+        if integral and np.isfinite(half_range + 0.5):
+            # dequantised: the range holds every k + u, u in [-1/2, 1/2]; affine, so the offsets are one width
+            half_range = half_range + 0.5
+            scale = SCALED_LIMIT / half_range
+            return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale, lattice=True)
+        if half_range > 0 and not self.shared_range and self._wants_normal_scores(numbers):
+            normal_scores = NormalScores.fit(numbers)
+            scores = normal_scores.transform(numbers)
+            low_score, high_score = float(scores.min()), float(scores.max())
+            return Column(
+                name,
+                "continuous",
+                dtype,
+                offset=high_score / 2 + low_score / 2,
+                scale=2 * SCALED_LIMIT / (high_score - low_score),
+                normal_scores=normal_scores,
+            )
+        scale = SCALED_LIMIT / half_range if half_range > 0 else 1.0
+        if not np.isfinite(scale):
+            raise ValueError(
+                f"X column {name!r} varies over a range too small to scale ({2 * half_range:.3g}); "
+                "rescale it or drop it."
+            )
+        return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale)
+
+    def _wants_normal_scores(self, numbers: np.ndarray) -> bool:
+        if self.continuous_transform == "auto":
+            return is_skewed(numbers)
+        return self.continuous_transform == "quantile"
