@@ -51,7 +51,8 @@ FILE_FORMATS = {
     7: "the document records the share of the likelihood bound's draws that its reconstruction term gets "
     "('reconstruction_divisor'); files before gave it a quarter",
     8: "the parameter neighbour_noise exists",
-    9: "columns of dates or times held as strings or Python objects record how ('time_format')",
+    9: "columns of dates or times held as strings or Python objects record how ('time_format'), and "
+    "continuous columns their point masses ('point_masses'), each an indicator among the model's columns",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -40,6 +40,13 @@ class Column:
     id_template: dict | None = None  # id columns: how fresh keys are made (skbfn._encoding.roles.fresh_ids)
     # times held as objects: 'date', 'datetime' or the strftime format of strings (skbfn._encoding.times)
     time_format: str | None = None
+    # continuous: values at an end of the range that hold a share of the cells of their own (zeros of an amount),
+    # in the column's numbers; modelled by an indicator each, the rest of the column by the flow
+    point_masses: tuple = ()
+
+    def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
+        """Which of the column's numbers sit on one of its point masses (False where missing)."""
+        return np.isin(numbers, np.asarray(self.point_masses, dtype=np.float64))
 
     @property
     def is_modelled(self) -> bool:
@@ -125,6 +132,7 @@ class Column:
             **({"time_unit": self.time_unit, "time_zone": self.time_zone} if self.time_unit else {}),
             **({"id_template": plain(self.id_template)} if self.id_template is not None else {}),
             **({"time_format": self.time_format} if self.time_format is not None else {}),
+            **({"point_masses": list(self.point_masses)} if self.point_masses else {}),
         }
 
     @classmethod
@@ -136,7 +144,7 @@ class Column:
         only; ValueError names what is wrong.
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
-        known |= {"time_unit", "time_zone", "id_template", "time_format"}
+        known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -171,6 +179,15 @@ class Column:
         time_format = doc.get("time_format")  # absent in files before times held as objects were read
         if time_format is not None and (time_unit is None or time_zone is not None or not is_time_format(time_format)):
             raise ValueError(f"column {name!r} has an invalid time format {time_format!r}")
+        masses = doc.get("point_masses", [])  # absent in files before point masses were modelled
+        if not (
+            isinstance(masses, list)
+            and len(masses) <= 2
+            and all(is_finite_number(v) for v in masses)
+            and len(set(masses)) == len(masses)
+            and (not masses or kind == "continuous")
+        ):
+            raise ValueError(f"column {name!r} has invalid point masses {masses!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -187,6 +204,7 @@ class Column:
             time_zone,
             template,
             time_format,
+            tuple(float(v) for v in masses),
         )
         _check_dtype(column)
         if kind == "continuous":

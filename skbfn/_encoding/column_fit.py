@@ -16,12 +16,22 @@ from .roles import detect_role, holds_few_values, id_template
 from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
-__all__ = ["SCALED_LIMIT", "ColumnFitter", "is_auto_categorical"]
+__all__ = ["MIN_MASS_SHARE", "SCALED_LIMIT", "ColumnFitter", "edge_masses", "is_auto_categorical"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
 # keep a finite, fair likelihood, and samples can reach slightly past it.
 SCALED_LIMIT = 0.9
+# A real column's minimum or maximum held by at least this share of its observed values is a point mass of its
+# own (zero-inflated amounts, capped percentages): a continuous flow spreads such a spike, and samples would hold
+# no exact zero. Measurements rarely repeat a value this often, least of all at an end of their range.
+MIN_MASS_SHARE = 0.1
+
+
+def edge_masses(numbers: np.ndarray) -> tuple[float, ...]:
+    """The column's minimum and maximum that each hold at least :data:`MIN_MASS_SHARE` of its values."""
+    ends = dict.fromkeys((float(numbers.min()), float(numbers.max())))
+    return tuple(v for v in ends if np.mean(numbers == v) >= MIN_MASS_SHARE)
 
 
 def is_auto_categorical(values: np.ndarray, dtype) -> bool:
@@ -145,7 +155,23 @@ class ColumnFitter:
 
     def numeric_column(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
         """A column of numbers (its observed values): discretised, continuous (affine, normal scores or
-        dequantised) or constant; ``wants_bins`` True or False forces discretised or not."""
+        dequantised) or constant; ``wants_bins`` True or False forces discretised or not.
+
+        A continuous column whose minimum or maximum holds at least
+        :data:`MIN_MASS_SHARE` of its values (the zeros of an amount, a cap)
+        keeps those values as point masses, and its range, scaling and
+        lattice are fitted to the other values.
+        """
+        column = self._numeric_column(name, numbers, dtype, wants_bins)
+        if column.kind != "continuous" or self.shared_range:
+            return column
+        masses = edge_masses(numbers)
+        rest = numbers[~np.isin(numbers, masses)]
+        if not masses or len(np.unique(rest)) < 2:
+            return column
+        return replace(self._numeric_column(name, rest, dtype, wants_bins=False), point_masses=masses)
+
+    def _numeric_column(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
         low, high = float(numbers.min()), float(numbers.max())
         half_range = high / 2 - low / 2  # finite even when high - low would overflow
         integral = bool(np.all(numbers == np.round(numbers)))

@@ -24,6 +24,14 @@ Missing cells (NaN, None, ``pd.NA``) are allowed in every kind: kinds, ranges
 and categories are learned from the observed cells, and missing cells encode
 as NaN. A column missing in every row is refused.
 
+A continuous column whose minimum or maximum holds a tenth of its values or
+more (the zeros of an amount, a cap) has *point masses*
+(:attr:`Column.point_masses`): each is a two-category model column, 1 where
+the cell holds that value, and the continuous flow models the other values
+only (its range and scaling fitted to them). A row's score then counts the
+probability of the mass for such a cell, not a density, and samples hold the
+value exactly.
+
 The model sees a float32 matrix whose columns are ordered by flow (continuous,
 then discretised and categorical groups, ``model_kinds``); the model's flows are
 built from those kinds (:func:`skbfn._model.architecture.column_flows`).
@@ -49,6 +57,9 @@ __all__ = ["TableEncoder"]
 # A real value farther than this from the centre, in the flow's units (a million training half-ranges), scores
 # -inf: the float32 loss would overflow to inf, and inf - inf is NaN.
 FAR_BEYOND = 1e6
+# What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
+# network learns to draw it with the indicator, so that one joint draw of a row is consistent.
+_PLACEHOLDER = 0.0
 
 
 class TableEncoder:
@@ -301,7 +312,7 @@ class TableEncoder:
             if column.kind == "categorical":
                 continue
             numbers = column.numbers(column_values(X, j), as_float)
-            numbers = numbers[~np.isnan(numbers)]
+            numbers = numbers[~np.isnan(numbers) & ~column.at_point_mass(numbers)]
             if column.kind == "discretised":
                 beyond = (numbers < column.offset) | (numbers > column.offset + column.n_bins - 1)
             else:
@@ -331,8 +342,20 @@ class TableEncoder:
 
     @property
     def n_model_columns(self) -> int:
-        """Model columns: the modelled columns of X, then one missingness indicator per column that has one."""
-        return len(self._order) + len(self.indicators_)
+        """Model columns: the modelled columns of X, then one missingness indicator per column that has one,
+        then one indicator per point mass."""
+        return len(self._order) + len(self.indicators_) + len(self.point_masses)
+
+    @property
+    def point_masses(self) -> list[tuple[int, float]]:
+        """``(column, value)`` of every point mass of a continuous column (:attr:`Column.point_masses`), in model
+        order: each is a two-category model column after the missingness indicators, 1 where the cell holds
+        the value (the continuous cell is then absent), NaN where the cell is missing."""
+        return [(j, value) for j in self._order for value in self.columns_[j].point_masses]
+
+    @property
+    def _n_indicators(self) -> int:
+        return len(self.indicators_) + len(self.point_masses)
 
     @property
     def log_jacobian(self) -> float:
@@ -347,7 +370,9 @@ class TableEncoder:
         total = np.zeros(X.shape[0])
         for j, column in enumerate(self.columns_):
             if column.kind == "continuous":
-                total += np.nan_to_num(column.log_jacobian(column.numbers(column_values(X, j), as_float)), nan=0.0)
+                numbers = column.numbers(column_values(X, j), as_float)
+                numbers = np.where(column.at_point_mass(numbers), np.nan, numbers)  # a mass, not a density
+                total += np.nan_to_num(column.log_jacobian(numbers), nan=0.0)
         return total
 
     @property
@@ -355,7 +380,7 @@ class TableEncoder:
         """Width of one integer step in the model's units, per model column (0 off the lattice); None if no lattice."""
         widths = np.array(
             [self.columns_[j].scale if self.columns_[j].lattice else 0.0 for j in self._order]
-            + [0.0] * len(self.indicators_),
+            + [0.0] * self._n_indicators,
             dtype=np.float32,
         )
         return widths if widths.any() else None
@@ -368,7 +393,7 @@ class TableEncoder:
     @property
     def model_kinds(self) -> list[str]:
         """Kind of each model column, in model order (constant columns are not modelled)."""
-        return [self.columns_[j].kind for j in self._order] + ["categorical"] * len(self.indicators_)
+        return [self.columns_[j].kind for j in self._order] + ["categorical"] * self._n_indicators
 
     @property
     def categorical_positions(self) -> list[int]:
@@ -378,7 +403,7 @@ class TableEncoder:
     @property
     def model_n_bins(self) -> list[int]:
         """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
-        return [self.columns_[j].n_bins for j in self._order] + [2] * len(self.indicators_)
+        return [self.columns_[j].n_bins for j in self._order] + [2] * self._n_indicators
 
     def transform(self, X, *, strict: bool = False, as_observed: bool = False) -> np.ndarray:
         """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.
@@ -400,14 +425,27 @@ class TableEncoder:
             if column.kind == "constant" and not column.is_numeric_constant:
                 self._encode(column, column_values(X, j), strict)  # still checks for unknown categories
         for i, j in enumerate(self.indicators_):
-            value = out[:, self._order.index(j)]
-            out[:, len(self._order) + i] = 0.0 if as_observed else np.isnan(value)
+            column, missing = self.columns_[j], np.isnan(out[:, self._order.index(j)])
+            if column.point_masses:  # a cell on a mass is absent from the flow's column, not missing
+                missing &= ~column.at_point_mass(column.numbers(column_values(X, j), as_float))
+            out[:, len(self._order) + i] = 0.0 if as_observed else missing
+        start = len(self._order) + len(self.indicators_)
+        for i, (j, value) in enumerate(self.point_masses):
+            numbers = self.columns_[j].numbers(column_values(X, j), as_float)
+            at = numbers == value
+            # A missing cell: with a missingness indicator, not on the mass (the network must not learn the
+            # indicator from which cells are absent, as none are when it draws rows); without, or to be drawn
+            # (as_observed), unknown.
+            unknown = np.nan if as_observed or j not in self.indicators_ else 0.0
+            out[:, start + i] = np.where(np.isnan(numbers), unknown, at)
+            if as_observed:  # a given cell on the mass: the continuous cell is given too, as in training
+                out[at, self._order.index(j)] = _PLACEHOLDER
         return out
 
     def observed_request(self, n_rows: int) -> np.ndarray:
         """A model matrix of cells to draw (NaN) whose missingness indicators say "observed": whole rows."""
         request = np.full((n_rows, self.n_model_columns), np.nan, dtype=np.float32)
-        request[:, len(self._order) :] = 0.0
+        request[:, len(self._order) : len(self._order) + len(self.indicators_)] = 0.0  # point masses are drawn
         return request
 
     def with_placeholders(self, encoded: np.ndarray) -> np.ndarray:
@@ -418,14 +456,19 @@ class TableEncoder:
         cell is modelled like any other, and the indicator says whether it is
         missing. Scores still leave missing cells out (their indicator counts).
         """
-        if not self.indicators_:
+        if not self._n_indicators:
             return encoded
         encoded = encoded.copy()
         for j in self.indicators_:
             position, column = self._order.index(j), self.columns_[j]
-            placeholder = bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else 0.0
+            placeholder = (
+                bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else _PLACEHOLDER
+            )
             cells = encoded[:, position]
             cells[np.isnan(cells)] = placeholder
+        start = len(self._order) + len(self.indicators_)
+        for i, (j, _) in enumerate(self.point_masses):  # cells on a point mass, whose value their indicator gives
+            encoded[encoded[:, start + i] == 1, self._order.index(j)] = _PLACEHOLDER
         return encoded
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
@@ -450,6 +493,7 @@ class TableEncoder:
                 check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return bin_centre(index, column.n_bins)
+        numbers = np.where(column.at_point_mass(numbers), np.nan, numbers)  # its indicator holds it (transform)
         scaled = column.to_flow_range(numbers)
         if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
             low, high = column.from_flow_range(np.array([-1.0, 1.0]))
@@ -487,6 +531,12 @@ class TableEncoder:
         decoded: list[np.ndarray] = [None] * len(self.columns_)
         for position, j in enumerate(self._order):
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
+        start = len(self._order) + len(self.indicators_)
+        placed = {j: np.zeros(n_rows, dtype=bool) for j, _ in self.point_masses}
+        for i, (j, value) in enumerate(self.point_masses):  # cells the model draws on a point mass (the first wins)
+            at = (np.rint(Z[:, start + i]) == 1) & ~placed[j]
+            decoded[j][at] = value
+            placed[j] |= at
         for i, j in enumerate(self.indicators_):  # cells the model draws as missing
             missing = np.rint(Z[:, len(self._order) + i]) == 1
             if missing.any():

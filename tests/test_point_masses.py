@@ -1,0 +1,122 @@
+"""Point masses at the ends of real columns: the zeros of an amount, a capped share, come back exactly."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import skbfn
+from skbfn import BFNGenerator, BFNImputer
+from skbfn._encoding.column import Column
+from skbfn._encoding.column_fit import MIN_MASS_SHARE, edge_masses
+
+SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
+N_ROWS = 1500
+
+
+def _purchases(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "spend": np.where(rng.random(N_ROWS) < 0.6, 0.0, np.round(rng.gamma(2.0, 10.0, N_ROWS), 2) + 0.01),
+            "share": np.select(
+                [rng.random(N_ROWS) < 0.2, rng.random(N_ROWS) < 0.2], [0.0, 100.0], rng.uniform(0, 100, N_ROWS)
+            ),
+            "visits": rng.poisson(3, N_ROWS),
+            "points": np.where(rng.random(N_ROWS) < 0.7, 0, rng.integers(1, 100_000, N_ROWS)),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def purchases():
+    return _purchases()
+
+
+@pytest.fixture(scope="module")
+def fitted(purchases):
+    return BFNGenerator(**SMALL, random_state=0).fit(purchases)
+
+
+def test_edge_values_held_by_a_tenth_of_the_cells_are_point_masses():
+    rng = np.random.default_rng(0)
+    assert edge_masses(np.r_[np.zeros(30), rng.uniform(1, 2, 70)]) == (0.0,)
+    assert edge_masses(np.r_[np.zeros(20), np.full(15, 9.0), rng.uniform(1, 2, 65)]) == (0.0, 9.0)
+    assert edge_masses(np.r_[np.zeros(9), rng.uniform(1, 2, 91)]) == ()  # under a tenth
+    assert edge_masses(rng.normal(size=500)) == ()
+    assert MIN_MASS_SHARE == 0.1
+
+
+def test_the_masses_are_found_and_the_rest_of_the_column_is_scaled_alone(fitted, purchases):
+    spend, share, visits, points = fitted.encoder_.columns_
+    assert spend.point_masses == (0.0,) and share.point_masses == (0.0, 100.0) and points.point_masses == (0.0,)
+    assert visits.kind == "discretised" and visits.point_masses == ()  # bins hold masses already
+    assert points.lattice  # integers beside the mass: still dequantised
+    positive = purchases["spend"][purchases["spend"] > 0]
+    assert spend.from_flow_range(np.array([-0.9]))[0] == pytest.approx(positive.min())  # the range of the rest
+    assert fitted.encoder_.n_model_columns == 4 + 4  # one indicator per mass
+
+
+def test_samples_hold_each_mass_about_as_often_as_the_data(fitted, purchases):
+    sample = fitted.sample(3000, random_state=0)
+    for column, value in (("spend", 0.0), ("share", 0.0), ("share", 100.0), ("points", 0)):
+        assert (sample[column] == value).mean() == pytest.approx((purchases[column] == value).mean(), abs=0.06)
+    others = sample["spend"][sample["spend"] != 0]
+    assert len(others) > 500 and others.min() >= purchases["spend"][purchases["spend"] > 0].min()
+    assert sample["share"].between(0, 100).all() and sample["points"].between(0, 99_999).all()
+    shifted = BFNGenerator(**SMALL, random_state=0).fit(
+        purchases[["spend", "visits"]].assign(spend=lambda f: f.spend + 0.5)
+    )
+    assert (shifted.sample(3000, random_state=0)["spend"] == 0.5).mean() > 0.5  # the mass moves with the column
+
+
+def test_a_cell_on_a_mass_scores_a_probability_not_a_density(fitted, purchases):
+    encoder = fitted.encoder_
+    rows = purchases.iloc[:200]
+    jacobian = encoder.row_log_jacobian(rows)
+    expected = np.zeros(len(rows))
+    for j, name in ((0, "spend"), (1, "share"), (3, "points")):  # the continuous columns
+        column = encoder.columns_[j]
+        expected += np.where(rows[name].isin(column.point_masses), 0.0, np.log(column.scale))
+    assert jacobian == pytest.approx(expected)
+    scores = fitted.score_samples(rows)
+    assert np.isfinite(scores).all()
+    zero, positive = rows["spend"] == 0, rows["spend"] > 0
+    assert abs(np.mean(scores[zero]) - np.mean(scores[positive])) < 15  # both in nats of the same table
+
+
+def test_a_given_cell_on_a_mass_is_kept_and_a_drawn_one_can_land_on_it(fitted):
+    given = fitted.sample(200, given={"spend": 0.0}, random_state=1)
+    assert (given["spend"] == 0.0).all() and given["share"].notna().all()
+    drawn = fitted.sample(400, given={"visits": 3}, random_state=2)
+    assert 0.3 < (drawn["spend"] == 0.0).mean() < 0.9
+
+
+def test_masses_with_missing_cells_and_the_imputer(purchases):
+    X = purchases[["spend", "visits"]].copy()
+    X.loc[X.index[::5], "spend"] = np.nan
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    sample = gen.sample(2000, random_state=0)["spend"]
+    assert 0.1 < sample.isna().mean() < 0.3 and 0.4 < (sample == 0).mean() < 0.8
+    filled = BFNImputer(estimator=BFNGenerator(**SMALL), random_state=0, calibrate=False).fit_transform(X)
+    imputed = filled["spend"][X["spend"].isna()]
+    assert imputed.notna().all() and 0.3 < (imputed == 0).mean() < 0.9
+
+
+def test_point_masses_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted, tmp_path):
+    path = os.path.join(tmp_path, "masses.safetensors")
+    skbfn.save(fitted, path)
+    expected = fitted.sample(50, random_state=4)
+    pd.testing.assert_frame_equal(skbfn.load(path).sample(50, random_state=4), expected)
+    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(fitted)).sample(50, random_state=4), expected)
+    document = fitted.encoder_.columns_[1].to_dict()
+    assert document["point_masses"] == [0.0, 100.0]
+    for corrupt in ([0.0, 0.0], [1.0, 2.0, 3.0], [float("nan")], "0"):
+        with pytest.raises(ValueError, match="invalid point masses"):
+            Column.from_dict({**document, "point_masses": corrupt})
+    with pytest.raises(ValueError, match="invalid point masses"):
+        Column.from_dict({**fitted.encoder_.columns_[2].to_dict(), "point_masses": [0.0]})  # a discretised column
