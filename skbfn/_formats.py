@@ -52,7 +52,8 @@ FILE_FORMATS = {
     "('reconstruction_divisor'); files before gave it a quarter",
     8: "the parameter neighbour_noise exists",
     9: "columns of dates or times held as strings or Python objects record how ('time_format'), and "
-    "continuous columns their point masses ('point_masses'), each an indicator among the model's columns",
+    "continuous columns their point masses ('point_masses'), each an indicator among the model's columns, "
+    "and the decimals their samples are rounded to ('decimals')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -13,13 +13,24 @@ from .roles import fresh_ids
 from .times import TIME_UNITS, is_time_format, time_numbers, time_values
 from .values import is_missing
 
-__all__ = ["KINDS", "MAX_BINS", "MODELLED_KINDS", "Column", "check_bins", "output_dtype", "without_mass"]
+__all__ = [
+    "KINDS",
+    "MAX_BINS",
+    "MAX_DECIMALS",
+    "MODELLED_KINDS",
+    "Column",
+    "check_bins",
+    "output_dtype",
+    "without_mass",
+]
 
 MODELLED_KINDS = ("continuous", "discretised", "categorical")
 # constant: one value, repeated; id: fresh keys; dropped: not modelled, missing in samples; empty: missing in fit.
 KINDS = (*MODELLED_KINDS, "constant", "id", "dropped", "empty")
 # The most bins (integers or categories) a column may have.
 MAX_BINS = 100_000
+# The most decimals a real column's values may share for its samples to be rounded to them.
+MAX_DECIMALS = 6
 
 
 @dataclass
@@ -43,6 +54,8 @@ class Column:
     # continuous: values at an end of the range that hold a share of the cells of their own (zeros of an amount),
     # in the column's numbers; modelled by an indicator each, the rest of the column by the flow
     point_masses: tuple = ()
+    # continuous, off the integer lattice: the decimals every training value had (cents: 2); samples are rounded
+    decimals: int | None = None
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -133,6 +146,7 @@ class Column:
             **({"id_template": plain(self.id_template)} if self.id_template is not None else {}),
             **({"time_format": self.time_format} if self.time_format is not None else {}),
             **({"point_masses": list(self.point_masses)} if self.point_masses else {}),
+            **({"decimals": self.decimals} if self.decimals is not None else {}),
         }
 
     @classmethod
@@ -144,7 +158,7 @@ class Column:
         only; ValueError names what is wrong.
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
-        known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses"}
+        known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -188,6 +202,11 @@ class Column:
             and (not masses or kind == "continuous")
         ):
             raise ValueError(f"column {name!r} has invalid point masses {masses!r}")
+        decimals = doc.get("decimals")  # absent in files before samples were rounded to the data's decimals
+        if decimals is not None and not (
+            is_int(decimals) and 1 <= decimals <= MAX_DECIMALS and kind == "continuous" and not lattice
+        ):
+            raise ValueError(f"column {name!r} has an invalid number of decimals {decimals!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -205,6 +224,7 @@ class Column:
             template,
             time_format,
             tuple(float(v) for v in masses),
+            decimals,
         )
         _check_dtype(column)
         if kind == "continuous":

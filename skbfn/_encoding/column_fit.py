@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .column import MAX_BINS, Column
+from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import detect_role, holds_few_values, id_template
 from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
-__all__ = ["MIN_MASS_SHARE", "SCALED_LIMIT", "ColumnFitter", "edge_masses", "is_auto_categorical"]
+__all__ = ["MIN_MASS_SHARE", "SCALED_LIMIT", "ColumnFitter", "edge_masses", "is_auto_categorical", "shared_decimals"]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
@@ -32,6 +32,17 @@ def edge_masses(numbers: np.ndarray) -> tuple[float, ...]:
     """The column's minimum and maximum that each hold at least :data:`MIN_MASS_SHARE` of its values."""
     ends = dict.fromkeys((float(numbers.min()), float(numbers.max())))
     return tuple(v for v in ends if np.mean(numbers == v) >= MIN_MASS_SHARE)
+
+
+def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:
+    """The fewest decimals (1 to :data:`MAX_DECIMALS`) that every value has, as read from a file (cents: 2), up
+    to the rounding of its float dtype; None when the values have more."""
+    tolerance = 4 * np.finfo(dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else np.float64).eps
+    for decimals in range(1, MAX_DECIMALS + 1):
+        rounded = np.round(numbers, decimals)
+        if np.all(np.abs(rounded - numbers) <= tolerance * np.abs(numbers)):
+            return decimals
+    return None
 
 
 def is_auto_categorical(values: np.ndarray, dtype) -> bool:
@@ -203,9 +214,9 @@ class ColumnFitter:
             normal_scores = NormalScores.fit(numbers)
             scores = normal_scores.transform(numbers)
             low_score, high_score = float(scores.min()), float(scores.max())
-            return Column(
+            return self._real_column(
                 name,
-                "continuous",
+                numbers,
                 dtype,
                 offset=high_score / 2 + low_score / 2,
                 scale=2 * SCALED_LIMIT / (high_score - low_score),
@@ -217,7 +228,12 @@ class ColumnFitter:
                 f"X column {name!r} varies over a range too small to scale ({2 * half_range:.3g}); "
                 "rescale it or drop it."
             )
-        return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale)
+        return self._real_column(name, numbers, dtype, offset=high / 2 + low / 2, scale=scale)
+
+    def _real_column(self, name, numbers: np.ndarray, dtype, **record) -> Column:
+        """A continuous column off the integer lattice, with the decimals its values share (unless pixels)."""
+        decimals = None if self.shared_range else shared_decimals(numbers, dtype)
+        return Column(name, "continuous", dtype, decimals=decimals, **record)
 
     def _wants_normal_scores(self, numbers: np.ndarray) -> bool:
         if self.continuous_transform == "auto":

@@ -566,5 +566,7 @@ class TableEncoder:
         values = column.from_flow_range(z)
         if column.lattice:
             values = np.round(values)
+        elif column.decimals is not None:  # the data's decimals: amounts in cents come back in cents
+            values = np.round(values, column.decimals)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
