@@ -206,6 +206,23 @@ def test_bad_input_is_refused_with_a_clear_error(mixed, call, match):
         call(*mixed)
 
 
+def test_a_table_of_free_text_only_is_refused_by_every_metric_that_compares_rows():
+    rng = np.random.default_rng(0)
+    notes = [pd.DataFrame({"note": [f"note {k}" for k in rng.integers(0, 10**6, 120)]}) for _ in range(3)]
+    for call in (
+        lambda: evaluate(*notes),
+        lambda: classifier_two_sample_auc(notes[0], notes[1]),
+        lambda: closest_record_share(*notes),
+    ):
+        with pytest.raises(ValueError, match=r"every column is free text or an id .*\['note'\]"):
+            call()
+    labelled = [frame.assign(label=rng.integers(0, 2, 120)) for frame in notes]
+    with pytest.raises(ValueError, match="training on the synthetic rows needs a column"):
+        synthetic_utility(*labelled, target="label")
+    assert copied_values(notes[0], notes[0]) == {"note": 1.0}  # copied values still count free text
+    assert copied_values(notes[1], notes[0])["note"] < 0.05
+
+
 def test_every_column_type_of_a_real_table_is_read_and_measured():
     rng = np.random.default_rng(0)
     n = 300

@@ -55,6 +55,14 @@ class TableLayout:
     def categorical(self) -> tuple:
         return tuple(self.categories)
 
+    def require_compared_columns(self, use: str) -> None:
+        """Refuse a table with nothing to compare: every column free text or an id (ValueError naming them)."""
+        if not self.numeric and not self.categories:
+            raise ValueError(
+                f"{use} needs a column of numbers or categories, but every column is free text or an id "
+                f"(text with more distinct values than max_categories is free text): {list(self.free)[:10]}."
+            )
+
 
 def as_frame(X, columns=None) -> pd.DataFrame:
     """``X`` as a DataFrame (an array's columns numbered), checked against ``columns`` when given."""

@@ -216,6 +216,7 @@ def classifier_two_sample_auc(
     1.0
     """
     real, synthetic, layout = _pair(real, synthetic, layout)
+    layout.require_compared_columns("the classifier two-sample test")
     rng = check_random_state(random_state)
     n = min(len(real), len(synthetic), max_rows or len(real))
     if n < cv:

@@ -168,6 +168,7 @@ def nearest_training_distances(synthetic, train, holdout, layout=None) -> tuple[
     distance space (numbers min-max scaled by the training rows, categories one-hot)."""
     train = as_frame(train)
     layout = layout or learn_layout(train)
+    layout.require_compared_columns("a distance between rows")
     train_parts = distance_parts(train, layout)
     synthetic_distance, holdout_distance = (
         _nearest_distances(train_parts, distance_parts(as_frame(rows, train.columns), layout), layout)

@@ -372,6 +372,7 @@ def evaluate(
     if len(synthetic) == 0:
         raise ValueError("there are no synthetic rows to evaluate.")
     layout = learn_layout(train, max_categories=max_categories)
+    layout.require_compared_columns("the report")
     c2st_seed = rng.randint(2**31 - 1)  # the same folds and classifier for the synthetic rows and the reference
     reference = {
         "column_shapes": column_shapes(holdout, train, layout=layout),

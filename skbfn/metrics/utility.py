@@ -118,6 +118,7 @@ def synthetic_utility(
     if features.shape[1] == 0:
         raise ValueError("the table needs at least one column besides the target.")
     layout = learn_layout(features)
+    layout.require_compared_columns("training on the synthetic rows")
     seed = check_random_state(random_state).randint(2**31 - 1)
 
     def split(frame):
