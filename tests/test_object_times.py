@@ -103,6 +103,9 @@ def test_mixed_python_objects_are_not_times():
     assert object_time_format(mixed, np.dtype(object)) is None
     assert object_time_format(aware, np.dtype(object)) is None
     assert object_time_format(np.array(["2024-01-01"]), np.dtype("<U10")) is None  # only object and string dtypes
+    dates = pd.Categorical(["2024-01-01", "2024-02-01"])
+    assert object_time_format(np.asarray(dates, dtype=object), dates.dtype) is None  # a category stays one
+    assert object_time_format(np.array(["2024-01-01"], dtype=object), pd.StringDtype()) == "%Y-%m-%d"
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +132,9 @@ def test_a_given_date_comes_back_unchanged_and_conditions_the_other_columns(date
     assert (sample["when"] == "2021-06-15").all() and sample["amount"].notna().all()
     with pytest.raises(ValueError, match="not a date"):
         gen.sample(5, given={"when": "June"})
+    dates = BFNGenerator(**SMALL, random_state=0).fit(_table(list(_days().date)))
+    with pytest.raises(ValueError, match=r"'when' holds 'soon', which is not a date\."):
+        dates.score_samples(_table(["soon"] * N_ROWS).iloc[:2])
 
 
 def test_time_formats_survive_save_load_and_pickle(dated, tmp_path):

@@ -10,7 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import fresh_ids
-from .times import TIME_UNITS, is_time_format, time_numbers, time_values
+from .times import OBJECT_TIMES, TIME_UNITS, is_time_format, time_numbers, time_values
 from .values import is_missing
 
 __all__ = [
@@ -73,7 +73,7 @@ class Column:
         numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
         unread = np.isnan(numbers) & ~is_missing(values)
         if unread.any():
-            shown = "a date" if self.time_format in (None, "date", "datetime") else f"a date in {self.time_format!r}"
+            shown = "a date" if self.time_format in (None, *OBJECT_TIMES) else f"a date in {self.time_format!r}"
             raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
         return numbers
 

@@ -424,20 +424,21 @@ class TableEncoder:
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
                 self._encode(column, column_values(X, j), strict)  # still checks for unknown categories
+        # the cells of columns with point masses that are missing, and that hold each mass (read once per column)
+        numbers = {j: self.columns_[j].numbers(column_values(X, j), as_float) for j, _ in self.point_masses}
         for i, j in enumerate(self.indicators_):
-            column, missing = self.columns_[j], np.isnan(out[:, self._order.index(j)])
-            if column.point_masses:  # a cell on a mass is absent from the flow's column, not missing
-                missing &= ~column.at_point_mass(column.numbers(column_values(X, j), as_float))
+            missing = np.isnan(out[:, self._order.index(j)])
+            if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
+                missing &= np.isnan(numbers[j])
             out[:, len(self._order) + i] = 0.0 if as_observed else missing
         start = len(self._order) + len(self.indicators_)
         for i, (j, value) in enumerate(self.point_masses):
-            numbers = self.columns_[j].numbers(column_values(X, j), as_float)
-            at = numbers == value
+            at = numbers[j] == value
             # A missing cell: with a missingness indicator, not on the mass (the network must not learn the
             # indicator from which cells are absent, as none are when it draws rows); without, or to be drawn
             # (as_observed), unknown.
             unknown = np.nan if as_observed or j not in self.indicators_ else 0.0
-            out[:, start + i] = np.where(np.isnan(numbers), unknown, at)
+            out[:, start + i] = np.where(np.isnan(numbers[j]), unknown, at)
             if as_observed:  # a given cell on the mass: the continuous cell is given too, as in training
                 out[at, self._order.index(j)] = _PLACEHOLDER
         return out

@@ -89,10 +89,11 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
     ``'date'`` for ``datetime.date`` objects, ``'datetime'`` for naive
     ``datetime.datetime`` objects (``pandas.Timestamp`` included), a strftime
     format (with a year and a month) for strings that all parse in it and
-    print back unchanged; None for anything else, such as a mix of these.
+    print back unchanged; None for anything else, such as a mix of these, or
+    a pandas category column.
     """
-    if getattr(dtype, "kind", "O") != "O" and not str(dtype).startswith("string"):
-        return None
+    if str(dtype) == "category" or (getattr(dtype, "kind", "O") != "O" and not str(dtype).startswith("string")):
+        return None  # a pandas category stays one, whatever its values
     values = observed.tolist()
     if not values:
         return None
@@ -108,15 +109,18 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
 def _wall_times(values: np.ndarray, time_format: str | None = None):
     """A pandas DatetimeIndex of the values in wall-clock time (time zone dropped); NaT where missing.
 
-    With a strftime ``time_format``, strings that do not parse in it are NaT too.
+    With a ``time_format``, values that are not times in it are NaT too.
     """
     import pandas as pd
 
     series = pd.Series(values, dtype=object if values.dtype == object else None)
-    if time_format is not None and time_format not in OBJECT_TIMES:
-        times = pd.DatetimeIndex(pd.to_datetime(series, format=time_format, errors="coerce"))
-    else:
+    if time_format is None:
         times = pd.DatetimeIndex(pd.to_datetime(series))
+    else:
+        strftime = None if time_format in OBJECT_TIMES else time_format
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pandas' note on parsing objects one by one
+            times = pd.DatetimeIndex(pd.to_datetime(series, format=strftime, errors="coerce"))
     return times.tz_localize(None) if times.tz is not None else times
 
 
