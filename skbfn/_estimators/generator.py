@@ -59,6 +59,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     back, so data of any scale work without a scaler, and scores include the
     exact log-Jacobian of that map: they are log-densities in the units of
     ``X``, comparable with e.g. :meth:`sklearn.mixture.GaussianMixture.score_samples`.
+    Real tables come as they are (user guide, "Column roles"): ids, text,
+    dates (datetime dtypes, date objects or date strings in one format),
+    amounts often exactly 0 (a point mass) and values with a few decimals
+    come back in kind.
 
     Parameters
     ----------
