@@ -67,3 +67,21 @@ def moons_file(moons_model, tmp_path):
     path = tmp_path / "model.safetensors"
     save(moons_model, path)
     return path
+
+
+def assert_samples_survive_save_load_and_pickle(gen, directory, n_samples: int = 40, random_state: int = 4) -> None:
+    """A saved and reloaded ``gen``, and an unpickled one, draw the same DataFrame as ``gen`` for one seed."""
+    import os
+    import pickle
+
+    import pandas as pd
+
+    import skbfn
+
+    path = os.path.join(directory, "model.safetensors")
+    skbfn.save(gen, path)
+    expected = gen.sample(n_samples, random_state=random_state)
+    pd.testing.assert_frame_equal(skbfn.load(path).sample(n_samples, random_state=random_state), expected)
+    pd.testing.assert_frame_equal(
+        pickle.loads(pickle.dumps(gen)).sample(n_samples, random_state=random_state), expected
+    )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import skbfn
 from skbfn import BFNGenerator
 from skbfn._encoding.column import MAX_DECIMALS, Column
 from skbfn._encoding.column_fit import shared_decimals
@@ -71,11 +68,7 @@ def test_samples_have_the_decimals_of_the_training_values(shop):
 
 def test_decimals_survive_save_load_and_pickle_and_bad_ones_are_refused(shop, tmp_path):
     gen = BFNGenerator(**SMALL, random_state=0).fit(shop)
-    path = os.path.join(tmp_path, "shop.safetensors")
-    skbfn.save(gen, path)
-    expected = gen.sample(30, random_state=1)
-    pd.testing.assert_frame_equal(skbfn.load(path).sample(30, random_state=1), expected)
-    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(gen)).sample(30, random_state=1), expected)
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
     document = gen.encoder_.columns_[0].to_dict()
     assert document["decimals"] == 2
     for corrupt in (0, MAX_DECIMALS + 1, 1.5, "2"):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import os
-import pickle
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
 from scipy.stats import ks_2samp
 
-import skbfn
 from skbfn import BFNGenerator
 from skbfn._encoding.column import Column
 from skbfn._encoding.times import object_time_format
@@ -139,11 +137,7 @@ def test_a_given_date_comes_back_unchanged_and_conditions_the_other_columns(date
 
 def test_time_formats_survive_save_load_and_pickle(dated, tmp_path):
     _, gen = dated
-    path = os.path.join(tmp_path, "dated.safetensors")
-    skbfn.save(gen, path)
-    expected = gen.sample(40, random_state=4)
-    pd.testing.assert_frame_equal(skbfn.load(path).sample(40, random_state=4), expected)
-    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(gen)).sample(40, random_state=4), expected)
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
     document = gen.encoder_.columns_[1].to_dict()
     assert document["time_format"] == "%Y-%m-%d"
     for corrupt in ("%H:%M", "weekly", 3):

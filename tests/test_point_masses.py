@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
 
-import skbfn
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.column import Column
 from skbfn._encoding.column_fit import MIN_MASS_SHARE, edge_masses
@@ -108,11 +105,7 @@ def test_masses_with_missing_cells_and_the_imputer(purchases):
 
 
 def test_point_masses_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted, tmp_path):
-    path = os.path.join(tmp_path, "masses.safetensors")
-    skbfn.save(fitted, path)
-    expected = fitted.sample(50, random_state=4)
-    pd.testing.assert_frame_equal(skbfn.load(path).sample(50, random_state=4), expected)
-    pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(fitted)).sample(50, random_state=4), expected)
+    assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
     document = fitted.encoder_.columns_[1].to_dict()
     assert document["point_masses"] == [0.0, 100.0]
     for corrupt in ([0.0, 0.0], [1.0, 2.0, 3.0], [float("nan")], "0"):
