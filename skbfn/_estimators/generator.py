@@ -657,7 +657,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         scaling, so the value bounds ``ln p(x)`` (or ``ln p(x | y)``) in the
         original units of X. For a mixed table ``p`` is a density over the
         real-valued columns times a probability mass over the discretised and
-        categorical ones; with no real-valued column it is a log-probability
+        categorical ones (and over a real column's point masses, for cells
+        on them); with no real-valued column it is a log-probability
         (at most 0). A row whose integer cell is not an integer, or whose real
         value lies more than a million training half-ranges from the range's
         centre (beyond what float32 can score), scores ``-inf``; a score is
