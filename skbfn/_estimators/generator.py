@@ -207,7 +207,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         kurtosis above 3, affine for the others. The maps are exactly
         invertible and scores include their exact log-Jacobian, so they stay
         log-densities in the column's own units. Image pixels
-        (``network='unet'``) are always scaled affinely. Under 'affine', a
+        (``network='unet'``) and dequantised integer columns (too wide for
+        bins) are always scaled affinely. Under 'affine', a
         column whose middle half of values spans less than 3% of its range
         (a heavy tail the flow cannot resolve) is warned about.
     beta_1 : float, default=4.0
