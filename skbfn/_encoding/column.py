@@ -61,6 +61,10 @@ class Column:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
         return np.isin(numbers, np.asarray(self.point_masses, dtype=np.float64))
 
+    def off_point_masses(self, numbers: np.ndarray) -> np.ndarray:
+        """The numbers with NaN on the point masses (their indicators hold them); the same array without masses."""
+        return np.where(self.at_point_mass(numbers), np.nan, numbers) if self.point_masses else numbers
+
     @property
     def is_modelled(self) -> bool:
         """Whether the column is one of the model's columns."""

@@ -312,7 +312,8 @@ class TableEncoder:
             if column.kind == "categorical":
                 continue
             numbers = column.numbers(column_values(X, j), as_float)
-            numbers = numbers[~np.isnan(numbers) & ~column.at_point_mass(numbers)]
+            numbers = column.off_point_masses(numbers)
+            numbers = numbers[~np.isnan(numbers)]
             if column.kind == "discretised":
                 beyond = (numbers < column.offset) | (numbers > column.offset + column.n_bins - 1)
             else:
@@ -371,7 +372,7 @@ class TableEncoder:
         for j, column in enumerate(self.columns_):
             if column.kind == "continuous":
                 numbers = column.numbers(column_values(X, j), as_float)
-                numbers = np.where(column.at_point_mass(numbers), np.nan, numbers)  # a mass, not a density
+                numbers = column.off_point_masses(numbers)  # a mass, not a density
                 total += np.nan_to_num(column.log_jacobian(numbers), nan=0.0)
         return total
 
@@ -494,7 +495,7 @@ class TableEncoder:
                 check_bins(column, numbers)
             index = np.clip(np.round(numbers) - column.offset, 0, column.n_bins - 1)
             return bin_centre(index, column.n_bins)
-        numbers = np.where(column.at_point_mass(numbers), np.nan, numbers)  # its indicator holds it (transform)
+        numbers = column.off_point_masses(numbers)  # its indicator holds it (see transform)
         scaled = column.to_flow_range(numbers)
         if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
             low, high = column.from_flow_range(np.array([-1.0, 1.0]))
