@@ -3,7 +3,7 @@
 The table (4,000 rows, half to fit, half held out) has a log-normal income
 (``sigma`` 1.2), Pareto-tailed claims (shape 1.5: the middle half of the
 values in under 1% of the range), Pareto-tailed follower counts (integers
-too wide for bins: dequantised, and scaled affinely under either map), a
+too wide for bins: dequantised, over their normal scores under 'auto'), a
 uniform integer age, an exponential tenure and a segment. For each seed and map, the default ``BFNGenerator``
 is fitted and draws 2,000 rows; printed: the column-shape distance (KS /
 TVD) per column, the classifier two-sample AUC against the held-out rows,

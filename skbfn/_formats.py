@@ -54,6 +54,8 @@ FILE_FORMATS = {
     9: "columns of dates or times held as strings or Python objects record how ('time_format'), and "
     "continuous columns their point masses ('point_masses'), each an indicator among the model's columns, "
     "and the decimals their samples are rounded to ('decimals')",
+    10: "integer columns too wide for bins may be dequantised over their normal scores (a column with both "
+    "'lattice' and 'normal_scores'), each integer's cell its own width",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -101,7 +101,7 @@ def test_validation_estimates_the_bound_that_score_samples_reports():
     config = TrainingConfig.of(gen, encoder=gen.encoder_, n_rows=len(X))
     bound = BoundSettings.of(gen, gen.encoder_)
     assert config.bound.n_loss_steps == bound.n_loss_steps and config.bound.n_draws == bound.n_draws
-    np.testing.assert_array_equal(config.bound.dequantisation_widths, bound.dequantisation_widths)
+    np.testing.assert_array_equal(config.bound.dequantisation_widths.constant, bound.dequantisation_widths.constant)
 
     encoded = gen.encoder_.transform(X)
     seed = int(check_random_state(0).randint(MAX_SEED))  # score_samples' seed for random_state=0

@@ -226,14 +226,20 @@ def _sum_of_masses(gen, grid):
     return masses, 3 * np.std(sums) / np.sqrt(len(sums))
 
 
-def test_wide_integer_columns_are_dequantised_and_their_masses_sum_to_at_most_one():
-    """An integer column wider than max_bins is modelled as a density trained on k + U(-1/2, 1/2): its score
+@pytest.mark.parametrize("transform", ["affine", "quantile"])
+def test_wide_integer_columns_are_dequantised_and_their_masses_sum_to_at_most_one(transform):
+    """An integer column wider than max_bins is modelled as a density trained on draws uniform over the image
+    of [k - 1/2, k + 1/2] (one width under the affine map, one per integer under normal scores): its score
     bounds ln P(k), so exp(score) over integers two spans beyond the training range sums to at most 1."""
     rng = np.random.default_rng(1)
     X = rng.binomial(30, 0.5, size=(2000, 1)).astype(np.int64)
-    gen = BFNGenerator(**{**FAST, "random_state": 0, "max_iter": 300, "max_bins": 8, "n_elbo_draws": 64}).fit(X)
+    params = {**FAST, "random_state": 0, "max_iter": 300, "max_bins": 8, "n_elbo_draws": 64}
+    gen = BFNGenerator(**params, continuous_transform=transform).fit(X)
     [column] = gen.encoder_.columns_
     assert column.kind == "continuous" and column.lattice
+    assert (column.normal_scores is not None) == (transform == "quantile")
+    middle, end = column.cell_widths(np.array([15.0, float(X.max())]))
+    assert middle > end if transform == "quantile" else middle == end == column.scale
     low, high = int(X.min()), int(X.max())
     span = high - low
     grid = np.arange(low - 2 * span, high + 2 * span + 1)[:, None]

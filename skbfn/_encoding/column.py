@@ -45,7 +45,8 @@ class Column:
     n_bins: int = 0
     categories: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     normal_scores: NormalScores | None = None  # continuous: the map applied before the affine one
-    lattice: bool = False  # continuous: integer data, dequantised (trained and scored on k + U(-1/2, 1/2))
+    # continuous: integer data, dequantised (trained and scored on a uniform draw over the image of [k - 1/2, k + 1/2])
+    lattice: bool = False
     time_unit: str | None = None  # datetime and timedelta columns: the unit their numbers count ('D' or 's')
     time_zone: str | None = None  # datetime columns with a time zone: its name
     id_template: dict | None = None  # id columns: how fresh keys are made (skbfn._encoding.roles.fresh_ids)
@@ -113,8 +114,15 @@ class Column:
         return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
 
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
-        """A continuous column's values in the flow's units (no overflow for huge values)."""
-        if self.normal_scores is not None:
+        """A continuous column's values in the flow's units (no overflow for huge values).
+
+        An integer (``lattice``) column's value ``k`` goes to the centre of the
+        image of its cell ``[k - 1/2, k + 1/2]``: under an affine map, the image of
+        ``k`` itself.
+        """
+        if self.normal_scores is not None and self.lattice:
+            numbers = self.normal_scores.transform(numbers - 0.5) / 2 + self.normal_scores.transform(numbers + 0.5) / 2
+        elif self.normal_scores is not None:
             numbers = self.normal_scores.transform(numbers)
         return numbers * self.scale - self.offset * self.scale
 
@@ -125,11 +133,34 @@ class Column:
         return values if self.normal_scores is None else self.normal_scores.inverse_transform(values)
 
     def log_jacobian(self, numbers: np.ndarray) -> np.ndarray:
-        """``ln |dz/dx|`` of :meth:`to_flow_range` at each value (NaN stays NaN)."""
+        """``ln |dz/dx|`` of :meth:`to_flow_range` at each value (NaN stays NaN).
+
+        For an integer (``lattice``) column, the log of its cell's width in the
+        flow's units (:meth:`cell_widths`): a density over the cell's image,
+        times that width, is the probability of the integer, as a density per
+        unit of the column is.
+        """
+        if self.lattice:
+            return np.log(self.cell_widths(numbers))
         log_scale = np.where(np.isnan(numbers), np.nan, np.log(self.scale))
         if self.normal_scores is None:
             return log_scale
         return log_scale + self.normal_scores.log_derivative(numbers)
+
+    def cell_widths(self, numbers: np.ndarray) -> np.ndarray:
+        """Width in the flow's units of the image of each integer's cell ``[k - 1/2, k + 1/2]`` (NaN stays NaN).
+
+        An integer (``lattice``) column is trained and scored on draws
+        uniform over these images: one width, ``scale``, under an affine map;
+        under normal scores, wide where the column's values are dense and
+        narrow in its tail.
+        """
+        numbers = np.asarray(numbers, dtype=np.float64)
+        if self.normal_scores is None:
+            return np.where(np.isnan(numbers), np.nan, self.scale)
+        scores = self.normal_scores.transform
+        with np.errstate(over="ignore"):
+            return (scores(numbers + 0.5) - scores(numbers - 0.5)) * self.scale
 
     # ------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
@@ -187,7 +218,7 @@ class Column:
         if normal_scores is not None and kind != "continuous":
             raise ValueError(f"column {name!r} is {kind} but has normal scores")
         lattice = doc.get("lattice", False)  # absent in files of releases before dequantised integer columns
-        if not isinstance(lattice, bool) or (lattice and (kind != "continuous" or normal_scores is not None)):
+        if not isinstance(lattice, bool) or (lattice and kind != "continuous"):
             raise ValueError(f"column {name!r} has an invalid lattice flag {lattice!r}")
         time_unit, time_zone, template = doc.get("time_unit"), doc.get("time_zone"), doc.get("id_template")
         if time_unit is not None and (time_unit not in TIME_UNITS or kind not in ("continuous", "discretised")):

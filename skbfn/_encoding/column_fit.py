@@ -63,7 +63,7 @@ def _warn_if_unresolved(name, numbers: np.ndarray) -> None:
             "other, and its samples and scores lose their shape. continuous_transform='auto' maps such columns "
             "through their normal scores first.",
             UserWarning,
-            stacklevel=10,  # the caller of BFNGenerator.fit
+            stacklevel=9,  # the caller of BFNGenerator.fit
         )
 
 
@@ -211,9 +211,12 @@ class ColumnFitter:
             return column
         masses = edge_masses(numbers)
         rest = numbers[~np.isin(numbers, masses)]
-        if not masses or len(np.unique(rest)) < 2:
-            return column
-        return replace(self._numeric_column(name, rest, dtype, wants_bins=False), point_masses=masses)
+        if masses and len(np.unique(rest)) >= 2:
+            column = replace(self._numeric_column(name, rest, dtype, wants_bins=False), point_masses=masses)
+            numbers = rest
+        if self.continuous_transform == "affine" and column.normal_scores is None:
+            _warn_if_unresolved(name, numbers)
+        return column
 
     def _numeric_column(self, name, numbers: np.ndarray, dtype, wants_bins: bool | None) -> Column:
         low, high = float(numbers.min()), float(numbers.max())
@@ -239,10 +242,7 @@ class ColumnFitter:
                 categories=np.array([low], dtype=object),
             )
         if integral and np.isfinite(half_range + 0.5):
-            # dequantised: the range holds every k + u, u in [-1/2, 1/2]; affine, so the offsets are one width
-            half_range = half_range + 0.5
-            scale = SCALED_LIMIT / half_range
-            return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale, lattice=True)
+            return self._lattice_column(name, numbers, dtype, low, high)
         if half_range > 0 and not self.shared_range and self._wants_normal_scores(numbers):
             normal_scores = NormalScores.fit(numbers)
             scores = normal_scores.transform(numbers)
@@ -261,9 +261,21 @@ class ColumnFitter:
                 f"X column {name!r} varies over a range too small to scale ({2 * half_range:.3g}); "
                 "rescale it or drop it."
             )
-        if self.continuous_transform == "affine" and not self.shared_range:
-            _warn_if_unresolved(name, numbers)
         return self._real_column(name, numbers, dtype, offset=high / 2 + low / 2, scale=scale)
+
+    def _lattice_column(self, name, numbers: np.ndarray, dtype, low: float, high: float) -> Column:
+        """An integer column too wide for bins, dequantised: the range holds the image of every cell
+        ``[k - 1/2, k + 1/2]`` from ``low`` to ``high``, under an affine map or, where the column asks for them,
+        its normal scores (a heavy-tailed count)."""
+        if not self.shared_range and self._wants_normal_scores(numbers):
+            normal_scores = NormalScores.fit(numbers)
+            low_score, high_score = (float(s) for s in normal_scores.transform(np.array([low - 0.5, high + 0.5])))
+            offset, scale = high_score / 2 + low_score / 2, 2 * SCALED_LIMIT / (high_score - low_score)
+            return Column(
+                name, "continuous", dtype, offset=offset, scale=scale, normal_scores=normal_scores, lattice=True
+            )
+        scale = SCALED_LIMIT / (high / 2 - low / 2 + 0.5)
+        return Column(name, "continuous", dtype, offset=high / 2 + low / 2, scale=scale, lattice=True)
 
     def _real_column(self, name, numbers: np.ndarray, dtype, **record) -> Column:
         """A continuous column off the integer lattice, with the decimals its values share (unless pixels)."""

@@ -10,10 +10,12 @@ Each column is one of four kinds:
   the training minimum and maximum, one bin per integer (a value outside that
   range, or not an integer, has probability 0: its row scores ``-inf``);
   wider integer columns, constant ones included, are ``continuous`` and
-  *dequantised* (``lattice``): the model is trained on ``k + u`` with
-  ``u ~ U(-1/2, 1/2)``, scored with ``E_u ln p(k + u) <= ln P(k)``, a bound
+  *dequantised* (``lattice``): the model is trained on draws ``z`` uniform
+  over the image of the cell ``[k - 1/2, k + 1/2]`` in the flow's units (of
+  width ``w_k``: the scale under an affine map, its own for each cell under
+  normal scores), scored with ``E_z ln p(z) + ln w_k <= ln P(k)``, a bound
   on a probability like the discretised kind's (a non-integer scores
-  ``-inf``), and sampled values are rounded;
+  ``-inf``), and sampled values are rounded (:mod:`.cell_widths`);
 - ``categorical``: any hashable values, one class per category seen in fit;
 - ``constant``: a column with a single observed value (a category or a
   number). It is not modelled: samples repeat it, and it adds ``ln 1 = 0``
@@ -46,6 +48,7 @@ from sklearn.utils import check_array
 
 from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
+from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
@@ -377,14 +380,16 @@ class TableEncoder:
         return total
 
     @property
-    def dequantisation_widths(self) -> np.ndarray | None:
-        """Width of one integer step in the model's units, per model column (0 off the lattice); None if no lattice."""
-        widths = np.array(
-            [self.columns_[j].scale if self.columns_[j].lattice else 0.0 for j in self._order]
-            + [0.0] * self._n_indicators,
-            dtype=np.float32,
-        )
-        return widths if widths.any() else None
+    def dequantisation_widths(self) -> CellWidths | None:
+        """The widths of the integer cells of the dequantised (lattice) columns in the model's units; None if none."""
+        lattice = [(position, self.columns_[j]) for position, j in enumerate(self._order) if self.columns_[j].lattice]
+        if not lattice:
+            return None
+        constant = np.zeros(self.n_model_columns, dtype=np.float32)
+        for position, column in lattice:
+            if column.normal_scores is None:
+                constant[position] = column.scale
+        return CellWidths(constant, tuple((p, c) for p, c in lattice if c.normal_scores is not None))
 
     @property
     def kinds(self) -> list[str]:

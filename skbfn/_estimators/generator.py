@@ -206,11 +206,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         'auto': normal scores for columns with ``|skewness| > 1`` or excess
         kurtosis above 3, affine for the others. The maps are exactly
         invertible and scores include their exact log-Jacobian, so they stay
-        log-densities in the column's own units. Image pixels
-        (``network='unet'``) and dequantised integer columns (too wide for
-        bins) are always scaled affinely. Under 'affine', a
-        column whose middle half of values spans less than 3% of its range
-        (a heavy tail the flow cannot resolve) is warned about.
+        log-densities in the column's own units. Dequantised integer
+        columns (too wide for bins) follow the same rule, each integer's cell
+        then as wide as its image (a skewed count: wide cells in the bulk,
+        narrow ones in the tail); image pixels (``network='unet'``) are
+        always scaled affinely. Under 'affine', a real or integer column
+        whose middle half of values spans less than 3% of its range (a heavy
+        tail the flow cannot resolve) is warned about.
     beta_1 : float, default=4.0
         Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
     category_shares : {'train', 'model'}, default='train'

@@ -24,6 +24,7 @@ import torch
 from scipy.stats import qmc
 
 from .._device import batch_kind
+from .._encoding.cell_widths import CellWidths
 from ..core import BFN, CellMask
 
 __all__ = [
@@ -63,9 +64,11 @@ class BoundSettings:
         ``n`` of the discrete-time loss ``L_n``; None for the continuous-time loss.
     n_draws : int
         Quasi-Monte-Carlo draws per row.
-    dequantisation_widths : ndarray or None
-        Width of one integer step per model column (0 off the integer lattice);
-        None when no column is dequantised.
+    dequantisation_widths : CellWidths or None
+        Widths of the integer cells of the model's columns (0 off the integer
+        lattice), per column or per cell
+        (:class:`~skbfn._encoding.cell_widths.CellWidths`); None when no
+        column is dequantised.
     reconstruction_divisor : int
         The reconstruction term gets ``n_draws // reconstruction_divisor``
         draws (at least one): :data:`RECONSTRUCTION_DIVISOR` for models fitted
@@ -74,7 +77,7 @@ class BoundSettings:
 
     n_loss_steps: int | None
     n_draws: int
-    dequantisation_widths: np.ndarray | None = None
+    dequantisation_widths: CellWidths | None = None
     reconstruction_divisor: int = RECONSTRUCTION_DIVISOR
 
     @classmethod
@@ -177,13 +180,14 @@ def row_draws(
         reconstruction_divisor), noise_size), flow noise at ``t = 1``; ``sender_noise`` like ``noise``
         if ``sender``, else None; ``offsets`` and ``recon_offsets`` (n_rows,
         draws, n_columns), uniform dequantisation offsets times
-        ``dequantisation_widths`` (None without widths).
+        ``dequantisation_widths`` (None without widths), which are one per
+        column ``(n_columns,)`` or one per row and column ``(n_rows, n_columns)``.
     """
     device = torch.device(device)
     if device.type not in ("cpu", "cuda"):  # MPS, for one, has no float64
         device = torch.device("cpu")
     keys = row_keys(rows, seed)
-    n_offsets = 0 if dequantisation_widths is None else len(dequantisation_widths)
+    n_offsets = 0 if dequantisation_widths is None else np.shape(dequantisation_widths)[-1]
     n_noises = 2 if sender else 1
     diffusion = _shifted_uniforms(keys, n_draws, 1 + noise_size * n_noises + n_offsets, 0, device)
     n_recon = recon_draw_count(n_draws, reconstruction_divisor)
@@ -200,6 +204,7 @@ def row_draws(
     }
     if n_offsets:
         widths = torch.from_numpy(np.asarray(dequantisation_widths, dtype=np.float64)).to(device)
+        widths = widths if widths.ndim == 1 else widths[:, None, :]  # per row: the same for each of its draws
         draws["offsets"] = (diffusion[..., end:] - 0.5) * widths
         draws["recon_offsets"] = (recon[..., noise_size:] - 0.5) * widths
     return draws
@@ -218,9 +223,10 @@ def elbo_per_row(
     """ELBO of each row of the model matrix ``encoded`` (float32, NaN in missing cells), float64, model units.
 
     The draws of a row are seeded by its content and ``seed``. With
-    dequantisation widths in ``bound`` (per model column, 0 off the integer
-    lattice), each draw scores the row moved by its own uniform offset within
-    the cell: ``E_u ELBO(x + u)``, a bound on the cell's probability.
+    dequantisation widths in ``bound`` (of each integer cell, 0 off the
+    integer lattice), each draw scores the row moved by its own uniform offset
+    within the cell: ``E_u ELBO(x + u)``, a bound on the cell's probability
+    once the log of the cell's width is added (the encoder's log-Jacobian).
     """
     n_draws, n_loss_steps, widths = bound.n_draws, bound.n_loss_steps, bound.dequantisation_widths
     reference = next(model.parameters())
@@ -248,7 +254,7 @@ def elbo_per_row(
             noise_size,
             seed,
             sender=n_loss_steps is not None,
-            dequantisation_widths=widths,
+            dequantisation_widths=None if widths is None else widths.of(rows),
             device=reference.device,
             reconstruction_divisor=bound.reconstruction_divisor,
         )

@@ -156,6 +156,8 @@ def fit_state(
         cond, cond_validation = (parts[2], parts[3]) if cond is not None else (None, None)
         validation = (to_tensor(encoded_validation, device), to_tensor(cond_validation, device))
 
+    cell_widths = encoder.dequantisation_widths
+    widths = None if cell_widths is None else cell_widths.of(encoded)  # before the placeholders: 0 where missing
     neighbour_noise = NeighbourNoise.of(
         encoded, encoder.model_kinds, scale=estimator.neighbour_noise, device=device
     )  # before the placeholders, which are not observed cells
@@ -175,7 +177,7 @@ def fit_state(
         validation_seed=validation_seed,
         replica=current_replica(),
         checkpoint=_checkpointer(estimator, encoded, cond, n_done_before),
-        dequantisation_widths=to_tensor(encoder.dequantisation_widths, device),
+        dequantisation_widths=to_tensor(widths, device),
         neighbour_noise=neighbour_noise,
     ).as_dict()
     if previous is not None:

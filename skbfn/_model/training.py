@@ -219,10 +219,11 @@ def train(
     with its own noise, and DDP averages the gradients. With a ``checkpoint``
     the run resumes from a matching checkpoint, writes one every
     ``checkpoint.interval`` steps, and removes it once complete. With
-    ``dequantisation_widths`` (one per column, 0 for columns off the integer
-    lattice) every batch gets fresh uniform noise of that width on its
-    lattice columns, so that the model learns a density whose integral over
-    each integer's unit cell is that integer's probability. With
+    ``dequantisation_widths`` (one per column, or one per row of ``x`` and
+    column; 0 off the integer lattice) every batch gets fresh uniform noise
+    of that width on its lattice columns, so that the model learns a density
+    whose integral over the image of each integer's cell is that integer's
+    probability. With
     ``neighbour_noise``, every batch's rows first move towards their
     neighbours (:class:`~skbfn._model.neighbour_noise.NeighbourNoise`).
     """
@@ -361,7 +362,8 @@ class _Loop:
         batch = self.x[index] if self.neighbour_noise is None else self.neighbour_noise(self.x, index, noise)
         if self.dequantisation_widths is not None:
             uniform = torch.rand(batch.shape, generator=noise, device=batch.device, dtype=batch.dtype)
-            batch = batch + (uniform - 0.5) * self.dequantisation_widths
+            widths = self.dequantisation_widths
+            batch = batch + (uniform - 0.5) * (widths if widths.ndim == 1 else widths[index])
         cond = None if self.cond is None else self.cond[index]
         return training_step(
             self.model, self.ema, self.optimizer, self.scheduler, self.config, batch, cond, noise, listed

@@ -1,0 +1,57 @@
+"""The widths of integer cells in the model's units: how far a dequantised integer column's draws spread.
+
+An integer column too wide for bins (``lattice``) is modelled as a density
+over the flow's units, trained and scored on draws uniform over the image of
+each integer's cell ``[k - 1/2, k + 1/2]`` (Theis et al. 2016; Ho et al.
+2019). Under an affine map every cell's image is equally wide; under normal
+scores each has its own width, so the widths are a function of the cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .column import Column
+
+__all__ = ["CellWidths"]
+
+
+@dataclass(frozen=True, eq=False)
+class CellWidths:
+    """Widths of each model column's integer cells: one per column, or one per cell.
+
+    Parameters
+    ----------
+    constant : ndarray of shape (n_model_columns,)
+        The width of every cell of each affinely scaled integer column; 0 for
+        other columns (and for those in ``varying``).
+    varying : tuple of (int, Column)
+        Model positions and columns of the integer columns under normal
+        scores, whose cells differ in width.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> widths = CellWidths(np.array([0.0, 0.25], dtype=np.float32))
+    >>> widths.of(np.zeros((3, 2), dtype=np.float32))
+    array([0.  , 0.25], dtype=float32)
+    """
+
+    constant: np.ndarray
+    varying: tuple[tuple[int, Column], ...] = ()
+
+    def of(self, encoded: np.ndarray) -> np.ndarray:
+        """Widths for the model rows ``encoded`` ``[n, n_model_columns]``, float32, broadcastable against them.
+
+        ``constant`` itself when no cell varies; else one width per cell
+        (``[n, n_model_columns]``), 0 in missing cells (NaN in ``encoded``).
+        """
+        if not self.varying:
+            return self.constant
+        widths = np.repeat(self.constant[None, :], encoded.shape[0], axis=0)
+        for position, column in self.varying:
+            cells = np.round(column.from_flow_range(encoded[:, position].astype(np.float64)))
+            widths[:, position] = np.nan_to_num(column.cell_widths(cells), nan=0.0)
+        return widths
