@@ -55,7 +55,8 @@ FILE_FORMATS = {
     "continuous columns their point masses ('point_masses'), each an indicator among the model's columns, "
     "and the decimals their samples are rounded to ('decimals')",
     10: "integer columns too wide for bins may be dequantised over their normal scores (a column with both "
-    "'lattice' and 'normal_scores'), each integer's cell its own width",
+    "'lattice' and 'normal_scores'), each integer's cell its own width, and columns of numbers held as text "
+    "record how they are written ('number_format')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -122,7 +122,9 @@ def test_the_affine_transform_keeps_the_plain_scaling():
     assert np.allclose(encoder.row_log_jacobian(X), encoder.log_jacobian)
 
 
-def test_an_affine_column_whose_middle_half_sits_in_a_sliver_of_its_range_is_warned_about():
+def test_a_column_whose_middle_half_sits_in_a_sliver_of_its_range_gets_normal_scores_or_a_warning():
+    """By default ('heavy_tails') such columns get normal scores, and only they; under 'affine' they are warned
+    about, and under 'auto' normal scores leave nothing to warn about."""
     import warnings
 
     import pandas as pd
@@ -141,9 +143,12 @@ def test_an_affine_column_whose_middle_half_sits_in_a_sliver_of_its_range_is_war
     assert middle_share(np.array([0.0, 1.0, 2.0, 3.0])) == pytest.approx(0.5)
     fit = dict(max_iter=2, hidden_layer_sizes=(8,), time_embedding_dim=8)
     with pytest.warns(UserWarning, match=r"holds the middle half of its values in 0\.\d% of its range") as caught:
-        BFNGenerator(**fit).fit(X)
+        BFNGenerator(**fit, continuous_transform="affine").fit(X)
     assert [str(w.message).split("'")[1] for w in caught] == ["claims", "visits"]
     assert all(w.filename == __file__ for w in caught)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        BFNGenerator(**fit, continuous_transform="auto").fit(X)  # normal scores: nothing to warn about
+    for transform, expected in (("heavy_tails", [True, False, True]), ("auto", [True, True, True])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nothing to warn about
+            gen = BFNGenerator(**fit, continuous_transform=transform).fit(X)
+        assert [c.normal_scores is not None for c in gen.encoder_.columns_] == expected
+    assert BFNGenerator().continuous_transform == "heavy_tails"

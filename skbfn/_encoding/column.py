@@ -10,6 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import fresh_ids
+from .text_numbers import NumberFormat
 from .times import OBJECT_TIMES, TIME_UNITS, is_time_format, time_numbers, time_values
 from .values import is_missing
 
@@ -57,6 +58,8 @@ class Column:
     point_masses: tuple = ()
     # continuous, off the integer lattice: the decimals every training value had (cents: 2); samples are rounded
     decimals: int | None = None
+    # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers)
+    number_format: NumberFormat | None = None
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -73,6 +76,15 @@ class Column:
 
     def numbers(self, values: np.ndarray, as_float) -> np.ndarray:
         """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers)."""
+        if self.number_format is not None:
+            numbers = self.number_format.parse(values)
+            unread = np.isnan(numbers) & ~is_missing(values)
+            if unread.any():
+                raise ValueError(
+                    f"X column {self.name!r} holds {values[unread][0]!r}, which is not a number written as "
+                    f"{self.number_format.format(np.array([1234.5]))[0]!r} is."
+                )
+            return numbers
         if self.time_unit is None:
             return as_float(values, self.name)
         numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
@@ -83,7 +95,9 @@ class Column:
         return numbers
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit)."""
+        """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit, text in its format)."""
+        if self.number_format is not None:
+            return self.number_format.format(numbers)
         if self.time_unit is not None:
             return time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
         return numbers
@@ -109,7 +123,7 @@ class Column:
             return self.id_template["kind"] != "integer"
         if self.kind in ("dropped", "empty"):
             return getattr(self.dtype, "kind", "O") not in "iuf"
-        if self.time_format is not None:  # dates held as strings or Python objects
+        if self.time_format is not None or self.number_format is not None:  # dates or numbers held as text
             return True
         return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
 
@@ -182,6 +196,7 @@ class Column:
             **({"time_format": self.time_format} if self.time_format is not None else {}),
             **({"point_masses": list(self.point_masses)} if self.point_masses else {}),
             **({"decimals": self.decimals} if self.decimals is not None else {}),
+            **({"number_format": self.number_format.to_dict()} if self.number_format is not None else {}),
         }
 
     @classmethod
@@ -193,7 +208,7 @@ class Column:
         only; ValueError names what is wrong.
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
-        known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals"}
+        known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -242,6 +257,11 @@ class Column:
             is_int(decimals) and 1 <= decimals <= MAX_DECIMALS and kind == "continuous" and not lattice
         ):
             raise ValueError(f"column {name!r} has an invalid number of decimals {decimals!r}")
+        number_format = doc.get("number_format")  # absent in files before numbers held as text were read
+        if number_format is not None:
+            number_format = NumberFormat.from_dict(number_format)
+            if kind not in ("continuous", "discretised") or time_unit is not None:
+                raise ValueError(f"column {name!r} is {kind} but has a number format")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -260,6 +280,7 @@ class Column:
             time_format,
             tuple(float(v) for v in masses),
             decimals,
+            number_format,
         )
         _check_dtype(column)
         if kind == "continuous":

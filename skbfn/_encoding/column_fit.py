@@ -14,6 +14,7 @@ import numpy as np
 from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import detect_role, holds_few_values, id_template
+from .text_numbers import text_number_format
 from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
@@ -36,9 +37,20 @@ SCALED_LIMIT = 0.9
 # own (zero-inflated amounts, capped percentages): a continuous flow spreads such a spike, and samples would hold
 # no exact zero. Measurements rarely repeat a value this often, least of all at an end of their range.
 MIN_MASS_SHARE = 0.1
-# An affinely scaled column whose middle half of values spans less than this share of its range is warned about:
-# 3% of the range is 0.054 in the flow's units, about five sigma_1 at the default 0.01, the least the flow resolves.
+# A column whose middle half of values spans less than this share of its range has a tail too heavy for the affine
+# map: 3% of the range is 0.054 in the flow's units, about five sigma_1 at the default 0.01, the least the flow
+# resolves. 'heavy_tails' maps such columns through their normal scores; 'affine' warns about them.
 MIN_MIDDLE_SHARE = 0.03
+
+
+def _unique_integers(numbers: np.ndarray) -> bool:
+    """Integers, one in every row and each in one row only (NaN where missing): keys, not quantities."""
+    return (
+        len(numbers) >= 2
+        and not np.isnan(numbers).any()
+        and np.all(numbers == np.round(numbers))
+        and len(np.unique(numbers)) == len(numbers)
+    )
 
 
 def edge_masses(numbers: np.ndarray) -> tuple[float, ...]:
@@ -59,9 +71,9 @@ def _warn_if_unresolved(name, numbers: np.ndarray) -> None:
     if share < MIN_MIDDLE_SHARE:
         warnings.warn(
             f"X column {name!r} holds the middle half of its values in {share:.1%} of its range (a heavy tail): "
-            "scaled affinely (continuous_transform='affine', the default), they sit within a few sigma_1 of each "
-            "other, and its samples and scores lose their shape. continuous_transform='auto' maps such columns "
-            "through their normal scores first.",
+            "scaled affinely (continuous_transform='affine'), they sit within a few sigma_1 of each other, and its "
+            "samples and scores lose their shape. continuous_transform='heavy_tails' (the default) or 'auto' maps "
+            "such columns through their normal scores first.",
             UserWarning,
             stacklevel=9,  # the caller of BFNGenerator.fit
         )
@@ -99,7 +111,7 @@ class ColumnFitter:
         The most bins a column detected as discretised may have.
     max_categories : int
         The most distinct strings a column may have to be detected as categorical.
-    continuous_transform : {'auto', 'quantile', 'affine'}
+    continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}
         How continuous columns enter the flow's range.
     shared_range : bool
         Whether all columns share one kind and range (image pixels).
@@ -133,12 +145,18 @@ class ColumnFitter:
             if role in ("auto", "drop", "id"):
                 return Column(name, "empty", dtype)
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-        time_format = None
+        time_format = number_format = None
         if role in ("auto", "continuous", "discretised") and not chosen:
             time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
             if role == "auto" and time_format not in (None, *OBJECT_TIMES) and holds_few_values(observed):
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
-        if role == "auto" and time_format is None and not chosen:
+            if time_format is None:
+                number_format = text_number_format(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
+                if role == "auto" and number_format is not None and holds_few_values(observed):
+                    number_format = None  # a few numbers written as text, each seen often: codes, as above
+        if role == "auto" and number_format is not None and _unique_integers(number_format.parse(values)):
+            role = "id"  # as an integer column unique in every row is
+        if role == "auto" and time_format is None and number_format is None and not chosen:
             role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
         if role == "drop":
             return Column(name, "dropped", dtype)
@@ -147,6 +165,7 @@ class ColumnFitter:
         if role == "categorical" or (
             role == "auto"
             and time_format is None
+            and number_format is None
             and (categorical if categorical is not None else is_auto_categorical(values, dtype))
         ):
             return self.categorical_column(name, values, dtype)
@@ -160,6 +179,11 @@ class ColumnFitter:
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             column = self.numeric_column(name, numbers, dtype, wants_bins)
             return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
+        if number_format is not None:
+            numbers = observed_numbers(number_format.parse(values), name)
+            if numbers.min() == numbers.max():
+                return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
+            return replace(self.numeric_column(name, numbers, dtype, wants_bins), number_format=number_format)
         return self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
 
     def shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:
@@ -283,6 +307,8 @@ class ColumnFitter:
         return Column(name, "continuous", dtype, decimals=decimals, **record)
 
     def _wants_normal_scores(self, numbers: np.ndarray) -> bool:
+        if self.continuous_transform == "heavy_tails":
+            return middle_share(numbers) < MIN_MIDDLE_SHARE
         if self.continuous_transform == "auto":
             return is_skewed(numbers)
         return self.continuous_transform == "quantile"

@@ -83,12 +83,14 @@ class TableEncoder:
         of an image): every column gets the kind, scaling and bins found for
         all values of X together. Categorical columns are refused, and
         ``discretised_features`` must select all columns or none.
-    continuous_transform : {'auto', 'quantile', 'affine'}, default='affine'
+    continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}, default='affine'
         How continuous columns enter the flow's range: through their smoothed
         normal scores, then affinely ('quantile'), or affinely only. 'auto'
         uses normal scores for skewed or heavy-tailed columns
-        (:func:`~skbfn._encoding.normal_scores.is_skewed`). Shared ranges are always
-        affine.
+        (:func:`~skbfn._encoding.normal_scores.is_skewed`), 'heavy_tails' for
+        columns whose middle half spans less than
+        :data:`~skbfn._encoding.column_fit.MIN_MIDDLE_SHARE` of their range.
+        Shared ranges are always affine.
     column_roles : dict or None, default=None
         ``{column: role}`` (see :mod:`skbfn._encoding.roles`); columns not
         named get their role detected ('auto').

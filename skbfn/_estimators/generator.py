@@ -198,11 +198,15 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     max_categories : int, default=50
         The most distinct strings a column may have to be modelled as
         categories when its role is detected.
-    continuous_transform : {'auto', 'quantile', 'affine'}, default='affine'
+    continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}, default='heavy_tails'
         How a continuous column enters the flow's range. 'quantile': through
         smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the
         column (as tabular diffusion models do), which spreads skewed and
         heavy-tailed columns over the whole range; 'affine': scaled only;
+        'heavy_tails': normal scores for columns whose middle half of values
+        spans less than 3% of their range (a tail so heavy that, scaled
+        affinely, most values would sit within a few ``sigma_1`` of each
+        other, which the flow cannot resolve), affine for the others;
         'auto': normal scores for columns with ``|skewness| > 1`` or excess
         kurtosis above 3, affine for the others. The maps are exactly
         invertible and scores include their exact log-Jacobian, so they stay
@@ -210,9 +214,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         columns (too wide for bins) follow the same rule, each integer's cell
         then as wide as its image (a skewed count: wide cells in the bulk,
         narrow ones in the tail); image pixels (``network='unet'``) are
-        always scaled affinely. Under 'affine', a real or integer column
-        whose middle half of values spans less than 3% of its range (a heavy
-        tail the flow cannot resolve) is warned about.
+        always scaled affinely. Under 'affine', the columns that
+        'heavy_tails' would map through normal scores are warned about.
     beta_1 : float, default=4.0
         Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
     category_shares : {'train', 'model'}, default='train'
@@ -403,7 +406,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         max_bins=64,
         column_roles=None,
         max_categories=50,
-        continuous_transform="affine",
+        continuous_transform="heavy_tails",
         beta_1=4.0,
         category_shares="train",
         enforce_bounds=True,

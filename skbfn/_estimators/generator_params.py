@@ -40,7 +40,7 @@ PARAMETER_CONSTRAINTS = {
     "max_bins": [Interval(Integral, 2, None, closed="left")],
     "column_roles": [dict, None],
     "max_categories": [Interval(Integral, 1, None, closed="left")],
-    "continuous_transform": [StrOptions({"auto", "quantile", "affine"})],
+    "continuous_transform": [StrOptions({"heavy_tails", "auto", "quantile", "affine"})],
     "beta_1": [Interval(Real, 0, None, closed="neither")],
     "category_shares": [StrOptions({"train", "model"})],
     "enforce_bounds": ["boolean"],

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._encoding.roles import holds_few_values
+from .._encoding.text_numbers import NumberFormat, text_number_format
 from .._encoding.times import object_time_format, time_numbers
 
 MAX_CATEGORIES = 50
@@ -49,7 +51,8 @@ class TableLayout:
     span: np.ndarray  # per numeric column: the training range (1 where it is 0 or unknown)
     median: np.ndarray  # per numeric column: the training median, in min-max units
     with_missing: np.ndarray  # per numeric column: whether its missing cells get an indicator
-    time_formats: dict  # numeric column -> how it holds dates as strings or objects (see skbfn._encoding.times)
+    # numeric column -> how it holds dates or numbers as text or objects (skbfn._encoding.times, .text_numbers)
+    text_formats: dict
 
     @property
     def categorical(self) -> tuple:
@@ -98,16 +101,25 @@ def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
     return len(observed) > max_categories and observed.is_unique
 
 
-def _time_format(series: pd.Series) -> str | None:
-    """How an object or string column holds dates (see :func:`skbfn._encoding.times.object_time_format`)."""
-    return object_time_format(series.dropna().to_numpy(dtype=object), series.dtype)
-
-
-def _as_float(series: pd.Series, time_format: str | None = None) -> np.ndarray:
-    """Numbers as float64, datetimes and durations as nanoseconds, dates held in ``time_format`` as seconds
-    (a value that is not one: NaN), missing cells NaN."""
+def _text_format(series: pd.Series) -> str | NumberFormat | None:
+    """How an object or string column holds dates or numbers, as the encoder reads them
+    (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.text_number_format`;
+    a few numbers each seen often are codes, so categories)."""
+    observed = series.dropna().to_numpy(dtype=object)
+    time_format = object_time_format(observed, series.dtype)
     if time_format is not None:
-        return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", time_format)
+        return time_format
+    number_format = text_number_format(observed, series.dtype)
+    return None if number_format is None or holds_few_values(observed) else number_format
+
+
+def _as_float(series: pd.Series, text_format: str | NumberFormat | None = None) -> np.ndarray:
+    """Numbers as float64, datetimes and durations as nanoseconds, dates held in a time format as seconds and
+    numbers held in a number format as numbers (a value that is not one: NaN), missing cells NaN."""
+    if isinstance(text_format, NumberFormat):
+        return text_format.parse(series.to_numpy(dtype=object))
+    if text_format is not None:
+        return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", text_format)
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_timedelta64_dtype(series.dtype):
         values = series.to_numpy(dtype="datetime64[ns]" if series.dtype.kind == "M" else "timedelta64[ns]")
         out = values.astype("int64").astype(np.float64)
@@ -118,13 +130,13 @@ def _as_float(series: pd.Series, time_format: str | None = None) -> np.ndarray:
 
 def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> TableLayout:
     """Read the training rows' columns: numbers, categories (at most ``max_categories`` values) and free text."""
-    numeric, categories, free, time_formats = [], {}, [], {}
+    numeric, categories, free, text_formats = [], {}, [], {}
     for name in train.columns:
         column = train[name]
-        time_format = None if _is_number(column) else _time_format(column)
-        if time_format is not None:
+        text_format = None if _is_number(column) else _text_format(column)
+        if text_format is not None:
             numeric.append(name)
-            time_formats[name] = time_format
+            text_formats[name] = text_format
             continue
         if _is_number(column):
             if _is_integer_key(column, max_categories):
@@ -137,7 +149,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
             free.append(name)
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
-    values = numeric_matrix(train, numeric, time_formats)
+    values = numeric_matrix(train, numeric, text_formats)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns: their range is set below
         low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
@@ -152,17 +164,17 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
         span=span,
         median=np.nan_to_num(median, nan=0.5),
         with_missing=np.isnan(values).any(axis=0),
-        time_formats=time_formats,
+        text_formats=text_formats,
     )
 
 
-def numeric_matrix(frame: pd.DataFrame, numeric, time_formats: dict | None = None) -> np.ndarray:
-    """The numeric columns as a float64 matrix ``[rows, columns]``, missing cells NaN (``time_formats``: the
-    columns that hold dates as strings or objects, and how)."""
+def numeric_matrix(frame: pd.DataFrame, numeric, text_formats: dict | None = None) -> np.ndarray:
+    """The numeric columns as a float64 matrix ``[rows, columns]``, missing cells NaN (``text_formats``: the
+    columns that hold dates or numbers as text or objects, and how)."""
     if not numeric:
         return np.empty((len(frame), 0))
-    time_formats = time_formats or {}
-    return np.column_stack([_as_float(frame[name], time_formats.get(name)) for name in numeric])
+    text_formats = text_formats or {}
+    return np.column_stack([_as_float(frame[name], text_formats.get(name)) for name in numeric])
 
 
 def category_codes(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
@@ -182,7 +194,7 @@ def distance_parts(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray
     """Rows in two parts for the L1 distance: numbers min-max scaled by the training rows (a missing cell at
     the training median), and the discrete part as integer codes: a missing indicator for each column with
     missing training cells, then each category's code (missing and "other" one code each)."""
-    numbers = (numeric_matrix(frame, layout.numeric, layout.time_formats) - layout.low) / layout.span
+    numbers = (numeric_matrix(frame, layout.numeric, layout.text_formats) - layout.low) / layout.span
     missing = np.isnan(numbers)
     numbers = np.where(missing, layout.median, numbers)
     discrete = np.hstack([missing[:, layout.with_missing].astype(np.int64), category_codes(frame, layout)])
@@ -209,7 +221,7 @@ def distance_space(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
 def model_features(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray, np.ndarray]:
     """Features for a classifier: numbers as they are, categories as codes, missing cells NaN; and which
     columns are categorical (those with few enough codes for a histogram-based tree's categorical splits)."""
-    numbers = numeric_matrix(frame, layout.numeric, layout.time_formats)
+    numbers = numeric_matrix(frame, layout.numeric, layout.text_formats)
     codes = category_codes(frame, layout).astype(np.float64)
     codes[codes < 0] = np.nan
     sizes = np.array([len(known) + 1 for known in layout.categories.values()], dtype=np.int64)

@@ -85,8 +85,8 @@ def column_shapes(real, synthetic, *, layout: TableLayout | None = None) -> dict
     """
     real, synthetic, layout = _pair(real, synthetic, layout)
     distances = {}
-    real_numbers = numeric_matrix(real, layout.numeric, layout.time_formats)
-    synthetic_numbers = numeric_matrix(synthetic, layout.numeric, layout.time_formats)
+    real_numbers = numeric_matrix(real, layout.numeric, layout.text_formats)
+    synthetic_numbers = numeric_matrix(synthetic, layout.numeric, layout.text_formats)
     for j, name in enumerate(layout.numeric):
         distances[name] = _ks(real_numbers[:, j], synthetic_numbers[:, j])
     real_codes, synthetic_codes = category_codes(real, layout) + 1, category_codes(synthetic, layout) + 1
@@ -138,8 +138,8 @@ def pair_trends(real, synthetic, *, layout: TableLayout | None = None, n_bins: i
     if n_bins < 1:
         raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
     real, synthetic, layout = _pair(real, synthetic, layout)
-    real_numbers = numeric_matrix(real, layout.numeric, layout.time_formats)
-    synthetic_numbers = numeric_matrix(synthetic, layout.numeric, layout.time_formats)
+    real_numbers = numeric_matrix(real, layout.numeric, layout.text_formats)
+    synthetic_numbers = numeric_matrix(synthetic, layout.numeric, layout.text_formats)
     with np.errstate(invalid="ignore", divide="ignore"):
         real_corr = pd.DataFrame(real_numbers).corr(method="spearman").to_numpy()
         synthetic_corr = pd.DataFrame(synthetic_numbers).corr(method="spearman").to_numpy()

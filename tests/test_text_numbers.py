@@ -1,0 +1,163 @@
+"""Numbers held as text ('$1,234.50', '12.5%', '3,000') are modelled as numbers and come back as text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import ks_2samp
+
+from skbfn import BFNGenerator
+from skbfn._encoding.column import Column
+from skbfn._encoding.text_numbers import PREFIXES, SUFFIXES, NumberFormat, text_number_format
+from skbfn.metrics import column_shapes
+
+SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
+N_ROWS = 400
+
+
+def _strings(values) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    numbers=st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=30),
+    prefix=st.sampled_from(PREFIXES),
+    suffix=st.sampled_from(SUFFIXES),
+    grouping=st.booleans(),
+    decimals=st.integers(0, 6),
+    trim=st.booleans(),
+)
+def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, prefix, suffix, grouping, decimals, trim):
+    number_format = NumberFormat(prefix, suffix, grouping=grouping, decimals=decimals, trim=trim)
+    written = number_format.format(np.array(numbers))
+    parsed = number_format.parse(written)
+    np.testing.assert_allclose(parsed, np.round(numbers, decimals), rtol=1e-12, atol=10.0**-decimals)
+    found = text_number_format(written, np.dtype(object))
+    assert found is not None  # strings one format wrote are numbers in a format that writes them back
+    np.testing.assert_array_equal(found.format(found.parse(written)), written)
+    assert (found.prefix, found.suffix) == (prefix, suffix)
+
+
+@pytest.mark.parametrize(
+    ("strings", "expected"),
+    [
+        (["$1,234.50", "$3.00", "-$12.25"], NumberFormat("$", "", grouping=True, decimals=2, trim=False)),
+        (["12.5%", "3%", "0.25%"], NumberFormat("", "%", grouping=False, decimals=2, trim=True)),
+        (["3,000", "12", "1,250,000"], NumberFormat("", "", grouping=True, decimals=0, trim=False)),
+        (["€5", "€17"], NumberFormat("€", "", grouping=False, decimals=0, trim=False)),
+        (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
+    ],
+)
+def test_numbers_written_in_one_format_are_found(strings, expected):
+    assert text_number_format(_strings(strings), np.dtype(object)) == expected
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [
+        ["007", "012", "123"],  # leading zeros: keys, which would not print back
+        ["1234", "1,234"],  # grouped and not
+        ["$5", "€5"],  # two currencies
+        ["1.50", "2.5"],  # a trailing zero that trimmed decimals would drop
+        ["12", "twelve"],
+        ["1e5", "2e3"],
+        ["1.2.3", "4.5.6"],
+        ["$ 5", "$ 6"],
+    ],
+)
+def test_text_that_does_not_print_back_as_numbers_is_not_numbers(strings):
+    assert text_number_format(_strings(strings), np.dtype(object)) is None
+
+
+def test_only_strings_in_object_columns_are_read():
+    assert text_number_format(np.array([1.5, 2.0], dtype=object), np.dtype(object)) is None
+    assert text_number_format(_strings(["1", "2"]), pd.CategoricalDtype(["1", "2"])) is None
+    assert text_number_format(_strings(["1", 2]), np.dtype(object)) is None
+
+
+def _ledger(seed: int = 0, n_rows: int = N_ROWS) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    price = np.round(rng.lognormal(5, 1, n_rows), 2)
+    frame = pd.DataFrame(
+        {
+            "price": [f"${v:,.2f}" for v in price],
+            "discount": [f"{v:g}%" for v in np.round(rng.uniform(0, 40, n_rows), 1)],
+            "units": [f"{v:,}" for v in rng.integers(0, 20_000, n_rows)],
+        }
+    )
+    frame.loc[rng.random(n_rows) < 0.1, "discount"] = None
+    return frame
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return _ledger()
+
+
+@pytest.fixture(scope="module")
+def fitted(ledger):
+    return BFNGenerator(**SMALL, random_state=0).fit(ledger)
+
+
+def test_numbers_held_as_text_are_modelled_as_numbers_and_sampled_as_text(fitted, ledger):
+    assert fitted.encoder_.roles == {"price": "continuous", "discount": "continuous", "units": "continuous"}
+    samples = fitted.sample(300, random_state=0)
+    for name in ledger:
+        number_format = fitted.encoder_.columns_[list(ledger).index(name)].number_format
+        values = samples[name].dropna().to_numpy(dtype=object)
+        assert samples[name].dtype == ledger[name].dtype and all(isinstance(v, str) for v in values)
+        np.testing.assert_array_equal(number_format.format(number_format.parse(values)), values)  # as written
+        numbers, training = number_format.parse(values), number_format.parse(ledger[name].dropna().to_numpy())
+        assert training.min() <= numbers.min() and numbers.max() <= training.max()
+    assert samples["discount"].isna().any()  # the missing discounts come back too
+    units = fitted.encoder_.columns_[2].number_format.parse(samples["units"].to_numpy(dtype=object))
+    assert np.array_equal(units, np.round(units))
+    # the report reads them as numbers: the column shape is the KS distance of the numbers written
+    price = fitted.encoder_.columns_[0].number_format
+    expected = ks_2samp(price.parse(ledger["price"].to_numpy()), price.parse(samples["price"].to_numpy())).statistic
+    assert column_shapes(ledger, samples)["price"] == pytest.approx(expected)
+
+
+def test_scoring_a_value_not_in_the_format_names_the_column(fitted, ledger):
+    rows = ledger.iloc[:3].copy()
+    assert np.isfinite(fitted.score_samples(rows)).all()
+    rows.loc[1, "price"] = "1,234.50 USD"
+    with pytest.raises(
+        ValueError, match=r"'price' holds '1,234.50 USD', which is not a number written as '\$1,234\.50'"
+    ):
+        fitted.score_samples(rows)
+
+
+def test_a_few_numbers_held_as_text_each_seen_often_are_categories_and_unique_integers_are_ids():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(
+        {
+            "rating": rng.choice(["1", "2", "3", "4", "5"], N_ROWS),
+            "order": [f"{10_000 + k}" for k in range(N_ROWS)],
+            "amount": rng.normal(size=N_ROWS),
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 5}, random_state=0).fit(X)
+    assert gen.encoder_.roles == {"rating": "categorical", "order": "id", "amount": "continuous"}
+    roles = BFNGenerator(**{**SMALL, "max_iter": 5}, column_roles={"rating": "continuous"}).fit(X).encoder_.roles
+    assert roles["rating"] == "continuous"
+
+
+def test_numbers_held_as_text_survive_save_load_and_pickle(fitted, tmp_path):
+    assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+
+
+def test_a_corrupt_number_format_is_refused():
+    column = Column("price", "continuous", np.dtype(object), number_format=NumberFormat("$", "", True, 2, False))
+    document = column.to_dict()
+    assert Column.from_dict(document).number_format == column.number_format
+    for corrupt in ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}):
+        with pytest.raises(ValueError, match="invalid number format"):
+            Column.from_dict({**document, "number_format": {**document["number_format"], **corrupt}})
+    with pytest.raises(ValueError, match="is categorical but has a number format"):
+        Column.from_dict({**document, "kind": "categorical", "n_bins": 2, "categories": ["a", "b"]})
