@@ -50,6 +50,7 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, prefix, 
         (["12.5%", "3%", "0.25%"], NumberFormat("", "%", grouping=False, decimals=2, trim=True)),
         (["3,000", "12", "1,250,000"], NumberFormat("", "", grouping=True, decimals=0, trim=False)),
         (["€5", "€17"], NumberFormat("€", "", grouping=False, decimals=0, trim=False)),
+        (["-0.0%", "2.5%", "-3.1%"], NumberFormat("", "%", grouping=False, decimals=1, trim=False)),  # as Python writes
         (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
     ],
 )

@@ -12,6 +12,7 @@ zip codes) do not print back, so such keys stay strings.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -102,7 +103,7 @@ class NumberFormat:
             digits = format(abs(number), spec)
             if self.trim and "." in digits:
                 digits = digits.rstrip("0").rstrip(".")
-            minus = "-" if number < 0 and digits.strip("0.,") else ""
+            minus = "-" if math.copysign(1.0, number) < 0 else ""  # as Python writes them: '-0.0' too
             written.append(f"{minus}{self.prefix}{digits}{self.suffix}")
         return np.array(written, dtype=object)
 
@@ -113,7 +114,7 @@ class NumberFormat:
             match = _PATTERN.match(value) if isinstance(value, str) else None
             if match and match["prefix"] == self.prefix and match["suffix"] == self.suffix:
                 number = float(match["whole"].replace(",", "") + "." + (match["fraction"] or "0"))
-                numbers[i] = -number if match["minus"] else number
+                numbers[i] = -number if match["minus"] else number  # '-0.0' is -0.0, written back as it was
         return numbers
 
 
