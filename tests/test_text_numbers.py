@@ -12,7 +12,7 @@ from scipy.stats import ks_2samp
 
 from skbfn import BFNGenerator
 from skbfn._encoding.column import Column
-from skbfn._encoding.text_numbers import PREFIXES, SUFFIXES, NumberFormat, text_number_format
+from skbfn._encoding.text_numbers import MARKS, NumberFormat, text_number_format
 from skbfn.metrics import column_shapes
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
@@ -26,14 +26,15 @@ def _strings(values) -> np.ndarray:
 @settings(max_examples=60, deadline=None)
 @given(
     numbers=st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=30),
-    prefix=st.sampled_from(PREFIXES),
-    suffix=st.sampled_from(SUFFIXES),
+    affixes=st.sampled_from([("", ""), ("$", ""), ("€ ", ""), ("USD ", ""), ("", "%"), ("", " %"), ("", " €")]),
     grouping=st.booleans(),
     decimals=st.integers(0, 6),
     trim=st.booleans(),
+    marks=st.sampled_from(MARKS),
 )
-def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, prefix, suffix, grouping, decimals, trim):
-    number_format = NumberFormat(prefix, suffix, grouping=grouping, decimals=decimals, trim=trim)
+def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes, grouping, decimals, trim, marks):
+    (prefix, suffix), (decimal_mark, group_mark) = affixes, marks
+    number_format = NumberFormat(prefix, suffix, grouping, decimals, trim, decimal_mark, group_mark)
     written = number_format.format(np.array(numbers))
     parsed = number_format.parse(written)
     np.testing.assert_allclose(parsed, np.round(numbers, decimals), rtol=1e-12, atol=10.0**-decimals)
@@ -41,6 +42,9 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, prefix, 
     assert found is not None  # strings one format wrote are numbers in a format that writes them back
     np.testing.assert_array_equal(found.format(found.parse(written)), written)
     assert (found.prefix, found.suffix) == (prefix, suffix)
+    # the numbers found are the numbers written, unless the strings read as well in a format tried first
+    if MARKS.index((found.decimal_mark, found.group_mark)) >= MARKS.index(marks) or not grouping:
+        np.testing.assert_allclose(found.parse(written), parsed, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +55,14 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, prefix, 
         (["3,000", "12", "1,250,000"], NumberFormat("", "", grouping=True, decimals=0, trim=False)),
         (["€5", "€17"], NumberFormat("€", "", grouping=False, decimals=0, trim=False)),
         (["-0.0%", "2.5%", "-3.1%"], NumberFormat("", "%", grouping=False, decimals=1, trim=False)),  # as Python writes
+        (["1.234,50 €", "3,00 €"], NumberFormat("", " €", True, 2, False, decimal_mark=",", group_mark=".")),
+        (["12,5 %", "3 %"], NumberFormat("", " %", False, 1, True, decimal_mark=",", group_mark=".")),
+        (["1,234", "12,5"], NumberFormat("", "", False, 3, True, decimal_mark=",", group_mark=".")),  # 12,500 is not
+        (["1,234", "2,000"], NumberFormat("", "", grouping=True, decimals=0, trim=False)),  # the point wins a tie
+        (["USD 1,000.00", "USD 5.50"], NumberFormat("USD ", "", grouping=True, decimals=2, trim=False)),
+        (["1 234,5", "12,0"], NumberFormat("", "", True, 1, False, decimal_mark=",", group_mark=" ")),
+        (["1'234.50", "3.00"], NumberFormat("", "", True, 2, False, decimal_mark=".", group_mark="'")),
+        (["$ 5", "$ 6"], NumberFormat("$ ", "", grouping=False, decimals=0, trim=False)),
         (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
     ],
 )
@@ -62,13 +74,15 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
     "strings",
     [
         ["007", "012", "123"],  # leading zeros: keys, which would not print back
-        ["1234", "1,234"],  # grouped and not
+        ["1234.5", "1,234.5"],  # grouped and not
         ["$5", "€5"],  # two currencies
         ["1.50", "2.5"],  # a trailing zero that trimmed decimals would drop
         ["12", "twelve"],
         ["1e5", "2e3"],
         ["1.2.3", "4.5.6"],
-        ["$ 5", "$ 6"],
+        ["5 $ ", "6 $ "],
+        ["1,234.5", "1.234,5"],  # two ways of writing in one column
+        ["usd 5", "usd 6"],
     ],
 )
 def test_text_that_does_not_print_back_as_numbers_is_not_numbers(strings):
@@ -145,6 +159,11 @@ def test_a_few_numbers_held_as_text_each_seen_often_are_categories_and_unique_in
     )
     gen = BFNGenerator(**{**SMALL, "max_iter": 5}, random_state=0).fit(X)
     assert gen.encoder_.roles == {"rating": "categorical", "order": "id", "amount": "continuous"}
+    # bare integers: codes when few enough to be categories (max_categories), numbers when more
+    codes = pd.DataFrame({"branch": rng.choice([str(k) for k in range(101, 131)], N_ROWS), "x": X["amount"]})
+    assert BFNGenerator(**{**SMALL, "max_iter": 5}).fit(codes).encoder_.roles["branch"] == "categorical"
+    counts = pd.DataFrame({"visits": [str(k) for k in rng.integers(0, 300, N_ROWS)], "x": X["amount"]})
+    assert BFNGenerator(**{**SMALL, "max_iter": 5}).fit(counts).encoder_.roles["visits"] == "continuous"
     roles = BFNGenerator(**{**SMALL, "max_iter": 5}, column_roles={"rating": "continuous"}).fit(X).encoder_.roles
     assert roles["rating"] == "continuous"
 
@@ -157,7 +176,7 @@ def test_a_corrupt_number_format_is_refused():
     column = Column("price", "continuous", np.dtype(object), number_format=NumberFormat("$", "", True, 2, False))
     document = column.to_dict()
     assert Column.from_dict(document).number_format == column.number_format
-    for corrupt in ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}):
+    for corrupt in ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}, {"decimal_mark": ","}, {"suffix": "€€"}):
         with pytest.raises(ValueError, match="invalid number format"):
             Column.from_dict({**document, "number_format": {**document["number_format"], **corrupt}})
     with pytest.raises(ValueError, match="is categorical but has a number format"):

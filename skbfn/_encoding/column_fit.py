@@ -14,7 +14,7 @@ import numpy as np
 from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import detect_role, holds_few_values, id_template
-from .text_numbers import text_number_format
+from .text_numbers import reads_as_codes, text_number_format
 from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
@@ -152,8 +152,9 @@ class ColumnFitter:
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
             if time_format is None:
                 number_format = text_number_format(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
-                if role == "auto" and number_format is not None and holds_few_values(observed):
-                    number_format = None  # a few numbers written as text, each seen often: codes, as above
+                codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
+                if role == "auto" and codes:
+                    number_format = None  # categories, as before
         if role == "auto" and number_format is not None and _unique_integers(number_format.parse(values)):
             role = "id"  # as an integer column unique in every row is
         if role == "auto" and time_format is None and number_format is None and not chosen:

@@ -1,35 +1,50 @@
-"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12.5%'``, ``'3,000'``.
+"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12,5 %'``, ``'3.000 EUR'``.
 
 A column of such strings (read from a CSV file without parsing, or exported
 from a spreadsheet) is a column of numbers. Its *number format* says how
-they are written: a currency sign before the digits, a percent sign after
-them, thousands grouped by commas, and a fixed number of decimals or as
-few as each value needs. A column is read this way only if every observed
-string parses in one format and prints back unchanged in it, so nothing is
-lost, and samples are written in the same format. Leading zeros (``'007'``,
-zip codes) do not print back, so such keys stay strings.
+they are written: a currency sign or code before the digits, or a percent
+sign, currency sign or code after them; the decimal mark (a point or a
+comma) and the mark that groups thousands, if any (a comma, a point, a space
+or an apostrophe); and a fixed number of decimals or as few as each value
+needs. A column is read this way only if every observed string parses in
+one format and prints back unchanged in it, so nothing is lost, and samples
+are written in the same format. Where two formats both do (``'1,234'``: a
+thousand with a grouping comma, or one and a quarter with a decimal comma),
+the point as decimal mark wins. Leading zeros (``'007'``, zip codes) do not
+print back, so such keys stay strings.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NumberFormat", "text_number_format"]
+from .roles import holds_few_values
 
-# Signs written before the digits (after a minus sign) and after them.
-PREFIXES = ("", "$", "€", "£", "¥", "₹")
-SUFFIXES = ("", "%")
+__all__ = ["NumberFormat", "reads_as_codes", "text_number_format"]
+
+# The decimal mark and the thousands mark of each way of writing numbers, the first that reads a column winning:
+# English, continental European, SI (a space) with either decimal mark, and Swiss.
+MARKS = ((".", ","), (",", "."), (".", " "), (",", " "), (".", "'"))
+# What may stand before the digits (after a minus sign) and after them: currency signs and codes, percent signs.
+_PREFIX = "(?:[$€£¥₹] ?|[A-Z]{3} )?"
+_SUFFIX = "(?: ?[%$€£¥₹]| [A-Z]{3})?"
+_PARTS = re.compile(rf"^(?P<minus>-?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<suffix>{_SUFFIX})$")
 # The most decimals a format writes.
 MAX_TEXT_DECIMALS = 6
-_PATTERN = re.compile(
-    r"^(?P<minus>-?)(?P<prefix>[$€£¥₹]?)(?P<whole>[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)(?:\.(?P<fraction>\d+))?(?P<suffix>%?)$"
-)
 # Distinct strings checked before the whole column is (most columns that are not numbers fail on the first).
 _STRINGS_TO_TRY = 20
+
+
+@functools.cache
+def _body_pattern(decimal_mark: str, group_mark: str) -> re.Pattern:
+    """Digits with these marks: no leading zero, groups of three after the first, then the decimals."""
+    group, decimal = re.escape(group_mark), re.escape(decimal_mark)
+    return re.compile(rf"^(?P<whole>[1-9]\d{{0,2}}(?:{group}\d{{3}})+|[1-9]\d*|0)(?:{decimal}(?P<fraction>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -39,14 +54,19 @@ class NumberFormat:
     Parameters
     ----------
     prefix, suffix : str
-        Written before the digits (after a minus sign) and after them: one of
-        :data:`PREFIXES` and :data:`SUFFIXES`.
+        Written before the digits (after a minus sign) and after them: a
+        currency sign (``$ € £ ¥ ₹``, then a space or not) or a three-letter
+        code and a space before; a percent or currency sign (a space before it
+        or not), or a space and a code, after.
     grouping : bool
-        Thousands grouped by commas.
+        Thousands grouped by ``group_mark``.
     decimals : int
         Decimals written (0 to 6).
     trim : bool
-        Trailing zeros of the decimals dropped (and the point, if none is left).
+        Trailing zeros of the decimals dropped (and the decimal mark, if none is left).
+    decimal_mark, group_mark : str
+        One of :data:`MARKS`: ``'.'`` and ``','`` in English, ``','`` and
+        ``'.'`` on the continent.
 
     Examples
     --------
@@ -55,6 +75,9 @@ class NumberFormat:
     ['$1,234.50', '-$3.00', None]
     >>> money.parse(np.array(["$1,234.50", None], dtype=object)).tolist()
     [1234.5, nan]
+    >>> euros = NumberFormat("", " €", grouping=True, decimals=2, trim=False, decimal_mark=",", group_mark=".")
+    >>> euros.format(np.array([1234.5])).tolist()
+    ['1.234,50 €']
     """
 
     prefix: str
@@ -62,11 +85,16 @@ class NumberFormat:
     grouping: bool
     decimals: int
     trim: bool
+    decimal_mark: str = "."
+    group_mark: str = ","
 
     def __post_init__(self) -> None:
         if not (
-            self.prefix in PREFIXES
-            and self.suffix in SUFFIXES
+            isinstance(self.prefix, str)
+            and re.fullmatch(_PREFIX, self.prefix)
+            and isinstance(self.suffix, str)
+            and re.fullmatch(_SUFFIX, self.suffix)
+            and (self.decimal_mark, self.group_mark) in MARKS
             and isinstance(self.grouping, bool)
             and isinstance(self.trim, bool)
             and isinstance(self.decimals, int)
@@ -77,24 +105,19 @@ class NumberFormat:
 
     def to_dict(self) -> dict:
         """The format as plain JSON values (see :meth:`from_dict`)."""
-        return {
-            "prefix": self.prefix,
-            "suffix": self.suffix,
-            "grouping": self.grouping,
-            "decimals": self.decimals,
-            "trim": self.trim,
-        }
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, doc) -> NumberFormat:
         """A format written by :meth:`to_dict`; ValueError if it is not one."""
-        if not isinstance(doc, dict) or set(doc) != {"prefix", "suffix", "grouping", "decimals", "trim"}:
+        if not isinstance(doc, dict) or set(doc) != set(_FIELDS):
             raise ValueError(f"invalid number format {doc!r}")
         return cls(**doc)
 
     def format(self, numbers: np.ndarray) -> np.ndarray:
         """``numbers`` written in this format, as an object array (None where NaN)."""
         spec = f"{',' if self.grouping else ''}.{self.decimals}f"
+        marks = str.maketrans({",": self.group_mark, ".": self.decimal_mark})
         written = []
         for number in np.asarray(numbers, dtype=np.float64).tolist():
             if number != number:
@@ -104,35 +127,49 @@ class NumberFormat:
             if self.trim and "." in digits:
                 digits = digits.rstrip("0").rstrip(".")
             minus = "-" if math.copysign(1.0, number) < 0 else ""  # as Python writes them: '-0.0' too
-            written.append(f"{minus}{self.prefix}{digits}{self.suffix}")
+            written.append(f"{minus}{self.prefix}{digits.translate(marks)}{self.suffix}")
         return np.array(written, dtype=object)
 
     def parse(self, values: np.ndarray) -> np.ndarray:
         """The numbers of strings written in this format, float64, NaN where missing or not in the format."""
+        body_pattern = _body_pattern(self.decimal_mark, self.group_mark)
         numbers = np.full(len(values), np.nan)
         for i, value in enumerate(values.tolist()):
-            match = _PATTERN.match(value) if isinstance(value, str) else None
-            if match and match["prefix"] == self.prefix and match["suffix"] == self.suffix:
-                number = float(match["whole"].replace(",", "") + "." + (match["fraction"] or "0"))
-                numbers[i] = -number if match["minus"] else number  # '-0.0' is -0.0, written back as it was
+            parts = _PARTS.match(value) if isinstance(value, str) else None
+            if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
+                continue
+            body = body_pattern.match(parts["body"])
+            if body is not None:
+                number = float(body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0"))
+                numbers[i] = -number if parts["minus"] else number  # '-0.0' is -0.0, written back as it was
         return numbers
 
 
-def _candidate(strings: list[str]) -> NumberFormat | None:
-    """The format that the strings' own signs, grouping and decimals suggest, if they agree on their signs."""
-    matches = [_PATTERN.match(s) for s in strings]
-    if not all(matches) or len({(m["prefix"], m["suffix"]) for m in matches}) != 1:
-        return None
-    decimals = [len(m["fraction"] or "") for m in matches]
-    if max(decimals) > MAX_TEXT_DECIMALS:
-        return None
-    return NumberFormat(
-        matches[0]["prefix"],
-        matches[0]["suffix"],
-        grouping=any("," in m["whole"] for m in matches),
-        decimals=max(decimals),
-        trim=len(set(decimals)) > 1,
-    )
+_FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark")
+
+
+def _candidates(strings: list[str]):
+    """The formats the strings' own affixes, marks and decimals suggest, one per way of writing that reads
+    them all (in the order of :data:`MARKS`), if they agree on their affixes."""
+    parts = [_PARTS.match(s) for s in strings]
+    if not all(parts) or len({(p["prefix"], p["suffix"]) for p in parts}) != 1:
+        return
+    for decimal_mark, group_mark in MARKS:
+        bodies = [_body_pattern(decimal_mark, group_mark).match(p["body"]) for p in parts]
+        if not all(bodies):
+            continue
+        decimals = [len(b["fraction"] or "") for b in bodies]
+        if max(decimals) > MAX_TEXT_DECIMALS:
+            continue
+        yield NumberFormat(
+            parts[0]["prefix"],
+            parts[0]["suffix"],
+            grouping=any(group_mark in b["whole"] for b in bodies),
+            decimals=max(decimals),
+            trim=len(set(decimals)) > 1,
+            decimal_mark=decimal_mark,
+            group_mark=group_mark,
+        )
 
 
 def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
@@ -144,13 +181,18 @@ def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     if not all(isinstance(v, str) for v in values):
         return None
     distinct = list(dict.fromkeys(values))
-    number_format = _candidate(distinct[:_STRINGS_TO_TRY])
-    if number_format is None:
-        return None
-    number_format = _candidate(distinct)  # all of them: the grouping and decimals of the whole column
-    if number_format is None:
+    if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
         return None
     strings = np.array(distinct, dtype=object)
-    if not np.array_equal(number_format.format(number_format.parse(strings)), strings):
-        return None
-    return number_format
+    for number_format in _candidates(distinct):  # all of them: the marks, grouping and decimals of the column
+        if np.array_equal(number_format.format(number_format.parse(strings)), strings):
+            return number_format
+    return None
+
+
+def reads_as_codes(observed: np.ndarray, number_format: NumberFormat, max_categories: int) -> bool:
+    """Whether numbers written as text are codes rather than quantities: a few values each seen often
+    (:func:`~skbfn._encoding.roles.holds_few_values`), or bare integers (no sign, mark or decimals: ``'101'``,
+    ``'205'``) with at most ``max_categories`` distinct values."""
+    bare = number_format == NumberFormat("", "", grouping=False, decimals=0, trim=False)
+    return holds_few_values(observed) or (bare and len(set(observed.tolist())) <= max_categories)

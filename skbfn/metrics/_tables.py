@@ -32,8 +32,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._encoding.roles import holds_few_values
-from .._encoding.text_numbers import NumberFormat, text_number_format
+from .._encoding.text_numbers import NumberFormat, reads_as_codes, text_number_format
 from .._encoding.times import object_time_format, time_numbers
 
 MAX_CATEGORIES = 50
@@ -101,16 +100,18 @@ def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
     return len(observed) > max_categories and observed.is_unique
 
 
-def _text_format(series: pd.Series) -> str | NumberFormat | None:
+def _text_format(series: pd.Series, max_categories: int) -> str | NumberFormat | None:
     """How an object or string column holds dates or numbers, as the encoder reads them
     (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.text_number_format`;
-    a few numbers each seen often are codes, so categories)."""
+    numbers that read as codes are categories: :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
     observed = series.dropna().to_numpy(dtype=object)
     time_format = object_time_format(observed, series.dtype)
     if time_format is not None:
         return time_format
     number_format = text_number_format(observed, series.dtype)
-    return None if number_format is None or holds_few_values(observed) else number_format
+    if number_format is None or reads_as_codes(observed, number_format, max_categories):
+        return None
+    return number_format
 
 
 def _as_float(series: pd.Series, text_format: str | NumberFormat | None = None) -> np.ndarray:
@@ -133,7 +134,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
     numeric, categories, free, text_formats = [], {}, [], {}
     for name in train.columns:
         column = train[name]
-        text_format = None if _is_number(column) else _text_format(column)
+        text_format = None if _is_number(column) else _text_format(column, max_categories)
         if text_format is not None:
             numeric.append(name)
             text_formats[name] = text_format
