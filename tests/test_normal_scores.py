@@ -56,6 +56,27 @@ def test_skewed_columns_become_near_normal_and_the_training_range_stays_bounded(
         assert abs(skewness(z)) < 0.6 and abs(skewness(z)) < abs(skewness(column)) / 4
 
 
+def _heap_and_tail(rng):
+    return np.r_[np.full(200, 5.0), rng.pareto(1.1, 200) * 1000]  # half the values on one value
+
+
+def _bulk_and_outlier(rng):
+    return np.r_[rng.normal(size=399), 1e12]  # one value twelve orders of magnitude out
+
+
+@pytest.mark.parametrize("make", [_heap_and_tail, _bulk_and_outlier, lambda rng: rng.lognormal(0, 1.5, 400)])
+def test_the_smoothed_cdf_follows_the_data_through_heaps_and_extreme_values(make):
+    """``Phi(T(x))`` is close to the empirical CDF at the data's quantiles: a heap keeps its share of the
+    quantiles (not one centre's), and one extreme value does not widen the kernels of the bulk."""
+    from scipy.special import ndtr
+
+    values = make(np.random.default_rng(0))
+    scores = NormalScores.fit(values)
+    points = np.quantile(values, [0.6, 0.7, 0.8, 0.9]) if values.max() < 1e9 else np.quantile(values, [0.1, 0.5, 0.9])
+    empirical = np.array([np.mean(values <= x) for x in points])
+    np.testing.assert_allclose(ndtr(scores.transform(points)), empirical, atol=0.1)
+
+
 def test_only_skewed_or_heavy_tailed_columns_count_as_skewed():
     rng = np.random.default_rng(1)
     assert is_skewed(rng.lognormal(size=500)) and is_skewed(rng.standard_t(2, size=2000))

@@ -11,9 +11,10 @@ no honest likelihood can be scored through it.
 
 1. a smoothed CDF ``F`` of the column: the CDF of a Gaussian kernel density
    estimate with centres at ``2 sqrt(n)`` evenly spaced quantiles of its ``n``
-   values (at most ``max_knots``; the minimum and maximum among them), each
-   as wide as Silverman's bandwidth or the wider gap to its neighbours,
-   whichever is larger;
+   values (at most ``max_knots``; the minimum and maximum among them; a value
+   that several quantiles fall on, a heap, is one centre weighted by their
+   number), each as wide as Silverman's bandwidth or the wider gap to its
+   neighbours, whichever is larger;
 2. the normal scores ``T(x) = Phi^-1(F(x))``, computed in log space, so they are
    exact far into the tails, where ``T`` grows linearly: the map is a bijection
    of the real line;
@@ -38,7 +39,8 @@ __all__ = ["NormalScores", "is_skewed"]
 # within float precision there, and the linear continuation takes over.
 _TAIL_BANDWIDTHS = 30.0
 _UNIFORM_POINTS = 512
-# Narrowest kernel, relative to the column's range: values closer than this act as one.
+# Narrowest kernel, relative to the column's interquartile range (its range where that is 0): values closer than
+# this act as one. Relative to the range itself, one extreme value would widen every kernel of the bulk with it.
 _SMALLEST_WIDTH = 1e-6
 
 
@@ -94,13 +96,14 @@ class NormalScores:
         if values.size < 2 or values[0] == values[-1]:
             raise ValueError("NormalScores needs at least two distinct values.")
         n_centres = int(np.clip(round(2 * np.sqrt(values.size)), 2, max_knots))
-        centres = np.unique(np.quantile(values, np.linspace(0.0, 1.0, n_centres)))
-        bandwidths = _bandwidths(centres, _silverman_bandwidth(values))
+        # a value that many quantiles fall on (a heap) is one centre, weighted by its share of the quantiles
+        centres, counts = np.unique(np.quantile(values, np.linspace(0.0, 1.0, n_centres)), return_counts=True)
+        bandwidths = _bandwidths(centres, max(_silverman_bandwidth(values), _smallest_width(values)))
         low = centres[0] - _TAIL_BANDWIDTHS * bandwidths[0]
         high = centres[-1] + _TAIL_BANDWIDTHS * bandwidths[-1]
         midpoints = (centres[1:] + centres[:-1]) / 2
         grid = np.unique(np.concatenate([np.linspace(low, high, _UNIFORM_POINTS), centres, midpoints]))
-        scores = _smooth_normal_scores(grid, centres, bandwidths)
+        scores = _smooth_normal_scores(grid, centres, bandwidths, counts / counts.sum())
         keep = np.concatenate([[True], np.diff(scores) > 0])  # drop points float64 cannot separate
         grid, scores = grid[keep], scores[keep]
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -160,25 +163,38 @@ def _silverman_bandwidth(values: np.ndarray) -> float:
     return 0.9 * (min(spread, (q75 - q25) / 1.349) or spread) * values.size ** (-0.2)
 
 
+def _smallest_width(values: np.ndarray) -> float:
+    """The narrowest kernel: :data:`_SMALLEST_WIDTH` of the interquartile range (of the range where that is 0),
+    and wide enough for float64 to tell values that far apart at the column's magnitude. ``values`` sorted."""
+    q25, q75 = np.quantile(values, [0.25, 0.75])
+    spread = (q75 - q25) or (values[-1] - values[0])
+    return max(_SMALLEST_WIDTH * spread, 1024 * float(np.spacing(np.max(np.abs(values[[0, -1]])))))
+
+
 def _bandwidths(centres: np.ndarray, smallest: float) -> np.ndarray:
     """Kernel width per centre: the wider gap to its two neighbours, at least ``smallest``.
 
     Silverman's width keeps the map smooth where the data are dense (a wiggly
     map costs likelihood), and the gaps widen the kernels in sparse tails, so
     the smoothed CDF has no flat stretch (where the map's slope, hence the
-    density, would collapse). Widths are at least 1e-6 of the range.
+    density, would collapse).
     """
     gaps = np.diff(centres)
+    if gaps.size == 0:
+        return np.full(centres.shape, smallest)
     widest = np.maximum(np.concatenate([gaps[:1], gaps]), np.concatenate([gaps, gaps[-1:]]))
-    return np.maximum(widest, max(smallest, _SMALLEST_WIDTH * (centres[-1] - centres[0])))
+    return np.maximum(widest, smallest)
 
 
-def _smooth_normal_scores(grid: np.ndarray, centres: np.ndarray, bandwidths: np.ndarray) -> np.ndarray:
-    """``Phi^-1(F(grid))`` for ``F`` the mean of ``Phi((x - c) / h_c)`` over centres ``c``, exact in both tails."""
+def _smooth_normal_scores(
+    grid: np.ndarray, centres: np.ndarray, bandwidths: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """``Phi^-1(F(grid))`` for ``F`` the ``weights``-weighted mean of ``Phi((x - c) / h_c)`` over centres ``c``,
+    exact in both tails."""
     u = (grid[:, None] - centres[None, :]) / bandwidths[None, :]
-    log_n = np.log(centres.size)
-    log_cdf = logsumexp(log_ndtr(u), axis=1) - log_n
-    log_survival = logsumexp(log_ndtr(-u), axis=1) - log_n
+    log_weights = np.log(weights)[None, :]
+    log_cdf = logsumexp(log_ndtr(u) + log_weights, axis=1)
+    log_survival = logsumexp(log_ndtr(-u) + log_weights, axis=1)
     lower = ndtri_exp(np.minimum(log_cdf, np.log(0.5)))
     upper = -ndtri_exp(np.minimum(log_survival, np.log(0.5)))
     return np.where(log_cdf < np.log(0.5), lower, upper)
