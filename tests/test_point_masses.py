@@ -9,7 +9,7 @@ from conftest import assert_samples_survive_save_load_and_pickle
 
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.column import Column
-from skbfn._encoding.column_fit import MIN_MASS_SHARE, edge_masses
+from skbfn._encoding.column_fit import HEAP_RATIO, MIN_MASS_SHARE, point_masses_of
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 N_ROWS = 1500
@@ -39,13 +39,19 @@ def fitted(purchases):
     return BFNGenerator(**SMALL, random_state=0).fit(purchases)
 
 
-def test_edge_values_held_by_a_tenth_of_the_cells_are_point_masses():
+def test_edge_values_held_by_a_tenth_of_the_cells_and_interior_heaps_are_point_masses():
     rng = np.random.default_rng(0)
-    assert edge_masses(np.r_[np.zeros(30), rng.uniform(1, 2, 70)]) == (0.0,)
-    assert edge_masses(np.r_[np.zeros(20), np.full(15, 9.0), rng.uniform(1, 2, 65)]) == (0.0, 9.0)
-    assert edge_masses(np.r_[np.zeros(9), rng.uniform(1, 2, 91)]) == ()  # under a tenth
-    assert edge_masses(rng.normal(size=500)) == ()
-    assert MIN_MASS_SHARE == 0.1
+    assert point_masses_of(np.r_[np.zeros(30), rng.uniform(1, 2, 70)]) == (0.0,)
+    assert point_masses_of(np.r_[np.zeros(20), np.full(15, 9.0), rng.uniform(1, 2, 65)]) == (0.0, 9.0)
+    assert point_masses_of(np.r_[np.zeros(9), rng.uniform(1, 2, 91)]) == ()  # under a tenth
+    assert point_masses_of(rng.normal(size=500)) == ()
+    # an interior heap: a standard fee among amounts that are otherwise all different
+    assert point_masses_of(np.r_[np.full(300, 25.0), rng.uniform(0, 100, 700)]) == (25.0,)
+    # a coarse grid is not a heap: lengths read to 0.1 cm, the most frequent value holding 13%
+    lengths = np.round(rng.normal(3.0, 0.4, 150), 1)
+    assert np.max(np.unique(lengths, return_counts=True)[1]) / lengths.size >= MIN_MASS_SHARE
+    assert point_masses_of(lengths) == ()
+    assert MIN_MASS_SHARE == 0.1 and HEAP_RATIO == 20
 
 
 def test_the_masses_are_found_and_the_rest_of_the_column_is_scaled_alone(fitted, purchases):
@@ -108,8 +114,21 @@ def test_point_masses_survive_save_load_and_pickle_and_bad_ones_are_refused(fitt
     assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
     document = fitted.encoder_.columns_[1].to_dict()
     assert document["point_masses"] == [0.0, 100.0]
-    for corrupt in ([0.0, 0.0], [1.0, 2.0, 3.0], [float("nan")], "0"):
+    for corrupt in ([0.0, 0.0], [float(v) for v in range(11)], [float("nan")], "0"):  # 11: each holds a tenth
         with pytest.raises(ValueError, match="invalid point masses"):
             Column.from_dict({**document, "point_masses": corrupt})
     with pytest.raises(ValueError, match="invalid point masses"):
         Column.from_dict({**fitted.encoder_.columns_[2].to_dict(), "point_masses": [0.0]})  # a discretised column
+
+
+def test_an_interior_heap_comes_back_exactly_and_as_often():
+    """A standard fee paid by 40% of the rows, among amounts that are otherwise all different."""
+    rng = np.random.default_rng(3)
+    fee = np.where(rng.random(N_ROWS) < 0.4, 25.0, np.round(rng.uniform(0, 100, N_ROWS), 2))
+    X = pd.DataFrame({"fee": fee, "x": rng.normal(size=N_ROWS) + (fee == 25.0)})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert gen.encoder_.columns_[0].point_masses == (25.0,)
+    sample = gen.sample(2000, random_state=0)
+    on_heap = sample["fee"] == 25.0
+    assert on_heap.mean() == pytest.approx(np.mean(fee == 25.0), abs=0.06)
+    assert sample["x"][on_heap].mean() - sample["x"][~on_heap].mean() == pytest.approx(1.0, abs=0.35)  # jointly

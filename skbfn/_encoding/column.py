@@ -246,7 +246,7 @@ class Column:
         masses = doc.get("point_masses", [])  # absent in files before point masses were modelled
         if not (
             isinstance(masses, list)
-            and len(masses) <= 2
+            and len(masses) <= 10  # each holds at least a tenth of the values
             and all(is_finite_number(v) for v in masses)
             and len(set(masses)) == len(masses)
             and (not masses or kind == "continuous")

@@ -19,13 +19,14 @@ from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
 __all__ = [
+    "HEAP_RATIO",
     "MIN_MASS_SHARE",
     "MIN_MIDDLE_SHARE",
     "SCALED_LIMIT",
     "ColumnFitter",
-    "edge_masses",
     "is_auto_categorical",
     "middle_share",
+    "point_masses_of",
     "shared_decimals",
 ]
 
@@ -37,6 +38,10 @@ SCALED_LIMIT = 0.9
 # own (zero-inflated amounts, capped percentages): a continuous flow spreads such a spike, and samples would hold
 # no exact zero. Measurements rarely repeat a value this often, least of all at an end of their range.
 MIN_MASS_SHARE = 0.1
+# An interior value is a point mass too when it holds at least MIN_MASS_SHARE of the values and this many times
+# the share of the column's typical value: a heap (a default amount, a standard fee), not a coarse grid (a length
+# read to 0.1 cm, whose values each hold a few percent).
+HEAP_RATIO = 20
 # A column whose middle half of values spans less than this share of its range has a tail too heavy for the affine
 # map: 3% of the range is 0.054 in the flow's units, about five sigma_1 at the default 0.01, the least the flow
 # resolves. 'heavy_tails' maps such columns through their normal scores; 'affine' warns about them.
@@ -53,10 +58,21 @@ def _unique_integers(numbers: np.ndarray) -> bool:
     )
 
 
-def edge_masses(numbers: np.ndarray) -> tuple[float, ...]:
-    """The column's minimum and maximum that each hold at least :data:`MIN_MASS_SHARE` of its values."""
-    ends = dict.fromkeys((float(numbers.min()), float(numbers.max())))
-    return tuple(v for v in ends if np.mean(numbers == v) >= MIN_MASS_SHARE)
+def point_masses_of(numbers: np.ndarray) -> tuple[float, ...]:
+    """The values of a column that are point masses, in increasing order.
+
+    Its minimum and maximum where each holds at least
+    :data:`MIN_MASS_SHARE` of its values, and any other value that does
+    and holds :data:`HEAP_RATIO` times the median share of the values
+    that do not.
+    """
+    values, counts = np.unique(numbers, return_counts=True)
+    shares = counts / numbers.size
+    frequent = shares >= MIN_MASS_SHARE
+    typical = np.median(shares[~frequent]) if not frequent.all() else np.inf
+    heaps = frequent & (shares >= HEAP_RATIO * typical)
+    heaps[[0, -1]] = frequent[[0, -1]]
+    return tuple(float(v) for v in values[heaps])
 
 
 def middle_share(numbers: np.ndarray) -> float:
@@ -227,14 +243,15 @@ class ColumnFitter:
         dequantised) or constant; ``wants_bins`` True or False forces discretised or not.
 
         A continuous column whose minimum or maximum holds at least
-        :data:`MIN_MASS_SHARE` of its values (the zeros of an amount, a cap)
+        :data:`MIN_MASS_SHARE` of its values (the zeros of an amount, a cap),
+        or another value that heaps up as much (:func:`point_masses_of`),
         keeps those values as point masses, and its range, scaling and
         lattice are fitted to the other values.
         """
         column = self._numeric_column(name, numbers, dtype, wants_bins)
         if column.kind != "continuous" or self.shared_range:
             return column
-        masses = edge_masses(numbers)
+        masses = point_masses_of(numbers)
         rest = numbers[~np.isin(numbers, masses)]
         if masses and len(np.unique(rest)) >= 2:
             column = replace(self._numeric_column(name, rest, dtype, wants_bins=False), point_masses=masses)
