@@ -1,4 +1,4 @@
-"""Point masses at the ends of real columns: amounts that are often exactly zero, shares often at their cap.
+"""Point masses of real columns: amounts often exactly zero, shares often at their cap, heaps inside the range.
 
 The table (``purchases``; 4,000 rows, half to fit, half held out) has an
 amount that is 0 in 60% of the rows (else gamma-distributed cents), a
@@ -16,8 +16,8 @@ column gets one, as before they existed), printed per seed and as means:
 
 ``--table census`` runs a census-like table instead (6,000 rows, shaped like
 the Adult data: capital gains 0 in 92% of the rows, else up to 99,999;
-capital losses 0 in 95%; working hours 40 in 47%, an interior heap of an
-integer column too wide for bins; age, a log-normal weight, education
+capital losses 0 in 95%; working hours 40 in 47%, a heap inside the range
+of an integer column too wide for bins; age, a log-normal weight, education
 years, a work class and a sex).
 
     python benchmarks/bench_point_masses.py --seeds 2 [--table census]
