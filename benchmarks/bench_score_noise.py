@@ -12,6 +12,9 @@ score and the scoring rate.
   reconstruction terms (on by default);
 - *reconstruction draws*: a sixteenth of the draws (the default) or a quarter (models fitted before), printed
   for quasi-random draws with the variates, with the network passes per row each costs;
+- *antithetic* (measured, not used by skbfn): quasi-random draws whose second half repeats the first half's
+  times with the noises negated (``eps`` and ``-eps`` at each time), which cancels every odd term of the
+  integrand in the noise;
 - *fitted variate* (measured, not used by skbfn): the continuous flow's variate
   ``a(t) sum(eps^2 - 1)`` with ``a(t)`` fitted per time bin (64 bins) to the
   training rows' loss integrand (the least-squares coefficient pooled over 512
@@ -91,9 +94,25 @@ def fitted_coefficients(generator: BFNGenerator, X: np.ndarray, n_bins: int = 64
     return coefficients.float()
 
 
+QUASI_RANDOM_DRAWS = scoring.row_draws
+
+
+def antithetic_draws(rows, n_draws, *args, **kwargs):
+    """Quasi-random draws (:func:`skbfn._inference.scoring.row_draws`) whose second half mirrors the first:
+    the same times and dequantisation offsets, the noises negated."""
+    draws = QUASI_RANDOM_DRAWS(rows, n_draws, *args, **kwargs)
+    half = n_draws // 2
+    for name, sign in (("times", 1.0), ("noise", -1.0), ("sender_noise", -1.0), ("offsets", 1.0)):
+        if draws[name] is not None:
+            draws[name][:, half : 2 * half] = sign * draws[name][:, :half]
+    return draws
+
+
 @contextmanager
-def setting(quasi_random: bool, control_variate: bool, fitted: torch.Tensor | None = None):
+def setting(quasi_random: bool, control_variate: bool, fitted: torch.Tensor | None = None, antithetic=False):
     with ExitStack() as stack:
+        if antithetic:
+            stack.enter_context(mock.patch.object(scoring, "row_draws", antithetic_draws))
         if fitted is not None:
 
             def fitted_variate(self, noise, t, *, mask=None):
@@ -133,16 +152,17 @@ def main() -> None:
     header = f"{'draws':>5} {'passes':>6}  {'points':<13} {'variate':<8} {'median sd':>9} {'p90 sd':>7}"
     print(f"{header} {'mean score':>10} {'rows/s':>7}")
     fitted = fitted_coefficients(generator, X_train[:512])
-    settings = [(False, False, 16, None), (False, True, 16, None), (True, False, 16, None), (True, True, 16, None)]
-    settings += [(True, True, 4, None), (True, True, 16, fitted)]
+    settings = [(False, False, 16, None, False), (False, True, 16, None, False), (True, False, 16, None, False)]
+    settings += [(True, True, 16, None, False), (True, True, 4, None, False), (True, True, 16, fitted, False)]
+    settings += [(True, True, 16, None, True)]
     for n_draws in args.draws:
         generator.set_params(n_elbo_draws=n_draws)
-        for quasi_random, control_variate, divisor, coefficients in settings:
+        for quasi_random, control_variate, divisor, coefficients, antithetic in settings:
             generator.reconstruction_divisor_ = divisor
-            with setting(quasi_random, control_variate, coefficients):
+            with setting(quasi_random, control_variate, coefficients, antithetic):
                 scores, rate = scores_over_seeds(generator, rows, args.seeds)
             sd = scores.std(axis=0, ddof=1)
-            points = "quasi-random" if quasi_random else "independent"
+            points = "antithetic" if antithetic else ("quasi-random" if quasi_random else "independent")
             passes = n_draws + scoring.recon_draw_count(n_draws, divisor)
             variate = "fitted" if coefficients is not None else ("on" if control_variate else "off")
             print(
