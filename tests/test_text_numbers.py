@@ -42,8 +42,9 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes,
     assert found is not None  # strings one format wrote are numbers in a format that writes them back
     np.testing.assert_array_equal(found.format(found.parse(written)), written)
     assert (found.prefix, found.suffix) == (prefix, suffix)
-    # the numbers found are the numbers written, unless the strings read as well in a format tried first
-    if MARKS.index((found.decimal_mark, found.group_mark)) >= MARKS.index(marks) or not grouping:
+    # the numbers found are the numbers written, unless the strings read as well with the other decimal mark,
+    # tried first ('1,000': a thousand, or one with three decimals)
+    if found.decimal_mark == decimal_mark:
         np.testing.assert_allclose(found.parse(written), parsed, rtol=1e-12)
 
 
@@ -63,6 +64,8 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes,
         (["1 234,5", "12,0"], NumberFormat("", "", True, 1, False, decimal_mark=",", group_mark=" ")),
         (["1'234.50", "3.00"], NumberFormat("", "", True, 2, False, decimal_mark=".", group_mark="'")),
         (["$ 5", "$ 6"], NumberFormat("$ ", "", grouping=False, decimals=0, trim=False)),
+        (["12.5", "?", "3.25"], NumberFormat("", "", False, 2, True, missing="?")),  # as UCI files mark them
+        (["N/A", "1,000", "25"], NumberFormat("", "", grouping=True, decimals=0, trim=False, missing="N/A")),
         (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
     ],
 )
@@ -79,6 +82,8 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
         ["1.50", "2.5"],  # a trailing zero that trimmed decimals would drop
         ["12", "twelve"],
         ["1e5", "2e3"],
+        ["12", "?", "n/a"],  # two markers: which would a missing sample be?
+        ["?", "-"],
         ["1.2.3", "4.5.6"],
         ["5 $ ", "6 $ "],
         ["1,234.5", "1.234,5"],  # two ways of writing in one column
@@ -176,8 +181,28 @@ def test_a_corrupt_number_format_is_refused():
     column = Column("price", "continuous", np.dtype(object), number_format=NumberFormat("$", "", True, 2, False))
     document = column.to_dict()
     assert Column.from_dict(document).number_format == column.number_format
-    for corrupt in ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}, {"decimal_mark": ","}, {"suffix": "€€"}):
+    corrupt_formats = ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}, {"decimal_mark": ","}, {"suffix": "€€"})
+    for corrupt in (*corrupt_formats, {"missing": "zero"}):
         with pytest.raises(ValueError, match="invalid number format"):
             Column.from_dict({**document, "number_format": {**document["number_format"], **corrupt}})
     with pytest.raises(ValueError, match="is categorical but has a number format"):
         Column.from_dict({**document, "kind": "categorical", "n_bins": 2, "categories": ["a", "b"]})
+
+
+def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
+    """An amount column from a UCI-style file: numbers as text, '?' where the value is missing."""
+    rng = np.random.default_rng(2)
+    age = np.array([f"{v:.2f}" for v in rng.normal(40, 12, N_ROWS)], dtype=object)
+    age[rng.random(N_ROWS) < 0.15] = "?"
+    X = pd.DataFrame({"age": age, "x": rng.normal(size=N_ROWS)})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    column = gen.encoder_.columns_[0]
+    assert gen.encoder_.roles["age"] == "continuous" and column.number_format.missing == "?"
+    assert gen.encoder_.indicators_ == [0]  # the marked cells are missing cells
+    samples = gen.sample(2000, random_state=0)["age"]
+    assert (samples == "?").mean() == pytest.approx(np.mean(age == "?"), abs=0.05)
+    numbers = column.number_format.parse(samples.to_numpy(dtype=object))
+    assert np.isnan(numbers).sum() == (samples == "?").sum() and abs(np.nanmedian(numbers) - 40) < 3
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+    with pytest.raises(ValueError, match="'age' holds 'unknown'"):
+        gen.score_samples(X.iloc[:2].assign(age=["unknown", "40.00"]))

@@ -69,6 +69,14 @@ class Column:
         """The numbers with NaN on the point masses (their indicators hold them); the same array without masses."""
         return np.where(self.at_point_mass(numbers), np.nan, numbers) if self.point_masses else numbers
 
+    def missing_cells(self, values: np.ndarray) -> np.ndarray:
+        """Which of the column's values are missing: None, NaN, ``pd.NA``, or the column's own marker (``'?'``)."""
+        missing = is_missing(values)
+        marker = None if self.number_format is None else self.number_format.missing
+        if marker is not None:
+            missing |= np.array([v == marker for v in values.tolist()], dtype=bool)
+        return missing
+
     @property
     def is_modelled(self) -> bool:
         """Whether the column is one of the model's columns."""
@@ -78,7 +86,7 @@ class Column:
         """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers)."""
         if self.number_format is not None:
             numbers = self.number_format.parse(values)
-            unread = np.isnan(numbers) & ~is_missing(values)
+            unread = np.isnan(numbers) & ~self.missing_cells(values)
             if unread.any():
                 raise ValueError(
                     f"X column {self.name!r} holds {values[unread][0]!r}, which is not a number written as "

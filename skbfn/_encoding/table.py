@@ -194,7 +194,7 @@ class TableEncoder:
         self.indicators_ = []
         if self.reproduce_missing:
             self.indicators_ = [
-                j for j, c in enumerate(self.columns_) if c.is_modelled and is_missing(column_values(X, j)).any()
+                j for j, c in enumerate(self.columns_) if c.is_modelled and c.missing_cells(column_values(X, j)).any()
             ]
         if not any(c.is_modelled for c in self.columns_):
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
@@ -344,7 +344,7 @@ class TableEncoder:
         rows = np.zeros(X.shape[0], dtype=bool)
         for j in self._order:
             if j not in self.indicators_:
-                rows |= is_missing(column_values(X, j))
+                rows |= self.columns_[j].missing_cells(column_values(X, j))
         return rows
 
     @property

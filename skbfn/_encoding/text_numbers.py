@@ -11,7 +11,10 @@ one format and prints back unchanged in it, so nothing is lost, and samples
 are written in the same format. Where two formats both do (``'1,234'``: a
 thousand with a grouping comma, or one and a quarter with a decimal comma),
 the point as decimal mark wins. Leading zeros (``'007'``, zip codes) do not
-print back, so such keys stay strings.
+print back, so such keys stay strings. A column may also mark its missing
+values with one string of its own (``'?'``, ``'n/a'``, ``'-'``, as files
+from the UCI repository do): such cells are missing, and missing cells of
+samples are written with it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +39,8 @@ _SUFFIX = "(?: ?[%$€£¥₹]| [A-Z]{3})?"
 _PARTS = re.compile(rf"^(?P<minus>-?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<suffix>{_SUFFIX})$")
 # The most decimals a format writes.
 MAX_TEXT_DECIMALS = 6
+# Strings that mark a missing number (compared in lower case).
+MISSING_MARKERS = frozenset({"?", "-", "--", "—", ".", "n/a", "na", "nan", "null", "none", "unknown", "missing"})
 # Distinct strings checked before the whole column is (most columns that are not numbers fail on the first).
 _STRINGS_TO_TRY = 20
 
@@ -67,6 +72,10 @@ class NumberFormat:
     decimal_mark, group_mark : str
         One of :data:`MARKS`: ``'.'`` and ``','`` in English, ``','`` and
         ``'.'`` on the continent.
+    missing : str or None
+        The string written for a missing value, one of
+        :data:`MISSING_MARKERS` in any case (``'?'``); None where missing
+        values are None.
 
     Examples
     --------
@@ -78,6 +87,8 @@ class NumberFormat:
     >>> euros = NumberFormat("", " €", grouping=True, decimals=2, trim=False, decimal_mark=",", group_mark=".")
     >>> euros.format(np.array([1234.5])).tolist()
     ['1.234,50 €']
+    >>> NumberFormat("", "", False, 1, False, missing="?").format(np.array([2.5, np.nan])).tolist()
+    ['2.5', '?']
     """
 
     prefix: str
@@ -87,10 +98,12 @@ class NumberFormat:
     trim: bool
     decimal_mark: str = "."
     group_mark: str = ","
+    missing: str | None = None
 
     def __post_init__(self) -> None:
         if not (
-            isinstance(self.prefix, str)
+            (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
+            and isinstance(self.prefix, str)
             and re.fullmatch(_PREFIX, self.prefix)
             and isinstance(self.suffix, str)
             and re.fullmatch(_SUFFIX, self.suffix)
@@ -121,7 +134,7 @@ class NumberFormat:
         written = []
         for number in np.asarray(numbers, dtype=np.float64).tolist():
             if number != number:
-                written.append(None)
+                written.append(self.missing)
                 continue
             digits = format(abs(number), spec)
             if self.trim and "." in digits:
@@ -137,7 +150,7 @@ class NumberFormat:
         for i, value in enumerate(values.tolist()):
             parts = _PARTS.match(value) if isinstance(value, str) else None
             if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
-                continue
+                continue  # the missing marker too: NaN
             body = body_pattern.match(parts["body"])
             if body is not None:
                 number = float(body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0"))
@@ -145,7 +158,7 @@ class NumberFormat:
         return numbers
 
 
-_FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark")
+_FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark", "missing")
 
 
 def _candidates(strings: list[str]):
@@ -181,12 +194,14 @@ def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     if not all(isinstance(v, str) for v in values):
         return None
     distinct = list(dict.fromkeys(values))
-    if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
-        return None
+    markers = [v for v in distinct if v.lower() in MISSING_MARKERS]
+    distinct = [v for v in distinct if v.lower() not in MISSING_MARKERS]
+    if len(markers) > 1 or not distinct or next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
+        return None  # two markers could not both be written back
     strings = np.array(distinct, dtype=object)
     for number_format in _candidates(distinct):  # all of them: the marks, grouping and decimals of the column
         if np.array_equal(number_format.format(number_format.parse(strings)), strings):
-            return number_format
+            return replace(number_format, missing=markers[0] if markers else None)
     return None
 
 
