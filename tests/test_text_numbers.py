@@ -206,3 +206,6 @@ def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
     assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
     with pytest.raises(ValueError, match="'age' holds 'unknown'"):
         gen.score_samples(X.iloc[:2].assign(age=["unknown", "40.00"]))
+    one_number = pd.DataFrame({"fee": ["?", "5.00", "5.00"], "x": [1.0, 2.0, 3.0]})
+    fee = BFNGenerator(**{**SMALL, "max_iter": 2}).fit(one_number).encoder_.columns_[0]
+    assert fee.kind == "categorical" and sorted(fee.categories.tolist()) == ["5.00", "?"]  # one number, or none

@@ -198,7 +198,9 @@ class ColumnFitter:
             return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)
-            if numbers.min() == numbers.max():
+            if numbers.min() == numbers.max():  # one number: a constant, or beside its missing marker two categories
+                if number_format.missing is not None:
+                    return self.categorical_column(name, values, dtype)
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             return replace(self.numeric_column(name, numbers, dtype, wants_bins), number_format=number_format)
         return self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
