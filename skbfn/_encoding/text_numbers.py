@@ -9,7 +9,7 @@ or an apostrophe); and a fixed number of decimals or as few as each value
 needs. A column is read this way only if every observed string parses in
 one format and prints back unchanged in it, so nothing is lost, and samples
 are written in the same format. Where two formats both do (``'1,234'``: a
-thousand with a grouping comma, or one and a quarter with a decimal comma),
+thousand with a grouping comma, or 1.234 with a decimal comma),
 the point as decimal mark wins. Leading zeros (``'007'``, zip codes) do not
 print back, so such keys stay strings. A column may also mark its missing
 values with one string of its own (``'?'``, ``'n/a'``, ``'-'``, as files
