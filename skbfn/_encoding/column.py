@@ -53,8 +53,8 @@ class Column:
     id_template: dict | None = None  # id columns: how fresh keys are made (skbfn._encoding.roles.fresh_ids)
     # times held as objects: 'date', 'datetime' or the strftime format of strings (skbfn._encoding.times)
     time_format: str | None = None
-    # continuous: values at an end of the range that hold a share of the cells of their own (zeros of an amount),
-    # in the column's numbers; modelled by an indicator each, the rest of the column by the flow
+    # continuous: values that hold a share of the cells of their own (the zeros of an amount, a cap, a heap inside
+    # the range), in the column's numbers; modelled by an indicator each, the rest of the column by the flow
     point_masses: tuple = ()
     # continuous, off the integer lattice: the decimals every training value had (cents: 2); samples are rounded
     decimals: int | None = None

@@ -36,7 +36,8 @@ __all__ = [
 SCALED_LIMIT = 0.9
 # A real column's minimum or maximum held by at least this share of its observed values is a point mass of its
 # own (zero-inflated amounts, capped percentages): a continuous flow spreads such a spike, and samples would hold
-# no exact zero. Measurements rarely repeat a value this often, least of all at an end of their range.
+# no exact zero. Measurements rarely repeat a value this often, least of all at an end of their range; inside the
+# range a value must also stand out from the others (HEAP_RATIO).
 MIN_MASS_SHARE = 0.1
 # An interior value is a point mass too when it holds at least MIN_MASS_SHARE of the values and this many times
 # the share of the column's typical value: a heap (a default amount, a standard fee), not a coarse grid (a length
