@@ -218,3 +218,45 @@ def test_a_code_stored_as_floats_comes_back_with_only_its_values():
     assert gen.set_params(max_iter=5).fit(few).column_roles_["code"] == "continuous"
     spread = gen.set_params(max_iter=5, column_roles={"code": "continuous"}).fit(frame)
     assert spread.column_roles_["code"] == "continuous"  # the user's word wins
+
+
+def test_integers_that_differ_by_chance_are_quantities_and_numbered_ones_are_keys():
+    """Amounts in whole units, unique in every row of a small table, are not keys: their range makes equal
+    values unlikely. Keys are numbered (a table's row numbers, or a sample of them) or named so."""
+    rng = np.random.default_rng(4)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "income": np.round(100 * rng.lognormal(10.5, 0.6, n)).astype(np.int64),  # in cents: all distinct
+            "order": rng.permutation(20 * n)[:n] + 100_000,  # a sample of numbered orders
+            "row": np.arange(n),
+            "AccountNo": rng.choice(10**9, n, replace=False),  # random account numbers: a key by its name
+            "cents": [f"{v:,}" for v in np.round(rng.lognormal(12, 0.5, n)).astype(np.int64)],  # text, grouped
+        }
+    )
+    assert frame["income"].is_unique and frame["cents"].is_unique  # as a small table's amounts often are
+    gen = BFNGenerator(**{**SMALL, "max_iter": 5}, random_state=0).fit(frame)
+    roles = {"income": "continuous", "order": "id", "row": "id", "AccountNo": "id", "cents": "continuous"}
+    assert gen.column_roles_ == roles
+    assert gen.set_params(column_roles={"income": "id"}).fit(frame).column_roles_["income"] == "id"  # the user's word
+
+
+def test_an_object_column_of_other_objects_is_categorical_not_an_error():
+    """Times of day (or any other Python objects but numbers): categories, where they were read as numbers."""
+    import datetime
+    import decimal
+
+    rng = np.random.default_rng(5)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "opens": np.array([datetime.time(h, 30) for h in rng.choice([8, 9, 10], n)], dtype=object),
+            "price": np.array([decimal.Decimal(f"{v:.2f}") for v in rng.uniform(1, 9, n)], dtype=object),
+            "x": rng.normal(size=n),
+        }
+    )
+    frame.loc[0, "opens"] = None
+    gen = BFNGenerator(**{**SMALL, "max_iter": 5}, random_state=0).fit(frame)
+    assert gen.column_roles_ == {"opens": "categorical", "price": "continuous", "x": "continuous"}
+    sample = gen.sample(50, random_state=0)
+    assert set(sample["opens"].dropna()) <= set(frame["opens"].dropna())

@@ -26,15 +26,22 @@ def _strings(values) -> np.ndarray:
 @settings(max_examples=60, deadline=None)
 @given(
     numbers=st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=30),
-    affixes=st.sampled_from([("", ""), ("$", ""), ("€ ", ""), ("USD ", ""), ("", "%"), ("", " %"), ("", " €")]),
+    affixes=st.sampled_from(
+        [("", ""), ("$", ""), ("€ ", ""), ("USD ", ""), ("", "%"), ("", " %"), ("", " €"), ("", " kg"), ("", "km/h")]
+    ),
     grouping=st.booleans(),
     decimals=st.integers(0, 6),
     trim=st.booleans(),
     marks=st.sampled_from(MARKS),
+    signs=st.sampled_from([("-", False), ("-", True), ("()", False), ("trailing -", False)]),
 )
-def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes, grouping, decimals, trim, marks):
-    (prefix, suffix), (decimal_mark, group_mark) = affixes, marks
-    number_format = NumberFormat(prefix, suffix, grouping, decimals, trim, decimal_mark, group_mark)
+def test_a_format_reads_back_what_it_writes_and_is_found_again(
+    numbers, affixes, grouping, decimals, trim, marks, signs
+):
+    (prefix, suffix), (decimal_mark, group_mark), (negative, plus) = affixes, marks, signs
+    number_format = NumberFormat(
+        prefix, suffix, grouping, decimals, trim, decimal_mark, group_mark, None, negative, plus
+    )
     written = number_format.format(np.array(numbers))
     parsed = number_format.parse(written)
     np.testing.assert_allclose(parsed, np.round(numbers, decimals), rtol=1e-12, atol=10.0**-decimals)
@@ -42,6 +49,9 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes,
     assert found is not None  # strings one format wrote are numbers in a format that writes them back
     np.testing.assert_array_equal(found.format(found.parse(written)), written)
     assert (found.prefix, found.suffix) == (prefix, suffix)
+    signed = np.copysign(1.0, numbers)
+    assert found.negative == (negative if (signed < 0).any() else "-")  # the marks the strings show
+    assert found.plus == (plus and bool((signed > 0).any()))
     # the numbers found are the numbers written, unless the strings read as well with the other decimal mark,
     # tried first ('1,000': a thousand, or one with three decimals)
     if found.decimal_mark == decimal_mark:
@@ -67,6 +77,16 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(numbers, affixes,
         (["12.5", "?", "3.25"], NumberFormat("", "", False, 2, True, missing="?")),  # as UCI files mark them
         (["N/A", "1,000", "25"], NumberFormat("", "", grouping=True, decimals=0, trim=False, missing="N/A")),
         (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
+        (["(1,234.50)", "3.00"], NumberFormat("", "", True, 2, False, negative="()")),  # accounting
+        (["($12.00)", "$5.00"], NumberFormat("$", "", False, 2, False, negative="()")),
+        (["1,234.50-", "3.00"], NumberFormat("", "", True, 2, False, negative="trailing -")),  # as SAP exports
+        (["+2.5%", "-0.5%"], NumberFormat("", "%", False, 1, False, plus=True)),
+        (["12.5 kg", "3.0 kg"], NumberFormat("", " kg", False, 1, False)),  # units of measure
+        (["12.5kg", "3.0kg"], NumberFormat("", "kg", False, 1, False)),
+        (["-2°C", "15°C"], NumberFormat("", "°C", False, 0, False)),
+        (["80 km/h", "120 km/h"], NumberFormat("", " km/h", False, 0, False)),
+        (["3 years", "12 years"], NumberFormat("", " years", False, 0, False)),
+        (["1.5K", "12.0K"], NumberFormat("", "K", False, 1, False)),
     ],
 )
 def test_numbers_written_in_one_format_are_found(strings, expected):
@@ -88,6 +108,14 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
         ["5 $ ", "6 $ "],
         ["1,234.5", "1.234,5"],  # two ways of writing in one column
         ["usd 5", "usd 6"],
+        ["(12", "13"],  # a parenthesis alone
+        ["(12)", "-13"],  # two ways of marking negatives
+        ["+12", "(13)"],
+        ["-(12)", "13"],
+        ["1 kg", "2 g"],  # two units
+        ["12A", "13B"],  # codes
+        ["1st", "2nd", "3rd"],
+        ["12 Main St", "3 Main St"],  # words, not a unit
     ],
 )
 def test_text_that_does_not_print_back_as_numbers_is_not_numbers(strings):
@@ -181,7 +209,17 @@ def test_a_corrupt_number_format_is_refused():
     column = Column("price", "continuous", np.dtype(object), number_format=NumberFormat("$", "", True, 2, False))
     document = column.to_dict()
     assert Column.from_dict(document).number_format == column.number_format
-    corrupt_formats = ({"prefix": "#"}, {"decimals": 9}, {"grouping": "yes"}, {"decimal_mark": ","}, {"suffix": "€€"})
+    corrupt_formats = (
+        {"prefix": "#"},
+        {"decimals": 9},
+        {"grouping": "yes"},
+        {"decimal_mark": ","},
+        {"suffix": "€€"},
+        {"negative": "minus"},
+        {"plus": 1},
+        {"negative": "()", "plus": True},  # no plus sign beside parentheses
+        {"unknown": 1},
+    )
     for corrupt in (*corrupt_formats, {"missing": "zero"}):
         with pytest.raises(ValueError, match="invalid number format"):
             Column.from_dict({**document, "number_format": {**document["number_format"], **corrupt}})
@@ -209,3 +247,35 @@ def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
     one_number = pd.DataFrame({"fee": ["?", "5.00", "5.00"], "x": [1.0, 2.0, 3.0]})
     fee = BFNGenerator(**{**SMALL, "max_iter": 2}).fit(one_number).encoder_.columns_[0]
     assert fee.kind == "categorical" and sorted(fee.categories.tolist()) == ["5.00", "?"]  # one number, or none
+
+
+def test_files_before_signs_and_files_without_them_read_alike():
+    money = NumberFormat("$", "", True, 2, False)
+    assert "negative" not in money.to_dict() and "plus" not in money.to_dict()  # as releases before them wrote it
+    assert NumberFormat.from_dict(money.to_dict()) == money
+    ledger = NumberFormat("$", "", True, 2, False, negative="()")
+    assert ledger.to_dict()["negative"] == "()" and NumberFormat.from_dict(ledger.to_dict()) == ledger
+
+
+def test_accounts_and_measures_written_as_text_come_back_in_their_format():
+    """A ledger export: balances with accounting negatives, weights with a unit, changes with a plus sign."""
+    rng = np.random.default_rng(3)
+    balance = np.round(rng.normal(200, 1500, N_ROWS), 2)
+    X = pd.DataFrame(
+        {
+            "balance": [f"({-v:,.2f})" if v < 0 else f"{v:,.2f}" for v in balance],
+            "weight": [f"{v:.1f} kg" for v in rng.gamma(9, 8, N_ROWS)],
+            "change": [f"{v:+.1f}%" for v in rng.normal(0, 5, N_ROWS)],
+        }
+    )
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert gen.encoder_.roles == {"balance": "continuous", "weight": "continuous", "change": "continuous"}
+    samples = gen.sample(500, random_state=0)
+    for j, name in enumerate(X):
+        number_format = gen.encoder_.columns_[j].number_format
+        values = samples[name].to_numpy(dtype=object)
+        np.testing.assert_array_equal(number_format.format(number_format.parse(values)), values)  # as written
+    balances = gen.encoder_.columns_[0].number_format.parse(samples["balance"].to_numpy(dtype=object))
+    assert samples["balance"].str.startswith("(").mean() == pytest.approx(np.mean(balances < 0))
+    assert abs(np.mean(balances < 0) - np.mean(balance < 0)) < 0.1  # the share of negative balances
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()

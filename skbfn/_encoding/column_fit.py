@@ -6,6 +6,8 @@ themselves are described in :mod:`skbfn._encoding.table`.
 
 from __future__ import annotations
 
+import decimal
+import numbers
 import warnings
 from dataclasses import dataclass, replace
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
-from .roles import detect_role, holds_few_values, id_template
+from .roles import are_keys, detect_role, holds_few_values, id_template, names_a_key
 from .text_numbers import reads_as_codes, text_number_format
 from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
@@ -49,14 +51,10 @@ HEAP_RATIO = 20
 MIN_MIDDLE_SHARE = 0.03
 
 
-def _unique_integers(numbers: np.ndarray) -> bool:
-    """Integers, one in every row and each in one row only (NaN where missing): keys, not quantities."""
-    return (
-        len(numbers) >= 2
-        and not np.isnan(numbers).any()
-        and np.all(numbers == np.round(numbers))
-        and len(np.unique(numbers)) == len(numbers)
-    )
+def _are_text_keys(name, numbers: np.ndarray) -> bool:
+    """Numbers held as text that are keys: integers unique in every row, numbered or in a column named a key."""
+    unique = len(numbers) >= 2 and len(np.unique(numbers)) == len(numbers) and not np.isnan(numbers).any()
+    return unique and bool(np.all(numbers == np.round(numbers))) and (names_a_key(name) or are_keys(numbers))
 
 
 def point_masses_of(numbers: np.ndarray) -> tuple[float, ...]:
@@ -109,13 +107,19 @@ def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:
 
 def is_auto_categorical(values: np.ndarray, dtype) -> bool:
     """Whether ``categorical_features='auto'`` makes a column categorical: pandas category, string and bool
-    columns, and object columns holding any string, bytes or bool."""
+    columns, and object columns holding anything but numbers (strings, bytes, booleans, times of day or any
+    other Python object)."""
     if not is_categorical_dtype(dtype):
         return False
     if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
-        # an object column of numbers stays numeric; one with any other value is categorical
-        return any(isinstance(v, str | bytes | bool | np.bool_) for v in values)
+        # an object column of numbers (missing cells aside) stays numeric; one with any other value is categorical
+        return not all(_is_number(v) for v in values[~is_missing(values)].tolist())
     return True
+
+
+def _is_number(value) -> bool:
+    """A real number of Python, NumPy or the decimal module (not a bool, not complex)."""
+    return isinstance(value, numbers.Real | decimal.Decimal) and not isinstance(value, bool | np.bool_)
 
 
 @dataclass(frozen=True)
@@ -172,8 +176,8 @@ class ColumnFitter:
                 codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
                 if role == "auto" and codes:
                     number_format = None  # categories, as before
-        if role == "auto" and number_format is not None and _unique_integers(number_format.parse(values)):
-            role = "id"  # as an integer column unique in every row is
+        if role == "auto" and number_format is not None and _are_text_keys(name, number_format.parse(values)):
+            role = "id"  # as an integer column of keys is
         if role == "auto" and time_format is None and number_format is None and not chosen:
             role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
         if role == "drop":

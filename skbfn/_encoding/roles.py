@@ -5,8 +5,13 @@ A column of ``X`` has one role:
 - ``'id'``: a key, one per row. Never modelled and never copied: samples get
   fresh keys in the column's format (integers after the training maximum;
   strings ``prefix + number`` continued after the largest number; other
-  strings as new tokens of the same length and characters). Detected for an
-  integer or string column (without spaces) that is unique in every row.
+  strings as new tokens of the same length and characters). Detected for a
+  string column (without spaces) that is unique in every row, and for an
+  integer column unique in every row whose name says it is a key
+  (:func:`names_a_key`: ``customer_id``, ``OrderNo``) or whose values lie
+  too close together for that to happen by chance (:func:`are_keys`:
+  ``1, 2, 3, ...`` or a sample of them), not amounts that merely happen to
+  differ.
 - ``'drop'``: free text or a string column with too many distinct values to
   model as categories (more than ``max_categories``, or, from 20 observed
   values on, more than half of them). Never modelled and never copied:
@@ -40,12 +45,14 @@ from .._json import plain
 
 __all__ = [
     "ROLES",
+    "are_keys",
     "check_roles",
     "column_label",
     "detect_role",
     "fresh_ids",
     "holds_few_values",
     "id_template",
+    "names_a_key",
     "roles_from_json",
     "roles_to_json",
 ]
@@ -57,6 +64,13 @@ _TEXT_MIN_ROWS = 20
 # holds codes, not measurements: it is modelled as a category of those values.
 _FEW_VALUES, _ROWS_PER_VALUE = 10, 10
 _PATTERN = re.compile(r"^(.*?)(\d+)$")
+# Distinct integers are keys when values drawn at random over their range would coincide this many times (pairs)
+# in expectation: then no two coinciding is no chance (Poisson: e^-3 = 5%), but numbering.
+_CHANCE_PAIRS = 3.0
+# Words that end the names of key columns, and the words of a name: runs of letters, split where lower case turns
+# upper ('userId') and before the last capital of a capital run followed by lower case ('IDNumber' -> ID, Number).
+_KEY_WORDS = frozenset({"id", "key", "uuid", "guid", "no", "nr", "num", "number"})
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 
 
 def column_label(label) -> int | str:
@@ -122,7 +136,7 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         return "categorical" if _is_coded_float_column(observed, dtype) else None
     n_observed, n_distinct = len(observed), len(set(observed.tolist()))
     unique = n_observed == n_rows and n_distinct == n_rows and n_rows >= 2
-    if unique and is_integer:
+    if unique and is_integer and (names_a_key(name) or are_keys(np.asarray(observed.tolist(), dtype=np.float64))):
         return "id"
     if not is_string:
         return None
@@ -138,6 +152,49 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         )
         return "drop"
     return None
+
+
+def are_keys(numbers: np.ndarray) -> bool:
+    """Whether integers, one in every row and each in one row only, are keys rather than quantities.
+
+    Keys are numbered: ``1, 2, 3, ...``, or the rows of a sample of such a
+    table. Quantities (amounts in cents, populations, timestamps) may all
+    differ too, when their range is wide for the number of rows. ``n`` values
+    drawn at random over ``range`` integers coincide in ``n (n - 1) / (2 range)``
+    pairs in expectation, least of all when drawn uniformly; where that is at
+    least 3, no coincidence at all is no chance, and the values are keys.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> are_keys(np.arange(1000, 1300, dtype=float))  # numbered rows
+    True
+    >>> are_keys(np.random.default_rng(0).permutation(10_000)[:300].astype(float))  # a sample of them
+    True
+    >>> are_keys(np.array([35_120.0, 48_900.0, 61_250.0, 52_010.0, 29_990.0]))  # incomes that differ
+    False
+    """
+    numbers = np.asarray(numbers, dtype=np.float64)
+    n = len(numbers)
+    if n < 2 or np.isnan(numbers).any() or not np.all(numbers == np.round(numbers)) or len(np.unique(numbers)) < n:
+        return False
+    span = float(numbers.max() - numbers.min()) + 1.0
+    return n * (n - 1) / (2.0 * span) >= _CHANCE_PAIRS
+
+
+def names_a_key(name) -> bool:
+    """Whether a column's name ends in a word that names keys: ``id``, ``key``, ``uuid``, ``guid``, ``no``,
+    ``nr``, ``num`` or ``number`` (in any case; words split at non-letters and at case changes).
+
+    Examples
+    --------
+    >>> [names_a_key(name) for name in ("customer_id", "CustomerID", "userId", "order no.", "ID", "Key")]
+    [True, True, True, True, True, True]
+    >>> [names_a_key(name) for name in ("income", "num_children", "paid", "idle_time", "monkey", 3)]
+    [False, False, False, False, False, False]
+    """
+    words = _WORDS.findall(str(name))
+    return bool(words) and words[-1].lower() in _KEY_WORDS
 
 
 def id_template(name, observed: np.ndarray, dtype) -> dict:

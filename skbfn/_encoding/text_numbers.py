@@ -1,12 +1,14 @@
-"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12,5 %'``, ``'3.000 EUR'``.
+"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12,5 %'``, ``'(3.000) EUR'``.
 
 A column of such strings (read from a CSV file without parsing, or exported
 from a spreadsheet) is a column of numbers. Its *number format* says how
-they are written: a currency sign or code before the digits, or a percent
-sign, currency sign or code after them; the decimal mark (a point or a
-comma) and the mark that groups thousands, if any (a comma, a point, a space
-or an apostrophe); and a fixed number of decimals or as few as each value
-needs. A column is read this way only if every observed string parses in
+they are written: how a negative number is marked (a minus sign, accounting
+parentheses or a trailing minus) and whether a positive one carries a plus
+sign; a currency sign or code before the digits, or a percent sign,
+currency sign, code or unit (``'kg'``, ``'km/h'``, ``'years'``) after them;
+the decimal mark (a point or a comma) and the mark that groups thousands,
+if any (a comma, a point, a space or an apostrophe); and a fixed number of
+decimals or as few as each value needs. A column is read this way only if every observed string parses in
 one format and prints back unchanged in it, so nothing is lost, and samples
 are written in the same format. Where two formats both do (``'1,234'``: a
 thousand with a grouping comma, or 1.234 with a decimal comma),
@@ -33,10 +35,16 @@ __all__ = ["NumberFormat", "reads_as_codes", "text_number_format"]
 # The decimal mark and the thousands mark of each way of writing numbers, the first that reads a column winning:
 # English, continental European, SI (a space) with either decimal mark, and Swiss.
 MARKS = ((".", ","), (",", "."), (".", " "), (",", " "), (".", "'"))
-# What may stand before the digits (after a minus sign) and after them: currency signs and codes, percent signs.
+# What may stand before the digits (after a sign) and after them: currency signs and codes; percent and currency
+# signs, codes and units of measure (letters, then letters, '/' or a power: 'kg', 'km/h', 'm²', '°C', 'years').
 _PREFIX = "(?:[$€£¥₹] ?|[A-Z]{3} )?"
-_SUFFIX = "(?: ?[%$€£¥₹]| [A-Z]{3})?"
-_PARTS = re.compile(rf"^(?P<minus>-?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<suffix>{_SUFFIX})$")
+_SUFFIX = "(?: ?[%$€£¥₹]| ?[A-Za-zµ°][A-Za-zµ°/²³]{0,9})?"
+_PARTS = re.compile(
+    rf"^(?P<open>\(?)(?P<sign>[-+]?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<suffix>{_SUFFIX})"
+    r"(?P<trailing>-?)(?P<close>\)?)$"
+)
+# How a negative number is marked: '-1.5', '(1.5)' (accounting) or '1.5-' (as SAP and some ledgers export).
+NEGATIVES = ("-", "()", "trailing -")
 # The most decimals a format writes.
 MAX_TEXT_DECIMALS = 6
 # Strings that mark a missing number (compared in lower case).
@@ -59,10 +67,11 @@ class NumberFormat:
     Parameters
     ----------
     prefix, suffix : str
-        Written before the digits (after a minus sign) and after them: a
-        currency sign (``$ € £ ¥ ₹``, then a space or not) or a three-letter
-        code and a space before; a percent or currency sign (a space before it
-        or not), or a space and a code, after.
+        Written before the digits (after a sign) and after them: a currency
+        sign (``$ € £ ¥ ₹``, then a space or not) or a three-letter code and a
+        space before; a percent or currency sign, a code or a unit (up to ten
+        letters, ``/``, ``°``, ``²`` or ``³``, starting with a letter or ``°``),
+        with a space before it or not, after.
     grouping : bool
         Thousands grouped by ``group_mark``.
     decimals : int
@@ -76,6 +85,11 @@ class NumberFormat:
         The string written for a missing value, one of
         :data:`MISSING_MARKERS` in any case (``'?'``); None where missing
         values are None.
+    negative : {'-', '()', 'trailing -'}, default='-'
+        How a negative number is written: ``'-$3.00'``, ``'($3.00)'`` or
+        ``'$3.00-'``.
+    plus : bool, default=False
+        A plus sign before positive numbers (with ``negative='-'`` only).
 
     Examples
     --------
@@ -89,6 +103,11 @@ class NumberFormat:
     ['1.234,50 €']
     >>> NumberFormat("", "", False, 1, False, missing="?").format(np.array([2.5, np.nan])).tolist()
     ['2.5', '?']
+    >>> ledger = NumberFormat("", "", grouping=True, decimals=2, trim=False, negative="()")
+    >>> ledger.format(np.array([-1234.5, 7.0])).tolist()
+    ['(1,234.50)', '7.00']
+    >>> NumberFormat("", " kg", False, 1, False, plus=True).format(np.array([2.5, -1.0])).tolist()
+    ['+2.5 kg', '-1.0 kg']
     """
 
     prefix: str
@@ -99,10 +118,15 @@ class NumberFormat:
     decimal_mark: str = "."
     group_mark: str = ","
     missing: str | None = None
+    negative: str = "-"
+    plus: bool = False
 
     def __post_init__(self) -> None:
         if not (
-            (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
+            self.negative in NEGATIVES
+            and isinstance(self.plus, bool)
+            and not (self.plus and self.negative != "-")
+            and (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
             and isinstance(self.prefix, str)
             and re.fullmatch(_PREFIX, self.prefix)
             and isinstance(self.suffix, str)
@@ -117,13 +141,21 @@ class NumberFormat:
             raise ValueError(f"invalid number format {self!r}")
 
     def to_dict(self) -> dict:
-        """The format as plain JSON values (see :meth:`from_dict`)."""
-        return {name: getattr(self, name) for name in _FIELDS}
+        """The format as plain JSON values (see :meth:`from_dict`).
+
+        The signs are written only where they differ from a minus sign alone,
+        so a file that uses none of them reads in releases before them.
+        """
+        doc = {name: getattr(self, name) for name in _FIELDS}
+        return {
+            **doc,
+            **{name: getattr(self, name) for name, default in _SIGNS.items() if getattr(self, name) != default},
+        }
 
     @classmethod
     def from_dict(cls, doc) -> NumberFormat:
         """A format written by :meth:`to_dict`; ValueError if it is not one."""
-        if not isinstance(doc, dict) or set(doc) != set(_FIELDS):
+        if not isinstance(doc, dict) or not set(_FIELDS) <= set(doc) <= set(_FIELDS) | set(_SIGNS):
             raise ValueError(f"invalid number format {doc!r}")
         return cls(**doc)
 
@@ -139,8 +171,11 @@ class NumberFormat:
             digits = format(abs(number), spec)
             if self.trim and "." in digits:
                 digits = digits.rstrip("0").rstrip(".")
-            minus = "-" if math.copysign(1.0, number) < 0 else ""  # as Python writes them: '-0.0' too
-            written.append(f"{minus}{self.prefix}{digits.translate(marks)}{self.suffix}")
+            text = f"{self.prefix}{digits.translate(marks)}{self.suffix}"
+            if math.copysign(1.0, number) > 0:  # as Python writes them: '-0.0' is negative too
+                written.append(f"+{text}" if self.plus else text)
+            else:
+                written.append({"-": f"-{text}", "()": f"({text})", "trailing -": f"{text}-"}[self.negative])
         return np.array(written, dtype=object)
 
     def parse(self, values: np.ndarray) -> np.ndarray:
@@ -152,13 +187,35 @@ class NumberFormat:
             if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
                 continue  # the missing marker too: NaN
             body = body_pattern.match(parts["body"])
-            if body is not None:
+            negative = _negative(parts)
+            if body is not None and negative in (None, self.negative) and (parts["sign"] == "+") <= self.plus:
                 number = float(body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0"))
-                numbers[i] = -number if parts["minus"] else number  # '-0.0' is -0.0, written back as it was
+                numbers[i] = number if negative is None else -number  # '-0.0' is -0.0, written back as it was
         return numbers
 
 
 _FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark", "missing")
+# Fields that files written before them lack, with the values those files mean.
+_SIGNS = {"negative": "-", "plus": False}
+
+
+def _negative(parts: re.Match) -> str | None:
+    """How the string of ``parts`` marks itself negative (one of :data:`NEGATIVES`), None if it is not, or
+    ``'?'`` for marks that are no one way (a parenthesis alone, two marks)."""
+    marks = [
+        style
+        for style, marked in (
+            ("-", parts["sign"] == "-"),
+            ("()", bool(parts["open"]) or bool(parts["close"])),
+            ("trailing -", bool(parts["trailing"])),
+        )
+        if marked
+    ]
+    if not marks:
+        return None
+    if len(marks) > 1 or (marks == ["()"] and not (parts["open"] and parts["close"])):
+        return "?"
+    return marks[0]
 
 
 def _candidates(strings: list[str]):
@@ -167,6 +224,11 @@ def _candidates(strings: list[str]):
     parts = [_PARTS.match(s) for s in strings]
     if not all(parts) or len({(p["prefix"], p["suffix"]) for p in parts}) != 1:
         return
+    negatives = {_negative(p) for p in parts} - {None}
+    plus = any(p["sign"] == "+" for p in parts)
+    if len(negatives) > 1 or "?" in negatives or (plus and negatives - {"-"}):
+        return
+    negative = negatives.pop() if negatives else "-"
     for decimal_mark, group_mark in MARKS:
         bodies = [_body_pattern(decimal_mark, group_mark).match(p["body"]) for p in parts]
         if not all(bodies):
@@ -182,6 +244,8 @@ def _candidates(strings: list[str]):
             trim=len(set(decimals)) > 1,
             decimal_mark=decimal_mark,
             group_mark=group_mark,
+            negative=negative,
+            plus=plus,
         )
 
 

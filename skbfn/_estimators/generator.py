@@ -185,11 +185,12 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         ``{column: role}`` for columns whose role you choose (by name for a
         DataFrame, else by index); the others get theirs detected. 'id': a
         key, never modelled nor copied: samples get fresh keys in its
-        format (detected for an integer or space-free string column unique
-        in every row). 'drop': not modelled, missing in samples, left out of
-        scores (detected, with a warning, for strings with more than
-        ``max_categories`` distinct values, or more distinct values than
-        half their rows). 'categorical', 'discretised', 'continuous': the
+        format (detected for a space-free string column unique in every
+        row, and for an integer one named a key, ``customer_id``, or
+        numbered, not spread as amounts are). 'drop': not modelled, missing
+        in samples, left out of scores (detected, with a warning, for
+        strings with more than ``max_categories`` distinct values, or more
+        distinct values than half their rows). 'categorical', 'discretised', 'continuous': the
         flow that models it. A constant column is repeated, a column
         missing in every row comes back missing, and datetime and timedelta
         columns are modelled as numbers of days (dates at midnight) or
