@@ -242,7 +242,8 @@ def test_integers_that_differ_by_chance_are_quantities_and_numbered_ones_are_key
 
 
 def test_an_object_column_of_other_objects_is_categorical_not_an_error():
-    """Times of day (or any other Python objects but numbers): categories, where they were read as numbers."""
+    """A few times of day, each seen often, are categories (as codes are), as any other Python objects but numbers
+    are, where they were read as numbers and failed."""
     import datetime
     import decimal
 
@@ -252,11 +253,12 @@ def test_an_object_column_of_other_objects_is_categorical_not_an_error():
         {
             "opens": np.array([datetime.time(h, 30) for h in rng.choice([8, 9, 10], n)], dtype=object),
             "price": np.array([decimal.Decimal(f"{v:.2f}") for v in rng.uniform(1, 9, n)], dtype=object),
+            "due": np.array([datetime.date(2024, 1, 31), 30] * (n // 2), dtype=object),  # a date or a day count
             "x": rng.normal(size=n),
         }
     )
     frame.loc[0, "opens"] = None
     gen = BFNGenerator(**{**SMALL, "max_iter": 5}, random_state=0).fit(frame)
-    assert gen.column_roles_ == {"opens": "categorical", "price": "continuous", "x": "continuous"}
+    assert gen.column_roles_ == {"opens": "categorical", "price": "continuous", "due": "categorical", "x": "continuous"}
     sample = gen.sample(50, random_state=0)
-    assert set(sample["opens"].dropna()) <= set(frame["opens"].dropna())
+    assert set(sample["opens"].dropna()) <= set(frame["opens"].dropna()) and set(sample["due"]) <= set(frame["due"])

@@ -43,12 +43,19 @@ HOLDERS = {
     "timestamps": (lambda: _moments().strftime("%Y-%m-%d %H:%M:%S").tolist(), "%Y-%m-%d %H:%M:%S"),
     "date objects": (lambda: list(_days().date), "date"),
     "datetime objects": (lambda: list(_moments().to_pydatetime()), "datetime"),
+    "times of day": (lambda: _moments().strftime("%H:%M").tolist(), "%H:%M"),
+    "times of day with seconds": (lambda: _moments().strftime("%H:%M:%S").tolist(), "%H:%M:%S"),
+    "times of day, 12-hour clock": (lambda: _moments().strftime("%I:%M %p").tolist(), "%I:%M %p"),
+    "time objects": (lambda: list(_moments().time), "time"),
 }
+SECONDS = ("timestamps", "datetime objects", "times of day", "times of day with seconds")
 
 
 def _as_times(values: pd.Series, time_format: str) -> pd.DatetimeIndex:
     if time_format in ("date", "datetime"):
         return pd.DatetimeIndex(pd.to_datetime(values))
+    if time_format == "time":  # as times on one day
+        return pd.DatetimeIndex([datetime.datetime.combine(datetime.date(1970, 1, 1), v) for v in values])
     return pd.DatetimeIndex(pd.to_datetime(values, format=time_format))
 
 
@@ -59,13 +66,15 @@ def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_wer
     gen = BFNGenerator(**SMALL, random_state=0).fit(X)
     when = gen.encoder_.columns_[1]
     assert when.time_format == time_format and gen.column_roles_["when"] in ("continuous", "discretised")
-    assert when.time_unit == ("s" if holder in ("timestamps", "datetime objects") else "D")
+    assert when.time_unit == ("s" if holder in SECONDS or "time" in holder else "D")
     sample = gen.sample(300, random_state=1)["when"]
     assert sample.notna().all()
     if time_format == "date":
         assert all(type(v) is datetime.date for v in sample)
     elif time_format == "datetime":
         assert all(isinstance(v, datetime.datetime) for v in sample)
+    elif time_format == "time":
+        assert all(type(v) is datetime.time for v in sample)
     else:  # strings that print back the same in their format
         assert all(isinstance(v, str) for v in sample)
         assert (_as_times(sample, time_format).strftime(time_format) == sample.to_numpy()).all()
@@ -87,7 +96,8 @@ def test_the_day_of_a_day_first_date_is_found_from_any_value_that_cannot_be_a_mo
         ["1234", "2019", "2020", "1999"],  # codes, or years alone: a year without a month is not a date
         ["2024-01-05", "soon", "2024-02-01"],  # one value is not a date
         ["2024-1-5", "2024-02-01"],  # does not print back the same (unpadded)
-        ["08:30", "09:15"],  # a time of day without a date
+        ["8:30", "9:15"],  # a time of day that does not print back the same (unpadded)
+        ["08:30", "9 am"],
         ["3.5", "4.25"],
     ],
 )
@@ -140,7 +150,7 @@ def test_time_formats_survive_save_load_and_pickle(dated, tmp_path):
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)
     document = gen.encoder_.columns_[1].to_dict()
     assert document["time_format"] == "%Y-%m-%d"
-    for corrupt in ("%H:%M", "weekly", 3):
+    for corrupt in ("%d", "%H", "weekly", 3):
         with pytest.raises(ValueError, match="invalid time format"):
             Column.from_dict({**document, "time_format": corrupt})
 
@@ -177,3 +187,22 @@ def test_the_report_reads_dates_held_as_strings_as_numbers():
     expected = ks_2samp(days.to_numpy(dtype=float), (days + pd.Timedelta(days=200)).to_numpy(dtype=float)).statistic
     assert shapes["when"] == pytest.approx(expected)  # a KS statistic on the dates, not a TVD of strings
     assert column_shapes(real, real)["when"] == 0.0
+
+
+def test_times_of_day_are_seconds_since_midnight_and_samples_are_rounded_to_what_the_format_writes():
+    """Opening times written '%H:%M' come back at whole minutes (rounded, not cut off), at the data's hours."""
+    strings = np.array(["08:30", "09:15", "17:45", "12:00"], dtype=object)
+    assert object_time_format(strings, np.dtype(object)) == "%H:%M"
+    assert object_time_format(np.array(["02:30 PM", "11:05 AM"], dtype=object), np.dtype(object)) == "%I:%M %p"
+    when = Column("when", "continuous", np.dtype(object), time_unit="s", time_format="%H:%M")
+    np.testing.assert_array_equal(when.numbers(strings, None), [30600, 33300, 63900, 43200])  # seconds since midnight
+    np.testing.assert_array_equal(when.values(np.array([30629.0, 30631.0, np.nan])), ["08:30", "08:31", None])
+    with pytest.raises(ValueError, match=r"'when' holds '25:00', which is not a time of day in '%H:%M'"):
+        when.numbers(np.array(["25:00"], dtype=object), None)
+    rng = np.random.default_rng(1)
+    minutes = np.clip(rng.normal(9 * 60, 60, N_ROWS), 0, 1439).round().astype(int)
+    X = pd.DataFrame({"start": [f"{m // 60:02d}:{m % 60:02d}" for m in minutes], "hours": rng.gamma(4, 2, N_ROWS)})
+    gen = BFNGenerator(**{**SMALL, "max_iter": 200}, random_state=0).fit(X)
+    started = pd.to_datetime(gen.sample(400, random_state=0)["start"], format="%H:%M")
+    sampled = started.dt.hour * 60 + started.dt.minute
+    assert abs(sampled.mean() - minutes.mean()) < 20 and ks_2samp(sampled, minutes).statistic < 0.15

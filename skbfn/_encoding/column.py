@@ -11,7 +11,7 @@ from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, pl
 from .normal_scores import NormalScores
 from .roles import fresh_ids
 from .text_numbers import NumberFormat
-from .times import OBJECT_TIMES, TIME_UNITS, is_time_format, time_numbers, time_values
+from .times import OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
 from .values import is_missing
 
 __all__ = [
@@ -98,7 +98,7 @@ class Column:
         numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
         unread = np.isnan(numbers) & ~is_missing(values)
         if unread.any():
-            shown = "a date" if self.time_format in (None, *OBJECT_TIMES) else f"a date in {self.time_format!r}"
+            shown = _time_shown(self.time_format)
             raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
         return numbers
 
@@ -369,3 +369,9 @@ def output_dtype(column: Column):
     if column.kind in ("dropped", "empty") and getattr(column.dtype, "kind", None) in ("i", "u", "b"):
         return {"i": "Int64", "u": "UInt64", "b": "boolean"}[column.dtype.kind]
     return column.dtype
+
+
+def _time_shown(time_format: str | None) -> str:
+    """What a column of this time format holds, for an error message: 'a date in '%d/%m/%Y'', 'a time of day'."""
+    kind = "a time of day" if time_format in ("time", *TIMES_OF_DAY) else "a date"
+    return kind if time_format in (None, *OBJECT_TIMES) else f"{kind} in {time_format!r}"

@@ -17,7 +17,7 @@ from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template, names_a_key
 from .text_numbers import reads_as_codes, text_number_format
-from .times import OBJECT_TIMES, is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
+from .times import is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
 __all__ = [
@@ -169,7 +169,7 @@ class ColumnFitter:
         time_format = number_format = None
         if role in ("auto", "continuous", "discretised") and not chosen:
             time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
-            if role == "auto" and time_format not in (None, *OBJECT_TIMES) and holds_few_values(observed):
+            if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(observed):
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
             if time_format is None:
                 number_format = text_number_format(observed, dtype)  # '$1,234.50', '12.5%', '3,000'

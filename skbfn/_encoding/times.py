@@ -14,7 +14,11 @@ JSON): Python ``date`` or naive ``datetime`` objects, or strings that all
 parse in one date format and print back the same in it (``'2024-03-01'``,
 ``'01/03/2024 08:30'``, ``'Mar 1, 2024'``). Such a column's *time format*
 (``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
-and samples come back as values of the same kind.
+and samples come back as values of the same kind, rounded to the finest
+unit the format writes (a minute for ``'%H:%M'``). Times of day, Python
+``time`` objects or strings such as ``'14:30'``, ``'14:30:05'`` or
+``'02:30 PM'`` (format ``'time'`` or one of :data:`TIMES_OF_DAY`), enter as
+seconds since midnight.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 
 __all__ = [
     "OBJECT_TIMES",
+    "TIMES_OF_DAY",
     "TIME_UNITS",
     "is_time_dtype",
     "is_time_format",
@@ -39,7 +44,10 @@ __all__ = [
 
 TIME_UNITS = ("D", "s")
 # Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
-OBJECT_TIMES = ("date", "datetime")
+OBJECT_TIMES = ("date", "datetime", "time")
+# The strftime formats of times of day (without a date) that strings are read in, the first that reads a column.
+TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
+_TIME_OF_DAY = re.compile(r"^\d\d:\d\d")
 _EPOCH = "1970-01-01"
 # A string format is a date format only with a year and a month in it (a bare '%Y' would read codes as years).
 _YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
@@ -58,9 +66,24 @@ def _is_timedelta(dtype) -> bool:
 
 def is_time_format(time_format) -> bool:
     """Whether ``time_format`` is one :func:`object_time_format` can give (checked when a model is loaded)."""
-    return time_format in OBJECT_TIMES or (
-        isinstance(time_format, str) and bool(_YEAR.search(time_format) and _MONTH.search(time_format))
+    return (
+        time_format in OBJECT_TIMES
+        or time_format in TIMES_OF_DAY
+        or (isinstance(time_format, str) and bool(_YEAR.search(time_format) and _MONTH.search(time_format)))
     )
+
+
+def _time_of_day_format(strings: list[str]) -> str | None:
+    """The format of :data:`TIMES_OF_DAY` every string parses in and prints back the same in, else None."""
+    import pandas as pd
+
+    if not _TIME_OF_DAY.match(strings[0]):
+        return None
+    for time_format in TIMES_OF_DAY:
+        times = pd.to_datetime(pd.Series(strings), format=time_format, errors="coerce")
+        if not times.isna().any() and times.dt.strftime(time_format).tolist() == strings:
+            return time_format
+    return None
 
 
 def _string_format(strings: list[str]) -> str | None:
@@ -87,10 +110,11 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
     """How an object or string column's observed values hold times, or None if they do not.
 
     ``'date'`` for ``datetime.date`` objects, ``'datetime'`` for naive
-    ``datetime.datetime`` objects (``pandas.Timestamp`` included), a strftime
-    format (with a year and a month) for strings that all parse in it and
-    print back unchanged; None for anything else, such as a mix of these, or
-    a pandas category column.
+    ``datetime.datetime`` objects (``pandas.Timestamp`` included), ``'time'``
+    for naive ``datetime.time`` objects, a strftime format (with a year and a
+    month, or one of :data:`TIMES_OF_DAY`) for strings that all parse in it
+    and print back unchanged; None for anything else, such as a mix of these,
+    or a pandas category column.
     """
     if str(dtype) == "category" or (getattr(dtype, "kind", "O") != "O" and not str(dtype).startswith("string")):
         return None  # a pandas category stays one, whatever its values
@@ -101,8 +125,11 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
         return "datetime"
     if all(isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in values):
         return "date"
+    if all(isinstance(v, datetime.time) and v.tzinfo is None for v in values):
+        return "time"
     if all(isinstance(v, str) for v in values):
-        return _string_format([str(v) for v in values])  # numpy's str_ as str, which pandas' parser wants
+        strings = [str(v) for v in values]  # numpy's str_ as str, which pandas' parser wants
+        return _string_format(strings) or _time_of_day_format(strings)
     return None
 
 
@@ -114,6 +141,8 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
     import pandas as pd
 
     series = pd.Series(values, dtype=object if values.dtype == object else None)
+    if time_format == "time":
+        return _times_of_day(series)
     if time_format is None:
         times = pd.DatetimeIndex(pd.to_datetime(series))
     else:
@@ -121,7 +150,30 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pandas' note on parsing objects one by one
             times = pd.DatetimeIndex(pd.to_datetime(series, format=strftime, errors="coerce"))
+        if time_format in TIMES_OF_DAY:  # parsed on 1900-01-01: the time since midnight, from 1970-01-01 on
+            times = pd.Timestamp(_EPOCH) + (times - times.normalize())
     return times.tz_localize(None) if times.tz is not None else times
+
+
+def _times_of_day(series):
+    """``datetime.time`` values as times on 1970-01-01 (a DatetimeIndex; NaT for anything else)."""
+    import pandas as pd
+
+    deltas = [
+        pd.Timedelta(hours=v.hour, minutes=v.minute, seconds=v.second, microseconds=v.microsecond)
+        if isinstance(v, datetime.time)
+        else pd.NaT
+        for v in series.tolist()
+    ]
+    return pd.DatetimeIndex(pd.Timestamp(_EPOCH) + pd.TimedeltaIndex(deltas))
+
+
+def _finest_unit(time_format: str) -> str | None:
+    """The finest unit a strftime format writes, as a pandas frequency (None: microseconds or days)."""
+    for code, unit in (("%f", None), ("%S", "s"), ("%M", "min"), ("%H", "h"), ("%I", "h")):
+        if code in time_format:
+            return unit
+    return None
 
 
 def time_zone_of(values: np.ndarray, dtype) -> str | None:
@@ -158,8 +210,11 @@ def _as_objects(times, time_format: str) -> np.ndarray:
         values = np.asarray(times.date, dtype=object)
     elif time_format == "datetime":
         values = np.asarray(times.to_pydatetime(), dtype=object)
+    elif time_format == "time":
+        values = np.asarray(times.time, dtype=object)
     else:
-        values = np.asarray(times.strftime(time_format), dtype=object)
+        unit = _finest_unit(time_format)  # rounded, not cut off: 08:29:50 written '%H:%M' is 08:30
+        values = np.asarray((times if unit is None else times.round(unit)).strftime(time_format), dtype=object)
     values[np.asarray(times.isna())] = None
     return values
 
