@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 import numbers
 import warnings
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -112,8 +113,10 @@ def is_auto_categorical(values: np.ndarray, dtype) -> bool:
     if not is_categorical_dtype(dtype):
         return False
     if getattr(dtype, "kind", "O") == "O" and str(dtype) == "object":
-        # an object column of numbers (missing cells aside) stays numeric; one with any other value is categorical
-        return not all(_is_number(v) for v in values[~is_missing(values)].tolist())
+        # an object column of numbers (missing cells aside) stays numeric; one with any other value is categorical,
+        # unless a value cannot be a category (a dict, a list): then reading it as a number says what is wrong
+        observed = values[~is_missing(values)].tolist()
+        return not all(_is_number(v) for v in observed) and all(isinstance(v, Hashable) for v in observed)
     return True
 
 

@@ -47,6 +47,8 @@ def as_float(values: np.ndarray, name) -> np.ndarray:
                 f"X column {name!r} holds values that are not numbers; name it in categorical_features."
             ) from exc
         raise
+    except TypeError as exc:  # an unhashable value (a dict, a list): neither a number nor a category
+        raise TypeError(f"X column {name!r}: {exc}") from exc
     return numbers[:, 0]
 
 
