@@ -538,3 +538,10 @@ def test_unknown_sampler_is_refused(fitted, moons):
         BFNGenerator(sampler="euler").fit(moons[0])
     with pytest.raises(ValueError, match="Unknown sampler"):
         copy.deepcopy(fitted).set_params(sampler="euler").sample(2)
+
+
+def test_a_series_is_refused_with_a_message_that_says_how_to_make_it_a_table():
+    column = pd.Series(np.random.default_rng(0).normal(size=40), name="x")
+    with pytest.raises(ValueError, match=r"1-D Series of 40 values: pass X.to_frame\(\)"):
+        BFNGenerator(max_iter=2).fit(column)
+    assert BFNGenerator(max_iter=2, random_state=0).fit(column.to_frame()).sample(3).columns.tolist() == ["x"]

@@ -103,11 +103,19 @@ def test_bad_given_values_are_clear_errors(fitted, given, match):
     assert state_bytes(fitted) == before
 
 
-def test_given_table_must_match_n_samples_and_columns(fitted):
+def test_given_table_must_match_n_samples_and_name_only_columns_of_x(fitted):
     with pytest.raises(ValueError, match="rows, but n_samples"):
         fitted.sample(3, given=_sign_table(4))
-    with pytest.raises(ValueError):
-        fitted.sample(4, given=_sign_table(4).drop(columns="b"))
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        fitted.sample(4, given=_sign_table(4).rename(columns={"b": "twice a"}))
+
+
+def test_a_given_frame_of_some_columns_generates_the_others(fitted):
+    given = pd.DataFrame({"count": pd.array([3] * 200, dtype="Int64"), "a": [0.8] * 100 + [-0.8] * 100})
+    rows = fitted.sample(200, given=given, random_state=0)
+    assert list(rows.columns) == list(_sign_table().columns) and rows.dtypes.to_dict() == _sign_table().dtypes.to_dict()
+    assert (rows["a"] == given["a"]).all() and (rows["count"] == 3).all()
+    assert (rows["sign"][:100] == "pos").mean() > 0.8 and (rows["sign"][100:] == "neg").mean() > 0.8
 
 
 def test_no_conditional_training_refuses_given():

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
-from skbfn import BFNGenerator
+from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.column import Column
 from skbfn._encoding.text_numbers import MARKS, NumberFormat, text_number_format
 from skbfn.metrics import column_shapes
@@ -244,6 +244,14 @@ def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
     assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
     with pytest.raises(ValueError, match="'age' holds 'unknown'"):
         gen.score_samples(X.iloc[:2].assign(age=["unknown", "40.00"]))
+    # a marked cell of a given table is a cell to generate, as NaN is: drawn, not written back as '?'
+    given = gen.sample(4, given=pd.DataFrame({"age": ["?", "30.00", "?", None]}), random_state=0)["age"]
+    assert given[1] == "30.00" and all(
+        v != "?" and np.isfinite(column.number_format.parse(np.array([v]))[0]) for v in given
+    )
+    marked = X[X["age"] == "?"].iloc[:5]
+    imputed = BFNImputer(estimator=gen).fit(X).transform(marked)["age"]
+    assert np.isfinite(column.number_format.parse(imputed.to_numpy(dtype=object))).all()
     one_number = pd.DataFrame({"fee": ["?", "5.00", "5.00"], "x": [1.0, 2.0, 3.0]})
     fee = BFNGenerator(**{**SMALL, "max_iter": 2}).fit(one_number).encoder_.columns_[0]
     assert fee.kind == "categorical" and sorted(fee.categories.tolist()) == ["5.00", "?"]  # one number, or none

@@ -17,6 +17,11 @@ def validate_table(estimator: BaseEstimator, X, *, reset: bool):
     """
     if isinstance(X, str) or not (hasattr(X, "__len__") or hasattr(X, "__array__")):
         raise TypeError(f"X must be a 2-D array-like or DataFrame, got {type(X).__name__}.")
+    if hasattr(X, "iloc") and getattr(X, "ndim", 2) != 2:
+        raise ValueError(
+            f"Expected a 2-D table, got a 1-D {type(X).__name__} of {len(X)} values: pass X.to_frame() for a "
+            "table of one column."
+        )
     if not hasattr(X, "iloc"):
         X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
     validate_data(estimator, X, skip_check_array=True, reset=reset)

@@ -594,8 +594,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             under the category tilt, a row is drawn again while the tilt
             rejects its drawn categories). A
             table of ``n_samples`` rows with the columns of X, whose missing
-            cells (NaN, None, ``pd.NA``) are the ones to generate, row by row;
-            or a dict ``{column: value}`` fixing those columns in every row
+            cells (NaN, None, ``pd.NA``, or a column's own marker such as
+            ``'?'``) are the ones to generate, row by row (a DataFrame may
+            hold some of the columns: the others are generated); or a dict
+            ``{column: value}`` fixing those columns in every row
             (keys are column names for a model fitted on a DataFrame, else
             indices). Given cells come back unchanged. Unknown categories,
             integers outside a discretised column's range and real values
@@ -655,7 +657,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             bounds=sampling_bounds(self.encoder_, self),
         )
         rows = self.encoder_.inverse_transform(encoded)
-        return rows if table is None else with_given_cells(rows, table)
+        if table is None:
+            return rows
+        return with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))
 
     def score_samples(self, X, y=None):
         """Lower bound on the log-likelihood of each row (the ELBO), in nats.

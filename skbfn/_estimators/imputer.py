@@ -248,7 +248,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             else:
                 completed[incomplete] = draws[:, 0]
         rows = model.encoder_.inverse_transform(completed)
-        return with_given_cells(rows, table)
+        return with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
 
     @property
     def generator_(self) -> BFNGenerator:

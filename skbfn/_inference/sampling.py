@@ -335,6 +335,12 @@ def given_table(given, n_samples: int, *, validate, feature_names: list, as_fram
     returns it); a dict is expanded over ``feature_names``, as a DataFrame
     when ``as_frame``. A table keeps its index.
     """
+    if hasattr(given, "iloc") and hasattr(given, "columns") and as_frame:
+        unknown = [name for name in given.columns if name not in feature_names]
+        if not unknown and list(given.columns) != list(feature_names):  # some columns: the others drawn
+            given = given.reindex(columns=feature_names).astype(
+                {name: object for name in feature_names if name not in given.columns}
+            )
     if not isinstance(given, dict):
         table = validate(given)
         if table.shape[0] != n_samples:
@@ -353,17 +359,21 @@ def given_table(given, n_samples: int, *, validate, feature_names: list, as_fram
     return np.column_stack(columns)
 
 
-def with_given_cells(rows, table):
+def with_given_cells(rows, table, missing_cells=None):
     """``rows`` (decoded draws) with the given (non-missing) cells of ``table`` in their original values.
 
-    A DataFrame comes back with ``table``'s index when ``table`` has one.
+    ``missing_cells(j, values)`` says which cells of column ``j`` are missing
+    (default: None, NaN, ``pd.NA``; a column may mark them with a string of
+    its own, ``'?'``). A DataFrame comes back with ``table``'s index when
+    ``table`` has one.
     """
+    missing_cells = (lambda j, values: is_missing(values)) if missing_cells is None else missing_cells
     if hasattr(rows, "iloc"):
         import pandas as pd
 
         for j in range(rows.shape[1]):
             values = table.iloc[:, j].to_numpy() if hasattr(table, "iloc") else table[:, j]
-            given = ~is_missing(values)
+            given = ~missing_cells(j, values)
             if given.any():
                 column = rows.iloc[:, j].copy()
                 column.iloc[np.flatnonzero(given)] = pd.Series(values[given]).astype(column.dtype).array
@@ -372,6 +382,6 @@ def with_given_cells(rows, table):
             rows.index = table.index
         return rows
     table = np.asarray(table, dtype=object)
-    given = np.column_stack([~is_missing(table[:, j]) for j in range(table.shape[1])])
+    given = np.column_stack([~missing_cells(j, table[:, j]) for j in range(table.shape[1])])
     rows[given] = table[given].astype(rows.dtype) if rows.dtype != object else table[given]
     return rows
