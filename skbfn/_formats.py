@@ -58,8 +58,8 @@ FILE_FORMATS = {
     "'lattice' and 'normal_scores'), each integer's cell its own width, and columns of numbers held as text "
     "record how they are written ('number_format')",
     11: "number formats may mark negatives in accounting parentheses or with a trailing minus ('negative'), "
-    "positives with a plus sign ('plus'), and end in a unit of measure; time formats may be times of day "
-    "('time' objects, or strings such as '%H:%M')",
+    "positives with a plus sign ('plus'), write an exponent ('exponent') and end in a unit of measure; time "
+    "formats may be times of day ('time' objects, or strings such as '%H:%M')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -58,6 +58,22 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(
         np.testing.assert_allclose(found.parse(written), parsed, rtol=1e-12)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    numbers=st.lists(st.floats(-1e300, 1e300, allow_nan=False), min_size=1, max_size=30),
+    decimals=st.integers(0, 6),
+    letter=st.sampled_from(["e", "E"]),
+    suffix=st.sampled_from(["", " Bq", "%"]),
+)
+def test_exponents_read_back_what_they_write_and_are_found_again(numbers, decimals, letter, suffix):
+    number_format = NumberFormat("", suffix, False, decimals, False, exponent=letter)
+    written = number_format.format(np.array(numbers))
+    np.testing.assert_allclose(number_format.parse(written), numbers, rtol=10.0**-decimals)
+    found = text_number_format(written, np.dtype(object))
+    assert found is not None and found.exponent == letter and found.decimals == decimals
+    np.testing.assert_array_equal(found.format(found.parse(written)), written)
+
+
 @pytest.mark.parametrize(
     ("strings", "expected"),
     [
@@ -87,6 +103,8 @@ def test_a_format_reads_back_what_it_writes_and_is_found_again(
         (["80 km/h", "120 km/h"], NumberFormat("", " km/h", False, 0, False)),
         (["3 years", "12 years"], NumberFormat("", " years", False, 0, False)),
         (["1.5K", "12.0K"], NumberFormat("", "K", False, 1, False)),
+        (["2.515e+02", "-6.700e-04"], NumberFormat("", "", False, 3, False, exponent="e")),  # as C and Python write
+        (["2.52E+02", "1.00E-05"], NumberFormat("", "", False, 2, False, exponent="E")),  # as spreadsheets do
     ],
 )
 def test_numbers_written_in_one_format_are_found(strings, expected):
@@ -116,6 +134,10 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
         ["12A", "13B"],  # codes
         ["1st", "2nd", "3rd"],
         ["12 Main St", "3 Main St"],  # words, not a unit
+        ["1e-05", "0.5"],  # an exponent in some values only, as Python's repr writes them
+        ["2.5E2", "3.1E3"],  # no sign in the exponent
+        ["1.0e+01", "2.0E+01"],  # two letters
+        ["1.0e+01", "2.00e+01"],  # two mantissas
     ],
 )
 def test_text_that_does_not_print_back_as_numbers_is_not_numbers(strings):
@@ -219,6 +241,8 @@ def test_a_corrupt_number_format_is_refused():
         {"plus": 1},
         {"negative": "()", "plus": True},  # no plus sign beside parentheses
         {"unknown": 1},
+        {"exponent": "x"},
+        {"exponent": "e", "grouping": True},  # no thousands in a mantissa
     )
     for corrupt in (*corrupt_formats, {"missing": "zero"}):
         with pytest.raises(ValueError, match="invalid number format"):

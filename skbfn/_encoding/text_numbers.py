@@ -1,4 +1,4 @@
-"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12,5 %'``, ``'(3.000) EUR'``.
+"""Numbers held as text, as spreadsheets and reports write them: ``'$1,234.50'``, ``'12,5 %'``, ``'(3.000 EUR)'``.
 
 A column of such strings (read from a CSV file without parsing, or exported
 from a spreadsheet) is a column of numbers. Its *number format* says how
@@ -8,9 +8,10 @@ sign; a currency sign or code before the digits, or a percent sign,
 currency sign, code or unit (``'kg'``, ``'km/h'``, ``'years'``) after them;
 the decimal mark (a point or a comma) and the mark that groups thousands,
 if any (a comma, a point, a space or an apostrophe); and a fixed number of
-decimals or as few as each value needs. A column is read this way only if every observed string parses in
-one format and prints back unchanged in it, so nothing is lost, and samples
-are written in the same format. Where two formats both do (``'1,234'``: a
+decimals or as few as each value needs; or an exponent (``'2.515e+02'``).
+A column is read this way only if every observed string parses in one
+format and prints back unchanged in it, so nothing is lost, and samples are
+written in the same format. Where two formats both do (``'1,234'``: a
 thousand with a grouping comma, or 1.234 with a decimal comma),
 the point as decimal mark wins. Leading zeros (``'007'``, zip codes) do not
 print back, so such keys stay strings. A column may also mark its missing
@@ -40,9 +41,12 @@ MARKS = ((".", ","), (",", "."), (".", " "), (",", " "), (".", "'"))
 _PREFIX = "(?:[$€£¥₹] ?|[A-Z]{3} )?"
 _SUFFIX = "(?: ?[%$€£¥₹]| ?[A-Za-zµ°][A-Za-zµ°/²³]{0,9})?"
 _PARTS = re.compile(
-    rf"^(?P<open>\(?)(?P<sign>[-+]?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<suffix>{_SUFFIX})"
-    r"(?P<trailing>-?)(?P<close>\)?)$"
+    rf"^(?P<open>\(?)(?P<sign>[-+]?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<exponent>[eE][-+]\d\d\d?)?"
+    rf"(?P<suffix>{_SUFFIX})(?P<trailing>-?)(?P<close>\)?)$"
 )
+# Exponents as C, Python, R and spreadsheets write them: a mantissa with one digit before its point, then 'e' or
+# 'E', a sign and at least two digits ('2.515e+02', '1.00E-05').
+_MANTISSA = re.compile(r"^(?P<whole>\d)(?:\.(?P<fraction>\d+))?$")
 # How a negative number is marked: '-1.5', '(1.5)' (accounting) or '1.5-' (as SAP and some ledgers export).
 NEGATIVES = ("-", "()", "trailing -")
 # The most decimals a format writes.
@@ -90,6 +94,11 @@ class NumberFormat:
         ``'$3.00-'``.
     plus : bool, default=False
         A plus sign before positive numbers (with ``negative='-'`` only).
+    exponent : {'', 'e', 'E'}, default=''
+        Written in scientific notation with this letter: one digit, the
+        point and ``decimals`` digits, then the letter, a sign and at least
+        two digits (``'2.515e+02'``, as C, Python, R and spreadsheets write
+        it; no grouping, a decimal point, no trimming).
 
     Examples
     --------
@@ -108,6 +117,8 @@ class NumberFormat:
     ['(1,234.50)', '7.00']
     >>> NumberFormat("", " kg", False, 1, False, plus=True).format(np.array([2.5, -1.0])).tolist()
     ['+2.5 kg', '-1.0 kg']
+    >>> NumberFormat("", "", False, 3, False, exponent="e").format(np.array([251.46, -0.00012])).tolist()
+    ['2.515e+02', '-1.200e-04']
     """
 
     prefix: str
@@ -120,10 +131,13 @@ class NumberFormat:
     missing: str | None = None
     negative: str = "-"
     plus: bool = False
+    exponent: str = ""
 
     def __post_init__(self) -> None:
         if not (
-            self.negative in NEGATIVES
+            self.exponent in ("", "e", "E")
+            and not (self.exponent and (self.grouping or self.trim or self.decimal_mark != "."))
+            and self.negative in NEGATIVES
             and isinstance(self.plus, bool)
             and not (self.plus and self.negative != "-")
             and (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
@@ -161,7 +175,7 @@ class NumberFormat:
 
     def format(self, numbers: np.ndarray) -> np.ndarray:
         """``numbers`` written in this format, as an object array (None where NaN)."""
-        spec = f"{',' if self.grouping else ''}.{self.decimals}f"
+        spec = f"{',' if self.grouping else ''}.{self.decimals}{self.exponent or 'f'}"
         marks = str.maketrans({",": self.group_mark, ".": self.decimal_mark})
         written = []
         for number in np.asarray(numbers, dtype=np.float64).tolist():
@@ -186,17 +200,20 @@ class NumberFormat:
             parts = _PARTS.match(value) if isinstance(value, str) else None
             if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
                 continue  # the missing marker too: NaN
-            body = body_pattern.match(parts["body"])
+            if (parts["exponent"] or "")[:1] != self.exponent:
+                continue
+            body = (_MANTISSA if self.exponent else body_pattern).match(parts["body"])
             negative = _negative(parts)
             if body is not None and negative in (None, self.negative) and (parts["sign"] == "+") <= self.plus:
-                number = float(body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0"))
+                whole = body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0")
+                number = float(whole + (parts["exponent"] or ""))
                 numbers[i] = number if negative is None else -number  # '-0.0' is -0.0, written back as it was
         return numbers
 
 
 _FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark", "missing")
 # Fields that files written before them lack, with the values those files mean.
-_SIGNS = {"negative": "-", "plus": False}
+_SIGNS = {"negative": "-", "plus": False, "exponent": ""}
 
 
 def _negative(parts: re.Match) -> str | None:
@@ -229,6 +246,18 @@ def _candidates(strings: list[str]):
     if len(negatives) > 1 or "?" in negatives or (plus and negatives - {"-"}):
         return
     negative = negatives.pop() if negatives else "-"
+    exponents = {(p["exponent"] or "")[:1] for p in parts}
+    if len(exponents) > 1:
+        return
+    if exponents != {""}:
+        mantissas = [_MANTISSA.match(p["body"]) for p in parts]
+        decimals = {len(m["fraction"] or "") for m in mantissas if m is not None}
+        if all(mantissas) and len(decimals) == 1 and max(decimals) <= MAX_TEXT_DECIMALS:
+            prefix, suffix = parts[0]["prefix"], parts[0]["suffix"]
+            yield NumberFormat(
+                prefix, suffix, False, decimals.pop(), False, negative=negative, plus=plus, exponent=exponents.pop()
+            )
+        return
     for decimal_mark, group_mark in MARKS:
         bodies = [_body_pattern(decimal_mark, group_mark).match(p["body"]) for p in parts]
         if not all(bodies):
