@@ -47,8 +47,17 @@ HOLDERS = {
     "times of day with seconds": (lambda: _moments().strftime("%H:%M:%S").tolist(), "%H:%M:%S"),
     "times of day, 12-hour clock": (lambda: _moments().strftime("%I:%M %p").tolist(), "%I:%M %p"),
     "time objects": (lambda: list(_moments().time), "time"),
+    "ISO 8601 in UTC": (lambda: _moments().strftime("%Y-%m-%dT%H:%M:%SZ").tolist(), "%Y-%m-%dT%H:%M:%SZ"),
+    "ISO 8601 with an offset": (
+        lambda: _moments().strftime("%Y-%m-%dT%H:%M:%S+01:00").tolist(),
+        "%Y-%m-%dT%H:%M:%S+01:00",
+    ),
+    "milliseconds, as JavaScript writes them": (
+        lambda: [s[:-3] + "Z" for s in _moments().strftime("%Y-%m-%dT%H:%M:%S.%f")],
+        "%Y-%m-%dT%H:%M:%S.%3fZ",
+    ),
 }
-SECONDS = ("timestamps", "datetime objects", "times of day", "times of day with seconds")
+SECONDS = ("timestamps", "datetime objects", "times of day", "times of day with seconds", "ISO", "milliseconds")
 
 
 def _as_times(values: pd.Series, time_format: str) -> pd.DatetimeIndex:
@@ -56,7 +65,14 @@ def _as_times(values: pd.Series, time_format: str) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(pd.to_datetime(values))
     if time_format == "time":  # as times on one day
         return pd.DatetimeIndex([datetime.datetime.combine(datetime.date(1970, 1, 1), v) for v in values])
-    return pd.DatetimeIndex(pd.to_datetime(values, format=time_format))
+    return pd.DatetimeIndex(pd.to_datetime(values, format=time_format.replace("%3f", "%f")))
+
+
+def _written(times: pd.DatetimeIndex, time_format: str) -> list[str]:
+    """``times`` in ``time_format``, milliseconds ``%3f`` as three digits."""
+    if "%3f" not in time_format:
+        return times.strftime(time_format).tolist()
+    return [s[:-4] + s[-1:] for s in times.strftime(time_format.replace("%3f", "%f"))]  # '.123456Z' -> '.123Z'
 
 
 @pytest.mark.parametrize("holder", sorted(HOLDERS))
@@ -66,7 +82,7 @@ def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_wer
     gen = BFNGenerator(**SMALL, random_state=0).fit(X)
     when = gen.encoder_.columns_[1]
     assert when.time_format == time_format and gen.column_roles_["when"] in ("continuous", "discretised")
-    assert when.time_unit == ("s" if holder in SECONDS or "time" in holder else "D")
+    assert when.time_unit == ("s" if holder.startswith(SECONDS) or "time" in holder else "D")
     sample = gen.sample(300, random_state=1)["when"]
     assert sample.notna().all()
     if time_format == "date":
@@ -77,11 +93,26 @@ def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_wer
         assert all(type(v) is datetime.time for v in sample)
     else:  # strings that print back the same in their format
         assert all(isinstance(v, str) for v in sample)
-        assert (_as_times(sample, time_format).strftime(time_format) == sample.to_numpy()).all()
+        assert _written(_as_times(sample, time_format), time_format) == sample.tolist()
     times, seen = _as_times(sample, time_format), _as_times(X["when"], time_format)
     assert times.min() >= seen.min() and times.max() <= seen.max()  # enforce_bounds, as for datetime64 columns
     assert times.nunique() > 50  # drawn from the model, not a few repeated values
     assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+
+
+@pytest.mark.parametrize(
+    ("strings", "time_format"),
+    [
+        (["2024-03-30T10:00:00Z", "2024-04-02T23:15:09Z"], "%Y-%m-%dT%H:%M:%SZ"),
+        (["2024-03-30T10:00:00+0100", "2024-04-02T23:15:09+0100"], "%Y-%m-%dT%H:%M:%S+0100"),
+        (["2024-03-30T10:00:00.250Z", "2024-04-02T23:15:09.007Z"], "%Y-%m-%dT%H:%M:%S.%3fZ"),
+        (["2024-03-30 10:00:00.250", "2024-04-02 23:15:09.007"], "%Y-%m-%d %H:%M:%S.%3f"),
+        (["2024-03-30 10:00:00.250000", "2024-04-02 23:15:09.007000"], "%Y-%m-%d %H:%M:%S.%f"),
+        (["30-03-2024", "02-04-2024"], "%d-%m-%Y"),  # '-2024' ends them all, and is a year, not a zone
+    ],
+)
+def test_a_zone_or_milliseconds_every_string_has_are_part_of_the_format(strings, time_format):
+    assert object_time_format(np.array(strings, dtype=object), np.dtype(object)) == time_format
 
 
 def test_the_day_of_a_day_first_date_is_found_from_any_value_that_cannot_be_a_month():
@@ -99,6 +130,8 @@ def test_the_day_of_a_day_first_date_is_found_from_any_value_that_cannot_be_a_mo
         ["8:30", "9:15"],  # a time of day that does not print back the same (unpadded)
         ["08:30", "9 am"],
         ["3.5", "4.25"],
+        ["2024-03-30T10:00:00+01:00", "2024-04-02T10:00:00+02:00"],  # two offsets: no one zone to write back
+        ["2024-03-30T10:00:00Z", "2024-04-02T10:00:00"],
     ],
 )
 def test_strings_that_are_not_all_dates_in_one_format_are_not_times(strings):

@@ -12,7 +12,9 @@ column's time zone and cast to its dtype.
 Object columns can hold times too (as they come from CSV files, databases and
 JSON): Python ``date`` or naive ``datetime`` objects, or strings that all
 parse in one date format and print back the same in it (``'2024-03-01'``,
-``'01/03/2024 08:30'``, ``'Mar 1, 2024'``). Such a column's *time format*
+``'01/03/2024 08:30'``, ``'Mar 1, 2024'``, ``'2024-03-01T08:30:00.250Z'``:
+a zone designator every string ends in is written text of the format, and
+``%3f`` writes milliseconds with three digits). Such a column's *time format*
 (``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
 and samples come back as values of the same kind, rounded to the finest
 unit the format writes (a minute for ``'%H:%M'``). Times of day, Python
@@ -48,6 +50,11 @@ OBJECT_TIMES = ("date", "datetime", "time")
 # The strftime formats of times of day (without a date) that strings are read in, the first that reads a column.
 TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
 _TIME_OF_DAY = re.compile(r"^\d\d:\d\d")
+# A time zone designator at the end of a date string, as ISO 8601 writes it: 'Z', '+01:00' or '-0500'.
+_ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+# Three digits of milliseconds in a time format (not strftime's: '%f' writes six), and a fraction of a second.
+_MILLISECONDS = "%3f"
+_FRACTION = re.compile(r"\d\d:\d\d\.(\d+)")
 _EPOCH = "1970-01-01"
 # A string format is a date format only with a year and a month in it (a bare '%Y' would read codes as years).
 _YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
@@ -75,20 +82,60 @@ def is_time_format(time_format) -> bool:
 
 def _time_of_day_format(strings: list[str]) -> str | None:
     """The format of :data:`TIMES_OF_DAY` every string parses in and prints back the same in, else None."""
-    import pandas as pd
 
     if not _TIME_OF_DAY.match(strings[0]):
         return None
-    for time_format in TIMES_OF_DAY:
-        times = pd.to_datetime(pd.Series(strings), format=time_format, errors="coerce")
-        if not times.isna().any() and times.dt.strftime(time_format).tolist() == strings:
-            return time_format
-    return None
+    return next((time_format for time_format in TIMES_OF_DAY if _reads_back(strings, time_format)), None)
+
+
+def _reads_back(strings: list[str], time_format: str) -> bool:
+    """Whether every string parses in ``time_format`` and prints back the same in it."""
+    import pandas as pd
+
+    times = pd.DatetimeIndex(_parse(pd.Series(strings), time_format))
+    return not times.isna().any() and _write(times, time_format).tolist() == strings
+
+
+def _parse(series, time_format: str):
+    """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``), NaT where not."""
+    import pandas as pd
+
+    return pd.to_datetime(series, format=time_format.replace(_MILLISECONDS, "%f"), errors="coerce")
+
+
+def _write(times, time_format: str) -> np.ndarray:
+    """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds),
+    as an object array; what NaT writes is for the caller to replace."""
+    if _MILLISECONDS not in time_format:
+        return np.asarray(times.strftime(time_format), dtype=object)
+    import pandas as pd
+
+    times = times.fillna(pd.Timestamp(_EPOCH))
+    pieces = [np.asarray(times.strftime(piece), dtype=object) for piece in time_format.split(_MILLISECONDS)]
+    milliseconds = np.asarray(times.strftime("%f").str[:3], dtype=object)
+    written = pieces[0]
+    for piece in pieces[1:]:
+        written = written + milliseconds + piece
+    return written
 
 
 def _string_format(strings: list[str]) -> str | None:
-    """The date format every string parses in and prints back the same in, else None."""
-    import pandas as pd
+    """The date format every string parses in and prints back the same in, else None.
+
+    A time zone designator that ends every string alike (``'Z'``, ``'+01:00'``)
+    is part of the format as written text: the times are wall-clock times in
+    that zone, and samples end in it too.
+    """
+    zones = {zone.group(0) if (zone := _ZONE.search(s)) else "" for s in strings}
+    if len(zones) == 1 and (zone := zones.pop()):
+        time_format = _string_format([s[: -len(zone)] for s in strings])
+        if time_format is not None:
+            return time_format + zone
+    return _guessed_format(strings)
+
+
+def _guessed_format(strings: list[str]) -> str | None:
+    """The format pandas guesses from a few strings that every string parses in and prints back the same in."""
     from pandas.tseries.api import guess_datetime_format
 
     candidates = []
@@ -97,13 +144,14 @@ def _string_format(strings: list[str]) -> str | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # pandas' note that dayfirst did not apply
                 guessed = guess_datetime_format(value, dayfirst=dayfirst)
-            if guessed is not None and guessed not in candidates and is_time_format(guessed):
+            # a zone read by '%z' would be dropped from the wall times, and samples would not print it back
+            if guessed is not None and guessed not in candidates and is_time_format(guessed) and "%z" not in guessed:
                 candidates.append(guessed)
-    for time_format in candidates:
-        times = pd.to_datetime(pd.Series(strings), format=time_format, errors="coerce")
-        if not times.isna().any() and times.dt.strftime(time_format).tolist() == strings:
-            return time_format
-    return None
+    # milliseconds, as JavaScript and many databases write them: three digits, where strftime's '%f' writes six
+    fractions = {len(m.group(1)) for m in map(_FRACTION.search, strings) if m is not None}
+    if fractions == {3}:
+        candidates = [c.replace("%f", _MILLISECONDS) for c in candidates]
+    return next((time_format for time_format in candidates if _reads_back(strings, time_format)), None)
 
 
 def object_time_format(observed: np.ndarray, dtype) -> str | None:
@@ -146,10 +194,12 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
     if time_format is None:
         times = pd.DatetimeIndex(pd.to_datetime(series))
     else:
-        strftime = None if time_format in OBJECT_TIMES else time_format
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pandas' note on parsing objects one by one
-            times = pd.DatetimeIndex(pd.to_datetime(series, format=strftime, errors="coerce"))
+            if time_format in OBJECT_TIMES:
+                times = pd.DatetimeIndex(pd.to_datetime(series, errors="coerce"))
+            else:
+                times = pd.DatetimeIndex(_parse(series, time_format))
         if time_format in TIMES_OF_DAY:  # parsed on 1900-01-01: the time since midnight, from 1970-01-01 on
             times = pd.Timestamp(_EPOCH) + (times - times.normalize())
     return times.tz_localize(None) if times.tz is not None else times
@@ -170,7 +220,7 @@ def _times_of_day(series):
 
 def _finest_unit(time_format: str) -> str | None:
     """The finest unit a strftime format writes, as a pandas frequency (None: microseconds or days)."""
-    for code, unit in (("%f", None), ("%S", "s"), ("%M", "min"), ("%H", "h"), ("%I", "h")):
+    for code, unit in (("%f", None), (_MILLISECONDS, "ms"), ("%S", "s"), ("%M", "min"), ("%H", "h"), ("%I", "h")):
         if code in time_format:
             return unit
     return None
@@ -214,7 +264,7 @@ def _as_objects(times, time_format: str) -> np.ndarray:
         values = np.asarray(times.time, dtype=object)
     else:
         unit = _finest_unit(time_format)  # rounded, not cut off: 08:29:50 written '%H:%M' is 08:30
-        values = np.asarray((times if unit is None else times.round(unit)).strftime(time_format), dtype=object)
+        values = _write(times if unit is None else times.round(unit), time_format)
     values[np.asarray(times.isna())] = None
     return values
 
