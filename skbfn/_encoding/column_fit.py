@@ -16,7 +16,7 @@ import numpy as np
 
 from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
-from .roles import are_keys, detect_role, holds_few_values, id_template, names_a_key
+from .roles import are_keys, detect_role, holds_few_values, id_template
 from .text_numbers import reads_as_codes, text_number_format
 from .times import is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
@@ -50,12 +50,6 @@ HEAP_RATIO = 20
 # map: 3% of the range is 0.054 in the flow's units, about five sigma_1 at the default 0.01, the least the flow
 # resolves. 'heavy_tails' maps such columns through their normal scores; 'affine' warns about them.
 MIN_MIDDLE_SHARE = 0.03
-
-
-def _are_text_keys(name, numbers: np.ndarray) -> bool:
-    """Numbers held as text that are keys: integers unique in every row, numbered or in a column named a key."""
-    unique = len(numbers) >= 2 and len(np.unique(numbers)) == len(numbers) and not np.isnan(numbers).any()
-    return unique and bool(np.all(numbers == np.round(numbers))) and (names_a_key(name) or are_keys(numbers))
 
 
 def point_masses_of(numbers: np.ndarray) -> tuple[float, ...]:
@@ -179,7 +173,7 @@ class ColumnFitter:
                 codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
                 if role == "auto" and codes:
                     number_format = None  # categories, as before
-        if role == "auto" and number_format is not None and _are_text_keys(name, number_format.parse(values)):
+        if role == "auto" and number_format is not None and are_keys(number_format.parse(values), name):
             role = "id"  # as an integer column of keys is
         if role == "auto" and time_format is None and number_format is None and not chosen:
             role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"

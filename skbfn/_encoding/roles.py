@@ -136,7 +136,7 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         return "categorical" if _is_coded_float_column(observed, dtype) else None
     n_observed, n_distinct = len(observed), len(set(observed.tolist()))
     unique = n_observed == n_rows and n_distinct == n_rows and n_rows >= 2
-    if unique and is_integer and (names_a_key(name) or are_keys(np.asarray(observed.tolist(), dtype=np.float64))):
+    if unique and is_integer and are_keys(np.asarray(observed.tolist(), dtype=np.float64), name):
         return "id"
     if not is_string:
         return None
@@ -154,8 +154,9 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
     return None
 
 
-def are_keys(numbers: np.ndarray) -> bool:
-    """Whether integers, one in every row and each in one row only, are keys rather than quantities.
+def are_keys(numbers: np.ndarray, name=None) -> bool:
+    """Whether a column of numbers holds keys: integers, one in every row and each in one row only, that are
+    numbered or in a column whose name says it holds keys (:func:`names_a_key`).
 
     Keys are numbered: ``1, 2, 3, ...``, or the rows of a sample of such a
     table. Quantities (amounts in cents, populations, timestamps) may all
@@ -171,15 +172,16 @@ def are_keys(numbers: np.ndarray) -> bool:
     True
     >>> are_keys(np.random.default_rng(0).permutation(10_000)[:300].astype(float))  # a sample of them
     True
-    >>> are_keys(np.array([35_120.0, 48_900.0, 61_250.0, 52_010.0, 29_990.0]))  # incomes that differ
-    False
+    >>> incomes = np.array([35_120.0, 48_900.0, 61_250.0, 52_010.0, 29_990.0])
+    >>> are_keys(incomes), are_keys(incomes, "account_no")  # amounts that differ, or keys by their name
+    (False, True)
     """
     numbers = np.asarray(numbers, dtype=np.float64)
     n = len(numbers)
     if n < 2 or np.isnan(numbers).any() or not np.all(numbers == np.round(numbers)) or len(np.unique(numbers)) < n:
         return False
     span = float(numbers.max() - numbers.min()) + 1.0
-    return n * (n - 1) / (2.0 * span) >= _CHANCE_PAIRS
+    return names_a_key(name) or n * (n - 1) / (2.0 * span) >= _CHANCE_PAIRS
 
 
 def names_a_key(name) -> bool:
@@ -193,7 +195,7 @@ def names_a_key(name) -> bool:
     >>> [names_a_key(name) for name in ("income", "num_children", "paid", "idle_time", "monkey", 3)]
     [False, False, False, False, False, False]
     """
-    words = _WORDS.findall(str(name))
+    words = _WORDS.findall(str(name)) if name is not None else []
     return bool(words) and words[-1].lower() in _KEY_WORDS
 
 
