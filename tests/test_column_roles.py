@@ -90,6 +90,38 @@ def test_ids_are_fresh_unique_and_in_the_columns_format(fitted, customers):
     assert keys.str.len().eq(8).all() and keys.str.fullmatch("[0-9a-f]+").all()
 
 
+def test_uuids_and_email_addresses_are_made_afresh_in_their_shape(tmp_path):
+    import uuid
+
+    rng = np.random.default_rng(6)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "uid": [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(n)],
+            "email": [f"{a}.{k}@acme.org" for k, a in enumerate(rng.choice(["ann", "bo", "cy"], n))],
+            "contact": [f"c{k}@{d}" for k, d in enumerate(rng.choice(["gmail.com", "web.de"], n))],
+            "x": rng.normal(size=n),
+        }
+    )
+    gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    assert [gen.column_roles_[c] for c in ("uid", "email", "contact")] == ["id", "id", "id"]
+    sample = gen.sample(300, random_state=0)
+    for column in ("uid", "email", "contact"):
+        assert sample[column].is_unique and not sample[column].isin(frame[column]).any()
+    assert all(uuid.UUID(key).version == 4 and str(uuid.UUID(key)) == key for key in sample["uid"])
+    assert sample["email"].str.fullmatch(r"[a-z0-9]{8,}@acme\.org").all()  # the one domain they share
+    assert sample["contact"].str.fullmatch(r"[a-z0-9]{8,}@example\.com").all()  # no domain of theirs
+    path = tmp_path / "keys.skbfn"
+    skbfn.save(gen, path)
+    assert skbfn.load(path).sample(300, random_state=0)[["uid", "email"]].equals(sample[["uid", "email"]])
+    document = gen.encoder_.columns_[1].to_dict()
+    for corrupt in ({"domain": "not a domain"}, {"length": 0}, {"upper": True}):
+        with pytest.raises(ValueError):
+            type(gen.encoder_.columns_[1]).from_dict(
+                {**document, "id_template": {**document["id_template"], **corrupt}}
+            )
+
+
 def test_dates_and_times_come_back_in_their_dtype_and_span(fitted, customers):
     sample = fitted.sample(1000, random_state=2)
     for column in ("signup", "seen", "session"):

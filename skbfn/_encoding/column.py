@@ -9,7 +9,7 @@ import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
-from .roles import fresh_ids
+from .roles import DOMAIN, fresh_ids
 from .text_numbers import NumberFormat
 from .times import OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
 from .values import is_missing
@@ -330,6 +330,17 @@ def _valid_template(template) -> bool:
             and isinstance(fields[0], str)
             and all(is_int(v) and 0 <= v for v in fields[1:])
             and template["width"] <= 64
+        )
+    if kind == "uuid":
+        return set(template) == {"kind", "upper"} and isinstance(template["upper"], bool)
+    if kind == "email":
+        length, domain = template.get("length"), template.get("domain")
+        return (
+            set(template) == {"kind", "length", "domain"}
+            and is_int(length)
+            and 1 <= length <= 64
+            and isinstance(domain, str)
+            and DOMAIN.fullmatch(domain) is not None
         )
     if kind == "token":
         length, alphabet = template.get("length"), template.get("alphabet")

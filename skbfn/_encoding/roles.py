@@ -4,8 +4,10 @@ A column of ``X`` has one role:
 
 - ``'id'``: a key, one per row. Never modelled and never copied: samples get
   fresh keys in the column's format (integers after the training maximum;
-  strings ``prefix + number`` continued after the largest number; other
-  strings as new tokens of the same length and characters). Detected for a
+  strings ``prefix + number`` continued after the largest number; UUIDs as
+  new UUIDs; e-mail addresses as new addresses at the one domain they all
+  share, else at ``example.com``; other strings as new tokens of the same
+  length and characters). Detected for a
   string column (without spaces) that is unique in every row, and for an
   integer column unique in every row whose name says it is a key
   (:func:`names_a_key`: ``customer_id``, ``OrderNo``) or whose values lie
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 import warnings
 
 import numpy as np
@@ -44,6 +47,7 @@ import numpy as np
 from .._json import plain
 
 __all__ = [
+    "DOMAIN",
     "ROLES",
     "are_keys",
     "check_roles",
@@ -71,6 +75,13 @@ _CHANCE_PAIRS = 3.0
 # upper ('userId') and before the last capital of a capital run followed by lower case ('IDNumber' -> ID, Number).
 _KEY_WORDS = frozenset({"id", "key", "uuid", "guid", "no", "nr", "num", "number"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+# Keys of a well-known shape, made afresh in it: UUIDs, and e-mail addresses (a local part, '@' and a domain).
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{DOMAIN.pattern}")
+# The domain of fresh addresses where the training addresses have several (reserved for examples: RFC 2606).
+_EXAMPLE_DOMAIN = "example.com"
+_LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def column_label(label) -> int | str:
@@ -209,6 +220,13 @@ def id_template(name, observed: np.ndarray, dtype) -> dict:
         numbers = [int(m.group(2)) for m in matches]
         width = min(len(m.group(2)) for m in matches)
         return {"kind": "pattern", "prefix": matches[0].group(1), "width": width, "start": max(numbers) + 1}
+    if keys and all(_UUID.fullmatch(k) for k in keys):
+        return {"kind": "uuid", "upper": all(k == k.upper() for k in keys)}
+    if keys and all(_EMAIL.fullmatch(k) for k in keys):
+        domains = {k.rsplit("@", 1)[1] for k in keys}  # one shared domain is the format, like a prefix
+        local = sorted(len(k.rsplit("@", 1)[0]) for k in keys)
+        domain = domains.pop() if len(domains) == 1 else _EXAMPLE_DOMAIN
+        return {"kind": "email", "length": max(8, local[len(local) // 2]), "domain": domain}
     lengths = sorted(len(k) for k in keys)
     alphabet = "".join(sorted(set("".join(keys)) - set(" \t\n"))) or "abcdefghijklmnopqrstuvwxyz"
     return {"kind": "token", "length": max(8, lengths[len(lengths) // 2] if lengths else 8), "alphabet": alphabet}
@@ -226,6 +244,14 @@ def fresh_ids(template: dict, n: int) -> np.ndarray:
     if kind == "pattern":
         prefix, width, start = template["prefix"], template["width"], template["start"]
         return np.array([f"{prefix}{str(start + k).zfill(width)}" for k in range(n)], dtype=object)
+    if kind == "uuid":  # version 4 UUIDs (random), drawn from a hash of a counter
+        keys = [
+            str(uuid.UUID(bytes=hashlib.sha256(f"skbfn-uuid-{k}".encode()).digest()[:16], version=4)) for k in range(n)
+        ]
+        return np.array([k.upper() for k in keys] if template["upper"] else keys, dtype=object)
+    if kind == "email":
+        local = fresh_ids({"kind": "token", "length": template["length"], "alphabet": _LOCAL_ALPHABET}, n)
+        return np.array([f"{name}@{template['domain']}" for name in local], dtype=object)
     alphabet, length = template["alphabet"], template["length"]
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
