@@ -59,9 +59,9 @@ FILE_FORMATS = {
     "record how they are written ('number_format')",
     11: "number formats may mark negatives in accounting parentheses or with a trailing minus ('negative'), "
     "positives with a plus sign ('plus'), write an exponent ('exponent') and end in a unit of measure; time "
-    "formats may be times of day ('time' objects, or strings such as '%H:%M'), end in a zone designator written as "
-    "text ('Z') and write milliseconds ('%3f'), and id columns of UUIDs and e-mail addresses make fresh ones "
-    "('uuid' and 'email' templates)",
+    "formats may be times of day ('time' objects, or strings such as '%H:%M'), end in a zone designator written "
+    "as text ('Z') or in '%z' (instants, written in UTC) and write milliseconds ('%3f'); id columns of UUIDs and "
+    "e-mail addresses make fresh ones ('uuid' and 'email' templates)",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

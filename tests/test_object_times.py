@@ -109,6 +109,7 @@ def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_wer
         (["2024-03-30 10:00:00.250", "2024-04-02 23:15:09.007"], "%Y-%m-%d %H:%M:%S.%3f"),
         (["2024-03-30 10:00:00.250000", "2024-04-02 23:15:09.007000"], "%Y-%m-%d %H:%M:%S.%f"),
         (["30-03-2024", "02-04-2024"], "%d-%m-%Y"),  # '-2024' ends them all, and is a year, not a zone
+        (["2024-03-30T10:00:00+01:00", "2024-04-02T10:00:00+02:00"], "%Y-%m-%dT%H:%M:%S%z"),  # instants
     ],
 )
 def test_a_zone_or_milliseconds_every_string_has_are_part_of_the_format(strings, time_format):
@@ -130,8 +131,7 @@ def test_the_day_of_a_day_first_date_is_found_from_any_value_that_cannot_be_a_mo
         ["8:30", "9:15"],  # a time of day that does not print back the same (unpadded)
         ["08:30", "9 am"],
         ["3.5", "4.25"],
-        ["2024-03-30T10:00:00+01:00", "2024-04-02T10:00:00+02:00"],  # two offsets: no one zone to write back
-        ["2024-03-30T10:00:00Z", "2024-04-02T10:00:00"],
+        ["2024-03-30T10:00:00Z", "2024-04-02T10:00:00"],  # a zone in some strings only
     ],
 )
 def test_strings_that_are_not_all_dates_in_one_format_are_not_times(strings):
@@ -239,3 +239,24 @@ def test_times_of_day_are_seconds_since_midnight_and_samples_are_rounded_to_what
     started = pd.to_datetime(gen.sample(400, random_state=0)["start"], format="%H:%M")
     sampled = started.dt.hour * 60 + started.dt.minute
     assert abs(sampled.mean() - minutes.mean()) < 20 and ks_2samp(sampled, minutes).statistic < 0.15
+
+
+def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():
+    """pandas writes a time-zoned column to CSV with each time's offset (+01:00 in winter, +02:00 in summer)."""
+    import io
+
+    rng = np.random.default_rng(7)
+    seen = pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300 * 86400, N_ROWS), unit="s"))
+    seen = seen.dt.tz_localize("Europe/Paris", nonexistent="shift_forward", ambiguous="NaT").dropna()
+    text = io.StringIO()
+    pd.DataFrame({"seen": seen, "x": rng.normal(size=len(seen))}).to_csv(text, index=False)
+    X = pd.read_csv(io.StringIO(text.getvalue()))  # strings with two offsets
+    assert {s[-6:] for s in X["seen"]} == {"+01:00", "+02:00"}
+    gen = BFNGenerator(**{**SMALL, "max_iter": 150}, random_state=0).fit(X)
+    assert gen.column_roles_["seen"] == "continuous" and gen.encoder_.columns_[0].time_format == "%Y-%m-%d %H:%M:%S%z"
+    sample = gen.sample(300, random_state=0)["seen"]
+    assert sample.str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ").all()  # in UTC
+    sampled, data = pd.to_datetime(sample, utc=True), pd.to_datetime(X["seen"], utc=True)
+    assert data.min() <= sampled.min() and sampled.max() <= data.max()
+    assert ks_2samp(sampled.astype("int64"), data.astype("int64")).statistic < 0.15
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()

@@ -52,6 +52,8 @@ TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
 _TIME_OF_DAY = re.compile(r"^\d\d:\d\d")
 # A time zone designator at the end of a date string, as ISO 8601 writes it: 'Z', '+01:00' or '-0500'.
 _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+# The end of a time format whose strings carry their own UTC offsets: read as instants, written in UTC as 'Z'.
+_OFFSETS = "%z"
 # Three digits of milliseconds in a time format (not strftime's: '%f' writes six), and a fraction of a second.
 _MILLISECONDS = "%3f"
 _FRACTION = re.compile(r"\d\d:\d\d\.(\d+)")
@@ -100,12 +102,15 @@ def _parse(series, time_format: str):
     """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``), NaT where not."""
     import pandas as pd
 
-    return pd.to_datetime(series, format=time_format.replace(_MILLISECONDS, "%f"), errors="coerce")
+    instants = time_format.endswith(_OFFSETS)  # in UTC, whatever each string's offset
+    return pd.to_datetime(series, format=time_format.replace(_MILLISECONDS, "%f"), errors="coerce", utc=instants)
 
 
 def _write(times, time_format: str) -> np.ndarray:
     """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds),
-    as an object array; what NaT writes is for the caller to replace."""
+    as an object array; what NaT writes is for the caller to replace. Instants (``%z``) are written in UTC."""
+    if time_format.endswith(_OFFSETS):
+        time_format = time_format[: -len(_OFFSETS)] + "Z"
     if _MILLISECONDS not in time_format:
         return np.asarray(times.strftime(time_format), dtype=object)
     import pandas as pd
@@ -124,13 +129,16 @@ def _string_format(strings: list[str]) -> str | None:
 
     A time zone designator that ends every string alike (``'Z'``, ``'+01:00'``)
     is part of the format as written text: the times are wall-clock times in
-    that zone, and samples end in it too.
+    that zone, and samples end in it too. Designators that differ (a zone's
+    summer and winter offsets, as pandas writes a time-zoned column to CSV)
+    make the strings instants: the format ends in ``%z``, the times are read
+    in UTC, and samples are written in UTC, ending in ``'Z'``.
     """
-    zones = {zone.group(0) if (zone := _ZONE.search(s)) else "" for s in strings}
-    if len(zones) == 1 and (zone := zones.pop()):
-        time_format = _string_format([s[: -len(zone)] for s in strings])
-        if time_format is not None:
-            return time_format + zone
+    zones = [zone.group(0) if (zone := _ZONE.search(s)) else "" for s in strings]
+    if all(zones):
+        layout = _string_format([s[: -len(zone)] for s, zone in zip(strings, zones, strict=True)])
+        if layout is not None and _ZONE.search(layout) is None:
+            return layout + (zones[0] if len(set(zones)) == 1 else _OFFSETS)
     return _guessed_format(strings)
 
 
