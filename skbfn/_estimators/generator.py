@@ -861,9 +861,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     def __setstate__(self, state):
         state = upgrade_generator_state(state)
         super().__setstate__(state)
-        if "model_" in state:
+        if "model_" in state:  # fused flows, on the device asked for where it exists here, else the CPU
             fuse_flows(self.model_, self.ema_.module)
-        if "model_" in state:  # on the device asked for where it exists here, else the CPU
             fitted = FittedState.of(self)
             fitted.device = available_device(self.device)
             self._set_fitted(fitted)
