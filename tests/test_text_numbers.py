@@ -92,6 +92,8 @@ def test_exponents_read_back_what_they_write_and_are_found_again(numbers, decima
         (["$ 5", "$ 6"], NumberFormat("$ ", "", grouping=False, decimals=0, trim=False)),
         (["12.5", "?", "3.25"], NumberFormat("", "", False, 2, True, missing="?")),  # as UCI files mark them
         (["N/A", "1,000", "25"], NumberFormat("", "", grouping=True, decimals=0, trim=False, missing="N/A")),
+        (["1.5", "", "2.25"], NumberFormat("", "", False, 2, True, missing="")),  # empty cells, as exported
+        (["#N/A", "3.0"], NumberFormat("", "", False, 1, False, missing="#N/A")),  # as Excel writes them
         (["0.5", "12.25", "7"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
         (["(1,234.50)", "3.00"], NumberFormat("", "", True, 2, False, negative="()")),  # accounting
         (["($12.00)", "$5.00"], NumberFormat("$", "", False, 2, False, negative="()")),
