@@ -111,6 +111,8 @@ def test_uuids_and_email_addresses_are_made_afresh_in_their_shape(tmp_path):
     assert all(uuid.UUID(key).version == 4 and str(uuid.UUID(key)) == key for key in sample["uid"])
     assert sample["email"].str.fullmatch(r"[a-z0-9]{8,}@acme\.org").all()  # the one domain they share
     assert sample["contact"].str.fullmatch(r"[a-z0-9]{8,}@example\.com").all()  # no domain of theirs
+    local = sample["email"].str.split("@").str[0], sample["contact"].str.split("@").str[0]
+    assert not local[0].isin(local[1]).any()  # two columns of addresses, each with addresses of its own
     path = tmp_path / "keys.skbfn"
     skbfn.save(gen, path)
     assert skbfn.load(path).sample(300, random_state=0)[["uid", "email"]].equals(sample[["uid", "email"]])

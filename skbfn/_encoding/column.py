@@ -115,7 +115,7 @@ class Column:
         if self.kind == "constant":
             return np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
         if self.kind == "id":
-            return fresh_ids(self.id_template, n_rows)
+            return fresh_ids(self.id_template, n_rows, salt=str(self.name))
         return np.full(n_rows, None if getattr(self.dtype, "kind", "O") in "OSU" else np.nan, dtype=object)
 
     @property

@@ -236,8 +236,12 @@ def _is_int(value) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
-def fresh_ids(template: dict, n: int) -> np.ndarray:
-    """``n`` distinct keys made by ``template`` (see :func:`id_template`), as an object array."""
+def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
+    """``n`` distinct keys made by ``template`` (see :func:`id_template`), as an object array.
+
+    Tokens, UUIDs and e-mail addresses are drawn from a hash of a counter and ``salt`` (the column's name), so
+    that two key columns of one kind get keys of their own.
+    """
     kind = template["kind"]
     if kind == "integer":
         return np.arange(template["start"], template["start"] + n, dtype=np.int64).astype(object)
@@ -245,23 +249,25 @@ def fresh_ids(template: dict, n: int) -> np.ndarray:
         prefix, width, start = template["prefix"], template["width"], template["start"]
         return np.array([f"{prefix}{str(start + k).zfill(width)}" for k in range(n)], dtype=object)
     if kind == "uuid":  # version 4 UUIDs (random), drawn from a hash of a counter
-        keys = [
-            str(uuid.UUID(bytes=hashlib.sha256(f"skbfn-uuid-{k}".encode()).digest()[:16], version=4)) for k in range(n)
-        ]
+        keys = [str(uuid.UUID(bytes=_hash(f"skbfn-uuid-{salt}-{k}")[:16], version=4)) for k in range(n)]
         return np.array([k.upper() for k in keys] if template["upper"] else keys, dtype=object)
     if kind == "email":
-        local = fresh_ids({"kind": "token", "length": template["length"], "alphabet": _LOCAL_ALPHABET}, n)
+        local = fresh_ids({"kind": "token", "length": template["length"], "alphabet": _LOCAL_ALPHABET}, n, salt)
         return np.array([f"{name}@{template['domain']}" for name in local], dtype=object)
     alphabet, length = template["alphabet"], template["length"]
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
-        digest = hashlib.sha256(f"skbfn-id-{counter}".encode()).digest() * (1 + length // 32)
+        digest = _hash(f"skbfn-id-{salt}-{counter}") * (1 + length // 32)
         key = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
         counter += 1
         if key not in seen:
             seen.add(key)
             keys.append(key)
     return np.array(keys, dtype=object)
+
+
+def _hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
 
 
 def roles_to_json(column_roles: dict) -> list:
