@@ -13,8 +13,9 @@ Object columns can hold times too (as they come from CSV files, databases and
 JSON): Python ``date`` or naive ``datetime`` objects, or strings that all
 parse in one date format and print back the same in it (``'2024-03-01'``,
 ``'01/03/2024 08:30'``, ``'Mar 1, 2024'``, ``'2024-03-01T08:30:00.250Z'``:
-a zone designator every string ends in is written text of the format, and
-``%3f`` writes milliseconds with three digits). Such a column's *time format*
+a zone designator every string ends in alike is written text of the format,
+designators that differ make the times instants, read and written in UTC
+(``%z``), and ``%3f`` writes milliseconds with three digits). Such a column's *time format*
 (``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
 and samples come back as values of the same kind, rounded to the finest
 unit the format writes (a minute for ``'%H:%M'``). Times of day, Python
@@ -84,7 +85,6 @@ def is_time_format(time_format) -> bool:
 
 def _time_of_day_format(strings: list[str]) -> str | None:
     """The format of :data:`TIMES_OF_DAY` every string parses in and prints back the same in, else None."""
-
     if not _TIME_OF_DAY.match(strings[0]):
         return None
     return next((time_format for time_format in TIMES_OF_DAY if _reads_back(strings, time_format)), None)
