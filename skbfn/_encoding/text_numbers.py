@@ -160,8 +160,9 @@ class NumberFormat:
     def to_dict(self) -> dict:
         """The format as plain JSON values (see :meth:`from_dict`).
 
-        The signs are written only where they differ from a minus sign alone,
-        so a file that uses none of them reads in releases before them.
+        The fields that file format 11 added (the signs and the exponent) are
+        written only where they are not their defaults, which documents of
+        format 10, without them, mean.
         """
         doc = {name: getattr(self, name) for name in _FIELDS}
         return {
