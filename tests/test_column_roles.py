@@ -90,6 +90,22 @@ def test_ids_are_fresh_unique_and_in_the_columns_format(fitted, customers):
     assert keys.str.len().eq(8).all() and keys.str.fullmatch("[0-9a-f]+").all()
 
 
+def test_keys_of_few_characters_get_fresh_keys_without_end():
+    """Keys 'a', 'aa', 'aaa' have one character: tokens of it alone would number one, and drawing more never
+    ended."""
+    import threading
+
+    frame = pd.DataFrame({"key": ["a", "aa", "aaa", "aaaa"], "x": [0.1, 0.5, 0.9, 0.3]})
+    gen = BFNGenerator(**dict(SMALL, max_iter=3), random_state=0).fit(frame)
+    drawn = []
+    worker = threading.Thread(target=lambda: drawn.append(gen.sample(50, random_state=0)["key"]), daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # a draw that never ends fails here, not by hanging the suite
+    assert drawn, "drawing 50 fresh keys did not end within a minute"
+    keys = drawn[0]
+    assert gen.column_roles_["key"] == "id" and keys.is_unique and not keys.isin(frame["key"]).any()
+
+
 def test_uuids_and_email_addresses_are_made_afresh_in_their_shape(tmp_path):
     import uuid
 

@@ -82,6 +82,9 @@ _EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{DOMAIN.pattern}")
 # The domain of fresh addresses where the training addresses have several (reserved for examples: RFC 2606).
 _EXAMPLE_DOMAIN = "example.com"
 _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+# The fewest distinct tokens a template may draw from: then drawing ends soon, and a draw copies one of a
+# hundred thousand keys with probability 10^-4.
+_TOKENS = 10**9
 
 
 def column_label(label) -> int | str:
@@ -254,7 +257,7 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
     if kind == "email":
         local = fresh_ids({"kind": "token", "length": template["length"], "alphabet": _LOCAL_ALPHABET}, n, salt)
         return np.array([f"{name}@{template['domain']}" for name in local], dtype=object)
-    alphabet, length = template["alphabet"], template["length"]
+    alphabet, length = _wide_enough(template["alphabet"], template["length"]), template["length"]
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
         digest = _hash(f"skbfn-id-{salt}-{counter}") * (1 + length // 32)
@@ -264,6 +267,15 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
             seen.add(key)
             keys.append(key)
     return np.array(keys, dtype=object)
+
+
+def _wide_enough(alphabet: str, length: int) -> str:
+    """``alphabet``, with lower-case letters and digits added where its tokens of ``length`` number under 10^9
+    (keys ``'a'``, ``'aa'``: one token of eight letters; the draws would repeat it, or copy a key, forever).
+    Eight hexadecimal digits, 4.3 10^9 tokens, stay hexadecimal."""
+    if len(alphabet) ** length >= _TOKENS:
+        return alphabet
+    return alphabet + "".join(c for c in _LOCAL_ALPHABET if c not in alphabet)
 
 
 def _hash(text: str) -> bytes:
