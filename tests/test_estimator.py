@@ -414,6 +414,12 @@ def test_strings_in_a_numeric_column_are_refused_at_score(fitted):
         fitted.score_samples(np.array([["a", "b"], ["c", "d"]], dtype=object))
 
 
+def test_lists_in_cells_are_refused_by_the_column_s_name():
+    X = pd.DataFrame({"x": np.arange(30.0), "tags": pd.Series([[1, 2], [3]] * 15)})
+    with pytest.raises(ValueError, match=r"'tags' holds sequences \(lists or arrays\)"):
+        BFNGenerator(max_iter=2).fit(X)
+
+
 def test_wrong_number_of_features_is_named(fitted):
     with pytest.raises(ValueError, match="3 features"):
         fitted.score_samples(np.zeros((2, 3)))

@@ -46,6 +46,11 @@ def as_float(values: np.ndarray, name) -> np.ndarray:
             raise ValueError(
                 f"X column {name!r} holds values that are not numbers; name it in categorical_features."
             ) from exc
+        if "sequence" in str(exc):  # a list or an array in a cell
+            raise ValueError(
+                f"X column {name!r} holds sequences (lists or arrays) in its cells, where one value per cell is "
+                "modelled: spread them over columns of their own, or drop the column."
+            ) from exc
         raise
     except TypeError as exc:  # an unhashable value (a dict, a list): neither a number nor a category
         raise TypeError(f"X column {name!r}: {exc}") from exc
