@@ -62,6 +62,8 @@ FILE_FORMATS = {
     "formats may be times of day ('time' objects, or strings such as '%H:%M'), end in a zone designator written "
     "as text ('Z') or in '%z' (instants, written in UTC) and write milliseconds ('%3f'); id columns of UUIDs and "
     "e-mail addresses make fresh ones ('uuid' and 'email' templates)",
+    12: "constant columns with missing cells may have a missingness indicator, and columns of times held as text "
+    "(and constant ones) may mark missing cells with a string such as '?' ('missing_marker')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

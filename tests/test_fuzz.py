@@ -85,13 +85,15 @@ def test_fuzzing_generates_cases():
     assert CASES["count"] >= 5
 
 
-# Strings as exports write them (numbers with signs, marks and units, times of day, ISO timestamps, missing marks)
-# and strings that only look like them: the encoder reads a column in a format only if every string prints back.
+# Strings as exports write them (numbers with signs, marks and units, times of day, dates and ISO timestamps, missing
+# marks) and strings that only look like them: the encoder reads a column in a format only if every string prints
+# back.
 text_cells = st.one_of(
     st.from_regex(r"\(?[-+]?\$?[1-9]\d{0,2}(,\d{3})?(\.\d{1,3})?( ?(kg|%|EUR))?\)?-?", fullmatch=True),
     st.from_regex(r"[0-2]\d:[0-5]\d(:[0-5]\d)?", fullmatch=True),
     st.from_regex(r"20[12]\d-0[1-9]-[12]\dT[01]\d:[0-5]\d:[0-5]\d(\.\d{3})?(Z|[+-]0[12]:00)?", fullmatch=True),
     st.from_regex(r"[1-9]\.\d{2}e[+-]0\d", fullmatch=True),
+    st.from_regex(r"20[12]\d-0[1-9]-[12]\d|[12]\d/0[1-9]/20[12]\d", fullmatch=True),  # dates in two formats
     st.sampled_from(["?", "", "n/a", "#N/A", "1e5", "(12", "12)-", "+-3"]),
     st.text(max_size=4),
 )

@@ -140,6 +140,37 @@ def test_a_column_missing_everywhere_comes_back_missing_unless_a_role_models_it(
     fitted.set_params(column_roles=None)
 
 
+def test_a_constant_column_with_missing_cells_keeps_them_where_the_other_columns_say():
+    """A flag that is 'Y' or blank, and a number that is 7 or missing, are constant where observed: which of
+    their cells are missing is data, modelled with the other columns (it was lost: every sample held the value)."""
+    rng = np.random.default_rng(0)
+    a = rng.choice([-1.0, 1.0], 600) + 0.1 * rng.normal(size=600)
+    table = pd.DataFrame(
+        {
+            "a": a,
+            "flag": np.where(a > 0, "Y", None),
+            "seven": np.where((a < 0) & (rng.random(600) < 0.5), 7.0, np.nan),
+        }
+    )
+    gen = BFNGenerator(random_state=0, **{**FAST, "max_iter": 300}).fit(table)
+    assert gen.column_roles_ == {"a": "continuous", "flag": "constant", "seven": "constant"}
+    rows = gen.sample(2000, random_state=0)
+    np.testing.assert_allclose(rows.isna().mean(), table.isna().mean(), atol=0.06)
+    assert set(rows["flag"].dropna()) == {"Y"} and set(rows["seven"].dropna()) == {7.0}
+    flagged = rows["flag"].notna()
+    assert (rows.loc[flagged, "a"] > 0).mean() > 0.9 and (rows.loc[~flagged, "a"] < 0).mean() > 0.9
+    assert (rows.loc[rows["seven"].notna(), "a"] < 0).mean() > 0.9
+    # the indicator is scored: a row whose flag contradicts its sign is far less likely
+    right, wrong = gen.score_samples(pd.DataFrame({"a": [1.0, 1.0], "flag": ["Y", None], "seven": [np.nan] * 2}))
+    assert right > wrong + 1.0
+    given = gen.sample(20, given={"a": -1.0}, random_state=1)  # completed rows are filled as if observed
+    assert (given["flag"] == "Y").all() and (given["seven"] == 7.0).all()
+    whole = gen.set_params(reproduce_missing=False).sample(20, random_state=0)
+    assert (whole["flag"] == "Y").all() and (whole["seven"] == 7.0).all()
+    unaware = BFNGenerator(random_state=0, reproduce_missing=False, **{**FAST, "max_iter": 5}).fit(table)
+    assert unaware.encoder_.n_model_columns == 1 and (unaware.sample(20)["flag"] == "Y").all()
+
+
 def test_infinities_are_still_refused():
     X = np.array([[0.0, 1.0], [np.inf, 2.0], [1.0, np.nan]] * 10)
     with pytest.raises(ValueError, match=r"infinity|inf"):

@@ -167,6 +167,51 @@ def test_missing_dates_are_learnt_and_a_string_that_is_not_a_date_is_refused_by_
         gen.score_samples(bad)
 
 
+@pytest.mark.parametrize(
+    ("marker", "time_format"), [("?", "%Y-%m-%d"), ("", "%d/%m/%Y"), ("NA", "%m/%d/%Y"), ("-", "%H:%M")]
+)
+def test_a_missing_marker_beside_dates_marks_their_missing_cells_and_comes_back(marker, time_format):
+    """Dates or times beside '?', '' or 'NA' (a CSV read as text) are times with missing cells, not text: such
+    a column was dropped (too many distinct strings) and its samples were all missing."""
+    rng = np.random.default_rng(1)
+    times = _moments() if "%H" in time_format else _days()
+    strings = np.where(rng.random(N_ROWS) < 0.2, marker, times.strftime(time_format))
+    X = _table(strings.tolist())
+    gen = BFNGenerator(**{**SMALL, "max_iter": 200}, random_state=0).fit(X)
+    column = gen.encoder_.columns_[1]
+    assert gen.column_roles_["when"] == "continuous"
+    assert (column.time_format, column.missing_marker) == (time_format, marker)
+    sample = gen.sample(600, random_state=0)["when"]
+    assert sample.notna().all() and abs((sample == marker).mean() - (X["when"] == marker).mean()) < 0.1
+    written = sample[sample != marker]
+    assert written.tolist() == pd.to_datetime(written, format=time_format).dt.strftime(time_format).tolist()
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+    assert Column.from_dict(column.to_dict()).to_dict() == column.to_dict()
+    for corrupt in ("never", 0):
+        with pytest.raises(ValueError, match="invalid missing marker"):
+            Column.from_dict({**column.to_dict(), "missing_marker": corrupt})
+    number = BFNGenerator(**SMALL).fit(pd.DataFrame({"a": np.arange(40.0), "b": 3.0})).encoder_.columns_[1]
+    with pytest.raises(ValueError, match="invalid missing marker"):  # a marker cannot be written among numbers
+        Column.from_dict({**number.to_dict(), "missing_marker": "?"})
+
+
+def test_dates_written_in_two_formats_are_not_taken_for_keys_and_a_warning_says_how_to_read_them():
+    """No one format writes such a column back, so it is left out with a warning naming the formats; before,
+    a column of distinct dates became an id and samples held random tokens of its characters ('-4509921/0')."""
+    days = _days()
+    mixed = np.where(np.arange(N_ROWS) % 2 == 0, days.strftime("%Y-%m-%d"), days.strftime("%d/%m/%Y"))
+    X = _table(mixed.tolist())
+    with pytest.warns(UserWarning, match=r"'when' holds dates written in 2 formats \('%Y-%m-%d', '%d/%m/%Y'\)"):
+        gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert gen.column_roles_["when"] == "drop" and gen.sample(5)["when"].isna().all()
+    X["when"] = pd.to_datetime(X["when"], format="mixed", dayfirst=True)  # what the warning advises
+    assert BFNGenerator(**SMALL, random_state=0).fit(X).column_roles_["when"] == "continuous"
+    codes = _table(["2021-01-01", "01/02/2021"] * (N_ROWS // 2))  # a few values, each seen often: categories
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert BFNGenerator(**SMALL, random_state=0).fit(codes).column_roles_["when"] == "categorical"
+
+
 def test_a_given_date_comes_back_unchanged_and_conditions_the_other_columns(dated):
     _, gen = dated
     sample = gen.sample(50, given={"when": "2021-06-15"}, random_state=0)

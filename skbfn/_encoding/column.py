@@ -10,7 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids
-from .text_numbers import NumberFormat
+from .text_numbers import MISSING_MARKERS, NumberFormat
 from .times import OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
 from .values import is_missing
 
@@ -60,6 +60,8 @@ class Column:
     decimals: int | None = None
     # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers)
     number_format: NumberFormat | None = None
+    # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
+    missing_marker: str | None = None
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -72,7 +74,7 @@ class Column:
     def missing_cells(self, values: np.ndarray) -> np.ndarray:
         """Which of the column's values are missing: None, NaN, ``pd.NA``, or the column's own marker (``'?'``)."""
         missing = is_missing(values)
-        marker = None if self.number_format is None else self.number_format.missing
+        marker = self.missing_value
         if marker is not None:
             missing |= np.array([v == marker for v in values.tolist()], dtype=bool)
         return missing
@@ -96,7 +98,7 @@ class Column:
         if self.time_unit is None:
             return as_float(values, self.name)
         numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
-        unread = np.isnan(numbers) & ~is_missing(values)
+        unread = np.isnan(numbers) & ~self.missing_cells(values)
         if unread.any():
             shown = _time_shown(self.time_format)
             raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
@@ -107,16 +109,33 @@ class Column:
         if self.number_format is not None:
             return self.number_format.format(numbers)
         if self.time_unit is not None:
-            return time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
+            values = time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
+            if self.missing_marker is not None:
+                values[np.isnan(numbers)] = self.missing_marker
+            return values
         return numbers
 
-    def unmodelled_values(self, n_rows: int) -> np.ndarray:
-        """What samples hold in a column that is not modelled: its value, fresh keys, or missing values."""
+    def unmodelled_values(self, n_rows: int, missing: np.ndarray | None = None) -> np.ndarray:
+        """What samples hold in a column that is not modelled: its value (missing where ``missing``, drawn by a
+        constant column's missingness indicator), fresh keys, or missing values."""
         if self.kind == "constant":
-            return np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
+            values = np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
+            if missing is not None:
+                values[missing] = self.missing_value if self.holds_categories else np.nan
+            return values
         if self.kind == "id":
             return fresh_ids(self.id_template, n_rows, salt=str(self.name))
         return np.full(n_rows, None if getattr(self.dtype, "kind", "O") in "OSU" else np.nan, dtype=object)
+
+    @property
+    def has_indicator(self) -> bool:
+        """Whether missing cells of the column can have a missingness indicator: modelled and constant columns."""
+        return self.is_modelled or self.kind == "constant"
+
+    @property
+    def missing_value(self):
+        """What a missing cell holds in samples of a column of objects: its marker (``'?'``), else None."""
+        return self.missing_marker if self.number_format is None else self.number_format.missing
 
     @property
     def is_numeric_constant(self) -> bool:
@@ -205,6 +224,7 @@ class Column:
             **({"point_masses": list(self.point_masses)} if self.point_masses else {}),
             **({"decimals": self.decimals} if self.decimals is not None else {}),
             **({"number_format": self.number_format.to_dict()} if self.number_format is not None else {}),
+            **({"missing_marker": self.missing_marker} if self.missing_marker is not None else {}),
         }
 
     @classmethod
@@ -217,6 +237,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
+        known |= {"missing_marker"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -270,6 +291,13 @@ class Column:
             number_format = NumberFormat.from_dict(number_format)
             if kind not in ("continuous", "discretised") or time_unit is not None:
                 raise ValueError(f"column {name!r} is {kind} but has a number format")
+        marker = doc.get("missing_marker")  # absent in files before dates held as text could mark missing cells
+        if marker is not None and not (
+            isinstance(marker, str)
+            and marker.lower() in MISSING_MARKERS
+            and (time_format is not None or (kind == "constant" and not _numeric_kind(doc["dtype"])))
+        ):
+            raise ValueError(f"column {name!r} has an invalid missing marker {marker!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -289,6 +317,7 @@ class Column:
             tuple(float(v) for v in masses),
             decimals,
             number_format,
+            marker,
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -297,6 +326,11 @@ class Column:
             if not np.all(np.isfinite(edges)):
                 raise ValueError(f"column {name!r} maps the flow's range to non-finite values")
         return column
+
+
+def _numeric_kind(dtype_doc) -> bool:
+    """Whether a written dtype holds plain numbers (a marker string could not be written in it)."""
+    return getattr(dtype_from_json(dtype_doc), "kind", "O") in "iufb"
 
 
 def _check_dtype(column: Column) -> None:

@@ -17,8 +17,8 @@ import numpy as np
 from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
-from .text_numbers import reads_as_codes, text_number_format
-from .times import is_time_dtype, object_time_format, time_numbers, time_unit_of, time_zone_of
+from .text_numbers import reads_as_codes, text_number_format, without_missing_marker
+from .times import is_time_dtype, mixed_time_formats, object_time_format, time_numbers, time_unit_of, time_zone_of
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
 __all__ = [
@@ -73,6 +73,24 @@ def middle_share(numbers: np.ndarray) -> float:
     """The share of a column's range that the middle half of its values (the interquartile range) spans."""
     low, q1, q3, high = np.percentile(numbers, [0, 25, 75, 100])
     return float((q3 - q1) / (high - low)) if high > low else 1.0
+
+
+def _warn_if_mixed_dates(name, dated: np.ndarray) -> bool:
+    """Warn, and say so, where a column holds dates written in several formats: no one format writes its
+    samples back (they were taken for keys, or text), so it is not modelled until it is read as datetimes. A
+    few such values, each seen often, are codes, and stay categories."""
+    formats = mixed_time_formats(dated)
+    if formats and not holds_few_values(dated):
+        warnings.warn(
+            f"X column {name!r} holds dates written in {len(formats)} formats ({', '.join(map(repr, formats))}), "
+            "so it is not modelled, and samples hold missing values there. Read it as datetimes first "
+            f"(X[{name!r}] = pandas.to_datetime(X[{name!r}], format='mixed')) to model it, or set "
+            f"column_roles={{{name!r}: 'drop'}} to silence this.",
+            UserWarning,
+            stacklevel=8,  # the caller of BFNGenerator.fit
+        )
+        return True
+    return False
 
 
 def _warn_if_unresolved(name, numbers: np.ndarray) -> None:
@@ -163,11 +181,13 @@ class ColumnFitter:
             if role in ("auto", "drop", "id"):
                 return Column(name, "empty", dtype)
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
-        time_format = number_format = None
+        time_format = number_format = marker = None
         if role in ("auto", "continuous", "discretised") and not chosen:
-            time_format = object_time_format(observed, dtype)  # dates held as strings or date objects
-            if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(observed):
+            dated, marker = without_missing_marker(observed)  # '?' beside dates, as a CSV marks a missing one
+            time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
+            if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(dated):
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
+            marker = None if time_format is None else marker
             if time_format is None:
                 number_format = text_number_format(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
                 codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
@@ -176,7 +196,9 @@ class ColumnFitter:
         if role == "auto" and number_format is not None and are_keys(number_format.parse(values), name):
             role = "id"  # as an integer column of keys is
         if role == "auto" and time_format is None and number_format is None and not chosen:
-            role = detect_role(name, observed, len(values), dtype, self.max_categories) or "auto"
+            role = "drop" if _warn_if_mixed_dates(name, dated) else role
+            role = detect_role(name, observed, len(values), dtype, self.max_categories) if role == "auto" else role
+            role = role or "auto"
         if role == "drop":
             return Column(name, "dropped", dtype)
         if role == "id":
@@ -195,9 +217,11 @@ class ColumnFitter:
             unit = time_unit_of(values, dtype, time_format)
             numbers = observed_numbers(time_numbers(values, dtype, unit, time_format), name)
             if numbers.min() == numbers.max():
-                return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
+                value = np.array([dated[0] if time_format is not None else observed[0]], dtype=object)
+                return Column(name, "constant", dtype, n_bins=1, categories=value, missing_marker=marker)
             column = self.numeric_column(name, numbers, dtype, wants_bins)
-            return replace(column, time_unit=unit, time_zone=time_zone_of(values, dtype), time_format=time_format)
+            zone = time_zone_of(values, dtype)
+            return replace(column, time_unit=unit, time_zone=zone, time_format=time_format, missing_marker=marker)
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)
             if numbers.min() == numbers.max():  # one number: a constant, or beside its missing marker two categories

@@ -21,6 +21,9 @@ Each column is one of four kinds:
   number). It is not modelled: samples repeat it, and it adds ``ln 1 = 0``
   to the score of a row holding that value (a number other than it scores
   ``-inf``; an unseen category is refused, as in every categorical column).
+  Where some of its cells are missing (a flag that is ``'Y'`` or blank), its
+  missingness indicator (``reproduce_missing``) is a model column, so that
+  which cells hold the value is modelled with the other columns.
 
 Missing cells (NaN, None, ``pd.NA``) are allowed in every kind: kinds, ranges
 and categories are learned from the observed cells, and missing cells encode
@@ -54,7 +57,7 @@ from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import INTEGER_TAIL, beyond_range
-from .values import as_float, column_values, is_missing, is_pandas, sort_key
+from .values import as_float, column_values, is_pandas, sort_key
 
 __all__ = ["TableEncoder"]
 
@@ -98,10 +101,11 @@ class TableEncoder:
     max_categories : int, default=50
         The most distinct strings a column may have to be detected as categorical.
     reproduce_missing : bool, default=False
-        Give every modelled column with missing cells in fit a *missingness
-        indicator*: a two-category model column (0 observed, 1 missing),
-        modelled jointly with the others, so that samples have missing cells
-        where the model draws them.
+        Give every modelled or constant column with missing cells in fit a
+        *missingness indicator*: a two-category model column (0 observed, 1
+        missing), modelled jointly with the others, so that samples have
+        missing cells where the model draws them (for a constant column, the
+        indicator is all the model knows of it).
     """
 
     # Encoders pickled before column roles and missingness indicators existed lack these attributes.
@@ -194,7 +198,7 @@ class TableEncoder:
         self.indicators_ = []
         if self.reproduce_missing:
             self.indicators_ = [
-                j for j, c in enumerate(self.columns_) if c.is_modelled and c.missing_cells(column_values(X, j)).any()
+                j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
         if not any(c.is_modelled for c in self.columns_):
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
@@ -252,9 +256,9 @@ class TableEncoder:
             raise ValueError("the encoder has no modelled column")
         encoder._order = encoder._flow_order()
         indicators = doc.get("indicators", [])
-        modelled = [j for j, column in enumerate(encoder.columns_) if column.is_modelled]
-        if not (isinstance(indicators, list) and all(is_int(j) and j in modelled for j in indicators)):
-            raise ValueError("the missingness indicators must name modelled columns")
+        allowed = [j for j, column in enumerate(encoder.columns_) if column.has_indicator]
+        if not (isinstance(indicators, list) and all(is_int(j) and j in allowed for j in indicators)):
+            raise ValueError("the missingness indicators must name modelled or constant columns")
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
@@ -436,9 +440,12 @@ class TableEncoder:
         # the cells of columns with point masses that are missing, and that hold each mass (read once per column)
         numbers = {j: self.columns_[j].numbers(column_values(X, j), as_float) for j, _ in self.point_masses}
         for i, j in enumerate(self.indicators_):
-            missing = np.isnan(out[:, self._order.index(j)])
-            if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
-                missing &= np.isnan(numbers[j])
+            if j in self._order:
+                missing = np.isnan(out[:, self._order.index(j)])
+                if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
+                    missing &= np.isnan(numbers[j])
+            else:  # a constant column: whether its one value is there
+                missing = self.columns_[j].missing_cells(column_values(X, j))
             out[:, len(self._order) + i] = 0.0 if as_observed else missing
         start = len(self._order) + len(self.indicators_)
         for i, (j, value) in enumerate(self.point_masses):
@@ -470,6 +477,8 @@ class TableEncoder:
             return encoded
         encoded = encoded.copy()
         for j in self.indicators_:
+            if j not in self._order:  # a constant column: no model cell of its own
+                continue
             position, column = self._order.index(j), self.columns_[j]
             placeholder = (
                 bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else _PLACEHOLDER
@@ -483,7 +492,7 @@ class TableEncoder:
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
-            missing = is_missing(values)
+            missing = column.missing_cells(values)
             lookup = {v: k for k, v in enumerate(column.categories.tolist())}
             try:
                 codes = [lookup.get(v, -1) for v in values.tolist()]
@@ -547,16 +556,16 @@ class TableEncoder:
             at = (np.rint(Z[:, start + i]) == 1) & ~placed[j]
             decoded[j][at] = value
             placed[j] |= at
-        for i, j in enumerate(self.indicators_):  # cells the model draws as missing
-            missing = np.rint(Z[:, len(self._order) + i]) == 1
-            if missing.any():
+        drawn_missing = {j: np.rint(Z[:, len(self._order) + i]) == 1 for i, j in enumerate(self.indicators_)}
+        for j, missing in drawn_missing.items():  # cells the model draws as missing
+            if decoded[j] is not None and missing.any():
                 decoded[j] = decoded[j].astype(object if decoded[j].dtype == object else np.float64)
                 decoded[j][missing] = None if decoded[j].dtype == object else np.nan
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])
             else:
-                decoded[j] = column.unmodelled_values(n_rows)
+                decoded[j] = column.unmodelled_values(n_rows, missing=drawn_missing.get(j))
         if self.is_frame_:
             import pandas as pd
 

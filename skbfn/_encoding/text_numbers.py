@@ -282,6 +282,24 @@ def _candidates(strings: list[str]):
         )
 
 
+def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """The observed values without the one string among them that marks a missing cell (:data:`MISSING_MARKERS`),
+    and that marker; the values as they are and None where none, or two different markers, are there, or
+    nothing else is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbfn._encoding.text_numbers import without_missing_marker
+    >>> without_missing_marker(np.array(["2024-03-01", "?", "2024-03-02"], dtype=object))
+    (array(['2024-03-01', '2024-03-02'], dtype=object), '?')
+    """
+    is_marker = np.array([isinstance(v, str) and v.lower() in MISSING_MARKERS for v in observed.tolist()], dtype=bool)
+    if not is_marker.any() or is_marker.all() or len(set(observed[is_marker].tolist())) > 1:
+        return observed, None
+    return observed[~is_marker], str(observed[is_marker][0])
+
+
 def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     """The number format of an object or string column's observed values, or None if they are not all numbers
     written in one format that prints each of them back unchanged."""
@@ -290,15 +308,14 @@ def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     values = observed.tolist()
     if not all(isinstance(v, str) for v in values):
         return None
-    distinct = list(dict.fromkeys(values))
-    markers = [v for v in distinct if v.lower() in MISSING_MARKERS]
-    distinct = [v for v in distinct if v.lower() not in MISSING_MARKERS]
-    if len(markers) > 1 or not distinct or next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
-        return None  # two markers could not both be written back
+    numbers, marker = without_missing_marker(np.asarray(values, dtype=object))  # two markers stay: they fail
+    distinct = list(dict.fromkeys(numbers.tolist()))
+    if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
+        return None
     strings = np.array(distinct, dtype=object)
     for number_format in _candidates(distinct):  # all of them: the marks, grouping and decimals of the column
         if np.array_equal(number_format.format(number_format.parse(strings)), strings):
-            return replace(number_format, missing=markers[0] if markers else None)
+            return replace(number_format, missing=marker)
     return None
 
 

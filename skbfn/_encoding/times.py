@@ -38,6 +38,7 @@ __all__ = [
     "TIME_UNITS",
     "is_time_dtype",
     "is_time_format",
+    "mixed_time_formats",
     "object_time_format",
     "time_numbers",
     "time_unit_of",
@@ -63,6 +64,8 @@ _EPOCH = "1970-01-01"
 _YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
 # Distinct strings whose guessed formats are tried (the first parse of a few values is enough to find it).
 _STRINGS_TO_GUESS_FROM = 5
+# The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
+_MAX_LAYOUTS = 8
 
 
 def is_time_dtype(dtype) -> bool:
@@ -187,6 +190,41 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
         strings = [str(v) for v in values]  # numpy's str_ as str, which pandas' parser wants
         return _string_format(strings) or _time_of_day_format(strings)
     return None
+
+
+def mixed_time_formats(observed: np.ndarray) -> list[str]:
+    """The date formats of strings that are dates written in two or more formats, else ``[]``.
+
+    The strings are grouped by layout (each digit as ``9``, each letter as
+    ``a``: ``'2024-03-01'`` and ``'01/03/2024'`` differ), each group must
+    be dates in one format (:func:`object_time_format`), and at least two
+    groups must differ in it. No single format writes such a column back as
+    it was; ``pandas.to_datetime(..., format='mixed')`` reads it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mixed_time_formats(np.array(["2024-03-01", "15/03/2024", "2024-04-02"], dtype=object))
+    ['%Y-%m-%d', '%d/%m/%Y']
+    """
+    strings = observed.tolist()
+    if not strings or not all(isinstance(v, str) for v in strings):
+        return []
+    layouts: dict[str, list[str]] = {}
+    for value in dict.fromkeys(strings):
+        layouts.setdefault(re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", value)), []).append(value)
+        if len(layouts) > _MAX_LAYOUTS:  # text, not dates
+            return []
+    if len(layouts) < 2:
+        return []
+    formats = []
+    for group in layouts.values():
+        time_format = object_time_format(np.array(group, dtype=object), np.dtype(object))
+        if time_format is None:
+            return []
+        formats.append(time_format)
+    formats = list(dict.fromkeys(formats))
+    return formats if len(formats) > 1 else []
 
 
 def _wall_times(values: np.ndarray, time_format: str | None = None):
