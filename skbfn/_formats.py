@@ -62,8 +62,9 @@ FILE_FORMATS = {
     "formats may be times of day ('time' objects, or strings such as '%H:%M'), end in a zone designator written "
     "as text ('Z') or in '%z' (instants, written in UTC) and write milliseconds ('%3f'); id columns of UUIDs and "
     "e-mail addresses make fresh ones ('uuid' and 'email' templates)",
-    12: "constant columns with missing cells may have a missingness indicator, and columns of times held as text "
-    "(and constant ones) may mark missing cells with a string such as '?' ('missing_marker')",
+    12: "constant columns with missing cells may have a missingness indicator, columns of times held as text "
+    "(and constant ones) may mark missing cells with a string such as '?' ('missing_marker'), and time columns "
+    "may count hours ('h') or minutes ('min'), and integer columns multiples of a step ('step')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from skbfn import BFNGenerator
 from skbfn._encoding.column import MAX_DECIMALS, Column
-from skbfn._encoding.column_fit import shared_decimals
+from skbfn._encoding.column_fit import integer_step, shared_decimals
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=60, n_steps=10, n_elbo_draws=8)
 
@@ -74,3 +74,50 @@ def test_decimals_survive_save_load_and_pickle_and_bad_ones_are_refused(shop, tm
     for corrupt in (0, MAX_DECIMALS + 1, 1.5, "2"):
         with pytest.raises(ValueError, match="invalid number of decimals"):
             Column.from_dict({**document, "decimals": corrupt})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    step=st.sampled_from([2, 5, 10, 25, 100, 1000, 10_000]),
+    multiples=st.lists(st.integers(-(10**6), 10**6), min_size=2, max_size=40, unique=True),
+)
+def test_the_step_of_an_integer_column_is_the_greatest_divisor_unlikely_by_chance(step, multiples):
+    values = np.array([float(k * step) for k in multiples])
+    found = integer_step(values)
+    likely = len(values) * np.log10(step) >= 3
+    if likely:  # the step, or a multiple of it that divides every value
+        assert found is not None and found % step == 0 and np.all(values % found == 0)
+    if found is not None:
+        assert found >= 2 and np.all(values % found == 0) and len(values) * np.log10(found) >= 3
+    assert integer_step(values + 0.5) is None and integer_step(np.array([values[0]] * 5)) is None
+
+
+def test_amounts_in_thousands_come_back_in_thousands_and_are_scored_as_such(tmp_path):
+    """Salaries in thousands and credit limits in 10,000s came back as any integer (47,312): samples are
+    multiples of the step again, a row's score is the probability of its value, and an amount off the step
+    has none."""
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "salary": np.round(rng.lognormal(10.8, 0.4, n) / 1000).astype(np.int64) * 1000,
+            "limit": rng.choice(np.arange(1, 51), n) * 10_000,
+            "score": rng.normal(size=n),
+            "even": rng.integers(0, 15, n) * 2,
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 150}, random_state=0).fit(X)
+    assert [c.step for c in gen.encoder_.columns_] == [1000, 10_000, None, 2]
+    sample = gen.sample(500, random_state=0)
+    for name, step in (("salary", 1000), ("limit", 10_000), ("even", 2)):
+        assert sample[name].dtype == np.int64 and (sample[name] % step == 0).all(), name
+        assert sample[name].nunique() > 10 and sample[name].between(X[name].min(), X[name].max()).all(), name
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+    assert np.isneginf(gen.score_samples(X.iloc[:3].assign(salary=[45_500, 52_250, 60_001]))).all()
+    with pytest.raises(ValueError, match=r"'even' takes multiples of 2 from 0 to 28; got \[3\.0"):
+        gen.sample(2, given={"even": 3})
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    document = gen.encoder_.columns_[0].to_dict()
+    for corrupt in (1, 0, 2.5, "1000"):
+        with pytest.raises(ValueError, match="invalid step"):
+            Column.from_dict({**document, "step": corrupt})

@@ -82,7 +82,8 @@ def test_times_held_as_strings_or_objects_are_modelled_and_come_back_as_they_wer
     gen = BFNGenerator(**SMALL, random_state=0).fit(X)
     when = gen.encoder_.columns_[1]
     assert when.time_format == time_format and gen.column_roles_["when"] in ("continuous", "discretised")
-    assert when.time_unit == ("s" if holder.startswith(SECONDS) or "time" in holder else "D")
+    minutes = time_format in ("%H:%M", "%I:%M %p")  # whole minutes: counted in minutes
+    assert when.time_unit == ("min" if minutes else "s" if holder.startswith(SECONDS) or "time" in holder else "D")
     sample = gen.sample(300, random_state=1)["when"]
     assert sample.notna().all()
     if time_format == "date":
@@ -284,6 +285,28 @@ def test_times_of_day_are_seconds_since_midnight_and_samples_are_rounded_to_what
     started = pd.to_datetime(gen.sample(400, random_state=0)["start"], format="%H:%M")
     sampled = started.dt.hour * 60 + started.dt.minute
     assert abs(sampled.mean() - minutes.mean()) < 20 and ks_2samp(sampled, minutes).statistic < 0.15
+
+
+@pytest.mark.parametrize(("step", "unit"), [("min", "min"), ("15min", "min"), ("h", "h"), ("6h", "h"), ("D", "D")])
+def test_readings_on_the_minute_or_the_hour_are_counted_in_it_and_sampled_on_it(step, unit):
+    """Readings taken on the minute came back with seconds ('12:26:34'), as dates did before they were days."""
+    rng = np.random.default_rng(0)
+    stamps = pd.date_range("2024-05-01", periods=N_ROWS * 3, freq=step)[rng.permutation(N_ROWS * 3)[:N_ROWS]]
+    strings = pd.Series(stamps.strftime("%Y-%m-%dT%H:%M:%S"), dtype=object)
+    durations = pd.Series(stamps - stamps.min())
+    X = pd.DataFrame({"x": rng.normal(size=N_ROWS), "at": stamps, "text": strings, "since": durations})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert [column.time_unit for column in gen.encoder_.columns_[1:]] == [unit] * 3
+    sample = gen.sample(300, random_state=0)
+    whole = pd.Timedelta(1, unit=unit)
+    for column in ("at", "text", "since"):
+        times = pd.to_datetime(sample[column]) if column == "text" else sample[column]
+        origin = pd.Timestamp(0) if column != "since" else pd.Timedelta(0)
+        assert ((times - origin) % whole == pd.Timedelta(0)).all(), column
+        assert times.nunique() > 30, column
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+    seconds = X.assign(at=X["at"] + pd.Timedelta(1, unit="s"))  # off the model's grid: no mass there
+    assert np.isneginf(gen.score_samples(seconds.iloc[:5])).all()
 
 
 def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():

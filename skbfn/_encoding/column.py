@@ -62,6 +62,9 @@ class Column:
     number_format: NumberFormat | None = None
     # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
     missing_marker: str | None = None
+    # integer columns whose values are all multiples of one integer (amounts in thousands, limits in 10,000s): that
+    # integer; the column's numbers count it, so samples are multiples of it (skbfn._encoding.column_fit.integer_step)
+    step: int | None = None
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -85,7 +88,12 @@ class Column:
         return self.kind in MODELLED_KINDS
 
     def numbers(self, values: np.ndarray, as_float) -> np.ndarray:
-        """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers)."""
+        """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers), in
+        multiples of its ``step`` where it has one."""
+        numbers = self._raw_numbers(values, as_float)
+        return numbers if self.step is None else numbers / self.step
+
+    def _raw_numbers(self, values: np.ndarray, as_float) -> np.ndarray:
         if self.number_format is not None:
             numbers = self.number_format.parse(values)
             unread = np.isnan(numbers) & ~self.missing_cells(values)
@@ -106,6 +114,8 @@ class Column:
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit, text in its format)."""
+        if self.step is not None:
+            numbers = numbers * self.step
         if self.number_format is not None:
             return self.number_format.format(numbers)
         if self.time_unit is not None:
@@ -225,6 +235,7 @@ class Column:
             **({"decimals": self.decimals} if self.decimals is not None else {}),
             **({"number_format": self.number_format.to_dict()} if self.number_format is not None else {}),
             **({"missing_marker": self.missing_marker} if self.missing_marker is not None else {}),
+            **({"step": self.step} if self.step is not None else {}),
         }
 
     @classmethod
@@ -237,7 +248,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker"}
+        known |= {"missing_marker", "step"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -298,6 +309,11 @@ class Column:
             and (time_format is not None or (kind == "constant" and not _numeric_kind(doc["dtype"])))
         ):
             raise ValueError(f"column {name!r} has an invalid missing marker {marker!r}")
+        step = doc.get("step")  # absent in files before integer columns could count multiples of a step
+        if step is not None and not (
+            is_int(step) and 2 <= step <= 2**53 and kind in ("continuous", "discretised") and decimals is None
+        ):
+            raise ValueError(f"column {name!r} has an invalid step {step!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -318,6 +334,7 @@ class Column:
             decimals,
             number_format,
             marker,
+            None if step is None else int(step),
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -403,10 +420,10 @@ def check_bins(column: Column, numbers: np.ndarray) -> None:
     known = numbers[~np.isnan(numbers)]
     outside = without_mass(column, known)
     if np.any(outside):
-        raise ValueError(
-            f"Column {column.name!r} takes integers from {column.offset:g} to {column.offset + column.n_bins - 1:g}; "
-            f"got {known[outside][:5].tolist()}."
-        )
+        step = column.step or 1
+        values = "integers" if step == 1 else f"multiples of {step}"
+        low, high, got = column.offset * step, (column.offset + column.n_bins - 1) * step, known[outside][:5] * step
+        raise ValueError(f"Column {column.name!r} takes {values} from {low:g} to {high:g}; got {got.tolist()}.")
 
 
 def output_dtype(column: Column):

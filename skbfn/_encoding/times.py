@@ -1,13 +1,16 @@
 """Datetime and timedelta columns as real numbers, and back.
 
 A datetime column enters the model as a count of its *time unit* since
-1970-01-01 in wall-clock time (its time zone kept aside): days (``'D'``) when
-every observed value is at midnight, so that dates are integers and come back
-as dates, else seconds (``'s'``). A timedelta column enters as seconds. The
-numbers are then modelled like any numeric column (integers of days are
-discretised or dequantised; seconds are continuous), and decoded values are
-rounded to the unit (days) or to microseconds (seconds), localised to the
-column's time zone and cast to its dtype.
+1970-01-01 in wall-clock time (its time zone kept aside), a timedelta column
+as a count of its unit: the coarsest of days (``'D'``), hours (``'h'``) and
+minutes (``'min'``) that every observed value is a whole number of, else
+seconds (``'s'``). So dates are integers and come back as dates, and readings
+taken on the minute or the hour come back on it (before, only days were
+found, and such readings came back with seconds). The numbers are then
+modelled like any numeric column (integers are discretised or dequantised;
+seconds with fractions are continuous), and decoded values are rounded to the
+unit (to microseconds for seconds), localised to the column's time zone and
+cast to its dtype.
 
 Object columns can hold times too (as they come from CSV files, databases and
 JSON): Python ``date`` or naive ``datetime`` objects, or strings that all
@@ -46,7 +49,8 @@ __all__ = [
     "time_zone_of",
 ]
 
-TIME_UNITS = ("D", "s")
+# Coarsest first: a column's unit is the first that every observed value is a whole number of ('s' otherwise).
+TIME_UNITS = ("D", "h", "min", "s")
 # Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
 OBJECT_TIMES = ("date", "datetime", "time")
 # The strftime formats of times of day (without a date) that strings are read in, the first that reads a column.
@@ -279,12 +283,20 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
 
 
 def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> str:
-    """'D' for a datetime column whose observed values are all at midnight, else 's'."""
+    """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
+    whole number of: 'D' for dates at midnight, 'h' or 'min' for readings on the hour or the minute, else 's'."""
+    import pandas as pd
+
     if _is_timedelta(dtype):
-        return "s"
-    times = _wall_times(values, time_format)
-    observed = times[~times.isna()]
-    return "D" if len(observed) and bool((observed == observed.normalize()).all()) else "s"
+        deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
+    else:
+        deltas = _wall_times(values, time_format) - pd.Timestamp(_EPOCH)
+    deltas = deltas[~deltas.isna()]
+    for unit in TIME_UNITS[:-1]:
+        counts = np.asarray(deltas / pd.Timedelta(1, unit=unit), dtype=np.float64)
+        if len(counts) and bool(np.all(counts == np.round(counts))):
+            return unit
+    return "s"
 
 
 def time_numbers(values: np.ndarray, dtype, unit: str, time_format: str | None = None) -> np.ndarray:
@@ -322,9 +334,10 @@ def time_values(
     (rounded to the unit, or to microseconds)."""
     import pandas as pd
 
-    micros = np.round(np.asarray(numbers, dtype=np.float64) * pd.Timedelta(1, unit=unit).value / 1000)
-    if unit == "D":
-        micros = np.round(micros / 86_400e6) * 86_400e6
+    step = pd.Timedelta(1, unit=unit).value / 1000  # the unit in microseconds
+    micros = np.round(np.asarray(numbers, dtype=np.float64) * step)
+    if unit != "s":  # whole units: days, hours, minutes
+        micros = np.round(micros / step) * step
     deltas = pd.to_timedelta(micros, unit="us")
     if _is_timedelta(dtype):
         return np.asarray(pd.Series(deltas).astype(dtype))
