@@ -169,6 +169,8 @@ def test_a_constant_column_with_missing_cells_keeps_them_where_the_other_columns
     assert (whole["flag"] == "Y").all() and (whole["seven"] == 7.0).all()
     unaware = BFNGenerator(random_state=0, reproduce_missing=False, **{**FAST, "max_iter": 5}).fit(table)
     assert unaware.encoder_.n_model_columns == 1 and (unaware.sample(20)["flag"] == "Y").all()
+    alone = BFNGenerator(random_state=0, **{**FAST, "max_iter": 100}).fit(table[["flag"]])  # the indicator alone
+    assert abs(alone.sample(1000, random_state=0)["flag"].isna().mean() - table["flag"].isna().mean()) < 0.06
 
 
 def test_infinities_are_still_refused():

@@ -200,7 +200,7 @@ class TableEncoder:
             self.indicators_ = [
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
-        if not any(c.is_modelled for c in self.columns_):
+        if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
                 f"{rows} to model, so there is nothing to model: every column is constant, an id, dropped or "
@@ -252,10 +252,10 @@ class TableEncoder:
         names = [json.dumps(column.name) for column in encoder.columns_]
         if len(set(names)) != len(names):
             raise ValueError("the encoder names a column twice")
-        if not any(column.is_modelled for column in encoder.columns_):
-            raise ValueError("the encoder has no modelled column")
         encoder._order = encoder._flow_order()
         indicators = doc.get("indicators", [])
+        if not encoder._order and not indicators:
+            raise ValueError("the encoder has no modelled column")
         allowed = [j for j, column in enumerate(encoder.columns_) if column.has_indicator]
         if not (isinstance(indicators, list) and all(is_int(j) and j in allowed for j in indicators)):
             raise ValueError("the missingness indicators must name modelled or constant columns")
