@@ -7,9 +7,13 @@ at a few hundred rows: ``--rows 300``), a balance in accounting format
 (``'(1,234.50)'`` for negatives), a weight with its unit (``'12.5 kg'``), a
 change with a plus sign (``'+2.5%'``), an opening time of day (``'14:30'``,
 morning or afternoon), a booking date (``'25/12/2023'``), a reading in
-scientific notation (``'2.515e+02'``) and a rating with ``'?'`` where it is
-missing. The balance follows the amount, the reading the weight, the opening
-time the change.
+scientific notation (``'2.515e+02'``), a rating with ``'?'`` where it is
+missing, a credit limit in thousands (an integer column), a time read on the
+minute (``'2024-05-01T08:31:00'``), a closing date with ``'?'`` for accounts
+still open, and a flag ``'Y'`` that is missing (None) elsewhere. The balance
+follows the amount, the reading the weight, the opening time the change, the
+limit the amount, the closing date's missing cells the balance's sign, and
+the flag the amount.
 
 Printed for ``BFNGenerator`` with its defaults (``evaluate``'s figures
 against held-out rows of the same generator, the 'real' column being
@@ -22,7 +26,11 @@ training rows against held-out rows):
 - per column, the column shape (KS on the numbers the strings hold; TVD for
   categories), and the mean pair trend and classifier two-sample AUC;
 - keys: the share of sampled invoice and account numbers that repeat, or
-  that are training keys.
+  that are training keys;
+- grids and missing cells: the share of sampled limits that are whole
+  thousands and of read times on the minute, the share of ``'?'`` among the
+  closing dates and of missing flags, and the share of flags among the rows
+  with a large amount (above the training median), samples against data.
 
 Usage: ``python benchmarks/bench_exports.py [--rows 2000] [--seed 0]``
 """
@@ -56,6 +64,12 @@ def export_table(n_rows: int = 2000, seed: int = 0) -> pd.DataFrame:
     rating = np.array([f"{v:.1f}" for v in np.clip(np.round(rng.normal(3.8, 0.7, n_rows) * 2) / 2, 1, 5)], dtype=object)
     rating[rng.random(n_rows) < 0.12] = "?"
     start = int(rng.integers(1, 5000))
+    limit = np.clip(np.round(cents / 100 * rng.lognormal(1.5, 0.3, n_rows) / 1000), 1, None).astype(np.int64) * 1000
+    read_at = pd.Timestamp("2024-05-01") + pd.to_timedelta(rng.integers(0, 60 * 24 * 30, n_rows), unit="min")
+    closed = booked + pd.to_timedelta(rng.integers(30, 400, n_rows), unit="D")
+    closed = np.array(closed.strftime("%Y-%m-%d"), dtype=object)
+    closed[(balance > 0) & (rng.random(n_rows) < 0.7)] = "?"
+    large = cents > np.median(cents)
     return pd.DataFrame(
         {
             "invoice": [f"INV-{k:06d}" for k in rng.permutation(n_rows) + start],
@@ -68,6 +82,10 @@ def export_table(n_rows: int = 2000, seed: int = 0) -> pd.DataFrame:
             "booked": booked.strftime("%d/%m/%Y"),
             "reading": [f"{v:.3e}" for v in weight**2 * rng.lognormal(0, 1.5, n_rows)],
             "rating": rating,
+            "limit": limit,
+            "read_at": read_at.strftime("%Y-%m-%dT%H:%M:%S"),
+            "closed": closed,
+            "vip": np.where(large & (rng.random(n_rows) < 0.8), "Y", None),
         }
     )
 
@@ -101,6 +119,17 @@ def main(n_rows: int, seed: int) -> None:
     shares = written_as(gen, sample)
     print("written in the column's format:", {name: round(share, 3) for name, share in shares.items()})
     print(f"'?' in rating: samples {np.mean(sample['rating'] == '?'):.3f}, data {np.mean(train['rating'] == '?'):.3f}")
+    thousands = np.mean(sample["limit"] % 1000 == 0)
+    on_minute = pd.to_datetime(sample["read_at"]).dt.second.eq(0).mean()
+    print(f"limit in whole thousands: {thousands:.3f}; read_at on the minute: {on_minute:.3f}")
+    for name, rows in (("samples", sample), ("data", train)):
+        large = rows["amount_cents"] > np.median(train["amount_cents"])
+        print(
+            f"{name}: '?' in closed {np.mean(rows['closed'] == '?'):.3f}, "
+            f"flag missing {rows['vip'].isna().mean():.3f}, "
+            f"flag among large amounts {rows.loc[large, 'vip'].notna().mean():.3f}, "
+            f"among the others {rows.loc[~large, 'vip'].notna().mean():.3f}"
+        )
     for key in KEYS:
         values = sample[key]
         print(

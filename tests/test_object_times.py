@@ -266,6 +266,9 @@ def test_the_report_reads_dates_held_as_strings_as_numbers():
     expected = ks_2samp(days.to_numpy(dtype=float), (days + pd.Timedelta(days=200)).to_numpy(dtype=float)).statistic
     assert shapes["when"] == pytest.approx(expected)  # a KS statistic on the dates, not a TVD of strings
     assert column_shapes(real, real)["when"] == 0.0
+    holes = np.arange(N_ROWS) % 5 == 0  # '?' marks missing cells, as in fit: a missing cell, not a string
+    marked, blank = (real.assign(when=np.where(holes, mark, real["when"])) for mark in ("?", None))
+    assert column_shapes(marked, later)["when"] == column_shapes(blank, later)["when"]
 
 
 def test_times_of_day_are_seconds_since_midnight_and_samples_are_rounded_to_what_the_format_writes():
