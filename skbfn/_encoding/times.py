@@ -214,21 +214,32 @@ def mixed_time_formats(observed: np.ndarray) -> list[str]:
     strings = observed.tolist()
     if not strings or not all(isinstance(v, str) for v in strings):
         return []
-    layouts: dict[str, list[str]] = {}
-    for value in dict.fromkeys(strings):
-        layouts.setdefault(re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", value)), []).append(value)
-        if len(layouts) > _MAX_LAYOUTS:  # text, not dates
-            return []
-    if len(layouts) < 2:
+    distinct = list(dict.fromkeys(strings))
+    head = _layouts(distinct[: 4 * _STRINGS_TO_GUESS_FROM])  # most columns fail on their first strings
+    if head is None or any(_dates_format(group) is None for group in head.values()):
         return []
-    formats = []
-    for group in layouts.values():
-        time_format = object_time_format(np.array(group, dtype=object), np.dtype(object))
-        if time_format is None:
-            return []
-        formats.append(time_format)
+    layouts = _layouts(distinct)
+    if layouts is None or len(layouts) < 2:
+        return []
+    formats = [_dates_format(group) for group in layouts.values()]
+    if None in formats:
+        return []
     formats = list(dict.fromkeys(formats))
     return formats if len(formats) > 1 else []
+
+
+def _layouts(strings: list[str]) -> dict[str, list[str]] | None:
+    """The strings grouped by layout (digits as ``9``, letters as ``a``); None beyond :data:`_MAX_LAYOUTS`."""
+    layouts: dict[str, list[str]] = {}
+    for value in strings:
+        layouts.setdefault(re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", value)), []).append(value)
+        if len(layouts) > _MAX_LAYOUTS:  # text, not dates
+            return None
+    return layouts
+
+
+def _dates_format(strings: list[str]) -> str | None:
+    return object_time_format(np.array(strings, dtype=object), np.dtype(object))
 
 
 def _wall_times(values: np.ndarray, time_format: str | None = None):
