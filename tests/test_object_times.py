@@ -312,6 +312,67 @@ def test_readings_on_the_minute_or_the_hour_are_counted_in_it_and_sampled_on_it(
     assert np.isneginf(gen.score_samples(seconds.iloc[:5])).all()
 
 
+@pytest.mark.parametrize("time_format", ["%b-%Y", "%m/%Y", "%B %Y", "%m/%d/%y", "%d.%m.%y"])
+def test_months_without_a_day_and_two_digit_years_are_dates(time_format):
+    """Formats pandas does not guess: 'Dec-2015' was a category (dropped beyond 50 months) and '12/31/15' text."""
+    rng = np.random.default_rng(0)
+    days = pd.DatetimeIndex(pd.Timestamp("2012-01-01") + pd.to_timedelta(rng.integers(0, 3000, N_ROWS), unit="D"))
+    X = _table(days.strftime(time_format).tolist())
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    column = gen.encoder_.columns_[1]
+    assert column.time_format == time_format and column.time_unit == ("D" if "%d" in time_format else "M")
+    sample = gen.sample(300, random_state=0)["when"]
+    assert _written(_as_times(sample, time_format), time_format) == sample.tolist()
+    assert sample.nunique() > 30 and np.isfinite(gen.score_samples(X.iloc[:10])).all()
+
+
+def test_month_starts_are_counted_in_months_and_quarter_starts_in_threes_of_them():
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2000-01-01", periods=240, freq="MS")
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=N_ROWS),
+            "month": months[rng.integers(0, 240, N_ROWS)],
+            "quarter": months[rng.integers(0, 80, N_ROWS) * 3],
+        }
+    )
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert [(c.time_unit, c.step) for c in gen.encoder_.columns_[1:]] == [("M", None), ("M", 3)]
+    sample = gen.sample(300, random_state=0)
+    assert (sample["month"].dt.day == 1).all() and (sample["month"] == sample["month"].dt.normalize()).all()
+    assert sample["quarter"].dt.month.isin([1, 4, 7, 10]).all() and (sample["quarter"].dt.day == 1).all()
+    assert sample["month"].nunique() > 50 and sample["month"].between(months[0], months[-1]).all()
+    mid_month = X.iloc[:3].assign(month=X["month"].iloc[:3] + pd.Timedelta(days=14))  # no mass between months
+    assert np.isneginf(gen.score_samples(mid_month)).all() and np.isfinite(gen.score_samples(X.iloc[:5])).all()
+
+
+def test_dates_held_as_numbers_yyyymmdd_are_dates_and_come_back_as_such_numbers(tmp_path):
+    """20151231 as an integer was a number, and samples such as 20172905 were no dates."""
+    days = _days()
+    X = pd.DataFrame(
+        {
+            "amount": np.random.default_rng(0).gamma(2.0, 50.0, N_ROWS),
+            "day": days.strftime("%Y%m%d").astype(np.int64),
+            "maybe": np.where(np.arange(N_ROWS) % 4 == 0, np.nan, days.strftime("%Y%m%d").astype(float)),
+        }
+    )
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert [(c.time_format, c.time_unit) for c in gen.encoder_.columns_[1:]] == [("%Y%m%d", "D")] * 2
+    sample = gen.sample(300, random_state=0)
+    assert sample.dtypes.tolist() == X.dtypes.tolist()
+    for name in ("day", "maybe"):
+        written = sample[name].dropna().astype(np.int64).astype(str)
+        assert pd.to_datetime(written, format="%Y%m%d", errors="coerce").notna().all(), name
+        assert sample[name].dropna().between(X[name].min(), X[name].max()).all() and written.nunique() > 50
+    assert 0.1 < sample["maybe"].isna().mean() < 0.4
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    with pytest.raises(ValueError, match=r"'day' holds .*20151232.*, which is not a date in '%Y%m%d'"):
+        gen.score_samples(X.iloc[:2].assign(day=[20151232, 20151231]))
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    codes = pd.DataFrame({"x": np.arange(40.0), "code": np.tile([20151231, 20160101], 20)})  # two values: codes
+    assert BFNGenerator(**SMALL).fit(codes).encoder_.columns_[1].time_format is None
+
+
 def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():
     """pandas writes a time-zoned column to CSV with each time's offset (+01:00 in winter, +02:00 in summer)."""
     import io

@@ -11,7 +11,7 @@ from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, pl
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids
 from .text_numbers import MISSING_MARKERS, NumberFormat
-from .times import OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
+from .times import COMPACT_DATES, OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
 from .values import is_missing
 
 __all__ = [
@@ -122,8 +122,15 @@ class Column:
             values = time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
             if self.missing_marker is not None:
                 values[np.isnan(numbers)] = self.missing_marker
+            if self.holds_compact_dates:  # '20151231' back to the number 20151231
+                values = np.array([np.nan if v is None else float(v) for v in values.tolist()])
             return values
         return numbers
+
+    @property
+    def holds_compact_dates(self) -> bool:
+        """Dates held as numbers ``YYYYMMDD`` (:data:`~skbfn._encoding.times.COMPACT_DATES`)."""
+        return self.time_format == COMPACT_DATES and getattr(self.dtype, "kind", "O") in "iuf"
 
     def unmodelled_values(self, n_rows: int, missing: np.ndarray | None = None) -> np.ndarray:
         """What samples hold in a column that is not modelled: its value (missing where ``missing``, drawn by a
@@ -161,7 +168,7 @@ class Column:
         if self.kind in ("dropped", "empty"):
             return getattr(self.dtype, "kind", "O") not in "iuf"
         if self.time_format is not None or self.number_format is not None:  # dates or numbers held as text
-            return True
+            return not self.holds_compact_dates
         return self.kind == "categorical" or (self.kind == "constant" and not self.is_numeric_constant)
 
     def to_flow_range(self, numbers: np.ndarray) -> np.ndarray:
@@ -361,7 +368,8 @@ def _check_dtype(column: Column) -> None:
         ):
             raise ValueError(f"column {name!r}: its category dtype does not hold its categories")
     elif column.time_unit is not None:
-        if dtype_kind not in ("M", "m") and not (column.time_format is not None and dtype_kind == "O"):
+        held = dtype_kind == "O" or column.holds_compact_dates  # as objects, or as numbers YYYYMMDD
+        if dtype_kind not in ("M", "m") and not (column.time_format is not None and held):
             raise ValueError(f"column {name!r} counts time but has dtype {dtype}")
     elif kind in ("continuous", "discretised") and dtype_kind not in "iufO" and dtype is not None:
         raise ValueError(f"{kind} column {name!r} cannot have dtype {dtype}")

@@ -18,7 +18,16 @@ from .column import MAX_BINS, MAX_DECIMALS, Column
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .text_numbers import reads_as_codes, text_number_format, without_missing_marker
-from .times import is_time_dtype, mixed_time_formats, object_time_format, time_numbers, time_unit_of, time_zone_of
+from .times import (
+    COMPACT_DATES,
+    compact_dates,
+    is_time_dtype,
+    mixed_time_formats,
+    object_time_format,
+    time_numbers,
+    time_unit_of,
+    time_zone_of,
+)
 from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
 
 __all__ = [
@@ -206,6 +215,8 @@ class ColumnFitter:
         if role in ("auto", "continuous", "discretised") and not chosen:
             dated, marker = without_missing_marker(observed)  # '?' beside dates, as a CSV marks a missing one
             time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
+            if time_format is None and compact_dates(observed, dtype):
+                time_format = COMPACT_DATES  # dates held as numbers: 20151231
             if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(dated):
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
             marker = None if time_format is None else marker

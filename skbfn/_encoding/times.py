@@ -2,11 +2,13 @@
 
 A datetime column enters the model as a count of its *time unit* since
 1970-01-01 in wall-clock time (its time zone kept aside), a timedelta column
-as a count of its unit: the coarsest of days (``'D'``), hours (``'h'``) and
-minutes (``'min'``) that every observed value is a whole number of, else
-seconds (``'s'``). So dates are integers and come back as dates, and readings
-taken on the minute or the hour come back on it (before, only days were
-found, and such readings came back with seconds). The numbers are then
+as a count of its unit: months (``'M'``) when every observed value is the
+first of a month at midnight (a datetime column only), else the coarsest of
+days (``'D'``), hours (``'h'``) and minutes (``'min'``) that every observed
+value is a whole number of, else seconds (``'s'``). So dates are integers
+and come back as dates, months as months, and readings taken on the minute
+or the hour come back on it (before, only days were found, and such
+readings came back with seconds). The numbers are then
 modelled like any numeric column (integers are discretised or dequantised;
 seconds with fractions are continuous), and decoded values are rounded to the
 unit (to microseconds for seconds), localised to the column's time zone and
@@ -36,9 +38,11 @@ import warnings
 import numpy as np
 
 __all__ = [
+    "COMPACT_DATES",
     "OBJECT_TIMES",
     "TIMES_OF_DAY",
     "TIME_UNITS",
+    "compact_dates",
     "is_time_dtype",
     "is_time_format",
     "mixed_time_formats",
@@ -49,8 +53,10 @@ __all__ = [
     "time_zone_of",
 ]
 
-# Coarsest first: a column's unit is the first that every observed value is a whole number of ('s' otherwise).
-TIME_UNITS = ("D", "h", "min", "s")
+# Coarsest first: a column's unit is the first that every observed value is a whole number of ('s' otherwise);
+# months ('M', of datetimes only) are counted from the calendar, the others are fixed lengths of time.
+TIME_UNITS = ("M", "D", "h", "min", "s")
+_MONTHS = "M"
 # Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
 OBJECT_TIMES = ("date", "datetime", "time")
 # The strftime formats of times of day (without a date) that strings are read in, the first that reads a column.
@@ -70,6 +76,24 @@ _YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
 _STRINGS_TO_GUESS_FROM = 5
 # The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
 _MAX_LAYOUTS = 8
+# Dates written as integers (20151231), as SAS, databases and some CSV exports hold them: read and written so.
+COMPACT_DATES = "%Y%m%d"
+_COMPACT_RANGE = (1900_01_01, 2100_12_31)
+# Date formats pandas does not guess (two-digit years, months without a day), tried where it guesses none.
+_UNGUESSED_FORMATS = (
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%y",
+    "%d-%b-%y",
+    "%b-%Y",
+    "%b %Y",
+    "%B %Y",
+    "%b-%y",
+    "%m/%Y",
+    "%m-%Y",
+    "%m.%Y",
+    "%Y/%m",
+)
 
 
 def is_time_dtype(dtype) -> bool:
@@ -166,6 +190,9 @@ def _guessed_format(strings: list[str]) -> str | None:
     fractions = {len(m.group(1)) for m in map(_FRACTION.search, strings) if m is not None}
     if fractions == {3}:
         candidates = [c.replace("%f", _MILLISECONDS) for c in candidates]
+    if not candidates:  # two-digit years, months without a day: tried on a few strings, then on all
+        head = list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]
+        candidates = [f for f in _UNGUESSED_FORMATS if _reads_back(head, f)]
     return next((time_format for time_format in candidates if _reads_back(strings, time_format)), None)
 
 
@@ -242,6 +269,35 @@ def _dates_format(strings: list[str]) -> str | None:
     return object_time_format(np.array(strings, dtype=object), np.dtype(object))
 
 
+def compact_dates(observed: np.ndarray, dtype) -> bool:
+    """Whether a column of numbers holds dates written as integers ``YYYYMMDD`` (``20151231``): all integers from
+    1900-01-01 to 2100-12-31 that are dates (random integers of eight digits rarely are: one in a thousand or so),
+    at least five of them distinct.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compact_dates(np.array([20151231, 20160115, 20160201, 20170310, 20180704]), np.dtype(np.int64))
+    True
+    >>> compact_dates(np.array([20151231, 20161315, 20160201, 20170310, 20180704]), np.dtype(np.int64))  # month 13
+    False
+    """
+    if getattr(dtype, "kind", "O") not in "iuf":
+        return False
+    numbers = np.asarray(observed, dtype=np.float64)
+    low, high = _COMPACT_RANGE
+    if not (np.all(numbers == np.round(numbers)) and numbers.min() >= low and numbers.max() <= high):
+        return False
+    distinct = np.unique(numbers).astype(np.int64)
+    return len(distinct) >= 5 and _reads_back([str(v) for v in distinct], COMPACT_DATES)
+
+
+def _as_compact_strings(values: np.ndarray) -> np.ndarray:
+    """Numbers ``YYYYMMDD`` as strings of their digits (None where missing), for parsing in ``COMPACT_DATES``."""
+    numbers = np.asarray(values, dtype=np.float64)
+    return np.array([None if np.isnan(v) else str(int(v)) for v in numbers], dtype=object)
+
+
 def _wall_times(values: np.ndarray, time_format: str | None = None):
     """A pandas DatetimeIndex of the values in wall-clock time (time zone dropped); NaT where missing.
 
@@ -249,6 +305,8 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
     """
     import pandas as pd
 
+    if time_format == COMPACT_DATES and values.dtype != object:
+        values = _as_compact_strings(values)
     series = pd.Series(values, dtype=object if values.dtype == object else None)
     if time_format == "time":
         return _times_of_day(series)
@@ -301,9 +359,13 @@ def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> s
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
     else:
-        deltas = _wall_times(values, time_format) - pd.Timestamp(_EPOCH)
+        times = _wall_times(values, time_format)
+        times = times[~times.isna()]
+        if len(times) and bool(((times.day == 1) & (times == times.normalize())).all()):
+            return _MONTHS
+        deltas = times - pd.Timestamp(_EPOCH)
     deltas = deltas[~deltas.isna()]
-    for unit in TIME_UNITS[:-1]:
+    for unit in TIME_UNITS[1:-1]:
         counts = np.asarray(deltas / pd.Timedelta(1, unit=unit), dtype=np.float64)
         if len(counts) and bool(np.all(counts == np.round(counts))):
             return unit
@@ -315,6 +377,12 @@ def time_numbers(values: np.ndarray, dtype, unit: str, time_format: str | None =
     (and, with a strftime ``time_format``, where a string does not parse in it)."""
     import pandas as pd
 
+    if unit == _MONTHS:  # calendar months since 1970-01 (the day and time of day, all zero here, as fractions)
+        times = _wall_times(values, time_format)
+        start = pd.DatetimeIndex(times.to_period("M").to_timestamp())
+        months = (times.year - 1970) * 12 + times.month - 1
+        fraction = (times - start) / (start + pd.offsets.MonthBegin(1) - start)
+        return np.asarray(months + fraction, dtype=np.float64)
     step = pd.Timedelta(1, unit=unit)
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
@@ -345,6 +413,17 @@ def time_values(
     (rounded to the unit, or to microseconds)."""
     import pandas as pd
 
+    if unit == _MONTHS:  # whole calendar months since 1970-01
+        months = np.round(np.asarray(numbers, dtype=np.float64))
+        observed = ~np.isnan(months)
+        years, month = np.divmod(months[observed].astype(np.int64), 12)
+        micros = np.full(len(months), np.nan)
+        micros[observed] = (
+            pd.to_datetime({"year": years + 1970, "month": month + 1, "day": 1})
+            .to_numpy(dtype="datetime64[us]")
+            .astype(np.int64)
+        )
+        numbers, unit = micros / 86_400e6, "D"  # days since 1970-01-01, whole
     step = pd.Timedelta(1, unit=unit).value / 1000  # the unit in microseconds
     micros = np.round(np.asarray(numbers, dtype=np.float64) * step)
     if unit != "s":  # whole units: days, hours, minutes
