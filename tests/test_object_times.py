@@ -14,6 +14,7 @@ from scipy.stats import ks_2samp
 from skbfn import BFNGenerator
 from skbfn._encoding.column import Column
 from skbfn._encoding.times import object_time_format
+from skbfn._json import dtype_to_json
 from skbfn.metrics import column_shapes
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=60, n_steps=10, n_elbo_draws=8)
@@ -344,6 +345,10 @@ def test_month_starts_are_counted_in_months_and_quarter_starts_in_threes_of_them
     assert sample["month"].nunique() > 50 and sample["month"].between(months[0], months[-1]).all()
     mid_month = X.iloc[:3].assign(month=X["month"].iloc[:3] + pd.Timedelta(days=14))  # no mass between months
     assert np.isneginf(gen.score_samples(mid_month)).all() and np.isfinite(gen.score_samples(X.iloc[:5])).all()
+    document = gen.encoder_.columns_[1].to_dict()
+    assert Column.from_dict(document).to_dict() == document
+    with pytest.raises(ValueError, match="durations in calendar months"):
+        Column.from_dict({**document, "dtype": dtype_to_json(np.dtype("timedelta64[ns]"))})
 
 
 def test_dates_held_as_numbers_yyyymmdd_are_dates_and_come_back_as_such_numbers(tmp_path):

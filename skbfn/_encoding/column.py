@@ -285,6 +285,8 @@ class Column:
         time_unit, time_zone, template = doc.get("time_unit"), doc.get("time_zone"), doc.get("id_template")
         if time_unit is not None and (time_unit not in TIME_UNITS or kind not in ("continuous", "discretised")):
             raise ValueError(f"column {name!r} has an invalid time unit {time_unit!r}")
+        if time_unit == "M" and getattr(dtype_from_json(doc["dtype"]), "kind", None) == "m":
+            raise ValueError(f"column {name!r} counts durations in calendar months")
         if time_zone is not None and (time_unit is None or not isinstance(time_zone, str)):
             raise ValueError(f"column {name!r} has an invalid time zone {time_zone!r}")
         time_format = doc.get("time_format")  # absent in files before times held as objects were read

@@ -353,7 +353,8 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
 
 def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> str:
     """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
-    whole number of: 'D' for dates at midnight, 'h' or 'min' for readings on the hour or the minute, else 's'."""
+    whole number of: 'M' for firsts of months at midnight (datetimes only), 'D' for dates at midnight, 'h' or
+    'min' for readings on the hour or the minute, else 's'."""
     import pandas as pd
 
     if _is_timedelta(dtype):
