@@ -371,6 +371,13 @@ def test_dates_held_as_numbers_yyyymmdd_are_dates_and_come_back_as_such_numbers(
         assert sample[name].dropna().between(X[name].min(), X[name].max()).all() and written.nunique() > 50
     assert 0.1 < sample["maybe"].isna().mean() < 0.4
     assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' warning on parsing numbers in a format: they are read as text
+        assert (gen.sample(5, given={"day": 20210601}, random_state=0)["day"] == 20210601).all()
+    with pytest.raises(
+        ValueError, match=r"'day' holds values outside the range the model covers, \[202\d{5}, 202\d{5}\]"
+    ):
+        gen.sample(5, given={"day": 20160101})  # the range as dates held so, not as days since 1970
     with pytest.raises(ValueError, match=r"'day' holds .*20151232.*, which is not a date in '%Y%m%d'"):
         gen.score_samples(X.iloc[:2].assign(day=[20151232, 20151231]))
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)

@@ -69,6 +69,13 @@ FAR_BEYOND = 1e6
 _PLACEHOLDER = 0.0
 
 
+def _shown(value) -> str:
+    """A value of a column as an error message shows it: numbers to 6 significant digits (integers whole)."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return f"{value:.0f}" if value == round(value) and abs(value) < 1e15 else f"{value:.6g}"
+    return str(value)
+
+
 class TableEncoder:
     """Encodes the columns of a table for a product of flows, and decodes samples.
 
@@ -515,10 +522,9 @@ class TableEncoder:
         numbers = column.off_point_masses(numbers)  # its indicator holds it (see transform)
         scaled = column.to_flow_range(numbers)
         if strict and np.any(np.abs(scaled[~np.isnan(scaled)]) > 1.0):
-            low, high = column.from_flow_range(np.array([-1.0, 1.0]))
-            raise ValueError(
-                f"Column {column.name!r} holds values outside the range the model covers, [{low:.6g}, {high:.6g}]."
-            )
+            low, high = (_shown(v) for v in column.values(column.from_flow_range(np.array([-1.0, 1.0]))))
+            covered = f"[{low}, {high}]"
+            raise ValueError(f"Column {column.name!r} holds values outside the range the model covers, {covered}.")
         return scaled
 
     def off_support(self, X) -> np.ndarray:

@@ -293,9 +293,18 @@ def compact_dates(observed: np.ndarray, dtype) -> bool:
 
 
 def _as_compact_strings(values: np.ndarray) -> np.ndarray:
-    """Numbers ``YYYYMMDD`` as strings of their digits (None where missing), for parsing in ``COMPACT_DATES``."""
-    numbers = np.asarray(values, dtype=np.float64)
-    return np.array([None if np.isnan(v) else str(int(v)) for v in numbers], dtype=object)
+    """Numbers ``YYYYMMDD`` as strings of their digits (None where missing, anything else as its text, which
+    does not parse), for parsing in ``COMPACT_DATES``."""
+    import pandas as pd
+
+    def digits(value):
+        if pd.isna(value):
+            return None
+        if isinstance(value, (int, float, np.integer, np.floating)) and float(value) == int(value):
+            return str(int(value))
+        return str(value)
+
+    return np.array([digits(v) for v in np.asarray(values, dtype=object).tolist()], dtype=object)
 
 
 def _wall_times(values: np.ndarray, time_format: str | None = None):
@@ -305,7 +314,7 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
     """
     import pandas as pd
 
-    if time_format == COMPACT_DATES and values.dtype != object:
+    if time_format == COMPACT_DATES:  # numbers, as the column holds them, or as a given cell
         values = _as_compact_strings(values)
     series = pd.Series(values, dtype=object if values.dtype == object else None)
     if time_format == "time":
