@@ -31,6 +31,8 @@ def tables(draw):
     else:
         values = arrays(np.float64, (n_rows, n_columns), elements=finite_or_not)
     X = draw(values)
+    if dtype == np.int64 and draw(st.booleans()):  # multiples of a step (amounts in thousands)
+        X = X % 1000 * draw(st.sampled_from([7, 10, 1000, 10**9]))
     if draw(st.booleans()):  # a constant column
         X[:, draw(st.integers(0, n_columns - 1))] = X[0, 0]
     if dtype != np.float32:
