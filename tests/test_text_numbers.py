@@ -122,7 +122,6 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
         ["1.50", "2.5"],  # a trailing zero that trimmed decimals would drop
         ["12", "twelve"],
         ["1e5", "2e3"],
-        ["12", "?", "n/a"],  # two markers: which would a missing sample be?
         ["?", "-"],
         ["1.2.3", "4.5.6"],
         ["5 $ ", "6 $ "],
@@ -268,8 +267,10 @@ def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
     numbers = column.number_format.parse(samples.to_numpy(dtype=object))
     assert np.isnan(numbers).sum() == (samples == "?").sum() and abs(np.nanmedian(numbers) - 40) < 3
     assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
-    with pytest.raises(ValueError, match="'age' holds 'unknown'"):
-        gen.score_samples(X.iloc[:2].assign(age=["unknown", "40.00"]))
+    with pytest.raises(ValueError, match="'age' holds 'forty'"):
+        gen.score_samples(X.iloc[:2].assign(age=["forty", "40.00"]))
+    other_marker = gen.score_samples(X.iloc[:2].assign(age=["unknown", "40.00"]))  # any marker: a missing cell
+    assert other_marker[0] == gen.score_samples(X.iloc[:2].assign(age=["?", "40.00"]))[0]
     # a marked cell of a given table is a cell to generate, as NaN is: drawn, not written back as '?'
     given = gen.sample(4, given=pd.DataFrame({"age": ["?", "30.00", "?", None]}), random_state=0)["age"]
     assert given[1] == "30.00" and all(
@@ -278,6 +279,9 @@ def test_a_missing_marker_is_a_missing_cell_and_samples_write_it_back():
     marked = X[X["age"] == "?"].iloc[:5]
     imputed = BFNImputer(estimator=gen).fit(X).transform(marked)["age"]
     assert np.isfinite(column.number_format.parse(imputed.to_numpy(dtype=object))).all()
+    # two markers (a blank and 'n/a'): both are missing cells, and samples write the commoner one
+    two = text_number_format(_strings(["12", "n/a", "", "", "7", "n/a", ""]), np.dtype(object))
+    assert two is not None and two.missing == ""
     one_number = pd.DataFrame({"fee": ["?", "5.00", "5.00"], "x": [1.0, 2.0, 3.0]})
     fee = BFNGenerator(**{**SMALL, "max_iter": 2}).fit(one_number).encoder_.columns_[0]
     assert fee.kind == "categorical" and sorted(fee.categories.tolist()) == ["5.00", "?"]  # one number, or none

@@ -10,7 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids
-from .text_numbers import MISSING_MARKERS, NumberFormat
+from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
 from .times import COMPACT_DATES, OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
 from .values import is_missing
 
@@ -75,11 +75,11 @@ class Column:
         return np.where(self.at_point_mass(numbers), np.nan, numbers) if self.point_masses else numbers
 
     def missing_cells(self, values: np.ndarray) -> np.ndarray:
-        """Which of the column's values are missing: None, NaN, ``pd.NA``, or the column's own marker (``'?'``)."""
+        """Which of the column's values are missing: None, NaN, ``pd.NA``, and in a column that marks its missing
+        cells with a string (``'?'``), every such string (``'?'``, ``'n/a'``, ``''``: :data:`MISSING_MARKERS`)."""
         missing = is_missing(values)
-        marker = self.missing_value
-        if marker is not None:
-            missing |= np.array([v == marker for v in values.tolist()], dtype=bool)
+        if self.missing_value is not None:
+            missing |= np.array([is_missing_marker(v) for v in values.tolist()], dtype=bool)
         return missing
 
     @property

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -283,21 +284,27 @@ def _candidates(strings: list[str]):
 
 
 def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None]:
-    """The observed values without the one string among them that marks a missing cell (:data:`MISSING_MARKERS`),
-    and that marker; the values as they are and None where none, or two different markers, are there, or
-    nothing else is.
+    """The observed values without the strings among them that mark a missing cell (:data:`MISSING_MARKERS`),
+    and the marker most of those cells hold (the first seen of the most common); the values as they are and
+    None where no marker, or nothing else, is there.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skbfn._encoding.text_numbers import without_missing_marker
-    >>> without_missing_marker(np.array(["2024-03-01", "?", "2024-03-02"], dtype=object))
+    >>> without_missing_marker(np.array(["2024-03-01", "?", "2024-03-02", "n/a", "?"], dtype=object))
     (array(['2024-03-01', '2024-03-02'], dtype=object), '?')
     """
-    is_marker = np.array([isinstance(v, str) and v.lower() in MISSING_MARKERS for v in observed.tolist()], dtype=bool)
-    if not is_marker.any() or is_marker.all() or len(set(observed[is_marker].tolist())) > 1:
+    is_marker = np.array([is_missing_marker(v) for v in observed.tolist()], dtype=bool)
+    if not is_marker.any() or is_marker.all():
         return observed, None
-    return observed[~is_marker], str(observed[is_marker][0])
+    marker = Counter(observed[is_marker].tolist()).most_common(1)[0][0]  # ties: the first seen
+    return observed[~is_marker], str(marker)
+
+
+def is_missing_marker(value) -> bool:
+    """Whether a value is a string that marks a missing cell (:data:`MISSING_MARKERS`, in any case)."""
+    return isinstance(value, str) and value.lower() in MISSING_MARKERS
 
 
 def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
@@ -308,7 +315,7 @@ def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     values = observed.tolist()
     if not all(isinstance(v, str) for v in values):
         return None
-    numbers, marker = without_missing_marker(np.asarray(values, dtype=object))  # two markers stay: they fail
+    numbers, marker = without_missing_marker(np.asarray(values, dtype=object))
     distinct = list(dict.fromkeys(numbers.tolist()))
     if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
         return None
