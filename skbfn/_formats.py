@@ -65,7 +65,7 @@ FILE_FORMATS = {
     12: "constant columns with missing cells may have a missingness indicator, columns of times held as text "
     "(and constant ones) may mark missing cells with a string such as '?' ('missing_marker'), and time columns "
     "may count months ('M'), hours ('h') or minutes ('min') and hold dates as numbers ('%Y%m%d' with a numeric "
-    "dtype), and integer columns multiples of a step ('step')",
+    "dtype), and numeric columns multiples of a step ('step': thousands, or halves)",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

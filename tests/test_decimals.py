@@ -118,6 +118,32 @@ def test_amounts_in_thousands_come_back_in_thousands_and_are_scored_as_such(tmp_
         gen.sample(2, given={"even": 3})
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)
     document = gen.encoder_.columns_[0].to_dict()
-    for corrupt in (1, 0, 2.5, "1000"):
+    for corrupt in (1, 0, -0.5, 1e-9, "1000"):
         with pytest.raises(ValueError, match="invalid step"):
             Column.from_dict({**document, "step": corrupt})
+
+
+def test_values_in_halves_or_quarters_come_back_on_their_step_and_finer_decimals_keep_theirs():
+    """Shoe sizes in halves came back as 9.3: a decimal step coarser than the decimals is a step too, while
+    values with one decimal (any of which is a multiple of 0.1) and prices in cents keep their decimals."""
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "size": rng.integers(10, 28, n) / 2,
+            "hours": rng.integers(0, 160, n) / 4,
+            "length": np.round(rng.normal(5.0, 1.0, n), 1),
+            "price": np.round(rng.gamma(3.0, 12.0, n), 2),
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 150}, random_state=0).fit(X)
+    assert [c.step for c in gen.encoder_.columns_] == [0.5, 0.25, None, None]
+    assert [c.decimals for c in gen.encoder_.columns_] == [None, None, 1, 2]
+    sample = gen.sample(500, random_state=0)
+    assert (sample["size"] * 2 == np.round(sample["size"] * 2)).all() and sample["size"].nunique() > 10
+    assert (sample["hours"] * 4 == np.round(sample["hours"] * 4)).all() and sample["hours"].nunique() > 30
+    assert set(np.round(sample["hours"] % 1, 2)) <= {0.0, 0.25, 0.5, 0.75}  # 0.75, not 0.7500000000000001
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    assert np.isneginf(gen.score_samples(X.iloc[:2].assign(size=[9.3, 9.5])))[0]
+    document = gen.encoder_.columns_[1].to_dict()
+    assert document["step"] == 0.25 and Column.from_dict(document).to_dict() == document

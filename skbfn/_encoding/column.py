@@ -62,9 +62,9 @@ class Column:
     number_format: NumberFormat | None = None
     # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
     missing_marker: str | None = None
-    # integer columns whose values are all multiples of one integer (amounts in thousands, limits in 10,000s): that
-    # integer; the column's numbers count it, so samples are multiples of it (skbfn._encoding.column_fit.integer_step)
-    step: int | None = None
+    # columns whose values are all multiples of one step (amounts in thousands, limits in 10,000s, sizes in halves):
+    # that step; the column's numbers count it, so samples are multiples of it (skbfn._encoding.column_fit.value_step)
+    step: int | float | None = None
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -91,7 +91,7 @@ class Column:
         """A numeric column's values as float64, NaN where missing (``as_float`` reads plain numbers), in
         multiples of its ``step`` where it has one."""
         numbers = self._raw_numbers(values, as_float)
-        return numbers if self.step is None else numbers / self.step
+        return numbers if self.step is None else in_steps(numbers, self.step)
 
     def _raw_numbers(self, values: np.ndarray, as_float) -> np.ndarray:
         if self.number_format is not None:
@@ -114,8 +114,8 @@ class Column:
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit, text in its format)."""
-        if self.step is not None:
-            numbers = numbers * self.step
+        if self.step is not None:  # a decimal step's multiples to its decimals (3 x 0.2 is 0.6, not 0.6000000000000001)
+            numbers = numbers * self.step if is_int(self.step) else np.round(numbers * self.step, _decimals(self.step))
         if self.number_format is not None:
             return self.number_format.format(numbers)
         if self.time_unit is not None:
@@ -318,10 +318,10 @@ class Column:
             and (time_format is not None or (kind == "constant" and not _numeric_kind(doc["dtype"])))
         ):
             raise ValueError(f"column {name!r} has an invalid missing marker {marker!r}")
-        step = doc.get("step")  # absent in files before integer columns could count multiples of a step
-        if step is not None and not (
-            is_int(step) and 2 <= step <= 2**53 and kind in ("continuous", "discretised") and decimals is None
-        ):
+        step = doc.get("step")  # absent in files before columns could count multiples of a step
+        whole = is_int(step) and 2 <= step <= 2**53
+        decimal = is_finite_number(step) and not is_int(step) and 0 < step < 1e6 and _decimals(step) is not None
+        if step is not None and not ((whole or decimal) and kind in ("continuous", "discretised") and decimals is None):
             raise ValueError(f"column {name!r} has an invalid step {step!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
@@ -343,7 +343,7 @@ class Column:
             decimals,
             number_format,
             marker,
-            None if step is None else int(step),
+            None if step is None else int(step) if is_int(step) else float(step),
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -352,6 +352,19 @@ class Column:
             if not np.all(np.isfinite(edges)):
                 raise ValueError(f"column {name!r} maps the flow's range to non-finite values")
         return column
+
+
+def in_steps(numbers: np.ndarray, step: float) -> np.ndarray:
+    """``numbers / step``, whole where it is within a millionth of a whole number (0.6 / 0.2 is 3, not
+    2.9999999999999996), so that multiples of a decimal step count whole steps."""
+    counts = np.asarray(numbers, dtype=np.float64) / step
+    whole = np.round(counts)
+    return np.where(np.abs(counts - whole) <= 1e-6, whole, counts)
+
+
+def _decimals(step: float) -> int | None:
+    """The decimals a decimal step is written with (0.25: 2), at most :data:`MAX_DECIMALS`; None beyond."""
+    return next((d for d in range(1, MAX_DECIMALS + 1) if abs(round(step, d) - step) <= 1e-12 * max(1.0, step)), None)
 
 
 def _numeric_kind(dtype_doc) -> bool:
@@ -431,7 +444,7 @@ def check_bins(column: Column, numbers: np.ndarray) -> None:
     outside = without_mass(column, known)
     if np.any(outside):
         step = column.step or 1
-        values = "integers" if step == 1 else f"multiples of {step}"
+        values = "integers" if step == 1 else f"multiples of {step:g}"
         low, high, got = column.offset * step, (column.offset + column.n_bins - 1) * step, known[outside][:5] * step
         raise ValueError(f"Column {column.name!r} takes {values} from {low:g} to {high:g}; got {got.tolist()}.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .column import MAX_BINS, MAX_DECIMALS, Column
+from .column import MAX_BINS, MAX_DECIMALS, Column, in_steps
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .text_numbers import reads_as_codes, text_number_format, without_missing_marker
@@ -41,6 +41,7 @@ __all__ = [
     "middle_share",
     "point_masses_of",
     "shared_decimals",
+    "value_step",
 ]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
@@ -135,6 +136,36 @@ def integer_step(numbers: np.ndarray) -> int | None:
         return None
     step = int(np.gcd.reduce(np.abs(distinct).astype(np.int64)))
     return step if step >= 2 and len(distinct) * np.log10(step) >= 3 else None
+
+
+def value_step(numbers: np.ndarray, dtype=None) -> int | float | None:
+    """The step every value of a column is a multiple of, where that is no chance (:func:`integer_step`): an
+    integer of at least 2 for integers (thousands), or a decimal step coarser than the values' decimals
+    (0.5 for sizes in halves, 0.25 for quarter hours; not 0.1 for values with one decimal: any such value is
+    a multiple of 0.1), else None. For a decimal step the evidence is the values that need every decimal
+    (a value with fewer is a multiple of the step anyway).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_step(np.array([8.5, 9.0, 10.5, 7.0, 11.5, 12.0, 9.5, 6.5, 13.0, 10.0]))  # shoe sizes
+    0.5
+    >>> value_step(np.array([5.1, 4.9, 6.3, 5.8])) is None  # one decimal, nothing coarser
+    True
+    """
+    step = integer_step(numbers)
+    if step is not None or np.all(numbers == np.round(numbers)):
+        return step
+    decimals = shared_decimals(numbers, dtype)
+    if decimals is None:
+        return None
+    units = np.round(numbers * 10**decimals)
+    step = integer_step(units)
+    # only values that need every decimal say anything of the last one (1.04 is a multiple of 0.002 anyway)
+    needing = np.unique(units[units % 10 != 0])
+    if step is None or len(needing) * np.log10(step) < 3:
+        return None
+    return round(step / 10**decimals, decimals)
 
 
 def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:
@@ -308,9 +339,9 @@ class ColumnFitter:
         keeps those values as point masses, and its range, scaling and
         lattice are fitted to the other values.
         """
-        step = None if self.shared_range else integer_step(numbers)
+        step = None if self.shared_range else value_step(numbers, dtype)
         if step is not None:  # modelled in multiples of the step, so that samples are multiples of it
-            return replace(self.numeric_column(name, numbers / step, dtype, wants_bins), step=step)
+            return replace(self.numeric_column(name, in_steps(numbers, step), dtype, wants_bins), step=step)
         column = self._numeric_column(name, numbers, dtype, wants_bins)
         if column.kind != "continuous" or self.shared_range:
             return column
