@@ -21,7 +21,10 @@ __all__ = [
     "MODELLED_KINDS",
     "Column",
     "check_bins",
+    "from_steps",
+    "in_steps",
     "output_dtype",
+    "shared_decimals",
     "without_mass",
 ]
 
@@ -114,8 +117,8 @@ class Column:
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`numbers` for decoded numbers (times rounded to their unit, text in its format)."""
-        if self.step is not None:  # a decimal step's multiples to its decimals (3 x 0.2 is 0.6, not 0.6000000000000001)
-            numbers = numbers * self.step if is_int(self.step) else np.round(numbers * self.step, _decimals(self.step))
+        if self.step is not None:
+            numbers = from_steps(numbers, self.step)
         if self.number_format is not None:
             return self.number_format.format(numbers)
         if self.time_unit is not None:
@@ -320,7 +323,12 @@ class Column:
             raise ValueError(f"column {name!r} has an invalid missing marker {marker!r}")
         step = doc.get("step")  # absent in files before columns could count multiples of a step
         whole = is_int(step) and 2 <= step <= 2**53
-        decimal = is_finite_number(step) and not is_int(step) and 0 < step < 1e6 and _decimals(step) is not None
+        decimal = (
+            is_finite_number(step)
+            and not is_int(step)
+            and 0 < step < 1e6
+            and shared_decimals(np.array([step])) is not None
+        )
         if step is not None and not ((whole or decimal) and kind in ("continuous", "discretised") and decimals is None):
             raise ValueError(f"column {name!r} has an invalid step {step!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
@@ -362,9 +370,22 @@ def in_steps(numbers: np.ndarray, step: float) -> np.ndarray:
     return np.where(np.abs(counts - whole) <= 1e-6, whole, counts)
 
 
-def _decimals(step: float) -> int | None:
-    """The decimals a decimal step is written with (0.25: 2), at most :data:`MAX_DECIMALS`; None beyond."""
-    return next((d for d in range(1, MAX_DECIMALS + 1) if abs(round(step, d) - step) <= 1e-12 * max(1.0, step)), None)
+def from_steps(counts: np.ndarray, step: float) -> np.ndarray:
+    """Inverse of :func:`in_steps`: counts of a step as values, a decimal step's rounded to its decimals
+    (3 x 0.2 is 0.6, not 0.6000000000000001)."""
+    values = np.asarray(counts, dtype=np.float64) * step
+    return values if is_int(step) else np.round(values, shared_decimals(np.array([step])))
+
+
+def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:
+    """The fewest decimals (1 to :data:`MAX_DECIMALS`) that every value has, as read from a file (cents: 2), up
+    to the rounding of its float dtype; None when the values have more."""
+    tolerance = 4 * np.finfo(dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else np.float64).eps
+    for decimals in range(1, MAX_DECIMALS + 1):
+        rounded = np.round(numbers, decimals)
+        if np.all(np.abs(rounded - numbers) <= tolerance * np.abs(numbers)):
+            return decimals
+    return None
 
 
 def _numeric_kind(dtype_doc) -> bool:

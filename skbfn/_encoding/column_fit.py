@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .column import MAX_BINS, MAX_DECIMALS, Column, in_steps
+from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .text_numbers import reads_as_codes, text_number_format, without_missing_marker
@@ -166,17 +166,6 @@ def value_step(numbers: np.ndarray, dtype=None) -> int | float | None:
     if step is None or len(needing) * np.log10(step) < 3:
         return None
     return round(step / 10**decimals, decimals)
-
-
-def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:
-    """The fewest decimals (1 to :data:`MAX_DECIMALS`) that every value has, as read from a file (cents: 2), up
-    to the rounding of its float dtype; None when the values have more."""
-    tolerance = 4 * np.finfo(dtype if isinstance(dtype, np.dtype) and dtype.kind == "f" else np.float64).eps
-    for decimals in range(1, MAX_DECIMALS + 1):
-        rounded = np.round(numbers, decimals)
-        if np.all(np.abs(rounded - numbers) <= tolerance * np.abs(numbers)):
-            return decimals
-    return None
 
 
 def is_auto_categorical(values: np.ndarray, dtype) -> bool:
