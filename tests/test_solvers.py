@@ -175,9 +175,25 @@ def test_time_grids():
     steps = [flow.log_snr(b) - flow.log_snr(a) for a, b in itertools.pairwise(grid)]
     assert max(steps) == pytest.approx(min(steps), rel=1e-6)
     with pytest.raises(ValueError, match="spacing"):
+        time_grid(flow, 3, 0.01, "lambda-early")
+    with pytest.raises(ValueError, match="spacing"):
         time_grid(flow, 3, 0.01, "cosine")
     with pytest.raises(ValueError, match="t_start"):
         time_grid(flow, 3, 0.0)
+
+
+@given(n_steps=st.integers(2, 60), sigma_1=st.floats(1e-3, 0.2), t_start=st.floats(1e-3, 0.2))
+def test_the_late_lambda_grid_shrinks_its_log_snr_steps_towards_the_data(n_steps, sigma_1, t_start):
+    """``'lambda-late'``: the k-th time at the fraction (k/n)^0.85 of the log-SNR range, steps shrinking."""
+    flow = ContinuousFlow(sigma_1)
+    grid = time_grid(flow, n_steps, t_start, "lambda-late")
+    assert grid[0] == t_start and grid[-1] == 1.0 and len(grid) == n_steps + 1
+    low, high = flow.log_snr(t_start), flow.log_snr(1.0)
+    fractions = [(flow.log_snr(t) - low) / (high - low) for t in grid]
+    expected = [(k / n_steps) ** 0.85 for k in range(n_steps + 1)]
+    assert fractions == pytest.approx(expected, abs=1e-6)
+    steps = [b - a for a, b in itertools.pairwise(fractions)]
+    assert all(later < earlier for earlier, later in itertools.pairwise(steps))
 
 
 def test_unknown_sampler_is_named():
