@@ -66,6 +66,7 @@ FILE_FORMATS = {
     "(and constant ones) may mark missing cells with a string such as '?' ('missing_marker'), and time columns "
     "may count months ('M'), hours ('h') or minutes ('min') and hold dates as numbers ('%Y%m%d' with a numeric "
     "dtype), and numeric columns multiples of a step ('step': thousands, or halves)",
+    13: "the parameter dropout exists",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"
@@ -82,6 +83,7 @@ _PARAMETERS_ADDED = {
     "enforce_bounds": False,  # samples could reach a little past the training range
     "reproduce_missing": False,  # samples had no missing cells
     "neighbour_noise": 0.0,  # rows were trained on as they were
+    "dropout": 0.0,  # the network trained without dropout
 }
 
 

@@ -227,7 +227,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     digest over everything. Both kept the EMA's update count in the document. None of formats 1 to 3 had
     the category tilt: such a model draws its network's own shares. None recorded the reconstruction
     term's share of the bound's draws, then a quarter: such a model keeps it. None had neighbour_noise
-    (format 8): it reads as 0, how those models were trained."""
+    (format 8) or dropout (format 13): each reads as 0, how those models were trained."""
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=200), "c": pd.Categorical(rng.choice(["x", "y"], 200))})
     y = rng.choice(["cat", "dog"], 200)
@@ -237,7 +237,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
 
     def without_later_entries(document):
         del document["params"]["category_shares"], document["category_tilt"], document["reconstruction_divisor"]
-        del document["params"]["neighbour_noise"]
+        del document["params"]["neighbour_noise"], document["params"]["dropout"]
         if version == 1:
             del document["params"]["continuous_transform"]
             del document["encoder"]["continuous_transform"]
@@ -255,7 +255,7 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
         assert messages == []
     assert int(loaded.ema_.n_updates) == int(gen.ema_.n_updates) == gen.n_iter_
     assert loaded.category_shares == "model" and loaded.category_tilt_ is None
-    assert loaded.neighbour_noise == 0.0
+    assert loaded.neighbour_noise == 0.0 and gen.dropout == "auto" and loaded.dropout == 0.0
     assert gen.reconstruction_divisor_ == 16 and loaded.reconstruction_divisor_ == 4
     pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
 

@@ -23,6 +23,7 @@ PARAMETER_CONSTRAINTS = {
     "learning_rate_schedule": [StrOptions({"constant", "cosine"})],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "neighbour_noise": [Interval(Real, 0, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     "ema_decay": [Interval(Real, 0, 1, closed="left")],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "loss": [StrOptions({"continuous", "discrete"})],

@@ -21,7 +21,7 @@ from ..core import BFN, EMA, CategoricalFlow, ContinuousFlow, DiscretisedFlow, P
 from ..core.nets import MLP, ImageNetwork, UNet
 from .config import resolved
 
-__all__ = ["Architecture", "column_flows", "fuse_flows", "place"]
+__all__ = ["Architecture", "column_flows", "fuse_flows", "place", "set_dropout"]
 
 # Per model cell, the network is told whether it is given and whether it is absent.
 _CELL_FLAGS = 2
@@ -127,6 +127,17 @@ class Architecture:
                 )
                 net = ImageNetwork(unet, shape, n_inputs, n_outputs, n_cell_flags=n_flags)
         return BFN(net, data_shape=data_shape, flow=flow, cond_drop_prob=self.cond_drop_prob, cell_inputs=cell_inputs)
+
+
+def set_dropout(model: BFN, rate: float) -> None:
+    """Give the model's MLP the dropout rate of a training run; the UNet has no dropout, so only 0.
+
+    ValueError for a positive rate on a UNet.
+    """
+    if isinstance(model.net, MLP):
+        model.net.dropout = rate
+    elif rate:
+        raise ValueError(f"dropout={rate!r}: only network='mlp' has dropout; use dropout=0 or 'auto' with a UNet.")
 
 
 def place(device: torch.device, precision: str, *models: BFN | EMA) -> None:

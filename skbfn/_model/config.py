@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .._inference.scoring import BoundSettings
 
-__all__ = ["PROFILES", "Profile", "TrainingConfig", "default_profile", "resolved"]
+__all__ = ["PROFILES", "Profile", "TrainingConfig", "auto_dropout", "default_profile", "resolved"]
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,15 @@ class Profile:
         Optimiser steps and rows per minibatch.
     learning_rate_init : float
         AdamW learning rate.
+    dropout : float
+        Dropout of the MLP's blocks on a small table (see :func:`auto_dropout`).
     """
 
     hidden_layer_sizes: tuple[int, ...]
     max_iter: int
     batch_size: int
     learning_rate_init: float
+    dropout: float = 0.0
 
 
 # The measurements behind each value are in the parameters' documentation and the Choosing parameters page.
@@ -43,7 +46,9 @@ class Profile:
 # 5 to 31 columns (wine, breast cancer, diabetes) it was worse (joint W1 1.921, 2.363, 1.070 against 1.797,
 # 2.189, 1.009).
 PROFILES = {
-    "mlp": Profile(hidden_layer_sizes=(128, 128, 128), max_iter=2000, batch_size=1024, learning_rate_init=4e-3),
+    "mlp": Profile(
+        hidden_layer_sizes=(128, 128, 128), max_iter=2000, batch_size=1024, learning_rate_init=4e-3, dropout=0.5
+    ),
     "small mlp": Profile(hidden_layer_sizes=(64, 64, 64), max_iter=3000, batch_size=2048, learning_rate_init=4e-3),
     "unet": Profile(hidden_layer_sizes=(32, 64), max_iter=1000, batch_size=128, learning_rate_init=1e-3),
 }
@@ -51,6 +56,25 @@ SMALL_MLP_MAX_COLUMNS = 2
 # The MLP's 'auto' max_iter shrinks for small tables, to 5 steps a row and at least 500 (see the max_iter
 # parameter for what it changes on load_wine).
 AUTO_STEPS_PER_ROW, AUTO_MIN_ITER = 5, 500
+# 'auto' dropout: the profile's rate (Profile.dropout) on tables of at most AUTO_DROPOUT_MAX_ROWS training rows,
+# none on larger ones (see the dropout parameter for the measurements).
+AUTO_DROPOUT_MAX_ROWS = 2000
+
+
+def auto_dropout(network: str, n_model_columns: int | None, n_rows: int | None) -> float:
+    """The dropout rate 'auto' gives a network over ``n_model_columns`` columns trained on ``n_rows`` rows.
+
+    None for ``n_rows`` (rows not known, or ``partial_fit``'s stream, which
+    sees each row once) gives none.
+
+    Examples
+    --------
+    >>> auto_dropout("mlp", 14, 150), auto_dropout("mlp", 14, 10_000), auto_dropout("mlp", 2, 150)
+    (0.5, 0.0, 0.0)
+    """
+    if n_rows is None or n_rows > AUTO_DROPOUT_MAX_ROWS:
+        return 0.0
+    return PROFILES[default_profile(network, n_model_columns)].dropout
 
 
 def default_profile(network: str, n_model_columns: int | None) -> str:
@@ -97,6 +121,7 @@ class TrainingConfig:
     validation_interval: int
     verbose: int
     conditional_fraction: float = 0.0
+    dropout: float = 0.0
 
     @classmethod
     def of(
@@ -138,6 +163,9 @@ class TrainingConfig:
             learning_rate=resolved(estimator, "learning_rate_init", n_model_columns),
             learning_rate_schedule="constant" if one_pass else estimator.learning_rate_schedule,
             weight_decay=estimator.weight_decay,
+            dropout=auto_dropout(estimator.network, n_model_columns, None if one_pass else n_rows)
+            if estimator.dropout == "auto"
+            else float(estimator.dropout),
             max_grad_norm=estimator.max_grad_norm,
             bound=BoundSettings.of(estimator, encoder, fitted=False),
             early_stopping=estimator.early_stopping and not one_pass,

@@ -24,7 +24,7 @@ from .._inference.sampling import SamplerSettings, fit_category_tilt, sampling_b
 from .._inference.scoring import RECONSTRUCTION_DIVISOR
 from .._version import __version__
 from ..core import BFN, EMA
-from .architecture import Architecture, place
+from .architecture import Architecture, place, set_dropout
 from .checkpoint import Checkpointer, run_key
 from .config import TrainingConfig
 from .distributed import current_replica
@@ -165,6 +165,7 @@ def fit_state(
     config = TrainingConfig.of(
         estimator, encoder=encoder, n_rows=len(encoded), one_pass_over=len(encoded) if one_pass else None
     )
+    set_dropout(model, config.dropout)
     n_done_before = len(previous.history["loss"]) if previous is not None else 0
     history = train(
         model,

@@ -311,6 +311,23 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _seeded_global_rng(seed: int, device: torch.device):
+    """PyTorch's global random state of the CPU (and of ``device`` on CUDA) seeded for the block, then restored.
+
+    The fit draws its own randomness from explicit generators; a network's
+    dropout (:class:`~skbfn.core.nets.MLP`) draws from the global state, which
+    this makes reproducible without touching the caller's.
+    """
+    cuda = device.type == "cuda"
+    index = (torch.cuda.current_device() if device.index is None else device.index) if cuda else None
+    with torch.random.fork_rng(devices=[index] if cuda else [], device_type="cuda"):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
 @dataclass(kw_only=True)
 class _Loop:
     """The step loop, with everything it reads and updates."""
@@ -347,14 +364,15 @@ class _Loop:
             noise = torch.Generator(device=x.device).manual_seed(self.generator.initial_seed() + replica.rank + 1)
         n_done = self.start
         listed = ListedTensors.of(self.model, self.ema)
-        for step in range(self.start, self.config.max_iter):
-            self.losses[step] = self._step(next(batches)[replica.rank :: replica.world_size], noise, listed)
-            n_done = step + 1
-            self._after_step(n_done)
-            if self.validation is not None and self._validation_due(n_done) and self._validate(n_done):
-                break
-            if self.interrupt.requested:
-                break
+        with _seeded_global_rng(noise.initial_seed(), x.device):  # the network's dropout draws from it
+            for step in range(self.start, self.config.max_iter):
+                self.losses[step] = self._step(next(batches)[replica.rank :: replica.world_size], noise, listed)
+                n_done = step + 1
+                self._after_step(n_done)
+                if self.validation is not None and self._validation_due(n_done) and self._validate(n_done):
+                    break
+                if self.interrupt.requested:
+                    break
         return n_done, self.best_state
 
     def _step(self, index: Tensor, noise: torch.Generator, listed: ListedTensors) -> Tensor:
