@@ -33,12 +33,13 @@ A last block compares ``continuous_transform='affine'`` (which the default,
 its range) and ``'auto'`` on the heavy-tailed income: the share of samples below the
 training minimum, and the 50th and 90th percentiles against the data's.
 
-Usage: ``python benchmarks/bench_messy.py [--rows 2000] [--seed 0] [--max-iter N]``
+Usage: ``python benchmarks/bench_messy.py [--rows 2000] [--seed 0] [--max-iter N] [--bfn-params '{"dropout": 0}']``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 
@@ -194,11 +195,13 @@ def timed(generator, train: pd.DataFrame, n_rows: int):
     return sample, fit_s, time.perf_counter() - start
 
 
-def main(n_rows: int, seed: int, max_iter) -> None:
+def main(n_rows: int, seed: int, max_iter, bfn_params: dict) -> None:
     train, test = messy_table(n_rows, seed), messy_table(n_rows, seed + 1000)
     generators = {
-        "BFN": BFNGenerator(max_iter=max_iter, random_state=seed),
-        "BFN tilt off": BFNGenerator(max_iter=max_iter, random_state=seed, category_shares="model"),
+        "BFN": BFNGenerator(**{"max_iter": max_iter, "random_state": seed, **bfn_params}),
+        "BFN tilt off": BFNGenerator(
+            **{"max_iter": max_iter, "random_state": seed, **bfn_params, "category_shares": "model"}
+        ),
     }
     try:
         import sdv  # noqa: F401
@@ -252,5 +255,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-iter", default="auto", type=lambda v: v if v == "auto" else int(v))
+    parser.add_argument("--bfn-params", type=json.loads, default={}, help="more BFNGenerator parameters, as JSON")
     args = parser.parse_args()
-    main(args.rows, args.seed, args.max_iter)
+    main(args.rows, args.seed, args.max_iter, args.bfn_params)
