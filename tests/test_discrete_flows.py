@@ -364,7 +364,7 @@ def test_the_fused_discretised_mean_has_the_gradients_of_autograd_through_every_
 ):
     """The mean prediction's own backward pass (two sums per cell) against autograd through ``ndtr`` on every
     edge, in float64, for sharp predictions whose edges lie hundreds of deviations away too."""
-    from skbfn.core.flows.discretised_columns import DiscretisedColumnsFlow, _mass_below_edges
+    from skbfn.core.flows.discretised_columns import DiscretisedColumnsFlow
 
     flow = DiscretisedColumnsFlow(n_bins=tuple(n_bins))
     generator = torch.Generator().manual_seed(seed)
@@ -375,8 +375,14 @@ def test_the_fused_discretised_mean_has_the_gradients_of_autograd_through_every_
     weights = torch.randn(6, n, generator=generator, dtype=torch.float64)
 
     fused = flow.mean_prediction((mu, sigma))
-    bins = flow._bins(mu)
-    reference = bins.last_centre - bins.spacing * _mass_below_edges(mu, sigma, bins.inner_edges, bins.inner_padding)
+    # column by column, over each column's own inner edges: c_(K-1) - (2 / K) sum_e Phi((e - mu) / sigma)
+    columns = []
+    for j, k in enumerate(n_bins):
+        edges = torch.arange(1, k, dtype=torch.float64) * 2 / k - 1
+        sigma_j = sigma[:, j if sigma.shape[1] > 1 else 0, None]
+        below = torch.special.ndtr((edges - mu[:, j, None]) / sigma_j).sum(1)
+        columns.append(1 - 1 / k - 2 / k * below)
+    reference = torch.stack(columns, dim=1)
     torch.testing.assert_close(fused, reference, rtol=0, atol=1e-15)
     got = torch.autograd.grad((fused * weights).sum(), (mu, sigma))
     expected = torch.autograd.grad((reference * weights).sum(), (mu, sigma))
@@ -385,3 +391,37 @@ def test_the_fused_discretised_mean_has_the_gradients_of_autograd_through_every_
         torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)
     with torch.no_grad():
         torch.testing.assert_close(flow.mean_prediction((mu, sigma)), reference.detach(), rtol=0, atol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.floats(-40, 40), st.sampled_from([-math.inf, math.inf, -12.0, 12.0, 0.0])), min_size=1, max_size=30
+    ),
+    double=st.booleans(),
+)
+def test_the_vectorised_normal_cdf_agrees_with_ndtr_in_float64(values, double):
+    """Phi as erfc, clipped at |z| = 12, against ``torch.special.ndtr`` in float64: every digit in float64 (up to
+    Phi(-12) < 2e-33), and within float32's rounding of 1 in float32 (where PyTorch's own ``ndtr`` is as far)."""
+    from skbfn.core.flows.discretised_columns import _CUTOFF, _sum_of_normal_cdfs
+
+    dtype = torch.float64 if double else torch.float32
+    z = torch.tensor(values, dtype=dtype).reshape(-1, 1, 1)
+    got = _sum_of_normal_cdfs(z.clamp(-_CUTOFF, _CUTOFF))
+    assert got.dtype == dtype
+    expected = torch.special.ndtr(z.double()).sum(0)
+    if double:
+        torch.testing.assert_close(got, expected, rtol=1e-13, atol=2e-32 * len(values))
+    else:
+        torch.testing.assert_close(got.double(), expected, rtol=0, atol=1.2e-7 * len(values))
+
+
+def test_padded_layout_masks_logits_and_spreads_the_uniform_over_each_columns_own_entries():
+    from skbfn.core.flows._padding import PaddedLayout
+
+    layout = PaddedLayout.of((2, 4, 3), torch.device("cpu"), torch.float64)
+    logits = torch.zeros(4, 5, 3, dtype=torch.float64)
+    probs = torch.softmax(logits + layout.log_padding, dim=0)
+    expected = torch.tensor([[1 / 2, 1 / 2, 0, 0], [1 / 4] * 4, [1 / 3, 1 / 3, 1 / 3, 0]], dtype=torch.float64)
+    torch.testing.assert_close(probs[:, 0].T, expected)
+    torch.testing.assert_close(layout.uniform[:, 0].T, expected)

@@ -101,7 +101,7 @@ class CategoricalColumnsFlow(NoControlVariates):
         return alpha * (counts * self.one_hot(x, noise) - 1.0) + torch.sqrt(alpha * counts) * noise
 
     def _softmax(self, logits: Tensor) -> Tensor:
-        return torch.softmax(logits.masked_fill(self.layout(logits).padding, -torch.inf), dim=0)
+        return torch.softmax(logits + self.layout(logits).log_padding, dim=0)
 
     # ------------------------------------------------------------ losses
     def continuous_time_loss(self, x: Tensor, log_probs: Tensor, t: Tensor, *, mask: Tensor | None = None) -> Tensor:
@@ -145,8 +145,7 @@ class CategoricalColumnsFlow(NoControlVariates):
 
     def prior_state(self, shape: tuple[int, ...], *, device=None, dtype=None) -> Tensor:
         """Uniform class probabilities ``1/K_j``, shape ``[K, B, n]`` (0 in the padding)."""
-        layout = self.layout(torch.empty(0, device=device, dtype=dtype))
-        uniform = (1.0 / layout.counts).masked_fill(layout.padding, 0.0)
+        uniform = self.layout(torch.empty(0, device=device, dtype=dtype)).uniform
         return uniform.expand(-1, shape[0], -1).clone()
 
     def state_from_noise(self, x: Tensor, t: Tensor, noise: Tensor) -> Tensor:
@@ -166,8 +165,7 @@ class CategoricalColumnsFlow(NoControlVariates):
 
     def masked_state(self, theta: Tensor, x: Tensor, given: Tensor, absent: Tensor) -> Tensor:
         """``theta = e_x`` on given cells (known exactly), the uniform prior ``1/K_j`` on absent ones."""
-        prior = self.prior_state((1, len(self.n_classes)), device=theta.device, dtype=theta.dtype)
-        theta = torch.where(absent, prior, theta)
+        theta = torch.where(absent, self.layout(theta).uniform, theta)
         return torch.where(given, self.one_hot(x, theta), theta)
 
     def output_prediction(self, theta: Tensor, t: Tensor, net_out: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ class _Bins(NamedTuple):
     layout: PaddedLayout
     centres: Tensor  # [K, 1, n]: bin centres, 0 in the padding
     inner_edges: Tensor  # [K - 1, 1, n]: the edges between bins, 1 in the padding
-    inner_padding: Tensor  # [K - 1, 1, n] bool: edges past a column's own
+    edges_below: Tensor  # [K - 1, 1, n]: the same edges, -inf in the padding (no mass lies below them)
     last_edge: Tensor  # [1, 1, n] long: index of each column's last inner edge, K_j - 2
     is_last: Tensor  # [K, 1, n] bool: the column's last bin, K_j - 1
     middle: Tensor  # [K - 2, 1, n] bool: bin k + 1 has two inner edges (k + 1 <= K_j - 2)
@@ -57,20 +57,36 @@ def _log_mass_between(low: Tensor, high: Tensor) -> Tensor:
     return log_high + log1mexp(ratio)
 
 
-def _mass_below_edges(mu: Tensor, sigma: Tensor, edges: Tensor, padding: Tensor) -> Tensor:
-    """``sum_e Phi((e - mu) / sigma)`` over each column's own inner edges ``e``, ``[B, n]``."""
-    return _below_edges((edges - mu) / sigma, padding)
+def _mass_below_edges(mu: Tensor, sigma: Tensor, edges: Tensor) -> Tensor:
+    """``sum_e Phi((e - mu) / sigma)`` over the inner edges ``e`` ``[K - 1, 1, n]``, ``[B, n]``.
+
+    Padded edges lie at ``-inf``: no mask is needed (on a CPU a masked fill
+    costs several arithmetic passes).
+    """
+    return _sum_of_normal_cdfs(_standardised(mu, sigma, edges))
 
 
-def _below_edges(z: Tensor, padding: Tensor) -> Tensor:
-    """``sum_e Phi(z_e)`` over the unpadded standardised edges ``z``, ``[K - 1, B, n] -> [B, n]``."""
-    return torch.special.ndtr(z).masked_fill(padding, 0.0).sum(0)
-
-
-# |z| beyond which the normal density is below 1e-31 and counts as 0: exp(-z^2 / 2) of a larger |z| takes
-# PyTorch's slow path on the CPU (tens of times slower), and the gradient would not change in float64 either.
-_DENSITY_CUTOFF = 12.0
+# |z| beyond which Phi(z) counts as 0 or 1 and the normal density as that of the cutoff (below 1e-31): erfc and
+# exp of larger arguments take PyTorch's slow paths on the CPU (tens of times slower), and neither the mean nor
+# its gradient changes in float64.
+_CUTOFF = 12.0
+_SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _standardised(mu: Tensor, sigma: Tensor, edges: Tensor) -> Tensor:
+    """``z = (e - mu) / sigma`` for every edge, ``[K - 1, B, n]``, clipped to the cutoff."""
+    return (edges - mu).div_(sigma).clamp_(-_CUTOFF, _CUTOFF)
+
+
+def _sum_of_normal_cdfs(z: Tensor) -> Tensor:
+    """``sum_e Phi(z_e)`` over the first axis, as ``erfc(-z / sqrt 2) / 2``.
+
+    ``torch.special.ndtr`` evaluates one element at a time on the CPU; this
+    vectorised form is several times faster and as accurate (tested against
+    ``ndtr`` in float64).
+    """
+    return torch.erfc(z * -_SQRT_HALF).sum(0).mul_(0.5)
 
 
 class _MassBelowEdges(torch.autograd.Function):
@@ -81,16 +97,17 @@ class _MassBelowEdges(torch.autograd.Function):
     ``-sum_e phi(z_e) z_e / sigma`` in ``sigma``; the forward pass keeps the
     two sums, so that autograd records two tensors of the row's size rather
     than every operation on every edge (the training step's largest cost
-    among the flows' arithmetic on tables with many integer columns).
+    among the flows' arithmetic on tables with many integer columns). A
+    padded edge, at ``-inf``, counts as one at the cutoff: ``Phi`` and the
+    density below 1e-31.
     """
 
     @staticmethod
-    def forward(ctx, mu: Tensor, sigma: Tensor, edges: Tensor, padding: Tensor) -> Tensor:
-        z = (edges - mu) / sigma  # [K - 1, B, n]
-        below = _below_edges(z, padding)
-        z = z.clamp_(-_DENSITY_CUTOFF, _DENSITY_CUTOFF)
-        density = torch.exp(z.square().mul_(-0.5)).mul_(_INV_SQRT_2PI).masked_fill_(padding, 0.0)
-        ctx.save_for_backward(density.sum(0), (density * z).sum(0), sigma)
+    def forward(ctx, mu: Tensor, sigma: Tensor, edges: Tensor) -> Tensor:
+        z = _standardised(mu, sigma, edges)  # [K - 1, B, n]
+        below = _sum_of_normal_cdfs(z)
+        density = torch.exp(z.square().mul_(-0.5))  # times 1 / sqrt(2 pi), applied to the sums
+        ctx.save_for_backward(density.sum(0), density.mul_(z).sum(0), sigma)
         ctx.shapes = mu.shape, sigma.shape
         return below
 
@@ -98,8 +115,8 @@ class _MassBelowEdges(torch.autograd.Function):
     def backward(ctx, grad: Tensor):
         density, density_z, sigma = ctx.saved_tensors
         mu_shape, sigma_shape = ctx.shapes
-        scaled = -grad / sigma
-        return (scaled * density).sum_to_size(mu_shape), (scaled * density_z).sum_to_size(sigma_shape), None, None
+        scaled = grad / sigma * -_INV_SQRT_2PI
+        return (scaled * density).sum_to_size(mu_shape), (scaled * density_z).sum_to_size(sigma_shape), None
 
 
 @dataclass(frozen=True, repr=False)
@@ -162,7 +179,7 @@ class DiscretisedColumnsFlow(NoControlVariates, GaussianMeanState):
             layout=layout,
             centres=centres,
             inner_edges=inner,
-            inner_padding=layout.padding[1:],
+            edges_below=inner.masked_fill(layout.padding[1:], -torch.inf),
             last_edge=(sizes - 2).reshape(1, 1, -1),
             is_last=k == counts - 1,
             middle=k[1:-1] <= counts - 2,
@@ -207,14 +224,14 @@ class DiscretisedColumnsFlow(NoControlVariates, GaussianMeanState):
         """``k_hat = sum_k p_O(k) k_c = c_(K-1) - (2 / K) sum_e Phi((e - mu_x) / sigma_x)`` over the inner edges ``e``.
 
         (Summation by parts: neighbouring centres lie ``2 / K`` apart.) The
-        padded edges lie at 1 and add ``Phi`` terms that the padding mask removes.
+        padded edges lie at ``-inf`` and add nothing (below 1e-32 each).
         """
         mu_x, sigma_x = prediction
         bins = self._bins(mu_x)
         if torch.is_grad_enabled() and (mu_x.requires_grad or sigma_x.requires_grad):
-            below = _MassBelowEdges.apply(mu_x, sigma_x, bins.inner_edges, bins.inner_padding)
+            below = _MassBelowEdges.apply(mu_x, sigma_x, bins.edges_below)
         else:
-            below = _mass_below_edges(mu_x, sigma_x, bins.inner_edges, bins.inner_padding)
+            below = _mass_below_edges(mu_x, sigma_x, bins.edges_below)
         return bins.last_centre - bins.spacing * below
 
     # ------------------------------------------------------------ losses
