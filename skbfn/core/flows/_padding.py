@@ -65,8 +65,8 @@ class PaddedLayout(NamedTuple):
         True past each column's count.
     log_padding : Tensor of shape [K, 1, n]
         0 on real entries, ``-inf`` in the padding: added to logits, it keeps
-        a softmax to each column's own entries (an addition is several
-        times faster than a masked fill on a CPU).
+        a softmax to each column's own entries (on a CPU, an addition costs
+        less than a masked fill).
     uniform : Tensor of shape [K, 1, n]
         ``1 / K_j`` on each column's entries, 0 in the padding.
     entries : Tensor of shape [K, 1, 1]
