@@ -278,6 +278,17 @@ def test_ema_warm_up_follows_the_live_weights_early():
     assert ema.current_decay().item() == 0.999
 
 
+@pytest.mark.parametrize("decay", [0.99, 0.999])
+def test_the_ema_decay_takes_over_after_nine_over_one_minus_decay_less_ten_updates(decay):
+    """The threshold the docs give: before ``9 / (1 - decay) - 10`` updates the warm-up sets the decay."""
+    ema = EMA(torch.nn.Linear(1, 1), decay=decay)
+    threshold = round(9 / (1 - decay)) - 10  # (1 + k) / (10 + k) = decay
+    ema.n_updates.fill_(threshold - 100)
+    assert ema.current_decay().item() < decay
+    ema.n_updates.fill_(threshold + 1)
+    assert ema.current_decay().item() == pytest.approx(decay, abs=1e-7)
+
+
 def test_ema_update_count_travels_in_its_state_dict():
     live = torch.nn.Linear(2, 1)
     ema = EMA(live, decay=0.9)

@@ -551,3 +551,17 @@ def test_a_series_is_refused_with_a_message_that_says_how_to_make_it_a_table():
     with pytest.raises(ValueError, match=r"1-D Series of 40 values: pass X.to_frame\(\)"):
         BFNGenerator(max_iter=2).fit(column)
     assert BFNGenerator(max_iter=2, random_state=0).fit(column.to_frame()).sample(3).columns.tolist() == ["x"]
+
+
+def test_ema_decay_changes_nothing_in_a_fit_shorter_than_its_warm_up(moons):
+    """Below ``9 / (1 - ema_decay) - 10`` steps the warm-up sets the decay (the docs say so): one average."""
+    X, _ = moons
+    fits = [
+        BFNGenerator(max_iter=40, hidden_layer_sizes=(8,), ema_decay=decay, random_state=0).fit(X[:200])
+        for decay in (0.999, 0.9995)
+    ]
+    first, second = (fit.ema_.state_dict() for fit in fits)
+    assert first.keys() == second.keys()
+    for name, tensor in first.items():
+        assert torch.equal(tensor, second[name]), name
+    assert fits[0].ema_.decay != fits[1].ema_.decay

@@ -132,7 +132,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         The user guide's Choosing parameters page has the measurements.
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the weights; the average
-        is used for sampling and scoring. 0 uses the live weights.
+        is used for sampling and scoring. 0 uses the live weights. The decay
+        warms up as ``min(ema_decay, (1 + k) / (10 + k))`` after ``k`` steps,
+        so it binds only after ``9 / (1 - ema_decay) - 10`` steps (8,990
+        for the default).
     max_grad_norm : float or None, default=1.0
         Gradients are clipped to this norm; None disables clipping.
     loss : {'continuous', 'discrete'}, default='continuous'
