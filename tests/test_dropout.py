@@ -152,3 +152,18 @@ def test_dropout_lowers_what_the_membership_audit_finds_on_a_small_table():
             model = BFNGenerator(dropout=rate, n_elbo_draws=32, random_state=0).fit(train)
             audits[rate] = membership_audit(model, train, test, n_bootstrap=5, random_state=0).auc
     assert audits[0.5] < audits[0.0] - 0.1, audits
+
+
+def test_the_dropout_stream_does_not_replay_the_noise_generators_numbers():
+    """The global state of a fit is seeded apart from its noise generator (and the replicas' noise seeds)."""
+    from skbfn._model.training import _seeded_global_rng, _stream_seed
+
+    seed = 1234
+    noise = torch.Generator().manual_seed(seed)
+    before = torch.random.get_rng_state()
+    with _seeded_global_rng(seed, torch.device("cpu")):
+        inside = torch.rand(16)
+    assert not torch.equal(inside, torch.rand(16, generator=noise))
+    assert torch.equal(torch.random.get_rng_state(), before)  # the caller's state is restored
+    replica_seeds = {seed + rank for rank in range(9)}
+    assert not replica_seeds & {_stream_seed(s) for s in replica_seeds}

@@ -311,20 +311,33 @@ def _deferred_keyboard_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
+def _stream_seed(seed: int) -> int:
+    """A seed for a second stream beside a generator seeded with ``seed``: one step of Knuth's 64-bit LCG.
+
+    The same seed would replay that generator's raw numbers in the other
+    stream; neighbouring seeds (``seed + rank + 1``, the replicas' noise) map
+    far apart.
+    """
+    return (seed * 6364136223846793005 + 1442695040888963407) % 2**64
+
+
 @contextmanager
 def _seeded_global_rng(seed: int, device: torch.device):
     """PyTorch's global random state of the CPU (and of ``device`` on CUDA) seeded for the block, then restored.
 
     The fit draws its own randomness from explicit generators; a network's
     dropout (:class:`~skbfn.core.nets.MLP`) draws from the global state, which
-    this makes reproducible without touching the caller's.
+    this makes reproducible without touching the caller's. The global state
+    gets a seed derived from ``seed`` (:func:`_stream_seed`), so that the
+    dropout masks do not reuse the noise generator's numbers.
     """
     cuda = device.type == "cuda"
     index = (torch.cuda.current_device() if device.index is None else device.index) if cuda else None
+    derived = _stream_seed(seed)
     with torch.random.fork_rng(devices=[index] if cuda else [], device_type="cuda"):
-        torch.random.default_generator.manual_seed(seed)
+        torch.random.default_generator.manual_seed(derived)
         if cuda:
-            torch.cuda.default_generators[index].manual_seed(seed)
+            torch.cuda.default_generators[index].manual_seed(derived)
         yield
 
 
