@@ -6,7 +6,15 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["MAX_SEED", "available_device", "batch_kind", "resolve_device", "to_tensor", "torch_generator"]
+__all__ = [
+    "MAX_SEED",
+    "NETWORK_ROWS",
+    "available_device",
+    "batch_kind",
+    "resolve_device",
+    "to_tensor",
+    "torch_generator",
+]
 
 
 def resolve_device(spec: str) -> torch.device:
@@ -44,6 +52,16 @@ def available_device(spec: str) -> torch.device:
 def batch_kind(device: torch.device) -> str:
     """'cuda' or 'cpu': which batch sizes suit ``device`` (any other accelerator gets the CPU's, the cautious ones)."""
     return "cuda" if device.type == "cuda" else "cpu"
+
+
+# Rows in one network batch of the sampler and the scorer, by device type. On a CPU a batch is memory-bound
+# once its activations spill out of the caches: the default MLP's forward pass over 65,536 rows took 453 ms
+# in one batch and 182 ms in 16 batches of 4,096 on two cores (rows of 128 floats: 2 MB a layer), and
+# sampling 100,000 rows of benchmarks/bench_scale.py's 10-column table took 11.5 s in runs of 65,536 rows,
+# 6.9 s in runs of 8,192, 5.9 s in runs of 4,096 and 6.8 s in runs of 2,048 (medians of 3). A GPU needs
+# large batches to be busy: each step of a batch is many small kernels, whose launches cost the same at any
+# size.
+NETWORK_ROWS = {"cpu": 4096, "cuda": 262_144}
 
 
 def to_tensor(array: np.ndarray | None, device: torch.device) -> torch.Tensor | None:

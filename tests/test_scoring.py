@@ -216,3 +216,25 @@ def test_the_reconstruction_term_gets_one_draw_in_sixteen_or_the_share_its_model
     assert np.abs(today - as_before).max() < 1.0  # the same bound, other draws
     assert TrainingConfig.of(gen, encoder=gen.encoder_).bound.reconstruction_divisor == 16
     assert gen.fit(X).reconstruction_divisor_ == 16
+
+
+def test_the_rows_scored_per_call_are_a_matter_of_speed_alone(monkeypatch):
+    """On a CPU a scoring call runs at most NETWORK_ROWS network rows (its tensors then stay in the
+    caches), on CUDA as many as its element budget allows; a row's score does not change with the
+    number of rows scored per call, down to one."""
+    import skbfn._inference.scoring as scoring
+    from skbfn import BFNGenerator
+    from skbfn._device import NETWORK_ROWS
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert scoring.rows_per_call(cpu, 128, 4) == NETWORK_ROWS["cpu"] // 128
+    assert scoring.rows_per_call(cpu, 128, 200) == 2**19 // (128 * 200)  # the element budget binds first
+    assert scoring.rows_per_call(cpu, 2 * NETWORK_ROWS["cpu"], 4) == 1
+    assert scoring.rows_per_call(cuda, 128, 4) == 8192  # the row cap, not the CPU's network rows
+    X = np.random.default_rng(0).normal(size=(150, 3))
+    gen = BFNGenerator(hidden_layer_sizes=(16,), max_iter=20, n_elbo_draws=16, random_state=0).fit(X)
+    many = gen.score_samples(X[:40])
+    assert scoring.rows_per_call(cpu, 16, 3) >= 40  # all 40 rows in one call
+    monkeypatch.setitem(scoring._MAX_NETWORK_ROWS_PER_CALL, "cpu", 16)
+    assert scoring.rows_per_call(cpu, 16, 3) == 1
+    np.testing.assert_allclose(gen.score_samples(X[:40]), many, rtol=1e-5, atol=1e-5)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._device import batch_kind, to_tensor
+from .._device import NETWORK_ROWS, batch_kind, to_tensor
 from .._encoding import TableEncoder, is_missing
 from ..core import BFN, CellMask
 from .category_tilt import CategoryTilt
@@ -41,10 +41,9 @@ __all__ = [
     "with_given_cells",
 ]
 
-# draw() runs the sampler on at most this many rows at a time, so that memory stays bounded however many rows
-# are asked for: sample(200_000) of a 10-column table peaked at 695 MB, against 1128 MB in one run. A GPU takes
-# larger runs: each step of a run is many small kernels, whose launches cost the same at any size.
-SAMPLE_BATCH = {"cpu": 65_536, "cuda": 262_144}
+# draw() runs the sampler on at most this many rows at a time (by device type): memory stays bounded however
+# many rows are asked for, and on a CPU each run's tensors stay in the caches (NETWORK_ROWS).
+SAMPLE_BATCH = dict(NETWORK_ROWS)
 # Rows drawn after fit to measure the network's category shares for category_shares='train': a share's
 # standard error is then at most 0.0035. Fewer for shorter fits, so that the pool costs at most about a
 # twentieth of the training in network passes (a training step's forward and backward pass costs about three

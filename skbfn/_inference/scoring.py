@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from scipy.stats import qmc
 
-from .._device import batch_kind
+from .._device import NETWORK_ROWS, batch_kind
 from .._encoding.cell_widths import CellWidths
 from ..core import BFN, CellMask
 
@@ -38,10 +38,14 @@ __all__ = [
 ]
 
 # Upper bound on rows x draws x features in one network batch while scoring, and on rows per call, by
-# device type: on 2 CPU cores 2**19 elements scored a 10-column table 1.3x and a 100-column one 1.6x faster
-# than 2**17; a GPU needs far larger batches to be busy.
+# device type: on 2 CPU cores 2**19 elements scored bench_scale.py's 100-column table 1.3x faster than 2**18
+# and 1.6x faster than 2**17 (calls of fewer than a few thousand network rows pay their own overheads); a GPU
+# needs far larger batches to be busy. On a CPU a call also runs at most NETWORK_ROWS network rows, so that
+# its tensors stay in the caches: the 10-column table scored 1.4x faster in calls of 42 rows (5,376 network
+# rows at 128 draws) than of 170 (21,760).
 _MAX_ELEMENTS_PER_CHUNK = {"cpu": 2**19, "cuda": 2**24}
 _ROWS_PER_CALL = {"cpu": 256, "cuda": 8192}
+_MAX_NETWORK_ROWS_PER_CALL = {"cpu": NETWORK_ROWS["cpu"], "cuda": _MAX_ELEMENTS_PER_CHUNK["cuda"]}
 _BITS = 30  # resolution of the Sobol points (scipy's default)
 _SOBOL_MAX_DIM = 21201  # beyond this, coordinates come from a fixed pseudo-random base (plain Monte Carlo)
 _BASE_SEED = 20231107
@@ -211,10 +215,12 @@ def row_draws(
 
 
 def rows_per_call(device: torch.device, n_draws: int, noise_size: int) -> int:
-    """Rows in each scoring call: as many as the device's element budget allows, at most its row cap
-    (so that scoring a few rows stays cheap: every call is padded to this many rows)."""
+    """Rows in each scoring call: as many as the device's element and network-row budgets allow, at most
+    its row cap (so that scoring a few rows stays cheap: every call is padded to this many rows)."""
     kind = batch_kind(device)
-    return max(1, min(_ROWS_PER_CALL[kind], _MAX_ELEMENTS_PER_CHUNK[kind] // (n_draws * noise_size)))
+    by_elements = _MAX_ELEMENTS_PER_CHUNK[kind] // (n_draws * noise_size)
+    by_network_rows = _MAX_NETWORK_ROWS_PER_CALL[kind] // n_draws
+    return max(1, min(_ROWS_PER_CALL[kind], by_elements, by_network_rows))
 
 
 def elbo_per_row(
