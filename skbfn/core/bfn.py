@@ -13,6 +13,7 @@ from .cells import CellMask
 from .flows import ContinuousFlow
 from .guidance import guide
 from .samplers import SAMPLERS
+from .shared_time import shared_time
 
 __all__ = ["BFN"]
 
@@ -426,7 +427,7 @@ class BFN(nn.Module):
         torch.Size([5])
         """
         x, modelled = self._filled(x, cells)
-        t = torch.ones(x.shape[0], device=x.device, dtype=x.dtype)
+        t = shared_time(1.0, x.shape[0], device=x.device, dtype=x.dtype)
         return self.flow.reconstruction_loss(x, self._estimate(x, t, cond, generator, cells=cells), mask=modelled)
 
     @torch.no_grad()
@@ -569,7 +570,7 @@ class BFN(nn.Module):
         """``L_r`` per row, averaged over its draws, shape ``[B]``."""
         batch, n_draws = recon_noise.shape[:2]
         rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
-        ones = torch.ones(batch * n_draws, device=x.device, dtype=x.dtype)
+        ones = shared_time(1.0, batch * n_draws, device=x.device, dtype=x.dtype)  # embedded once
         noise = recon_noise.flatten(0, 1)
         prediction = self._estimate(rows, ones, row_cond, generator, noise=noise, cells=row_cells)
         loss = self.flow.reconstruction_loss(rows, prediction, mask=row_modelled)

@@ -16,6 +16,8 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from .shared_time import shared_time
+
 __all__ = ["SAMPLERS", "sample_paper", "sample_solver", "time_grid"]
 
 Predictor = Callable[[object, Tensor], object]
@@ -82,12 +84,12 @@ def sample_paper(
     state = flow.prior_state(shape, device=device, dtype=dtype)
     batch = shape[0]
     for i in tqdm(range(1, n_steps + 1), disable=not progress, desc="BFN sampling"):
-        t = torch.full((batch,), (i - 1) / n_steps, device=device, dtype=dtype)
+        t = shared_time((i - 1) / n_steps, batch, device=device, dtype=dtype)
         prediction = predict(state, t)
         state = flow.sampler_update(state, prediction, i, n_steps, generator)
         if callback is not None:
             callback({"step": i, "t": i / n_steps, "state": state, "prediction": prediction})
-    final = predict(state, torch.ones(batch, device=device, dtype=dtype))
+    final = predict(state, shared_time(1.0, batch, device=device, dtype=dtype))
     return flow.sample_output(final, generator)
 
 
@@ -234,13 +236,13 @@ def sample_solver(
     z = flow.prior_latent(shape, times[0], generator=generator, device=device, dtype=dtype)
     # the start holds noise only: add the data's share a_{t_0} D, with D estimated from it, and reuse that
     # prediction for the first step (at t_0 the estimate barely depends on the latent)
-    prediction = predict(flow.state_from_latent(z), torch.full((batch,), times[0], device=device, dtype=dtype))
+    prediction = predict(flow.state_from_latent(z), shared_time(times[0], batch, device=device, dtype=dtype))
     z = flow.add_data_share(z, flow.denoised(prediction), times[0])
     previous = None
     for k in tqdm(range(n_steps), disable=not progress, desc="BFN sampling"):
         t, t_next = times[k], times[k + 1]
         if k > 0:
-            prediction = predict(flow.state_from_latent(z), torch.full((batch,), t, device=device, dtype=dtype))
+            prediction = predict(flow.state_from_latent(z), shared_time(t, batch, device=device, dtype=dtype))
         denoised = flow.denoised(prediction)
         z = flow.solver_update(
             z, denoised, previous, t, t_next, order=order, stochastic=stochastic, generator=generator
@@ -248,7 +250,7 @@ def sample_solver(
         previous = (denoised, t)
         if callback is not None:
             callback({"step": k + 1, "t": t_next, "state": flow.state_from_latent(z), "prediction": prediction})
-    final = predict(flow.state_from_latent(z), torch.ones(batch, device=device, dtype=dtype))
+    final = predict(flow.state_from_latent(z), shared_time(1.0, batch, device=device, dtype=dtype))
     return flow.sample_output(final, generator)
 
 

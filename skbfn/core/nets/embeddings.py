@@ -12,6 +12,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from ..shared_time import is_shared_time
+
 __all__ = [
     "ClassEmbedding",
     "FourierTimeEmbedding",
@@ -119,12 +121,19 @@ def make_condition_embedding(n_classes: int | None, n_condition_features: int | 
 def embed_time_and_condition(
     time_network: nn.Module, condition_embedding: nn.Module | None, t: Tensor, cond, drop, like: Tensor
 ) -> Tensor:
-    """Sum of the time and condition embeddings ``[B, n_embedding]``, in the dtype of ``like``.
+    """Sum of the time and condition embeddings, in the dtype of ``like``: ``[B, n_embedding]``, or
+    ``[1, n_embedding]`` (which broadcasts over the rows) when every row shares it.
 
-    An unconditional network (``condition_embedding`` None) refuses a condition.
+    Rows share it when they share one time (``t`` from
+    :func:`~skbfn.core.shared_time.shared_time`, as the samplers give it) and
+    no condition or dropped condition is given per row. An unconditional network
+    (``condition_embedding`` None) refuses a condition.
     """
-    emb = time_network(t.to(like.dtype))
+    shared = is_shared_time(t)
+    emb = time_network((t[:1] if shared else t).to(like.dtype))
     if condition_embedding is not None:
+        if shared and cond is None and drop is None:
+            return emb + condition_embedding(None, None, batch_size=1)
         return emb + condition_embedding(cond, drop, batch_size=like.shape[0])
     if cond is not None:
         raise ValueError("This network was built without conditioning; pass cond=None.")
