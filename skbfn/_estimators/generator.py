@@ -624,10 +624,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         X : ndarray or DataFrame of shape (n_samples, n_features)
             Rows in the original units and types of the training data (drawn
             in runs of at most 4,096 rows on the CPU, whose tensors then stay
-            in the caches, and 262,144 on CUDA, so memory stays bounded): a DataFrame with the same columns, dtypes
-            and categories when fitted on one; else a float array (integer
-            columns integral), or an object array when there are categorical
-            columns.
+            in the caches, and 262,144 on CUDA, so memory stays bounded): a
+            DataFrame with the same columns, dtypes and categories when fitted
+            on one; else a float array (integer columns integral), or an
+            object array when there are categorical columns.
 
         Examples
         --------
