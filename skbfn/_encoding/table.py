@@ -56,7 +56,7 @@ from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
-from .tails import INTEGER_TAIL, beyond_range
+from .tails import CONTINUOUS_TAIL, INTEGER_TAIL, ContinuousTails, beyond_range, continuous_tails
 from .values import as_float, column_values, is_pandas, sort_key
 
 __all__ = ["TableEncoder"]
@@ -121,6 +121,7 @@ class TableEncoder:
     reproduce_missing = False
     indicators_ = ()
     integer_tail_ = 0.0
+    continuous_tail_ = 0.0
 
     def __init__(
         self,
@@ -202,6 +203,7 @@ class TableEncoder:
                 )
             self.columns_.append(fitter.column(name, values, dtype, role, **selected))
         self.integer_tail_ = INTEGER_TAIL
+        self.continuous_tail_ = CONTINUOUS_TAIL
         self.indicators_ = []
         if self.reproduce_missing:
             self.indicators_ = [
@@ -240,6 +242,7 @@ class TableEncoder:
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
             **({"integer_tail": self.integer_tail_} if self.integer_tail_ else {}),
+            **({"continuous_tail": self.continuous_tail_} if self.continuous_tail_ else {}),
         }
 
     @classmethod
@@ -273,6 +276,10 @@ class TableEncoder:
         if not (is_finite_number(tail) and 0 <= tail < 1):
             raise ValueError(f"integer_tail must be a number in [0, 1), got {tail!r}")
         encoder.integer_tail_ = float(tail)
+        tail = doc.get("continuous_tail", 0.0)  # absent in files of releases before the continuous tails
+        if not (is_finite_number(tail) and 0 <= tail < 1):
+            raise ValueError(f"continuous_tail must be a number in [0, 1), got {tail!r}")
+        encoder.continuous_tail_ = float(tail)
         encoder.reproduce_missing = bool(indicators)
         return encoder
 
@@ -294,6 +301,12 @@ class TableEncoder:
     def continuous_model_columns(self) -> np.ndarray:
         """Which model columns are continuous (a boolean mask in model order)."""
         return np.array([kind == "continuous" for kind in self.model_kinds])
+
+    @property
+    def real_model_columns(self) -> np.ndarray:
+        """Which model columns are real-valued: continuous and not integer (a boolean mask in model order)."""
+        real = [self.columns_[j].kind == "continuous" and not self.columns_[j].lattice for j in self._order]
+        return np.array(real + [False] * self._n_indicators, dtype=bool)
 
     @property
     def column_names(self) -> list:
@@ -319,6 +332,17 @@ class TableEncoder:
             return self.columns_[j].numbers(column_values(X, j), as_float)
 
         return beyond_range(self, X.shape[0], numbers)
+
+    def continuous_tails(self, X, encoded: np.ndarray) -> ContinuousTails:
+        """Real-valued cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
+        of each row's score under the columns' tails (:mod:`.tails`)."""
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        observed = np.zeros(encoded.shape, dtype=bool)
+        if self.continuous_tail_:
+            for position in np.flatnonzero(self.real_model_columns):
+                j = self._order[position]
+                observed[:, position] = ~np.isnan(self.columns_[j].numbers(column_values(X, j), as_float))
+        return continuous_tails(self, encoded, observed)
 
     def columns_beyond_range(self, X) -> list:
         """Names of numeric model columns with observed values outside the range the encoder was fitted on."""

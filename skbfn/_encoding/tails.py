@@ -1,4 +1,4 @@
-"""Integers just beyond a discretised column's training range: a small, documented mass instead of none.
+"""Values beyond a column's training range: a small, documented tail instead of none or next to none.
 
 A discretised column has one bin per integer from its training minimum to
 its maximum, so a held-out integer one step beyond either end would have
@@ -13,15 +13,43 @@ mass, and one step beyond the range costs ``ln(eps / 4)``, about -8.3 nats,
 each further step ``ln 2`` more. A row's score bounds ``ln P'``: its
 in-range integer cells add ``ln(1 - eps)`` (-0.001) and a cell beyond the
 range is scored as absent plus its tail mass. Samples never leave the range.
+
+A real-valued (continuous, not integer) column has a density beyond its
+training range, but the model's falls there about like a Gaussian of width
+``sigma_1`` in the flow's units: a held-out value a tenth of the range past
+the training maximum can cost over a hundred nats, and one such cell decides a
+row's score. A model fitted by this release is instead, for each such
+column, the mixture
+
+    p'(z) = (1 - eps) p(z) + eps * exp(-d / s) / (2 s)    (d = |z| - L beyond the range, else no tail)
+
+in the flow's units ``z`` (the training range is ``[-L, L]``, ``L =
+SCALED_LIMIT``; the row's log-Jacobian turns it into a density in the
+column's units), with ``eps = CONTINUOUS_TAIL`` and ``s = TAIL_SCALE``: the
+tail comes from a column drawn, with probability ``eps``, apart from the
+rest of the row. A row's score is the log-sum of two of its terms, each a
+bound: every cell from the model (each observed cell of such a column adds
+``ln(1 - eps)``), and every cell beyond the range from its tail (those
+cells scored as absent, each adding ``ln(eps)`` and its tail's
+log-density).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["INTEGER_TAIL", "beyond_range"]
+from .column_fit import SCALED_LIMIT
+
+__all__ = ["CONTINUOUS_TAIL", "INTEGER_TAIL", "TAIL_SCALE", "ContinuousTails", "beyond_range", "continuous_tails"]
 
 INTEGER_TAIL = 1e-3
+CONTINUOUS_TAIL = 1e-3
+# The tail's scale in the flow's units, where the training range spans 2 * SCALED_LIMIT = 1.8: a cell a tenth of
+# the range beyond it (d = 0.18) costs ln(eps / 2s) - d / s, about -7.1 nats, against the model's own
+# (sigma_1 = 0.01) about 0.18^2 / (2 sigma_1^2) = 162.
+TAIL_SCALE = 0.1
 
 
 def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.ndarray]:
@@ -51,3 +79,48 @@ def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.n
         log_mass += np.where(beyond, np.log(tail / 2) - np.where(beyond, distance, 0) * np.log(2.0), 0.0)
         log_mass += np.where(inside, np.log1p(-tail), 0.0)
     return mask, log_mass
+
+
+@dataclass(frozen=True)
+class ContinuousTails:
+    """The two terms of each row's score under the continuous tails (see the module docstring).
+
+    Attributes
+    ----------
+    beyond : ndarray of bool, shape (n_rows, n_model_columns)
+        Observed cells of real-valued columns beyond the training range.
+    log_inside : ndarray of shape (n_rows,)
+        ``ln(1 - eps)`` for every observed cell of a real-valued column: the
+        weight of the term that scores every cell by the model.
+    log_tail : ndarray of shape (n_rows,)
+        What the other term (its ``beyond`` cells absent) adds beyond
+        ``log_inside``: ``ln(eps / (1 - eps))`` and the tail's log-density for
+        each ``beyond`` cell.
+    """
+
+    beyond: np.ndarray
+    log_inside: np.ndarray
+    log_tail: np.ndarray
+
+
+def continuous_tails(encoder, encoded: np.ndarray, observed: np.ndarray) -> ContinuousTails:
+    """The continuous tails of the rows ``encoded`` (the model matrix, NaN where a cell is absent).
+
+    ``observed`` (a boolean mask over the model matrix) names the cells of
+    real-valued columns that hold a value, a point mass's included (their
+    continuous cell is absent from ``encoded``). Without a tail (models of
+    earlier releases, images) nothing is beyond and both terms are 0.
+    """
+    n_rows = encoded.shape[0]
+    beyond = np.zeros(encoded.shape, dtype=bool)
+    tail = encoder.continuous_tail_
+    if not tail:
+        return ContinuousTails(beyond, np.zeros(n_rows), np.zeros(n_rows))
+    tailed = encoder.real_model_columns
+    with np.errstate(invalid="ignore"):
+        distance = np.abs(encoded.astype(np.float64)) - SCALED_LIMIT
+        beyond = tailed & (distance > SCALED_LIMIT * 1e-6)  # past the float32 image of the training extremes
+    log_inside = np.log1p(-tail) * (observed & tailed).sum(axis=1)
+    log_density = np.log(tail / (2 * TAIL_SCALE)) - np.log1p(-tail) - np.where(beyond, distance, 0.0) / TAIL_SCALE
+    log_tail = np.where(beyond, log_density, 0.0).sum(axis=1)
+    return ContinuousTails(beyond, log_inside, log_tail)

@@ -691,7 +691,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         centre (beyond what float32 can score), scores ``-inf``; a score is
         never NaN; an integer beyond a discretised column's training range
         gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
-        more per further step; see the likelihood guide). Missing cells:
+        more per further step), and a real value beyond its column's
+        training range a small tail density (about -7.1 nats, plus the
+        log-Jacobian, a tenth of the range beyond; see the likelihood guide),
+        where the model's own density would fall like a Gaussian of width
+        ``sigma_1``. Missing cells:
         a column that had missing cells in fit scores the row's pattern of
         missing cells (``reproduce_missing``); elsewhere a missing cell is
         left out, and the bound is on the observed cells only (:meth:`score`
@@ -747,10 +751,28 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         seed = int(check_random_state(seed_source).randint(MAX_SEED))
         bound = BoundSettings.of(self, self.encoder_)
         scores = elbo_per_row(self.ema_.module, encoded, cond, bound=bound, seed=seed)
+        scores = self._with_continuous_tails(scores, X, encoded, cond, bound, seed)
         scores += self.encoder_.row_log_jacobian(X) + log_tail
         if self.category_tilt_ is not None and y is None:
             scores += self.category_tilt_.log_score_offset(encoded)
         scores[self.encoder_.off_support(X) | far.any(axis=1)] = -np.inf  # no mass, or no computable density
+        return scores
+
+    def _with_continuous_tails(self, scores, X, encoded, cond, bound, seed) -> np.ndarray:
+        """The model's bounds ``scores`` of the rows ``encoded`` under the real-valued columns' tails.
+
+        A row with cells beyond their training range takes the log-sum of two
+        bounds: every cell from the model, and those cells from their tails
+        with the rest from the model (scored with them absent).
+        """
+        tails = self.encoder_.continuous_tails(X, encoded)
+        scores = scores + tails.log_inside
+        rows = np.flatnonzero(tails.beyond.any(axis=1))
+        if rows.size and self.model_.cell_inputs:
+            rest = np.where(tails.beyond[rows], np.float32(np.nan), encoded[rows])
+            rest_cond = None if cond is None else cond[torch.from_numpy(rows).to(cond.device)]
+            rest_scores = elbo_per_row(self.ema_.module, rest, rest_cond, bound=bound, seed=seed)
+            scores[rows] = np.logaddexp(scores[rows], rest_scores + tails.log_inside[rows] + tails.log_tail[rows])
         return scores
 
     def score(self, X, y=None):
