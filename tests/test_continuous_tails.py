@@ -112,3 +112,17 @@ def test_images_have_no_tails():
     X = np.random.default_rng(0).integers(0, 17, size=(40, 16)).astype(float)
     encoder = TableEncoder(shared_range=True).fit(X)
     assert encoder.continuous_tail_ == 0.0
+
+
+def test_a_conditional_model_scores_the_rest_of_the_row_under_the_same_condition():
+    frame = make_frame(200, seed=1)
+    X, y = frame[["height", "weight"]], frame["group"].to_numpy()
+    gen = BFNGenerator(**FAST).fit(X, y)
+    [height] = [c for c in gen.encoder_.columns_ if c.name == "height"]
+    rows = X.iloc[:4].assign(height=height.from_flow_range(np.array([2.0, 0.0, 2.0, 0.0])))
+    labels = np.array(["a", "a", "b", "b"])
+    rest_scores = without_tails(gen).score_samples(rows.assign(height=np.nan), labels)
+    jacobian = height.log_jacobian(rows["height"].to_numpy())
+    tail = np.log(CONTINUOUS_TAIL / (2 * TAIL_SCALE)) - 1.1 / TAIL_SCALE + jacobian
+    expected = rest_scores + np.log1p(-CONTINUOUS_TAIL) + tail
+    np.testing.assert_allclose(gen.score_samples(rows, labels)[[0, 2]], expected[[0, 2]], rtol=0, atol=1e-5)
