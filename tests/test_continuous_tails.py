@@ -39,19 +39,24 @@ def without_tails(gen):
     return old
 
 
-def test_only_real_valued_columns_have_tails(fitted):
+def test_continuous_columns_have_tails_and_discretised_and_categorical_ones_do_not(fitted):
     gen, _ = fitted
-    kinds = dict(zip(gen.encoder_.column_names, (c.lattice for c in gen.encoder_.columns_), strict=True))
-    assert kinds["count"]  # the integer column is dequantised, not real-valued
+    kinds = dict(zip(gen.encoder_.column_names, gen.encoder_.columns_, strict=True))
+    assert kinds["count"].kind == "continuous" and kinds["count"].lattice  # an integer column wider than max_bins
     assert gen.encoder_.continuous_tail_ == CONTINUOUS_TAIL
-    np.testing.assert_array_equal(gen.encoder_.real_model_columns, [True, True, False, False])
+    np.testing.assert_array_equal(gen.encoder_.continuous_model_columns, [True, True, True, False])
+    discretised = BFNGenerator(**FAST).fit(make_frame().assign(count=lambda f: f["count"] % 5))
+    rows = make_frame(5, seed=3).assign(count=9, group="b")  # 9 lies beyond the bins 0..4
+    np.testing.assert_array_equal(discretised.encoder_.model_kinds, ["continuous"] * 2 + ["discretised", "categorical"])
+    tails = discretised.encoder_.continuous_tails(rows, discretised.encoder_.transform(rows))
+    assert not tails.beyond[:, 2:].any()  # the integer tail scores the count (see test_mixed_tables)
 
 
 def test_a_row_inside_the_range_scores_its_bound_times_one_minus_the_tail_weight(fitted):
     gen, frame = fitted
     rows = frame.iloc[:20].copy()
     rows.loc[rows.index[:5], "weight"] = np.nan  # a missing cell has no tail weight: the mixture sums it out
-    observed_reals = rows[["height", "weight"]].notna().sum(axis=1).to_numpy()
+    observed_reals = rows[["height", "weight", "count"]].notna().sum(axis=1).to_numpy()
     difference = gen.score_samples(rows) - without_tails(gen).score_samples(rows)
     np.testing.assert_allclose(difference, observed_reals * np.log1p(-CONTINUOUS_TAIL), rtol=1e-9)
 
@@ -68,8 +73,8 @@ def test_a_cell_far_beyond_the_range_scores_its_tail_density_in_the_columns_unit
     rest = rows.assign(height=np.nan)  # the rest of the row, with the cell absent
     distance = np.abs(z) - SCALED_LIMIT
     tail = np.log(CONTINUOUS_TAIL / (2 * TAIL_SCALE)) - distance / TAIL_SCALE + height.log_jacobian(values)
-    # the other real cell is observed and inside the range in both terms: its weight is ln(1 - eps)
-    rest_with_its_weight = without_tails(gen).score_samples(rest) + np.log1p(-CONTINUOUS_TAIL)
+    # the other continuous cells are observed and inside the range in both terms: each weighs ln(1 - eps)
+    rest_with_its_weight = without_tails(gen).score_samples(rest) + 2 * np.log1p(-CONTINUOUS_TAIL)
     # the cell reaches the tail as a float32 model value: its distance holds about 7 digits
     np.testing.assert_allclose(gen.score_samples(rows), rest_with_its_weight + tail, rtol=0, atol=1e-5)
 
@@ -80,11 +85,29 @@ def test_a_cell_just_beyond_the_range_takes_the_better_of_its_two_bounds(fitted)
     rows = pd.concat([frame.iloc[:1]] * 4, ignore_index=True)
     rows["weight"] = weight.from_flow_range(np.array([0.91, 0.95, 1.0, 1.1]))
     scores, old = gen.score_samples(rows), without_tails(gen).score_samples(rows)
-    weight_of_the_model_term = 2 * np.log1p(-CONTINUOUS_TAIL)
+    weight_of_the_model_term = 3 * np.log1p(-CONTINUOUS_TAIL)
     assert np.all(scores >= old + weight_of_the_model_term - 1e-9)
     assert np.all(np.isfinite(scores))
     # the old model's density falls like a Gaussian of width sigma_1 in the flow's units; the tail does not
     assert scores[-1] - old[-1] > 10.0
+
+
+def test_an_integer_beyond_a_dequantised_columns_range_scores_a_bound_on_its_cells_tail_mass(fitted):
+    """The tail's log-density at the cell's centre plus the log of the cell's width: ln t is linear over the
+    cell, so this bounds the log of the tail's mass on it (Jensen), and the masses stay below eps / 2 a side."""
+    gen, frame = fitted
+    [count] = [c for c in gen.encoder_.columns_ if c.name == "count"]
+    beyond = np.arange(200, 400)  # the training range is 0..199
+    rows = pd.concat([frame.iloc[:1]] * len(beyond), ignore_index=True).assign(count=beyond)
+    rest = without_tails(gen).score_samples(rows.assign(count=np.nan)) + 2 * np.log1p(-CONTINUOUS_TAIL)
+    scores = gen.score_samples(rows)
+    z = count.to_flow_range(beyond.astype(float))
+    tail = np.log(CONTINUOUS_TAIL / (2 * TAIL_SCALE)) - (z - SCALED_LIMIT) / TAIL_SCALE
+    far = z > 1.2  # the model's own term is negligible there
+    expected = rest + tail + count.log_jacobian(beyond.astype(float))
+    np.testing.assert_allclose(scores[far], expected[far], rtol=0, atol=1e-5)
+    assert np.all(scores >= expected - 1e-5)
+    assert np.exp(expected - rest).sum() < CONTINUOUS_TAIL / 2  # the tail's masses on one side
 
 
 def test_the_tails_are_kept_by_to_dict_and_files_of_earlier_releases_have_none(fitted):

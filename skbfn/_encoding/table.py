@@ -303,12 +303,6 @@ class TableEncoder:
         return np.array([kind == "continuous" for kind in self.model_kinds])
 
     @property
-    def real_model_columns(self) -> np.ndarray:
-        """Which model columns are real-valued: continuous and not integer (a boolean mask in model order)."""
-        real = [self.columns_[j].kind == "continuous" and not self.columns_[j].lattice for j in self._order]
-        return np.array(real + [False] * self._n_indicators, dtype=bool)
-
-    @property
     def column_names(self) -> list:
         """The columns of X by name: a DataFrame's labels (integers as ints, others as text), an array's indices."""
         return [column.name for column in self.columns_]
@@ -334,12 +328,12 @@ class TableEncoder:
         return beyond_range(self, X.shape[0], numbers)
 
     def continuous_tails(self, X, encoded: np.ndarray) -> ContinuousTails:
-        """Real-valued cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
+        """Continuous cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
         of each row's score under the columns' tails (:mod:`.tails`)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         observed = np.zeros(encoded.shape, dtype=bool)
         if self.continuous_tail_:
-            for position in np.flatnonzero(self.real_model_columns):
+            for position in np.flatnonzero(self.continuous_model_columns):
                 j = self._order[position]
                 observed[:, position] = ~np.isnan(self.columns_[j].numbers(column_values(X, j), as_float))
         return continuous_tails(self, encoded, observed)

@@ -14,24 +14,26 @@ each further step ``ln 2`` more. A row's score bounds ``ln P'``: its
 in-range integer cells add ``ln(1 - eps)`` (-0.001) and a cell beyond the
 range is scored as absent plus its tail mass. Samples never leave the range.
 
-A real-valued (continuous, not integer) column has a density beyond its
-training range, but the model's falls there about like a Gaussian of width
-``sigma_1`` in the flow's units: a held-out value a tenth of the range past
-the training maximum can cost over a hundred nats, and one such cell decides a
-row's score. A model fitted by this release is instead, for each such
-column, the mixture
+A continuous column (real-valued, or an integer column too wide to
+discretise) has a density beyond its training range, but the model's falls
+there about like a Gaussian of width ``sigma_1`` in the flow's units: a
+held-out value a tenth of the range past the training maximum can cost over
+a hundred nats, and one such cell decides a row's score. A model fitted by
+this release is instead, for each such column, the mixture
 
     p'(z) = (1 - eps) p(z) + eps * exp(-d / s) / (2 s)    (d = |z| - L beyond the range, else no tail)
 
 in the flow's units ``z`` (the training range is ``[-L, L]``, ``L =
-SCALED_LIMIT``; the row's log-Jacobian turns it into a density in the
-column's units), with ``eps = CONTINUOUS_TAIL`` and ``s = TAIL_SCALE``: the
-tail comes from a column drawn, with probability ``eps``, apart from the
-rest of the row. A row's score is the log-sum of two of its terms, each a
-bound: every cell from the model (each observed cell of such a column adds
-``ln(1 - eps)``), and every cell beyond the range from its tail (those
-cells scored as absent, each adding ``ln(eps)`` and its tail's
-log-density).
+SCALED_LIMIT``), with ``eps = CONTINUOUS_TAIL`` and ``s = TAIL_SCALE``: the
+column is drawn, with probability ``eps``, apart from the rest of the row.
+The row's log-Jacobian turns the tail into a density in the column's units;
+for an integer column it is the log of the cell's width, and the tail's
+log-density at the cell's centre plus it bounds the log of the cell's tail
+mass (Jensen's inequality; ``ln t`` is linear over a cell beyond the range).
+A row's score is the log-sum of two of its terms, each a bound: every cell
+from the model (each observed cell of such a column adds ``ln(1 - eps)``),
+and every cell beyond the range from its tail (those cells scored as
+absent, each adding ``ln(eps)`` and its tail's log-density).
 """
 
 from __future__ import annotations
@@ -88,9 +90,9 @@ class ContinuousTails:
     Attributes
     ----------
     beyond : ndarray of bool, shape (n_rows, n_model_columns)
-        Observed cells of real-valued columns beyond the training range.
+        Observed cells of continuous columns beyond the training range.
     log_inside : ndarray of shape (n_rows,)
-        ``ln(1 - eps)`` for every observed cell of a real-valued column: the
+        ``ln(1 - eps)`` for every observed cell of a continuous column: the
         weight of the term that scores every cell by the model.
     log_tail : ndarray of shape (n_rows,)
         What the other term (its ``beyond`` cells absent) adds beyond
@@ -107,7 +109,7 @@ def continuous_tails(encoder, encoded: np.ndarray, observed: np.ndarray) -> Cont
     """The continuous tails of the rows ``encoded`` (the model matrix, NaN where a cell is absent).
 
     ``observed`` (a boolean mask over the model matrix) names the cells of
-    real-valued columns that hold a value, a point mass's included (their
+    continuous columns that hold a value, a point mass's included (their
     continuous cell is absent from ``encoded``). Without a tail (models of
     earlier releases, images) nothing is beyond and both terms are 0.
     """
@@ -116,7 +118,7 @@ def continuous_tails(encoder, encoded: np.ndarray, observed: np.ndarray) -> Cont
     tail = encoder.continuous_tail_
     if not tail:
         return ContinuousTails(beyond, np.zeros(n_rows), np.zeros(n_rows))
-    tailed = encoder.real_model_columns
+    tailed = encoder.continuous_model_columns
     with np.errstate(invalid="ignore"):
         distance = np.abs(encoded.astype(np.float64)) - SCALED_LIMIT
         beyond = tailed & (distance > SCALED_LIMIT * 1e-6)  # past the float32 image of the training extremes

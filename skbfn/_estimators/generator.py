@@ -691,9 +691,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         centre (beyond what float32 can score), scores ``-inf``; a score is
         never NaN; an integer beyond a discretised column's training range
         gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
-        more per further step), and a real value beyond its column's
-        training range a small tail density (about -7.1 nats, plus the
-        log-Jacobian, a tenth of the range beyond; see the likelihood guide),
+        more per further step), and a value of a continuous column (real, or
+        a dequantised integer) beyond its training range a small tail
+        density (about -7.1 nats, plus the log-Jacobian, a tenth of the range
+        beyond; see the likelihood guide),
         where the model's own density would fall like a Gaussian of width
         ``sigma_1``. Missing cells:
         a column that had missing cells in fit scores the row's pattern of
