@@ -693,7 +693,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
         more per further step), and a value of a continuous column (real, or
         a dequantised integer) beyond its training range a small tail
-        density (about -7.1 nats, plus the log-Jacobian, a tenth of the range
+        density (about -11.7 nats, plus the log-Jacobian, a tenth of the range
         beyond; see the likelihood guide),
         where the model's own density would fall like a Gaussian of width
         ``sigma_1``. Missing cells:
