@@ -149,3 +149,16 @@ def test_a_conditional_model_scores_the_rest_of_the_row_under_the_same_condition
     tail = np.log(CONTINUOUS_TAIL / (2 * TAIL_SCALE)) - 1.1 / TAIL_SCALE + jacobian
     expected = rest_scores + np.log1p(-CONTINUOUS_TAIL) + tail
     np.testing.assert_allclose(gen.score_samples(rows, labels)[[0, 2]], expected[[0, 2]], rtol=0, atol=1e-5)
+
+
+def test_a_column_under_normal_scores_gets_its_tail_beyond_the_range_too():
+    """Normal scores spread a heavy tail; the tail sits beyond the image of the training range, in the flow's
+    units, so its density in the column's units falls slowly with the value, as the map compresses it."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"amount": rng.lognormal(3, 1, 300), "x": rng.normal(size=300)})
+    gen = BFNGenerator(**FAST, continuous_transform="quantile").fit(X)
+    assert gen.encoder_.columns_[0].normal_scores is not None
+    rows = pd.DataFrame({"amount": X["amount"].max() * np.array([2.0, 10.0, 100.0]), "x": 0.0})
+    scores, old = gen.score_samples(rows), without_tails(gen).score_samples(rows)
+    assert np.all(np.isfinite(scores)) and np.all(np.diff(scores) < 0)
+    assert np.all(scores - old > 100.0)
