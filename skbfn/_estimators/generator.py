@@ -31,7 +31,7 @@ from .._inference.sampling import (
     sampling_bounds,
     with_given_cells,
 )
-from .._inference.scoring import BoundSettings, elbo_per_row
+from .._inference.scoring import BoundSettings, elbo_with_tails
 from .._model.architecture import fuse_flows, place
 from .._model.fitting import FittedState, fit_state
 from .generator_document import generator_document, generator_from_document, state_tensors
@@ -751,29 +751,12 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(MAX_SEED))
         bound = BoundSettings.of(self, self.encoder_)
-        scores = elbo_per_row(self.ema_.module, encoded, cond, bound=bound, seed=seed)
-        scores = self._with_continuous_tails(scores, X, encoded, cond, bound, seed)
+        tails = self.encoder_.continuous_tails(X, encoded)
+        scores = elbo_with_tails(self.ema_.module, encoded, cond, tails, bound=bound, seed=seed)
         scores += self.encoder_.row_log_jacobian(X) + log_tail
         if self.category_tilt_ is not None and y is None:
             scores += self.category_tilt_.log_score_offset(encoded)
         scores[self.encoder_.off_support(X) | far.any(axis=1)] = -np.inf  # no mass, or no computable density
-        return scores
-
-    def _with_continuous_tails(self, scores, X, encoded, cond, bound, seed) -> np.ndarray:
-        """The model's bounds ``scores`` of the rows ``encoded`` under the real-valued columns' tails.
-
-        A row with cells beyond their training range takes the log-sum of two
-        bounds: every cell from the model, and those cells from their tails
-        with the rest from the model (scored with them absent).
-        """
-        tails = self.encoder_.continuous_tails(X, encoded)
-        scores = scores + tails.log_inside
-        rows = np.flatnonzero(tails.beyond.any(axis=1))
-        if rows.size and self.model_.cell_inputs:
-            rest = np.where(tails.beyond[rows], np.float32(np.nan), encoded[rows])
-            rest_cond = None if cond is None else cond[torch.from_numpy(rows).to(cond.device)]
-            rest_scores = elbo_per_row(self.ema_.module, rest, rest_cond, bound=bound, seed=seed)
-            scores[rows] = np.logaddexp(scores[rows], rest_scores + tails.log_inside[rows] + tails.log_tail[rows])
         return scores
 
     def score(self, X, y=None):

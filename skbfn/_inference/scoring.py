@@ -25,12 +25,14 @@ from scipy.stats import qmc
 
 from .._device import NETWORK_ROWS, batch_kind
 from .._encoding.cell_widths import CellWidths
+from .._encoding.tails import ContinuousTails
 from ..core import BFN, CellMask
 
 __all__ = [
     "RECONSTRUCTION_DIVISOR",
     "BoundSettings",
     "elbo_per_row",
+    "elbo_with_tails",
     "recon_draw_count",
     "row_draws",
     "row_keys",
@@ -281,3 +283,29 @@ def elbo_per_row(
         )
         scores.append(elbo.double().cpu().numpy()[: min(chunk, n_rows - start)])
     return np.concatenate(scores)
+
+
+def elbo_with_tails(
+    model: BFN,
+    encoded: np.ndarray,
+    cond: torch.Tensor | None,
+    tails: ContinuousTails,
+    *,
+    bound: BoundSettings,
+    seed: int,
+) -> np.ndarray:
+    """:func:`elbo_per_row` under the tails of the continuous columns beyond their range (:mod:`skbfn._encoding.tails`).
+
+    A row with cells beyond their training range takes the log-sum of two
+    bounds: every cell from the model, and those cells from their tails with
+    the rest of the row from the model (scored with them absent, a second
+    pass over those rows only). Float64, model units.
+    """
+    scores = elbo_per_row(model, encoded, cond, bound=bound, seed=seed) + tails.log_inside
+    rows = np.flatnonzero(tails.beyond.any(axis=1))
+    if rows.size and model.cell_inputs:
+        rest = np.where(tails.beyond[rows], np.float32(np.nan), encoded[rows])
+        rest_cond = None if cond is None else cond[torch.from_numpy(rows).to(cond.device)]
+        rest_scores = elbo_per_row(model, rest, rest_cond, bound=bound, seed=seed)
+        scores[rows] = np.logaddexp(scores[rows], rest_scores + tails.log_inside[rows] + tails.log_tail[rows])
+    return scores
