@@ -3,6 +3,7 @@
 import copy
 import io
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -551,6 +552,16 @@ def test_a_series_is_refused_with_a_message_that_says_how_to_make_it_a_table():
     with pytest.raises(ValueError, match=r"1-D Series of 40 values: pass X.to_frame\(\)"):
         BFNGenerator(max_iter=2).fit(column)
     assert BFNGenerator(max_iter=2, random_state=0).fit(column.to_frame()).sample(3).columns.tolist() == ["x"]
+
+
+def test_an_empty_table_is_refused_with_its_own_shape(moons):
+    gen = BFNGenerator(max_iter=2, hidden_layer_sizes=(8,), random_state=0).fit(
+        pd.DataFrame(moons[0], columns=["u", "v"])
+    )
+    empty = pd.DataFrame({"u": [], "v": []})
+    for call in (gen.score_samples, BFNGenerator(max_iter=2).fit):
+        with pytest.raises(ValueError, match=re.escape("0 sample(s) (shape=(0, 2))")):
+            call(empty)
 
 
 def test_ema_decay_changes_nothing_in_a_fit_shorter_than_its_warm_up(moons):

@@ -24,5 +24,7 @@ def validate_table(estimator: BaseEstimator, X, *, reset: bool):
         )
     if not hasattr(X, "iloc"):
         X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+    elif X.shape[0] == 0:  # as check_array says it of an array, with the table's own shape
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
     validate_data(estimator, X, skip_check_array=True, reset=reset)
     return X
