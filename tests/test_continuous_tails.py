@@ -162,3 +162,22 @@ def test_a_column_under_normal_scores_gets_its_tail_beyond_the_range_too():
     scores, old = gen.score_samples(rows), without_tails(gen).score_samples(rows)
     assert np.all(np.isfinite(scores)) and np.all(np.diff(scores) < 0)
     assert np.all(scores - old > 100.0)
+
+
+def test_a_cell_too_far_out_for_the_model_is_scored_by_its_tail_alone(fitted):
+    """More than a million half-ranges out the float32 model has no density to give (its loss overflows): the
+    row scores the rest of the row plus the tail's log-density, with the distance taken in float64; a model
+    without tails scores it -inf, and a score is never NaN, even where the distance overflows float64."""
+    gen, frame = fitted
+    [height] = [c for c in gen.encoder_.columns_ if c.name == "height"]
+    z = np.array([2e6, -3e7, 1e12])  # flow units, far beyond FAR_BEYOND = 1e6
+    values = height.from_flow_range(z)
+    rows = pd.concat([frame.iloc[:1]] * len(z), ignore_index=True).assign(height=values)
+    rest = without_tails(gen).score_samples(rows.assign(height=np.nan)) + 2 * np.log1p(-CONTINUOUS_TAIL)
+    distance = np.abs(height.to_flow_range(values)) - SCALED_LIMIT
+    tail = np.log(CONTINUOUS_TAIL / (2 * TAIL_SCALE)) - distance / TAIL_SCALE + height.log_jacobian(values)
+    scores = gen.score_samples(rows)
+    np.testing.assert_allclose(scores, rest + tail, rtol=1e-12)
+    assert np.isneginf(without_tails(gen).score_samples(rows)).all()
+    extremes = gen.score_samples(rows.iloc[:2].assign(height=[1e307, -np.finfo(np.float64).max]))
+    assert not np.isnan(extremes).any() and np.all(extremes < scores[-1])

@@ -165,8 +165,10 @@ def test_a_score_is_never_nan_however_far_a_value_lies(transform):
         warnings.simplefilter("error")
         scores = gen.score_samples(rows)
     assert not np.isnan(scores).any()
-    assert np.isfinite(scores[:2]).all() and np.isneginf(scores[3:]).all()
-    assert scores[1] < scores[0]
+    # beyond what the float32 model can score (from 1e18 here), the column's tail scores the value: finite
+    assert np.isfinite(scores).all()
+    assert scores[0] > scores[1] > scores[2] > scores[3] > scores[4] > scores[6]
+    assert scores[5] < scores[1]
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,8 @@ from .values import as_float, column_values, is_pandas, sort_key
 
 __all__ = ["TableEncoder"]
 
-# A real value farther than this from the centre, in the flow's units (a million training half-ranges), scores
-# -inf: the float32 loss would overflow to inf, and inf - inf is NaN.
+# A real value farther than this from the centre, in the flow's units (a million training half-ranges), is not
+# scored by the float32 model, whose loss would overflow to inf (and inf - inf is NaN): its tail scores it.
 FAR_BEYOND = 1e6
 # What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
 # network learns to draw it with the indicator, so that one joint draw of a row is consistent.
@@ -327,16 +327,27 @@ class TableEncoder:
 
         return beyond_range(self, X.shape[0], numbers)
 
-    def continuous_tails(self, X, encoded: np.ndarray) -> ContinuousTails:
+    def continuous_tails(self, X, encoded: np.ndarray, far: np.ndarray | None = None) -> ContinuousTails:
         """Continuous cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
-        of each row's score under the columns' tails (:mod:`.tails`)."""
+        of each row's score under the columns' tails (:mod:`.tails`).
+
+        ``far`` (:meth:`far_cells`) names cells too far out for the float32
+        model, whatever ``encoded`` holds there: their distance is taken from
+        ``X`` in float64, and their rows are scored by the tail term alone.
+        """
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         observed = np.zeros(encoded.shape, dtype=bool)
+        values = encoded.astype(np.float64)
         if self.continuous_tail_:
             for position in np.flatnonzero(self.continuous_model_columns):
-                j = self._order[position]
-                observed[:, position] = ~np.isnan(self.columns_[j].numbers(column_values(X, j), as_float))
-        return continuous_tails(self, encoded, observed)
+                column = self.columns_[self._order[position]]
+                numbers = column.numbers(column_values(X, self._order[position]), as_float)
+                observed[:, position] = ~np.isnan(numbers)
+                if far is not None and far[:, position].any():
+                    rows = far[:, position]
+                    with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: an infinite distance
+                        values[rows, position] = column.to_flow_range(column.off_point_masses(numbers[rows]))
+        return continuous_tails(self, values, observed, far)
 
     def columns_beyond_range(self, X) -> list:
         """Names of numeric model columns with observed values outside the range the encoder was fitted on."""
@@ -361,7 +372,9 @@ class TableEncoder:
         """Continuous model cells more than ``FAR_BEYOND`` flow ranges from the centre, or non-finite.
 
         A value that far from the training range has no density the float32
-        model can compute (the loss overflows): its row scores ``-inf``.
+        model can compute (the loss overflows): its row is scored by the
+        column's tail alone (:meth:`continuous_tails`), or ``-inf`` by a model
+        without tails (earlier releases).
         """
         with np.errstate(invalid="ignore"):
             far = ~(np.abs(encoded) <= FAR_BEYOND) & ~np.isnan(encoded)

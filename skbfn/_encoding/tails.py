@@ -101,31 +101,43 @@ class ContinuousTails:
         What the other term (its ``beyond`` cells absent) adds beyond
         ``log_inside``: ``ln(eps / (1 - eps))`` and the tail's log-density for
         each ``beyond`` cell.
+    tail_only : ndarray of bool, shape (n_rows,)
+        Rows with a cell too far out for the float32 model to score (more
+        than a million training half-ranges from the centre): the tail term
+        alone bounds them.
     """
 
     beyond: np.ndarray
     log_inside: np.ndarray
     log_tail: np.ndarray
+    tail_only: np.ndarray
 
 
-def continuous_tails(encoder, encoded: np.ndarray, observed: np.ndarray) -> ContinuousTails:
+def continuous_tails(
+    encoder, encoded: np.ndarray, observed: np.ndarray, far: np.ndarray | None = None
+) -> ContinuousTails:
     """The continuous tails of the rows ``encoded`` (the model matrix, NaN where a cell is absent).
 
     ``observed`` (a boolean mask over the model matrix) names the cells of
     continuous columns that hold a value, a point mass's included (their
-    continuous cell is absent from ``encoded``). Without a tail (models of
-    earlier releases, images) nothing is beyond and both terms are 0.
+    continuous cell is absent from ``encoded``). ``far`` names cells the
+    model cannot score (too far out for float32): their rows have no model
+    term. Without a tail (models of earlier releases, images) nothing is
+    beyond and both terms are 0.
     """
     n_rows = encoded.shape[0]
     beyond = np.zeros(encoded.shape, dtype=bool)
     tail = encoder.continuous_tail_
     if not tail:
-        return ContinuousTails(beyond, np.zeros(n_rows), np.zeros(n_rows))
+        return ContinuousTails(beyond, np.zeros(n_rows), np.zeros(n_rows), np.zeros(n_rows, dtype=bool))
     tailed = encoder.continuous_model_columns
     with np.errstate(invalid="ignore"):
         distance = np.abs(encoded.astype(np.float64)) - SCALED_LIMIT
         beyond = tailed & (distance > SCALED_LIMIT * 1e-6)  # past the float32 image of the training extremes
     log_inside = np.log1p(-tail) * (observed & tailed).sum(axis=1)
-    log_density = np.log(tail / (2 * TAIL_SCALE)) - np.log1p(-tail) - np.where(beyond, distance, 0.0) / TAIL_SCALE
+    with np.errstate(over="ignore"):  # a distance near float64's largest: -inf, never NaN
+        decay = np.where(beyond, distance, 0.0) / TAIL_SCALE
+    log_density = np.log(tail / (2 * TAIL_SCALE)) - np.log1p(-tail) - decay
     log_tail = np.where(beyond, log_density, 0.0).sum(axis=1)
-    return ContinuousTails(beyond, log_inside, log_tail)
+    tail_only = np.zeros(n_rows, dtype=bool) if far is None else (far & beyond).any(axis=1)
+    return ContinuousTails(beyond, log_inside, log_tail, tail_only)

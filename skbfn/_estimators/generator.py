@@ -686,17 +686,18 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         real-valued columns times a probability mass over the discretised and
         categorical ones (and over a real column's point masses, for cells
         on them); with no real-valued column it is a log-probability
-        (at most 0). A row whose integer cell is not an integer, or whose real
-        value lies more than a million training half-ranges from the range's
-        centre (beyond what float32 can score), scores ``-inf``; a score is
-        never NaN; an integer beyond a discretised column's training range
-        gets a small tail mass (about -8.3 nats one step beyond, ``ln 2``
-        more per further step), and a value of a continuous column (real, or
-        a dequantised integer) beyond its training range a small tail
-        density (about -11.7 nats, plus the log-Jacobian, a tenth of the range
-        beyond; see the likelihood guide),
+        (at most 0). A row whose integer cell is not an integer scores
+        ``-inf``; a score is never NaN; an integer beyond a discretised
+        column's training range gets a small tail mass (about -8.3 nats one
+        step beyond, ``ln 2`` more per further step), and a value of a
+        continuous column (real, or a dequantised integer) beyond its
+        training range a small tail density (about -11.7 nats, plus the
+        log-Jacobian, a tenth of the range beyond; see the likelihood guide),
         where the model's own density would fall like a Gaussian of width
-        ``sigma_1``. Missing cells:
+        ``sigma_1``. A value more than a million training half-ranges from
+        the range's centre, beyond what the float32 model can score, is
+        scored by its tail alone (by a model fitted before the tails, ``-inf``).
+        Missing cells:
         a column that had missing cells in fit scores the row's pattern of
         missing cells (``reproduce_missing``); elsewhere a missing cell is
         left out, and the bound is on the observed cells only (:meth:`score`
@@ -741,7 +742,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         beyond, log_tail = self.encoder_.beyond_range(X)
         encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
         far = self.encoder_.far_cells(encoded)
-        encoded[far] = 0.0  # no computable density: the row scores -inf below
+        encoded[far] = 0.0  # no density the float32 model can compute: its tail scores it (or the row is -inf)
         if np.isnan(encoded).any() and not self.model_.cell_inputs:
             raise ValueError(
                 "This model was saved by an skbfn release without missing-value support: "
@@ -751,12 +752,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         seed_source = 0 if self.random_state is None else copy.deepcopy(self.random_state)
         seed = int(check_random_state(seed_source).randint(MAX_SEED))
         bound = BoundSettings.of(self, self.encoder_)
-        tails = self.encoder_.continuous_tails(X, encoded)
+        tails = self.encoder_.continuous_tails(X, encoded, far)
         scores = elbo_with_tails(self.ema_.module, encoded, cond, tails, bound=bound, seed=seed)
         scores += self.encoder_.row_log_jacobian(X) + log_tail
         if self.category_tilt_ is not None and y is None:
             scores += self.category_tilt_.log_score_offset(encoded)
-        scores[self.encoder_.off_support(X) | far.any(axis=1)] = -np.inf  # no mass, or no computable density
+        # no mass, or no density the model can compute and no tail (models of earlier releases)
+        scores[self.encoder_.off_support(X) | (far & ~tails.beyond).any(axis=1)] = -np.inf
         return scores
 
     def score(self, X, y=None):

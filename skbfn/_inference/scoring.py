@@ -299,9 +299,11 @@ def elbo_with_tails(
     A row with cells beyond their training range takes the log-sum of two
     bounds: every cell from the model, and those cells from their tails with
     the rest of the row from the model (scored with them absent, a second
-    pass over those rows only). Float64, model units.
+    pass over those rows only); a row with a cell too far out for the model
+    (``tails.tail_only``) takes the second alone. Float64, model units.
     """
     scores = elbo_per_row(model, encoded, cond, bound=bound, seed=seed) + tails.log_inside
+    scores[tails.tail_only] = -np.inf
     rows = np.flatnonzero(tails.beyond.any(axis=1))
     if rows.size and model.cell_inputs:
         rest = np.where(tails.beyond[rows], np.float32(np.nan), encoded[rows])
