@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
 from skbfn import BFNGenerator, BFNImputer
+from skbfn._encoding import TableEncoder
 from skbfn._encoding.column import Column
 from skbfn._encoding.text_numbers import MARKS, NumberFormat, text_number_format
 from skbfn.metrics import column_shapes
@@ -317,3 +318,23 @@ def test_accounts_and_measures_written_as_text_come_back_in_their_format():
     assert samples["balance"].str.startswith("(").mean() == pytest.approx(np.mean(balances < 0))
     assert abs(np.mean(balances < 0) - np.mean(balance < 0)) < 0.1  # the share of negative balances
     assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+
+
+@pytest.mark.parametrize("step", [1.0, 0.25])
+def test_a_sample_rounded_up_to_zero_is_written_0_never_minus_0(step):
+    """Values just below 0 round to -0.0, which Python writes '-0' (and '-0.00'): samples are never negative
+    zeros, whether the column is text, a plain number or a multiple of a step."""
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 400, 300)  # wider than max_bins: a continuous column, rounded to its lattice
+    table = pd.DataFrame(
+        {
+            "as_text": [f"{c * step:g}" for c in counts],
+            "as_number": counts * step,
+        }
+    )
+    encoder = TableEncoder().fit(table)
+    low = [c.to_flow_range(np.array([-0.3 * step]))[0] for c in encoder.columns_]  # rounds to -0.0
+    decoded = encoder.inverse_transform(np.array([low], dtype=np.float32))
+    assert decoded["as_text"].tolist() == ["0"]
+    number = decoded["as_number"].to_numpy()
+    assert number.tolist() == [0.0] and not np.signbit(number).any()

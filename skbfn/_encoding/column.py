@@ -374,7 +374,8 @@ def from_steps(counts: np.ndarray, step: float) -> np.ndarray:
     """Inverse of :func:`in_steps`: counts of a step as values, a decimal step's rounded to its decimals
     (3 x 0.2 is 0.6, not 0.6000000000000001)."""
     values = np.asarray(counts, dtype=np.float64) * step
-    return values if is_int(step) else np.round(values, shared_decimals(np.array([step])))
+    values = values if is_int(step) else np.round(values, shared_decimals(np.array([step])))
+    return values + 0.0  # -0.0 (from a count rounded up to 0) is 0
 
 
 def shared_decimals(numbers: np.ndarray, dtype=None) -> int | None:

@@ -624,5 +624,6 @@ class TableEncoder:
             values = np.round(values)
         elif column.decimals is not None:  # the data's decimals: amounts in cents come back in cents
             values = np.round(values, column.decimals)
+        values = values + 0.0  # a value rounded up from just below 0 is 0, not -0.0 (written '-0' as text)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
