@@ -13,7 +13,7 @@ from scipy.stats import ks_2samp
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding import TableEncoder
 from skbfn._encoding.column import Column
-from skbfn._encoding.text_numbers import MARKS, NumberFormat, text_number_format
+from skbfn._encoding.text_numbers import MARKS, NumberFormat, number_format_of, text_number_format
 from skbfn.metrics import column_shapes
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
@@ -338,3 +338,49 @@ def test_a_sample_rounded_up_to_zero_is_written_0_never_minus_0(step):
     assert decoded["as_text"].tolist() == ["0"]
     number = decoded["as_number"].to_numpy()
     assert number.tolist() == [0.0] and not np.signbit(number).any()
+
+
+@pytest.mark.parametrize(
+    ("strings", "closest"),
+    [
+        # '2,540' and '3,700' are no decimal commas (they would print back as '2,54' and '3,7')
+        (["2,540", "3702", "1,234", "998"], NumberFormat("", "", grouping=True, decimals=0, trim=False)),
+        (["2540", "3,700", "1230", "998"], NumberFormat("", "", grouping=False, decimals=0, trim=False)),
+        (["1.50", "2.5", "3", "4.25"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
+        (["$2.50", "$3.10", "$4.1"], NumberFormat("$", "", grouping=False, decimals=2, trim=False)),
+        (["1.234,5 €", "2345,5 €", "12,5 €"], NumberFormat("", " €", True, 1, False, decimal_mark=",", group_mark=".")),
+    ],
+)
+def test_numbers_written_in_several_ways_read_in_the_way_that_writes_most_of_them_back(strings, closest):
+    """Grouped and not, trailing zeros and not: one reading fits every string, and no one format writes them all
+    back; the format that writes the most back is the column's, and it is said to be inexact."""
+    found, exact = number_format_of(_strings(strings), np.dtype(object))
+    assert (found, exact) == (closest, False)
+    assert text_number_format(_strings(strings), np.dtype(object)) is None  # the strict reading has none
+    written = found.format(found.parse(_strings(strings)))
+    assert np.all(found.parse(written) == found.parse(_strings(strings)))  # no number changes
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [["$5", "€5"], ["1 kg", "2 g"], ["007", "012", "123"], ["1e-05", "0.5"], ["(12)", "-13"], ["12", "twelve"]],
+)
+def test_other_mixtures_stay_text_even_in_the_closest_reading(strings):
+    assert number_format_of(_strings(strings), np.dtype(object)) == (None, False)
+
+
+def test_a_column_of_numbers_written_in_several_ways_is_modelled_as_numbers_with_a_warning():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(500, 9000, N_ROWS)
+    units = [f"{c:,}" if k % 3 else f"{c}" for k, c in enumerate(counts)]  # two in three grouped
+    frame = pd.DataFrame({"units": units, "x": rng.normal(size=N_ROWS)})
+    with pytest.warns(UserWarning, match=r"'units' writes its numbers in more than one way .* as '\d,\d\d\d'"):
+        gen = BFNGenerator(**SMALL, random_state=0).fit(frame)
+    assert gen.encoder_.roles["units"] == "continuous"
+    samples = gen.sample(200, random_state=0)["units"].to_numpy(dtype=object)
+    number_format = gen.encoder_.columns_[0].number_format
+    assert number_format.grouping
+    np.testing.assert_array_equal(number_format.format(number_format.parse(samples)), samples)
+    numbers = number_format.parse(samples)
+    assert counts.min() <= numbers.min() and numbers.max() <= counts.max()
+    assert np.isfinite(gen.score_samples(frame.iloc[:5])).all()

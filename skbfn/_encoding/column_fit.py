@@ -17,7 +17,7 @@ import numpy as np
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
-from .text_numbers import reads_as_codes, text_number_format, without_missing_marker
+from .text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
 from .times import (
     COMPACT_DATES,
     compact_dates,
@@ -102,6 +102,19 @@ def _warn_if_mixed_dates(name, dated: np.ndarray) -> bool:
         )
         return True
     return False
+
+
+def _warn_of_one_way_of_writing(name, observed: np.ndarray, number_format: NumberFormat) -> None:
+    """Warn that a column's numbers, written in more than one way, come back written in one of them."""
+    strings = np.array(list(dict.fromkeys(without_missing_marker(observed)[0].tolist())), dtype=object)
+    written = number_format.format(number_format.parse(strings))
+    example = next((f", {a!r} as {b!r}" for a, b in zip(strings, written, strict=True) if a != b), "")
+    warnings.warn(
+        f"X column {name!r} writes its numbers in more than one way (grouped or not, with trailing zeros or "
+        f"not): it is modelled as numbers, and its samples are written the way most of its values are{example}.",
+        UserWarning,
+        stacklevel=8,  # the caller of BFNGenerator.fit
+    )
 
 
 def _warn_if_unresolved(name, numbers: np.ndarray) -> None:
@@ -241,10 +254,12 @@ class ColumnFitter:
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
             marker = None if time_format is None else marker
             if time_format is None:
-                number_format = text_number_format(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
+                number_format, exact = number_format_of(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
                 codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
                 if role == "auto" and codes:
                     number_format = None  # categories, as before
+                if number_format is not None and not exact:
+                    _warn_of_one_way_of_writing(name, observed, number_format)
         if role == "auto" and number_format is not None and are_keys(number_format.parse(values), name):
             role = "id"  # as an integer column of keys is
         if role == "auto" and time_format is None and number_format is None and not chosen:

@@ -9,11 +9,14 @@ currency sign, code or unit (``'kg'``, ``'km/h'``, ``'years'``) after them;
 the decimal mark (a point or a comma) and the mark that groups thousands,
 if any (a comma, a point, a space or an apostrophe); and a fixed number of
 decimals or as few as each value needs; or an exponent (``'2.515e+02'``).
-A column is read this way only if every observed string parses in one
+A column is read this way if every observed string parses in one
 format and prints back unchanged in it, so nothing is lost, and samples are
 written in the same format. Where two formats both do (``'1,234'``: a
 thousand with a grouping comma, or 1.234 with a decimal comma),
-the point as decimal mark wins. Leading zeros (``'007'``, zip codes) do not
+the point as decimal mark wins. Where none does, but the strings read in
+one format that differs from string to string only in grouping and
+trailing zeros (``'3,702'`` beside ``'3702'``), the column is numbers too,
+written in the way that prints most of them back (and the encoder warns). Leading zeros (``'007'``, zip codes) do not
 print back, so such keys stay strings. A column may also mark its missing
 values with one string of its own (``'?'``, ``'n/a'``, ``'-'``, as files
 from the UCI repository do): such cells are missing, and missing cells of
@@ -32,7 +35,7 @@ import numpy as np
 
 from .roles import holds_few_values
 
-__all__ = ["NumberFormat", "reads_as_codes", "text_number_format"]
+__all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "text_number_format"]
 
 # The decimal mark and the thousands mark of each way of writing numbers, the first that reads a column winning:
 # English, continental European, SI (a space) with either decimal mark, and Swiss.
@@ -310,20 +313,62 @@ def is_missing_marker(value) -> bool:
 def text_number_format(observed: np.ndarray, dtype) -> NumberFormat | None:
     """The number format of an object or string column's observed values, or None if they are not all numbers
     written in one format that prints each of them back unchanged."""
+    number_format, exact = number_format_of(observed, dtype)
+    return number_format if exact else None
+
+
+def number_format_of(observed: np.ndarray, dtype) -> tuple[NumberFormat | None, bool]:
+    """The number format of an object or string column's observed values, and whether it prints every one of
+    them back unchanged.
+
+    Where no one format does, but every value reads as a number in one
+    format that differs from value to value only in its grouping and
+    trailing zeros (``'3,702'`` beside ``'3702'``, ``'2.50'`` beside
+    ``'3.1'``, as columns pasted together from several sources have them),
+    the format of that reading (the first in :data:`MARKS`' order) that
+    prints the most values back unchanged, with False. Otherwise
+    ``(None, False)``: two affixes, marks, ways of marking negatives or
+    exponents in some values only stay text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbfn._encoding.text_numbers import number_format_of
+    >>> found, exact = number_format_of(np.array(["3,700", "1,250", "998", "4120"], dtype=object), np.dtype(object))
+    >>> exact, found.format(np.array([4120.0, 12345.0])).tolist()
+    (False, ['4,120', '12,345'])
+    """
     if getattr(dtype, "kind", "O") != "O" or str(dtype) == "category" or len(observed) == 0:
-        return None
+        return None, False
     values = observed.tolist()
     if not all(isinstance(v, str) for v in values):
-        return None
+        return None, False
     numbers, marker = without_missing_marker(np.asarray(values, dtype=object))
     distinct = list(dict.fromkeys(numbers.tolist()))
     if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
-        return None
+        return None, False
     strings = np.array(distinct, dtype=object)
-    for number_format in _candidates(distinct):  # all of them: the marks, grouping and decimals of the column
+    candidates = list(_candidates(distinct))  # all of them: the marks, grouping and decimals of the column
+    for number_format in candidates:
         if np.array_equal(number_format.format(number_format.parse(strings)), strings):
-            return replace(number_format, missing=marker)
-    return None
+            return replace(number_format, missing=marker), True
+    for number_format in candidates:
+        parsed = number_format.parse(strings)
+        if number_format.exponent or np.isnan(parsed).any():
+            continue
+        return replace(_closest_way(number_format, parsed, strings), missing=marker), False
+    return None, False
+
+
+def _closest_way(number_format: NumberFormat, numbers: np.ndarray, strings: np.ndarray) -> NumberFormat:
+    """``number_format`` grouped or not and trimmed or not, whichever writes the most of ``numbers`` as
+    ``strings`` (in a tie, the grouping and trimming the format was read with)."""
+
+    def fit(way: NumberFormat) -> tuple[int, bool, bool]:
+        written = int(np.sum(way.format(numbers) == strings))
+        return written, way.grouping == number_format.grouping, way.trim == number_format.trim
+
+    return max((replace(number_format, grouping=g, trim=t) for g in (True, False) for t in (False, True)), key=fit)
 
 
 def reads_as_codes(observed: np.ndarray, number_format: NumberFormat, max_categories: int) -> bool:

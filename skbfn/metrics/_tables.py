@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._encoding.text_numbers import NumberFormat, reads_as_codes, text_number_format, without_missing_marker
+from .._encoding.text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
 from .._encoding.times import object_time_format, time_numbers
 
 MAX_CATEGORIES = 50
@@ -102,13 +102,13 @@ def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
 
 def _text_format(series: pd.Series, max_categories: int) -> str | NumberFormat | None:
     """How an object or string column holds dates or numbers, as the encoder reads them
-    (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.text_number_format`;
+    (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`;
     numbers that read as codes are categories: :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
     observed = series.dropna().to_numpy(dtype=object)
     time_format = object_time_format(without_missing_marker(observed)[0], series.dtype)  # '?' beside dates: missing
     if time_format is not None:
         return time_format
-    number_format = text_number_format(observed, series.dtype)
+    number_format = number_format_of(observed, series.dtype)[0]
     if number_format is None or reads_as_codes(observed, number_format, max_categories):
         return None
     return number_format
