@@ -27,6 +27,8 @@ column = st.one_of(
     st.just(("continuous", 0)),
     st.tuples(st.just("discretised"), st.integers(2, 9)),
     st.tuples(st.just("categorical"), st.integers(2, 7)),
+    # wide enough to pad several narrow columns past what a part of their own costs: parts of similar widths
+    st.tuples(st.sampled_from(["discretised", "categorical"]), st.sampled_from([48, 70])),
 )
 tables = st.lists(column, min_size=1, max_size=7)
 
@@ -113,6 +115,15 @@ def test_the_table_flow_gives_the_per_column_flows_numbers(kinds, seed):
         torch.testing.assert_close(*(f.reconstruction_loss(x, p, mask=m) for f, p in both))
         torch.testing.assert_close(*(f.control_variate(noise, t, mask=m) for f in (fused, reference)))
         torch.testing.assert_close(*(f.reconstruction_control_variate(noise, mask=m) for f in (fused, reference)))
+
+
+def test_a_wide_column_gets_a_part_of_its_own_where_it_would_pad_many_narrow_ones():
+    kinds = [("categorical", 2), ("categorical", 70), ("categorical", 3), ("discretised", 5), ("categorical", 2)]
+    fused, _ = pair(kinds)
+    assert fused.columns == ((0, 2, 4), (1,), (3,))
+    assert [part.n_classes for part, _ in fused.parts[:2]] == [(2, 3, 2), (70,)]
+    narrow = [("categorical", 2), ("categorical", 9), ("categorical", 3)]
+    assert pair(narrow)[0].columns == ((0, 1, 2),)  # padding 2 and 3 to 9 costs less than a part
 
 
 def test_padded_entries_take_no_probability_and_get_no_gradient():

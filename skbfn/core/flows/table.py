@@ -1,4 +1,5 @@
-"""A table's columns in one flow with one fused part per data type."""
+"""A table's columns in one flow with one fused part per data type (a few, of similar widths, where one would pad
+many narrow columns to a wide one's bins or classes)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,39 @@ def _fused(kind: str, flows: list) -> object:
     return CategoricalColumnsFlow(counts, first.beta_1)
 
 
+# What one more fused part costs, in padded entries per row. A part runs its few dozen small operations whatever
+# its width: on two CPU cores, a 1,024-row training step of bench_scale.py's 10-column table took 0.24 ms more
+# per extra part (5 parts against 3), and a padded class about 0.02 ms (a 45-class column beside twelve narrow
+# ones), so a part costs about 12 padded entries. 64 splits a type only where a wide column pads many narrow
+# ones by far, and leaves tables of similar widths (bench_scale.py's among them) in one part per type.
+PART_COST = 64
+
+
+def _width_groups(widths: Sequence[int], part_cost: float) -> list[list[int]]:
+    """Positions into ``widths`` in groups (each in its own order) of the widths' sorted runs that minimise
+    ``sum(part_cost + max(group) * len(group))``: one group unless a wide column would pad many narrow ones.
+
+    Examples
+    --------
+    >>> _width_groups([3, 4, 5], PART_COST)  # little padding: one part
+    [[0, 1, 2]]
+    >>> _width_groups([2, 200, 2, 3, 2], PART_COST)  # 200 classes would pad four columns of 2 or 3 to 200
+    [[0, 2, 3, 4], [1]]
+    """
+    order = sorted(range(len(widths)), key=lambda i: (widths[i], i))
+    best, cut = [0] + [math.inf] * len(order), [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        for start in range(end):
+            cost = best[start] + part_cost + widths[order[end - 1]] * (end - start)
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    groups, end = [], len(order)
+    while end:
+        groups.append(sorted(order[cut[end] : end]))
+        end = cut[end]
+    return sorted(groups)
+
+
 def _column_flows(flow, n_columns: int) -> list:
     """The one-column flows of a part of ``n_columns`` columns."""
     if isinstance(flow, DiscretisedColumnsFlow):
@@ -50,6 +84,26 @@ def _column_flows(flow, n_columns: int) -> list:
     if isinstance(flow, CategoricalColumnsFlow):
         return [CategoricalFlow(k, flow.beta_1) for k in flow.n_classes]
     return [flow] * n_columns
+
+
+def _split_by_width(keys: list[tuple], members: list[list[int]], column_flows: list) -> tuple[list, list]:
+    """Each type's columns (``members`` of ``keys``), discretised and categorical ones in groups of similar
+    bin or class counts (:func:`_width_groups`), every group after the group it split from."""
+    split_keys, split_members = [], []
+    for key, columns in zip(keys, members, strict=True):
+        if key[0] not in ("discretised", "categorical"):
+            split_keys.append(key)
+            split_members.append(columns)
+            continue
+        widths = [_width(column_flows[j]) for j in columns]
+        for group in _width_groups(widths, PART_COST):
+            split_keys.append(key)
+            split_members.append([columns[position] for position in group])
+    return split_keys, split_members
+
+
+def _width(flow) -> int:
+    return flow.n_bins if isinstance(flow, DiscretisedFlow) else flow.n_classes
 
 
 def _entries(sizes: Sequence[int], order: Sequence[int]) -> list[int]:
@@ -69,8 +123,10 @@ class TableFlow(ProductFlow):
     discretised ones one :class:`~skbfn.core.flows.DiscretisedColumnsFlow`
     part, all categorical ones one
     :class:`~skbfn.core.flows.CategoricalColumnsFlow` part (bins and classes
-    padded to each type's widest column). The flow arithmetic is then a few
-    batched operations per type, whatever the number of columns; permutations
+    padded to each type's widest column; where a wide column would pad many
+    narrow ones, the type's columns are split into parts of similar widths,
+    as :data:`PART_COST` decides). The flow arithmetic is then a few
+    batched operations per part, whatever the number of columns; permutations
     of the inputs, outputs and noise connect it to the column layout.
 
     States, latents and predictions are those of the parts, as a tuple in the
@@ -116,6 +172,7 @@ class TableFlow(ProductFlow):
             else:
                 keys.append(key)
                 members.append([j])
+        keys, members = _split_by_width(keys, members, column_flows)
         super().__init__(
             [
                 (_fused(key[0], [column_flows[j] for j in cols]), len(cols))
