@@ -67,6 +67,9 @@ FILE_FORMATS = {
     "may count months ('M'), hours ('h') or minutes ('min') and hold dates as numbers ('%Y%m%d' with a numeric "
     "dtype), and numeric columns multiples of a step ('step': thousands, or halves)",
     13: "the parameter dropout exists",
+    14: "encoders give real-valued and dequantised integer columns a tail beyond their training range "
+    "('continuous_tail'), which scores values beyond it: a reader of format 13 would ignore it and score them "
+    "otherwise; columns of dates held as strings in several formats read them in each ('read_formats')",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -14,6 +14,7 @@ from scipy.stats import ks_2samp
 from skbfn import BFNGenerator
 from skbfn._encoding.column import Column
 from skbfn._encoding.times import object_time_format
+from skbfn._encoding.values import as_float
 from skbfn._json import dtype_to_json
 from skbfn.metrics import column_shapes
 
@@ -197,21 +198,49 @@ def test_a_missing_marker_beside_dates_marks_their_missing_cells_and_comes_back(
         Column.from_dict({**number.to_dict(), "missing_marker": "?"})
 
 
-def test_dates_written_in_two_formats_are_not_taken_for_keys_and_a_warning_says_how_to_read_them():
-    """No one format writes such a column back, so it is left out with a warning naming the formats; before,
-    a column of distinct dates became an id and samples held random tokens of its characters ('-4509921/0')."""
+def test_dates_written_in_two_formats_are_read_each_in_its_own_and_sampled_in_the_most_common(tmp_path):
+    """Each layout of the strings reads in its own format ('01/03/2021' day first, as the column's days past 12
+    say): the column is modelled as dates, its samples written in the format most of its strings have, with a
+    warning that names the formats. Before, such a column was left out (and, earlier still, taken for keys)."""
     days = _days()
-    mixed = np.where(np.arange(N_ROWS) % 2 == 0, days.strftime("%Y-%m-%d"), days.strftime("%d/%m/%Y"))
+    iso = np.arange(N_ROWS) % 3 != 0  # two in three written '%Y-%m-%d'
+    mixed = np.where(iso, days.strftime("%Y-%m-%d"), days.strftime("%d/%m/%Y"))
     X = _table(mixed.tolist())
     with pytest.warns(UserWarning, match=r"'when' holds dates written in 2 formats \('%Y-%m-%d', '%d/%m/%Y'\)"):
         gen = BFNGenerator(**SMALL, random_state=0).fit(X)
-    assert gen.column_roles_["when"] == "drop" and gen.sample(5)["when"].isna().all()
-    X["when"] = pd.to_datetime(X["when"], format="mixed", dayfirst=True)  # what the warning advises
-    assert BFNGenerator(**SMALL, random_state=0).fit(X).column_roles_["when"] == "continuous"
+    column = gen.encoder_.columns_[1]
+    assert gen.column_roles_["when"] == "continuous"
+    assert (column.time_format, column.read_formats) == ("%Y-%m-%d", ("%d/%m/%Y",))
+    assert column.time_unit == "D"  # every string read as its own date, whatever its format
+    since_epoch = np.asarray((days - pd.Timestamp("1970-01-01")).days, dtype=np.float64)
+    np.testing.assert_array_equal(column.numbers(X["when"].to_numpy(dtype=object), as_float), since_epoch)
+    sample = gen.sample(100, random_state=0)["when"]
+    read = pd.to_datetime(sample, format="%Y-%m-%d")  # all in the most common format
+    assert read.notna().all() and days.min() <= read.min() and read.max() <= days.max()
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    given = gen.sample(3, given={"when": "15/06/2021"}, random_state=0)  # a given cell in the other format
+    assert (given["when"] == "15/06/2021").all()
+    with pytest.raises(ValueError, match=r"'June 15', which is not a date in '%Y-%m-%d' or '%d/%m/%Y'\."):
+        gen.score_samples(X.iloc[:2].assign(when="June 15"))
+    assert Column.from_dict(column.to_dict()).to_dict() == column.to_dict()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    for corrupt in (["%Y-%m-%d"], ["%H:%M"], ["%d"], "%d/%m/%Y", [3]):
+        with pytest.raises(ValueError, match="invalid read formats"):
+            Column.from_dict({**column.to_dict(), "read_formats": corrupt})
     codes = _table(["2021-01-01", "01/02/2021"] * (N_ROWS // 2))  # a few values, each seen often: categories
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert BFNGenerator(**SMALL, random_state=0).fit(codes).column_roles_["when"] == "categorical"
+
+
+def test_a_time_of_day_beside_dates_is_left_out_with_a_warning_that_says_how_to_read_it():
+    """Strings no one column of wall times holds (times of day beside dates) stay out, as before."""
+    days = _days()
+    minutes = pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(N_ROWS) * 7, unit="min")
+    mixed = np.where(np.arange(N_ROWS) % 2 == 0, days.strftime("%Y-%m-%d"), minutes.strftime("%H:%M"))
+    with pytest.warns(UserWarning, match=r"'when' holds dates written in 2 formats .* not modelled"):
+        gen = BFNGenerator(**SMALL, random_state=0).fit(_table(mixed.tolist()))
+    assert gen.column_roles_["when"] == "drop" and gen.sample(5)["when"].isna().all()
 
 
 def test_a_given_date_comes_back_unchanged_and_conditions_the_other_columns(dated):

@@ -260,6 +260,23 @@ def test_a_file_of_an_earlier_format_still_loads(tmp_path, version):
     pd.testing.assert_frame_equal(loaded.sample(10), gen.sample(10))
 
 
+def test_continuous_tails_came_with_format_14_and_files_before_score_without_them(tmp_path):
+    """A reader of format 13 would ignore 'continuous_tail' and score values beyond the range otherwise: the
+    tails' files say 14, which that reader refuses as newer, and a format-13 file is read without tails."""
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    gen = BFNGenerator(**FAST).fit(X)
+    path = tmp_path / "tails.safetensors"
+    save(gen, path)
+    header, _ = _split(path)
+    document = json.loads(header["__metadata__"]["skbfn"])
+    assert FILE_FORMAT_VERSION == document["format_version"] >= 14 and document["encoder"]["continuous_tail"] > 0
+    _rewritten_as_format(path, 13, lambda d: d["encoder"].pop("continuous_tail"))
+    earlier = load(path)
+    assert earlier.encoder_.continuous_tail_ == 0.0
+    beyond = np.array([[X[:, 0].max() + 3.0, 0.0]])  # far beyond the training range: the tail is worth much
+    assert earlier.score_samples(beyond)[0] < gen.score_samples(beyond)[0] - 10.0
+
+
 def test_default_widths_follow_the_format_version(tmp_path):
     """Before format 5, hidden_layer_sizes=None meant the 128-wide MLP for every table; from format 5, a table of
     at most two model columns gets the 64-wide one. A file is read by the rule of the version that wrote it: its

@@ -11,7 +11,16 @@ from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, pl
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids
 from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
-from .times import COMPACT_DATES, OBJECT_TIMES, TIME_UNITS, TIMES_OF_DAY, is_time_format, time_numbers, time_values
+from .times import (
+    COMPACT_DATES,
+    OBJECT_TIMES,
+    TIME_UNITS,
+    TIMES_OF_DAY,
+    is_time_format,
+    readable_together,
+    time_numbers,
+    time_values,
+)
 from .values import is_missing
 
 __all__ = [
@@ -68,6 +77,9 @@ class Column:
     # columns whose values are all multiples of one step (amounts in thousands, limits in 10,000s, sizes in halves):
     # that step; the column's numbers count it, so samples are multiples of it (skbfn._encoding.column_fit.value_step)
     step: int | float | None = None
+    # times held as strings in several formats ('2024-03-01' beside '01/03/2024'): the formats other than
+    # time_format (which samples are written in) that its strings are also read in (skbfn._encoding.times)
+    read_formats: tuple = ()
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -108,10 +120,10 @@ class Column:
             return numbers
         if self.time_unit is None:
             return as_float(values, self.name)
-        numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format)
+        numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format, self.read_formats)
         unread = np.isnan(numbers) & ~self.missing_cells(values)
         if unread.any():
-            shown = _time_shown(self.time_format)
+            shown = _time_shown(self.time_format, self.read_formats)
             raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
         return numbers
 
@@ -246,6 +258,7 @@ class Column:
             **({"number_format": self.number_format.to_dict()} if self.number_format is not None else {}),
             **({"missing_marker": self.missing_marker} if self.missing_marker is not None else {}),
             **({"step": self.step} if self.step is not None else {}),
+            **({"read_formats": list(self.read_formats)} if self.read_formats else {}),
         }
 
     @classmethod
@@ -258,7 +271,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker", "step"}
+        known |= {"missing_marker", "step", "read_formats"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -295,6 +308,15 @@ class Column:
         time_format = doc.get("time_format")  # absent in files before times held as objects were read
         if time_format is not None and (time_unit is None or time_zone is not None or not is_time_format(time_format)):
             raise ValueError(f"column {name!r} has an invalid time format {time_format!r}")
+        read_formats = doc.get("read_formats", [])  # absent in files before dates in several formats were read
+        if read_formats and not (
+            isinstance(read_formats, list)
+            and all(isinstance(f, str) for f in read_formats)
+            and time_format not in read_formats
+            and len(set(read_formats)) == len(read_formats)
+            and readable_together([time_format, *read_formats])
+        ):
+            raise ValueError(f"column {name!r} has invalid read formats {read_formats!r}")
         masses = doc.get("point_masses", [])  # absent in files before point masses were modelled
         if not (
             isinstance(masses, list)
@@ -352,6 +374,7 @@ class Column:
             number_format,
             marker,
             None if step is None else int(step) if is_int(step) else float(step),
+            tuple(read_formats),
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -478,7 +501,10 @@ def output_dtype(column: Column):
     return column.dtype
 
 
-def _time_shown(time_format: str | None) -> str:
-    """What a column of this time format holds, for an error message: 'a date in '%d/%m/%Y'', 'a time of day'."""
+def _time_shown(time_format: str | None, read_formats: tuple = ()) -> str:
+    """What a column of this time format holds, for an error message: 'a date in '%d/%m/%Y'', 'a time of day',
+    'a date in '%Y-%m-%d' or '%d/%m/%Y''."""
     kind = "a time of day" if time_format in ("time", *TIMES_OF_DAY) else "a date"
-    return kind if time_format in (None, *OBJECT_TIMES) else f"{kind} in {time_format!r}"
+    if time_format in (None, *OBJECT_TIMES):
+        return kind
+    return f"{kind} in " + " or ".join(repr(f) for f in (time_format, *read_formats))

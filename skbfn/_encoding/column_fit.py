@@ -24,6 +24,7 @@ from .times import (
     is_time_dtype,
     mixed_time_formats,
     object_time_format,
+    readable_together,
     time_numbers,
     time_unit_of,
     time_zone_of,
@@ -86,10 +87,22 @@ def middle_share(numbers: np.ndarray) -> float:
     return float((q3 - q1) / (high - low)) if high > low else 1.0
 
 
+def _warn_of_dates_in_several_formats(name, formats: list[str]) -> None:
+    """Warn that a column's dates, written in several formats, come back written in the most common one."""
+    warnings.warn(
+        f"X column {name!r} holds dates written in {len(formats)} formats ({', '.join(map(repr, formats))}): it is "
+        f"modelled as dates, each read in its own format, and its samples are written in the most common one, "
+        f"{formats[0]!r}.",
+        UserWarning,
+        stacklevel=8,  # the caller of BFNGenerator.fit
+    )
+
+
 def _warn_if_mixed_dates(name, dated: np.ndarray) -> bool:
-    """Warn, and say so, where a column holds dates written in several formats: no one format writes its
-    samples back (they were taken for keys, or text), so it is not modelled until it is read as datetimes. A
-    few such values, each seen often, are codes, and stay categories."""
+    """Warn, and say so, where a column holds dates written in several formats that cannot be read as one
+    column (a time of day beside dates, instants beside wall times): no one format writes its samples back
+    (they were taken for keys, or text), so it is not modelled until it is read as datetimes. A few such
+    values, each seen often, are codes, and stay categories."""
     formats = mixed_time_formats(dated)
     if formats and not holds_few_values(dated):
         warnings.warn(
@@ -245,11 +258,17 @@ class ColumnFitter:
                 return Column(name, "empty", dtype)
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
         time_format = number_format = marker = None
+        read_formats: tuple[str, ...] = ()
         if role in ("auto", "continuous", "discretised") and not chosen:
             dated, marker = without_missing_marker(observed)  # '?' beside dates, as a CSV marks a missing one
             time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
             if time_format is None and compact_dates(observed, dtype):
                 time_format = COMPACT_DATES  # dates held as numbers: 20151231
+            if time_format is None and not (role == "auto" and holds_few_values(dated)):
+                formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024'
+                if readable_together(formats):
+                    time_format, read_formats = formats[0], tuple(formats[1:])
+                    _warn_of_dates_in_several_formats(name, formats)
             if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(dated):
                 time_format = None  # a few date strings, each seen often, are codes: categories, as before
             marker = None if time_format is None else marker
@@ -281,14 +300,21 @@ class ColumnFitter:
         if wants_bins is None and discretised is not None:
             wants_bins = discretised
         if is_time_dtype(dtype) or time_format is not None:
-            unit = time_unit_of(values, dtype, time_format)
-            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format), name)
+            unit = time_unit_of(values, dtype, time_format, read_formats)
+            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format, read_formats), name)
             if numbers.min() == numbers.max():
                 value = np.array([dated[0] if time_format is not None else observed[0]], dtype=object)
                 return Column(name, "constant", dtype, n_bins=1, categories=value, missing_marker=marker)
             column = self.numeric_column(name, numbers, dtype, wants_bins)
             zone = time_zone_of(values, dtype)
-            return replace(column, time_unit=unit, time_zone=zone, time_format=time_format, missing_marker=marker)
+            return replace(
+                column,
+                time_unit=unit,
+                time_zone=zone,
+                time_format=time_format,
+                missing_marker=marker,
+                read_formats=read_formats,
+            )
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)
             if numbers.min() == numbers.max():  # one number: a constant, or beside its missing marker two categories

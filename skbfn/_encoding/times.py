@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
+from collections import Counter
 
 import numpy as np
 
@@ -47,6 +48,7 @@ __all__ = [
     "is_time_format",
     "mixed_time_formats",
     "object_time_format",
+    "readable_together",
     "time_numbers",
     "time_unit_of",
     "time_values",
@@ -224,13 +226,16 @@ def object_time_format(observed: np.ndarray, dtype) -> str | None:
 
 
 def mixed_time_formats(observed: np.ndarray) -> list[str]:
-    """The date formats of strings that are dates written in two or more formats, else ``[]``.
+    """The date formats of strings that are dates written in two or more formats, else ``[]``; the format of
+    the most strings first.
 
     The strings are grouped by layout (each digit as ``9``, each letter as
     ``a``: ``'2024-03-01'`` and ``'01/03/2024'`` differ), each group must
     be dates in one format (:func:`object_time_format`), and at least two
     groups must differ in it. No single format writes such a column back as
-    it was; ``pandas.to_datetime(..., format='mixed')`` reads it.
+    it was; each string reads in its group's format
+    (:func:`readable_together` says whether the formats may be read as one
+    column).
 
     Examples
     --------
@@ -251,18 +256,33 @@ def mixed_time_formats(observed: np.ndarray) -> list[str]:
     formats = [_dates_format(group) for group in layouts.values()]
     if None in formats:
         return []
-    formats = list(dict.fromkeys(formats))
+    of_layout = dict(zip(layouts, formats, strict=True))
+    shares = Counter(of_layout[_layout(value)] for value in strings)
+    formats = sorted(dict.fromkeys(formats), key=lambda f: -shares[f])  # stable: ties in order of appearance
     return formats if len(formats) > 1 else []
+
+
+def readable_together(formats: list[str]) -> bool:
+    """Whether strings in these formats can be read as one column of wall times: dates or datetimes with a
+    year and a month, none an instant (``%z``), a time of day or an object kind."""
+    return len(formats) > 1 and all(
+        is_time_format(f) and f not in OBJECT_TIMES and f not in TIMES_OF_DAY and not f.endswith(_OFFSETS)
+        for f in formats
+    )
 
 
 def _layouts(strings: list[str]) -> dict[str, list[str]] | None:
     """The strings grouped by layout (digits as ``9``, letters as ``a``); None beyond :data:`_MAX_LAYOUTS`."""
     layouts: dict[str, list[str]] = {}
     for value in strings:
-        layouts.setdefault(re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", value)), []).append(value)
+        layouts.setdefault(_layout(value), []).append(value)
         if len(layouts) > _MAX_LAYOUTS:  # text, not dates
             return None
     return layouts
+
+
+def _layout(value: str) -> str:
+    return re.sub(r"[A-Za-z]", "a", re.sub(r"\d", "9", value))
 
 
 def _dates_format(strings: list[str]) -> str | None:
@@ -307,10 +327,11 @@ def _as_compact_strings(values: np.ndarray) -> np.ndarray:
     return np.array([digits(v) for v in np.asarray(values, dtype=object).tolist()], dtype=object)
 
 
-def _wall_times(values: np.ndarray, time_format: str | None = None):
+def _wall_times(values: np.ndarray, time_format: str | None = None, read_formats: tuple[str, ...] = ()):
     """A pandas DatetimeIndex of the values in wall-clock time (time zone dropped); NaT where missing.
 
-    With a ``time_format``, values that are not times in it are NaT too.
+    With a ``time_format``, values that are not times in it (nor in one of
+    ``read_formats``, tried in turn) are NaT too.
     """
     import pandas as pd
 
@@ -328,6 +349,10 @@ def _wall_times(values: np.ndarray, time_format: str | None = None):
                 times = pd.DatetimeIndex(pd.to_datetime(series, errors="coerce"))
             else:
                 times = pd.DatetimeIndex(_parse(series, time_format))
+                for other in read_formats:  # a column written in several formats (readable_together)
+                    unread = times.isna()
+                    if unread.any():
+                        times = times.where(~unread, pd.DatetimeIndex(_parse(series, other)))
         if time_format in TIMES_OF_DAY:  # parsed on 1900-01-01: the time since midnight, from 1970-01-01 on
             times = pd.Timestamp(_EPOCH) + (times - times.normalize())
     return times.tz_localize(None) if times.tz is not None else times
@@ -360,7 +385,7 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
     return None if tz is None else str(tz)
 
 
-def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> str:
+def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None, read_formats: tuple[str, ...] = ()) -> str:
     """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
     whole number of: 'M' for firsts of months at midnight (datetimes only), 'D' for dates at midnight, 'h' or
     'min' for readings on the hour or the minute, else 's'."""
@@ -369,7 +394,7 @@ def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> s
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
     else:
-        times = _wall_times(values, time_format)
+        times = _wall_times(values, time_format, read_formats)
         times = times[~times.isna()]
         if len(times) and bool(((times.day == 1) & (times == times.normalize())).all()):
             return _MONTHS
@@ -382,13 +407,15 @@ def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None) -> s
     return "s"
 
 
-def time_numbers(values: np.ndarray, dtype, unit: str, time_format: str | None = None) -> np.ndarray:
+def time_numbers(
+    values: np.ndarray, dtype, unit: str, time_format: str | None = None, read_formats: tuple[str, ...] = ()
+) -> np.ndarray:
     """Counts of ``unit`` since 1970-01-01 (wall time) or, for timedeltas, of ``unit``; NaN where missing
-    (and, with a strftime ``time_format``, where a string does not parse in it)."""
+    (and, with a strftime ``time_format``, where a string parses neither in it nor in ``read_formats``)."""
     import pandas as pd
 
     if unit == _MONTHS:  # calendar months since 1970-01 (the day and time of day, all zero here, as fractions)
-        times = _wall_times(values, time_format)
+        times = _wall_times(values, time_format, read_formats)
         start = pd.DatetimeIndex(times.to_period("M").to_timestamp())
         months = (times.year - 1970) * 12 + times.month - 1
         fraction = (times - start) / (start + pd.offsets.MonthBegin(1) - start)
@@ -397,7 +424,7 @@ def time_numbers(values: np.ndarray, dtype, unit: str, time_format: str | None =
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
     else:
-        deltas = _wall_times(values, time_format) - pd.Timestamp(_EPOCH)
+        deltas = _wall_times(values, time_format, read_formats) - pd.Timestamp(_EPOCH)
     return np.asarray(deltas / step, dtype=np.float64)
 
 

@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._encoding.roles import holds_few_values
 from .._encoding.text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
-from .._encoding.times import object_time_format, time_numbers
+from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
 
 MAX_CATEGORIES = 50
 
@@ -100,25 +101,32 @@ def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
     return len(observed) > max_categories and observed.is_unique
 
 
-def _text_format(series: pd.Series, max_categories: int) -> str | NumberFormat | None:
+def _text_format(series: pd.Series, max_categories: int) -> str | tuple[str, ...] | NumberFormat | None:
     """How an object or string column holds dates or numbers, as the encoder reads them
     (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`;
-    numbers that read as codes are categories: :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
+    dates in several formats: a tuple of them, the commonest first; numbers that read as codes are categories:
+    :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
     observed = series.dropna().to_numpy(dtype=object)
-    time_format = object_time_format(without_missing_marker(observed)[0], series.dtype)  # '?' beside dates: missing
+    dated = without_missing_marker(observed)[0]  # '?' beside dates: missing
+    time_format = object_time_format(dated, series.dtype)
     if time_format is not None:
         return time_format
+    formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024': each read in its own
+    if readable_together(formats) and not holds_few_values(dated):
+        return tuple(formats)
     number_format = number_format_of(observed, series.dtype)[0]
     if number_format is None or reads_as_codes(observed, number_format, max_categories):
         return None
     return number_format
 
 
-def _as_float(series: pd.Series, text_format: str | NumberFormat | None = None) -> np.ndarray:
+def _as_float(series: pd.Series, text_format: str | tuple[str, ...] | NumberFormat | None = None) -> np.ndarray:
     """Numbers as float64, datetimes and durations as nanoseconds, dates held in a time format as seconds and
     numbers held in a number format as numbers (a value that is not one: NaN), missing cells NaN."""
     if isinstance(text_format, NumberFormat):
         return text_format.parse(series.to_numpy(dtype=object))
+    if isinstance(text_format, tuple):  # dates in several formats
+        return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", text_format[0], text_format[1:])
     if text_format is not None:
         return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", text_format)
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or pd.api.types.is_timedelta64_dtype(series.dtype):
