@@ -100,6 +100,8 @@ def test_exponents_read_back_what_they_write_and_are_found_again(numbers, decima
         (["($12.00)", "$5.00"], NumberFormat("$", "", False, 2, False, negative="()")),
         (["1,234.50-", "3.00"], NumberFormat("", "", True, 2, False, negative="trailing -")),  # as SAP exports
         (["+2.5%", "-0.5%"], NumberFormat("", "%", False, 1, False, plus=True)),
+        (["+2.5%", "0.0%", "-0.5%"], NumberFormat("", "%", False, 1, False, plus=True, plus_on_zero=False)),
+        (["+2.5%", "+0.0%", "-0.5%"], NumberFormat("", "%", False, 1, False, plus=True)),  # as Python writes it
         (["12.5 kg", "3.0 kg"], NumberFormat("", " kg", False, 1, False)),  # units of measure
         (["12.5kg", "3.0kg"], NumberFormat("", "kg", False, 1, False)),
         (["-2°C", "15°C"], NumberFormat("", "°C", False, 0, False)),

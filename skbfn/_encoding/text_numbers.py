@@ -101,6 +101,9 @@ class NumberFormat:
         ``'$3.00-'``.
     plus : bool, default=False
         A plus sign before positive numbers (with ``negative='-'`` only).
+    plus_on_zero : bool, default=True
+        With ``plus``, a plus sign before a zero too (``'+0.0'``, as Python
+        writes it), or none (``'0.0'``, as spreadsheets write changes).
     exponent : {'', 'e', 'E'}, default=''
         Written in scientific notation with this letter: one digit, the
         point and ``decimals`` digits, then the letter, a sign and at least
@@ -138,6 +141,7 @@ class NumberFormat:
     missing: str | None = None
     negative: str = "-"
     plus: bool = False
+    plus_on_zero: bool = True
     exponent: str = ""
 
     def __post_init__(self) -> None:
@@ -146,6 +150,7 @@ class NumberFormat:
             and not (self.exponent and (self.grouping or self.trim or self.decimal_mark != "."))
             and self.negative in NEGATIVES
             and isinstance(self.plus, bool)
+            and isinstance(self.plus_on_zero, bool)
             and not (self.plus and self.negative != "-")
             and (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
             and isinstance(self.prefix, str)
@@ -195,7 +200,8 @@ class NumberFormat:
                 digits = digits.rstrip("0").rstrip(".")
             text = f"{self.prefix}{digits.translate(marks)}{self.suffix}"
             if math.copysign(1.0, number) > 0:  # as Python writes them: '-0.0' is negative too
-                written.append(f"+{text}" if self.plus else text)
+                signed = self.plus and (self.plus_on_zero or any(d in "123456789" for d in digits))
+                written.append(f"+{text}" if signed else text)
             else:
                 written.append({"-": f"-{text}", "()": f"({text})", "trailing -": f"{text}-"}[self.negative])
         return np.array(written, dtype=object)
@@ -221,7 +227,12 @@ class NumberFormat:
 
 _FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark", "missing")
 # Fields that files written before them lack, with the values those files mean.
-_SIGNS = {"negative": "-", "plus": False, "exponent": ""}
+_SIGNS = {"negative": "-", "plus": False, "exponent": "", "plus_on_zero": True}
+
+
+def _nonzero(body: str) -> bool:
+    """Whether the digits of a number's body are not all zeros."""
+    return any(digit in "123456789" for digit in body)
 
 
 def _negative(parts: re.Match) -> str | None:
@@ -251,6 +262,8 @@ def _candidates(strings: list[str]):
         return
     negatives = {_negative(p) for p in parts} - {None}
     plus = any(p["sign"] == "+" for p in parts)
+    # a zero without a sign among signed numbers ('0.0' beside '+2.5'), as spreadsheets write changes
+    plus_on_zero = not any(p["sign"] == "" and _negative(p) is None and not _nonzero(p["body"]) for p in parts)
     if len(negatives) > 1 or "?" in negatives or (plus and negatives - {"-"}):
         return
     negative = negatives.pop() if negatives else "-"
@@ -263,7 +276,15 @@ def _candidates(strings: list[str]):
         if all(mantissas) and len(decimals) == 1 and max(decimals) <= MAX_TEXT_DECIMALS:
             prefix, suffix = parts[0]["prefix"], parts[0]["suffix"]
             yield NumberFormat(
-                prefix, suffix, False, decimals.pop(), False, negative=negative, plus=plus, exponent=exponents.pop()
+                prefix,
+                suffix,
+                False,
+                decimals.pop(),
+                False,
+                negative=negative,
+                plus=plus,
+                exponent=exponents.pop(),
+                plus_on_zero=plus_on_zero or not plus,
             )
         return
     for decimal_mark, group_mark in MARKS:
@@ -283,6 +304,7 @@ def _candidates(strings: list[str]):
             group_mark=group_mark,
             negative=negative,
             plus=plus,
+            plus_on_zero=plus_on_zero or not plus,
         )
 
 
