@@ -433,3 +433,26 @@ def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():
     assert data.min() <= sampled.min() and sampled.max() <= data.max()
     assert ks_2samp(sampled.astype("int64"), data.astype("int64")).statistic < 0.15
     assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+
+
+@pytest.mark.parametrize("holder", ["datetime64", "strings"])
+def test_times_at_one_time_of_day_come_back_at_it(holder, tmp_path):
+    """Readings at 09:00 every day (or dates shifted to 23:00 by a time zone) lie 9 (23) hours past whole days:
+    the column counts days past that offset, so samples keep the time of day, where counting hours drew any."""
+    times = _days() + pd.Timedelta(hours=9)
+    held = times if holder == "datetime64" else times.strftime("%Y-%m-%d %H:%M")
+    X = _table(list(held)) if holder == "strings" else _table([None] * N_ROWS).assign(when=times)
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    column = gen.encoder_.columns_[1]
+    assert (column.time_unit, column.time_offset) == ("D", 9 * 3600.0)
+    sample = pd.to_datetime(pd.Series(gen.sample(200, random_state=0)["when"]))
+    assert (sample.dt.hour == 9).all() and (sample.dt.minute == 0).all()
+    assert times.min() <= sample.min() and sample.max() <= times.max()
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    assert Column.from_dict(column.to_dict()).to_dict() == column.to_dict()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    for corrupt in (-1.0, 86_400.0, float("nan"), "9h"):
+        with pytest.raises(ValueError, match="invalid time offset"):
+            Column.from_dict({**column.to_dict(), "time_offset": corrupt})
+    at_two = _table([None] * N_ROWS).assign(when=_days() + pd.to_timedelta(np.arange(N_ROWS) % 2 * 12, unit="h"))
+    assert BFNGenerator(**SMALL, random_state=0).fit(at_two).encoder_.columns_[1].time_offset == 0.0  # 0 and 12

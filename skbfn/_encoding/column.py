@@ -80,6 +80,9 @@ class Column:
     # times held as strings in several formats ('2024-03-01' beside '01/03/2024'): the formats other than
     # time_format (which samples are written in) that its strings are also read in (skbfn._encoding.times)
     read_formats: tuple = ()
+    # datetime columns whose wall times all lie one offset past whole units (readings at 09:00 every day): that
+    # offset, in seconds; the column's numbers count whole units past it (skbfn._encoding.times.time_offset_of)
+    time_offset: float = 0.0
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -120,7 +123,9 @@ class Column:
             return numbers
         if self.time_unit is None:
             return as_float(values, self.name)
-        numbers = time_numbers(values, self.dtype, self.time_unit, self.time_format, self.read_formats)
+        numbers = time_numbers(
+            values, self.dtype, self.time_unit, self.time_format, self.read_formats, self.time_offset
+        )
         unread = np.isnan(numbers) & ~self.missing_cells(values)
         if unread.any():
             shown = _time_shown(self.time_format, self.read_formats)
@@ -134,7 +139,9 @@ class Column:
         if self.number_format is not None:
             return self.number_format.format(numbers)
         if self.time_unit is not None:
-            values = time_values(numbers, self.dtype, self.time_unit, self.time_zone, self.time_format)
+            values = time_values(
+                numbers, self.dtype, self.time_unit, self.time_zone, self.time_format, self.time_offset
+            )
             if self.missing_marker is not None:
                 values[np.isnan(numbers)] = self.missing_marker
             if self.holds_compact_dates:  # '20151231' back to the number 20151231
@@ -259,6 +266,7 @@ class Column:
             **({"missing_marker": self.missing_marker} if self.missing_marker is not None else {}),
             **({"step": self.step} if self.step is not None else {}),
             **({"read_formats": list(self.read_formats)} if self.read_formats else {}),
+            **({"time_offset": self.time_offset} if self.time_offset else {}),
         }
 
     @classmethod
@@ -271,7 +279,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker", "step", "read_formats"}
+        known |= {"missing_marker", "step", "read_formats", "time_offset"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -317,6 +325,16 @@ class Column:
             and readable_together([time_format, *read_formats])
         ):
             raise ValueError(f"column {name!r} has invalid read formats {read_formats!r}")
+        time_offset = doc.get("time_offset", 0.0)  # absent in files before times could lie past whole units
+        unit_seconds = {"D": 86_400, "h": 3_600, "min": 60}.get(time_unit)
+        is_datetime = time_format is not None or getattr(dtype_from_json(doc["dtype"]), "kind", None) == "M"
+        if time_offset != 0.0 and not (
+            is_finite_number(time_offset)
+            and unit_seconds is not None
+            and 0 < time_offset < unit_seconds
+            and is_datetime
+        ):
+            raise ValueError(f"column {name!r} has an invalid time offset {time_offset!r}")
         masses = doc.get("point_masses", [])  # absent in files before point masses were modelled
         if not (
             isinstance(masses, list)
@@ -375,6 +393,7 @@ class Column:
             marker,
             None if step is None else int(step) if is_int(step) else float(step),
             tuple(read_formats),
+            float(time_offset),
         )
         _check_dtype(column)
         if kind == "continuous":

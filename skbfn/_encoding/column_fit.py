@@ -26,6 +26,7 @@ from .times import (
     object_time_format,
     readable_together,
     time_numbers,
+    time_offset_of,
     time_unit_of,
     time_zone_of,
 )
@@ -264,9 +265,9 @@ class ColumnFitter:
             time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
             if time_format is None and compact_dates(observed, dtype):
                 time_format = COMPACT_DATES  # dates held as numbers: 20151231
-            if time_format is None and not (role == "auto" and holds_few_values(dated)):
-                formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024'
-                if readable_together(formats):
+            if time_format is None:
+                formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024' (strings only)
+                if readable_together(formats) and not (role == "auto" and holds_few_values(dated)):
                     time_format, read_formats = formats[0], tuple(formats[1:])
                     _warn_of_dates_in_several_formats(name, formats)
             if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(dated):
@@ -301,7 +302,8 @@ class ColumnFitter:
             wants_bins = discretised
         if is_time_dtype(dtype) or time_format is not None:
             unit = time_unit_of(values, dtype, time_format, read_formats)
-            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format, read_formats), name)
+            offset = time_offset_of(values, dtype, unit, time_format, read_formats)  # readings at 09:00 each day
+            numbers = observed_numbers(time_numbers(values, dtype, unit, time_format, read_formats, offset), name)
             if numbers.min() == numbers.max():
                 value = np.array([dated[0] if time_format is not None else observed[0]], dtype=object)
                 return Column(name, "constant", dtype, n_bins=1, categories=value, missing_marker=marker)
@@ -314,6 +316,7 @@ class ColumnFitter:
                 time_format=time_format,
                 missing_marker=marker,
                 read_formats=read_formats,
+                time_offset=offset,
             )
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)

@@ -50,6 +50,7 @@ __all__ = [
     "object_time_format",
     "readable_together",
     "time_numbers",
+    "time_offset_of",
     "time_unit_of",
     "time_values",
     "time_zone_of",
@@ -387,8 +388,9 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
 
 def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None, read_formats: tuple[str, ...] = ()) -> str:
     """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
-    whole number of: 'M' for firsts of months at midnight (datetimes only), 'D' for dates at midnight, 'h' or
-    'min' for readings on the hour or the minute, else 's'."""
+    whole number of, past one offset that every wall time shares (:func:`time_offset_of`): 'M' for firsts of
+    months at midnight (datetimes only), 'D' for dates at midnight (or all at one time of day), 'h' or 'min'
+    for readings on the hour or the minute (or all at one minute or second past), else 's'."""
     import pandas as pd
 
     if _is_timedelta(dtype):
@@ -401,17 +403,56 @@ def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None, read
         deltas = times - pd.Timestamp(_EPOCH)
     deltas = deltas[~deltas.isna()]
     for unit in TIME_UNITS[1:-1]:
-        counts = np.asarray(deltas / pd.Timedelta(1, unit=unit), dtype=np.float64)
-        if len(counts) and bool(np.all(counts == np.round(counts))):
+        offset = _shared_offset(deltas, unit)
+        if offset == 0 or (offset is not None and not _is_timedelta(dtype)):
             return unit
     return "s"
 
 
-def time_numbers(
+def time_offset_of(
     values: np.ndarray, dtype, unit: str, time_format: str | None = None, read_formats: tuple[str, ...] = ()
+) -> float:
+    """Seconds past a whole number of ``unit`` since 1970-01-01 that every observed wall time shares: readings at
+    09:00 every day are 32,400 s past whole days. 0 for timedeltas, months and seconds, and where none is shared.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> days = np.array(["2024-03-01T09:00", "2024-05-17T09:00"], dtype="datetime64[ns]")
+    >>> unit = time_unit_of(days, days.dtype)
+    >>> unit, time_offset_of(days, days.dtype, unit)
+    ('D', 32400.0)
+    """
+    import pandas as pd
+
+    if _is_timedelta(dtype) or unit not in TIME_UNITS[1:-1]:
+        return 0.0
+    deltas = _wall_times(values, time_format, read_formats) - pd.Timestamp(_EPOCH)
+    offset = _shared_offset(deltas[~deltas.isna()], unit)
+    return 0.0 if offset is None else offset / 1e9
+
+
+def _shared_offset(deltas, unit: str) -> int | None:
+    """The nanoseconds past a whole number of ``unit`` that every one of ``deltas`` lies at, or None."""
+    import pandas as pd
+
+    if not len(deltas):
+        return None
+    past = np.asarray(pd.TimedeltaIndex(deltas).as_unit("ns").asi8, dtype=np.int64) % pd.Timedelta(1, unit=unit).value
+    return int(past[0]) if bool(np.all(past == past[0])) else None
+
+
+def time_numbers(
+    values: np.ndarray,
+    dtype,
+    unit: str,
+    time_format: str | None = None,
+    read_formats: tuple[str, ...] = (),
+    offset: float = 0.0,
 ) -> np.ndarray:
-    """Counts of ``unit`` since 1970-01-01 (wall time) or, for timedeltas, of ``unit``; NaN where missing
-    (and, with a strftime ``time_format``, where a string parses neither in it nor in ``read_formats``)."""
+    """Counts of ``unit`` since 1970-01-01 (wall time) plus ``offset`` seconds or, for timedeltas, of ``unit``;
+    NaN where missing (and, with a strftime ``time_format``, where a string parses neither in it nor in
+    ``read_formats``)."""
     import pandas as pd
 
     if unit == _MONTHS:  # calendar months since 1970-01 (the day and time of day, all zero here, as fractions)
@@ -424,8 +465,14 @@ def time_numbers(
     if _is_timedelta(dtype):
         deltas = pd.TimedeltaIndex(pd.to_timedelta(pd.Series(values)))
     else:
-        deltas = _wall_times(values, time_format, read_formats) - pd.Timestamp(_EPOCH)
+        deltas = _wall_times(values, time_format, read_formats) - pd.Timestamp(_EPOCH) - _seconds(offset)
     return np.asarray(deltas / step, dtype=np.float64)
+
+
+def _seconds(seconds: float):
+    import pandas as pd
+
+    return pd.Timedelta(round(seconds * 1e9), unit="ns")
 
 
 def _as_objects(times, time_format: str) -> np.ndarray:
@@ -444,10 +491,10 @@ def _as_objects(times, time_format: str) -> np.ndarray:
 
 
 def time_values(
-    numbers: np.ndarray, dtype, unit: str, time_zone: str | None, time_format: str | None = None
+    numbers: np.ndarray, dtype, unit: str, time_zone: str | None, time_format: str | None = None, offset: float = 0.0
 ) -> np.ndarray:
     """Values of the column's dtype (or, with ``time_format``, objects of that kind) from counts of ``unit``
-    (rounded to the unit, or to microseconds)."""
+    (rounded to the unit, or to microseconds) past 1970-01-01 plus ``offset`` seconds."""
     import pandas as pd
 
     if unit == _MONTHS:  # whole calendar months since 1970-01
@@ -468,7 +515,7 @@ def time_values(
     deltas = pd.to_timedelta(micros, unit="us")
     if _is_timedelta(dtype):
         return np.asarray(pd.Series(deltas).astype(dtype))
-    times = pd.DatetimeIndex(pd.Timestamp(_EPOCH) + deltas)
+    times = pd.DatetimeIndex(pd.Timestamp(_EPOCH) + _seconds(offset) + deltas)
     if time_format is not None:
         return _as_objects(times, time_format)
     if time_zone is not None:
