@@ -125,7 +125,7 @@ class TableFlow(ProductFlow):
     :class:`~skbfn.core.flows.CategoricalColumnsFlow` part (bins and classes
     padded to each type's widest column; where a wide column would pad many
     narrow ones, the type's columns are split into parts of similar widths,
-    as :data:`PART_COST` decides). The flow arithmetic is then a few
+    as ``PART_COST`` decides). The flow arithmetic is then a few
     batched operations per part, whatever the number of columns; permutations
     of the inputs, outputs and noise connect it to the column layout.
 
