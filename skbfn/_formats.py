@@ -71,7 +71,8 @@ FILE_FORMATS = {
     "('continuous_tail'), which scores values beyond it: a reader of format 13 would ignore it and score them "
     "otherwise; columns of dates held as strings in several formats read them in each ('read_formats'); number "
     "formats with a plus sign may write zeros without it ('plus_on_zero'); datetime columns may count units past "
-    "an offset ('time_offset')",
+    "an offset ('time_offset'); encoders give categorical and constant columns a tail for values not seen in fit "
+    "('category_tail'), which a reader of format 13 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

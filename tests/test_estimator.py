@@ -242,6 +242,23 @@ def test_grid_search_chooses_by_score(moons):
     assert search.best_estimator_.sample(3).shape == (3, 2)
 
 
+def test_grid_search_scores_every_fold_of_a_table_with_a_level_in_one_row():
+    """A level of one row is missing from the training rows of the fold that holds it out (and its column is
+    constant in the others' training rows): every fold still scores, so the search still ranks."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=90),
+            "colour": pd.Categorical(rng.choice(["red", "blue"], 90)),
+            "rare": np.where(np.arange(90) == 4, "once", "always"),
+        }
+    )
+    grid = {"sigma_1": [0.02, 0.2]}
+    search = GridSearchCV(BFNGenerator(random_state=0, **{**FAST, "max_iter": 20}), grid, cv=3).fit(X)
+    assert np.isfinite(search.cv_results_["split0_test_score"]).all()  # the fold that holds the row out
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
 def test_clone_gives_an_unfitted_copy_with_the_same_parameters(fitted):
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params()

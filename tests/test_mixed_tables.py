@@ -1,11 +1,13 @@
 """Mixed continuous, integer and categorical tables: types, categories, scores, conditioning, bad input."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from skbfn import BFNGenerator
-from skbfn._encoding.tails import INTEGER_TAIL
+from skbfn._encoding.tails import CATEGORY_TAIL, INTEGER_TAIL
 from skbfn._inference.sampling import tilt_pool_rows
 from skbfn._model.config import TrainingConfig
 
@@ -150,11 +152,20 @@ def test_discrete_only_bound_is_a_log_probability():
     assert probabilities.sum() > 0.5  # and the bound is not vacuous
 
 
-def test_unknown_category_at_score_is_named(fitted, frame):
+def test_a_category_not_seen_in_fit_scores_its_tail_and_the_rest_of_its_row(fitted, frame):
+    """A held-out level no training row had (one fold of a cross-validation may hold it) has probability eps
+    under the column's tail: the row scores the rest of the row, the cell absent, plus ln(eps). A model of an
+    earlier release, without the tail, refuses it and names it."""
     rows = frame[:3].copy()
     rows["label"] = ["x", "zzz", "y"]
+    absent = rows.assign(label=[np.nan] * 3)
+    scores = fitted.score_samples(rows)
+    np.testing.assert_allclose(scores[1], fitted.score_samples(absent)[1] + np.log(CATEGORY_TAIL), rtol=0, atol=1e-9)
+    assert np.isfinite(scores).all()
+    earlier = copy.deepcopy(fitted)
+    earlier.encoder_.category_tail_ = 0.0
     with pytest.raises(ValueError, match="zzz"):
-        fitted.score_samples(rows)
+        earlier.score_samples(rows)
 
 
 def test_missing_values_in_a_categorical_column_are_learned_around(frame):
@@ -254,8 +265,9 @@ def test_wide_integer_columns_are_dequantised_and_their_masses_sum_to_at_most_on
 
 @pytest.mark.parametrize("value", [7, 2.5])
 def test_a_constant_numeric_column_is_a_point_mass(value):
-    """A numeric column with one value has probability 1 there: it adds exactly 0 to a row holding it
-    (the model is the one fitted without the column), -inf to a row holding anything else."""
+    """A numeric column with one value has probability 1 - eps there under its tail: it adds exactly
+    ln(1 - eps) to a row holding it (the model is the one fitted without the column), ln(eps) to a row holding
+    anything else (-inf for a model without the tail)."""
     rng = np.random.default_rng(2)
     real = rng.normal(size=(400, 1))
     with_constant = np.column_stack([real, np.full(400, value)])
@@ -263,9 +275,15 @@ def test_a_constant_numeric_column_is_a_point_mass(value):
     gen = BFNGenerator(**params).fit(with_constant)
     alone = BFNGenerator(**params).fit(real)
     assert gen.encoder_.kinds == ["continuous", "constant"]
-    np.testing.assert_array_equal(gen.score_samples(with_constant[:20]), alone.score_samples(real[:20]))
+    alone_scores = alone.score_samples(real[:20])
+    np.testing.assert_allclose(
+        gen.score_samples(with_constant[:20]), alone_scores + np.log1p(-CATEGORY_TAIL), rtol=0, atol=1e-12
+    )
     other = with_constant[:2].copy()
     other[:, 1] = [value + 1, value + 0.5]
-    assert np.isneginf(gen.score_samples(other)).all()
+    np.testing.assert_allclose(gen.score_samples(other), alone_scores[:2] + np.log(CATEGORY_TAIL), rtol=0, atol=1e-12)
+    earlier = copy.deepcopy(gen)
+    earlier.encoder_.category_tail_ = 0.0
+    assert np.isneginf(earlier.score_samples(other)).all()
     samples = gen.sample(30)
     assert samples.dtype == np.float64 and (samples[:, 1] == value).all()

@@ -56,7 +56,15 @@ from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
-from .tails import CONTINUOUS_TAIL, INTEGER_TAIL, ContinuousTails, beyond_range, continuous_tails
+from .tails import (
+    CATEGORY_TAIL,
+    CONTINUOUS_TAIL,
+    INTEGER_TAIL,
+    ContinuousTails,
+    beyond_range,
+    continuous_tails,
+    unseen_categories,
+)
 from .values import as_float, column_values, is_pandas, sort_key
 
 __all__ = ["TableEncoder"]
@@ -122,6 +130,7 @@ class TableEncoder:
     indicators_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
+    category_tail_ = 0.0
 
     def __init__(
         self,
@@ -204,6 +213,7 @@ class TableEncoder:
             self.columns_.append(fitter.column(name, values, dtype, role, **selected))
         self.integer_tail_ = INTEGER_TAIL
         self.continuous_tail_ = CONTINUOUS_TAIL
+        self.category_tail_ = CATEGORY_TAIL
         self.indicators_ = []
         if self.reproduce_missing:
             self.indicators_ = [
@@ -243,6 +253,7 @@ class TableEncoder:
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
             **({"integer_tail": self.integer_tail_} if self.integer_tail_ else {}),
             **({"continuous_tail": self.continuous_tail_} if self.continuous_tail_ else {}),
+            **({"category_tail": self.category_tail_} if self.category_tail_ else {}),
         }
 
     @classmethod
@@ -280,6 +291,10 @@ class TableEncoder:
         if not (is_finite_number(tail) and 0 <= tail < 1):
             raise ValueError(f"continuous_tail must be a number in [0, 1), got {tail!r}")
         encoder.continuous_tail_ = float(tail)
+        tail = doc.get("category_tail", 0.0)  # absent in files of releases before the category tails
+        if not (is_finite_number(tail) and 0 <= tail < 1):
+            raise ValueError(f"category_tail must be a number in [0, 1), got {tail!r}")
+        encoder.category_tail_ = float(tail)
         encoder.reproduce_missing = bool(indicators)
         return encoder
 
@@ -326,6 +341,12 @@ class TableEncoder:
             return self.columns_[j].numbers(column_values(X, j), as_float)
 
         return beyond_range(self, X.shape[0], numbers)
+
+    def unseen_categories(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Categorical cells holding a category not seen in fit, and each row's log-probability of its
+        categorical cells under the columns' tails (:func:`.tails.unseen_categories`)."""
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        return unseen_categories(self, X.shape[0], lambda j: _category_codes(self.columns_[j], column_values(X, j)))
 
     def continuous_tails(self, X, encoded: np.ndarray, far: np.ndarray | None = None) -> ContinuousTails:
         """Continuous cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
@@ -456,13 +477,20 @@ class TableEncoder:
         """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
         return [self.columns_[j].n_bins for j in self._order] + [2] * self._n_indicators
 
-    def transform(self, X, *, strict: bool = False, as_observed: bool = False) -> np.ndarray:
+    def transform(
+        self, X, *, strict: bool = False, as_observed: bool = False, unseen_categories: bool = False
+    ) -> np.ndarray:
         """Model matrix (float32, model order) of ``X``, NaN in missing cells; unknown categories raise ValueError.
 
         ``strict=True`` (values to condition on) also refuses values the model
         does not cover: integers outside a discretised column's bins or not
         integral, and real values outside the flow's range ``[-1, 1]`` after
         scaling (the training range widened by a ninth on each side).
+        ``unseen_categories=True`` (rows to score) encodes a category of a
+        categorical column not seen in fit as the first category, observed
+        (:meth:`unseen_categories` names such cells, for the caller to make
+        them absent), and lets a constant column hold another value, instead
+        of raising.
         Missingness indicators say which cells are missing, or, with
         ``as_observed=True`` (cells to fill, not to leave missing), that every
         cell is observed.
@@ -471,10 +499,10 @@ class TableEncoder:
         out = np.empty((X.shape[0], self.n_model_columns), dtype=np.float32)
         for position, j in enumerate(self._order):
             with np.errstate(over="ignore"):  # a value beyond float32 becomes inf: far_cells finds it
-                out[:, position] = self._encode(self.columns_[j], column_values(X, j), strict)
+                out[:, position] = self._encode(self.columns_[j], column_values(X, j), strict, unseen_categories)
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
-                self._encode(column, column_values(X, j), strict)  # still checks for unknown categories
+                self._encode(column, column_values(X, j), strict, unseen_categories)  # checks unknown categories
         # the cells of columns with point masses that are missing, and that hold each mass (read once per column)
         numbers = {j: self.columns_[j].numbers(column_values(X, j), as_float) for j, _ in self.point_masses}
         for i, j in enumerate(self.indicators_):
@@ -528,15 +556,11 @@ class TableEncoder:
             encoded[encoded[:, start + i] == 1, self._order.index(j)] = _PLACEHOLDER
         return encoded
 
-    def _encode(self, column: Column, values: np.ndarray, strict: bool = False) -> np.ndarray:
+    def _encode(self, column: Column, values: np.ndarray, strict: bool = False, unseen: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
-            missing = column.missing_cells(values)
-            lookup = {v: k for k, v in enumerate(column.categories.tolist())}
-            try:
-                codes = [lookup.get(v, -1) for v in values.tolist()]
-            except TypeError as exc:
-                raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
-            codes = np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
+            codes = _category_codes(column, values)
+            if unseen:
+                return np.where(codes < 0, 0.0, codes)  # the caller makes such cells absent
             unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=sort_key)
             if unknown:
                 raise ValueError(
@@ -572,6 +596,8 @@ class TableEncoder:
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         outside = np.zeros(X.shape[0], dtype=bool)
         for j, column in enumerate(self.columns_):
+            if column.is_numeric_constant and self.category_tail_:  # another number: the tail scores it
+                continue
             if column.kind == "discretised" or column.lattice or column.is_numeric_constant:
                 numbers = column.numbers(column_values(X, j), as_float)
                 observed = ~np.isnan(numbers)
@@ -627,3 +653,14 @@ class TableEncoder:
         values = values + 0.0  # a value rounded up from just below 0 is 0, not -0.0 (written '-0' as text)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
+
+
+def _category_codes(column: Column, values: np.ndarray) -> np.ndarray:
+    """Each value's index among the column's categories, NaN where missing, -1 for a category not seen in fit."""
+    missing = column.missing_cells(values)
+    lookup = {v: k for k, v in enumerate(column.categories.tolist())}
+    try:
+        codes = [lookup.get(v, -1) for v in values.tolist()]
+    except TypeError as exc:
+        raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
+    return np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))

@@ -44,7 +44,16 @@ import numpy as np
 
 from .column_fit import SCALED_LIMIT
 
-__all__ = ["CONTINUOUS_TAIL", "INTEGER_TAIL", "TAIL_SCALE", "ContinuousTails", "beyond_range", "continuous_tails"]
+__all__ = [
+    "CATEGORY_TAIL",
+    "CONTINUOUS_TAIL",
+    "INTEGER_TAIL",
+    "TAIL_SCALE",
+    "ContinuousTails",
+    "beyond_range",
+    "continuous_tails",
+    "unseen_categories",
+]
 
 INTEGER_TAIL = 1e-3
 # The continuous tails' weight: small, as every observed continuous cell inside the range pays ln(1 - eps) for it
@@ -55,6 +64,9 @@ CONTINUOUS_TAIL = 1e-5
 # the range beyond it (d = 0.18) costs ln(eps / 2s) - d / s, about -11.7 nats, against the model's own
 # (sigma_1 = 0.01) about 0.18^2 / (2 sigma_1^2) = 162.
 TAIL_SCALE = 0.1
+# The weight of "a category not seen in fit" in each categorical column: a held-out row with a rare level that no
+# training row had (one fold of a cross-validation holds it) scores ln(eps) for it, about -11.5 nats, not an error.
+CATEGORY_TAIL = 1e-5
 
 
 def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.ndarray]:
@@ -83,6 +95,42 @@ def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.n
         inside = integral & ~beyond
         log_mass += np.where(beyond, np.log(tail / 2) - np.where(beyond, distance, 0) * np.log(2.0), 0.0)
         log_mass += np.where(inside, np.log1p(-tail), 0.0)
+    return mask, log_mass
+
+
+def unseen_categories(encoder, n_rows: int, column_codes) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of categorical columns holding a category not seen in fit (a mask over the model matrix), and each
+    row's log-probability of its categorical and constant cells under the columns' tails.
+
+    A model fitted by this release is, for each categorical column, the
+    mixture ``P'(k) = (1 - eps) P(k) + eps [k not seen in fit]`` (every
+    unseen category one outcome, ``eps = CATEGORY_TAIL``): an unseen
+    category is drawn, with probability ``eps``, apart from the rest of the
+    row. A row's score bounds ``ln P'``: each observed cell of a seen
+    category adds ``ln(1 - eps)``, and an unseen one is scored as absent
+    plus ``ln(eps)``. A constant column (one value in fit, not modelled) is
+    the same mixture of its value and any other (one cross-validation fold
+    may hold a rare level that no training row of another had). Samples
+    never hold an unseen category.
+    ``column_codes(j)`` returns column ``j``'s codes (NaN where missing, -1
+    for a category not seen in fit). Without a tail (models of earlier
+    releases, which refuse unseen categories) the mask is empty and the
+    masses are 0.
+    """
+    mask = np.zeros((n_rows, encoder.n_model_columns), dtype=bool)
+    log_mass = np.zeros(n_rows)
+    tail = encoder.category_tail_
+    if not tail:
+        return mask, log_mass
+    positions = {j: position for position, j in enumerate(encoder.model_columns)}
+    for j, column in enumerate(encoder.columns_):
+        if column.kind not in ("categorical", "constant"):
+            continue
+        codes = column_codes(j)
+        unseen = codes < 0
+        if j in positions:
+            mask[:, positions[j]] = unseen
+        log_mass += np.where(unseen, np.log(tail), np.where(np.isnan(codes), 0.0, np.log1p(-tail)))
     return mask, log_mass
 
 

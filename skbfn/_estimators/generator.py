@@ -697,6 +697,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         ``sigma_1``. A value more than a million training half-ranges from
         the range's centre, beyond what the float32 model can score, is
         scored by its tail alone (by a model fitted before the tails, ``-inf``).
+        A category not seen in fit scores ``ln(1e-5)`` (about -11.5 nats) and
+        its row the rest as if the cell were absent; each seen category
+        ``ln(1 - 1e-5)`` (a model fitted before this tail raises ValueError).
         Missing cells:
         a column that had missing cells in fit scores the row's pattern of
         missing cells (``reproduce_missing``); elsewhere a missing cell is
@@ -738,9 +741,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_table(self, X, reset=False)
-        encoded = self.encoder_.transform(X)
+        with_tails = bool(self.encoder_.category_tail_)  # models before the category tails refuse unseen ones
+        encoded = self.encoder_.transform(X, unseen_categories=with_tails)
         beyond, log_tail = self.encoder_.beyond_range(X)
         encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
+        unseen, log_categories = self.encoder_.unseen_categories(X)
+        encoded[unseen] = np.nan  # a category not seen in fit: scored by its column's tail, as absent here
+        log_tail += log_categories
         far = self.encoder_.far_cells(encoded)
         encoded[far] = 0.0  # no density the float32 model can compute: its tail scores it (or the row is -inf)
         if np.isnan(encoded).any() and not self.model_.cell_inputs:
