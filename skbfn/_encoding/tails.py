@@ -69,6 +69,11 @@ TAIL_SCALE = 0.1
 CATEGORY_TAIL = 1e-5
 
 
+def _no_cells(encoder, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """An empty mask over the model matrix of ``n_rows`` rows, and a log-mass of 0 per row."""
+    return np.zeros((n_rows, encoder.n_model_columns), dtype=bool), np.zeros(n_rows)
+
+
 def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.ndarray]:
     """Cells of discretised columns beyond their bins (a mask over the model matrix) and each row's log tail mass.
 
@@ -76,8 +81,7 @@ def beyond_range(encoder, n_rows: int, column_numbers) -> tuple[np.ndarray, np.n
     Without a tail (models of earlier releases) the mask is empty and the
     masses are 0.
     """
-    mask = np.zeros((n_rows, encoder.n_model_columns), dtype=bool)
-    log_mass = np.zeros(n_rows)
+    mask, log_mass = _no_cells(encoder, n_rows)
     tail = encoder.integer_tail_
     if not tail:
         return mask, log_mass
@@ -117,8 +121,7 @@ def unseen_categories(encoder, n_rows: int, column_codes) -> tuple[np.ndarray, n
     releases, which refuse unseen categories) the mask is empty and the
     masses are 0.
     """
-    mask = np.zeros((n_rows, encoder.n_model_columns), dtype=bool)
-    log_mass = np.zeros(n_rows)
+    mask, log_mass = _no_cells(encoder, n_rows)
     tail = encoder.category_tail_
     if not tail:
         return mask, log_mass
