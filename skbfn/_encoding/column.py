@@ -84,6 +84,16 @@ class Column:
     # offset, in seconds; the column's numbers count whole units past it (skbfn._encoding.times.time_offset_of)
     time_offset: float = 0.0
 
+    def category_codes(self, values: np.ndarray) -> np.ndarray:
+        """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
+        missing = self.missing_cells(values)
+        lookup = {v: k for k, v in enumerate(self.categories.tolist())}
+        try:
+            codes = [lookup.get(v, -1) for v in values.tolist()]
+        except TypeError as exc:
+            raise TypeError(f"Column {self.name!r} holds unhashable values: {exc}") from exc
+        return np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
+
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
         return np.isin(numbers, np.asarray(self.point_masses, dtype=np.float64))

@@ -72,6 +72,8 @@ __all__ = ["TableEncoder"]
 # A real value farther than this from the centre, in the flow's units (a million training half-ranges), is not
 # scored by the float32 model, whose loss would overflow to inf (and inf - inf is NaN): its tail scores it.
 FAR_BEYOND = 1e6
+# The tails of a fitted encoder (skbfn._encoding.tails), as its document names them; its attributes end in '_'.
+_TAILS = ("integer_tail", "continuous_tail", "category_tail")
 # What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
 # network learns to draw it with the indicator, so that one joint draw of a row is consistent.
 _PLACEHOLDER = 0.0
@@ -251,9 +253,7 @@ class TableEncoder:
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
-            **({"integer_tail": self.integer_tail_} if self.integer_tail_ else {}),
-            **({"continuous_tail": self.continuous_tail_} if self.continuous_tail_ else {}),
-            **({"category_tail": self.category_tail_} if self.category_tail_ else {}),
+            **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
 
     @classmethod
@@ -283,18 +283,11 @@ class TableEncoder:
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
-        tail = doc.get("integer_tail", 0.0)
-        if not (is_finite_number(tail) and 0 <= tail < 1):
-            raise ValueError(f"integer_tail must be a number in [0, 1), got {tail!r}")
-        encoder.integer_tail_ = float(tail)
-        tail = doc.get("continuous_tail", 0.0)  # absent in files of releases before the continuous tails
-        if not (is_finite_number(tail) and 0 <= tail < 1):
-            raise ValueError(f"continuous_tail must be a number in [0, 1), got {tail!r}")
-        encoder.continuous_tail_ = float(tail)
-        tail = doc.get("category_tail", 0.0)  # absent in files of releases before the category tails
-        if not (is_finite_number(tail) and 0 <= tail < 1):
-            raise ValueError(f"category_tail must be a number in [0, 1), got {tail!r}")
-        encoder.category_tail_ = float(tail)
+        for name in _TAILS:  # each absent in files of releases before it: no tail
+            tail = doc.get(name, 0.0)
+            if not (is_finite_number(tail) and 0 <= tail < 1):
+                raise ValueError(f"{name} must be a number in [0, 1), got {tail!r}")
+            setattr(encoder, f"{name}_", float(tail))
         encoder.reproduce_missing = bool(indicators)
         return encoder
 
@@ -346,7 +339,7 @@ class TableEncoder:
         """Categorical cells holding a category not seen in fit, and each row's log-probability of its
         categorical cells under the columns' tails (:func:`.tails.unseen_categories`)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
-        return unseen_categories(self, X.shape[0], lambda j: _category_codes(self.columns_[j], column_values(X, j)))
+        return unseen_categories(self, X.shape[0], lambda j: self.columns_[j].category_codes(column_values(X, j)))
 
     def continuous_tails(self, X, encoded: np.ndarray, far: np.ndarray | None = None) -> ContinuousTails:
         """Continuous cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
@@ -558,7 +551,7 @@ class TableEncoder:
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False, unseen: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
-            codes = _category_codes(column, values)
+            codes = column.category_codes(values)
             if unseen:
                 return np.where(codes < 0, 0.0, codes)  # the caller makes such cells absent
             unknown = sorted({v for v, c in zip(values.tolist(), codes, strict=True) if c < 0}, key=sort_key)
@@ -653,14 +646,3 @@ class TableEncoder:
         values = values + 0.0  # a value rounded up from just below 0 is 0, not -0.0 (written '-0' as text)
         dtype = column.dtype if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f" else np.float64
         return np.clip(values, -np.finfo(dtype).max, np.finfo(dtype).max)
-
-
-def _category_codes(column: Column, values: np.ndarray) -> np.ndarray:
-    """Each value's index among the column's categories, NaN where missing, -1 for a category not seen in fit."""
-    missing = column.missing_cells(values)
-    lookup = {v: k for k, v in enumerate(column.categories.tolist())}
-    try:
-        codes = [lookup.get(v, -1) for v in values.tolist()]
-    except TypeError as exc:
-        raise TypeError(f"Column {column.name!r} holds unhashable values: {exc}") from exc
-    return np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
