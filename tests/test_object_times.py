@@ -437,7 +437,7 @@ def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():
 
 @pytest.mark.parametrize("holder", ["datetime64", "strings"])
 def test_times_at_one_time_of_day_come_back_at_it(holder, tmp_path):
-    """Readings at 09:00 every day (or dates shifted to 23:00 by a time zone) lie 9 (23) hours past whole days:
+    """Readings at 09:00 every day (or dates a zone without summer time shifted to one hour) lie hours past whole days:
     the column counts days past that offset, so samples keep the time of day, where counting hours drew any."""
     times = _days() + pd.Timedelta(hours=9)
     held = times if holder == "datetime64" else times.strftime("%Y-%m-%d %H:%M")
