@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
 from .cells import CellMask
+from .elbo import diffusion_term, independent_draws, loss_steps, reconstruction_term
 from .flows import ContinuousFlow
 from .guidance import guide
 from .samplers import SAMPLERS
@@ -376,7 +376,7 @@ class BFN(nn.Module):
         >>> model.discrete_loss(x, labels, n_loss_steps=20).shape
         torch.Size([5])
         """
-        n_steps = _loss_steps(n_loss_steps, n_steps)
+        n_steps = loss_steps(n_loss_steps, n_steps)
         if n_steps is None:
             raise TypeError("discrete_loss needs n_loss_steps, the number of steps n of L_n.")
         x, modelled = self._filled(x, cells)
@@ -512,71 +512,17 @@ class BFN(nn.Module):
         >>> model.eval().elbo(x, labels, n_draws=4).shape
         torch.Size([5])
         """
-        n_steps = _loss_steps(n_loss_steps, n_steps)
+        n_steps = loss_steps(n_loss_steps, n_steps)
         if self.training:
             raise RuntimeError("elbo needs evaluation mode (call model.eval()): training mode drops conditions.")
-        batch, device, dtype = x.shape[0], x.device, x.dtype
         if draws is None:
-            if n_draws < 1:
-                raise ValueError(f"n_draws must be at least 1, got {n_draws}.")
-            shape = (batch, n_draws, *self.flow.noise_shape(self.data_shape))
-            within = torch.rand((batch, n_draws), generator=generator, device=device, dtype=dtype)
-            draws = (
-                (torch.arange(n_draws, device=device, dtype=dtype) + within) / n_draws,  # stratified times
-                *(torch.randn(shape, generator=generator, device=device, dtype=dtype) for _ in range(3)),
-            )
+            draws = independent_draws(self, x, n_draws, generator)
         times, noise, recon_noise, sender_noise = draws
         offsets, recon_offsets = (None, None) if dequantisation is None else dequantisation
         x, modelled = self._filled(x, cells)
-        diffusion = self._diffusion_term(
-            x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator, offsets
-        )
-        recon = self._reconstruction_term(x, cond, recon_noise, cells, modelled, generator, recon_offsets)
+        diffusion = diffusion_term(self, x, cond, times, noise, sender_noise, n_steps, cells, modelled, offsets)
+        recon = reconstruction_term(self, x, cond, recon_noise, cells, modelled, recon_offsets)
         return -(diffusion + recon)
-
-    def _repeated(self, x: Tensor, cond, cells: CellMask | None, modelled: Tensor | None, n: int, offsets=None):
-        """Rows (plus their per-draw ``offsets``), conditions and masks each repeated ``n`` times, row-major."""
-        rows = x.repeat_interleave(n, dim=0)
-        return (
-            rows if offsets is None else rows + offsets.flatten(0, 1),
-            None if cond is None else cond.repeat_interleave(n, dim=0),
-            None if cells is None else cells.repeat_interleave(n),
-            None if modelled is None else modelled.repeat_interleave(n, dim=0),
-        )
-
-    def _diffusion_term(
-        self, x, cond, times, noise, sender_noise, n_steps, cells, modelled, generator, offsets=None
-    ) -> Tensor:
-        """``L_inf`` or ``L_n`` per row, averaged over the draws, shape ``[B]``."""
-        batch, n_draws = times.shape
-        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
-        noise = noise.flatten(0, 1)
-        if n_steps is None:
-            t = times.flatten()
-            prediction = self._estimate(rows, t, row_cond, generator, noise=noise, cells=row_cells)
-            loss = self.flow.continuous_time_loss(rows, prediction, t, mask=row_modelled)
-        else:
-            i = ((times * n_steps).floor().clamp(0, n_steps - 1) + 1).flatten()
-            t = (i - 1) / n_steps
-            prediction = self._estimate(rows, t, row_cond, generator, noise=noise, cells=row_cells)
-            loss = self.flow.discrete_time_loss(
-                rows, prediction, i, n_steps, sender_noise.flatten(0, 1), mask=row_modelled
-            )
-        # zero mean over the flow noise: the estimate stays unbiased, with far less variance
-        loss = loss - self.flow.control_variate(noise, t, mask=row_modelled)
-        return loss.reshape(batch, n_draws).mean(dim=1)
-
-    def _reconstruction_term(self, x, cond, recon_noise, cells, modelled, generator, offsets=None) -> Tensor:
-        """``L_r`` per row, averaged over its draws, shape ``[B]``."""
-        batch, n_draws = recon_noise.shape[:2]
-        rows, row_cond, row_cells, row_modelled = self._repeated(x, cond, cells, modelled, n_draws, offsets)
-        ones = shared_time(1.0, batch * n_draws, device=x.device, dtype=x.dtype)  # embedded once
-        noise = recon_noise.flatten(0, 1)
-        prediction = self._estimate(rows, ones, row_cond, generator, noise=noise, cells=row_cells)
-        loss = self.flow.reconstruction_loss(rows, prediction, mask=row_modelled)
-        # zero mean over the flow noise, like the diffusion term's
-        loss = loss - self.flow.reconstruction_control_variate(noise, mask=row_modelled)
-        return loss.reshape(batch, n_draws).mean(dim=1)
 
     # ---------------------------------------------------------------- sampling
     def predictor(
@@ -690,18 +636,3 @@ class BFN(nn.Module):
             return samples
         samples = torch.where(cells.given, cells.values.to(samples.dtype), samples)
         return samples.masked_fill(cells.absent, float("nan"))
-
-
-def _loss_steps(n_loss_steps: int | None, n_steps: int | None) -> int | None:
-    """``n_loss_steps``, or the deprecated ``n_steps`` given in its place (with a FutureWarning)."""
-    if n_steps is None:
-        return n_loss_steps
-    if n_loss_steps is not None:
-        raise TypeError("Give n_loss_steps only: n_steps is its deprecated name.")
-    warnings.warn(
-        "n_steps of BFN.elbo and BFN.discrete_loss is renamed n_loss_steps (n_steps names sampler steps); "
-        "the old name will be removed in skbfn 0.3.",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return n_steps
