@@ -81,7 +81,7 @@ class Column:
     # time_format (which samples are written in) that its strings are also read in (skbfn._encoding.times)
     read_formats: tuple = ()
     # datetime columns whose wall times all lie one offset past whole units (readings at 09:00 every day): that
-    # offset, in seconds; the column's numbers count whole units past it (skbfn._encoding.times.time_offset_of)
+    # offset, in seconds; the column's numbers count whole units past it (skbfn._encoding.times.time_unit_of)
     time_offset: float = 0.0
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:

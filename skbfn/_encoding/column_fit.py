@@ -26,7 +26,6 @@ from .times import (
     object_time_format,
     readable_together,
     time_numbers,
-    time_offset_of,
     time_unit_of,
     time_zone_of,
 )
@@ -301,8 +300,7 @@ class ColumnFitter:
         if wants_bins is None and discretised is not None:
             wants_bins = discretised
         if is_time_dtype(dtype) or time_format is not None:
-            unit = time_unit_of(values, dtype, time_format, read_formats)
-            offset = time_offset_of(values, dtype, unit, time_format, read_formats)  # readings at 09:00 each day
+            unit, offset = time_unit_of(values, dtype, time_format, read_formats)  # readings at 09:00 each day
             numbers = observed_numbers(time_numbers(values, dtype, unit, time_format, read_formats, offset), name)
             if numbers.min() == numbers.max():
                 value = np.array([dated[0] if time_format is not None else observed[0]], dtype=object)

@@ -50,7 +50,6 @@ __all__ = [
     "object_time_format",
     "readable_together",
     "time_numbers",
-    "time_offset_of",
     "time_unit_of",
     "time_values",
     "time_zone_of",
@@ -386,11 +385,22 @@ def time_zone_of(values: np.ndarray, dtype) -> str | None:
     return None if tz is None else str(tz)
 
 
-def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None, read_formats: tuple[str, ...] = ()) -> str:
+def time_unit_of(
+    values: np.ndarray, dtype, time_format: str | None = None, read_formats: tuple[str, ...] = ()
+) -> tuple[str, float]:
     """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
-    whole number of, past one offset that every wall time shares (:func:`time_offset_of`): 'M' for firsts of
-    months at midnight (datetimes only), 'D' for dates at midnight (or all at one time of day), 'h' or 'min'
-    for readings on the hour or the minute (or all at one minute or second past), else 's'."""
+    whole number of past one offset, and that offset in seconds: 'M' for firsts of months at midnight
+    (datetimes only), 'D' for dates at midnight (or all at one time of day: readings at 09:00 every day are
+    32,400 s past whole days), 'h' or 'min' for readings on the hour or the minute (or all at one minute or
+    second past), else 's'. Durations take no offset.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> days = np.array(["2024-03-01T09:00", "2024-05-17T09:00"], dtype="datetime64[ns]")
+    >>> time_unit_of(days, days.dtype)
+    ('D', 32400.0)
+    """
     import pandas as pd
 
     if _is_timedelta(dtype):
@@ -399,37 +409,14 @@ def time_unit_of(values: np.ndarray, dtype, time_format: str | None = None, read
         times = _wall_times(values, time_format, read_formats)
         times = times[~times.isna()]
         if len(times) and bool(((times.day == 1) & (times == times.normalize())).all()):
-            return _MONTHS
+            return _MONTHS, 0.0
         deltas = times - pd.Timestamp(_EPOCH)
     deltas = deltas[~deltas.isna()]
     for unit in TIME_UNITS[1:-1]:
         offset = _shared_offset(deltas, unit)
         if offset == 0 or (offset is not None and not _is_timedelta(dtype)):
-            return unit
-    return "s"
-
-
-def time_offset_of(
-    values: np.ndarray, dtype, unit: str, time_format: str | None = None, read_formats: tuple[str, ...] = ()
-) -> float:
-    """Seconds past a whole number of ``unit`` since 1970-01-01 that every observed wall time shares: readings at
-    09:00 every day are 32,400 s past whole days. 0 for timedeltas, months and seconds, and where none is shared.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> days = np.array(["2024-03-01T09:00", "2024-05-17T09:00"], dtype="datetime64[ns]")
-    >>> unit = time_unit_of(days, days.dtype)
-    >>> unit, time_offset_of(days, days.dtype, unit)
-    ('D', 32400.0)
-    """
-    import pandas as pd
-
-    if _is_timedelta(dtype) or unit not in TIME_UNITS[1:-1]:
-        return 0.0
-    deltas = _wall_times(values, time_format, read_formats) - pd.Timestamp(_EPOCH)
-    offset = _shared_offset(deltas[~deltas.isna()], unit)
-    return 0.0 if offset is None else offset / 1e9
+            return unit, offset / 1e9
+    return "s", 0.0
 
 
 def _shared_offset(deltas, unit: str) -> int | None:
