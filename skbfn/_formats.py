@@ -73,6 +73,8 @@ FILE_FORMATS = {
     "formats with a plus sign may write zeros without it ('plus_on_zero'); datetime columns may count units past "
     "an offset ('time_offset'); encoders give categorical and constant columns a tail for values not seen in fit "
     "('category_tail'), which a reader of format 13 would refuse",
+    15: "the parameter max_categories may be 'auto' (its default since), which a reader of format 14 would refuse "
+    "on a later fit",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

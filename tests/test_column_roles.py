@@ -14,6 +14,8 @@ from sklearn.base import clone
 
 import skbfn
 from skbfn import BFNGenerator
+from skbfn._encoding.roles import holds_categories
+from skbfn.metrics._tables import learn_layout
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=120, n_steps=10, n_elbo_draws=8)
 
@@ -74,6 +76,45 @@ def test_text_is_dropped_with_a_warning_naming_the_column_and_never_copied(custo
         warnings.simplefilter("error")  # naming the role is the override, without a warning
         modelled = BFNGenerator(**dict(SMALL, max_iter=5), column_roles={"zip": "categorical"}).fit(zips)
     assert modelled.column_roles_["zip"] == "categorical" and modelled.sample(20)["zip"].isin(zips["zip"]).all()
+
+
+@pytest.mark.parametrize(
+    ("n_distinct", "n_observed", "max_categories", "expected"),
+    [
+        (50, 50, "auto", True),  # few values are categories however rarely each is seen
+        (51, 255, "auto", True),  # 51 states, 5 rows each on average: they repeat
+        (51, 254, "auto", False),
+        (1000, 5000, "auto", True),
+        (1001, 10**6, "auto", False),  # more than 1,000 levels, however often they repeat
+        (120, 2000, 50, False),  # an integer is a cap
+        (50, 50, 50, True),
+    ],
+)
+def test_holds_categories_bounds(n_distinct, n_observed, max_categories, expected):
+    assert holds_categories(n_distinct, n_observed, max_categories) is expected
+
+
+def test_many_categories_that_repeat_are_modelled_and_an_integer_max_categories_is_a_cap():
+    """120 cities in 1,200 rows were dropped as text under max_categories=50: they repeat, so they are categories."""
+    rng = np.random.default_rng(4)
+    cities = np.array([f"City {k}" for k in range(120)])
+    frame = pd.DataFrame({"city": cities[rng.integers(0, 120, 1200)], "x": rng.normal(size=1200)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'too many distinct strings' warning
+        gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    sample = gen.sample(200, random_state=0)
+    assert gen.column_roles_["city"] == "categorical" and sample["city"].isin(cities).all()
+    assert sample["city"].nunique() > 50
+    with pytest.warns(UserWarning, match=r"'city'.*max_categories=50\)"):
+        capped = BFNGenerator(**dict(SMALL, max_iter=5), max_categories=50, random_state=0).fit(frame)
+    assert capped.column_roles_["city"] == "drop"
+    with pytest.warns(UserWarning, match=r"'city' holds 11\d distinct strings in 400 values.*5 rows or more"):
+        sparse = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame[:400])  # 3.4 rows a city
+    assert sparse.column_roles_["city"] == "drop"
+    layout = learn_layout(frame)  # the report reads the column as the generator does
+    assert set(layout.categories) == {"city"} and learn_layout(frame, max_categories=50).free == ("city",)
+    with pytest.raises(ValueError, match="max_categories must be a positive integer or 'auto'"):
+        learn_layout(frame, max_categories=0)
 
 
 def test_ids_are_fresh_unique_and_in_the_columns_format(fitted, customers):

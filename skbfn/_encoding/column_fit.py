@@ -221,8 +221,9 @@ class ColumnFitter:
     ----------
     max_bins : int
         The most bins a column detected as discretised may have.
-    max_categories : int
-        The most distinct strings a column may have to be detected as categorical.
+    max_categories : int or 'auto'
+        The most distinct strings a column may have to be detected as categorical
+        (:func:`~skbfn._encoding.roles.holds_categories`).
     continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}
         How continuous columns enter the flow's range.
     shared_range : bool
@@ -230,7 +231,7 @@ class ColumnFitter:
     """
 
     max_bins: int
-    max_categories: int
+    max_categories: int | str
     continuous_transform: str
     shared_range: bool
 

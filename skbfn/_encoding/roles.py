@@ -15,8 +15,10 @@ A column of ``X`` has one role:
   ``1, 2, 3, ...`` or a sample of them), not amounts that merely happen to
   differ.
 - ``'drop'``: free text or a string column with too many distinct values to
-  model as categories (more than ``max_categories``, or, from 20 observed
-  values on, more than half of them). Never modelled and never copied:
+  model as categories (:func:`holds_categories`: under the default
+  ``max_categories='auto'``, more than 50 that do not repeat, each held by
+  5 rows or more on average, or more than 1,000; from 20 observed values
+  on, more than half of them). Never modelled and never copied:
   samples hold missing values there, and scores leave it out. Detected with a
   warning that names the column; name it in ``column_roles`` as
   ``'categorical'`` to model it anyway.
@@ -48,12 +50,17 @@ from .._json import plain
 
 __all__ = [
     "DOMAIN",
+    "FEW_CATEGORIES",
+    "MOST_CATEGORIES",
     "ROLES",
+    "ROWS_PER_CATEGORY",
     "are_keys",
     "check_roles",
     "column_label",
     "detect_role",
+    "few_categories",
     "fresh_ids",
+    "holds_categories",
     "holds_few_values",
     "id_template",
     "names_a_key",
@@ -67,6 +74,9 @@ _TEXT_MIN_ROWS = 20
 # A non-integer float column with at most this many distinct values, each seen this many times on average,
 # holds codes, not measurements: it is modelled as a category of those values.
 _FEW_VALUES, _ROWS_PER_VALUE = 10, 10
+# max_categories='auto': a string column holds categories when it has at most FEW_CATEGORIES distinct values, or at
+# most MOST_CATEGORIES that repeat, each held by ROWS_PER_CATEGORY rows or more on average (cities, states, products).
+FEW_CATEGORIES, MOST_CATEGORIES, ROWS_PER_CATEGORY = 50, 1000, 5
 _PATTERN = re.compile(r"^(.*?)(\d+)$")
 # Distinct integers are keys when values drawn at random over their range would coincide this many times (pairs)
 # in expectation: then no two coinciding is no chance (Poisson: e^-3 = 5%), but numbering.
@@ -133,6 +143,36 @@ def holds_few_values(observed: np.ndarray) -> bool:
     return n_distinct <= _FEW_VALUES and len(observed) >= _ROWS_PER_VALUE * n_distinct
 
 
+def holds_categories(n_distinct: int, n_observed: int, max_categories: int | str = "auto") -> bool:
+    """Whether ``n_observed`` values of a column, ``n_distinct`` of them distinct, are few enough to be
+    categories.
+
+    ``max_categories`` is the most distinct values, or 'auto': at most 50,
+    or at most 1,000 when they repeat, each held by 5 rows or more on
+    average. Levels that repeat, such as cities, states or products, are
+    categories however many there are up to that bound; names and free
+    text, which rarely repeat, are not.
+
+    Examples
+    --------
+    >>> holds_categories(51, 400), holds_categories(51, 200)  # 51 states: 7.8 rows each, or 3.9
+    (True, False)
+    >>> holds_categories(120, 2000), holds_categories(120, 2000, max_categories=50)  # 120 cities
+    (True, False)
+    >>> holds_categories(1500, 100_000)  # more than 1,000 levels
+    False
+    """
+    if max_categories == "auto":
+        repeating = n_distinct <= MOST_CATEGORIES and n_observed >= ROWS_PER_CATEGORY * n_distinct
+        return n_distinct <= FEW_CATEGORIES or repeating
+    return n_distinct <= max_categories
+
+
+def few_categories(max_categories: int | str) -> int:
+    """The most distinct values that are categories whether or not they repeat (50 for 'auto')."""
+    return FEW_CATEGORIES if max_categories == "auto" else int(max_categories)
+
+
 def _is_coded_float_column(values: np.ndarray, dtype) -> bool:
     """A float column whose few distinct values, not all integers, are each seen many times (see above)."""
     if getattr(dtype, "kind", "O") != "f" and str(dtype) not in ("Float32", "Float64"):
@@ -142,7 +182,7 @@ def _is_coded_float_column(values: np.ndarray, dtype) -> bool:
     return holds_few_values(numbers) and not np.all(distinct == np.round(distinct))
 
 
-def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int) -> str | None:
+def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int | str) -> str | None:
     """'id', 'drop' (with a warning), 'categorical' (a float code) or None (model the column as its kind
     says) for a column's observed values."""
     is_integer, is_string = _is_integer_column(observed, dtype), _is_string_column(observed, dtype)
@@ -156,10 +196,20 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         return None
     if unique and not any(any(c.isspace() for c in v) for v in observed.tolist()):
         return "id"
-    if n_distinct > max_categories or (n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2):
+    mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
+    if mostly_distinct or not holds_categories(n_distinct, n_observed, max_categories):
+        if mostly_distinct:
+            why = "more than half of them distinct, as names and free text are"
+        elif max_categories == "auto":
+            why = (
+                f"max_categories='auto' models more than {FEW_CATEGORIES} only when each is held by "
+                f"{ROWS_PER_CATEGORY} rows or more on average, and at most {MOST_CATEGORIES}"
+            )
+        else:
+            why = f"max_categories={max_categories}"
         warnings.warn(
             f"X column {name!r} holds {n_distinct} distinct strings in {n_observed} values: too many to model "
-            f"as categories (max_categories={max_categories}), so it is not modelled, and samples hold missing "
+            f"as categories ({why}), so it is not modelled, and samples hold missing "
             f"values there. Set column_roles={{{name!r}: 'categorical'}} to model it, or 'drop' to silence this.",
             UserWarning,
             stacklevel=8,  # the caller of BFNGenerator.fit

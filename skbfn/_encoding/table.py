@@ -115,8 +115,10 @@ class TableEncoder:
     column_roles : dict or None, default=None
         ``{column: role}`` (see :mod:`skbfn._encoding.roles`); columns not
         named get their role detected ('auto').
-    max_categories : int, default=50
-        The most distinct strings a column may have to be detected as categorical.
+    max_categories : int or 'auto', default=50
+        The most distinct strings a column may have to be detected as
+        categorical; 'auto': 50, or up to 1,000 that repeat
+        (:func:`~skbfn._encoding.roles.holds_categories`).
     reproduce_missing : bool, default=False
         Give every modelled or constant column with missing cells in fit a
         *missingness indicator*: a two-category model column (0 observed, 1
@@ -142,7 +144,7 @@ class TableEncoder:
         shared_range: bool = False,
         continuous_transform: str = "affine",
         column_roles: dict | None = None,
-        max_categories: int = 50,
+        max_categories: int | str = 50,
         reproduce_missing: bool = False,
     ) -> None:
         self.column_roles = column_roles

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .roles import holds_few_values
+from .roles import few_categories, holds_few_values
 
 __all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "text_number_format"]
 
@@ -393,9 +393,9 @@ def _closest_way(number_format: NumberFormat, numbers: np.ndarray, strings: np.n
     return max((replace(number_format, grouping=g, trim=t) for g in (True, False) for t in (False, True)), key=fit)
 
 
-def reads_as_codes(observed: np.ndarray, number_format: NumberFormat, max_categories: int) -> bool:
+def reads_as_codes(observed: np.ndarray, number_format: NumberFormat, max_categories: int | str) -> bool:
     """Whether numbers written as text are codes rather than quantities: a few values each seen often
     (:func:`~skbfn._encoding.roles.holds_few_values`), or bare integers (no sign, mark or decimals: ``'101'``,
-    ``'205'``) with at most ``max_categories`` distinct values."""
+    ``'205'``) with at most ``max_categories`` distinct values (50 for 'auto': more are read as numbers)."""
     bare = number_format == NumberFormat("", "", grouping=False, decimals=0, trim=False)
-    return holds_few_values(observed) or (bare and len(set(observed.tolist())) <= max_categories)
+    return holds_few_values(observed) or (bare and len(set(observed.tolist())) <= few_categories(max_categories))

@@ -203,16 +203,20 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         row, and for an integer one named a key, ``customer_id``, or
         numbered, not spread as amounts are). 'drop': not modelled, missing
         in samples, left out of scores (detected, with a warning, for
-        strings with more than ``max_categories`` distinct values, or more
-        distinct values than half their rows). 'categorical', 'discretised', 'continuous': the
+        strings with too many distinct values for ``max_categories``, or
+        more distinct values than half their rows). 'categorical', 'discretised', 'continuous': the
         flow that models it. A constant column is repeated, a column
         missing in every row comes back missing, and datetime and timedelta
         columns are modelled as numbers of days (dates at midnight) or
         seconds and come back in their dtype. ``column_roles_`` says what
         each column became. See the user guide's Column roles page.
-    max_categories : int, default=50
+    max_categories : int or 'auto', default='auto'
         The most distinct strings a column may have to be modelled as
-        categories when its role is detected.
+        categories when its role is detected. 'auto': 50, or up to 1,000
+        when they repeat, each held by 5 rows or more on average (states,
+        cities, products: levels that recur, where names and free text do
+        not). Levels seen in few rows are modelled as the others are, so
+        samples may hold them.
     continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}, default='heavy_tails'
         How a continuous column enters the flow's range. 'quantile': through
         smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the
@@ -421,7 +425,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         discretised_features="auto",
         max_bins=64,
         column_roles=None,
-        max_categories=50,
+        max_categories="auto",
         continuous_transform="heavy_tails",
         beta_1=4.0,
         category_shares="train",

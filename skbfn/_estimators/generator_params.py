@@ -40,7 +40,7 @@ PARAMETER_CONSTRAINTS = {
     "discretised_features": [StrOptions({"auto"}), "array-like", None],
     "max_bins": [Interval(Integral, 2, None, closed="left")],
     "column_roles": [dict, None],
-    "max_categories": [Interval(Integral, 1, None, closed="left")],
+    "max_categories": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "continuous_transform": [StrOptions({"heavy_tails", "auto", "quantile", "affine"})],
     "beta_1": [Interval(Real, 0, None, closed="neither")],
     "category_shares": [StrOptions({"train", "model"})],

@@ -8,9 +8,10 @@ the same terms:
   nanoseconds (dates held as strings in one format or as Python objects, as
   the generator reads them, as seconds); min-max scaled by the training rows
   where a distance is taken;
-- categories: booleans, pandas categories and text columns with at most
-  ``max_categories`` distinct training values; a value never seen in training
-  is one more category, "other";
+- categories: booleans, pandas categories and text columns with few enough
+  distinct training values for ``max_categories`` (as the generator reads
+  them: 'auto', 50, or up to 1,000 that repeat); a value never seen in
+  training is one more category, "other";
 - free columns: text with more distinct values (ids, names, free text), and
   integer columns whose every training value differs (integer ids). Shapes
   and trends over them mean nothing, so the fidelity metrics and distances
@@ -32,11 +33,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._encoding.roles import holds_few_values
+from .._encoding.roles import few_categories, holds_categories, holds_few_values
 from .._encoding.text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
 from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
 
-MAX_CATEGORIES = 50
+MAX_CATEGORIES = "auto"
 
 
 @dataclass(frozen=True)
@@ -90,18 +91,19 @@ def _is_number(series: pd.Series) -> bool:
     )
 
 
-def _is_integer_key(series: pd.Series, max_categories: int) -> bool:
-    """An integer column whose every value differs, over more rows than ``max_categories``: an id, not a number."""
+def _is_integer_key(series: pd.Series, max_categories: int | str) -> bool:
+    """An integer column whose every value differs, over more rows than ``max_categories`` (50 for 'auto'): an id,
+    not a number."""
     integers = pd.api.types.is_integer_dtype(series.dtype)
     if not integers and not (
         pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(series, skipna=True) == "integer"
     ):
         return False
     observed = series.dropna()
-    return len(observed) > max_categories and observed.is_unique
+    return len(observed) > few_categories(max_categories) and observed.is_unique
 
 
-def _text_format(series: pd.Series, max_categories: int) -> str | tuple[str, ...] | NumberFormat | None:
+def _text_format(series: pd.Series, max_categories: int | str) -> str | tuple[str, ...] | NumberFormat | None:
     """How an object or string column holds dates or numbers, as the encoder reads them
     (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`;
     dates in several formats: a tuple of them, the commonest first; numbers that read as codes are categories:
@@ -137,8 +139,13 @@ def _as_float(series: pd.Series, text_format: str | tuple[str, ...] | NumberForm
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> TableLayout:
-    """Read the training rows' columns: numbers, categories (at most ``max_categories`` values) and free text."""
+def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGORIES) -> TableLayout:
+    """Read the training rows' columns: numbers, categories (few enough values for ``max_categories``:
+    :func:`~skbfn._encoding.roles.holds_categories`) and free text."""
+    if max_categories != "auto" and (
+        not isinstance(max_categories, int | np.integer) or isinstance(max_categories, bool) or max_categories < 1
+    ):
+        raise ValueError(f"max_categories must be a positive integer or 'auto', got {max_categories!r}.")
     numeric, categories, free, text_formats = [], {}, [], {}
     for name in train.columns:
         column = train[name]
@@ -153,8 +160,9 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -
             else:
                 numeric.append(name)
             continue
-        values = pd.unique(column.dropna().astype(object).to_numpy())
-        if len(values) > max_categories:
+        observed = column.dropna().astype(object).to_numpy()
+        values = pd.unique(observed)
+        if not holds_categories(len(values), len(observed), max_categories):
             free.append(name)
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)

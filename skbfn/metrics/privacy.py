@@ -217,8 +217,8 @@ def closest_record_share(synthetic, train, holdout, *, quantile: float = 0.05) -
     return float(np.mean(synthetic_distance < np.quantile(holdout_distance, quantile)))
 
 
-def copied_values(synthetic, train, *, max_categories: int = MAX_CATEGORIES) -> dict:
-    """For each free column (ids, names, text: text with more than ``max_categories`` distinct training values,
+def copied_values(synthetic, train, *, max_categories: int | str = MAX_CATEGORIES) -> dict:
+    """For each free column (ids, names, text: text with too many distinct training values for ``max_categories``,
     or integers that never repeat), the share of synthetic cells that repeat a training value.
 
     A generator that makes up fresh ids and text gives 0; one that copies
@@ -228,8 +228,10 @@ def copied_values(synthetic, train, *, max_categories: int = MAX_CATEGORIES) -> 
     ----------
     synthetic, train : DataFrame or array-like
         Tables with the same columns.
-    max_categories : int, default=50
-        Text columns with more distinct training values than this are free text.
+    max_categories : int or 'auto', default='auto'
+        Text columns with more distinct training values than this are free
+        text. 'auto': more than 50, unless they repeat (each held by 5
+        training rows or more on average, at most 1,000).
 
     Returns
     -------

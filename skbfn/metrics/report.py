@@ -281,7 +281,7 @@ def evaluate(
     quantile: float = 0.05,
     n_bootstrap: int = 200,
     max_rows: int | None = 20_000,
-    max_categories: int = MAX_CATEGORIES,
+    max_categories: int | str = MAX_CATEGORIES,
     utility_estimator=None,
     random_state=None,
 ) -> SyntheticDataReport:
@@ -309,9 +309,11 @@ def evaluate(
         Bootstrap resamples for the membership audit's interval.
     max_rows : int or None, default=20000
         At most this many rows of each table in the classifier two-sample test.
-    max_categories : int, default=50
+    max_categories : int or 'auto', default='auto'
         Text columns with more distinct training values are free text: left
-        out of fidelity, checked for copied values.
+        out of fidelity, checked for copied values. 'auto': more than 50,
+        unless they repeat (each held by 5 training rows or more on average,
+        at most 1,000), as :class:`~skbfn.BFNGenerator` reads them.
     utility_estimator : estimator, optional
         The model of the utility test; histogram gradient boosting by default.
     random_state : int, RandomState instance or None, default=None
