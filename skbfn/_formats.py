@@ -74,7 +74,8 @@ FILE_FORMATS = {
     "an offset ('time_offset'); encoders give categorical and constant columns a tail for values not seen in fit "
     "('category_tail'), which a reader of format 13 would refuse",
     15: "the parameter max_categories may be 'auto' (its default since), which a reader of format 14 would refuse "
-    "on a later fit",
+    "on a later fit; object columns of Python ints or Decimals record that type ('number_type'), which samples "
+    "are given back in",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -353,3 +353,57 @@ def test_an_object_column_of_other_objects_is_categorical_not_an_error():
     assert gen.column_roles_ == {"opens": "categorical", "price": "continuous", "due": "categorical", "x": "continuous"}
     sample = gen.sample(50, random_state=0)
     assert set(sample["opens"].dropna()) <= set(frame["opens"].dropna()) and set(sample["due"]) <= set(frame["due"])
+
+
+def test_integer_codes_too_wide_for_bins_are_categories_and_quantities_stay_numbers():
+    """Industry codes 541511, 722511 (and ones held as floats beside missing cells) were dequantised integers:
+    two samples in three fell between the codes. A few values each seen often are categories; a quantity is not."""
+    rng = np.random.default_rng(6)
+    n = 400
+    codes = np.array([541511, 541512, 722511, 445110, 236118])
+    floats = rng.choice(codes, n).astype(np.float64)
+    floats[rng.random(n) < 0.1] = np.nan
+    frame = pd.DataFrame(
+        {
+            "naics": rng.choice(codes, n),
+            "naics_f": floats,
+            "employees": rng.integers(1, 5000, n),  # a quantity: many values over a wide span
+            "x": rng.normal(size=n),
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 20}, random_state=0).fit(frame)
+    roles = {"naics": "categorical", "naics_f": "categorical", "employees": "continuous", "x": "continuous"}
+    assert gen.column_roles_ == roles
+    sample = gen.sample(300, random_state=0)
+    assert sample["naics"].isin(codes).all() and sample["naics"].dtype == np.int64
+    assert sample["naics_f"].dropna().isin(codes).all() and sample["naics_f"].isna().any()
+    narrow = frame.assign(naics=frame["naics"] % 100)  # the same few values within max_bins: integers, in bins
+    assert gen.set_params(max_iter=5).fit(narrow).column_roles_["naics"] == "discretised"
+
+
+def test_object_columns_of_python_ints_and_decimals_come_back_in_their_type(tmp_path):
+    """An object column of Python ints (beside None) or of Decimals (as database drivers give amounts) came back
+    as floats, and its missing cells as NaN."""
+    from decimal import Decimal
+
+    rng = np.random.default_rng(7)
+    n = 300
+    ints = [int(v) if r > 0.2 else None for v, r in zip(rng.integers(0, 40, n), rng.random(n), strict=True)]
+    frame = pd.DataFrame(
+        {
+            "ints": pd.Series(ints, dtype=object),
+            "amount": pd.Series([Decimal(f"{v:.2f}") for v in rng.uniform(0, 100, n)], dtype=object),
+            "mixed": pd.Series([1, 2.5] * (n // 2), dtype=object),  # ints beside floats: floats
+            "x": rng.normal(size=n),
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 20}, random_state=0).fit(frame)
+    skbfn.save(gen, tmp_path / "m.skbfn")
+    for model in (gen, skbfn.load(tmp_path / "m.skbfn"), pickle.loads(pickle.dumps(gen))):
+        sample = model.sample(200, random_state=0)
+        observed = sample["ints"].dropna()
+        assert sample["ints"].dtype == object and sample["ints"].isna().any()
+        assert all(type(v) is int for v in observed) and all(v is None for v in sample["ints"][sample["ints"].isna()])
+        assert all(type(v) is Decimal and v.as_tuple().exponent == -2 for v in sample["amount"])
+        assert all(type(v) is float for v in sample["mixed"])
+    np.testing.assert_allclose(gen.score_samples(frame[:20]), model.score_samples(frame[:20]))

@@ -21,7 +21,7 @@ from .times import (
     time_numbers,
     time_values,
 )
-from .values import is_missing
+from .values import NUMBER_TYPES, as_number_type, is_missing
 
 __all__ = [
     "KINDS",
@@ -83,6 +83,9 @@ class Column:
     # datetime columns whose wall times all lie one offset past whole units (readings at 09:00 every day): that
     # offset, in seconds; the column's numbers count whole units past it (skbfn._encoding.times.time_unit_of)
     time_offset: float = 0.0
+    # object columns of numbers whose values were all Python ints or all Decimals: that type, which samples are
+    # given back in (None where missing); None: floats (skbfn._encoding.values.number_type_of)
+    number_type: str | None = None
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:
         """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
@@ -157,6 +160,8 @@ class Column:
             if self.holds_compact_dates:  # '20151231' back to the number 20151231
                 values = np.array([np.nan if v is None else float(v) for v in values.tolist()])
             return values
+        if self.number_type is not None:
+            return as_number_type(numbers, self.number_type, self.decimals)
         return numbers
 
     @property
@@ -277,6 +282,7 @@ class Column:
             **({"step": self.step} if self.step is not None else {}),
             **({"read_formats": list(self.read_formats)} if self.read_formats else {}),
             **({"time_offset": self.time_offset} if self.time_offset else {}),
+            **({"number_type": self.number_type} if self.number_type is not None else {}),
         }
 
     @classmethod
@@ -289,7 +295,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker", "step", "read_formats", "time_offset"}
+        known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
@@ -381,6 +387,15 @@ class Column:
         )
         if step is not None and not ((whole or decimal) and kind in ("continuous", "discretised") and decimals is None):
             raise ValueError(f"column {name!r} has an invalid step {step!r}")
+        number_type = doc.get("number_type")  # absent in files before object columns of numbers kept their type
+        if number_type is not None and not (
+            number_type in NUMBER_TYPES
+            and kind in ("continuous", "discretised")
+            and time_unit is None
+            and number_format is None
+            and getattr(dtype_from_json(doc["dtype"]), "kind", None) == "O"
+        ):
+            raise ValueError(f"column {name!r} has an invalid number type {number_type!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -404,6 +419,7 @@ class Column:
             None if step is None else int(step) if is_int(step) else float(step),
             tuple(read_formats),
             float(time_offset),
+            number_type,
         )
         _check_dtype(column)
         if kind == "continuous":

@@ -29,7 +29,15 @@ from .times import (
     time_unit_of,
     time_zone_of,
 )
-from .values import as_float, column_values, is_categorical_dtype, is_missing, observed_numbers, sort_key
+from .values import (
+    as_float,
+    column_values,
+    is_categorical_dtype,
+    is_missing,
+    number_type_of,
+    observed_numbers,
+    sort_key,
+)
 
 __all__ = [
     "HEAP_RATIO",
@@ -208,6 +216,32 @@ def is_auto_categorical(values: np.ndarray, dtype) -> bool:
     return True
 
 
+def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
+    """Whether a column's observed values are codes: integers, a few values each seen often
+    (:func:`~skbfn._encoding.roles.holds_few_values`), spread over more than ``max_bins`` integers (in multiples
+    of their :func:`integer_step`) and mostly far apart, such as industry codes ``541511`` and ``722511``, which
+    a dequantised integer column would spread over the integers between them. They are modelled as categories.
+    A count whose values run on from 0 beside one outlier is not codes, nor are amounts in steps of 100.
+
+    Examples
+    --------
+    >>> codes = np.repeat([541511, 541512, 722511, 445110], 25)
+    >>> are_wide_codes(codes, codes.dtype, 64), are_wide_codes(codes % 100, codes.dtype, 64)
+    (True, False)
+    >>> visits = np.r_[np.repeat([0, 1, 2, 3], 25), 10**6]  # a count and one outlier
+    >>> are_wide_codes(visits, visits.dtype, 64)
+    False
+    """
+    if getattr(dtype, "kind", "O") not in "iufO" or not all(_is_number(v) for v in observed.tolist()):
+        return False
+    numbers = np.asarray(observed.tolist(), dtype=np.float64)
+    if not holds_few_values(numbers) or not np.all(np.isfinite(numbers)) or np.any(numbers != np.round(numbers)):
+        return False
+    distinct = np.unique(numbers)
+    units = distinct / (integer_step(distinct) or 1)
+    return bool(units[-1] - units[0] + 1 > max_bins and np.median(np.diff(units)) > 1)
+
+
 def _is_number(value) -> bool:
     """A real number of Python, NumPy or the decimal module (not a bool, not complex)."""
     return isinstance(value, numbers.Real | decimal.Decimal) and not isinstance(value, bool | np.bool_)
@@ -286,6 +320,8 @@ class ColumnFitter:
             role = "drop" if _warn_if_mixed_dates(name, dated) else role
             role = detect_role(name, observed, len(values), dtype, self.max_categories) if role == "auto" else role
             role = role or "auto"
+            if role == "auto" and are_wide_codes(observed, dtype, self.max_bins):
+                role = "categorical"  # industry codes 541511, 722511: integers between them mean nothing
         if role == "drop":
             return Column(name, "dropped", dtype)
         if role == "id":
@@ -324,7 +360,11 @@ class ColumnFitter:
                     return self.categorical_column(name, values, dtype)
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             return replace(self.numeric_column(name, numbers, dtype, wants_bins), number_format=number_format)
-        return self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
+        column = self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
+        number_type = number_type_of(observed, dtype)  # Python ints or Decimals in an object column: kept
+        if number_type is not None and column.kind in ("continuous", "discretised"):
+            column = replace(column, number_type=number_type)
+        return column
 
     def shared(self, X, column_names, dtypes, categorical, discretised) -> list[Column]:
         """One kind, range and scaling, fitted to all values of X, for every column."""

@@ -27,7 +27,9 @@ A column of ``X`` has one role:
   A float column that is not integer-valued but takes at most 10 distinct
   values, each seen 10 times on average (a code stored as floats, such as
   a standardised 0/1 column), is detected as ``'categorical'``: its samples
-  hold exactly those values, where a continuous flow would spread them. So is
+  hold exactly those values, where a continuous flow would spread them. So
+  is an integer column of as few values spread over more integers than
+  ``max_bins`` (industry codes: :func:`~skbfn._encoding.column_fit.are_wide_codes`). So is
   a column of dates held as strings or Python objects with as few values
   (quarter ends, say); with more, it is modelled as times (see
   :mod:`skbfn._encoding.times`).
