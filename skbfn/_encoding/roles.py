@@ -17,7 +17,7 @@ A column of ``X`` has one role:
 - ``'drop'``: free text or a string column with too many distinct values to
   model as categories (:func:`holds_categories`: under the default
   ``max_categories='auto'``, more than 50 that do not repeat, each held by
-  5 rows or more on average, or more than 1,000; from 20 observed values
+  5 rows or more on average, or more than 200; from 20 observed values
   on, more than half of them). Never modelled and never copied:
   samples hold missing values there, and scores leave it out. Detected with a
   warning that names the column; name it in ``column_roles`` as
@@ -78,7 +78,7 @@ _TEXT_MIN_ROWS = 20
 _FEW_VALUES, _ROWS_PER_VALUE = 10, 10
 # max_categories='auto': a string column holds categories when it has at most FEW_CATEGORIES distinct values, or at
 # most MOST_CATEGORIES that repeat, each held by ROWS_PER_CATEGORY rows or more on average (cities, states, products).
-FEW_CATEGORIES, MOST_CATEGORIES, ROWS_PER_CATEGORY = 50, 1000, 5
+FEW_CATEGORIES, MOST_CATEGORIES, ROWS_PER_CATEGORY = 50, 200, 5
 _PATTERN = re.compile(r"^(.*?)(\d+)$")
 # Distinct integers are keys when values drawn at random over their range would coincide this many times (pairs)
 # in expectation: then no two coinciding is no chance (Poisson: e^-3 = 5%), but numbering.
@@ -150,7 +150,7 @@ def holds_categories(n_distinct: int, n_observed: int, max_categories: int | str
     categories.
 
     ``max_categories`` is the most distinct values, or 'auto': at most 50,
-    or at most 1,000 when they repeat, each held by 5 rows or more on
+    or at most 200 when they repeat, each held by 5 rows or more on
     average. Levels that repeat, such as cities, states or products, are
     categories however many there are up to that bound; names and free
     text, which rarely repeat, are not.
@@ -161,7 +161,7 @@ def holds_categories(n_distinct: int, n_observed: int, max_categories: int | str
     (True, False)
     >>> holds_categories(120, 2000), holds_categories(120, 2000, max_categories=50)  # 120 cities
     (True, False)
-    >>> holds_categories(1500, 100_000)  # more than 1,000 levels
+    >>> holds_categories(250, 100_000)  # more than 200 levels
     False
     """
     if max_categories == "auto":

@@ -117,7 +117,7 @@ class TableEncoder:
         named get their role detected ('auto').
     max_categories : int or 'auto', default=50
         The most distinct strings a column may have to be detected as
-        categorical; 'auto': 50, or up to 1,000 that repeat
+        categorical; 'auto': 50, or up to 200 that repeat
         (:func:`~skbfn._encoding.roles.holds_categories`).
     reproduce_missing : bool, default=False
         Give every modelled or constant column with missing cells in fit a

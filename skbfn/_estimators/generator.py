@@ -212,7 +212,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         each column became. See the user guide's Column roles page.
     max_categories : int or 'auto', default='auto'
         The most distinct strings a column may have to be modelled as
-        categories when its role is detected. 'auto': 50, or up to 1,000
+        categories when its role is detected. 'auto': 50, or up to 200
         when they repeat, each held by 5 rows or more on average (states,
         cities, products: levels that recur, where names and free text do
         not). Levels seen in few rows are modelled as the others are, so

@@ -10,7 +10,7 @@ the same terms:
   where a distance is taken;
 - categories: booleans, pandas categories and text columns with few enough
   distinct training values for ``max_categories`` (as the generator reads
-  them: 'auto', 50, or up to 1,000 that repeat); a value never seen in
+  them: 'auto', 50, or up to 200 that repeat); a value never seen in
   training is one more category, "other";
 - free columns: text with more distinct values (ids, names, free text), and
   integer columns whose every training value differs (integer ids). Shapes

@@ -231,7 +231,7 @@ def copied_values(synthetic, train, *, max_categories: int | str = MAX_CATEGORIE
     max_categories : int or 'auto', default='auto'
         Text columns with more distinct training values than this are free
         text. 'auto': more than 50, unless they repeat (each held by 5
-        training rows or more on average, at most 1,000).
+        training rows or more on average, at most 200).
 
     Returns
     -------

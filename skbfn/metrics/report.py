@@ -313,7 +313,7 @@ def evaluate(
         Text columns with more distinct training values are free text: left
         out of fidelity, checked for copied values. 'auto': more than 50,
         unless they repeat (each held by 5 training rows or more on average,
-        at most 1,000), as :class:`~skbfn.BFNGenerator` reads them.
+        at most 200), as :class:`~skbfn.BFNGenerator` reads them.
     utility_estimator : estimator, optional
         The model of the utility test; histogram gradient boosting by default.
     random_state : int, RandomState instance or None, default=None
