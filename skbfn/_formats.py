@@ -73,8 +73,9 @@ FILE_FORMATS = {
     "formats with a plus sign may write zeros without it ('plus_on_zero'); datetime columns may count units past "
     "an offset ('time_offset'); encoders give categorical and constant columns a tail for values not seen in fit "
     "('category_tail'), which a reader of format 13 would refuse",
-    15: "the parameter max_categories may be 'auto' (its default since), which a reader of format 14 would refuse "
-    "on a later fit; object columns of Python ints or Decimals record that type ('number_type'), which samples "
+    15: "the parameters max_categories and beta_1 may be 'auto' (their defaults since; a reader of format 14 would "
+    "refuse them, and under beta_1='auto' build categorical columns of more than 20 classes at another accuracy); "
+    "object columns of Python ints or Decimals record that type ('number_type'), which samples "
     "are given back in",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)

@@ -33,13 +33,13 @@ column = st.one_of(
 tables = st.lists(column, min_size=1, max_size=7)
 
 
-def column_flows(kinds) -> list:
+def column_flows(kinds, mixed_accuracies: bool = True) -> list:
     return [
         ContinuousFlow(0.02)
         if kind == "continuous"
         else DiscretisedFlow(k, 0.02)
         if kind == "discretised"
-        else CategoricalFlow(k, 3.0)
+        else CategoricalFlow(k, 3.0 if k < 40 or not mixed_accuracies else 1.5)  # another accuracy: another part
         for kind, k in kinds
     ]
 
@@ -76,8 +76,8 @@ def per_column(flow, prediction, kinds) -> list[torch.Tensor]:
     return found
 
 
-def pair(kinds):
-    flows = column_flows(kinds)
+def pair(kinds, mixed_accuracies: bool = True):
+    flows = column_flows(kinds, mixed_accuracies)
     return TableFlow(flows), ProductFlow([(f, 1) for f in flows])
 
 
@@ -119,11 +119,13 @@ def test_the_table_flow_gives_the_per_column_flows_numbers(kinds, seed):
 
 def test_a_wide_column_gets_a_part_of_its_own_where_it_would_pad_many_narrow_ones():
     kinds = [("categorical", 2), ("categorical", 70), ("categorical", 3), ("discretised", 5), ("categorical", 2)]
-    fused, _ = pair(kinds)
+    fused, _ = pair(kinds, mixed_accuracies=False)  # one accuracy: split by width alone
     assert fused.columns == ((0, 2, 4), (1,), (3,))
     assert [part.n_classes for part, _ in fused.parts[:2]] == [(2, 3, 2), (70,)]
     narrow = [("categorical", 2), ("categorical", 9), ("categorical", 3)]
     assert pair(narrow)[0].columns == ((0, 1, 2),)  # padding 2 and 3 to 9 costs less than a part
+    mixed = pair(kinds)[0]  # the wide column at another accuracy: a part of its own, at that accuracy
+    assert mixed.columns == fused.columns and [part.beta_1 for part, _ in mixed.parts[:2]] == [3.0, 1.5]
 
 
 def test_padded_entries_take_no_probability_and_get_no_gradient():

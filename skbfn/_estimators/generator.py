@@ -235,8 +235,12 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         narrow ones in the tail); image pixels (``network='unet'``) are
         always scaled affinely. Under 'affine', the columns that
         'heavy_tails' would map through normal scores are warned about.
-    beta_1 : float, default=4.0
+    beta_1 : float or 'auto', default='auto'
         Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
+        'auto': 4 for columns of at most 20 classes, less for wider ones
+        (``4 g(K) / g(20)``, ``g(K) = ln K / K``: 2.06 for 51 classes, 0.71
+        for 200), so that every column is revealed over the same span of
+        ``t``; a number: every column's.
     category_shares : {'train', 'model'}, default='train'
         The shares of each categorical column's categories in what
         :meth:`sample` draws and :meth:`score_samples` scores without ``y``.
@@ -427,7 +431,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         column_roles=None,
         max_categories="auto",
         continuous_transform="heavy_tails",
-        beta_1=4.0,
+        beta_1="auto",
         category_shares="train",
         enforce_bounds=True,
         reproduce_missing=True,

@@ -42,7 +42,7 @@ PARAMETER_CONSTRAINTS = {
     "column_roles": [dict, None],
     "max_categories": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "continuous_transform": [StrOptions({"heavy_tails", "auto", "quantile", "affine"})],
-    "beta_1": [Interval(Real, 0, None, closed="neither")],
+    "beta_1": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
     "category_shares": [StrOptions({"train", "model"})],
     "enforce_bounds": ["boolean"],
     "reproduce_missing": ["boolean"],

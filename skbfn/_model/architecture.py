@@ -21,10 +21,39 @@ from ..core import BFN, EMA, CategoricalFlow, ContinuousFlow, DiscretisedFlow, P
 from ..core.nets import MLP, ImageNetwork, UNet
 from .config import resolved
 
-__all__ = ["Architecture", "column_flows", "fuse_flows", "place", "set_dropout"]
+__all__ = ["Architecture", "categorical_accuracy", "column_flows", "fuse_flows", "place", "set_dropout"]
 
 # Per model cell, the network is told whether it is given and whether it is absent.
 _CELL_FLAGS = 2
+# beta_1='auto': categorical columns of at most this many classes reach BASE_BETA_1 at t = 1; wider ones less.
+BASE_BETA_1, BASE_CLASSES = 4.0, 20
+
+
+def categorical_accuracy(n_classes: int, beta_1: float | str = "auto") -> float:
+    """The final accuracy ``beta(1)`` of a categorical column of ``n_classes`` classes under ``beta_1``.
+
+    A number is every column's. 'auto' gives 4 to columns of at most 20
+    classes and ``4 g(K) / g(20)`` with ``g(K) = ln K / K`` to wider ones. The
+    flow's sender reveals a column of ``K`` classes once ``beta K`` outgrows
+    ``ln K`` or so, so at one ``beta_1`` a wide column is revealed early in
+    ``t``, where training seldom looks, and its loss, which grows with
+    ``K``, crowds out the other columns'. Scaled so, every column is revealed
+    over the same span of ``t`` (Graves et al. 2023 likewise used 3 for two
+    classes and 0.75 for 27).
+
+    Examples
+    --------
+    >>> [round(categorical_accuracy(k), 2) for k in (2, 20, 51, 200)]
+    [4.0, 4.0, 2.06, 0.71]
+    >>> categorical_accuracy(200, beta_1=4.0)
+    4.0
+    """
+    if beta_1 != "auto":
+        return float(beta_1)
+    if n_classes <= BASE_CLASSES:
+        return BASE_BETA_1
+    spread = (math.log(n_classes) / n_classes) / (math.log(BASE_CLASSES) / BASE_CLASSES)
+    return BASE_BETA_1 * spread
 
 
 @dataclass(frozen=True)
@@ -34,8 +63,10 @@ class Architecture:
     Parameters
     ----------
     network : {'mlp', 'unet'}
-    sigma_1, beta_1 : float
-        Final accuracies of the continuous (and discretised) and categorical flows.
+    sigma_1 : float
+        Final accuracy of the continuous (and discretised) flows.
+    beta_1 : float or 'auto'
+        Final accuracy of the categorical flows (:func:`categorical_accuracy`).
     hidden_layer_sizes : tuple of int
         MLP block widths, or UNet channels per resolution level.
     time_embedding_dim : int
@@ -48,7 +79,7 @@ class Architecture:
 
     network: str
     sigma_1: float
-    beta_1: float
+    beta_1: float | str
     hidden_layer_sizes: tuple[int, ...]
     time_embedding_dim: int
     image_shape: tuple[int, ...] | None
@@ -64,7 +95,7 @@ class Architecture:
         return cls(
             network=estimator.network,
             sigma_1=float(estimator.sigma_1),
-            beta_1=float(estimator.beta_1),
+            beta_1=estimator.beta_1 if estimator.beta_1 == "auto" else float(estimator.beta_1),
             hidden_layer_sizes=_sizes(resolved(estimator, "hidden_layer_sizes", n_model_columns)),
             time_embedding_dim=int(estimator.time_embedding_dim) // 2 * 2,
             image_shape=None
@@ -159,12 +190,13 @@ def place(device: torch.device, precision: str, *models: BFN | EMA) -> None:
             model.to(device)
 
 
-def column_flows(encoder: TableEncoder, sigma_1: float, beta_1: float) -> list[object]:
+def column_flows(encoder: TableEncoder, sigma_1: float, beta_1: float | str) -> list[object]:
     """The flow of each of the encoder's model columns, for :class:`~skbfn.core.TableFlow`.
 
     Real-valued columns follow the continuous flow, integer columns the
     discretised flow with one bin per value, categorical columns the
-    categorical flow; :class:`~skbfn.core.TableFlow` runs each type as one part.
+    categorical flow at their :func:`categorical_accuracy`;
+    :class:`~skbfn.core.TableFlow` runs each type (and accuracy) as one part.
     """
     flows: list[object] = []
     for kind, n_bins in zip(encoder.model_kinds, encoder.model_n_bins, strict=True):
@@ -173,7 +205,7 @@ def column_flows(encoder: TableEncoder, sigma_1: float, beta_1: float) -> list[o
         elif kind == "discretised":
             flows.append(DiscretisedFlow(n_bins, sigma_1))
         else:
-            flows.append(CategoricalFlow(n_bins, beta_1))
+            flows.append(CategoricalFlow(n_bins, categorical_accuracy(n_bins, beta_1)))
     return flows
 
 
