@@ -232,12 +232,15 @@ def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
     >>> are_wide_codes(visits, visits.dtype, 64)
     False
     """
-    if getattr(dtype, "kind", "O") not in "iufO" or not all(_is_number(v) for v in observed.tolist()):
+    kind = getattr(dtype, "kind", "O")
+    if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
         return False
-    numbers = np.asarray(observed.tolist(), dtype=np.float64)
-    if not holds_few_values(numbers) or not np.all(np.isfinite(numbers)) or np.any(numbers != np.round(numbers)):
+    numbers = np.asarray(observed.tolist() if kind == "O" else observed, dtype=np.float64)
+    if not holds_few_values(numbers):
         return False
     distinct = np.unique(numbers)
+    if not np.all(np.isfinite(distinct)) or np.any(distinct != np.round(distinct)):
+        return False
     units = distinct / (integer_step(distinct) or 1)
     return bool(units[-1] - units[0] + 1 > max_bins and np.median(np.diff(units)) > 1)
 

@@ -141,7 +141,8 @@ def _is_integer_column(values: np.ndarray, dtype) -> bool:
 def holds_few_values(observed: np.ndarray) -> bool:
     """Whether a column's observed values are a few distinct ones, each seen many times: codes, not
     measurements (at most 10 values, seen 10 times each on average)."""
-    n_distinct = len(set(observed.tolist()))
+    observed = np.asarray(observed)
+    n_distinct = len(np.unique(observed)) if observed.dtype.kind in "iuf" else len(set(observed.tolist()))
     return n_distinct <= _FEW_VALUES and len(observed) >= _ROWS_PER_VALUE * n_distinct
 
 
