@@ -407,3 +407,22 @@ def test_object_columns_of_python_ints_and_decimals_come_back_in_their_type(tmp_
         assert all(type(v) is Decimal and v.as_tuple().exponent == -2 for v in sample["amount"])
         assert all(type(v) is float for v in sample["mixed"])
     np.testing.assert_allclose(gen.score_samples(frame[:20]), model.score_samples(frame[:20]))
+
+
+def test_a_multiindex_header_comes_back_as_it_was(tmp_path):
+    """Columns under a two-level header came back labelled by their text, "('num', 'a')", a header of one level."""
+    rng = np.random.default_rng(8)
+    n = 200
+    frame = pd.DataFrame(
+        {("num", "a"): rng.normal(size=n), ("num", "b"): rng.normal(size=n), ("kind", "c"): rng.choice(["x", "y"], n)}
+    )
+    assert isinstance(frame.columns, pd.MultiIndex)
+    gen = BFNGenerator(**{**SMALL, "max_iter": 5}, column_roles={("kind", "c"): "categorical"}, random_state=0)
+    gen.fit(frame)
+    assert gen.column_roles_ == {("num", "a"): "continuous", ("num", "b"): "continuous", ("kind", "c"): "categorical"}
+    skbfn.save(gen, tmp_path / "m.skbfn")
+    for model in (gen, skbfn.load(tmp_path / "m.skbfn"), pickle.loads(pickle.dumps(gen))):
+        sample = model.sample(20, given={("kind", "c"): "x"}, random_state=0)
+        assert sample.columns.equals(frame.columns) and (sample[("kind", "c")] == "x").all()
+        assert model.column_roles == {("kind", "c"): "categorical"}
+    assert np.all(np.isfinite(gen.score_samples(frame[:5])))

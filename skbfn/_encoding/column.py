@@ -9,7 +9,7 @@ import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
-from .roles import DOMAIN, fresh_ids
+from .roles import DOMAIN, fresh_ids, label_from_json
 from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
 from .times import (
     COMPACT_DATES,
@@ -298,7 +298,7 @@ class Column:
         known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
-        name, kind, offset, scale = doc["name"], doc["kind"], doc["offset"], doc["scale"]
+        name, kind, offset, scale = label_from_json(doc["name"]), doc["kind"], doc["offset"], doc["scale"]
         n_bins, categories = doc["n_bins"], doc["categories"]
         if kind not in KINDS:
             raise ValueError(f"column kind {kind!r} is not one of {KINDS}")

@@ -65,6 +65,7 @@ __all__ = [
     "holds_categories",
     "holds_few_values",
     "id_template",
+    "label_from_json",
     "names_a_key",
     "roles_from_json",
     "roles_to_json",
@@ -99,10 +100,13 @@ _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _TOKENS = 10**9
 
 
-def column_label(label) -> int | str:
-    """A DataFrame column's label as skbfn keeps it: an integer as an int (pandas' default labels), else text."""
+def column_label(label) -> int | str | tuple:
+    """A DataFrame column's label as skbfn keeps it: an integer as an int (pandas' default labels), a tuple (a
+    column of a MultiIndex header) as a tuple of such labels, else text."""
     if isinstance(label, int | np.integer) and not isinstance(label, bool | np.bool_):
         return int(label)
+    if isinstance(label, tuple):
+        return tuple(column_label(part) for part in label)
     return str(label)
 
 
@@ -116,7 +120,7 @@ def check_roles(column_roles, names: list | None, n_columns: int) -> dict[int, s
     for column, role in column_roles.items():
         if role not in ROLES:
             raise ValueError(f"column_roles gives column {column!r} the role {role!r}; roles are {list(ROLES)}.")
-        if isinstance(column, str) and names is not None and column in names:
+        if isinstance(column, str | tuple) and names is not None and column in names:
             index = names.index(column)
         elif isinstance(column, int | np.integer) and not isinstance(column, bool) and -n_columns <= column < n_columns:
             index = int(column) % n_columns
@@ -346,4 +350,10 @@ def roles_from_json(pairs) -> dict | None:
         return None
     if not (isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs)):
         raise ValueError("column_roles must be stored as [column, role] pairs")
-    return {column: role for column, role in pairs}
+    return {label_from_json(column): role for column, role in pairs}
+
+
+def label_from_json(label):
+    """A column label as JSON wrote it, in the form :func:`column_label` gives: lists (a MultiIndex column's
+    tuple) back as tuples."""
+    return tuple(label_from_json(part) for part in label) if isinstance(label, list) else label
