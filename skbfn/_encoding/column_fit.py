@@ -229,8 +229,9 @@ def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
     >>> are_wide_codes(codes, codes.dtype, 64), are_wide_codes(codes % 100, codes.dtype, 64)
     (True, False)
     >>> visits = np.r_[np.repeat([0, 1, 2, 3], 25), 10**6]  # a count and one outlier
-    >>> are_wide_codes(visits, visits.dtype, 64)
-    False
+    >>> bonus = np.repeat([100, 200, 300, 500], 25)  # amounts in steps of 100: five steps wide
+    >>> are_wide_codes(visits, visits.dtype, 64), are_wide_codes(bonus, bonus.dtype, 64)
+    (False, False)
     """
     kind = getattr(dtype, "kind", "O")
     if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
