@@ -187,8 +187,8 @@ class TableEncoder:
         n_rows, n_columns = X.shape
         if n_rows < 1 or n_columns < 1:
             raise ValueError(f"X needs at least one row and one column, got shape {X.shape}.")
-        names = [column_label(c) if isinstance(c, tuple) else str(c) for c in X.columns] if self.is_frame_ else None
         labels = [column_label(c) for c in X.columns] if self.is_frame_ else list(range(n_columns))
+        names = [n if isinstance(n, tuple) else str(n) for n in labels] if self.is_frame_ else None  # to look up
         dtypes = list(X.dtypes) if self.is_frame_ else [X.dtype] * n_columns
         categorical = self._selected(self.categorical_features, X, n_columns, names, "categorical_features")
         discretised = self._selected(self.discretised_features, X, n_columns, names, "discretised_features")

@@ -239,8 +239,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         Final accuracy of the categorical flow (``beta(t) = beta_1 t^2``).
         'auto': 4 for columns of at most 20 classes, less for wider ones
         (``4 g(K) / g(20)``, ``g(K) = ln K / K``: 2.06 for 51 classes, 0.71
-        for 200), so that every column is revealed over the same span of
-        ``t``; a number: every column's.
+        for 200), so that ``beta(1) K / ln K``, a rough measure of how far
+        the flow reveals a column, is the same for every wider column; a
+        number: every column's.
     category_shares : {'train', 'model'}, default='train'
         The shares of each categorical column's categories in what
         :meth:`sample` draws and :meth:`score_samples` scores without ``y``.

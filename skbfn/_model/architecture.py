@@ -33,13 +33,14 @@ def categorical_accuracy(n_classes: int, beta_1: float | str = "auto") -> float:
     """The final accuracy ``beta(1)`` of a categorical column of ``n_classes`` classes under ``beta_1``.
 
     A number is every column's. 'auto' gives 4 to columns of at most 20
-    classes and ``4 g(K) / g(20)`` with ``g(K) = ln K / K`` to wider ones. The
-    flow's sender reveals a column of ``K`` classes once ``beta K`` outgrows
-    ``ln K`` or so, so at one ``beta_1`` a wide column is revealed early in
-    ``t``, where training seldom looks, and its loss, which grows with
-    ``K``, crowds out the other columns'. Scaled so, every column is revealed
-    over the same span of ``t`` (Graves et al. 2023 likewise used 3 for two
-    classes and 0.75 for 27).
+    classes and ``4 g(K) / g(20)`` with ``g(K) = ln K / K`` to wider ones. As
+    a rough guide, the flow's sender reveals a column of ``K`` classes once
+    ``beta K`` outgrows ``ln K``, so at one ``beta_1`` a wide column is
+    revealed early in ``t``, where training seldom looks, and its loss, which
+    grows with ``K``, crowds out the other columns' (measured on the Column
+    roles page). Scaled so, ``beta(1) K / ln K`` is the same for every column
+    wider than 20 classes (Graves et al. 2023 likewise used 3 for two classes
+    and 0.75 for 27).
 
     Examples
     --------
