@@ -77,6 +77,8 @@ FILE_FORMATS = {
     "refuse them, and under beta_1='auto' build categorical columns of more than 20 classes at another accuracy); "
     "object columns of Python ints or Decimals record that type ('number_type'), which samples "
     "are given back in",
+    16: "numeric columns whose values are mostly multiples of a coarser unit than their own record it "
+    "('round_unit'), with an indicator among the model's columns that a reader of format 15 would not build",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

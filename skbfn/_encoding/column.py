@@ -10,6 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids, label_from_json
+from .round_values import is_multiple
 from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
 from .times import (
     COMPACT_DATES,
@@ -86,6 +87,10 @@ class Column:
     # object columns of numbers whose values were all Python ints or all Decimals: that type, which samples are
     # given back in (None where missing); None: floats (skbfn._encoding.values.number_type_of)
     number_type: str | None = None
+    # continuous and discretised columns whose values are mostly multiples of a coarser unit than their own (whole
+    # ages beside ages in months, incomes rounded to the thousand): that unit, in the column's numbers; an indicator
+    # says which cells are multiples of it (skbfn._encoding.round_values)
+    round_unit: float | None = None
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:
         """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
@@ -104,6 +109,20 @@ class Column:
     def off_point_masses(self, numbers: np.ndarray) -> np.ndarray:
         """The numbers with NaN on the point masses (their indicators hold them); the same array without masses."""
         return np.where(self.at_point_mass(numbers), np.nan, numbers) if self.point_masses else numbers
+
+    @property
+    def resolution(self) -> float:
+        """The grid a numeric column's numbers lie on: 1 for integers (and counts of a step), ``10**-decimals``
+        for values with shared decimals, 0 for others."""
+        if self.kind == "discretised" or self.lattice or self.step is not None:
+            return 1.0
+        return 0.0 if self.decimals is None else 10.0**-self.decimals
+
+    def round_cells(self, numbers: np.ndarray) -> np.ndarray:
+        """Which of the column's numbers are multiples of its round unit (False where missing, or without one)."""
+        if self.round_unit is None:
+            return np.zeros(np.shape(numbers), dtype=bool)
+        return is_multiple(numbers, self.round_unit)
 
     def missing_cells(self, values: np.ndarray) -> np.ndarray:
         """Which of the column's values are missing: None, NaN, ``pd.NA``, and in a column that marks its missing
@@ -212,11 +231,15 @@ class Column:
         """A continuous column's values in the flow's units (no overflow for huge values).
 
         An integer (``lattice``) column's value ``k`` goes to the centre of the
-        image of its cell ``[k - 1/2, k + 1/2]``: under an affine map, the image of
-        ``k`` itself.
+        image of its cell ``[k - 1/2, k + 1/2]``, and a multiple ``k`` of a round
+        unit ``u`` to that of ``[k - u/2, k + u/2]``: under an affine map, the
+        image of ``k`` itself.
         """
-        if self.normal_scores is not None and self.lattice:
-            numbers = self.normal_scores.transform(numbers - 0.5) / 2 + self.normal_scores.transform(numbers + 0.5) / 2
+        if self.normal_scores is not None and (self.lattice or self.round_unit is not None):
+            numbers = np.asarray(numbers, dtype=np.float64)
+            half = np.where(self.round_cells(numbers), self.round_unit or 0.0, 1.0 if self.lattice else 0.0) / 2
+            scores = self.normal_scores.transform
+            numbers = np.where(half > 0, scores(numbers - half) / 2 + scores(numbers + half) / 2, scores(numbers))
         elif self.normal_scores is not None:
             numbers = self.normal_scores.transform(numbers)
         return numbers * self.scale - self.offset * self.scale
@@ -233,29 +256,37 @@ class Column:
         For an integer (``lattice``) column, the log of its cell's width in the
         flow's units (:meth:`cell_widths`): a density over the cell's image,
         times that width, is the probability of the integer, as a density per
-        unit of the column is.
+        unit of the column is. Likewise for a multiple of a round unit, with
+        the unit's cell (:mod:`~skbfn._encoding.round_values`).
         """
+        numbers = np.asarray(numbers, dtype=np.float64)
         if self.lattice:
-            return np.log(self.cell_widths(numbers))
-        log_scale = np.where(np.isnan(numbers), np.nan, np.log(self.scale))
-        if self.normal_scores is None:
-            return log_scale
-        return log_scale + self.normal_scores.log_derivative(numbers)
+            log_jacobian = np.log(self.cell_widths(numbers))
+        else:
+            log_jacobian = np.where(np.isnan(numbers), np.nan, np.log(self.scale))
+            if self.normal_scores is not None:
+                log_jacobian = log_jacobian + self.normal_scores.log_derivative(numbers)
+        if self.round_unit is None:
+            return log_jacobian
+        with np.errstate(divide="ignore"):
+            round_cells = np.log(self.cell_widths(numbers, self.round_unit))
+        return np.where(self.round_cells(numbers), round_cells, log_jacobian)
 
-    def cell_widths(self, numbers: np.ndarray) -> np.ndarray:
-        """Width in the flow's units of the image of each integer's cell ``[k - 1/2, k + 1/2]`` (NaN stays NaN).
+    def cell_widths(self, numbers: np.ndarray, unit: float = 1.0) -> np.ndarray:
+        """Width in the flow's units of the image of each value's cell ``[k - u/2, k + u/2]`` (NaN stays NaN).
 
         An integer (``lattice``) column is trained and scored on draws
-        uniform over these images: one width, ``scale``, under an affine map;
-        under normal scores, wide where the column's values are dense and
-        narrow in its tail.
+        uniform over the images of its integers' cells (``unit=1``), and a
+        column with a round unit on those of its round values' cells: under
+        an affine map all as wide, ``unit * scale``; under normal scores,
+        wide where the column's values are dense and narrow in its tail.
         """
         numbers = np.asarray(numbers, dtype=np.float64)
         if self.normal_scores is None:
-            return np.where(np.isnan(numbers), np.nan, self.scale)
+            return np.where(np.isnan(numbers), np.nan, self.scale * unit)
         scores = self.normal_scores.transform
         with np.errstate(over="ignore"):
-            return (scores(numbers + 0.5) - scores(numbers - 0.5)) * self.scale
+            return (scores(numbers + unit / 2) - scores(numbers - unit / 2)) * self.scale
 
     # ------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
@@ -283,6 +314,7 @@ class Column:
             **({"read_formats": list(self.read_formats)} if self.read_formats else {}),
             **({"time_offset": self.time_offset} if self.time_offset else {}),
             **({"number_type": self.number_type} if self.number_type is not None else {}),
+            **({"round_unit": self.round_unit} if self.round_unit is not None else {}),
         }
 
     @classmethod
@@ -295,7 +327,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type"}
+        known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type", "round_unit"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = label_from_json(doc["name"]), doc["kind"], doc["offset"], doc["scale"]
@@ -396,6 +428,15 @@ class Column:
             and getattr(dtype_from_json(doc["dtype"]), "kind", None) == "O"
         ):
             raise ValueError(f"column {name!r} has an invalid number type {number_type!r}")
+        round_unit = doc.get("round_unit")  # absent in files before round values had an indicator
+        if round_unit is not None and not (
+            is_finite_number(round_unit)
+            and round_unit > 0
+            and kind in ("continuous", "discretised")
+            and time_unit is None
+            and (not (lattice or kind == "discretised") or round_unit == round(round_unit) >= 2)
+        ):
+            raise ValueError(f"column {name!r} has an invalid round unit {round_unit!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -420,6 +461,7 @@ class Column:
             tuple(read_formats),
             float(time_offset),
             number_type,
+            None if round_unit is None else float(round_unit),
         )
         _check_dtype(column)
         if kind == "continuous":

@@ -17,6 +17,7 @@ import numpy as np
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
+from .round_values import round_unit_of
 from .text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
 from .times import (
     COMPACT_DATES,
@@ -51,6 +52,7 @@ __all__ = [
     "point_masses_of",
     "shared_decimals",
     "value_step",
+    "with_round_unit",
 ]
 
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
@@ -200,6 +202,20 @@ def value_step(numbers: np.ndarray, dtype=None) -> int | float | None:
     if step is None or len(needing) * np.log10(step) < 3:
         return None
     return round(step / 10**decimals, decimals)
+
+
+def with_round_unit(column: Column, numbers: np.ndarray) -> Column:
+    """``column`` with the round unit of its observed ``numbers`` off its point masses, where they have one
+    (:func:`~skbfn._encoding.round_values.round_unit_of`); the column itself otherwise."""
+    if column.kind not in ("continuous", "discretised"):
+        return column
+    counted = numbers if column.step is None else in_steps(numbers, column.step)
+    off_masses = counted[~np.isin(counted, np.asarray(column.point_masses, dtype=np.float64))]
+    # a continuous column's round cells are dequantised over their unit: at most a tenth of the range keeps the
+    # cells at its ends within the flow's range (half a unit past the training extremes' 0.9 is at most 0.99)
+    widest = np.ptp(off_masses) / 10 if column.kind == "continuous" and off_masses.size else np.inf
+    unit = round_unit_of(off_masses, column.resolution, column.step or 1, widest)
+    return column if unit is None else replace(column, round_unit=unit)
 
 
 def is_auto_categorical(values: np.ndarray, dtype) -> bool:
@@ -363,8 +379,10 @@ class ColumnFitter:
                 if number_format.missing is not None:
                     return self.categorical_column(name, values, dtype)
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
-            return replace(self.numeric_column(name, numbers, dtype, wants_bins), number_format=number_format)
-        column = self.numeric_column(name, observed_numbers(as_float(values, name), name), dtype, wants_bins)
+            column = self.numeric_column(name, numbers, dtype, wants_bins)
+            return replace(with_round_unit(column, numbers), number_format=number_format)
+        numbers = observed_numbers(as_float(values, name), name)
+        column = with_round_unit(self.numeric_column(name, numbers, dtype, wants_bins), numbers)
         number_type = number_type_of(observed, dtype)  # Python ints or Decimals in an object column: kept
         if number_type is not None and column.kind in ("continuous", "discretised"):
             column = replace(column, number_type=number_type)

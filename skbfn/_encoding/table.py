@@ -36,7 +36,10 @@ more (the zeros of an amount, a cap), or another value that heaps up as much
 the cell holds that value, and the continuous flow models the other values
 only (its range and scaling fitted to them). A row's score then counts the
 probability of the mass for such a cell, not a density, and samples hold the
-value exactly.
+value exactly. A numeric column whose values are mostly multiples of a
+coarser unit than their own (whole ages among ages in months) has a
+*round-value indicator* the same way (:mod:`.round_values`); all
+indicators are read and written by :mod:`.indicators`.
 
 The model sees a float32 matrix whose columns are ordered by flow (continuous,
 then discretised and categorical groups, ``model_kinds``); the model's flows are
@@ -55,6 +58,7 @@ from ..core.flows import bin_centre
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
+from .indicators import decode_indicators, encode_indicators, with_placeholders
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import (
     CATEGORY_TAIL,
@@ -74,9 +78,6 @@ __all__ = ["TableEncoder"]
 FAR_BEYOND = 1e6
 # The tails of a fitted encoder (skbfn._encoding.tails), as its document names them; its attributes end in '_'.
 _TAILS = ("integer_tail", "continuous_tail", "category_tail")
-# What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
-# network learns to draw it with the indicator, so that one joint draw of a row is consistent.
-_PLACEHOLDER = 0.0
 
 
 def _shown(value) -> str:
@@ -407,9 +408,8 @@ class TableEncoder:
 
     @property
     def n_model_columns(self) -> int:
-        """Model columns: the modelled columns of X, then one missingness indicator per column that has one,
-        then one indicator per point mass."""
-        return len(self._order) + len(self.indicators_) + len(self.point_masses)
+        """Model columns: the modelled columns of X, then the indicators (:mod:`.indicators`)."""
+        return len(self._order) + self.n_indicators
 
     @property
     def point_masses(self) -> list[tuple[int, float]]:
@@ -419,8 +419,16 @@ class TableEncoder:
         return [(j, value) for j in self._order for value in self.columns_[j].point_masses]
 
     @property
-    def _n_indicators(self) -> int:
-        return len(self.indicators_) + len(self.point_masses)
+    def round_columns(self) -> list[int]:
+        """The modelled columns with a round unit (:attr:`Column.round_unit`), in model order: each has a
+        two-category model column after the point masses', 1 where the cell is a multiple of the unit, NaN where
+        the cell is missing (:mod:`.round_values`)."""
+        return [j for j in self._order if self.columns_[j].round_unit is not None]
+
+    @property
+    def n_indicators(self) -> int:
+        """Indicator model columns: missingness, point masses, round values (:mod:`.indicators`)."""
+        return len(self.indicators_) + len(self.point_masses) + len(self.round_columns)
 
     @property
     def log_jacobian(self) -> float:
@@ -442,15 +450,22 @@ class TableEncoder:
 
     @property
     def dequantisation_widths(self) -> CellWidths | None:
-        """The widths of the integer cells of the dequantised (lattice) columns in the model's units; None if none."""
+        """The widths of the integer cells of the dequantised (lattice) columns, and of the round cells of
+        continuous columns with a round unit, in the model's units; None if none."""
         lattice = [(position, self.columns_[j]) for position, j in enumerate(self._order) if self.columns_[j].lattice]
-        if not lattice:
+        start = len(self._order) + len(self.indicators_) + len(self.point_masses)
+        rounded = tuple(
+            (self._order.index(j), start + i, self.columns_[j])
+            for i, j in enumerate(self.round_columns)
+            if self.columns_[j].kind == "continuous"
+        )
+        if not lattice and not rounded:
             return None
         constant = np.zeros(self.n_model_columns, dtype=np.float32)
         for position, column in lattice:
             if column.normal_scores is None:
                 constant[position] = column.scale
-        return CellWidths(constant, tuple((p, c) for p, c in lattice if c.normal_scores is not None))
+        return CellWidths(constant, tuple((p, c) for p, c in lattice if c.normal_scores is not None), rounded)
 
     @property
     def kinds(self) -> list[str]:
@@ -460,7 +475,7 @@ class TableEncoder:
     @property
     def model_kinds(self) -> list[str]:
         """Kind of each model column, in model order (constant columns are not modelled)."""
-        return [self.columns_[j].kind for j in self._order] + ["categorical"] * self._n_indicators
+        return [self.columns_[j].kind for j in self._order] + ["categorical"] * self.n_indicators
 
     @property
     def categorical_positions(self) -> list[int]:
@@ -470,7 +485,7 @@ class TableEncoder:
     @property
     def model_n_bins(self) -> list[int]:
         """Number of bins (categories, integers) of each model column, in model order (0 for continuous ones)."""
-        return [self.columns_[j].n_bins for j in self._order] + [2] * self._n_indicators
+        return [self.columns_[j].n_bins for j in self._order] + [2] * self.n_indicators
 
     def transform(
         self, X, *, strict: bool = False, as_observed: bool = False, unseen_categories: bool = False
@@ -498,26 +513,7 @@ class TableEncoder:
         for j, column in enumerate(self.columns_):
             if column.kind == "constant" and not column.is_numeric_constant:
                 self._encode(column, column_values(X, j), strict, unseen_categories)  # checks unknown categories
-        # the cells of columns with point masses that are missing, and that hold each mass (read once per column)
-        numbers = {j: self.columns_[j].numbers(column_values(X, j), as_float) for j, _ in self.point_masses}
-        for i, j in enumerate(self.indicators_):
-            if j in self._order:
-                missing = np.isnan(out[:, self._order.index(j)])
-                if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
-                    missing &= np.isnan(numbers[j])
-            else:  # a constant column: whether its one value is there
-                missing = self.columns_[j].missing_cells(column_values(X, j))
-            out[:, len(self._order) + i] = 0.0 if as_observed else missing
-        start = len(self._order) + len(self.indicators_)
-        for i, (j, value) in enumerate(self.point_masses):
-            at = numbers[j] == value
-            # A missing cell: with a missingness indicator, not on the mass (the network must not learn the
-            # indicator from which cells are absent, as none are when it draws rows); without, or to be drawn
-            # (as_observed), unknown.
-            unknown = np.nan if as_observed or j not in self.indicators_ else 0.0
-            out[:, start + i] = np.where(np.isnan(numbers[j]), unknown, at)
-            if as_observed:  # a given cell on the mass: the continuous cell is given too, as in training
-                out[at, self._order.index(j)] = _PLACEHOLDER
+        encode_indicators(self, X, out, as_observed)
         return out
 
     def observed_request(self, n_rows: int) -> np.ndarray:
@@ -533,23 +529,9 @@ class TableEncoder:
         so that one joint draw of a row is consistent: in training a missing
         cell is modelled like any other, and the indicator says whether it is
         missing. Scores still leave missing cells out (their indicator counts).
+        Cells on a point mass get the same value.
         """
-        if not self._n_indicators:
-            return encoded
-        encoded = encoded.copy()
-        for j in self.indicators_:
-            if j not in self._order:  # a constant column: no model cell of its own
-                continue
-            position, column = self._order.index(j), self.columns_[j]
-            placeholder = (
-                bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else _PLACEHOLDER
-            )
-            cells = encoded[:, position]
-            cells[np.isnan(cells)] = placeholder
-        start = len(self._order) + len(self.indicators_)
-        for i, (j, _) in enumerate(self.point_masses):  # cells on a point mass, whose value their indicator gives
-            encoded[encoded[:, start + i] == 1, self._order.index(j)] = _PLACEHOLDER
-        return encoded
+        return with_placeholders(self, encoded)
 
     def _encode(self, column: Column, values: np.ndarray, strict: bool = False, unseen: bool = False) -> np.ndarray:
         if column.kind in ("categorical", "constant"):
@@ -608,17 +590,7 @@ class TableEncoder:
         decoded: list[np.ndarray] = [None] * len(self.columns_)
         for position, j in enumerate(self._order):
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
-        start = len(self._order) + len(self.indicators_)
-        placed = {j: np.zeros(n_rows, dtype=bool) for j, _ in self.point_masses}
-        for i, (j, value) in enumerate(self.point_masses):  # cells the model draws on a point mass (the first wins)
-            at = (np.rint(Z[:, start + i]) == 1) & ~placed[j]
-            decoded[j][at] = value
-            placed[j] |= at
-        drawn_missing = {j: np.rint(Z[:, len(self._order) + i]) == 1 for i, j in enumerate(self.indicators_)}
-        for j, missing in drawn_missing.items():  # cells the model draws as missing
-            if decoded[j] is not None and missing.any():
-                decoded[j] = decoded[j].astype(object if decoded[j].dtype == object else np.float64)
-                decoded[j][missing] = None if decoded[j].dtype == object else np.nan
+        drawn_missing = decode_indicators(self, Z, decoded)
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])

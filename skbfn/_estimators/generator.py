@@ -61,8 +61,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     ``X``, comparable with e.g. :meth:`sklearn.mixture.GaussianMixture.score_samples`.
     Real tables come as they are (user guide, "Column roles"): ids, text,
     dates (datetime dtypes, date objects or date strings in one format),
-    amounts often exactly 0 (a point mass) and values with a few decimals
-    come back in kind.
+    amounts often exactly 0 (a point mass), values with a few decimals and
+    values mostly whole (or mostly in thousands) come back in kind.
 
     Parameters
     ----------

@@ -1,0 +1,146 @@
+"""The encoder's indicator columns: two-category model columns that each say one thing of a cell of X.
+
+They follow the modelled columns of X in the model matrix, in this order:
+
+- *missingness indicators* (``reproduce_missing``): 1 where the cell is
+  missing, for each modelled or constant column with missing cells in fit;
+- *point-mass indicators*: 1 where a continuous cell holds one of its
+  column's point masses (:attr:`~skbfn._encoding.column.Column.point_masses`),
+  whose continuous cell is then absent;
+- *round-value indicators*: 1 where a cell is a multiple of its column's
+  round unit (:mod:`skbfn._encoding.round_values`).
+
+Each is modelled jointly with the other columns, so one draw of a row says
+whether a cell is missing, on a mass or round, consistently with its value.
+The functions here read and write these columns for a fitted
+:class:`~skbfn._encoding.table.TableEncoder`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.flows import bin_centre
+from .round_values import to_multiple
+from .values import as_float, column_values
+
+__all__ = ["PLACEHOLDER", "decode_indicators", "encode_indicators", "with_placeholders"]
+
+# What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
+# network learns to draw it with the indicator, so that one joint draw of a row is consistent.
+PLACEHOLDER = 0.0
+
+
+def encode_indicators(encoder, X, out: np.ndarray, as_observed: bool) -> None:
+    """Fill the indicator columns of the model matrix ``out`` of ``X`` (its modelled columns already filled).
+
+    With ``as_observed`` (cells to fill, not to leave missing), missingness
+    indicators say every cell is observed, and a cell to be drawn has its
+    point-mass and round-value indicators drawn too.
+    """
+    n_modelled = len(encoder.model_columns)
+    # the numbers of columns with point masses or a round unit (read once per column)
+    numbers = {
+        j: encoder.columns_[j].numbers(column_values(X, j), as_float)
+        for j in {j for j, _ in encoder.point_masses} | set(encoder.round_columns)
+    }
+    for i, j in enumerate(encoder.indicators_):
+        if j in encoder.model_columns:
+            missing = np.isnan(out[:, encoder.model_columns.index(j)])
+            if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
+                missing &= np.isnan(numbers[j])
+        else:  # a constant column: whether its one value is there
+            missing = encoder.columns_[j].missing_cells(column_values(X, j))
+        out[:, n_modelled + i] = 0.0 if as_observed else missing
+    start = n_modelled + len(encoder.indicators_)
+    for i, (j, value) in enumerate(encoder.point_masses):
+        at = numbers[j] == value
+        out[:, start + i] = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+        if as_observed:  # a given cell on the mass: the continuous cell is given too, as in training
+            out[at, encoder.model_columns.index(j)] = PLACEHOLDER
+    start += len(encoder.point_masses)
+    for i, j in enumerate(encoder.round_columns):
+        at = encoder.columns_[j].round_cells(numbers[j])
+        out[:, start + i] = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+
+
+def _unknown(encoder, j: int, as_observed: bool) -> float:
+    """What a missing cell's point-mass or round-value indicator holds. With a missingness indicator, 0 (the
+    network must not learn the indicator from which cells are absent, as none are when it draws rows); without,
+    or to be drawn (``as_observed``), unknown (NaN)."""
+    return np.nan if as_observed or j not in encoder.indicators_ else 0.0
+
+
+def with_placeholders(encoder, encoded: np.ndarray) -> np.ndarray:
+    """Training rows with each indicated missing cell, and each cell on a point mass, set to a fixed in-range
+    value (a copy; ``encoded`` itself where the encoder has no indicator)."""
+    if not encoder.n_indicators:
+        return encoded
+    encoded = encoded.copy()
+    order = encoder.model_columns
+    for j in encoder.indicators_:
+        if j not in order:  # a constant column: no model cell of its own
+            continue
+        position, column = order.index(j), encoder.columns_[j]
+        placeholder = bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else PLACEHOLDER
+        cells = encoded[:, position]
+        cells[np.isnan(cells)] = placeholder
+    start = len(order) + len(encoder.indicators_)
+    for i, (j, _) in enumerate(encoder.point_masses):  # cells on a point mass, whose value their indicator gives
+        encoded[encoded[:, start + i] == 1, order.index(j)] = PLACEHOLDER
+    return encoded
+
+
+def _to_round(column, numbers: np.ndarray, cells: np.ndarray) -> None:
+    """Round the column's ``numbers`` in ``cells`` (drawn round) to the nearest multiple of its round unit, in
+    place; a discretised column's within its bins (an end bin need not be a multiple)."""
+    rounded = to_multiple(numbers[cells], column.round_unit)
+    if column.kind == "discretised":
+        low, high, unit = column.offset, column.offset + column.n_bins - 1, column.round_unit
+        rounded = np.clip(rounded, np.ceil(low / unit) * unit, np.floor(high / unit) * unit)
+    numbers[cells] = rounded
+
+
+def _off_round(column, numbers: np.ndarray, cells: np.ndarray, z: np.ndarray) -> None:
+    """Move the column's ``numbers`` in ``cells`` (drawn not round) that landed on a multiple of the round unit
+    one step of the column's own grid away from it, in place: toward the drawn value ``z`` (in the flow's units)
+    for a continuous column, alternately up and down for a discretised one (whose draw says no more), within
+    its bins. The score, which counts such a cell's probability as not round, stays a lower bound."""
+    resolution = column.resolution
+    cells = cells & column.round_cells(numbers)
+    if not resolution or not cells.any():
+        return
+    if column.kind == "discretised":
+        direction = np.where(np.flatnonzero(cells) % 2 == 0, 1.0, -1.0)
+        moved = numbers[cells] + direction * resolution
+        inside = (moved >= column.offset) & (moved <= column.offset + column.n_bins - 1)
+        direction = np.where(inside, direction, -direction)
+    else:
+        direction = np.where(column.from_flow_range(z[cells]) < numbers[cells], -1.0, 1.0)
+    moved = numbers[cells] + direction * resolution
+    numbers[cells] = moved if column.decimals is None else np.round(moved, column.decimals)
+
+
+def decode_indicators(encoder, Z: np.ndarray, decoded: list) -> dict[int, np.ndarray]:
+    """Apply the indicators drawn in the model rows ``Z`` to the decoded numbers of each column (in place):
+    point masses, round values, then missing cells. Returns the cells drawn missing, by column."""
+    n_modelled, n_rows = len(encoder.model_columns), Z.shape[0]
+    start = n_modelled + len(encoder.indicators_)
+    placed = {j: np.zeros(n_rows, dtype=bool) for j, _ in encoder.point_masses}
+    for i, (j, value) in enumerate(encoder.point_masses):  # cells the model draws on a point mass (the first wins)
+        at = (np.rint(Z[:, start + i]) == 1) & ~placed[j]
+        decoded[j][at] = value
+        placed[j] |= at
+    start += len(encoder.point_masses)
+    for i, j in enumerate(encoder.round_columns):
+        free = ~placed[j] if j in placed else np.ones(n_rows, dtype=bool)
+        drawn_round = np.rint(Z[:, start + i]) == 1
+        _to_round(encoder.columns_[j], decoded[j], drawn_round & free)
+        position = encoder.model_columns.index(j)
+        _off_round(encoder.columns_[j], decoded[j], ~drawn_round & free, Z[:, position].astype(np.float64))
+    drawn_missing = {j: np.rint(Z[:, n_modelled + i]) == 1 for i, j in enumerate(encoder.indicators_)}
+    for j, missing in drawn_missing.items():  # cells the model draws as missing
+        if decoded[j] is not None and missing.any():
+            decoded[j] = decoded[j].astype(object if decoded[j].dtype == object else np.float64)
+            decoded[j][missing] = None if decoded[j].dtype == object else np.nan
+    return drawn_missing
