@@ -97,7 +97,9 @@ def test_float32_discretised_losses_match_float64_for_far_off_predictions(n_bins
         lambda p, d: flow.discrete_time_loss(x.to(d), p, i.to(d), 10, noise.to(d)),
     ):
         reference = loss(in64, FLOAT64)
-        torch.testing.assert_close(loss(in32, torch.float32).double(), reference, rtol=1e-3, atol=1e-4)
+        # atol: a cell on its prediction has a discrete-time loss of 0, but at the last of 10 steps (accuracy near
+        # sigma_1**-2) float32's rounding of the predicted mean alone costs up to about 1.1e-4 (found by hypothesis)
+        torch.testing.assert_close(loss(in32, torch.float32).double(), reference, rtol=1e-3, atol=3e-4)
 
 
 @given(n_bins=bins, seed=seeds)
@@ -401,15 +403,19 @@ def test_the_fused_discretised_mean_has_the_gradients_of_autograd_through_every_
     double=st.booleans(),
 )
 def test_the_vectorised_normal_cdf_agrees_with_ndtr_in_float64(values, double):
-    """Phi as erfc, clipped at |z| = 12, against ``torch.special.ndtr`` in float64: every digit in float64 (up to
-    Phi(-12) < 2e-33), and within float32's rounding of 1 in float32 (where PyTorch's own ``ndtr`` is as far)."""
+    """Phi as erfc, clipped at |z| = 12, against SciPy's ``ndtr`` in float64: every digit in float64 (up to
+    Phi(-12) < 2e-33), and within float32's rounding of 1 in float32 (where PyTorch's own ``ndtr`` is as far).
+    The reference is SciPy's: PyTorch's ``torch.special.ndtr`` is off by 4e-11 relative at z = -5 (hypothesis
+    found it), against 2e-15 for erfc and SciPy, each checked against mpmath."""
+    from scipy.special import ndtr
+
     from skbfn.core.flows.discretised_columns import _CUTOFF, _sum_of_normal_cdfs
 
     dtype = torch.float64 if double else torch.float32
     z = torch.tensor(values, dtype=dtype).reshape(-1, 1, 1)
     got = _sum_of_normal_cdfs(z.clamp(-_CUTOFF, _CUTOFF))
     assert got.dtype == dtype
-    expected = torch.special.ndtr(z.double()).sum(0)
+    expected = torch.from_numpy(ndtr(z.double().numpy())).sum(0)
     if double:
         torch.testing.assert_close(got, expected, rtol=1e-13, atol=2e-32 * len(values))
     else:
