@@ -78,7 +78,8 @@ FILE_FORMATS = {
     "object columns of Python ints or Decimals record that type ('number_type'), which samples "
     "are given back in",
     16: "numeric columns whose values are mostly multiples of a coarser unit than their own record it "
-    "('round_unit'), with an indicator among the model's columns that a reader of format 15 would not build",
+    "('round_unit'), with an indicator among the model's columns that a reader of format 15 would not build; "
+    "encoders record the orders between columns that every training row kept ('orders'), which samples keep",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

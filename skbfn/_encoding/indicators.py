@@ -123,16 +123,21 @@ def _off_round(column, numbers: np.ndarray, cells: np.ndarray, z: np.ndarray) ->
 
 def decode_indicators(encoder, Z: np.ndarray, decoded: list) -> dict[int, np.ndarray]:
     """Apply the indicators drawn in the model rows ``Z`` to the decoded numbers of each column (in place):
-    point masses, round values, then missing cells. Returns the cells drawn missing, by column."""
+    point masses, round values, then missing cells (columns whose entry is None are left out). Returns the
+    cells drawn missing, by column."""
     n_modelled, n_rows = len(encoder.model_columns), Z.shape[0]
     start = n_modelled + len(encoder.indicators_)
     placed = {j: np.zeros(n_rows, dtype=bool) for j, _ in encoder.point_masses}
     for i, (j, value) in enumerate(encoder.point_masses):  # cells the model draws on a point mass (the first wins)
+        if decoded[j] is None:  # a column not asked for
+            continue
         at = (np.rint(Z[:, start + i]) == 1) & ~placed[j]
         decoded[j][at] = value
         placed[j] |= at
     start += len(encoder.point_masses)
     for i, j in enumerate(encoder.round_columns):
+        if decoded[j] is None:
+            continue
         free = ~placed[j] if j in placed else np.ones(n_rows, dtype=bool)
         drawn_round = np.rint(Z[:, start + i]) == 1
         _to_round(encoder.columns_[j], decoded[j], drawn_round & free)

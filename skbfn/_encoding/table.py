@@ -59,6 +59,7 @@ from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .indicators import decode_indicators, encode_indicators, with_placeholders
+from .orders import column_orders, number_units
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import (
     CATEGORY_TAIL,
@@ -78,6 +79,22 @@ __all__ = ["TableEncoder"]
 FAR_BEYOND = 1e6
 # The tails of a fitted encoder (skbfn._encoding.tails), as its document names them; its attributes end in '_'.
 _TAILS = ("integer_tail", "continuous_tail", "category_tail")
+
+
+def _orders_from_json(orders, columns: list[Column]) -> list[tuple[int, int]]:
+    """Pairs of comparable numeric modelled columns, as :func:`.orders.column_orders` gives them, checked."""
+    valid = isinstance(orders, list) and all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(is_int(j) and 0 <= j < len(columns) for j in pair)
+        and pair[0] != pair[1]
+        and number_units(columns[pair[0]]) is not None
+        and number_units(columns[pair[0]]) == number_units(columns[pair[1]])
+        for pair in orders
+    )
+    if not valid:
+        raise ValueError(f"the encoder's column orders must be pairs of comparable numeric columns, got {orders!r}")
+    return [tuple(pair) for pair in orders]
 
 
 def _shown(value) -> str:
@@ -133,6 +150,7 @@ class TableEncoder:
     max_categories = 50
     reproduce_missing = False
     indicators_ = ()
+    orders_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -224,6 +242,7 @@ class TableEncoder:
             self.indicators_ = [
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
+        self.orders_ = column_orders(self.columns_, X)
         if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
@@ -256,6 +275,7 @@ class TableEncoder:
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
+            **({"orders": [list(pair) for pair in self.orders_]} if self.orders_ else {}),
             **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
 
@@ -286,6 +306,7 @@ class TableEncoder:
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
+        encoder.orders_ = _orders_from_json(doc.get("orders", []), encoder.columns_)  # absent before orders were kept
         for name in _TAILS:  # each absent in files of releases before it: no tail
             tail = doc.get(name, 0.0)
             if not (is_finite_number(tail) and 0 <= tail < 1):
@@ -583,6 +604,16 @@ class TableEncoder:
                     off &= numbers[observed] != np.round(numbers[observed])
                 outside[observed] |= off
         return outside
+
+    def decoded_numbers(self, Z: np.ndarray, columns: list[int]) -> dict[int, np.ndarray]:
+        """The numbers (float64, NaN where drawn missing) that the model rows ``Z`` decode to in the numeric
+        modelled ``columns`` (indices of X), their indicators applied: what :meth:`inverse_transform` writes
+        there, before units and types."""
+        decoded: list[np.ndarray | None] = [None] * len(self.columns_)
+        for j in columns:
+            decoded[j] = self._decode(self.columns_[j], Z[:, self._order.index(j)].astype(np.float64))
+        decode_indicators(self, Z, decoded)
+        return {j: decoded[j] for j in columns}
 
     def inverse_transform(self, Z: np.ndarray):
         """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""

@@ -29,6 +29,7 @@ from .._inference.sampling import (
     draw,
     given_table,
     sampling_bounds,
+    sampling_orders,
     with_given_cells,
 )
 from .._inference.scoring import BoundSettings, elbo_with_tails
@@ -263,8 +264,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         training range: a row with a drawn cell outside it is drawn again,
         so the distribution is the model's truncated to the range (not
         clipped onto its edges), and a column that was never negative never
-        samples a negative value. Scores are those of the untruncated model.
-        False lets samples reach a little beyond the range. Image pixels
+        samples a negative value. Rows that break an order between two
+        columns that every training row keeps (a start before its end, an
+        amount paid up to the amount due) are drawn again too. Scores are
+        those of the untruncated model. False lets samples reach a little
+        beyond the range and break such orders. Image pixels
         (``network='unet'``) are not truncated.
     reproduce_missing : bool, default=True
         Samples have missing cells as the training rows do: each column with
@@ -680,6 +684,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             given_values=given_values,
             tilt=self.category_tilt_,
             bounds=sampling_bounds(self.encoder_, self),
+            orders=sampling_orders(self.encoder_, self),
         )
         rows = self.encoder_.inverse_transform(encoded)
         if table is None:

@@ -20,6 +20,7 @@ from .._inference.sampling import (
     check_can_condition_on_cells,
     conditional_draws,
     sampling_bounds,
+    sampling_orders,
     with_given_cells,
 )
 from .._inference.spread import SPREAD_SCALES, widened
@@ -240,6 +241,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ),
                 tilt=model.category_tilt_,
                 bounds=bounds,
+                orders=sampling_orders(model.encoder_, model),
             )
             if not self.sample_posterior:
                 completed[incomplete] = _point_estimate(draws, model.encoder_)

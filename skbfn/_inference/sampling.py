@@ -15,7 +15,9 @@ network, encoder and tilt), so :class:`~skbfn.BFNGenerator`,
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,7 @@ import torch
 
 from .._device import NETWORK_ROWS, batch_kind, to_tensor
 from .._encoding import TableEncoder, is_missing
+from .._encoding.orders import orders_broken
 from ..core import BFN, CellMask
 from .category_tilt import CategoryTilt
 
@@ -37,6 +40,7 @@ __all__ = [
     "given_table",
     "rejection_sample",
     "sampling_bounds",
+    "sampling_orders",
     "tilt_pool_rows",
     "with_given_cells",
 ]
@@ -123,14 +127,16 @@ def draw(
     given_values: np.ndarray | None = None,
     tilt: CategoryTilt | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    orders: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Model rows from ``model``: under the category ``tilt`` (when there is one and no condition), and
-    inside ``bounds``.
+    """Model rows from ``model``: under the category ``tilt`` (when there is one and no condition), inside
+    ``bounds`` and keeping ``orders``.
 
-    A row the tilt rejects, or with a drawn cell outside the bounds, is drawn
-    again, with its own given cells, until it is kept (:func:`rejection_sample`):
-    the rows follow the network's distribution reweighted by the tilt and
-    truncated to the bounds. Draws given a condition are not tilted.
+    A row the tilt rejects, with a drawn cell outside the bounds, or breaking
+    an order, is drawn again, with its own given cells, until it is kept
+    (:func:`rejection_sample`): the rows follow the network's distribution
+    reweighted by the tilt and truncated to the bounds and orders. Draws given
+    a condition are not tilted.
 
     Parameters
     ----------
@@ -150,6 +156,9 @@ def draw(
         Weights of the categories.
     bounds : tuple of ndarray, optional
         Lowest and highest value of each model column a drawn cell may take.
+    orders : callable, optional
+        ``orders(rows, given)``: which model rows break an order between
+        columns in a drawn cell (:func:`sampling_orders`).
 
     Returns
     -------
@@ -157,7 +166,7 @@ def draw(
         Drawn rows, in model units.
     """
     tilt = None if cond is not None else tilt
-    if tilt is None and bounds is None:
+    if tilt is None and bounds is None and orders is None:
         return draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
     device = next(model.parameters()).device
 
@@ -173,6 +182,8 @@ def draw(
         total = np.zeros(len(rows)) if tilt is None else tilt.log_acceptance(rows, given)
         if bounds is not None:
             total[_outside(rows, given, bounds).any(axis=1)] = -np.inf
+        if orders is not None:
+            total[orders(rows, given)] = -np.inf
         return total
 
     if cond is None and given_values is None and EXCHANGEABLE_BATCHES:  # the rows are alike: draw in batches
@@ -194,6 +205,16 @@ def draw(
                 stacklevel=4,
             )
             encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
+    if orders is not None and kept_as_drawn.size:
+        broken = orders(encoded[kept_as_drawn], None if given_values is None else given_values[kept_as_drawn])
+        if broken.any():
+            warnings.warn(
+                f"{int(broken.sum())} rows still broke an order between columns that every training row keeps "
+                f"(a start before its end) after {MAX_CANDIDATES_PER_ROW} candidates per row; they are kept as "
+                "drawn. A model that draws so many such rows is undertrained (raise max_iter).",
+                UserWarning,
+                stacklevel=4,
+            )
     return encoded
 
 
@@ -210,6 +231,14 @@ def conditional_draws(module, settings: SamplerSettings, given: np.ndarray, n_dr
 def sampling_bounds(encoder: TableEncoder, estimator) -> tuple[np.ndarray, np.ndarray] | None:
     """The bounds :func:`draw` keeps samples in for an estimator's ``enforce_bounds`` (none for images)."""
     return encoder.model_bounds if estimator.enforce_bounds and estimator.network == "mlp" else None
+
+
+def sampling_orders(encoder: TableEncoder, estimator):
+    """The orders between columns :func:`draw` keeps for an estimator's ``enforce_bounds``, as a function of
+    model rows and their given cells (:func:`~skbfn._encoding.orders.orders_broken`); None without any."""
+    if not (estimator.enforce_bounds and estimator.network == "mlp" and getattr(encoder, "orders_", ())):
+        return None
+    return functools.partial(orders_broken, encoder, list(encoder.orders_))
 
 
 def _outside(rows: np.ndarray, given: np.ndarray | None, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

@@ -1,0 +1,109 @@
+"""Orders every training row keeps (a start before its end, an amount paid up to the amount due) hold in samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
+
+from skbfn import BFNGenerator, BFNImputer
+from skbfn._encoding.orders import column_orders
+from skbfn._encoding.table import TableEncoder
+
+SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
+N_ROWS = 1500
+
+
+def _bills(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n_rows), "D")
+    due = np.round(rng.lognormal(5, 1, n_rows), 2)
+    paid = np.where(rng.random(n_rows) < 0.4, due, np.round(due * rng.beta(5, 1, n_rows), 2))
+    return pd.DataFrame(
+        {
+            "opened": start,
+            "closed": start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D"),
+            "due": due,
+            "paid": paid,
+            "age": rng.integers(18, 90, n_rows),
+        }
+    )
+
+
+def _names(X: pd.DataFrame, orders) -> list[tuple[str, str]]:
+    return [(X.columns[low], X.columns[high]) for low, high in orders]
+
+
+@pytest.fixture(scope="module")
+def bills():
+    return _bills()
+
+
+@pytest.fixture(scope="module")
+def fitted(bills):
+    return BFNGenerator(**SMALL, random_state=0).fit(bills)
+
+
+def test_orders_kept_by_every_row_and_not_implied_by_the_ranges_are_found(bills):
+    encoder = TableEncoder().fit(bills)
+    assert _names(bills, encoder.orders_) == [("opened", "closed"), ("paid", "due")]
+    # ranges alone: a column far below another in every row says nothing of their order
+    apart = pd.DataFrame({"age": bills["age"], "due": bills["due"] + 1000})
+    assert column_orders(TableEncoder().fit(apart).columns_, apart) == []
+
+
+def test_chance_ties_and_other_units_make_no_order():
+    rng = np.random.default_rng(0)
+    low = rng.normal(0, 1, 25)
+    # two independent columns that happen to be ordered in 25 rows, where 10% of pairs drawn apart are not
+    chance = pd.DataFrame({"a": np.sort(low), "b": np.sort(low) + 2.6})
+    assert column_orders(TableEncoder().fit(chance).columns_, chance) == []
+    same = pd.DataFrame({"a": low, "b": low})  # identical columns: not an order
+    assert column_orders(TableEncoder().fit(same).columns_, same) == []
+    days = pd.DataFrame(
+        {
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200), "D"),
+            "n": np.arange(200) * 1e20,  # larger than the dates' day counts, but not days
+            "took": pd.to_timedelta(np.arange(200) + 20_000, "D"),  # a duration, not a date
+        }
+    )
+    assert column_orders(TableEncoder().fit(days).columns_, days) == []
+
+
+def test_samples_keep_every_order_and_break_them_without_the_bounds(fitted, bills):
+    sample = fitted.sample(2000, random_state=0)
+    assert (sample["opened"] <= sample["closed"]).all() and (sample["paid"] <= sample["due"]).all()
+    loose = BFNGenerator(**SMALL, random_state=0, enforce_bounds=False).fit(bills).sample(2000, random_state=0)
+    assert (loose["paid"] > loose["due"]).mean() > 0.01  # what the model draws untruncated
+
+
+def test_decoded_numbers_are_what_samples_hold(fitted):
+    encoder = fitted.encoder_
+    encoded = encoder.transform(fitted.sample(50, random_state=1))
+    numbers = encoder.decoded_numbers(encoded, [2, 3])
+    decoded = encoder.inverse_transform(encoded)
+    np.testing.assert_allclose(numbers[2], decoded["due"].to_numpy(float))
+    np.testing.assert_allclose(numbers[3], decoded["paid"].to_numpy(float))
+
+
+def test_drawn_cells_keep_the_order_with_given_ones_and_imputed_ones_too(fitted, bills):
+    given = pd.DataFrame({"due": [20.0, 50.0, 400.0] * 100})
+    sample = fitted.sample(300, given=given, random_state=0)
+    assert (sample["paid"] <= sample["due"]).all()
+    holes = bills.copy()
+    holes.loc[::5, "paid"] = np.nan
+    imputer = BFNImputer(estimator=BFNGenerator(**SMALL, random_state=0), random_state=0, calibrate=False)
+    filled = imputer.fit_transform(holes)
+    assert (filled["paid"] <= filled["due"]).all()
+
+
+def test_the_orders_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted, tmp_path):
+    assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+    doc = fitted.encoder_.to_dict()
+    assert doc["orders"] == [[0, 1], [3, 2]]
+    assert TableEncoder.from_dict(doc).orders_ == [(0, 1), (3, 2)]
+    assert TableEncoder.from_dict({k: v for k, v in doc.items() if k != "orders"}).orders_ == []  # older files
+    for bad in ([[0, 2]], [[2, 2]], [[3, 9]], [[3]], "0,1"):  # a date against an amount; itself; no column
+        with pytest.raises(ValueError, match="column orders"):
+            TableEncoder.from_dict({**doc, "orders": bad})
