@@ -331,17 +331,23 @@ def fit_category_tilt(
     *,
     pool_rows: int = TILT_POOL_ROWS,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    orders: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
 ) -> CategoryTilt:
     """Category weights under which the network's own rows have about the training shares ``counts``.
 
     Draws ``pool_rows`` rows with ``settings`` (the weights hold for that
-    sampler), keeps those inside ``bounds`` (as sampling will), and fits the
-    weights on them; the tilt keeps at least ``TILT_MIN_MEAN_ACCEPTANCE`` of them.
+    sampler), keeps those inside ``bounds`` and keeping ``orders`` (as
+    sampling will: rows that break them may hold some categories more often
+    than others), and fits the weights on them; the tilt keeps at least
+    ``TILT_MIN_MEAN_ACCEPTANCE`` of them.
     """
     pool = draw_network(model, settings, pool_rows, cond=None, given_values=None, generator=generator)
+    kept = np.ones(len(pool), dtype=bool)
     if bounds is not None:
-        inside = ~_outside(pool, None, bounds).any(axis=1)
-        pool = pool[inside] if inside.sum() >= TILT_MIN_POOL_ROWS // 2 else pool
+        kept &= ~_outside(pool, None, bounds).any(axis=1)
+    if orders is not None:
+        kept &= ~orders(pool, None)
+    pool = pool[kept] if kept.sum() >= TILT_MIN_POOL_ROWS // 2 else pool
     return CategoryTilt.fit(pool, counts, encoder.categorical_positions, min_mean_acceptance=TILT_MIN_MEAN_ACCEPTANCE)
 
 

@@ -20,7 +20,13 @@ from sklearn.utils import check_random_state
 from .._device import MAX_SEED, resolve_device, to_tensor
 from .._encoding import ConditionEncoder, TableEncoder
 from .._inference.category_tilt import CategoryTilt, training_counts
-from .._inference.sampling import SamplerSettings, fit_category_tilt, sampling_bounds, tilt_pool_rows
+from .._inference.sampling import (
+    SamplerSettings,
+    fit_category_tilt,
+    sampling_bounds,
+    sampling_orders,
+    tilt_pool_rows,
+)
 from .._inference.scoring import RECONSTRUCTION_DIVISOR
 from .._version import __version__
 from ..core import BFN, EMA
@@ -190,8 +196,10 @@ def fit_state(
         generator = torch.Generator(device=device).manual_seed(tilt_seed)
         settings = SamplerSettings.of(estimator)
         pool_rows = tilt_pool_rows((len(history["loss"]) - n_done_before) * config.batch_size, settings.n_steps)
-        bounds = sampling_bounds(encoder, estimator)
-        tilt = fit_category_tilt(ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds)
+        bounds, orders = sampling_bounds(encoder, estimator), sampling_orders(encoder, estimator)
+        tilt = fit_category_tilt(
+            ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds, orders=orders
+        )
     return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
 
 
