@@ -79,7 +79,9 @@ FILE_FORMATS = {
     "are given back in",
     16: "numeric columns whose values are mostly multiples of a coarser unit than their own record it "
     "('round_unit'), with an indicator among the model's columns that a reader of format 15 would not build; "
-    "encoders record the orders between columns that every training row kept ('orders'), which samples keep",
+    "encoders record the orders between columns that every training row kept ('orders'), which samples keep, "
+    "and the real columns that copy another in many rows ('copies'), each with an indicator among the model's "
+    "columns",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

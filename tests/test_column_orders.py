@@ -8,7 +8,7 @@ import pytest
 from conftest import assert_samples_survive_save_load_and_pickle
 
 from skbfn import BFNGenerator, BFNImputer
-from skbfn._encoding.orders import column_orders
+from skbfn._encoding.orders import column_copies, column_orders
 from skbfn._encoding.table import TableEncoder
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
@@ -107,3 +107,40 @@ def test_the_orders_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted
     for bad in ([[0, 2]], [[2, 2]], [[3, 9]], [[3]], "0,1"):  # a date against an amount; itself; no column
         with pytest.raises(ValueError, match="column orders"):
             TableEncoder.from_dict({**doc, "orders": bad})
+
+
+def test_a_column_equal_to_another_in_many_rows_is_a_copy_there_and_so_are_its_samples(fitted, bills):
+    encoder = fitted.encoder_
+    assert encoder.copies_ == [(3, 2)]  # paid copies due, in 40% of the rows
+    sample = fitted.sample(3000, random_state=0)
+    assert (sample["paid"] == sample["due"]).mean() == pytest.approx((bills["paid"] == bills["due"]).mean(), abs=0.08)
+    rng = np.random.default_rng(0)
+    apart = pd.DataFrame({"a": rng.normal(size=300).round(1), "b": rng.normal(size=300).round(1)})  # equal by chance
+    assert column_copies(TableEncoder().fit(apart).columns_, apart) == []
+    few = bills.assign(paid=np.where(np.arange(N_ROWS) < 0.05 * N_ROWS, bills["due"], bills["due"] * 0.9))
+    assert column_copies(TableEncoder().fit(few).columns_, few) == []  # 5% of the rows: no copy
+
+
+def test_a_copied_cell_scores_its_indicator_not_a_density(fitted, bills):
+    encoder = fitted.encoder_
+    rows = bills.iloc[:200]
+    copied = encoder.copied_cells(encoder.transform(rows))
+    paid = encoder.model_columns.index(3)
+    np.testing.assert_array_equal(copied[:, paid], (rows["paid"] == rows["due"]).to_numpy())
+    assert copied.sum() == copied[:, paid].sum()  # no other cell
+    # the row's log-Jacobian leaves the copied cell out: a probability, not a density in the column's units
+    scaled = rows.assign(paid=rows["paid"] * 1.0, due=rows["due"])
+    jacobian = encoder.row_log_jacobian(scaled)
+    alone = encoder.row_log_jacobian(scaled.assign(paid=scaled["paid"] + 0.01))
+    equal = (rows["paid"] == rows["due"]).to_numpy()
+    assert np.all(jacobian[equal] != alone[equal]) and np.allclose(jacobian[~equal], alone[~equal], atol=1e-9)
+    assert np.isfinite(fitted.score_samples(rows)).all()
+
+
+def test_copies_are_checked_when_read():
+    doc = TableEncoder().fit(_bills(200)).to_dict()
+    assert doc["copies"] == [[3, 2]] and TableEncoder.from_dict(doc).copies_ == [(3, 2)]
+    assert TableEncoder.from_dict({k: v for k, v in doc.items() if k != "copies"}).copies_ == []  # older files
+    for bad in ([[3, 2], [3, 2]], [[3, 0]], [[3, 3]], [[3, 2], [4, 3]]):  # twice; a date; itself; a chain
+        with pytest.raises(ValueError, match="column copies"):
+            TableEncoder.from_dict({**doc, "copies": bad})

@@ -336,7 +336,9 @@ def test_a_sample_rounded_up_to_zero_is_written_0_never_minus_0(step):
     )
     encoder = TableEncoder().fit(table)
     low = [c.to_flow_range(np.array([-0.3 * step]))[0] for c in encoder.columns_]  # rounds to -0.0
-    decoded = encoder.inverse_transform(np.array([low], dtype=np.float32))
+    rows = np.zeros((1, encoder.n_model_columns), dtype=np.float32)  # the indicators (a copy of as_text): 0
+    rows[0, :2] = low
+    decoded = encoder.inverse_transform(rows)
     assert decoded["as_text"].tolist() == ["0"]
     number = decoded["as_number"].to_numpy()
     assert number.tolist() == [0.0] and not np.signbit(number).any()

@@ -8,7 +8,9 @@ They follow the modelled columns of X in the model matrix, in this order:
   column's point masses (:attr:`~skbfn._encoding.column.Column.point_masses`),
   whose continuous cell is then absent;
 - *round-value indicators*: 1 where a cell is a multiple of its column's
-  round unit (:mod:`skbfn._encoding.round_values`).
+  round unit (:mod:`skbfn._encoding.round_values`);
+- *copy indicators*: 1 where a real cell equals the cell of the column it
+  copies (:func:`skbfn._encoding.orders.column_copies`).
 
 Each is modelled jointly with the other columns, so one draw of a row says
 whether a cell is missing, on a mass or round, consistently with its value.
@@ -24,7 +26,14 @@ from ..core.flows import bin_centre
 from .round_values import to_multiple
 from .values import as_float, column_values
 
-__all__ = ["PLACEHOLDER", "decode_indicators", "encode_indicators", "with_placeholders"]
+__all__ = [
+    "PLACEHOLDER",
+    "copied_cells",
+    "decode_indicators",
+    "encode_indicators",
+    "with_copies_filled",
+    "with_placeholders",
+]
 
 # What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
 # network learns to draw it with the indicator, so that one joint draw of a row is consistent.
@@ -42,7 +51,9 @@ def encode_indicators(encoder, X, out: np.ndarray, as_observed: bool) -> None:
     # the numbers of columns with point masses or a round unit (read once per column)
     numbers = {
         j: encoder.columns_[j].numbers(column_values(X, j), as_float)
-        for j in {j for j, _ in encoder.point_masses} | set(encoder.round_columns)
+        for j in {j for j, _ in encoder.point_masses}
+        | set(encoder.round_columns)
+        | {j for pair in encoder.copies_ for j in pair}
     }
     for i, j in enumerate(encoder.indicators_):
         if j in encoder.model_columns:
@@ -62,6 +73,41 @@ def encode_indicators(encoder, X, out: np.ndarray, as_observed: bool) -> None:
     for i, j in enumerate(encoder.round_columns):
         at = encoder.columns_[j].round_cells(numbers[j])
         out[:, start + i] = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+    start += len(encoder.round_columns)
+    for i, (copy, source) in enumerate(encoder.copies_):
+        at = numbers[copy] == numbers[source]
+        # a missing copy: as for a point mass; a missing source beside an observed copy: not copied (in training),
+        # or to be drawn with the source (as_observed)
+        missing_source = np.nan if as_observed else 0.0
+        indicator = np.where(np.isnan(numbers[source]), missing_source, at)
+        out[:, start + i] = np.where(np.isnan(numbers[copy]), _unknown(encoder, copy, as_observed), indicator)
+
+
+def copied_cells(encoder, encoded: np.ndarray) -> np.ndarray:
+    """Which cells of the model matrix ``encoded`` are copies of another column's (their copy indicator is 1):
+    scored as absent, as the indicator's probability counts for them."""
+    copied = np.zeros(encoded.shape, dtype=bool)
+    start = len(encoder.model_columns) + len(encoder.indicators_) + len(encoder.point_masses)
+    start += len(encoder.round_columns)
+    for i, (copy, _) in enumerate(encoder.copies_):
+        copied[:, encoder.model_columns.index(copy)] = encoded[:, start + i] == 1
+    return copied
+
+
+def with_copies_filled(encoder, Z: np.ndarray) -> np.ndarray:
+    """Model rows ``Z`` (a copy) whose cells drawn as copies hold their source's decoded value, in their own
+    column's units, as decoding gives them: averages and widenings of draws then keep the copies (and the
+    orders they keep). ``Z`` itself where the encoder has no copies."""
+    if not encoder.copies_:
+        return Z
+    shape, Z = Z.shape, Z.reshape(-1, Z.shape[-1]).copy()
+    copied = copied_cells(encoder, Z)
+    numbers = encoder.decoded_numbers(Z, sorted({source for _, source in encoder.copies_}))
+    for copy, source in encoder.copies_:
+        position = encoder.model_columns.index(copy)
+        rows = copied[:, position] & ~np.isnan(numbers[source])
+        Z[rows, position] = encoder.columns_[copy].to_flow_range(numbers[source][rows])
+    return Z.reshape(shape)
 
 
 def _unknown(encoder, j: int, as_observed: bool) -> float:
@@ -143,6 +189,11 @@ def decode_indicators(encoder, Z: np.ndarray, decoded: list) -> dict[int, np.nda
         _to_round(encoder.columns_[j], decoded[j], drawn_round & free)
         position = encoder.model_columns.index(j)
         _off_round(encoder.columns_[j], decoded[j], ~drawn_round & free, Z[:, position].astype(np.float64))
+    start += len(encoder.round_columns)
+    for i, (copy, source) in enumerate(encoder.copies_):  # cells drawn as copies take their source's value
+        if decoded[copy] is not None:
+            copied = (np.rint(Z[:, start + i]) == 1) & ~placed.get(copy, np.zeros(n_rows, dtype=bool))
+            decoded[copy][copied] = decoded[source][copied]
     drawn_missing = {j: np.rint(Z[:, n_modelled + i]) == 1 for i, j in enumerate(encoder.indicators_)}
     for j, missing in drawn_missing.items():  # cells the model draws as missing
         if decoded[j] is not None and missing.any():

@@ -1,4 +1,4 @@
-"""Orders between columns that every training row keeps: a start before its end, a minimum below its maximum.
+"""Relations between columns that training rows keep: orders (a start before its end) and copies (paid = due).
 
 A model of the joint distribution puts a little mass on rows that break such
 an order (an amount paid above the amount due, a stay that ends before it
@@ -13,6 +13,15 @@ a row that breaks one again (``enforce_bounds``), as it does a row with a cell
 outside its training range, so samples follow the model truncated to the
 orders; scores are those of the untruncated model.
 
+A real column that equals another in at least :data:`MIN_COPY_SHARE` of the
+rows holding both (an amount paid in full, a stay that ends the day it
+starts) is a *copy* of it there, which a density cannot draw: its samples
+would never equal the other column. Such a column gets a *copy indicator*
+(:mod:`.indicators`), modelled with the other columns, 1 where the cell
+equals the other column's; samples drawn 1 take the other column's value.
+The cell is trained on as it is, and scored as absent where the indicator
+is 1 (the indicator's probability counts instead, as a point mass's does).
+
 Only columns whose numbers count the same thing are compared: two dates in
 days, two amounts, two counts of one step (see :func:`number_units`).
 """
@@ -21,10 +30,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._json import is_int
 from .column import Column
 from .values import as_float, column_values
 
-__all__ = ["MAX_CHANCE", "MIN_BROKEN_SHARE", "MIN_ORDER_ROWS", "column_orders", "number_units", "orders_broken"]
+__all__ = [
+    "MAX_CHANCE",
+    "MIN_BROKEN_SHARE",
+    "MIN_COPY_SHARE",
+    "MIN_ORDER_ROWS",
+    "column_copies",
+    "column_orders",
+    "copies_from_json",
+    "number_units",
+    "orders_broken",
+    "orders_from_json",
+]
 
 # An order is kept only where two columns drawn apart would break it in at least this share of pairs of values:
 # otherwise their ranges (nearly) imply it, and the sampler's bounds keep it already.
@@ -34,8 +55,14 @@ MIN_ORDER_ROWS = 20
 # ... and enough of them that two columns drawn apart would keep it in all of them at most this often: with a
 # share b broken apart, n rows keep it by chance with probability (1 - b)^n (b = 0.3 needs 20 rows, 0.05 135).
 MAX_CHANCE = 1e-3
+# A real column equal to another in at least this share of the rows holding both is a copy of it there (the
+# share that makes a value a point mass, skbfn._encoding.column_fit.MIN_MASS_SHARE).
+MIN_COPY_SHARE = 0.1
 # Pairs of values compared to estimate the share broken apart (a random subset of each column beyond it).
 _SHARE_SAMPLE = 2000
+# Rows every pair of columns is first compared on (a random subset beyond it): most pairs break an order there, or
+# are far from copies, so a table of many columns and rows is not compared in full for each pair.
+_SCREEN_ROWS = 4096
 
 
 def number_units(column: Column) -> tuple | None:
@@ -73,17 +100,22 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     >>> column_orders(TableEncoder().fit(X).columns_, X)
     [(0, 1)]
     """
-    numbers = {}
-    for j, column in enumerate(columns):
-        if number_units(column) is not None:
-            numbers[j] = column.numbers(column_values(X, j), as_float)
+    numbers = _comparable_numbers(columns, X)
     rng = np.random.default_rng(0)
+    screen = _screen_rows(X.shape[0], rng)
     orders = []
     indices = sorted(numbers)
     for a_index, a in enumerate(indices):
         for b in indices[a_index + 1 :]:
             if number_units(columns[a]) != number_units(columns[b]):
                 continue
+            x, y = numbers[a][screen], numbers[b][screen]
+            with np.errstate(invalid="ignore"):
+                if np.any(x > y) and np.any(x < y):  # broken both ways already
+                    continue
+            x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+            if min(x.size, y.size) and max(_broken_apart(x, y, rng), _broken_apart(y, x, rng)) < MIN_BROKEN_SHARE / 2:
+                continue  # the ranges nearly imply it either way
             both = ~np.isnan(numbers[a]) & ~np.isnan(numbers[b])
             if both.sum() < MIN_ORDER_ROWS:
                 continue
@@ -94,6 +126,61 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
                     if share >= MIN_BROKEN_SHARE and len(first) * np.log1p(-share) <= np.log(MAX_CHANCE):
                         orders.append((low, high))
     return sorted(orders)
+
+
+def _screen_rows(n_rows: int, rng: np.random.Generator) -> np.ndarray | slice:
+    """The rows pairs of columns are first compared on: all, or a random subset of :data:`_SCREEN_ROWS`."""
+    return slice(None) if n_rows <= _SCREEN_ROWS else rng.choice(n_rows, _SCREEN_ROWS, replace=False)
+
+
+def _comparable_numbers(columns: list[Column], X) -> dict[int, np.ndarray]:
+    """The numbers of the modelled numeric columns of ``X``, by index (NaN where missing)."""
+    return {
+        j: column.numbers(column_values(X, j), as_float)
+        for j, column in enumerate(columns)
+        if number_units(column) is not None
+    }
+
+
+def column_copies(columns: list[Column], X) -> list[tuple[int, int]]:
+    """The pairs ``(copy, source)`` of columns of ``X`` (indices): ``copy`` is a real column equal to ``source`` in
+    at least :data:`MIN_COPY_SHARE` of the rows holding both (off its point masses), ``source`` the earlier
+    comparable column it equals most often, itself no copy.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skbfn._encoding.table import TableEncoder
+    >>> rng = np.random.default_rng(0)
+    >>> due = rng.lognormal(5, 1, 200).round(2)
+    >>> X = pd.DataFrame({"due": due, "paid": np.where(rng.random(200) < 0.4, due, (due * 0.7).round(2))})
+    >>> column_copies(TableEncoder().fit(X).columns_, X)
+    [(1, 0)]
+    """
+    numbers = _comparable_numbers(columns, X)
+    screen = _screen_rows(X.shape[0], np.random.default_rng(0))
+    copies: dict[int, int] = {}
+    for b in sorted(numbers):
+        if columns[b].kind != "continuous":
+            continue
+        on_mass = columns[b].at_point_mass(numbers[b])
+        best, best_share = None, MIN_COPY_SHARE
+        for a in sorted(numbers):
+            if a >= b or a in copies or number_units(columns[a]) != number_units(columns[b]):
+                continue
+            x, y = numbers[a][screen], numbers[b][screen]
+            observed = ~np.isnan(x) & ~np.isnan(y)
+            if observed.sum() >= MIN_ORDER_ROWS and np.sum(x == y) < MIN_COPY_SHARE / 2 * observed.sum():
+                continue  # far from a copy in the screened rows
+            both = ~np.isnan(numbers[a]) & ~np.isnan(numbers[b]) & ~on_mass
+            if both.sum() < MIN_ORDER_ROWS:
+                continue
+            share = float(np.mean(numbers[a][both] == numbers[b][both]))
+            if share >= best_share:
+                best, best_share = a, share
+        if best is not None:
+            copies[b] = best
+    return sorted(copies.items())
 
 
 def orders_broken(encoder, orders: list[tuple[int, int]], rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
@@ -112,3 +199,40 @@ def orders_broken(encoder, orders: list[tuple[int, int]], rows: np.ndarray, give
             wrong &= np.isnan(given[:, positions]).any(axis=1)
         broken |= wrong
     return broken
+
+
+def _pairs_from_json(pairs, columns: list[Column], what: str) -> list[tuple[int, int]]:
+    """Pairs of distinct comparable numeric modelled columns (indices), checked; ValueError names what is wrong."""
+    valid = isinstance(pairs, list) and all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(is_int(j) and 0 <= j < len(columns) for j in pair)
+        and pair[0] != pair[1]
+        and number_units(columns[pair[0]]) is not None
+        and number_units(columns[pair[0]]) == number_units(columns[pair[1]])
+        for pair in pairs
+    )
+    if not valid:
+        raise ValueError(f"the encoder's column {what} must be pairs of comparable numeric columns, got {pairs!r}")
+    return [tuple(pair) for pair in pairs]
+
+
+def orders_from_json(pairs, columns: list[Column]) -> list[tuple[int, int]]:
+    """Orders as :func:`column_orders` gives them, read from a document and checked."""
+    return _pairs_from_json(pairs, columns, "orders")
+
+
+def copies_from_json(pairs, columns: list[Column]) -> list[tuple[int, int]]:
+    """Copies as :func:`column_copies` gives them, read from a document and checked: each into its own real column,
+    from a column that is no copy."""
+    copies = _pairs_from_json(pairs, columns, "copies")
+    targets = [copy for copy, _ in copies]
+    if (
+        len(set(targets)) != len(targets)
+        or any(columns[copy].kind != "continuous" for copy in targets)
+        or any(source in targets for _, source in copies)
+    ):
+        raise ValueError(
+            f"the encoder's column copies must each copy a column that is no copy into its own real one, got {pairs!r}"
+        )
+    return copies

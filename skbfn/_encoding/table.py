@@ -58,8 +58,8 @@ from ..core.flows import bin_centre
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
-from .indicators import decode_indicators, encode_indicators, with_placeholders
-from .orders import column_orders, number_units
+from .indicators import copied_cells, decode_indicators, encode_indicators, with_placeholders
+from .orders import column_copies, column_orders, copies_from_json, orders_from_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import (
     CATEGORY_TAIL,
@@ -79,22 +79,6 @@ __all__ = ["TableEncoder"]
 FAR_BEYOND = 1e6
 # The tails of a fitted encoder (skbfn._encoding.tails), as its document names them; its attributes end in '_'.
 _TAILS = ("integer_tail", "continuous_tail", "category_tail")
-
-
-def _orders_from_json(orders, columns: list[Column]) -> list[tuple[int, int]]:
-    """Pairs of comparable numeric modelled columns, as :func:`.orders.column_orders` gives them, checked."""
-    valid = isinstance(orders, list) and all(
-        isinstance(pair, list)
-        and len(pair) == 2
-        and all(is_int(j) and 0 <= j < len(columns) for j in pair)
-        and pair[0] != pair[1]
-        and number_units(columns[pair[0]]) is not None
-        and number_units(columns[pair[0]]) == number_units(columns[pair[1]])
-        for pair in orders
-    )
-    if not valid:
-        raise ValueError(f"the encoder's column orders must be pairs of comparable numeric columns, got {orders!r}")
-    return [tuple(pair) for pair in orders]
 
 
 def _shown(value) -> str:
@@ -151,6 +135,7 @@ class TableEncoder:
     reproduce_missing = False
     indicators_ = ()
     orders_ = ()
+    copies_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -243,6 +228,7 @@ class TableEncoder:
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
         self.orders_ = column_orders(self.columns_, X)
+        self.copies_ = column_copies(self.columns_, X)
         if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
@@ -276,6 +262,7 @@ class TableEncoder:
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
             **({"orders": [list(pair) for pair in self.orders_]} if self.orders_ else {}),
+            **({"copies": [list(pair) for pair in self.copies_]} if self.copies_ else {}),
             **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
 
@@ -306,7 +293,8 @@ class TableEncoder:
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
-        encoder.orders_ = _orders_from_json(doc.get("orders", []), encoder.columns_)  # absent before orders were kept
+        encoder.orders_ = orders_from_json(doc.get("orders", []), encoder.columns_)  # absent before them
+        encoder.copies_ = copies_from_json(doc.get("copies", []), encoder.columns_)  # likewise
         for name in _TAILS:  # each absent in files of releases before it: no tail
             tail = doc.get(name, 0.0)
             if not (is_finite_number(tail) and 0 <= tail < 1):
@@ -448,8 +436,8 @@ class TableEncoder:
 
     @property
     def n_indicators(self) -> int:
-        """Indicator model columns: missingness, point masses, round values (:mod:`.indicators`)."""
-        return len(self.indicators_) + len(self.point_masses) + len(self.round_columns)
+        """Indicator model columns: missingness, point masses, round values, copies (:mod:`.indicators`)."""
+        return len(self.indicators_) + len(self.point_masses) + len(self.round_columns) + len(self.copies_)
 
     @property
     def log_jacobian(self) -> float:
@@ -466,6 +454,10 @@ class TableEncoder:
             if column.kind == "continuous":
                 numbers = column.numbers(column_values(X, j), as_float)
                 numbers = column.off_point_masses(numbers)  # a mass, not a density
+                source = dict(self.copies_).get(j)
+                if source is not None:  # a copy: its indicator's probability, not a density
+                    source_numbers = self.columns_[source].numbers(column_values(X, source), as_float)
+                    numbers = np.where(numbers == source_numbers, np.nan, numbers)
                 total += np.nan_to_num(column.log_jacobian(numbers), nan=0.0)
         return total
 
@@ -536,6 +528,10 @@ class TableEncoder:
                 self._encode(column, column_values(X, j), strict, unseen_categories)  # checks unknown categories
         encode_indicators(self, X, out, as_observed)
         return out
+
+    def copied_cells(self, encoded: np.ndarray) -> np.ndarray:
+        """Cells of the model matrix ``encoded`` that copy another column's, to score as absent (:mod:`.orders`)."""
+        return copied_cells(self, encoded)
 
     def observed_request(self, n_rows: int) -> np.ndarray:
         """A model matrix of cells to draw (NaN) whose missingness indicators say "observed": whole rows."""
@@ -610,7 +606,8 @@ class TableEncoder:
         modelled ``columns`` (indices of X), their indicators applied: what :meth:`inverse_transform` writes
         there, before units and types."""
         decoded: list[np.ndarray | None] = [None] * len(self.columns_)
-        for j in columns:
+        sources = {source for copy, source in self.copies_ if copy in columns}  # what copies take
+        for j in set(columns) | sources:
             decoded[j] = self._decode(self.columns_[j], Z[:, self._order.index(j)].astype(np.float64))
         decode_indicators(self, Z, decoded)
         return {j: decoded[j] for j in columns}

@@ -320,6 +320,8 @@ def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None
     >>> without_missing_marker(np.array(["2024-03-01", "?", "2024-03-02", "n/a", "?"], dtype=object))
     (array(['2024-03-01', '2024-03-02'], dtype=object), '?')
     """
+    if observed.dtype.kind in "biufcmM":  # numbers or times: no strings among them
+        return observed, None
     is_marker = np.array([is_missing_marker(v) for v in observed.tolist()], dtype=bool)
     if not is_marker.any() or is_marker.all():
         return observed, None

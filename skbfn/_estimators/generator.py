@@ -757,6 +757,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         X = validate_table(self, X, reset=False)
         with_tails = bool(self.encoder_.category_tail_)  # models before the category tails refuse unseen ones
         encoded = self.encoder_.transform(X, unseen_categories=with_tails)
+        encoded[self.encoder_.copied_cells(encoded)] = np.nan  # a copy of another cell: its indicator scores it
         beyond, log_tail = self.encoder_.beyond_range(X)
         encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
         unseen, log_categories = self.encoder_.unseen_categories(X)

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._device import MAX_SEED, torch_generator
 from .._encoding import is_missing, validate_table
+from .._encoding.indicators import with_copies_filled
 from .._formats import upgrade_imputer_state
 from .._inference.sampling import (
     SamplerSettings,
@@ -243,6 +244,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 bounds=bounds,
                 orders=sampling_orders(model.encoder_, model),
             )
+            draws = with_copies_filled(model.encoder_, draws)  # averaged or widened, copies stay copies
             if not self.sample_posterior:
                 completed[incomplete] = _point_estimate(draws, model.encoder_)
             elif widen:
