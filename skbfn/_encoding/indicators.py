@@ -111,7 +111,7 @@ def with_copies_filled(encoder, Z: np.ndarray) -> np.ndarray:
 
 
 def _unknown(encoder, j: int, as_observed: bool) -> float:
-    """What a missing cell's point-mass or round-value indicator holds. With a missingness indicator, 0 (the
+    """What a missing cell's point-mass, round-value or copy indicator holds. With a missingness indicator, 0 (the
     network must not learn the indicator from which cells are absent, as none are when it draws rows); without,
     or to be drawn (``as_observed``), unknown (NaN)."""
     return np.nan if as_observed or j not in encoder.indicators_ else 0.0
@@ -169,8 +169,8 @@ def _off_round(column, numbers: np.ndarray, cells: np.ndarray, z: np.ndarray) ->
 
 def decode_indicators(encoder, Z: np.ndarray, decoded: list) -> dict[int, np.ndarray]:
     """Apply the indicators drawn in the model rows ``Z`` to the decoded numbers of each column (in place):
-    point masses, round values, then missing cells (columns whose entry is None are left out). Returns the
-    cells drawn missing, by column."""
+    point masses, round values, copies, then missing cells (columns whose entry is None are left out; a copy
+    needs its source's). Returns the cells drawn missing, by column."""
     n_modelled, n_rows = len(encoder.model_columns), Z.shape[0]
     start = n_modelled + len(encoder.indicators_)
     placed = {j: np.zeros(n_rows, dtype=bool) for j, _ in encoder.point_masses}
