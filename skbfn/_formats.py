@@ -80,8 +80,8 @@ FILE_FORMATS = {
     16: "numeric columns whose values are mostly multiples of a coarser unit than their own record it "
     "('round_unit'), with an indicator among the model's columns that a reader of format 15 would not build; "
     "encoders record the orders between columns that every training row kept ('orders'), which samples keep, "
-    "and the real columns that copy another in many rows ('copies'), each with an indicator among the model's "
-    "columns",
+    "the real columns that copy another in many rows ('copies'), each with an indicator among the model's "
+    "columns, and the columns that bin another ('partitions'), which samples keep",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

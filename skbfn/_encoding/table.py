@@ -59,7 +59,7 @@ from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .indicators import copied_cells, decode_indicators, encode_indicators, with_placeholders
-from .orders import column_copies, column_orders, copies_from_json, orders_from_json
+from .relations import fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import (
     CATEGORY_TAIL,
@@ -134,8 +134,7 @@ class TableEncoder:
     max_categories = 50
     reproduce_missing = False
     indicators_ = ()
-    orders_ = ()
-    copies_ = ()
+    orders_ = copies_ = partitions_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -227,8 +226,7 @@ class TableEncoder:
             self.indicators_ = [
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
-        self.orders_ = column_orders(self.columns_, X)
-        self.copies_ = column_copies(self.columns_, X)
+        self.orders_, self.copies_, self.partitions_ = fit_relations(self.columns_, X)
         if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
@@ -261,8 +259,7 @@ class TableEncoder:
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
-            **({"orders": [list(pair) for pair in self.orders_]} if self.orders_ else {}),
-            **({"copies": [list(pair) for pair in self.copies_]} if self.copies_ else {}),
+            **relations_to_json(self),
             **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
 
@@ -293,8 +290,7 @@ class TableEncoder:
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
-        encoder.orders_ = orders_from_json(doc.get("orders", []), encoder.columns_)  # absent before them
-        encoder.copies_ = copies_from_json(doc.get("copies", []), encoder.columns_)  # likewise
+        encoder.orders_, encoder.copies_, encoder.partitions_ = relations_from_json(doc, encoder.columns_)
         for name in _TAILS:  # each absent in files of releases before it: no tail
             tail = doc.get(name, 0.0)
             if not (is_finite_number(tail) and 0 <= tail < 1):

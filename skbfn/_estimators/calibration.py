@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from .._device import torch_generator
-from .._inference.sampling import SamplerSettings, conditional_draws, sampling_bounds, sampling_orders
+from .._inference.sampling import SamplerSettings, conditional_draws, sampling_bounds, sampling_relations
 from .._inference.spread import best_spread_scale
 from .._model.fitting import fit_state
 
@@ -183,7 +183,7 @@ def _held_out_draws(model, X, observed: np.ndarray, cells: np.ndarray, seed: int
     bounds = sampling_bounds(state.encoder, twin)
     with warnings.catch_warnings():  # rows clipped into the range: about the twin, which the user never sees
         warnings.filterwarnings("ignore", message=".* still had cells outside the training range", category=UserWarning)
-        warnings.filterwarnings("ignore", message=".* still broke an order between columns", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".* still broke an order or a partition", category=UserWarning)
         draws = conditional_draws(
             state.ema.module,
             SamplerSettings.of(twin),
@@ -192,7 +192,7 @@ def _held_out_draws(model, X, observed: np.ndarray, cells: np.ndarray, seed: int
             generator=torch_generator(seed, state.device),
             tilt=state.category_tilt,
             bounds=bounds,
-            orders=sampling_orders(state.encoder, twin),
+            relations=sampling_relations(state.encoder, twin),
         )
     if bounds is None:
         low, high = np.full(len(rows), -np.inf), np.full(len(rows), np.inf)

@@ -29,7 +29,7 @@ from .._inference.sampling import (
     draw,
     given_table,
     sampling_bounds,
-    sampling_orders,
+    sampling_relations,
     with_given_cells,
 )
 from .._inference.scoring import BoundSettings, elbo_with_tails
@@ -266,7 +266,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         clipped onto its edges), and a column that was never negative never
         samples a negative value. Rows that break an order between two
         columns that every training row keeps (a start before its end, an
-        amount paid up to the amount due) are drawn again too. Scores are
+        amount paid up to the amount due), or where a column that bins
+        another disagrees with it (an age group and an age), are drawn
+        again too. Scores are
         those of the untruncated model. False lets samples reach a little
         beyond the range and break such orders. Image pixels
         (``network='unet'``) are not truncated.
@@ -684,7 +686,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             given_values=given_values,
             tilt=self.category_tilt_,
             bounds=sampling_bounds(self.encoder_, self),
-            orders=sampling_orders(self.encoder_, self),
+            relations=sampling_relations(self.encoder_, self),
         )
         rows = self.encoder_.inverse_transform(encoded)
         if table is None:

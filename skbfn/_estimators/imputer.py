@@ -21,7 +21,7 @@ from .._inference.sampling import (
     check_can_condition_on_cells,
     conditional_draws,
     sampling_bounds,
-    sampling_orders,
+    sampling_relations,
     with_given_cells,
 )
 from .._inference.spread import SPREAD_SCALES, widened
@@ -242,7 +242,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ),
                 tilt=model.category_tilt_,
                 bounds=bounds,
-                orders=sampling_orders(model.encoder_, model),
+                relations=sampling_relations(model.encoder_, model),
             )
             draws = with_copies_filled(model.encoder_, draws)  # averaged or widened, copies stay copies
             if not self.sample_posterior:

@@ -25,7 +25,7 @@ import torch
 
 from .._device import NETWORK_ROWS, batch_kind, to_tensor
 from .._encoding import TableEncoder, is_missing
-from .._encoding.orders import orders_broken
+from .._encoding.relations import relations_broken
 from ..core import BFN, CellMask
 from .category_tilt import CategoryTilt
 
@@ -40,7 +40,7 @@ __all__ = [
     "given_table",
     "rejection_sample",
     "sampling_bounds",
-    "sampling_orders",
+    "sampling_relations",
     "tilt_pool_rows",
     "with_given_cells",
 ]
@@ -127,15 +127,15 @@ def draw(
     given_values: np.ndarray | None = None,
     tilt: CategoryTilt | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
-    orders: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
+    relations: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Model rows from ``model``: under the category ``tilt`` (when there is one and no condition), inside
-    ``bounds`` and keeping ``orders``.
+    ``bounds`` and keeping the ``relations`` between columns.
 
     A row the tilt rejects, with a drawn cell outside the bounds, or breaking
-    an order, is drawn again, with its own given cells, until it is kept
+    a relation, is drawn again, with its own given cells, until it is kept
     (:func:`rejection_sample`): the rows follow the network's distribution
-    reweighted by the tilt and truncated to the bounds and orders. Draws given
+    reweighted by the tilt and truncated to the bounds and relations. Draws given
     a condition are not tilted.
 
     Parameters
@@ -156,9 +156,9 @@ def draw(
         Weights of the categories.
     bounds : tuple of ndarray, optional
         Lowest and highest value of each model column a drawn cell may take.
-    orders : callable, optional
-        ``orders(rows, given)``: which model rows break an order between
-        columns in a drawn cell (:func:`sampling_orders`).
+    relations : callable, optional
+        ``relations(rows, given)``: which model rows break an order or a
+        partition between columns in a drawn cell (:func:`sampling_relations`).
 
     Returns
     -------
@@ -166,7 +166,7 @@ def draw(
         Drawn rows, in model units.
     """
     tilt = None if cond is not None else tilt
-    if tilt is None and bounds is None and orders is None:
+    if tilt is None and bounds is None and relations is None:
         return draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
     device = next(model.parameters()).device
 
@@ -182,8 +182,8 @@ def draw(
         total = np.zeros(len(rows)) if tilt is None else tilt.log_acceptance(rows, given)
         if bounds is not None:
             total[_outside(rows, given, bounds).any(axis=1)] = -np.inf
-        if orders is not None:
-            total[orders(rows, given)] = -np.inf
+        if relations is not None:
+            total[relations(rows, given)] = -np.inf
         return total
 
     if cond is None and given_values is None and EXCHANGEABLE_BATCHES:  # the rows are alike: draw in batches
@@ -205,13 +205,14 @@ def draw(
                 stacklevel=4,
             )
             encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
-    if orders is not None and kept_as_drawn.size:
-        broken = orders(encoded[kept_as_drawn], None if given_values is None else given_values[kept_as_drawn])
+    if relations is not None and kept_as_drawn.size:
+        broken = relations(encoded[kept_as_drawn], None if given_values is None else given_values[kept_as_drawn])
         if broken.any():
             warnings.warn(
-                f"{int(broken.sum())} rows still broke an order between columns that every training row keeps "
-                f"(a start before its end) after {MAX_CANDIDATES_PER_ROW} candidates per row; they are kept as "
-                "drawn. A model that draws so many such rows is undertrained (raise max_iter).",
+                f"{int(broken.sum())} rows still broke an order or a partition between columns that every "
+                f"training row keeps (a start before its end, an age group) after {MAX_CANDIDATES_PER_ROW} "
+                "candidates per row; they are kept as drawn. A model that draws so many such rows is undertrained "
+                "(raise max_iter).",
                 UserWarning,
                 stacklevel=4,
             )
@@ -233,12 +234,13 @@ def sampling_bounds(encoder: TableEncoder, estimator) -> tuple[np.ndarray, np.nd
     return encoder.model_bounds if estimator.enforce_bounds and estimator.network == "mlp" else None
 
 
-def sampling_orders(encoder: TableEncoder, estimator):
-    """The orders between columns :func:`draw` keeps for an estimator's ``enforce_bounds``, as a function of
-    model rows and their given cells (:func:`~skbfn._encoding.orders.orders_broken`); None without any."""
-    if not (estimator.enforce_bounds and estimator.network == "mlp" and getattr(encoder, "orders_", ())):
+def sampling_relations(encoder: TableEncoder, estimator):
+    """The relations between columns :func:`draw` keeps for an estimator's ``enforce_bounds``, as a function of
+    model rows and their given cells (:func:`~skbfn._encoding.relations.relations_broken`); None without any."""
+    relations = getattr(encoder, "orders_", ()) or getattr(encoder, "partitions_", ())
+    if not (estimator.enforce_bounds and estimator.network == "mlp" and relations):
         return None
-    return functools.partial(orders_broken, encoder, list(encoder.orders_))
+    return functools.partial(relations_broken, encoder)
 
 
 def _outside(rows: np.ndarray, given: np.ndarray | None, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -331,12 +333,12 @@ def fit_category_tilt(
     *,
     pool_rows: int = TILT_POOL_ROWS,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
-    orders: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
+    relations: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
 ) -> CategoryTilt:
     """Category weights under which the network's own rows have about the training shares ``counts``.
 
     Draws ``pool_rows`` rows with ``settings`` (the weights hold for that
-    sampler), keeps those inside ``bounds`` and keeping ``orders`` (as
+    sampler), keeps those inside ``bounds`` and keeping the ``relations`` (as
     sampling will: rows that break them may hold some categories more often
     than others), and fits the weights on them; the tilt keeps at least
     ``TILT_MIN_MEAN_ACCEPTANCE`` of them.
@@ -345,8 +347,8 @@ def fit_category_tilt(
     kept = np.ones(len(pool), dtype=bool)
     if bounds is not None:
         kept &= ~_outside(pool, None, bounds).any(axis=1)
-    if orders is not None:
-        kept &= ~orders(pool, None)
+    if relations is not None:
+        kept &= ~relations(pool, None)
     pool = pool[kept] if kept.sum() >= TILT_MIN_POOL_ROWS // 2 else pool
     return CategoryTilt.fit(pool, counts, encoder.categorical_positions, min_mean_acceptance=TILT_MIN_MEAN_ACCEPTANCE)
 

@@ -24,7 +24,7 @@ from .._inference.sampling import (
     SamplerSettings,
     fit_category_tilt,
     sampling_bounds,
-    sampling_orders,
+    sampling_relations,
     tilt_pool_rows,
 )
 from .._inference.scoring import RECONSTRUCTION_DIVISOR
@@ -196,9 +196,9 @@ def fit_state(
         generator = torch.Generator(device=device).manual_seed(tilt_seed)
         settings = SamplerSettings.of(estimator)
         pool_rows = tilt_pool_rows((len(history["loss"]) - n_done_before) * config.batch_size, settings.n_steps)
-        bounds, orders = sampling_bounds(encoder, estimator), sampling_orders(encoder, estimator)
+        bounds, relations = sampling_bounds(encoder, estimator), sampling_relations(encoder, estimator)
         tilt = fit_category_tilt(
-            ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds, orders=orders
+            ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds, relations=relations
         )
     return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
 

@@ -1,0 +1,180 @@
+"""Columns that bin another: an age group from an age, a year from a date, an income bracket from an income.
+
+A table exported from a database often holds a column derived from another,
+each of its values a range of the other column's values. A model of the
+joint distribution puts a little mass on rows where the two disagree (an
+age of 25 in the group ``'60+'``, a date in 2021 in the year 2020). The
+encoder records each such *partition*: a categorical or discretised column
+(``by``) whose values each hold the other column's values in an interval of
+its own, the intervals disjoint, in every training row that holds both, with
+the rows too many for that to be chance (:data:`MAX_CHANCE`). The sampler
+draws a row that breaks one again (``enforce_bounds``), as it does a row that
+breaks an order between columns (:mod:`.orders`). Each value of ``by`` may
+then take the other column's values up to the middle of the gap to the
+next value's interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gammaln
+
+from .._json import is_finite_number, is_int
+from .column import Column
+from .orders import MAX_CHANCE, MIN_ORDER_ROWS
+from .values import as_float, column_values
+
+__all__ = ["MAX_LABELS", "Partition", "column_partitions", "partitions_broken", "partitions_from_json"]
+
+# A column with more values than this bins no other one here (a key, a fine measurement).
+MAX_LABELS = 50
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Column ``column`` (an index of X) binned by column ``by``: the value ``labels[k]`` of ``by`` (a category's
+    index, or a discretised column's number) holds ``column``'s values between ``cuts[k - 1]`` and ``cuts[k]``
+    (the first and last without their outer end)."""
+
+    column: int
+    by: int
+    labels: tuple[float, ...]
+    cuts: tuple[float, ...]
+
+    def to_dict(self) -> dict:
+        """The partition as plain JSON values."""
+        return {"column": self.column, "by": self.by, "labels": list(self.labels), "cuts": list(self.cuts)}
+
+    def broken(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Which rows hold a value of ``column`` (``numbers``) outside the interval of their ``by`` value
+        (``labels``); a missing cell, or a value of ``by`` the partition does not list, breaks nothing."""
+        order = np.argsort(self.labels)
+        sorted_labels = np.asarray(self.labels)[order]
+        found = np.clip(np.searchsorted(sorted_labels, labels), 0, len(sorted_labels) - 1)
+        listed = sorted_labels[found] == labels
+        position = order[found]  # the label's place among the intervals
+        low = np.r_[-np.inf, self.cuts][position]
+        high = np.r_[self.cuts, np.inf][position]
+        with np.errstate(invalid="ignore"):
+            return listed & ~np.isnan(numbers) & ((numbers <= low) | (numbers > high))
+
+
+def _labels(column: Column, X, j: int) -> np.ndarray:
+    """A ``by`` column's values as numbers: category indices, or a discretised column's numbers (NaN where
+    missing)."""
+    values = column_values(X, j)
+    if column.kind == "categorical":
+        return column.category_codes(values)
+    return column.numbers(values, as_float)
+
+
+def _chance(sizes: np.ndarray) -> float:
+    """The log-probability that rows in groups of ``sizes``, their order shuffled, fall into disjoint runs: the
+    ``k!`` orders of the runs among all ``n! / prod(n_i!)`` arrangements."""
+    k, n = len(sizes), sizes.sum()
+    return float(gammaln(k + 1) + gammaln(sizes + 1).sum() - gammaln(n + 1))
+
+
+def column_partitions(columns: list[Column], X) -> list[Partition]:
+    """The partitions of the numeric modelled columns of ``X`` by its categorical and discretised modelled
+    columns of at most :data:`MAX_LABELS` values (see the module's description).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skbfn._encoding.table import TableEncoder
+    >>> age = np.random.default_rng(0).integers(18, 90, 300).astype(float)
+    >>> X = pd.DataFrame({"age": age, "group": np.where(age < 40, "young", "old")})
+    >>> [(p.column, p.by, p.cuts) for p in column_partitions(TableEncoder().fit(X).columns_, X)]
+    [(0, 1, (39.5,))]
+    """
+    numeric = {
+        j: c.numbers(column_values(X, j), as_float)
+        for j, c in enumerate(columns)
+        if c.kind in ("continuous", "discretised")
+    }
+    bys = {
+        j: _labels(c, X, j)
+        for j, c in enumerate(columns)
+        if c.kind == "categorical" or (c.kind == "discretised" and c.n_bins <= MAX_LABELS)
+    }
+    partitions = []
+    for by, labels in bys.items():
+        if columns[by].kind == "categorical" and columns[by].n_bins > MAX_LABELS:
+            continue
+        for j, numbers in numeric.items():
+            if j == by:
+                continue
+            both = ~np.isnan(numbers) & ~np.isnan(labels)
+            if both.sum() < MIN_ORDER_ROWS:
+                continue
+            values, groups = numbers[both], labels[both]
+            names, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+            if len(names) < 2 or _chance(sizes) > np.log(MAX_CHANCE):
+                continue
+            low = np.full(len(names), np.inf)
+            high = np.full(len(names), -np.inf)
+            np.minimum.at(low, inverse, values)
+            np.maximum.at(high, inverse, values)
+            order = np.argsort(low)
+            if np.all(high[order][:-1] < low[order][1:]):
+                cuts = (high[order][:-1] + low[order][1:]) / 2
+                partitions.append(
+                    Partition(j, by, tuple(float(v) for v in names[order]), tuple(float(c) for c in cuts))
+                )
+    return partitions
+
+
+def partitions_broken(encoder, partitions: list[Partition], rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+    """Which model rows ``rows`` break one of the ``partitions`` in a drawn cell (a pair of given cells is the
+    caller's)."""
+    broken = np.zeros(len(rows), dtype=bool)
+    if not partitions:
+        return broken
+    columns = encoder.columns_
+    numeric = sorted({p.column for p in partitions} | {p.by for p in partitions if columns[p.by].kind != "categorical"})
+    numbers = encoder.decoded_numbers(rows, numeric)
+    for partition in partitions:
+        by = columns[partition.by]
+        if by.kind == "categorical":
+            position = encoder.model_columns.index(partition.by)
+            labels = np.clip(np.rint(rows[:, position]), 0, by.n_bins - 1).astype(np.float64)
+            if partition.by in encoder.indicators_:  # drawn missing: no label
+                drawn_missing = np.rint(rows[:, len(encoder.model_columns) + encoder.indicators_.index(partition.by)])
+                labels[drawn_missing == 1] = np.nan
+        else:
+            labels = numbers[partition.by]
+        wrong = partition.broken(numbers[partition.column], labels)
+        if given is not None:
+            positions = [encoder.model_columns.index(j) for j in (partition.column, partition.by)]
+            wrong &= np.isnan(given[:, positions]).any(axis=1)
+        broken |= wrong
+    return broken
+
+
+def partitions_from_json(documents, columns: list[Column]) -> list[Partition]:
+    """Partitions written by :meth:`Partition.to_dict`, checked; ValueError names what is wrong."""
+    partitions = []
+    for doc in documents if isinstance(documents, list) else [None]:
+        valid = (
+            isinstance(doc, dict)
+            and set(doc) == {"column", "by", "labels", "cuts"}
+            and all(is_int(doc[k]) and 0 <= doc[k] < len(columns) for k in ("column", "by"))
+            and doc["column"] != doc["by"]
+            and isinstance(doc["labels"], list)
+            and isinstance(doc["cuts"], list)
+            and len(doc["labels"]) >= 2
+            and len(doc["cuts"]) == len(doc["labels"]) - 1
+            and all(is_finite_number(v) for v in doc["labels"] + doc["cuts"])
+            and len(set(doc["labels"])) == len(doc["labels"])
+            and list(doc["cuts"]) == sorted(doc["cuts"])
+        )
+        if valid:
+            column, by = columns[doc["column"]], columns[doc["by"]]
+            valid = column.kind in ("continuous", "discretised") and by.kind in ("categorical", "discretised")
+        if not valid:
+            raise ValueError(f"the encoder's column partitions must each bin a numeric column by another, got {doc!r}")
+        partitions.append(Partition(doc["column"], doc["by"], tuple(doc["labels"]), tuple(doc["cuts"])))
+    return partitions

@@ -1,0 +1,103 @@
+"""Columns that bin another (an age group from an age, a year from a date) agree with it in samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
+
+from skbfn import BFNGenerator
+from skbfn._encoding.partitions import Partition, column_partitions
+from skbfn._encoding.table import TableEncoder
+
+SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
+GROUPS = ["18-29", "30-44", "45-59", "60+"]
+
+
+def _people(n_rows: int = 1500, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = np.round(rng.gamma(6, 7, n_rows)).clip(18, 95)
+    date = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 365 * 3, n_rows), "D")
+    return pd.DataFrame(
+        {
+            "age": age,
+            "age_group": pd.cut(age, [0, 29, 44, 59, 200], labels=GROUPS).astype(str),
+            "date": date,
+            "year": date.year,
+            "score": rng.normal(size=n_rows),
+            "colour": rng.choice(["red", "blue"], n_rows),
+        }
+    )
+
+
+def _groups_of(ages) -> np.ndarray:
+    return pd.cut(np.asarray(ages, dtype=float), [0, 29, 44, 59, 200], labels=GROUPS).astype(str)
+
+
+@pytest.fixture(scope="module")
+def people():
+    return _people()
+
+
+@pytest.fixture(scope="module")
+def fitted(people):
+    return BFNGenerator(**SMALL, random_state=0).fit(people)
+
+
+def test_columns_binning_another_are_found_with_cuts_between_their_ranges(people):
+    partitions = column_partitions(TableEncoder().fit(people).columns_, people)
+    found = {(people.columns[p.column], people.columns[p.by]): p for p in partitions}
+    assert set(found) == {("age", "age_group"), ("date", "year")}  # not the score by colour
+    age = found[("age", "age_group")]
+    assert age.cuts == (29.5, 44.5, 59.5)
+    groups = TableEncoder().fit(people).columns_[1].categories.tolist()
+    assert [groups[int(label)] for label in age.labels] == GROUPS  # ordered by the ages they hold
+
+
+def test_a_few_rows_in_disjoint_runs_by_chance_are_no_partition():
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.normal(size=8))
+    chance = pd.DataFrame({"x": x, "g": ["a"] * 4 + ["b"] * 4})  # 2 orders in 70 arrangements: chance
+    assert column_partitions(TableEncoder().fit(chance).columns_, chance) == []
+    more = pd.DataFrame({"x": np.sort(rng.normal(size=40)), "g": ["a"] * 20 + ["b"] * 20})
+    assert len(column_partitions(TableEncoder().fit(more).columns_, more)) == 1
+
+
+def test_a_partition_breaks_values_outside_their_labels_interval_only():
+    partition = Partition(column=0, by=1, labels=(2.0, 0.0, 1.0), cuts=(10.0, 20.0))
+    numbers = np.array([5.0, 15.0, 25.0, 15.0, np.nan, 5.0])
+    labels = np.array([2.0, 2.0, 1.0, 0.0, 0.0, 7.0])  # the last: a label the partition does not list
+    assert partition.broken(numbers, labels).tolist() == [False, True, False, False, False, False]
+
+
+def test_samples_agree_with_every_partition_and_do_not_without_the_bounds(fitted, people):
+    sample = fitted.sample(2000, random_state=0)
+    assert (sample["age_group"] == _groups_of(sample["age"])).all()
+    assert (pd.to_datetime(sample["date"]).dt.year == sample["year"]).all()
+    loose = BFNGenerator(**SMALL, random_state=0, enforce_bounds=False).fit(people).sample(2000, random_state=0)
+    assert (loose["age_group"] != _groups_of(loose["age"])).mean() > 0.005  # what the model draws untruncated
+
+
+def test_drawn_cells_agree_with_given_ones(fitted):
+    sample = fitted.sample(200, given={"age_group": "60+"}, random_state=0)
+    assert (sample["age"] > 59).all()
+    sample = fitted.sample(200, given=pd.DataFrame({"age": [25.0, 50.0] * 100}), random_state=0)
+    assert (sample["age_group"] == _groups_of(sample["age"])).all()
+
+
+def test_partitions_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted, tmp_path):
+    assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+    doc = fitted.encoder_.to_dict()
+    assert TableEncoder.from_dict(doc).partitions_ == fitted.encoder_.partitions_
+    assert TableEncoder.from_dict({k: v for k, v in doc.items() if k != "partitions"}).partitions_ == []  # older
+    good = doc["partitions"][0]
+    for bad in (
+        {**good, "cuts": good["cuts"][:-1]},  # one cut short
+        {**good, "cuts": good["cuts"][::-1]},  # unsorted
+        {**good, "by": good["column"]},  # by itself
+        {**good, "by": 4},  # a real column bins nothing
+        {**good, "extra": 1},
+    ):
+        with pytest.raises(ValueError, match="column partitions"):
+            TableEncoder.from_dict({**doc, "partitions": [bad]})
