@@ -45,6 +45,7 @@ __all__ = [
     "number_units",
     "orders_broken",
     "orders_from_json",
+    "screen_rows",
 ]
 
 # An order is kept only where two columns drawn apart would break it in at least this share of pairs of values:
@@ -60,9 +61,9 @@ MAX_CHANCE = 1e-3
 MIN_COPY_SHARE = 0.1
 # Pairs of values compared to estimate the share broken apart (a random subset of each column beyond it).
 _SHARE_SAMPLE = 2000
-# Rows every pair of columns is first compared on (a random subset beyond it): most pairs break an order there, or
-# are far from copies, so a table of many columns and rows is not compared in full for each pair.
-_SCREEN_ROWS = 4096
+# Rows every pair of columns is first compared on (a random subset beyond it): most pairs break an order or a
+# partition there, or are far from copies, so a table of many columns and rows is not compared in full for each pair.
+SCREEN_ROWS = 4096
 
 
 def number_units(column: Column) -> tuple | None:
@@ -86,6 +87,11 @@ def _broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -
     return float(np.searchsorted(high, low, side="left").mean() / high.size)
 
 
+def _above(first: np.ndarray, second: np.ndarray) -> float:
+    """The share of pairs of a value of ``first`` and one of ``second`` (sorted) with the first above."""
+    return float(np.searchsorted(second, first, side="left").mean() / second.size)
+
+
 def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     """The pairs ``(low, high)`` of columns of ``X`` (indices) with ``low <= high`` in every training row that holds
     both, where the order says something (see the module's description); identical columns give none.
@@ -102,7 +108,8 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     """
     numbers = _comparable_numbers(columns, X)
     rng = np.random.default_rng(0)
-    screen = _screen_rows(X.shape[0], rng)
+    screen = screen_rows(X.shape[0], rng)
+    screened = {j: np.sort(v[screen][~np.isnan(v[screen])]) for j, v in numbers.items()}  # sorted once
     orders = []
     indices = sorted(numbers)
     for a_index, a in enumerate(indices):
@@ -113,8 +120,8 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
             with np.errstate(invalid="ignore"):
                 if np.any(x > y) and np.any(x < y):  # broken both ways already
                     continue
-            x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-            if min(x.size, y.size) and max(_broken_apart(x, y, rng), _broken_apart(y, x, rng)) < MIN_BROKEN_SHARE / 2:
+            x, y = screened[a], screened[b]
+            if min(x.size, y.size) and max(_above(x, y), _above(y, x)) < MIN_BROKEN_SHARE / 2:
                 continue  # the ranges nearly imply it either way
             both = ~np.isnan(numbers[a]) & ~np.isnan(numbers[b])
             if both.sum() < MIN_ORDER_ROWS:
@@ -128,9 +135,9 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     return sorted(orders)
 
 
-def _screen_rows(n_rows: int, rng: np.random.Generator) -> np.ndarray | slice:
-    """The rows pairs of columns are first compared on: all, or a random subset of :data:`_SCREEN_ROWS`."""
-    return slice(None) if n_rows <= _SCREEN_ROWS else rng.choice(n_rows, _SCREEN_ROWS, replace=False)
+def screen_rows(n_rows: int, rng: np.random.Generator) -> np.ndarray | slice:
+    """The rows pairs of columns are first compared on: all, or a random subset of :data:`SCREEN_ROWS`."""
+    return slice(None) if n_rows <= SCREEN_ROWS else rng.choice(n_rows, SCREEN_ROWS, replace=False)
 
 
 def _comparable_numbers(columns: list[Column], X) -> dict[int, np.ndarray]:
@@ -158,7 +165,7 @@ def column_copies(columns: list[Column], X) -> list[tuple[int, int]]:
     [(1, 0)]
     """
     numbers = _comparable_numbers(columns, X)
-    screen = _screen_rows(X.shape[0], np.random.default_rng(0))
+    screen = screen_rows(X.shape[0], np.random.default_rng(0))
     copies: dict[int, int] = {}
     for b in sorted(numbers):
         if columns[b].kind != "continuous":

@@ -23,7 +23,7 @@ from scipy.special import gammaln
 
 from .._json import is_finite_number, is_int
 from .column import Column
-from .orders import MAX_CHANCE, MIN_ORDER_ROWS
+from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
 from .values import as_float, column_values
 
 __all__ = ["MAX_LABELS", "Partition", "column_partitions", "partitions_broken", "partitions_from_json"]
@@ -100,31 +100,36 @@ def column_partitions(columns: list[Column], X) -> list[Partition]:
         for j, c in enumerate(columns)
         if c.kind == "categorical" or (c.kind == "discretised" and c.n_bins <= MAX_LABELS)
     }
+    screen = screen_rows(X.shape[0], np.random.default_rng(0))
     partitions = []
     for by, labels in bys.items():
         if columns[by].kind == "categorical" and columns[by].n_bins > MAX_LABELS:
             continue
         for j, numbers in numeric.items():
-            if j == by:
+            if j == by or _intervals(numbers[screen], labels[screen]) is None:  # overlapping in the screened rows
                 continue
-            both = ~np.isnan(numbers) & ~np.isnan(labels)
-            if both.sum() < MIN_ORDER_ROWS:
+            if np.sum(~np.isnan(numbers) & ~np.isnan(labels)) < MIN_ORDER_ROWS:
                 continue
-            values, groups = numbers[both], labels[both]
-            names, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-            if len(names) < 2 or _chance(sizes) > np.log(MAX_CHANCE):
-                continue
-            low = np.full(len(names), np.inf)
-            high = np.full(len(names), -np.inf)
-            np.minimum.at(low, inverse, values)
-            np.maximum.at(high, inverse, values)
-            order = np.argsort(low)
-            if np.all(high[order][:-1] < low[order][1:]):
-                cuts = (high[order][:-1] + low[order][1:]) / 2
-                partitions.append(
-                    Partition(j, by, tuple(float(v) for v in names[order]), tuple(float(c) for c in cuts))
-                )
+            found = _intervals(numbers, labels)
+            if found is not None and len(found[0]) >= 2 and _chance(found[3]) <= np.log(MAX_CHANCE):
+                names, low, high, _ = found
+                cuts = (high[:-1] + low[1:]) / 2
+                partitions.append(Partition(j, by, tuple(float(v) for v in names), tuple(float(c) for c in cuts)))
     return partitions
+
+
+def _intervals(numbers: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """The labels of the rows holding both, with the lowest and highest of their ``numbers`` and their row counts,
+    in increasing order of the intervals; None where two intervals meet or overlap."""
+    both = ~np.isnan(numbers) & ~np.isnan(labels)
+    names, inverse, sizes = np.unique(labels[both], return_inverse=True, return_counts=True)
+    low, high = np.full(len(names), np.inf), np.full(len(names), -np.inf)
+    np.minimum.at(low, inverse, numbers[both])
+    np.maximum.at(high, inverse, numbers[both])
+    order = np.argsort(low)
+    if np.any(high[order][:-1] >= low[order][1:]):
+        return None
+    return names[order], low[order], high[order], sizes[order]
 
 
 def partitions_broken(encoder, partitions: list[Partition], rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
