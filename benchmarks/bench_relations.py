@@ -1,0 +1,123 @@
+"""Round values and relations between columns: does a synthetic table keep what every training row kept?
+
+Data: a synthetic export of ``--rows`` rows (seeded) with
+
+- round values: ages whole but for a few halves and infants' ages in months,
+  shoe sizes mostly whole among halves, incomes mostly rounded to the
+  thousand;
+- orders: a stay that starts before it ends, a minimum temperature below the
+  maximum, an amount paid up to the amount due;
+- a copy: the amount paid equal to the amount due in 40% of the rows;
+- partitions: an age group from the age, a year from a date, an income
+  bracket from the income.
+
+``BFNGenerator`` is fitted with its defaults, and again with
+``enforce_bounds=False`` (no truncation to ranges, orders and partitions),
+and each draws as many rows as the data. Printed: the share of rows
+holding each property in the data and in each sample (1.000 for the orders
+and partitions of the data by construction).
+
+    python benchmarks/bench_relations.py --rows 3000 --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from skbfn import BFNGenerator
+
+GROUPS = ["18-29", "30-44", "45-59", "60+"]
+
+
+def export_table(n_rows: int, seed: int) -> pd.DataFrame:
+    """The synthetic export described in the module's docstring."""
+    rng = np.random.default_rng(seed)
+    u = rng.random(n_rows)
+    age = np.round(rng.gamma(6, 6, n_rows)).clip(1, 95)
+    age = np.where(u < 0.03, age + 0.5, np.where(u > 0.99, rng.choice([0.42, 0.67, 0.83], n_rows), age))
+    income = np.round(rng.lognormal(10.5, 0.6, n_rows))
+    income = np.where(rng.random(n_rows) < 0.7, np.round(income, -3), income)
+    start = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n_rows), "D")
+    due = np.round(rng.lognormal(5, 1, n_rows), 2)
+    low = np.round(rng.normal(10, 6, n_rows), 1)
+    return pd.DataFrame(
+        {
+            "age": age,
+            "age_group": pd.cut(age, [0, 29.9, 44.9, 59.9, 200], labels=GROUPS).astype(str),
+            "size": np.round(rng.normal(40, 3, n_rows)) + 0.5 * (rng.random(n_rows) < 0.1),
+            "income": income,
+            "bracket": np.where(income < 30_000, "low", np.where(income < 70_000, "mid", "high")),
+            "start": start,
+            "end": start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D"),
+            "year": start.year,
+            "t_min": low,
+            "t_max": np.round(low + rng.gamma(3, 2.5, n_rows), 1),
+            "due": due,
+            "paid": np.where(rng.random(n_rows) < 0.4, due, np.round(due * rng.beta(5, 1, n_rows), 2)),
+        }
+    )
+
+
+def properties(table: pd.DataFrame) -> dict[str, float]:
+    """The share of rows with each property (of the rows holding the cells it reads)."""
+
+    def whole(values, unit: float = 1.0) -> float:
+        values = pd.to_numeric(values).to_numpy(float)
+        values = values[~np.isnan(values)]
+        return float(np.mean(np.isclose(values / unit, np.round(values / unit))))
+
+    age = pd.to_numeric(table["age"]).to_numpy(float)
+    income = pd.to_numeric(table["income"]).to_numpy(float)
+    return {
+        "ages whole": whole(table["age"]),
+        "sizes whole": whole(table["size"]),
+        "incomes in thousands": whole(table["income"], 1000.0),
+        "start <= end": float(np.mean(table["start"] <= table["end"])),
+        "t_min <= t_max": float(np.mean(table["t_min"] <= table["t_max"])),
+        "paid <= due": float(np.mean(table["paid"] <= table["due"])),
+        "paid == due": float(np.mean(table["paid"] == table["due"])),
+        "age in its group": float(
+            np.mean(pd.cut(age, [0, 29.9, 44.9, 59.9, 200], labels=GROUPS).astype(str) == table["age_group"])
+        ),
+        "start in its year": float(np.mean(pd.to_datetime(table["start"]).dt.year == table["year"])),
+        "income in its bracket": float(
+            np.mean(np.where(income < 30_000, "low", np.where(income < 70_000, "mid", "high")) == table["bracket"])
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    data = export_table(args.rows, args.seed)
+    columns = {"data": properties(data)}
+    for label, params in (("BFN", {}), ("BFN, enforce_bounds=False", {"enforce_bounds": False})):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            generator = BFNGenerator(random_state=args.seed, **params).fit(data)
+        sample = generator.sample(args.rows, random_state=args.seed)
+        columns[label] = properties(sample)
+        print(f"{label}: fit and sample {time.perf_counter() - start:.1f} s", flush=True)
+    encoder = generator.encoder_
+    names = list(data.columns)
+    print(
+        f"found: round units {[(c.name, c.round_unit) for c in encoder.columns_ if c.round_unit]}, "
+        f"orders {[(names[a], names[b]) for a, b in encoder.orders_]}, "
+        f"copies {[(names[a], names[b]) for a, b in encoder.copies_]}, "
+        f"partitions {[(names[p.column], names[p.by]) for p in encoder.partitions_]}\n"
+    )
+    print(f"{'share of rows':<24}" + "".join(f"{label:>28}" for label in columns))
+    for name in columns["data"]:
+        print(f"{name:<24}" + "".join(f"{values[name]:>28.3f}" for values in columns.values()))
+
+
+if __name__ == "__main__":
+    main()
