@@ -700,8 +700,9 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         scaling, so the value bounds ``ln p(x)`` (or ``ln p(x | y)``) in the
         original units of X. For a mixed table ``p`` is a density over the
         real-valued columns times a probability mass over the discretised and
-        categorical ones (and over a real column's point masses, for cells
-        on them); with no real-valued column it is a log-probability
+        categorical ones (and over a real column's point masses, round
+        values and copies of another column, for cells on them); with no
+        real-valued column it is a log-probability
         (at most 0). A row whose integer cell is not an integer scores
         ``-inf``; a score is never NaN; an integer beyond a discretised
         column's training range gets a small tail mass (about -8.3 nats one
