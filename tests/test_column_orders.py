@@ -144,3 +144,18 @@ def test_copies_are_checked_when_read():
     for bad in ([[3, 2], [3, 2]], [[3, 0]], [[3, 3]], [[3, 2], [4, 3]]):  # twice; a date; itself; a chain
         with pytest.raises(ValueError, match="column copies"):
             TableEncoder.from_dict({**doc, "copies": bad})
+
+
+def test_the_imputer_fills_a_missing_source_from_its_given_copy(bills):
+    holes = bills.copy()
+    holes.loc[::4, "due"] = np.nan  # paid known, due to fill
+    # drawn fills (a point estimate takes each indicator's mode, and copies are in 40% of the rows)
+    imputer = BFNImputer(
+        estimator=BFNGenerator(**SMALL, random_state=0), sample_posterior=True, random_state=0, calibrate=False
+    )
+    filled = imputer.fit_transform(holes)
+    rows = holes["due"].isna()
+    assert (filled.loc[rows, "paid"] == holes.loc[rows, "paid"]).all()  # given cells stay
+    copied = (filled.loc[rows, "due"] == filled.loc[rows, "paid"]).mean()
+    assert copied == pytest.approx((bills["paid"] == bills["due"]).mean(), abs=0.15)
+    assert (filled["paid"] <= filled["due"]).all()

@@ -83,29 +83,51 @@ def encode_indicators(encoder, X, out: np.ndarray, as_observed: bool) -> None:
         out[:, start + i] = np.where(np.isnan(numbers[copy]), _unknown(encoder, copy, as_observed), indicator)
 
 
+def _copy_indicator_start(encoder) -> int:
+    """The model position of the first copy indicator (the last indicators)."""
+    return (
+        len(encoder.model_columns) + len(encoder.indicators_) + len(encoder.point_masses) + len(encoder.round_columns)
+    )
+
+
 def copied_cells(encoder, encoded: np.ndarray) -> np.ndarray:
     """Which cells of the model matrix ``encoded`` are copies of another column's (their copy indicator is 1):
     scored as absent, as the indicator's probability counts for them."""
     copied = np.zeros(encoded.shape, dtype=bool)
-    start = len(encoder.model_columns) + len(encoder.indicators_) + len(encoder.point_masses)
-    start += len(encoder.round_columns)
+    start = _copy_indicator_start(encoder)
     for i, (copy, _) in enumerate(encoder.copies_):
         copied[:, encoder.model_columns.index(copy)] = encoded[:, start + i] == 1
     return copied
 
 
-def with_copies_filled(encoder, Z: np.ndarray) -> np.ndarray:
+def with_copies_filled(encoder, Z: np.ndarray, given: np.ndarray | None = None) -> np.ndarray:
     """Model rows ``Z`` (a copy) whose cells drawn as copies hold their source's decoded value, in their own
     column's units, as decoding gives them: averages and widenings of draws then keep the copies (and the
-    orders they keep). ``Z`` itself where the encoder has no copies."""
+    orders they keep). ``Z`` itself where the encoder has no copies.
+
+    With ``given`` (the model rows the draws completed, NaN in the drawn cells; one per row of ``Z``, or per
+    group of rows ``[rows, draws, columns]``), a copy given beside a drawn real source gives the source its
+    value instead: the given cell stays as it is.
+    """
     if not encoder.copies_:
         return Z
     shape, Z = Z.shape, Z.reshape(-1, Z.shape[-1]).copy()
     copied = copied_cells(encoder, Z)
+    if given is not None:
+        given = np.broadcast_to(given[:, None, :] if len(shape) == 3 else given, shape).reshape(Z.shape)
     numbers = encoder.decoded_numbers(Z, sorted({source for _, source in encoder.copies_}))
+    uncopied = Z.copy()
+    uncopied[:, _copy_indicator_start(encoder) :] = 0  # the copies' own values, not their sources'
+    own = encoder.decoded_numbers(uncopied, sorted({copy for copy, _ in encoder.copies_}))
     for copy, source in encoder.copies_:
-        position = encoder.model_columns.index(copy)
-        rows = copied[:, position] & ~np.isnan(numbers[source])
+        position, source_position = encoder.model_columns.index(copy), encoder.model_columns.index(source)
+        backwards = np.zeros(len(Z), dtype=bool)
+        if given is not None and encoder.columns_[source].kind == "continuous":
+            # the copy given, its source drawn: the source takes the copy's value (unless one of its point masses)
+            backwards = copied[:, position] & ~np.isnan(given[:, position]) & np.isnan(given[:, source_position])
+            backwards &= ~np.isnan(own[copy]) & ~encoder.columns_[source].at_point_mass(own[copy])
+            Z[backwards, source_position] = encoder.columns_[source].to_flow_range(own[copy][backwards])
+        rows = copied[:, position] & ~backwards & ~np.isnan(numbers[source])
         Z[rows, position] = encoder.columns_[copy].to_flow_range(numbers[source][rows])
     return Z.reshape(shape)
 

@@ -244,13 +244,15 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 bounds=bounds,
                 relations=sampling_relations(model.encoder_, model),
             )
-            draws = with_copies_filled(model.encoder_, draws)  # averaged or widened, copies stay copies
+            draws = with_copies_filled(model.encoder_, draws, observed[incomplete])  # averaged, copies stay copies
             if not self.sample_posterior:
                 completed[incomplete] = _point_estimate(draws, model.encoder_)
             elif widen:
                 completed[incomplete] = _widened_draw(draws, model.encoder_, self.spread_scale_, bounds)
             else:
                 completed[incomplete] = draws[:, 0]
+            # a point estimate's indicators are the draws' modes: the copies they say are made again
+            completed[incomplete] = with_copies_filled(model.encoder_, completed[incomplete], observed[incomplete])
         rows = model.encoder_.inverse_transform(completed)
         return with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
 
