@@ -238,8 +238,10 @@ class Column:
         if self.normal_scores is not None and (self.lattice or self.round_unit is not None):
             numbers = np.asarray(numbers, dtype=np.float64)
             half = np.where(self.round_cells(numbers), self.round_unit or 0.0, 1.0 if self.lattice else 0.0) / 2
-            scores = self.normal_scores.transform
-            numbers = np.where(half > 0, scores(numbers - half) / 2 + scores(numbers + half) / 2, scores(numbers))
+            scores, cells = self.normal_scores.transform, half > 0  # cells: the centre of their image
+            numbers = numbers.copy()
+            numbers[cells] = scores(numbers[cells] - half[cells]) / 2 + scores(numbers[cells] + half[cells]) / 2
+            numbers[~cells] = scores(numbers[~cells])
         elif self.normal_scores is not None:
             numbers = self.normal_scores.transform(numbers)
         return numbers * self.scale - self.offset * self.scale

@@ -32,6 +32,7 @@ import numpy as np
 
 from .._json import is_int
 from .column import Column
+from .column_fit import MIN_MASS_SHARE
 from .values import as_float, column_values
 
 __all__ = [
@@ -56,9 +57,9 @@ MIN_ORDER_ROWS = 20
 # ... and enough of them that two columns drawn apart would keep it in all of them at most this often: with a
 # share b broken apart, n rows keep it by chance with probability (1 - b)^n (b = 0.3 needs 20 rows, 0.05 135).
 MAX_CHANCE = 1e-3
-# A real column equal to another in at least this share of the rows holding both is a copy of it there (the
-# share that makes a value a point mass, skbfn._encoding.column_fit.MIN_MASS_SHARE).
-MIN_COPY_SHARE = 0.1
+# A real column equal to another in at least this share of the rows holding both is a copy of it there: the
+# share that makes a value a point mass.
+MIN_COPY_SHARE = MIN_MASS_SHARE
 # Pairs of values compared to estimate the share broken apart (a random subset of each column beyond it).
 _SHARE_SAMPLE = 2000
 # Rows every pair of columns is first compared on (a random subset beyond it): most pairs break an order or a
@@ -83,8 +84,8 @@ def number_units(column: Column) -> tuple | None:
 def _broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -> float:
     """The share of pairs (one value of each column, drawn apart) with the first above the second."""
     low = rng.choice(low, _SHARE_SAMPLE, replace=False) if low.size > _SHARE_SAMPLE else low
-    high = np.sort(rng.choice(high, _SHARE_SAMPLE, replace=False) if high.size > _SHARE_SAMPLE else high)
-    return float(np.searchsorted(high, low, side="left").mean() / high.size)
+    high = rng.choice(high, _SHARE_SAMPLE, replace=False) if high.size > _SHARE_SAMPLE else high
+    return _above(low, np.sort(high))
 
 
 def _above(first: np.ndarray, second: np.ndarray) -> float:
@@ -190,13 +191,12 @@ def column_copies(columns: list[Column], X) -> list[tuple[int, int]]:
     return sorted(copies.items())
 
 
-def orders_broken(encoder, orders: list[tuple[int, int]], rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+def orders_broken(
+    encoder, orders: list[tuple[int, int]], rows: np.ndarray, given: np.ndarray | None, numbers: dict
+) -> np.ndarray:
     """Which model rows ``rows`` break one of the ``orders`` in a drawn cell (a pair of given cells is the
-    caller's; a missing cell breaks nothing)."""
-    if not orders:
-        return np.zeros(len(rows), dtype=bool)
-    needed = sorted({j for pair in orders for j in pair})
-    numbers = encoder.decoded_numbers(rows, needed)
+    caller's; a missing cell breaks nothing), given the ``numbers`` the rows decode to in the ordered columns
+    (:meth:`~skbfn._encoding.table.TableEncoder.decoded_numbers`)."""
     broken = np.zeros(len(rows), dtype=bool)
     for low, high in orders:
         with np.errstate(invalid="ignore"):

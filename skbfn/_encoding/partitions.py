@@ -26,7 +26,14 @@ from .column import Column
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
 from .values import as_float, column_values
 
-__all__ = ["MAX_LABELS", "Partition", "column_partitions", "partitions_broken", "partitions_from_json"]
+__all__ = [
+    "MAX_LABELS",
+    "Partition",
+    "column_partitions",
+    "numeric_columns",
+    "partitions_broken",
+    "partitions_from_json",
+]
 
 # A column with more values than this bins no other one here (a key, a fine measurement).
 MAX_LABELS = 50
@@ -98,13 +105,11 @@ def column_partitions(columns: list[Column], X) -> list[Partition]:
     bys = {
         j: _labels(c, X, j)
         for j, c in enumerate(columns)
-        if c.kind == "categorical" or (c.kind == "discretised" and c.n_bins <= MAX_LABELS)
+        if c.kind in ("categorical", "discretised") and c.n_bins <= MAX_LABELS
     }
     screen = screen_rows(X.shape[0], np.random.default_rng(0))
     partitions = []
     for by, labels in bys.items():
-        if columns[by].kind == "categorical" and columns[by].n_bins > MAX_LABELS:
-            continue
         for j, numbers in numeric.items():
             if j == by or _intervals(numbers[screen], labels[screen]) is None:  # overlapping in the screened rows
                 continue
@@ -132,15 +137,18 @@ def _intervals(numbers: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...
     return names[order], low[order], high[order], sizes[order]
 
 
-def partitions_broken(encoder, partitions: list[Partition], rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+def numeric_columns(partitions: list[Partition], columns: list[Column]) -> set[int]:
+    """The columns whose decoded numbers :func:`partitions_broken` reads: the binned ones and discretised ``by``."""
+    return {p.column for p in partitions} | {p.by for p in partitions if columns[p.by].kind != "categorical"}
+
+
+def partitions_broken(
+    encoder, partitions: list[Partition], rows: np.ndarray, given: np.ndarray | None, numbers: dict
+) -> np.ndarray:
     """Which model rows ``rows`` break one of the ``partitions`` in a drawn cell (a pair of given cells is the
-    caller's)."""
+    caller's), given the ``numbers`` the rows decode to in :func:`numeric_columns`."""
     broken = np.zeros(len(rows), dtype=bool)
-    if not partitions:
-        return broken
     columns = encoder.columns_
-    numeric = sorted({p.column for p in partitions} | {p.by for p in partitions if columns[p.by].kind != "categorical"})
-    numbers = encoder.decoded_numbers(rows, numeric)
     for partition in partitions:
         by = columns[partition.by]
         if by.kind == "categorical":

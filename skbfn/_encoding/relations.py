@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
-from .partitions import Partition, column_partitions, partitions_broken, partitions_from_json
+from .partitions import Partition, column_partitions, numeric_columns, partitions_broken, partitions_from_json
 
 __all__ = ["fit_relations", "relations_broken", "relations_from_json", "relations_to_json"]
 
@@ -40,6 +40,10 @@ def relations_from_json(doc: dict, columns: list) -> tuple[list, list, list[Part
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
-    """Which model rows ``rows`` break an order or a partition of ``encoder`` in a drawn cell."""
-    broken = orders_broken(encoder, list(encoder.orders_), rows, given)
-    return broken | partitions_broken(encoder, list(encoder.partitions_), rows, given)
+    """Which model rows ``rows`` break an order or a partition of ``encoder`` in a drawn cell (the rows are
+    decoded once for both)."""
+    orders, partitions = list(encoder.orders_), list(encoder.partitions_)
+    needed = {j for pair in orders for j in pair} | numeric_columns(partitions, encoder.columns_)
+    numbers = encoder.decoded_numbers(rows, sorted(needed))
+    broken = orders_broken(encoder, orders, rows, given, numbers)
+    return broken | partitions_broken(encoder, partitions, rows, given, numbers)
