@@ -8,8 +8,12 @@ Data: a synthetic export of ``--rows`` rows (seeded) with
 - orders: a stay that starts before it ends, a minimum temperature below the
   maximum, an amount paid up to the amount due;
 - a copy: the amount paid equal to the amount due in 40% of the rows;
-- partitions: an age group from the age, a year from a date, an income
-  bracket from the income.
+- partitions: an age group from the age, an income bracket from the
+  income;
+- calendar fields: a year and a weekday from a date;
+- arithmetic: nights as the end less the start, an amount as a price (one of
+  five) times a quantity, a tax of 20% of the amount, and a gross amount as
+  the amount plus the tax.
 
 ``BFNGenerator`` is fitted with its defaults, and again with
 ``enforce_bounds=False`` (no truncation to ranges, orders and partitions),
@@ -45,6 +49,9 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
     start = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n_rows), "D")
     due = np.round(rng.lognormal(5, 1, n_rows), 2)
     low = np.round(rng.normal(10, 6, n_rows), 1)
+    end = start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D")
+    price = rng.choice([2.5, 4.99, 9.99, 19.0, 49.9], n_rows)
+    amount = np.round(price * rng.integers(1, 8, n_rows), 2)
     return pd.DataFrame(
         {
             "age": age,
@@ -53,12 +60,19 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
             "income": income,
             "bracket": np.where(income < 30_000, "low", np.where(income < 70_000, "mid", "high")),
             "start": start,
-            "end": start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D"),
+            "end": end,
+            "nights": end - start,
             "year": start.year,
+            "weekday": start.day_name(),
             "t_min": low,
             "t_max": np.round(low + rng.gamma(3, 2.5, n_rows), 1),
             "due": due,
             "paid": np.where(rng.random(n_rows) < 0.4, due, np.round(due * rng.beta(5, 1, n_rows), 2)),
+            "price": price,
+            "quantity": np.round(amount / price).astype(int),
+            "amount": amount,
+            "tax": np.round(0.2 * amount, 2),
+            "gross": np.round(amount + np.round(0.2 * amount, 2), 2),
         }
     )
 
@@ -85,6 +99,13 @@ def properties(table: pd.DataFrame) -> dict[str, float]:
             np.mean(pd.cut(age, [0, 29.9, 44.9, 59.9, 200], labels=GROUPS).astype(str) == table["age_group"])
         ),
         "start in its year": float(np.mean(pd.to_datetime(table["start"]).dt.year == table["year"])),
+        "weekday of start": float(np.mean(pd.to_datetime(table["start"]).dt.day_name() == table["weekday"])),
+        "nights = end - start": float(np.mean(table["end"] - table["start"] == table["nights"])),
+        "amount = price x qty": float(
+            np.mean(np.isclose(table["amount"], (table["price"] * table["quantity"]).round(2)))
+        ),
+        "tax = 20% of amount": float(np.mean(np.isclose(table["tax"], (0.2 * table["amount"]).round(2)))),
+        "gross = amount + tax": float(np.mean(np.isclose(table["gross"], table["amount"] + table["tax"]))),
         "income in its bracket": float(
             np.mean(np.where(income < 30_000, "low", np.where(income < 70_000, "mid", "high")) == table["bracket"])
         ),
@@ -112,7 +133,9 @@ def main() -> None:
         f"found: round units {[(c.name, c.round_unit) for c in encoder.columns_ if c.round_unit]}, "
         f"orders {[(names[a], names[b]) for a, b in encoder.orders_]}, "
         f"copies {[(names[a], names[b]) for a, b in encoder.copies_]}, "
-        f"partitions {[(names[p.column], names[p.by]) for p in encoder.partitions_]}\n"
+        f"partitions {[(names[p.column], names[p.by]) for p in encoder.partitions_]}, "
+        f"calendar fields {[(names[f.column], f.field) for f in getattr(encoder, 'calendar_fields_', ())]}, "
+        f"arithmetic {[(names[r.column], r.operation) for r in getattr(encoder, 'arithmetic_', ())]}\n"
     )
     print(f"{'share of rows':<24}" + "".join(f"{label:>28}" for label in columns))
     for name in columns["data"]:

@@ -82,6 +82,9 @@ FILE_FORMATS = {
     "encoders record the orders between columns that every training row kept ('orders'), which samples keep, "
     "the real columns that copy another in many rows ('copies'), each with an indicator among the model's "
     "columns, and the columns that bin another ('partitions'), which samples keep",
+    17: "encoders record the columns that a field of a date determines, a weekday or a month name "
+    "('calendar_fields'), which samples take from their date and scores count as certain: a reader of format 16 "
+    "would sample them apart from their date",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -1,4 +1,4 @@
-"""Columns that bin another: an age group from an age, a year from a date, an income bracket from an income.
+"""Columns that bin another: an age group from an age, an income bracket from an income.
 
 A table exported from a database often holds a column derived from another,
 each of its values a range of the other column's values. A model of the
@@ -11,7 +11,8 @@ the rows too many for that to be chance (:data:`MAX_CHANCE`). The sampler
 draws a row that breaks one again (``enforce_bounds``), as it does a row that
 breaks an order between columns (:mod:`.orders`). Each value of ``by`` may
 then take the other column's values up to the middle of the gap to the
-next value's interval.
+next value's interval. A column that a field of a date determines (a year)
+is a calendar field instead (:mod:`.calendar_fields`).
 """
 
 from __future__ import annotations

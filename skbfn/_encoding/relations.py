@@ -1,42 +1,83 @@
 """Relations between columns that training rows keep, which the encoder records and the sampler keeps.
 
-Three kinds, each in its own module: orders (a start before its end) and
-copies (paid equal to due) in :mod:`.orders`, and partitions (an age group
-from an age) in :mod:`.partitions`. This module fits, writes and reads them
-together, and tells which drawn rows break an order or a partition.
+Five kinds, each in its own module: orders (a start before its end) and
+copies (paid equal to due) in :mod:`.orders`, partitions (an age group
+from an age) in :mod:`.partitions`, calendar fields (a weekday from a
+date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
+and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
+together; tells which drawn rows break an order or a partition; and says
+which cells of a table the others determine (calendar fields and arithmetic
+results, certain given their sources) and which rows contradict them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .arithmetic import arithmetic_from_json, arithmetic_of_rows, column_arithmetic
+from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows, column_calendar_fields
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
-from .partitions import Partition, column_partitions, numeric_columns, partitions_broken, partitions_from_json
+from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json
 
-__all__ = ["fit_relations", "relations_broken", "relations_from_json", "relations_to_json"]
+__all__ = [
+    "RELATIONS",
+    "determined_cells",
+    "fit_relations",
+    "relations_broken",
+    "relations_from_json",
+    "relations_to_json",
+]
+
+# The encoder's attribute of each kind of relation, and the key of its document.
+RELATIONS = {
+    "orders_": "orders",
+    "copies_": "copies",
+    "partitions_": "partitions",
+    "calendar_fields_": "calendar_fields",
+    "arithmetic_": "arithmetic",
+}
 
 
-def fit_relations(columns: list, X) -> tuple[list, list, list[Partition]]:
-    """The orders, copies and partitions among the fitted ``columns`` of ``X``."""
-    return column_orders(columns, X), column_copies(columns, X), column_partitions(columns, X)
+def fit_relations(columns: list, X) -> dict[str, list]:
+    """The relations among the fitted ``columns`` of ``X``, by the encoder's attribute (:data:`RELATIONS`).
+
+    A column that its date or its terms determine (a calendar field, an
+    arithmetic result) takes part in no order, copy or partition: samples
+    compute it after those are kept.
+    """
+    arithmetic = column_arithmetic(columns, X)
+    calendar = column_calendar_fields(columns, X)
+    determined = {r.column for r in arithmetic} | {f.column for f in calendar}
+    return {
+        "orders_": [pair for pair in column_orders(columns, X) if determined.isdisjoint(pair)],
+        "copies_": [pair for pair in column_copies(columns, X) if determined.isdisjoint(pair)],
+        "partitions_": [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))],
+        "calendar_fields_": calendar,
+        "arithmetic_": arithmetic,
+    }
 
 
 def relations_to_json(encoder) -> dict:
     """The encoder's relations as plain JSON values (entries left out where there are none)."""
-    return {
-        **({"orders": [list(pair) for pair in encoder.orders_]} if encoder.orders_ else {}),
-        **({"copies": [list(pair) for pair in encoder.copies_]} if encoder.copies_ else {}),
-        **({"partitions": [p.to_dict() for p in encoder.partitions_]} if encoder.partitions_ else {}),
+    document = {}
+    for attribute, key in RELATIONS.items():
+        relations = getattr(encoder, attribute)
+        if relations:
+            document[key] = [list(r) if isinstance(r, tuple) else r.to_dict() for r in relations]
+    return document
+
+
+def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
+    """The relations of an encoder's document by the encoder's attribute, checked (each absent in files before
+    it)."""
+    read = {
+        "orders_": orders_from_json,
+        "copies_": copies_from_json,
+        "partitions_": partitions_from_json,
+        "calendar_fields_": calendar_fields_from_json,
+        "arithmetic_": arithmetic_from_json,
     }
-
-
-def relations_from_json(doc: dict, columns: list) -> tuple[list, list, list[Partition]]:
-    """The orders, copies and partitions of an encoder's document, checked (each absent in files before it)."""
-    return (
-        orders_from_json(doc.get("orders", []), columns),
-        copies_from_json(doc.get("copies", []), columns),
-        partitions_from_json(doc.get("partitions", []), columns),
-    )
+    return {attribute: read[attribute](doc.get(key, []), columns) for attribute, key in RELATIONS.items()}
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
@@ -47,3 +88,16 @@ def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.
     numbers = encoder.decoded_numbers(rows, sorted(needed))
     broken = orders_broken(encoder, orders, rows, given, numbers)
     return broken | partitions_broken(encoder, partitions, rows, given, numbers)
+
+
+def determined_cells(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """The cells of ``X`` that other cells of their row determine (a calendar field beside its date, a total
+    beside its terms), by column, and the rows where such a cell holds another value (probability 0)."""
+    determined, contradicted = {}, np.zeros(X.shape[0], dtype=bool)
+    if encoder.calendar_fields_:
+        determined, contradicted = calendar_fields_of_rows(encoder, X)
+    if encoder.arithmetic_:
+        results, wrong = arithmetic_of_rows(encoder, X)
+        determined = {**determined, **results}
+        contradicted = contradicted | wrong
+    return determined, contradicted

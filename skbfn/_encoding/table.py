@@ -55,11 +55,13 @@ from sklearn.utils import check_array
 
 from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
+from .arithmetic import with_arithmetic
+from .calendar_fields import with_calendar_fields
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype, without_mass
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .indicators import copied_cells, decode_indicators, encode_indicators, with_placeholders
-from .relations import fit_relations, relations_from_json, relations_to_json
+from .relations import determined_cells, fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .tails import (
     CATEGORY_TAIL,
@@ -134,7 +136,7 @@ class TableEncoder:
     max_categories = 50
     reproduce_missing = False
     indicators_ = ()
-    orders_ = copies_ = partitions_ = ()
+    orders_ = copies_ = partitions_ = calendar_fields_ = arithmetic_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -226,7 +228,8 @@ class TableEncoder:
             self.indicators_ = [
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
-        self.orders_, self.copies_, self.partitions_ = fit_relations(self.columns_, X)
+        for attribute, relations in fit_relations(self.columns_, X).items():
+            setattr(self, attribute, relations)
         if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
             rows = f"X has {n_rows} sample{'s' if n_rows > 1 else ''} and no column"
             raise ValueError(
@@ -290,7 +293,8 @@ class TableEncoder:
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
-        encoder.orders_, encoder.copies_, encoder.partitions_ = relations_from_json(doc, encoder.columns_)
+        for attribute, relations in relations_from_json(doc, encoder.columns_).items():
+            setattr(encoder, attribute, relations)
         for name in _TAILS:  # each absent in files of releases before it: no tail
             tail = doc.get(name, 0.0)
             if not (is_finite_number(tail) and 0 <= tail < 1):
@@ -338,8 +342,11 @@ class TableEncoder:
         """Integer cells beyond a discretised column's bins, and each row's log tail mass (:mod:`.tails`)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
 
+        certain = self._certain_cells(X)
+
         def numbers(j: int) -> np.ndarray:
-            return self.columns_[j].numbers(column_values(X, j), as_float)
+            numbers = self.columns_[j].numbers(column_values(X, j), as_float)
+            return np.where(certain[j], np.nan, numbers) if j in certain else numbers
 
         return beyond_range(self, X.shape[0], numbers)
 
@@ -347,7 +354,13 @@ class TableEncoder:
         """Categorical cells holding a category not seen in fit, and each row's log-probability of its
         categorical cells under the columns' tails (:func:`.tails.unseen_categories`)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
-        return unseen_categories(self, X.shape[0], lambda j: self.columns_[j].category_codes(column_values(X, j)))
+        certain = self._certain_cells(X)
+
+        def codes(j: int) -> np.ndarray:
+            codes = self.columns_[j].category_codes(column_values(X, j)).astype(np.float64)
+            return np.where(certain[j], np.nan, codes) if j in certain else codes
+
+        return unseen_categories(self, X.shape[0], codes)
 
     def continuous_tails(self, X, encoded: np.ndarray, far: np.ndarray | None = None) -> ContinuousTails:
         """Continuous cells of ``encoded`` (the model matrix of ``X``) beyond their training range, and the terms
@@ -360,11 +373,12 @@ class TableEncoder:
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         observed = np.zeros(encoded.shape, dtype=bool)
         values = encoded.astype(np.float64)
+        certain = self._certain_cells(X)  # a result of its terms: certain, no tail
         if self.continuous_tail_:
             for position in np.flatnonzero(self.continuous_model_columns):
                 column = self.columns_[self._order[position]]
                 numbers = column.numbers(column_values(X, self._order[position]), as_float)
-                observed[:, position] = ~np.isnan(numbers)
+                observed[:, position] = ~np.isnan(numbers) & ~certain.get(self._order[position], np.False_)
                 if far is not None and far[:, position].any():
                     rows = far[:, position]
                     with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: an infinite distance
@@ -446,10 +460,13 @@ class TableEncoder:
         """``sum ln |dz/dx|`` over the observed continuous cells of each row of ``X`` (in original units)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         total = np.zeros(X.shape[0])
+        certain = self._certain_cells(X)  # a result of its terms: certain, no density
         for j, column in enumerate(self.columns_):
             if column.kind == "continuous":
                 numbers = column.numbers(column_values(X, j), as_float)
                 numbers = column.off_point_masses(numbers)  # a mass, not a density
+                if j in certain:
+                    numbers = np.where(certain[j], np.nan, numbers)
                 source = dict(self.copies_).get(j)
                 if source is not None:  # a copy: its indicator's probability, not a density
                     source_numbers = self.columns_[source].numbers(column_values(X, source), as_float)
@@ -525,6 +542,29 @@ class TableEncoder:
         encode_indicators(self, X, out, as_observed)
         return out
 
+    def certain_cells(self, X) -> np.ndarray:
+        """Model cells of ``X`` that other cells of their row determine, to score as certain: a calendar field
+        beside its date (:mod:`.calendar_fields`), an arithmetic result beside its terms (:mod:`.arithmetic`),
+        with the indicators of its point masses and round values; :meth:`off_support` names the rows where
+        such a cell holds another value."""
+        X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
+        cells = np.zeros((X.shape[0], self.n_model_columns), dtype=bool)
+        start = len(self._order) + len(self.indicators_)
+        masses = [start + i for i, (j, _) in enumerate(self.point_masses)]
+        rounds = [start + len(masses) + i for i in range(len(self.round_columns))]
+        indicators = [j for j, _ in self.point_masses] + self.round_columns
+        for j, determined in self._certain_cells(X).items():
+            cells[:, self._order.index(j)] = determined
+            for position, column in zip(masses + rounds, indicators, strict=True):
+                if column == j:
+                    cells[:, position] = determined
+        return cells
+
+    def _certain_cells(self, X) -> dict[int, np.ndarray]:
+        """The cells of ``X`` certain under the model, by column (:meth:`certain_cells`), which the tails
+        (:mod:`.tails`) and the Jacobian leave out."""
+        return determined_cells(self, X)[0] if self.calendar_fields_ or self.arithmetic_ else {}
+
     def copied_cells(self, encoded: np.ndarray) -> np.ndarray:
         """Cells of the model matrix ``encoded`` that copy another column's, to score as absent (:mod:`.orders`)."""
         return copied_cells(self, encoded)
@@ -576,15 +616,18 @@ class TableEncoder:
         """Rows with an observed cell that has no mass under the model.
 
         That is an integer cell that is not an integer (discretised and
-        dequantised columns) or lies outside a discretised column's bins, or a
-        constant column's cell holding another number.
+        dequantised columns) or lies outside a discretised column's bins, a
+        constant column's cell holding another number, or a cell that other
+        cells of its row determine holding another value (a calendar field
+        beside its date, an arithmetic result beside its terms:
+        :meth:`certain_cells`).
 
         The model gives such a row probability 0, so its log-likelihood is ``-inf``
         (the encoding itself clips the value into the end bins). Dequantised
         (lattice) columns have mass at every integer, so only non-integers are off.
         """
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
-        outside = np.zeros(X.shape[0], dtype=bool)
+        outside = determined_cells(self, X)[1]
         for j, column in enumerate(self.columns_):
             if column.is_numeric_constant and self.category_tail_:  # another number: the tail scores it
                 continue
@@ -615,6 +658,8 @@ class TableEncoder:
         for position, j in enumerate(self._order):
             decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
         drawn_missing = decode_indicators(self, Z, decoded)
+        with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
+        with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])

@@ -703,8 +703,11 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         categorical ones (and over a real column's point masses, round
         values and copies of another column, for cells on them); with no
         real-valued column it is a log-probability
-        (at most 0). A row whose integer cell is not an integer scores
-        ``-inf``; a score is never NaN; an integer beyond a discretised
+        (at most 0). A cell that other cells of its row determine (a
+        weekday beside its date, a total beside its terms: see the Column
+        roles guide) counts as certain, and its row scores ``-inf`` where it
+        holds another value, as a row whose integer cell is not an integer
+        does; a score is never NaN; an integer beyond a discretised
         column's training range gets a small tail mass (about -8.3 nats one
         step beyond, ``ln 2`` more per further step), and a value of a
         continuous column (real, or a dequantised integer) beyond its
@@ -761,6 +764,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         with_tails = bool(self.encoder_.category_tail_)  # models before the category tails refuse unseen ones
         encoded = self.encoder_.transform(X, unseen_categories=with_tails)
         encoded[self.encoder_.copied_cells(encoded)] = np.nan  # a copy of another cell: its indicator scores it
+        encoded[self.encoder_.certain_cells(X)] = np.nan  # a weekday beside its date: certain (or off_support)
         beyond, log_tail = self.encoder_.beyond_range(X)
         encoded[beyond] = np.nan  # an integer beyond its column's range: scored by the tail, as absent here
         unseen, log_categories = self.encoder_.unseen_categories(X)

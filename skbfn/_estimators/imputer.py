@@ -14,6 +14,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._device import MAX_SEED, torch_generator
 from .._encoding import is_missing, validate_table
+from .._encoding.arithmetic import with_results_solved
+from .._encoding.calendar_fields import with_dates_on_given_fields
 from .._encoding.indicators import with_copies_filled
 from .._formats import upgrade_imputer_state
 from .._inference.sampling import (
@@ -253,8 +255,14 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 completed[incomplete] = draws[:, 0]
             # a point estimate's indicators are the draws' modes: the copies they say are made again
             completed[incomplete] = with_copies_filled(model.encoder_, completed[incomplete], observed[incomplete])
+            # a drawn date moves to the nearest one whose weekday, month... are the given ones
+            completed[incomplete] = with_dates_on_given_fields(
+                model.encoder_, completed[incomplete], observed[incomplete]
+            )
         rows = model.encoder_.inverse_transform(completed)
-        return with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
+        rows = with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
+        with_results_solved(model.encoder_, rows, table)  # a given total: its drawn term makes it add up
+        return rows
 
     @property
     def generator_(self) -> BFNGenerator:

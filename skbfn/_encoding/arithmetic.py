@@ -1,0 +1,405 @@
+"""Columns computed from others: a total from a subtotal and a tax, an amount from a quantity and a price.
+
+A table exported from an order system or a ledger keeps the results of its
+arithmetic beside its inputs: ``total = subtotal + tax``, ``net = gross -
+deductions``, ``amount = quantity * price``, ``tax = 0.2 * amount``,
+``end = start + duration``. A model of the joint distribution learns such a
+column only roughly, and samples rows that do not add up. The encoder
+records each such *arithmetic* column: a numeric column equal, in every
+training row that holds them all, to the sum, difference or product of two
+earlier columns, or to a fixed multiple of one (a rate, a conversion; 0 and
+1 excepted), to its decimals for a product or a multiple, in units that add
+up (plain numbers, or times: a date plus a duration is a date), with the
+rows too many for that to be chance
+(:data:`~skbfn._encoding.orders.MAX_CHANCE`). A term may be a categorical
+column of numbers (a few prices).
+
+As a calendar field (:mod:`.calendar_fields`), the column stays a model
+column, but samples compute it from their drawn terms, a row's score counts
+it as certain given them (``-inf`` where it does not add up), and the
+imputer solves a given sum, difference or multiple for a term it draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._json import is_finite_number, is_int
+from .column import Column, from_steps, in_steps
+from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
+from .values import as_float, column_values
+
+__all__ = [
+    "Arithmetic",
+    "arithmetic_from_json",
+    "column_arithmetic",
+    "with_arithmetic",
+    "with_results_solved",
+]
+
+OPERATIONS = ("+", "-", "*", "scale")
+# The most numeric columns searched for arithmetic (every pair is a candidate for every column after it).
+MAX_ARITHMETIC_COLUMNS = 150
+# Rows every candidate is first tried on.
+_TRIAL_ROWS = 48
+# ... of which a candidate must hold all three in at least this many.
+_MIN_TRIAL_ROWS = 4
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """Column ``column`` (an index of X) equals ``left operation right`` (two earlier columns), or ``factor *
+    left`` (``operation='scale'``, ``right`` None), in every row holding them all, in the columns' values."""
+
+    column: int
+    left: int
+    right: int | None
+    operation: str
+    factor: float | None = None
+
+    @property
+    def terms(self) -> tuple[int, ...]:
+        """The columns the result is computed from."""
+        return (self.left,) if self.right is None else (self.left, self.right)
+
+    def to_dict(self) -> dict:
+        """The relation as plain JSON values."""
+        document = {"column": self.column, "left": self.left, "right": self.right, "operation": self.operation}
+        return document if self.factor is None else {**document, "factor": self.factor}
+
+    def result(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
+        """``left operation right``, or ``factor * left``."""
+        if self.operation == "scale":
+            return self.factor * left
+        if self.operation == "+":
+            return left + right
+        return left - right if self.operation == "-" else left * right
+
+
+def _time_kind(column: Column) -> str:
+    if column.time_unit is None:
+        return "number"
+    return "duration" if getattr(column.dtype, "kind", None) == "m" else "instant"
+
+
+# The kinds of (result, left, right) that each operation allows: a date plus a duration is a date, a date less
+# a date a duration.
+_KINDS = {
+    "+": {
+        ("number", "number", "number"),
+        ("instant", "instant", "duration"),
+        ("instant", "duration", "instant"),
+        ("duration", "duration", "duration"),
+    },
+    "-": {
+        ("number", "number", "number"),
+        ("duration", "instant", "instant"),
+        ("instant", "instant", "duration"),
+        ("duration", "duration", "duration"),
+    },
+    "*": {("number", "number", "number")},
+    "scale": {("number", "number")},
+}
+
+
+def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str) -> bool:
+    """Whether the units of (result, *terms) allow ``operation``: plain numbers, or times counting one unit
+    (instants from one offset)."""
+    trio = [columns[j] for j in relation]
+    if tuple(_time_kind(c) for c in trio) not in _KINDS[operation]:
+        return False
+    if trio[0].time_unit is None:
+        return True
+    instants = {c.time_offset for c in trio if _time_kind(c) == "instant"}
+    return len({c.time_unit for c in trio}) == 1 and len(instants) <= 1 and all(c.step is None for c in trio)
+
+
+def holds_numbers(column: Column) -> bool:
+    """Whether a modelled column holds numbers: a continuous or discretised one, or a categorical one whose
+    categories are all numbers (a few prices, modelled as categories)."""
+    if column.kind in ("continuous", "discretised"):
+        return True
+    return column.kind == "categorical" and all(_is_real(v) for v in column.categories.tolist())
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def arithmetic_values(column: Column, values: np.ndarray) -> np.ndarray:
+    """A numeric column's values as the arithmetic reads them: its numbers, times the step they count (a
+    categorical column's categories, as numbers)."""
+    if column.kind == "categorical":
+        codes = column.category_codes(values)
+        known = ~np.isnan(codes) & (codes >= 0)
+        numbers = np.full(len(codes), np.nan)
+        numbers[known] = column.categories[codes[known].astype(int)].astype(np.float64)
+        return numbers
+    numbers = column.numbers(values, as_float)
+    return numbers if column.step is None else from_steps(numbers, column.step)
+
+
+def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray:
+    """How far a column's value may lie from the result: rounding to its decimals (or whole numbers) for a
+    product or a scaled column, the float64 error of a sum or difference."""
+    rounding = 0.0
+    if operation in ("*", "scale"):
+        if column.kind == "discretised" or column.lattice or column.time_unit is not None:
+            rounding = 0.5
+        elif column.decimals is not None:
+            rounding = 0.5 * 10.0**-column.decimals
+    return rounding * (1 + 1e-9) + 1e-9 * (1 + np.abs(result))
+
+
+def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
+    """The arithmetic columns among the numeric modelled columns of ``X`` (see the module's description), each
+    the last column of its three, its terms the first pair found (sums, then differences, then products), or
+    else a fixed multiple of an earlier column.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skbfn._encoding.table import TableEncoder
+    >>> rng = np.random.default_rng(0)
+    >>> price, quantity = rng.choice([4.99, 12.5, 20.0], 300), rng.integers(1, 6, 300)
+    >>> X = pd.DataFrame({"price": price, "quantity": quantity, "amount": (price * quantity).round(2)})
+    >>> X["tax"] = (X["amount"] * 0.2).round(2)
+    >>> X["total"] = X["amount"] + X["tax"]
+    >>> found = column_arithmetic(TableEncoder().fit(X).columns_, X)
+    >>> [(r.column, r.left, r.operation, r.right or r.factor) for r in found]
+    [(2, 0, '*', 1), (3, 2, 'scale', 0.2), (4, 2, '+', 3)]
+    """
+    numeric = [j for j, c in enumerate(columns) if holds_numbers(c)]
+    if not 3 <= len(numeric) <= MAX_ARITHMETIC_COLUMNS:
+        return []
+    rng = np.random.default_rng(0)
+    screen = np.arange(X.shape[0])[screen_rows(X.shape[0], rng)]
+    trial_rows = rng.permutation(screen)[:_TRIAL_ROWS]  # rows at random: holes are often in runs
+    screened = {j: arithmetic_values(columns[j], column_values(X, j)[screen]) for j in numeric}
+    trial = np.column_stack([arithmetic_values(columns[j], column_values(X, j)[trial_rows]) for j in numeric])
+    varies = np.array([len(np.unique(v[~np.isnan(v)])) >= 2 for v in screened.values()])
+    full: dict[int, np.ndarray] = {}  # every row's values of the columns a candidate names, read once
+
+    def values(j: int) -> np.ndarray:
+        if j not in full:
+            full[j] = arithmetic_values(columns[j], column_values(X, j))
+        return full[j]
+
+    found = []
+    for c in range(2, len(numeric)):
+        if columns[numeric[c]].kind == "categorical":  # a term only: samples write numbers over a result
+            continue
+        for operation in OPERATIONS[:3]:
+            pair = _first_pair(columns, numeric, values, trial, varies, c, operation)
+            if pair is not None:
+                found.append(Arithmetic(numeric[c], numeric[pair[0]], numeric[pair[1]], operation))
+                break
+        else:
+            scaled = _first_scale(columns, numeric, values, trial, varies, c)
+            if scaled is not None:
+                found.append(Arithmetic(numeric[c], numeric[scaled[0]], None, "scale", scaled[1]))
+    return found
+
+
+def _factors(column: Column, result: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest factor ``k`` with ``result = k * term`` to the result's tolerance, over the rows
+    holding both (the first axis; NaN rows left out): an empty interval where no factor fits them all."""
+    half = _tolerance(column, "scale", result)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        below, above = (result - half) / term, (result + half) / term
+    low, high = np.fmin(below, above), np.fmax(below, above)
+    zero = term == 0  # a zero term needs a zero result: then any factor fits the row, else none
+    low = np.where(zero, np.where(np.abs(result) > half, np.inf, -np.inf), low)
+    high = np.where(zero, np.where(np.abs(result) > half, -np.inf, np.inf), high)
+    missing = np.isnan(result) | np.isnan(term)
+    return np.where(missing, -np.inf, low).max(axis=0), np.where(missing, np.inf, high).min(axis=0)
+
+
+def _first_scale(columns, numeric, values, trial, varies, c: int) -> tuple[int, float] | None:
+    """The first column before position ``c`` that column ``c`` is a fixed multiple of (other than 0 or 1: a
+    tax rate, a unit's conversion), to its decimals, and that factor, as short a decimal as fits."""
+    held = ~np.isnan(trial[:, c, None]) & ~np.isnan(trial[:, :c])
+    result = np.where(held, trial[:, c, None], np.nan)
+    low, high = _factors(columns[numeric[c]], result, np.where(held, trial[:, :c], np.nan))
+    candidates = (low <= high) & ~((low <= 1) & (high >= 1)) & ~((low <= 0) & (high >= 0))
+    candidates &= varies[:c] & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+    for a in np.flatnonzero(candidates):
+        relation = (numeric[c], numeric[a])
+        if not _adds_up(columns, relation, "scale"):
+            continue
+        pair = np.column_stack([values(j) for j in relation])
+        pair = pair[~np.isnan(pair).any(axis=1)]
+        low, high = _factors(columns[numeric[c]], pair[:, :1], pair[:, 1:])
+        if not low[0] <= high[0] or len(pair) < MIN_ORDER_ROWS:
+            continue
+        factor = _shortest_decimal(float(low[0]), float(high[0]))
+        if _holds(columns[numeric[c]], np.column_stack([pair, pair[:, 1]]), "scale", factor):
+            return int(a), factor
+    return None
+
+
+def _shortest_decimal(low: float, high: float) -> float:
+    """The number with the fewest decimals in ``[low, high]`` (its middle, rounded)."""
+    middle = (low + high) / 2
+    for decimals in range(16):
+        rounded = round(middle, decimals)
+        if low <= rounded <= high:
+            return rounded
+    return middle
+
+
+def _first_pair(columns, numeric, values, trial, varies, c: int, operation: str) -> tuple[int, int] | None:
+    """The first pair of columns before position ``c`` (positions in ``numeric``) whose ``operation`` gives
+    column ``c`` in every row holding the three (``values(j)``: column ``j``'s), tried on the ``trial`` rows
+    first."""
+    result, left, right = trial[:, c, None, None], trial[:, :c, None], trial[:, None, :c]
+    computed = {"+": left + right, "-": left - right, "*": left * right}[operation]
+    close = np.abs(result - computed) <= _tolerance(columns[numeric[c]], operation, computed)
+    held = ~np.isnan(computed) & ~np.isnan(result)
+    candidates = np.all(close | ~held, axis=0) & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+    if operation != "-":  # a + b and b + a are one pair
+        candidates &= np.triu(np.ones((c, c), dtype=bool), 1)
+    candidates &= varies[:c, None] & varies[None, :c] & ~np.eye(c, dtype=bool)
+    for a, b in zip(*np.nonzero(candidates), strict=True):
+        relation = (numeric[c], numeric[a], numeric[b])
+        if _adds_up(columns, relation, operation):
+            trio = np.column_stack([values(j) for j in relation])
+            if _holds(columns[numeric[c]], trio, operation):
+                return int(a), int(b)
+    return None
+
+
+def _holds(column: Column, trio: np.ndarray, operation: str, factor: float | None = None) -> bool:
+    """Whether ``result = left operation right`` (or ``factor * left``) in every row of ``trio`` holding all
+    three, in too many rows for chance: where the result's commonest value holds a share ``p``,
+    ``p^n <= MAX_CHANCE``."""
+    rows = trio[~np.isnan(trio).any(axis=1)]
+    if len(rows) < MIN_ORDER_ROWS:
+        return False
+    computed = Arithmetic(0, 1, 2, operation, factor).result(rows[:, 1], rows[:, 2])
+    if not np.all(np.abs(rows[:, 0] - computed) <= _tolerance(column, operation, computed)):
+        return False
+    commonest = np.unique(rows[:, 0], return_counts=True)[1].max() / len(rows)
+    return len(rows) * np.log(commonest) <= np.log(MAX_CHANCE)
+
+
+def _as_numbers(column: Column, values: np.ndarray) -> np.ndarray:
+    """Values computed for a column as its decoded numbers: in its steps, rounded as its samples are."""
+    numbers = values if column.step is None else in_steps(values, column.step)
+    if column.kind == "discretised" or column.lattice or column.time_unit is not None:
+        return np.round(numbers)
+    return numbers if column.decimals is None else np.round(numbers, column.decimals)
+
+
+def with_arithmetic(encoder, decoded: list, drawn_missing: dict[int, np.ndarray]) -> None:
+    """Write, in place, each arithmetic column's result of its drawn terms over its decoded numbers, in the
+    order of the columns (a result may be the term of a later one); a term drawn missing leaves the column's
+    own draw, and a column drawn missing stays missing (columns whose entry is None are left out)."""
+    for relation in encoder.arithmetic_:
+        if any(decoded[j] is None for j in (relation.column, *relation.terms)):
+            continue
+        result = decoded[relation.column]
+        computed = relation.result(*(_plain(encoder.columns_[j], decoded[j]) for j in relation.terms))
+        rows = ~np.isnan(computed)
+        if relation.column in drawn_missing:
+            rows &= ~drawn_missing[relation.column]
+        result[rows] = _as_numbers(encoder.columns_[relation.column], computed[rows])
+
+
+def _plain(column: Column, decoded: np.ndarray) -> np.ndarray:
+    """A column's decoded values (numbers, or a categorical column's categories) as the arithmetic reads them."""
+    if column.kind == "categorical":
+        return np.array([np.nan if v is None else float(v) for v in decoded.tolist()])
+    return np.asarray(decoded, dtype=np.float64) if column.step is None else from_steps(decoded, column.step)
+
+
+def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """The cells of ``X``'s arithmetic columns that their terms determine (all observed), by column, to score
+    as certain, and the rows where such a cell does not add up (probability 0)."""
+    determined = {}
+    contradicted = np.zeros(X.shape[0], dtype=bool)
+    for relation in encoder.arithmetic_:
+        held, *terms = (
+            arithmetic_values(encoder.columns_[j], column_values(X, j)) for j in (relation.column, *relation.terms)
+        )
+        computed = relation.result(*terms)
+        cells = ~np.isnan(held) & ~np.isnan(computed)
+        column = encoder.columns_[relation.column]
+        wrong = np.abs(held - computed) > _tolerance(column, relation.operation, computed)
+        determined[relation.column] = cells
+        contradicted |= cells & wrong
+    return determined, contradicted
+
+
+def with_results_solved(encoder, rows, given) -> None:
+    """Solve, in place, each given sum, difference or scaled column (in the table ``given``) for a term that is
+    not given (the right one where both are drawn) in the imputed ``rows`` (decoded, the given cells in them),
+    so that the row adds up. Products are left as drawn."""
+    for relation in (r for r in encoder.arithmetic_ if r.operation != "*"):
+        columns = {j: encoder.columns_[j] for j in (relation.column, *relation.terms)}
+        missing = {j: c.missing_cells(column_values(given, j)) for j, c in columns.items()}
+        values = {j: arithmetic_values(c, column_values(rows, j)) for j, c in columns.items()}
+        result = values[relation.column]
+        if relation.operation == "scale":
+            solutions = [(relation.left, result / relation.factor, missing[relation.left])]
+        else:
+            sign = 1.0 if relation.operation == "+" else -1.0
+            drawn_right = missing[relation.right]
+            solutions = [
+                (relation.right, sign * (result - values[relation.left]), drawn_right),
+                (relation.left, result - sign * values[relation.right], missing[relation.left] & ~drawn_right),
+            ]
+        for j, solved, where in solutions:
+            where = where & ~missing[relation.column]
+            if where.any():
+                numbers = np.full(len(where), np.nan)
+                numbers[where] = _as_numbers(columns[j], solved[where])
+                _write(rows, j, where, columns[j].values(numbers)[where])
+
+
+def _write(rows, j: int, where: np.ndarray, values: np.ndarray) -> None:
+    """Write ``values`` into column ``j`` of the decoded ``rows`` (a DataFrame or an array) at ``where``."""
+    if hasattr(rows, "iloc"):
+        import pandas as pd
+
+        column = rows.iloc[:, j].copy()
+        column.iloc[np.flatnonzero(where)] = pd.Series(values).astype(column.dtype).array
+        rows[rows.columns[j]] = column
+    else:
+        rows[where, j] = values
+
+
+def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic]:
+    """Arithmetic columns written by :meth:`Arithmetic.to_dict`, checked; ValueError names what is wrong."""
+    relations = []
+    for doc in documents if isinstance(documents, list) else [None]:
+        scaled = isinstance(doc, dict) and doc.get("operation") == "scale"
+        valid = (
+            isinstance(doc, dict)
+            and set(doc) == {"column", "left", "right", "operation", *(("factor",) if scaled else ())}
+            and doc["operation"] in OPERATIONS
+            and all(is_int(doc[k]) and 0 <= doc[k] < doc["column"] < len(columns) for k in ("left",))
+            and (
+                doc["right"] is None and is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)
+                if scaled
+                else is_int(doc["right"]) and 0 <= doc["right"] < doc["column"] and doc["left"] != doc["right"]
+            )
+        )
+        relation = (
+            Arithmetic(doc["column"], doc["left"], doc["right"], doc["operation"], doc.get("factor")) if valid else None
+        )
+        involved = (relation.column, *relation.terms) if valid else ()
+        if (
+            not valid
+            or columns[involved[0]].kind == "categorical"
+            or not all(holds_numbers(columns[j]) for j in involved)
+        ):
+            raise ValueError(f"the encoder's arithmetic columns hold an invalid entry {doc!r}")
+        if not _adds_up(columns, involved, doc["operation"]):
+            raise ValueError(f"the arithmetic of column {columns[doc['column']].name!r} mixes units")
+        relations.append(relation)
+    if len({r.column for r in relations}) < len(relations):
+        raise ValueError("the encoder computes a column twice")
+    return relations

@@ -1,0 +1,181 @@
+"""Columns computed from two others (a total, an amount, an end date) add up in samples, scores and imputations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_samples_survive_save_load_and_pickle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skbfn import BFNGenerator, BFNImputer
+from skbfn._encoding.arithmetic import Arithmetic, arithmetic_from_json, column_arithmetic
+from skbfn._encoding.table import TableEncoder
+
+SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
+
+
+def _orders(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    price = rng.choice([4.99, 9.99, 14.5, 49.0], n_rows)
+    quantity = rng.integers(1, 6, n_rows)
+    amount = np.round(price * quantity, 2)
+    tax = np.round(amount * 0.2, 2)
+    discount = np.where(rng.random(n_rows) < 0.5, 0.0, np.round(rng.uniform(1, 5, n_rows), 2))
+    start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n_rows), "D")
+    days = pd.to_timedelta(rng.integers(1, 30, n_rows), "D")
+    return pd.DataFrame(
+        {
+            "price": price,
+            "quantity": quantity,
+            "amount": amount,
+            "tax": tax,
+            "total": np.round(amount + tax, 2),
+            "discount": discount,
+            "net": np.round(amount + tax - discount, 2),
+            "start": start,
+            "days": days,
+            "end": start + days,
+            "score": rng.normal(size=n_rows).round(3),
+        }
+    )
+
+
+def _adds_up(rows: pd.DataFrame) -> dict[str, float]:
+    return {
+        "amount": float(np.mean(np.isclose(rows["amount"], (rows["price"] * rows["quantity"]).round(2)))),
+        "total": float(np.mean(np.isclose(rows["total"], rows["amount"] + rows["tax"]))),
+        "net": float(np.mean(np.isclose(rows["net"], rows["total"] - rows["discount"]))),
+        "tax": float(np.mean(np.isclose(rows["tax"], (rows["amount"] * 0.2).round(2)))),
+        "end": float(np.mean(rows["end"] == rows["start"] + rows["days"])),
+    }
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return _orders()
+
+
+@pytest.fixture(scope="module")
+def fitted(orders):
+    return BFNGenerator(**SMALL, random_state=0).fit(orders)
+
+
+def test_sums_differences_products_rates_and_end_dates_are_found_and_nothing_else(orders):
+    found = column_arithmetic(TableEncoder().fit(orders).columns_, orders)
+    named = {
+        orders.columns[r.column]: (
+            orders.columns[r.left],
+            r.operation,
+            r.factor if r.right is None else orders.columns[r.right],
+        )
+        for r in found
+    }
+    assert named == {
+        "amount": ("price", "*", "quantity"),
+        "tax": ("amount", "scale", 0.2),  # a rate, found as short a decimal as fits
+        "total": ("amount", "+", "tax"),
+        "net": ("total", "-", "discount"),
+        "end": ("start", "+", "days"),
+    }
+
+
+def test_arithmetic_broken_in_one_row_or_too_likely_by_chance_is_not_found(orders):
+    broken = orders.copy()
+    broken.loc[7, "total"] += 0.01
+    found = column_arithmetic(TableEncoder().fit(broken).columns_, broken)
+    assert "total" not in {broken.columns[r.column] for r in found}
+    a, b = np.zeros(25, dtype=int), np.zeros(25, dtype=int)
+    a[0], b[-1] = 1, 1
+    nearly_constant = pd.DataFrame({"a": a, "b": b, "c": a + b, "d": np.arange(25)})  # 23 of 25 sums are 0 + 0
+    assert column_arithmetic(TableEncoder().fit(nearly_constant).columns_, nearly_constant) == []
+    few = orders.iloc[:15]
+    assert column_arithmetic(TableEncoder().fit(few).columns_, few) == []
+
+
+def test_samples_add_up(fitted):
+    rows = fitted.sample(400, random_state=0)
+    assert _adds_up(rows) == dict.fromkeys(_adds_up(rows), 1.0)
+
+
+def test_the_model_alone_does_not_add_up(fitted):
+    """Without the arithmetic, the network draws totals apart from their terms: the test above can fail."""
+    encoder = fitted.encoder_
+    saved = encoder.arithmetic_
+    try:
+        encoder.arithmetic_ = ()
+        rows = fitted.sample(400, random_state=0)
+    finally:
+        encoder.arithmetic_ = saved
+    assert _adds_up(rows)["total"] < 0.5
+
+
+def test_a_result_is_certain_given_its_terms_and_one_that_does_not_add_up_impossible(fitted, orders):
+    rows = orders.iloc[:20]
+    scores = fitted.score_samples(rows)
+    assert np.isfinite(scores).all()
+    without = rows.assign(total=np.nan, amount=np.nan, tax=np.nan, net=np.nan, end=pd.NaT)
+    np.testing.assert_allclose(fitted.score_samples(without), scores, rtol=1e-6)
+    wrong = rows.assign(total=rows["total"] + 0.01)
+    assert np.all(fitted.score_samples(wrong) == -np.inf)
+
+
+def test_the_imputer_solves_a_given_total_for_its_missing_term(orders):
+    holes = orders.copy()
+    holes.loc[:39, "tax"] = np.nan  # total given: tax = total - amount (and 0.2 amount)
+    holes.loc[40:79, "total"] = np.nan  # terms given: total = amount + tax
+    holes.loc[80:119, "discount"] = np.nan  # net given: discount = total - net
+    imputer = BFNImputer(BFNGenerator(**SMALL, random_state=0), random_state=0).fit(holes)
+    filled = imputer.transform(holes)
+    pd.testing.assert_frame_equal(filled.iloc[120:], orders.iloc[120:], check_dtype=False)
+    for column in ("tax", "total", "discount"):
+        np.testing.assert_allclose(filled[column][:120], orders[column][:120], atol=1e-9)
+
+
+def test_samples_survive_save_load_and_pickle(fitted, tmp_path):
+    assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+
+
+def test_written_arithmetic_is_read_back_and_bad_entries_refused(fitted):
+    encoder = fitted.encoder_
+    documents = [r.to_dict() for r in encoder.arithmetic_]
+    assert arithmetic_from_json(documents, encoder.columns_) == list(encoder.arithmetic_)
+    end = next(d for d in documents if d["column"] == 9)
+    with pytest.raises(ValueError, match="mixes units"):
+        arithmetic_from_json([{**end, "operation": "*"}], encoder.columns_)
+    with pytest.raises(ValueError, match="invalid entry"):
+        arithmetic_from_json([{**documents[0], "left": documents[0]["column"]}], encoder.columns_)
+    with pytest.raises(ValueError, match="twice"):
+        arithmetic_from_json([documents[0], documents[0]], encoder.columns_)
+
+
+def test_results_are_computed_in_the_columns_own_values():
+    relation = Arithmetic(2, 0, 1, "-")
+    np.testing.assert_array_equal(relation.result(np.array([5.0, 1.0]), np.array([2.0, 3.0])), [3.0, -2.0])
+    rate = Arithmetic(1, 0, None, "scale", 0.25)
+    assert rate.terms == (0,)
+    np.testing.assert_array_equal(rate.result(np.array([4.0, -8.0])), [1.0, -2.0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    operation=st.sampled_from(["+", "-", "*", "scale"]),
+    decimals=st.integers(0, 3),
+    missing=st.floats(0.0, 0.3),
+)
+def test_an_exact_result_of_two_columns_with_holes_is_found(seed, operation, decimals, missing):
+    rng = np.random.default_rng(seed)
+    n_rows = 200
+    left = np.round(rng.uniform(-100, 100, n_rows), decimals)
+    right = np.round(rng.uniform(1, 50, n_rows), decimals)
+    result = {"+": left + right, "-": left - right, "*": left * right, "scale": 0.35 * left}[operation]
+    X = pd.DataFrame({"left": left, "noise": rng.normal(size=n_rows), "right": right, "result": result})
+    X = X.round({"result": decimals})
+    X.loc[rng.random(n_rows) < missing, "result"] = np.nan
+    found = column_arithmetic(TableEncoder().fit(X).columns_, X)
+    right = None if operation == "scale" else 2
+    assert [(r.column, r.left, r.right, r.operation) for r in found] == [(3, 0, right, operation)]
+    if operation == "scale":  # to the result's decimals, the factor may be any in an interval around 0.35
+        assert abs(found[0].factor - 0.35) <= 0.5 * 10.0**-decimals / np.nanmax(np.abs(left)) + 1e-9
