@@ -179,3 +179,29 @@ def test_an_exact_result_of_two_columns_with_holes_is_found(seed, operation, dec
     assert [(r.column, r.left, r.right, r.operation) for r in found] == [(3, 0, right, operation)]
     if operation == "scale":  # to the result's decimals, the factor may be any in an interval around 0.35
         assert abs(found[0].factor - 0.35) <= 0.5 * 10.0**-decimals / np.nanmax(np.abs(left)) + 1e-9
+
+
+def test_a_date_in_days_plus_a_duration_in_hours_is_an_instant_in_hours():
+    rng = np.random.default_rng(0)
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, 200), "D")
+    hours = pd.to_timedelta(rng.integers(1, 72, 200), "h")
+    X = pd.DataFrame({"start": start, "hours": hours, "end": start + hours})
+    encoder = TableEncoder().fit(X)
+    assert [c.time_unit for c in encoder.columns_] == ["D", "h", "h"]
+    assert [(r.column, r.left, r.operation, r.right) for r in encoder.arithmetic_] == [(2, 0, "+", 1)]
+    assert (
+        TableEncoder().fit(X.assign(end=X["end"] + pd.to_timedelta((X.index == 5).astype(int), "h"))).arithmetic_ == []
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=20), unit=st.sampled_from(["D", "h", "min", "s"])
+)
+def test_times_read_in_seconds_come_back_as_the_same_counts(counts, unit):
+    from skbfn._encoding.arithmetic import _as_numbers, _from_numbers
+
+    X = pd.DataFrame({"t": pd.Timestamp("2000-01-01 09:00") + pd.to_timedelta(np.arange(30) * 2, unit)})
+    column = TableEncoder().fit(X).columns_[0]
+    numbers = np.asarray(counts, dtype=float)
+    np.testing.assert_array_equal(_as_numbers(column, _from_numbers(column, numbers)), numbers)

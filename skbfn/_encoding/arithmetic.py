@@ -9,8 +9,8 @@ records each such *arithmetic* column: a numeric column equal, in every
 training row that holds them all, to the sum, difference or product of two
 earlier columns, or to a fixed multiple of one (a rate, a conversion; 0 and
 1 excepted), to its decimals for a product or a multiple, in units that add
-up (plain numbers, or times: a date plus a duration is a date), with the
-rows too many for that to be chance
+up (plain numbers, or times, added in seconds: a date plus a duration is a
+date), with the rows too many for that to be chance
 (:data:`~skbfn._encoding.orders.MAX_CHANCE`). A term may be a categorical
 column of numbers (a few prices).
 
@@ -105,15 +105,30 @@ _KINDS = {
 
 
 def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str) -> bool:
-    """Whether the units of (result, *terms) allow ``operation``: plain numbers, or times counting one unit
-    (instants from one offset)."""
+    """Whether the units of (result, *terms) allow ``operation``: plain numbers, or times (read in seconds:
+    a date in days plus a duration in hours), all in calendar months or none."""
     trio = [columns[j] for j in relation]
     if tuple(_time_kind(c) for c in trio) not in _KINDS[operation]:
         return False
     if trio[0].time_unit is None:
         return True
-    instants = {c.time_offset for c in trio if _time_kind(c) == "instant"}
-    return len({c.time_unit for c in trio}) == 1 and len(instants) <= 1 and all(c.step is None for c in trio)
+    return len({c.time_unit == "M" for c in trio}) == 1
+
+
+# Seconds in each time unit but calendar months (whose length varies): times are added in seconds.
+_SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
+
+
+def _from_numbers(column: Column, numbers: np.ndarray) -> np.ndarray:
+    """A column's numbers as the arithmetic reads them: times the step they count; a time's in seconds (an
+    instant's from 1970-01-01, its offset included)."""
+    numbers = np.asarray(numbers, dtype=np.float64)
+    if column.step is not None:
+        numbers = from_steps(numbers, column.step)
+    if column.time_unit in _SECONDS:
+        offset = column.time_offset if _time_kind(column) == "instant" else 0.0
+        numbers = numbers * _SECONDS[column.time_unit] + offset
+    return numbers
 
 
 def holds_numbers(column: Column) -> bool:
@@ -137,8 +152,7 @@ def arithmetic_values(column: Column, values: np.ndarray) -> np.ndarray:
         numbers = np.full(len(codes), np.nan)
         numbers[known] = column.categories[codes[known].astype(int)].astype(np.float64)
         return numbers
-    numbers = column.numbers(values, as_float)
-    return numbers if column.step is None else from_steps(numbers, column.step)
+    return _from_numbers(column, column.numbers(values, as_float))
 
 
 def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray:
@@ -150,7 +164,7 @@ def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray
             rounding = 0.5
         elif column.decimals is not None:
             rounding = 0.5 * 10.0**-column.decimals
-    return rounding * (1 + 1e-9) + 1e-9 * (1 + np.abs(result))
+    return rounding * (1 + 1e-9) + 1e-12 * (1 + np.abs(result))
 
 
 def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
@@ -286,8 +300,14 @@ def _holds(column: Column, trio: np.ndarray, operation: str, factor: float | Non
 
 
 def _as_numbers(column: Column, values: np.ndarray) -> np.ndarray:
-    """Values computed for a column as its decoded numbers: in its steps, rounded as its samples are."""
-    numbers = values if column.step is None else in_steps(values, column.step)
+    """Values computed for a column as its decoded numbers (the inverse of :func:`_from_numbers`): in its steps
+    or time units, rounded as its samples are."""
+    numbers = np.asarray(values, dtype=np.float64)
+    if column.time_unit in _SECONDS:
+        offset = column.time_offset if _time_kind(column) == "instant" else 0.0
+        numbers = (numbers - offset) / _SECONDS[column.time_unit]
+    if column.step is not None:
+        numbers = in_steps(numbers, column.step)
     if column.kind == "discretised" or column.lattice or column.time_unit is not None:
         return np.round(numbers)
     return numbers if column.decimals is None else np.round(numbers, column.decimals)
@@ -312,7 +332,7 @@ def _plain(column: Column, decoded: np.ndarray) -> np.ndarray:
     """A column's decoded values (numbers, or a categorical column's categories) as the arithmetic reads them."""
     if column.kind == "categorical":
         return np.array([np.nan if v is None else float(v) for v in decoded.tolist()])
-    return np.asarray(decoded, dtype=np.float64) if column.step is None else from_steps(decoded, column.step)
+    return _from_numbers(column, decoded)
 
 
 def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
