@@ -9,7 +9,7 @@ from conftest import assert_samples_survive_save_load_and_pickle
 
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.column import Column
-from skbfn._encoding.column_fit import HEAP_RATIO, MIN_MASS_SHARE, point_masses_of
+from skbfn._encoding.column_fit import END_RATIO, HEAP_RATIO, MIN_END_SHARE, MIN_MASS_SHARE, point_masses_of
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 N_ROWS = 1500
@@ -43,7 +43,7 @@ def test_edge_values_held_by_a_tenth_of_the_cells_and_interior_heaps_are_point_m
     rng = np.random.default_rng(0)
     assert point_masses_of(np.r_[np.zeros(30), rng.uniform(1, 2, 70)]) == (0.0,)
     assert point_masses_of(np.r_[np.zeros(20), np.full(15, 9.0), rng.uniform(1, 2, 65)]) == (0.0, 9.0)
-    assert point_masses_of(np.r_[np.zeros(9), rng.uniform(1, 2, 91)]) == ()  # under a tenth
+    assert point_masses_of(np.r_[np.zeros(4), rng.uniform(1, 2, 96)]) == ()  # under a twentieth
     assert point_masses_of(rng.normal(size=500)) == ()
     # an interior heap: a standard fee among amounts that are otherwise all different
     assert point_masses_of(np.r_[np.full(300, 25.0), rng.uniform(0, 100, 700)]) == (25.0,)
@@ -52,6 +52,29 @@ def test_edge_values_held_by_a_tenth_of_the_cells_and_interior_heaps_are_point_m
     assert np.max(np.unique(lengths, return_counts=True)[1]) / lengths.size >= MIN_MASS_SHARE
     assert point_masses_of(lengths) == ()
     assert MIN_MASS_SHARE == 0.1 and HEAP_RATIO == 20
+
+
+def test_an_end_that_stands_out_from_its_neighbours_is_a_point_mass_from_a_twentieth():
+    rng = np.random.default_rng(0)
+    capped = np.minimum(np.round(rng.normal(70, 20, 2000)), 100)  # 7% at the cap, under 1% at each of 95 to 99
+    assert point_masses_of(capped) == (100.0,)
+    floored = np.r_[np.zeros(6), rng.uniform(1, 2, 94)]  # 6% at 0 among values that never repeat
+    assert point_masses_of(floored) == (0.0,)
+    # a grid's end holds about as much as the values next to it: no mass
+    grid = np.round(rng.uniform(0, 20, 2000))
+    assert point_masses_of(grid) == ()
+    # an end above a twentieth but no more than its neighbours: no mass
+    assert point_masses_of(np.r_[np.full(6, 1.0), np.repeat(np.arange(2.0, 13.0), 9)]) == ()
+    assert MIN_END_SHARE == 0.05 and END_RATIO == 5
+
+
+def test_samples_hold_a_cap_about_as_often_as_the_data():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"score": np.clip(np.round(rng.normal(70, 20, N_ROWS)), 0, 100), "x": rng.normal(size=N_ROWS)})
+    rows = BFNGenerator(**SMALL, random_state=0).fit(X).sample(N_ROWS, random_state=0)
+    data, sampled = float(np.mean(X["score"] == 100)), float(np.mean(rows["score"] == 100))
+    assert data > 0.05 and abs(sampled - data) < 0.025
+    assert rows["score"].between(0, 100).all()
 
 
 def test_the_masses_are_found_and_the_rest_of_the_column_is_scaled_alone(fitted, purchases):

@@ -68,6 +68,13 @@ MIN_MASS_SHARE = 0.1
 # the share of the column's typical value: a heap (a default amount, a standard fee), not a coarse grid (a length
 # read to 0.1 cm, whose values each hold a few percent).
 HEAP_RATIO = 20
+# An end of the range is a point mass from a smaller share where it stands out from the values next to it: where
+# it holds at least MIN_END_SHARE of the values and END_RATIO times the mean share of the END_NEIGHBOURS values
+# nearest it, a cap or a floor (scores capped at 100, ages top-coded at 90, a measure at exactly 0), not a grid's
+# end (a column of few values, fewer than 2 * END_NEIGHBOURS + 2, has none).
+MIN_END_SHARE = 0.05
+END_RATIO = 5
+END_NEIGHBOURS = 5
 # A column whose middle half of values spans less than this share of its range has a tail too heavy for the affine
 # map: 3% of the range is 0.054 in the flow's units, about five sigma_1 at the default 0.01, the least the flow
 # resolves. 'heavy_tails' maps such columns through their normal scores; 'affine' warns about them.
@@ -78,9 +85,17 @@ def point_masses_of(numbers: np.ndarray) -> tuple[float, ...]:
     """The values of a column that are point masses, in increasing order.
 
     Its minimum and maximum where each holds at least
-    :data:`MIN_MASS_SHARE` of its values, and any other value that does
-    and holds :data:`HEAP_RATIO` times the median share of the values
-    that do not.
+    :data:`MIN_MASS_SHARE` of its values, or at least :data:`MIN_END_SHARE`
+    and :data:`END_RATIO` times the mean share of its
+    :data:`END_NEIGHBOURS` nearest values (a cap); and any other value that
+    holds :data:`MIN_MASS_SHARE` and :data:`HEAP_RATIO` times the median
+    share of the values that do not.
+
+    Examples
+    --------
+    >>> scores = np.minimum(np.round(np.random.default_rng(0).normal(70, 20, 1000)), 100)
+    >>> point_masses_of(scores)  # 7% capped at 100, against under 1% at each of 95 to 99
+    (100.0,)
     """
     values, counts = np.unique(numbers, return_counts=True)
     shares = counts / numbers.size
@@ -88,6 +103,9 @@ def point_masses_of(numbers: np.ndarray) -> tuple[float, ...]:
     typical = np.median(shares[~frequent]) if not frequent.all() else np.inf
     heaps = frequent & (shares >= HEAP_RATIO * typical)
     heaps[[0, -1]] = frequent[[0, -1]]
+    if len(values) >= 2 * END_NEIGHBOURS + 2:
+        for end, neighbours in ((0, shares[1 : 1 + END_NEIGHBOURS]), (-1, shares[-1 - END_NEIGHBOURS : -1])):
+            heaps[end] |= shares[end] >= MIN_END_SHARE and shares[end] >= END_RATIO * neighbours.mean()
     return tuple(float(v) for v in values[heaps])
 
 

@@ -30,7 +30,8 @@ and categories are learned from the observed cells, and missing cells encode
 as NaN. A column missing in every row is refused.
 
 A continuous column whose minimum or maximum holds a tenth of its values or
-more (the zeros of an amount, a cap), or another value that heaps up as much
+more (the zeros of an amount, a cap), or a twentieth and five times as much
+as the values next to it, or another value that heaps up as much
 (a standard fee; :func:`~skbfn._encoding.column_fit.point_masses_of`), has *point masses*
 (:attr:`Column.point_masses`): each is a two-category model column, 1 where
 the cell holds that value, and the continuous flow models the other values
