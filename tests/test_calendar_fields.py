@@ -200,3 +200,13 @@ def test_a_date_moves_to_the_nearest_date_with_the_wanted_fields(day, weekday, m
     for f, v in wanted.items():
         fits &= field_values(date, nearer, f) == v[0]
     assert not fits.any()
+
+
+def test_a_pairing_that_chance_explains_is_no_calendar_field():
+    """A flag set on one Saturday among 24 weekdays pairs with the weekend, but 24 'N' in a row are likely."""
+    dates = pd.bdate_range("2024-01-01", periods=24).append(pd.DatetimeIndex(["2024-02-03"]))
+    X = pd.DataFrame({"date": dates, "flag": np.where(dates.day_of_week >= 5, "Y", "N")})
+    assert column_calendar_fields(TableEncoder().fit(X).columns_, X) == []
+    many = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.random.default_rng(0).integers(0, 400, 200), "D")
+    X = pd.DataFrame({"date": many, "flag": np.where(many.day_of_week >= 5, "Y", "N")})
+    assert [f.field for f in column_calendar_fields(TableEncoder().fit(X).columns_, X)] == ["weekend"]

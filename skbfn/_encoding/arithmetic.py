@@ -249,7 +249,7 @@ def _first_scale(columns, numeric, values, trial, varies, c: int) -> tuple[int, 
         if not low[0] <= high[0] or len(pair) < MIN_ORDER_ROWS:
             continue
         factor = _shortest_decimal(float(low[0]), float(high[0]))
-        if _holds(columns[numeric[c]], np.column_stack([pair, pair[:, 1]]), "scale", factor):
+        if _holds(columns[numeric[c]], pair, "scale", factor):
             return int(a), factor
     return None
 
@@ -285,14 +285,14 @@ def _first_pair(columns, numeric, values, trial, varies, c: int, operation: str)
     return None
 
 
-def _holds(column: Column, trio: np.ndarray, operation: str, factor: float | None = None) -> bool:
-    """Whether ``result = left operation right`` (or ``factor * left``) in every row of ``trio`` holding all
-    three, in too many rows for chance: where the result's commonest value holds a share ``p``,
-    ``p^n <= MAX_CHANCE``."""
-    rows = trio[~np.isnan(trio).any(axis=1)]
+def _holds(column: Column, values: np.ndarray, operation: str, factor: float | None = None) -> bool:
+    """Whether ``result = left operation right`` (or ``factor * left``) in every row of ``values`` (result,
+    then terms) holding them all, in too many rows for chance: where the result's commonest value holds a
+    share ``p``, ``p^n <= MAX_CHANCE``."""
+    rows = values[~np.isnan(values).any(axis=1)]
     if len(rows) < MIN_ORDER_ROWS:
         return False
-    computed = Arithmetic(0, 1, 2, operation, factor).result(rows[:, 1], rows[:, 2])
+    computed = Arithmetic(0, 1, None if operation == "scale" else 2, operation, factor).result(*rows[:, 1:].T)
     if not np.all(np.abs(rows[:, 0] - computed) <= _tolerance(column, operation, computed)):
         return False
     commonest = np.unique(rows[:, 0], return_counts=True)[1].max() / len(rows)
@@ -356,7 +356,7 @@ def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
 def with_results_solved(encoder, rows, given) -> None:
     """Solve, in place, each given sum, difference or scaled column (in the table ``given``) for a term that is
     not given (the right one where both are drawn) in the imputed ``rows`` (decoded, the given cells in them),
-    so that the row adds up. Products are left as drawn."""
+    so that the row adds up. Products, and terms that are categories of numbers, are left as drawn."""
     for relation in (r for r in encoder.arithmetic_ if r.operation != "*"):
         columns = {j: encoder.columns_[j] for j in (relation.column, *relation.terms)}
         missing = {j: c.missing_cells(column_values(given, j)) for j, c in columns.items()}
@@ -373,7 +373,7 @@ def with_results_solved(encoder, rows, given) -> None:
             ]
         for j, solved, where in solutions:
             where = where & ~missing[relation.column]
-            if where.any():
+            if where.any() and columns[j].kind != "categorical":  # a price not in the list: left as drawn
                 numbers = np.full(len(where), np.nan)
                 numbers[where] = _as_numbers(columns[j], solved[where])
                 _write(rows, j, where, columns[j].values(numbers)[where])
@@ -400,7 +400,9 @@ def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic]:
             isinstance(doc, dict)
             and set(doc) == {"column", "left", "right", "operation", *(("factor",) if scaled else ())}
             and doc["operation"] in OPERATIONS
-            and all(is_int(doc[k]) and 0 <= doc[k] < doc["column"] < len(columns) for k in ("left",))
+            and is_int(doc["column"])
+            and is_int(doc["left"])
+            and 0 <= doc["left"] < doc["column"] < len(columns)
             and (
                 doc["right"] is None and is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)
                 if scaled

@@ -165,10 +165,12 @@ def column_calendar_fields(columns: list[Column], X) -> list[CalendarField]:
     found: dict[int, CalendarField] = {}
     for source, numbers in dates.items():
         for field in FIELDS:
-            fields = field_values(columns[source], numbers, field)
+            screened = field_values(columns[source], numbers[screen], field)
+            fields = None  # every row's, read once a column pairs with the screened rows'
             for j, labels in targets.items():
-                if j in found or _pairing(fields[screen], labels[screen]) is None:
+                if j in found or _pairing(screened, labels[screen]) is None:
                     continue
+                fields = field_values(columns[source], numbers, field) if fields is None else fields
                 pairing = _pairing(fields, labels)
                 if pairing is not None and _chance(fields, labels) <= np.log(MAX_CHANCE):
                     found[j] = CalendarField(j, source, field, *pairing)
@@ -181,21 +183,35 @@ def _pairing(fields: np.ndarray, labels: np.ndarray) -> tuple[tuple[float, ...],
     both = ~np.isnan(fields) & ~np.isnan(labels)
     if both.sum() < MIN_ORDER_ROWS:
         return None
-    pairs = np.unique(np.column_stack([fields[both], labels[both]]), axis=0)
-    if len(pairs) < 2 or len(np.unique(pairs[:, 0])) < len(pairs) or len(np.unique(pairs[:, 1])) < len(pairs):
+    groups, values, _, names, label_of_group = _groups(fields[both], labels[both])
+    if len(values) < 2 or len(values) != len(names) or len(np.unique(label_of_group)) < len(values):
         return None
-    return tuple(float(v) for v in pairs[:, 0]), tuple(float(v) for v in pairs[:, 1])
+    if not np.all(names[label_of_group][groups] == labels[both]):  # a field value with two labels
+        return None
+    order = np.argsort(values)
+    return tuple(float(v) for v in values[order]), tuple(float(v) for v in names[label_of_group][order])
+
+
+def _groups(fields: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each row's field group and the groups' field values, each row's label code and the labels, and each
+    group's first row's label code (by hashing, in linear time: a million rows take milliseconds, where
+    sorting the pairs took a second)."""
+    import pandas as pd
+
+    groups, values = pd.factorize(fields)
+    codes, names = pd.factorize(labels)
+    first = np.full(len(values), -1)
+    first[groups[::-1]] = np.arange(len(groups))[::-1]  # each group's first row
+    return groups, np.asarray(values, dtype=np.float64), codes, np.asarray(names, dtype=np.float64), codes[first]
 
 
 def _chance(fields: np.ndarray, labels: np.ndarray) -> float:
     """About the log-probability that labels drawn apart from the dates, in their shares, would pair with the
     field values as the rows do: each field value's rows after its first draw its label again."""
     both = ~np.isnan(fields) & ~np.isnan(labels)
-    _, inverse, counts = np.unique(labels[both], return_inverse=True, return_counts=True)
-    shares = counts / counts.sum()
-    groups = np.unique(fields[both], return_counts=True)[1]
-    labels_of_groups = np.unique(np.column_stack([fields[both], inverse]), axis=0)[:, 1].astype(int)
-    return float(np.sum((groups - 1) * np.log(shares[labels_of_groups])))
+    groups, _, codes, _, label_of_group = _groups(fields[both], labels[both])
+    shares = np.bincount(codes) / both.sum()
+    return float(np.sum((np.bincount(groups) - 1) * np.log(shares[label_of_group])))
 
 
 def with_calendar_fields(encoder, decoded: list, drawn_missing: dict[int, np.ndarray]) -> None:
