@@ -205,3 +205,22 @@ def test_times_read_in_seconds_come_back_as_the_same_counts(counts, unit):
     column = TableEncoder().fit(X).columns_[0]
     numbers = np.asarray(counts, dtype=float)
     np.testing.assert_array_equal(_as_numbers(column, _from_numbers(column, numbers)), numbers)
+
+
+def test_the_relations_are_listed_in_words_and_only_after_fit(fitted):
+    assert fitted.column_relations_ == [
+        "amount = price * quantity",
+        "tax = 0.2 * amount",
+        "total = amount + tax",
+        "net = total - discount",
+        "end = start + days",
+    ]
+    assert not hasattr(BFNGenerator(), "column_relations_")
+
+
+def test_sampling_given_a_total_and_its_amount_draws_the_tax_they_leave_and_the_net_of_the_total(fitted):
+    rows = fitted.sample(50, random_state=0, given={"total": 60.0, "amount": 50.0})
+    assert (rows["tax"] == 10.0).all() and (rows["total"] == 60.0).all()
+    agree = _adds_up(rows)
+    assert agree["amount"] < 1.0  # a given product is not solved: the price and quantity are drawn
+    assert {k: v for k, v in agree.items() if k != "amount"} == dict.fromkeys(set(agree) - {"amount"}, 1.0)

@@ -210,3 +210,9 @@ def test_a_pairing_that_chance_explains_is_no_calendar_field():
     many = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.random.default_rng(0).integers(0, 400, 200), "D")
     X = pd.DataFrame({"date": many, "flag": np.where(many.day_of_week >= 5, "Y", "N")})
     assert [f.field for f in column_calendar_fields(TableEncoder().fit(X).columns_, X)] == ["weekend"]
+
+
+def test_sampling_given_a_weekday_draws_dates_on_it(fitted):
+    rows = fitted.sample(50, random_state=0, given={"weekday": "Monday"})
+    assert (pd.DatetimeIndex(rows["date"]).day_name() == "Monday").all()
+    assert fitted.column_relations_[:2] == ["weekday = weekday of date", "month = month of date"]

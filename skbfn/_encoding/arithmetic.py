@@ -354,25 +354,31 @@ def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
 
 
 def with_results_solved(encoder, rows, given) -> None:
-    """Solve, in place, each given sum, difference or scaled column (in the table ``given``) for a term that is
-    not given (the right one where both are drawn) in the imputed ``rows`` (decoded, the given cells in them),
-    so that the row adds up. Products, and terms that are categories of numbers, are left as drawn."""
-    for relation in (r for r in encoder.arithmetic_ if r.operation != "*"):
+    """Make the imputed ``rows`` (decoded, with the given cells of the table ``given`` in them) add up, in
+    place, relation by relation in column order: a given sum, difference or multiple is solved for a term that
+    is not given (the right one where both are drawn), and a result that is not given is computed again from
+    its terms as they now are (a given term replaced the one it was decoded from). Products given, and terms
+    that are categories of numbers, are left as drawn."""
+    for relation in encoder.arithmetic_:
         columns = {j: encoder.columns_[j] for j in (relation.column, *relation.terms)}
         missing = {j: c.missing_cells(column_values(given, j)) for j, c in columns.items()}
         values = {j: arithmetic_values(c, column_values(rows, j)) for j, c in columns.items()}
         result = values[relation.column]
+        computed = relation.result(*(values[j] for j in relation.terms))
+        drawn = missing[relation.column] & ~np.isnan(result)  # a result drawn missing stays missing
+        solutions = [(relation.column, computed, drawn & ~np.isnan(computed))]
         if relation.operation == "scale":
-            solutions = [(relation.left, result / relation.factor, missing[relation.left])]
-        else:
+            solutions.append((relation.left, result / relation.factor, missing[relation.left]))
+        elif relation.operation != "*":
             sign = 1.0 if relation.operation == "+" else -1.0
             drawn_right = missing[relation.right]
-            solutions = [
+            solutions += [
                 (relation.right, sign * (result - values[relation.left]), drawn_right),
                 (relation.left, result - sign * values[relation.right], missing[relation.left] & ~drawn_right),
             ]
         for j, solved, where in solutions:
-            where = where & ~missing[relation.column]
+            if j != relation.column:
+                where = where & ~missing[relation.column]
             if where.any() and columns[j].kind != "categorical":  # a price not in the list: left as drawn
                 numbers = np.full(len(where), np.nan)
                 numbers[where] = _as_numbers(columns[j], solved[where])

@@ -21,6 +21,7 @@ from .partitions import column_partitions, numeric_columns, partitions_broken, p
 
 __all__ = [
     "RELATIONS",
+    "describe_relations",
     "determined_cells",
     "fit_relations",
     "relations_broken",
@@ -101,3 +102,20 @@ def determined_cells(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
         determined = {**determined, **results}
         contradicted = contradicted | wrong
     return determined, contradicted
+
+
+def describe_relations(encoder) -> list[str]:
+    """The encoder's relations in words, one line each: ``'start <= end'``, ``'paid = due in some rows'``,
+    ``'age_group bins age'``, ``'weekday = weekday of date'``, ``'total = amount + tax'``,
+    ``'tax = 0.2 * amount'``."""
+    names = [str(column.name) for column in encoder.columns_]
+    lines = [f"{names[low]} <= {names[high]}" for low, high in encoder.orders_]
+    lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
+    lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
+    lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]
+    for r in encoder.arithmetic_:
+        terms = (
+            f"{r.factor:g} * {names[r.left]}" if r.right is None else f"{names[r.left]} {r.operation} {names[r.right]}"
+        )
+        lines.append(f"{names[r.column]} = {terms}")
+    return lines

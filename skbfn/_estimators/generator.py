@@ -22,6 +22,9 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._device import MAX_SEED, available_device, to_tensor, torch_generator
 from .._encoding import validate_table
+from .._encoding.arithmetic import with_results_solved
+from .._encoding.calendar_fields import with_dates_on_given_fields
+from .._encoding.relations import describe_relations
 from .._formats import upgrade_generator_state
 from .._inference.sampling import (
     SamplerSettings,
@@ -344,6 +347,13 @@ class BFNGenerator(DensityMixin, BaseEstimator):
     column_roles_ : dict
         What each column became, by name (or index): 'continuous',
         'discretised', 'categorical', 'constant', 'id', 'drop' or 'empty'.
+    column_relations_ : list of str
+        The relations between columns that every training row kept and that
+        samples keep, in words (the Column roles guide): orders
+        (``'start <= end'``), copies (``'paid = due in some rows'``),
+        partitions (``'age_group bins age'``), calendar fields
+        (``'weekday = weekday of date'``) and arithmetic
+        (``'total = amount + tax'``, ``'tax = 0.2 * amount'``).
     encoder_ : object
         How each column of X was read (its kind: continuous, discretised,
         categorical or constant; its range, bins or categories; its
@@ -688,10 +698,21 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             bounds=sampling_bounds(self.encoder_, self),
             relations=sampling_relations(self.encoder_, self),
         )
+        if table is not None:  # a drawn date moves to the given weekday, month...
+            encoded = with_dates_on_given_fields(self.encoder_, encoded, given_values)
         rows = self.encoder_.inverse_transform(encoded)
         if table is None:
             return rows
-        return with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))
+        rows = with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))
+        with_results_solved(self.encoder_, rows, table)  # a given total: its drawn term makes it add up
+        return rows
+
+    @property
+    def column_relations_(self) -> list[str]:
+        """The relations between columns that samples keep, in words (see the class's Attributes)."""
+        if not hasattr(self, "encoder_"):
+            raise AttributeError("column_relations_ is set by fit.")
+        return describe_relations(self.encoder_)
 
     def score_samples(self, X, y=None):
         """Lower bound on the log-likelihood of each row (the ELBO), in nats.
