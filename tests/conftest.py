@@ -69,6 +69,17 @@ def moons_file(moons_model, tmp_path):
     return path
 
 
+def sample_without(gen, relations: str, n_samples: int, random_state: int = 0):
+    """``gen``'s sample with its encoder's ``relations`` (an attribute: ``'arithmetic_'``...) set aside, to
+    show that the network alone does not keep what the relations keep; ``gen`` is unchanged after."""
+    saved = getattr(gen.encoder_, relations)
+    try:
+        setattr(gen.encoder_, relations, ())
+        return gen.sample(n_samples, random_state=random_state)
+    finally:
+        setattr(gen.encoder_, relations, saved)
+
+
 def assert_samples_survive_save_load_and_pickle(gen, directory, n_samples: int = 40, random_state: int = 4) -> None:
     """A saved and reloaded ``gen``, and an unpickled one, draw the same DataFrame as ``gen`` for one seed."""
     import os

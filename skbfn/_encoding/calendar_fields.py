@@ -131,15 +131,6 @@ def field_values(column: Column, numbers: np.ndarray, field: str) -> np.ndarray:
     return np.where(np.asarray(times.isna()), np.nan, np.asarray(value, dtype=np.float64))
 
 
-def column_labels(column: Column, X, j: int) -> np.ndarray:
-    """A categorical or discretised column's values as numbers: category indices, or its numbers (NaN where
-    missing)."""
-    values = column_values(X, j)
-    if column.kind == "categorical":
-        return column.category_codes(values).astype(np.float64)
-    return column.numbers(values, as_float)
-
-
 def column_calendar_fields(columns: list[Column], X) -> list[CalendarField]:
     """The calendar fields among the modelled columns of ``X`` (see the module's description): each column's
     first field (:data:`FIELDS`) of the first date column that determines it.
@@ -157,7 +148,7 @@ def column_calendar_fields(columns: list[Column], X) -> list[CalendarField]:
     if not dates:
         return []
     targets = {
-        j: column_labels(c, X, j)
+        j: c.labels(column_values(X, j))
         for j, c in enumerate(columns)
         if j not in dates and c.kind in ("categorical", "discretised") and 2 <= c.n_bins <= MAX_FIELD_LABELS
     }
@@ -244,7 +235,7 @@ def calendar_fields_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarr
         source = encoder.columns_[calendar.source]
         numbers = source.numbers(column_values(X, calendar.source), as_float)
         expected = calendar.labels_of(field_values(source, numbers, calendar.field))
-        held = column_labels(encoder.columns_[calendar.column], X, calendar.column)
+        held = encoder.columns_[calendar.column].labels(column_values(X, calendar.column))
         cells = ~np.isnan(expected) & ~np.isnan(held)
         determined[calendar.column] = cells
         contradicted |= cells & (held != expected)
@@ -288,9 +279,7 @@ def given_labels(encoder, j: int, given: np.ndarray) -> np.ndarray:
     """The labels of a categorical or discretised column ``j`` in the model rows ``given`` (NaN where
     missing): category indices, or a discretised column's numbers."""
     column, cells = encoder.columns_[j], given[:, encoder.model_columns.index(j)].astype(np.float64)
-    if column.kind == "discretised":
-        return column.offset + np.round((cells + 1) * column.n_bins / 2 - 0.5)
-    return np.rint(cells)
+    return encoder._decode(column, cells) if column.kind == "discretised" else np.rint(cells)
 
 
 def _field_of_label(calendar: CalendarField, labels: np.ndarray) -> np.ndarray:

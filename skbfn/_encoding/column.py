@@ -22,7 +22,7 @@ from .times import (
     time_numbers,
     time_values,
 )
-from .values import NUMBER_TYPES, as_number_type, is_missing
+from .values import NUMBER_TYPES, as_float, as_number_type, is_missing
 
 __all__ = [
     "KINDS",
@@ -101,6 +101,13 @@ class Column:
         except TypeError as exc:
             raise TypeError(f"Column {self.name!r} holds unhashable values: {exc}") from exc
         return np.where(missing, np.nan, np.asarray(codes, dtype=np.float64))
+
+    def labels(self, values: np.ndarray) -> np.ndarray:
+        """A categorical or discretised column's values as numbers, as relations between columns read them:
+        category indices (-1 for a category not seen in fit), or its numbers; NaN where missing."""
+        if self.kind == "categorical":
+            return self.category_codes(values)
+        return self.numbers(values, as_float)
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""

@@ -69,15 +69,6 @@ class Partition:
             return listed & ~np.isnan(numbers) & ((numbers <= low) | (numbers > high))
 
 
-def _labels(column: Column, X, j: int) -> np.ndarray:
-    """A ``by`` column's values as numbers: category indices, or a discretised column's numbers (NaN where
-    missing)."""
-    values = column_values(X, j)
-    if column.kind == "categorical":
-        return column.category_codes(values)
-    return column.numbers(values, as_float)
-
-
 def _chance(sizes: np.ndarray) -> float:
     """The log-probability that rows in groups of ``sizes``, their order shuffled, fall into disjoint runs: the
     ``k!`` orders of the runs among all ``n! / prod(n_i!)`` arrangements."""
@@ -104,7 +95,7 @@ def column_partitions(columns: list[Column], X) -> list[Partition]:
         if c.kind in ("continuous", "discretised")
     }
     bys = {
-        j: _labels(c, X, j)
+        j: c.labels(column_values(X, j))
         for j, c in enumerate(columns)
         if c.kind in ("categorical", "discretised") and c.n_bins <= MAX_LABELS
     }
