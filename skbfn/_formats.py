@@ -83,8 +83,9 @@ FILE_FORMATS = {
     "the real columns that copy another in many rows ('copies'), each with an indicator among the model's "
     "columns, and the columns that bin another ('partitions'), which samples keep",
     17: "encoders record the columns that a field of a date determines, a weekday or a month name "
-    "('calendar_fields'), which samples take from their date and scores count as certain: a reader of format 16 "
-    "would sample them apart from their date",
+    "('calendar_fields'), and the columns computed from others, a total from its terms or a tax as a rate of an "
+    "amount ('arithmetic'), which samples compute and scores count as certain: a reader of format 16 would sample "
+    "them apart from what determines them",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"
