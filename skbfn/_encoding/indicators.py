@@ -140,19 +140,23 @@ def _unknown(encoder, j: int, as_observed: bool) -> float:
 
 
 def with_placeholders(encoder, encoded: np.ndarray) -> np.ndarray:
-    """Training rows with each indicated missing cell, and each cell on a point mass, set to a fixed in-range
-    value (a copy; ``encoded`` itself where the encoder has no indicator)."""
+    """Model rows with each indicated missing cell, and each cell on a point mass, set to a fixed in-range
+    value (a copy; ``encoded`` itself where the encoder has no indicator).
+
+    A cell is indicated missing where it is NaN (training rows) or where its
+    missingness indicator is 1 (drawn rows, whose every cell holds a draw).
+    """
     if not encoder.n_indicators:
         return encoded
     encoded = encoded.copy()
     order = encoder.model_columns
-    for j in encoder.indicators_:
+    for i, j in enumerate(encoder.indicators_):
         if j not in order:  # a constant column: no model cell of its own
             continue
         position, column = order.index(j), encoder.columns_[j]
         placeholder = bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else PLACEHOLDER
         cells = encoded[:, position]
-        cells[np.isnan(cells)] = placeholder
+        cells[np.isnan(cells) | (encoded[:, len(order) + i] == 1)] = placeholder
     start = len(order) + len(encoder.indicators_)
     for i, (j, _) in enumerate(encoder.point_masses):  # cells on a point mass, whose value their indicator gives
         encoded[encoded[:, start + i] == 1, order.index(j)] = PLACEHOLDER

@@ -44,6 +44,7 @@ __all__ = [
     "column_orders",
     "copies_from_json",
     "number_units",
+    "order_cells_broken",
     "orders_broken",
     "orders_from_json",
     "screen_rows",
@@ -206,6 +207,27 @@ def orders_broken(
             wrong &= np.isnan(given[:, positions]).any(axis=1)
         broken |= wrong
     return broken
+
+
+def order_cells_broken(
+    encoder, rows: np.ndarray, given: np.ndarray | None, orders: list[tuple[int, int]] | None = None
+) -> np.ndarray:
+    """Which cells of the model rows ``rows`` break one of the ``orders`` (default: all of ``encoder``'s): the
+    drawn cells (not those of ``given``, NaN where drawn) of each ordered pair whose low value exceeds its high
+    one."""
+    cells = np.zeros(rows.shape, dtype=bool)
+    orders = list(encoder.orders_ if orders is None else orders)
+    if not orders:
+        return cells
+    numbers = encoder.decoded_numbers(rows, sorted({j for pair in orders for j in pair}))
+    drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
+    for low, high in orders:
+        with np.errstate(invalid="ignore"):
+            wrong = numbers[low] > numbers[high]
+        for j in (low, high):
+            position = encoder.model_columns.index(j)
+            cells[:, position] |= wrong & drawn[:, position]
+    return cells
 
 
 def _pairs_from_json(pairs, columns: list[Column], what: str) -> list[tuple[int, int]]:

@@ -428,13 +428,15 @@ class TableEncoder(ScoredCells):
         return request
 
     def with_placeholders(self, encoded: np.ndarray) -> np.ndarray:
-        """Training rows with each indicated missing cell set to a fixed in-range value (a copy).
+        """Training (or drawn) rows with each indicated missing cell set to a fixed in-range value (a copy).
 
         The network then learns that a cell drawn as missing holds that value,
         so that one joint draw of a row is consistent: in training a missing
         cell is modelled like any other, and the indicator says whether it is
         missing. Scores still leave missing cells out (their indicator counts).
-        Cells on a point mass get the same value.
+        Cells on a point mass get the same value. In drawn rows, the cells
+        their indicators say are missing or on a mass get it too, as the
+        network saw such cells in training.
         """
         return with_placeholders(self, encoded)
 

@@ -23,7 +23,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from .._device import torch_generator
-from .._inference.sampling import SamplerSettings, conditional_draws, sampling_bounds, sampling_relations
+from .._inference.sampling import (
+    SamplerSettings,
+    conditional_draws,
+    sampling_bounds,
+    sampling_relations,
+    sampling_repair,
+)
 from .._inference.spread import best_spread_scale
 from .._model.fitting import fit_state
 
@@ -193,6 +199,7 @@ def _held_out_draws(model, X, observed: np.ndarray, cells: np.ndarray, seed: int
             tilt=state.category_tilt,
             bounds=bounds,
             relations=sampling_relations(state.encoder, twin),
+            repair=sampling_repair(state.encoder, twin, state.model),
         )
     if bounds is None:
         low, high = np.full(len(rows), -np.inf), np.full(len(rows), np.inf)

@@ -33,6 +33,7 @@ from .._inference.sampling import (
     given_table,
     sampling_bounds,
     sampling_relations,
+    sampling_repair,
     with_given_cells,
 )
 from .._inference.scoring import BoundSettings, elbo_with_tails
@@ -264,16 +265,18 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         network's own.
     enforce_bounds : bool, default=True
         Samples stay inside each real-valued, integer and datetime column's
-        training range: a row with a drawn cell outside it is drawn again,
-        so the distribution is the model's truncated to the range (not
-        clipped onto its edges), and a column that was never negative never
-        samples a negative value. Rows that break an order between two
-        columns that every training row keeps (a start before its end, an
-        amount paid up to the amount due), or where a column that bins
-        another disagrees with it (an age group and an age), are drawn
-        again too. Scores are
-        those of the untruncated model. False lets samples reach a little
-        beyond the range and break such orders. Image pixels
+        training range (not clipped onto its edges), so a column that was
+        never negative never samples a negative value, and they keep the
+        orders between two columns that every training row keeps (a start
+        before its end, an amount paid up to the amount due). A row with a
+        drawn cell outside the range, out of such an order, or where a
+        column that bins another disagrees with it (an age group and an
+        age), is drawn again. But a cell that may be missing, on a point mass
+        or a round value (one with an indicator) is first drawn again alone,
+        given the rest of its row (up to 8 times): drawing its row again
+        would change how often such cells are missing or on their mass.
+        Scores are those of the untruncated model. False lets samples reach
+        a little beyond the range and break such orders. Image pixels
         (``network='unet'``) are not truncated.
     reproduce_missing : bool, default=True
         Samples have missing cells as the training rows do: each column with
@@ -697,6 +700,7 @@ class BFNGenerator(DensityMixin, BaseEstimator):
             tilt=self.category_tilt_,
             bounds=sampling_bounds(self.encoder_, self),
             relations=sampling_relations(self.encoder_, self),
+            repair=sampling_repair(self.encoder_, self, self.model_),
         )
         if table is not None:  # a drawn date moves to the given weekday, month...
             encoded = with_dates_on_given_fields(self.encoder_, encoded, given_values)

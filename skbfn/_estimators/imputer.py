@@ -24,6 +24,7 @@ from .._inference.sampling import (
     conditional_draws,
     sampling_bounds,
     sampling_relations,
+    sampling_repair,
     with_given_cells,
 )
 from .._inference.spread import SPREAD_SCALES, widened
@@ -245,6 +246,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 tilt=model.category_tilt_,
                 bounds=bounds,
                 relations=sampling_relations(model.encoder_, model),
+                repair=sampling_repair(model.encoder_, model, model.model_),
             )
             draws = with_copies_filled(model.encoder_, draws, observed[incomplete])  # averaged, copies stay copies
             if not self.sample_posterior:

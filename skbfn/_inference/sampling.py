@@ -28,6 +28,7 @@ from .._encoding import TableEncoder, is_missing
 from .._encoding.relations import relations_broken
 from ..core import BFN, CellMask
 from .category_tilt import CategoryTilt
+from .cell_repair import CellRepair, indicated_columns, outside
 
 __all__ = [
     "MAX_CANDIDATES_PER_ROW",
@@ -41,6 +42,7 @@ __all__ = [
     "rejection_sample",
     "sampling_bounds",
     "sampling_relations",
+    "sampling_repair",
     "tilt_pool_rows",
     "with_given_cells",
 ]
@@ -128,15 +130,19 @@ def draw(
     tilt: CategoryTilt | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
     relations: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
+    repair: CellRepair | None = None,
 ) -> np.ndarray:
     """Model rows from ``model``: under the category ``tilt`` (when there is one and no condition), inside
     ``bounds`` and keeping the ``relations`` between columns.
 
-    A row the tilt rejects, with a drawn cell outside the bounds, or breaking
-    a relation, is drawn again, with its own given cells, until it is kept
+    With a ``repair``, a drawn cell that may be missing or on a point mass,
+    outside the bounds or breaking an order, is first drawn again given the
+    rest of its row (:mod:`.cell_repair`). Then a row the tilt rejects, still
+    with a drawn cell outside the bounds, or breaking a relation, is drawn
+    again, with its own given cells, until it is kept
     (:func:`rejection_sample`): the rows follow the network's distribution
-    reweighted by the tilt and truncated to the bounds and relations. Draws given
-    a condition are not tilted.
+    (such cells repaired) reweighted by the tilt and truncated to the bounds
+    and relations. Draws given a condition are not tilted.
 
     Parameters
     ----------
@@ -159,6 +165,10 @@ def draw(
     relations : callable, optional
         ``relations(rows, given)``: which model rows break an order or a
         partition between columns in a drawn cell (:func:`sampling_relations`).
+    repair : CellRepair, optional
+        Draws again the cells with an indicator outside the bounds or
+        breaking an order, given the rest of their row
+        (:func:`sampling_repair`).
 
     Returns
     -------
@@ -173,7 +183,8 @@ def draw(
     def draw_again(rows: np.ndarray) -> np.ndarray:
         given = None if given_values is None else given_values[rows]
         row_cond = None if cond is None else cond[torch.from_numpy(rows).to(cond.device)]
-        return draw_network(model, settings, len(rows), cond=row_cond, given_values=given, generator=generator)
+        fresh = draw_network(model, settings, len(rows), cond=row_cond, given_values=given, generator=generator)
+        return fresh if repair is None else repair(fresh, given, _redraw(model, settings, row_cond, generator))
 
     def uniform(n: int) -> np.ndarray:
         return torch.rand(n, generator=generator, device=device, dtype=torch.float64).cpu().numpy()
@@ -181,7 +192,7 @@ def draw(
     def log_acceptance(rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
         total = np.zeros(len(rows)) if tilt is None else tilt.log_acceptance(rows, given)
         if bounds is not None:
-            total[_outside(rows, given, bounds).any(axis=1)] = -np.inf
+            total[outside(rows, given, bounds).any(axis=1)] = -np.inf
         if relations is not None:
             total[relations(rows, given)] = -np.inf
         return total
@@ -190,21 +201,22 @@ def draw(
         expected = 1.0 if tilt is None else float(np.exp(tilt.log_mean_acceptance))
         encoded, kept_as_drawn = batched_rejection_sample(log_acceptance, n_rows, expected, draw_again, uniform)
     else:
-        encoded = draw_network(model, settings, n_rows, cond=cond, given_values=given_values, generator=generator)
+        encoded = draw_again(np.arange(n_rows))
         encoded, kept_as_drawn = rejection_sample(log_acceptance, encoded, given_values, draw_again, uniform)
     if bounds is not None and kept_as_drawn.size:
         given = None if given_values is None else given_values[kept_as_drawn]
-        outside = _outside(encoded[kept_as_drawn], given, bounds)
-        if outside.any():
+        cells_outside = outside(encoded[kept_as_drawn], given, bounds)
+        if cells_outside.any():
             warnings.warn(
-                f"{int(outside.any(axis=1).sum())} rows still had cells outside the training range after "
+                f"{int(cells_outside.any(axis=1).sum())} rows still had cells outside the training range after "
                 f"{MAX_CANDIDATES_PER_ROW} candidates per row; those cells were clipped to the range. A model "
                 "that draws so many cells outside is undertrained (raise max_iter) or its columns need a "
                 "transform (continuous_transform).",
                 UserWarning,
                 stacklevel=4,
             )
-            encoded[kept_as_drawn] = np.where(outside, np.clip(encoded[kept_as_drawn], *bounds), encoded[kept_as_drawn])
+            kept = encoded[kept_as_drawn]
+            encoded[kept_as_drawn] = np.where(cells_outside, np.clip(kept, *bounds), kept)
     if relations is not None and kept_as_drawn.size:
         broken = relations(encoded[kept_as_drawn], None if given_values is None else given_values[kept_as_drawn])
         if broken.any():
@@ -219,10 +231,20 @@ def draw(
     return encoded
 
 
+def _redraw(model: BFN, settings: SamplerSettings, cond: torch.Tensor | None, generator: torch.Generator):
+    """``redraw(indices, request)`` for :class:`CellRepair`: rows ``indices`` drawn with ``request``'s cells given."""
+
+    def redraw(indices: np.ndarray, request: np.ndarray) -> np.ndarray:
+        row_cond = None if cond is None else cond[torch.from_numpy(indices).to(cond.device)]
+        return draw_network(model, settings, len(indices), cond=row_cond, given_values=request, generator=generator)
+
+    return redraw
+
+
 def conditional_draws(module, settings: SamplerSettings, given: np.ndarray, n_draws: int, **draw_args) -> np.ndarray:
     """``n_draws`` draws of each row of the model matrix ``given`` (NaN where drawn): ``[rows, n_draws, columns]``.
 
-    ``draw_args`` (``generator``, ``tilt``, ``bounds``) go to :func:`draw`.
+    ``draw_args`` (``generator``, ``tilt``, ``bounds``, ``relations``, ``repair``) go to :func:`draw`.
     """
     repeated = np.repeat(given, n_draws, axis=0)  # each row's draws in a run
     rows = draw(module, settings, len(repeated), given_values=repeated, **draw_args)
@@ -243,11 +265,15 @@ def sampling_relations(encoder: TableEncoder, estimator):
     return functools.partial(relations_broken, encoder)
 
 
-def _outside(rows: np.ndarray, given: np.ndarray | None, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Drawn (not given) cells of ``rows`` outside ``bounds``."""
-    low, high = bounds
-    outside = (rows < low) | (rows > high)
-    return outside if given is None else outside & np.isnan(given)
+def sampling_repair(encoder: TableEncoder, estimator, model: BFN) -> CellRepair | None:
+    """The :class:`CellRepair` :func:`draw` uses for an estimator's ``enforce_bounds``: None without bounds,
+    without a column that has an indicator, or for a model that cannot be given cells (it never learnt to)."""
+    bounds = sampling_bounds(encoder, estimator)
+    columns = indicated_columns(encoder)
+    can_condition = model.cell_inputs and estimator.conditional_fraction > 0
+    if bounds is None or not columns or not can_condition:
+        return None
+    return CellRepair(encoder, bounds, columns)
 
 
 def rejection_sample(log_acceptance, encoded: np.ndarray, given_values, draw_again, uniform):
@@ -334,19 +360,23 @@ def fit_category_tilt(
     pool_rows: int = TILT_POOL_ROWS,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
     relations: Callable[[np.ndarray, np.ndarray | None], np.ndarray] | None = None,
+    repair: CellRepair | None = None,
 ) -> CategoryTilt:
     """Category weights under which the network's own rows have about the training shares ``counts``.
 
     Draws ``pool_rows`` rows with ``settings`` (the weights hold for that
-    sampler), keeps those inside ``bounds`` and keeping the ``relations`` (as
-    sampling will: rows that break them may hold some categories more often
-    than others), and fits the weights on them; the tilt keeps at least
+    sampler), their broken cells drawn again by ``repair``, keeps those inside
+    ``bounds`` and keeping the ``relations`` (as sampling will: rows that
+    break them may hold some categories more often than others), and fits
+    the weights on them; the tilt keeps at least
     ``TILT_MIN_MEAN_ACCEPTANCE`` of them.
     """
     pool = draw_network(model, settings, pool_rows, cond=None, given_values=None, generator=generator)
+    if repair is not None:  # as sampling repairs them
+        pool = repair(pool, None, _redraw(model, settings, None, generator))
     kept = np.ones(len(pool), dtype=bool)
     if bounds is not None:
-        kept &= ~_outside(pool, None, bounds).any(axis=1)
+        kept &= ~outside(pool, None, bounds).any(axis=1)
     if relations is not None:
         kept &= ~relations(pool, None)
     pool = pool[kept] if kept.sum() >= TILT_MIN_POOL_ROWS // 2 else pool

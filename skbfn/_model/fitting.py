@@ -25,6 +25,7 @@ from .._inference.sampling import (
     fit_category_tilt,
     sampling_bounds,
     sampling_relations,
+    sampling_repair,
     tilt_pool_rows,
 )
 from .._inference.scoring import RECONSTRUCTION_DIVISOR
@@ -198,7 +199,15 @@ def fit_state(
         pool_rows = tilt_pool_rows((len(history["loss"]) - n_done_before) * config.batch_size, settings.n_steps)
         bounds, relations = sampling_bounds(encoder, estimator), sampling_relations(encoder, estimator)
         tilt = fit_category_tilt(
-            ema.module, settings, encoder, counts, generator, pool_rows=pool_rows, bounds=bounds, relations=relations
+            ema.module,
+            settings,
+            encoder,
+            counts,
+            generator,
+            pool_rows=pool_rows,
+            bounds=bounds,
+            relations=relations,
+            repair=sampling_repair(encoder, estimator, model),
         )
     return FittedState(model.eval(), ema, encoder, condition, tilt, history, device)
 
