@@ -12,8 +12,10 @@ Data: a synthetic export of ``--rows`` rows (seeded) with
   income;
 - calendar fields: a year and a weekday from a date;
 - arithmetic: nights as the end less the start, an amount as a price (one of
-  five) times a quantity, a tax of 20% of the amount, and a gross amount as
-  the amount plus the tax.
+  five) times a quantity, a tax of 20% of the amount, a gross amount as
+  the amount plus the tax, a fee of 10% of hours times an hourly rate, and
+  a charged total of the gross amount, a shipping cost (0 in half the rows)
+  and the fee.
 
 ``BFNGenerator`` is fitted with its defaults, and again with
 ``enforce_bounds=False`` (no truncation to ranges, orders and partitions),
@@ -52,6 +54,10 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
     end = start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D")
     price = rng.choice([2.5, 4.99, 9.99, 19.0, 49.9], n_rows)
     amount = np.round(price * rng.integers(1, 8, n_rows), 2)
+    gross = np.round(amount + np.round(0.2 * amount, 2), 2)
+    hours, hourly = rng.integers(1, 9, n_rows), rng.choice([15.5, 20.0, 32.75], n_rows)
+    fee = np.round(0.1 * hours * hourly, 2)
+    shipping = np.where(rng.random(n_rows) < 0.5, 0.0, np.round(rng.uniform(2, 10, n_rows), 2))
     return pd.DataFrame(
         {
             "age": age,
@@ -72,7 +78,12 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
             "quantity": np.round(amount / price).astype(int),
             "amount": amount,
             "tax": np.round(0.2 * amount, 2),
-            "gross": np.round(amount + np.round(0.2 * amount, 2), 2),
+            "gross": gross,
+            "hours": hours,
+            "hourly": hourly,
+            "fee": fee,
+            "shipping": shipping,
+            "charged": np.round(gross + shipping + fee, 2),
         }
     )
 
@@ -106,6 +117,12 @@ def properties(table: pd.DataFrame) -> dict[str, float]:
         ),
         "tax = 20% of amount": float(np.mean(np.isclose(table["tax"], (0.2 * table["amount"]).round(2)))),
         "gross = amount + tax": float(np.mean(np.isclose(table["gross"], table["amount"] + table["tax"]))),
+        "fee = 10% of hours x rate": float(
+            np.mean(np.isclose(table["fee"], (0.1 * table["hours"] * table["hourly"]).round(2)))
+        ),
+        "charged = gross+ship+fee": float(
+            np.mean(np.isclose(table["charged"], table["gross"] + table["shipping"] + table["fee"], rtol=0, atol=5e-3))
+        ),
         "income in its bracket": float(
             np.mean(np.where(income < 30_000, "low", np.where(income < 70_000, "mid", "high")) == table["bracket"])
         ),

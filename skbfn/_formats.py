@@ -86,6 +86,9 @@ FILE_FORMATS = {
     "('calendar_fields'), and the columns computed from others, a total from its terms or a tax as a rate of an "
     "amount ('arithmetic'), which samples compute and scores count as certain: a reader of format 16 would sample "
     "them apart from what determines them",
+    18: "arithmetic columns may be a signed sum of three or more columns ('operation': 'sum', with 'terms' and "
+    "'signs') or a product with a factor (a rate of a product, 'factor' beside '*'), which a reader of format 17 "
+    "would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

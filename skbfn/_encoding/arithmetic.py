@@ -7,8 +7,10 @@ deductions``, ``amount = quantity * price``, ``tax = 0.2 * amount``,
 column only roughly, and samples rows that do not add up. The encoder
 records each such *arithmetic* column: a numeric column equal, in every
 training row that holds them all, to the sum, difference or product of two
-earlier columns, or to a fixed multiple of one (a rate, a conversion; 0 and
-1 excepted), to its decimals for a product or a multiple, in units that add
+earlier columns, to a fixed multiple of one (a rate, a conversion; 0 and
+1 excepted) or of a product of two (``bonus = salary * percent / 100``), or
+to a signed sum of three or more (:mod:`.sums`), to its decimals for a
+product or a multiple, in units that add
 up (plain numbers, or times, added in seconds: a date plus a duration is a
 date), with the rows too many for that to be chance
 (:data:`~skbfn._encoding.orders.MAX_CHANCE`). A term may be a categorical
@@ -29,6 +31,7 @@ import numpy as np
 from .._json import is_finite_number, is_int
 from .column import Column, from_steps, in_steps
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
+from .sums import TermSum, first_sum
 from .values import as_float, column_values
 
 __all__ = [
@@ -50,8 +53,9 @@ _MIN_TRIAL_ROWS = 4
 
 @dataclass(frozen=True)
 class Arithmetic:
-    """Column ``column`` (an index of X) equals ``left operation right`` (two earlier columns), or ``factor *
-    left`` (``operation='scale'``, ``right`` None), in every row holding them all, in the columns' values."""
+    """Column ``column`` (an index of X) equals ``left operation right`` (two earlier columns; a product may
+    have a ``factor`` too), or ``factor * left`` (``operation='scale'``, ``right`` None), in every row holding
+    them all, in the columns' values."""
 
     column: int
     left: int
@@ -70,12 +74,23 @@ class Arithmetic:
         return document if self.factor is None else {**document, "factor": self.factor}
 
     def result(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
-        """``left operation right``, or ``factor * left``."""
+        """``left operation right`` (times ``factor`` for a product that has one), or ``factor * left``."""
         if self.operation == "scale":
             return self.factor * left
         if self.operation == "+":
             return left + right
-        return left - right if self.operation == "-" else left * right
+        if self.operation == "-":
+            return left - right
+        return left * right if self.factor is None else self.factor * left * right
+
+    def describe(self, names: list[str]) -> str:
+        """The relation in words: ``'total = amount + tax'``, ``'tax = 0.2 * amount'``."""
+        if self.right is None:
+            terms = f"{self.factor:g} * {names[self.left]}"
+        else:
+            terms = f"{names[self.left]} {self.operation} {names[self.right]}"
+            terms = terms if self.factor is None else f"{self.factor:g} * {terms}"
+        return f"{names[self.column]} = {terms}"
 
 
 def _time_kind(column: Column) -> str:
@@ -102,6 +117,10 @@ _KINDS = {
     "*": {("number", "number", "number")},
     "scale": {("number", "number")},
 }
+# A signed sum of three or more terms reads plain numbers only.
+_SUM_KIND = "number"
+# The relations whose result is a linear function of their terms.
+_LINEAR = ("+", "-", "scale", "sum")
 
 
 def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str) -> bool:
@@ -201,20 +220,65 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
             full[j] = arithmetic_values(columns[j], column_values(X, j))
         return full[j]
 
-    found = []
+    found: list = []
     for c in range(2, len(numeric)):
         if columns[numeric[c]].kind == "categorical":  # a term only: samples write numbers over a result
             continue
-        for operation in OPERATIONS[:3]:
-            pair = _first_pair(columns, numeric, values, trial, varies, c, operation)
-            if pair is not None:
-                found.append(Arithmetic(numeric[c], numeric[pair[0]], numeric[pair[1]], operation))
-                break
-        else:
-            scaled = _first_scale(columns, numeric, values, trial, varies, c)
-            if scaled is not None:
-                found.append(Arithmetic(numeric[c], numeric[scaled[0]], None, "scale", scaled[1]))
+        relation = _first_relation(columns, numeric, values, trial, varies, c)
+        if relation is None:
+            relation = _first_sum(columns, numeric, values, screened, varies, c, found)
+        if relation is not None:
+            found.append(relation)
     return found
+
+
+def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
+    """Column ``c``'s first pair (sums, then differences, then products), else its first multiple of a column,
+    else of a product of two."""
+    for operation in OPERATIONS[:3]:
+        pair = _first_pair(columns, numeric, values, trial, varies, c, operation)
+        if pair is not None:
+            return Arithmetic(numeric[c], numeric[pair[0]], numeric[pair[1]], operation)
+    scaled = _first_scale(columns, numeric, values, trial, varies, c)
+    if scaled is not None:
+        return Arithmetic(numeric[c], numeric[scaled[0]], None, "scale", scaled[1])
+    product = _first_scaled_product(columns, numeric, values, trial, varies, c)
+    if product is not None:
+        return Arithmetic(numeric[c], numeric[product[0]], numeric[product[1]], "*", product[2])
+    return None
+
+
+def _first_sum(columns, numeric, values, screened: dict, varies, c: int, found: list) -> TermSum | None:
+    """Column ``c``'s signed sum of three or more earlier plain-number columns, found on the screened rows and
+    checked on every row.
+
+    A result that is linear in its terms (a sum, a difference, a multiple) and its terms would explain each
+    other in the regression, so it is run without the terms of such ``found`` relations (a total of a gross
+    amount and fees), and then without their results (a total of the amount the gross was computed from).
+    """
+    if _time_kind(columns[numeric[c]]) != _SUM_KIND:
+        return None
+    linear = [r for r in found if r.operation in _LINEAR]
+    results, terms = {r.column for r in linear}, {j for r in linear for j in r.terms}
+    tried = []
+    for excluded in (terms, results):
+        earlier = [
+            a
+            for a in range(c)
+            if varies[a] and numeric[a] not in excluded and _time_kind(columns[numeric[a]]) == _SUM_KIND
+        ]
+        if len(earlier) < 3 or earlier in tried:
+            continue
+        tried.append(earlier)
+        sum_found = first_sum(screened[numeric[c]], np.column_stack([screened[numeric[a]] for a in earlier]))
+        if sum_found is None:
+            continue
+        positions, signs = sum_found
+        relation = TermSum(numeric[c], tuple(numeric[earlier[i]] for i in positions), tuple(int(s) for s in signs))
+        rows = np.column_stack([values(j) for j in (relation.column, *relation.terms)])
+        if _relation_holds(columns[relation.column], rows, relation):
+            return relation
+    return None
 
 
 def _factors(column: Column, result: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -254,6 +318,34 @@ def _first_scale(columns, numeric, values, trial, varies, c: int) -> tuple[int, 
     return None
 
 
+def _first_scaled_product(columns, numeric, values, trial, varies, c: int) -> tuple[int, int, float] | None:
+    """The first pair of columns before position ``c`` whose product column ``c`` is a fixed multiple of (other
+    than 0 or 1: ``bonus = salary * percent / 100``), to its decimals, and that factor, as short a decimal as
+    fits."""
+    products = trial[:, :c, None] * trial[:, None, :c]
+    held = ~np.isnan(products) & ~np.isnan(trial[:, c, None, None])
+    result = np.where(held, trial[:, c, None, None], np.nan)
+    low, high = _factors(columns[numeric[c]], result, np.where(held, products, np.nan))
+    candidates = (low <= high) & ~((low <= 1) & (high >= 1)) & ~((low <= 0) & (high >= 0))
+    candidates &= np.triu(np.ones((c, c), dtype=bool), 1) & varies[:c, None] & varies[None, :c]
+    candidates &= held.sum(axis=0) >= _MIN_TRIAL_ROWS
+    for a, b in zip(*np.nonzero(candidates), strict=True):
+        relation = (numeric[c], numeric[a], numeric[b])
+        if not _adds_up(columns, relation, "*"):
+            continue
+        trio = np.column_stack([values(j) for j in relation])
+        trio = trio[~np.isnan(trio).any(axis=1)]
+        if len(trio) < MIN_ORDER_ROWS:
+            continue
+        low, high = _factors(columns[numeric[c]], trio[:, :1], trio[:, 1:2] * trio[:, 2:])
+        if not low[0] <= high[0]:
+            continue
+        factor = _shortest_decimal(float(low[0]), float(high[0]))
+        if _relation_holds(columns[numeric[c]], trio, Arithmetic(*relation, "*", factor)):
+            return int(a), int(b), factor
+    return None
+
+
 def _shortest_decimal(low: float, high: float) -> float:
     """The number with the fewest decimals in ``[low, high]`` (its middle, rounded)."""
     middle = (low + high) / 2
@@ -287,13 +379,19 @@ def _first_pair(columns, numeric, values, trial, varies, c: int, operation: str)
 
 def _holds(column: Column, values: np.ndarray, operation: str, factor: float | None = None) -> bool:
     """Whether ``result = left operation right`` (or ``factor * left``) in every row of ``values`` (result,
-    then terms) holding them all, in too many rows for chance: where the result's commonest value holds a
-    share ``p``, ``p^n <= MAX_CHANCE``."""
+    then terms) holding them all (see :func:`_relation_holds`)."""
+    return _relation_holds(column, values, Arithmetic(0, 1, None if operation == "scale" else 2, operation, factor))
+
+
+def _relation_holds(column: Column, values: np.ndarray, relation) -> bool:
+    """Whether ``relation``'s result (of the columns of ``values`` after the first, in its terms' order) gives
+    the first column in every row of ``values`` holding them all, in too many rows for chance: where the
+    result's commonest value holds a share ``p``, ``p^n <= MAX_CHANCE``."""
     rows = values[~np.isnan(values).any(axis=1)]
     if len(rows) < MIN_ORDER_ROWS:
         return False
-    computed = Arithmetic(0, 1, None if operation == "scale" else 2, operation, factor).result(*rows[:, 1:].T)
-    if not np.all(np.abs(rows[:, 0] - computed) <= _tolerance(column, operation, computed)):
+    computed = relation.result(*rows[:, 1:].T)
+    if not np.all(np.abs(rows[:, 0] - computed) <= _tolerance(column, relation.operation, computed)):
         return False
     commonest = np.unique(rows[:, 0], return_counts=True)[1].max() / len(rows)
     return len(rows) * np.log(commonest) <= np.log(MAX_CHANCE)
@@ -358,7 +456,8 @@ def with_results_solved(encoder, rows, given) -> None:
     place, relation by relation in column order: a given sum, difference or multiple is solved for a term that
     is not given (the right one where both are drawn), and a result that is not given is computed again from
     its terms as they now are (a given term replaced the one it was decoded from). Products given, and terms
-    that are categories of numbers, are left as drawn."""
+    that are categories of numbers, are left as drawn. A given sum of three or more terms is solved for its
+    last drawn term."""
     for relation in encoder.arithmetic_:
         columns = {j: encoder.columns_[j] for j in (relation.column, *relation.terms)}
         missing = {j: c.missing_cells(column_values(given, j)) for j, c in columns.items()}
@@ -367,7 +466,9 @@ def with_results_solved(encoder, rows, given) -> None:
         computed = relation.result(*(values[j] for j in relation.terms))
         drawn = missing[relation.column] & ~np.isnan(result)  # a result drawn missing stays missing
         solutions = [(relation.column, computed, drawn & ~np.isnan(computed))]
-        if relation.operation == "scale":
+        if relation.operation == "sum":
+            solutions += _sum_solutions(relation, result, [values[j] for j in relation.terms], missing)
+        elif relation.operation == "scale":
             solutions.append((relation.left, result / relation.factor, missing[relation.left]))
         elif relation.operation != "*":
             sign = 1.0 if relation.operation == "+" else -1.0
@@ -385,6 +486,16 @@ def with_results_solved(encoder, rows, given) -> None:
                 _write(rows, j, where, columns[j].values(numbers)[where])
 
 
+def _sum_solutions(relation: TermSum, result: np.ndarray, terms: list[np.ndarray], missing: dict) -> list:
+    """``(term, value, rows)`` that make a given sum add up: in each row, its last drawn term solved for."""
+    solutions, solved = [], np.zeros(len(result), dtype=bool)
+    for k in reversed(range(len(relation.terms))):
+        where = missing[relation.terms[k]] & ~solved
+        solutions.append((relation.terms[k], relation.solved_for(k, result, terms), where))
+        solved |= where
+    return solutions
+
+
 def _write(rows, j: int, where: np.ndarray, values: np.ndarray) -> None:
     """Write ``values`` into column ``j`` of the decoded ``rows`` (a DataFrame or an array) at ``where``."""
     if hasattr(rows, "iloc"):
@@ -397,36 +508,49 @@ def _write(rows, j: int, where: np.ndarray, values: np.ndarray) -> None:
         rows[where, j] = values
 
 
-def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic]:
+def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
+    """The relation a document describes, or None where it is not a valid one."""
+    if isinstance(doc, dict) and doc.get("operation") == "sum":
+        relation = TermSum.from_dict(doc)
+        return relation if relation is not None and relation.column < n_columns else None
+    operation = doc.get("operation") if isinstance(doc, dict) else None
+    factored = operation == "scale" or (operation == "*" and "factor" in doc)
+    valid = (
+        isinstance(doc, dict)
+        and set(doc) == {"column", "left", "right", "operation", *(("factor",) if factored else ())}
+        and operation in OPERATIONS
+        and is_int(doc["column"])
+        and is_int(doc["left"])
+        and 0 <= doc["left"] < doc["column"] < n_columns
+        and (not factored or (is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)))
+        and (
+            doc["right"] is None
+            if operation == "scale"
+            else is_int(doc["right"]) and 0 <= doc["right"] < doc["column"] and doc["left"] != doc["right"]
+        )
+    )
+    return Arithmetic(doc["column"], doc["left"], doc["right"], operation, doc.get("factor")) if valid else None
+
+
+def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | TermSum]:
     """Arithmetic columns written by :meth:`Arithmetic.to_dict`, checked; ValueError names what is wrong."""
     relations = []
     for doc in documents if isinstance(documents, list) else [None]:
-        scaled = isinstance(doc, dict) and doc.get("operation") == "scale"
-        valid = (
-            isinstance(doc, dict)
-            and set(doc) == {"column", "left", "right", "operation", *(("factor",) if scaled else ())}
-            and doc["operation"] in OPERATIONS
-            and is_int(doc["column"])
-            and is_int(doc["left"])
-            and 0 <= doc["left"] < doc["column"] < len(columns)
-            and (
-                doc["right"] is None and is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)
-                if scaled
-                else is_int(doc["right"]) and 0 <= doc["right"] < doc["column"] and doc["left"] != doc["right"]
-            )
-        )
-        relation = (
-            Arithmetic(doc["column"], doc["left"], doc["right"], doc["operation"], doc.get("factor")) if valid else None
-        )
-        involved = (relation.column, *relation.terms) if valid else ()
+        relation = _relation_from_json(doc, len(columns))
+        involved = (relation.column, *relation.terms) if relation is not None else ()
         if (
-            not valid
+            relation is None
             or columns[involved[0]].kind == "categorical"
             or not all(holds_numbers(columns[j]) for j in involved)
         ):
             raise ValueError(f"the encoder's arithmetic columns hold an invalid entry {doc!r}")
-        if not _adds_up(columns, involved, doc["operation"]):
-            raise ValueError(f"the arithmetic of column {columns[doc['column']].name!r} mixes units")
+        adds_up = (
+            all(_time_kind(columns[j]) == _SUM_KIND for j in involved)
+            if relation.operation == "sum"
+            else _adds_up(columns, involved, relation.operation)
+        )
+        if not adds_up:
+            raise ValueError(f"the arithmetic of column {columns[relation.column].name!r} mixes units")
         relations.append(relation)
     if len({r.column for r in relations}) < len(relations):
         raise ValueError("the encoder computes a column twice")
