@@ -377,8 +377,30 @@ def test_integer_codes_too_wide_for_bins_are_categories_and_quantities_stay_numb
     sample = gen.sample(300, random_state=0)
     assert sample["naics"].isin(codes).all() and sample["naics"].dtype == np.int64
     assert sample["naics_f"].dropna().isin(codes).all() and sample["naics_f"].isna().any()
-    narrow = frame.assign(naics=frame["naics"] % 100)  # the same few values within max_bins: integers, in bins
+    narrow = frame.assign(naics=rng.integers(10, 15, n))  # a few neighbouring integers within max_bins: in bins
     assert gen.set_params(max_iter=5).fit(narrow).column_roles_["naics"] == "discretised"
+    gapped = frame.assign(naics=frame["naics"] % 100)  # 10, 11, 12 and 18: no row holds 13 to 17, categories
+    assert gen.set_params(max_iter=5).fit(gapped).column_roles_["naics"] == "categorical"
+
+
+def test_a_few_levels_with_empty_steps_between_them_are_categories_and_samples_keep_to_them():
+    """Copays of 0, 10, 20 and 50 were modelled in bins of 10: the flow, which orders its bins, drew 30s and 40s
+    (17% of the samples of a clinic table). As categories, samples hold only the levels."""
+    rng = np.random.default_rng(7)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "copay": rng.choice([0.0, 10.0, 20.0, 50.0], n),
+            "stars": rng.integers(1, 6, n),  # every step held: a discretised column, as before
+            "x": rng.normal(size=n),
+        }
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 30}, random_state=0).fit(frame)
+    assert gen.column_roles_ == {"copay": "categorical", "stars": "discretised", "x": "continuous"}
+    sample = gen.sample(500, random_state=0)
+    assert sample["copay"].isin([0.0, 10.0, 20.0, 50.0]).all() and sample["copay"].dtype == np.float64
+    forced = BFNGenerator(**{**SMALL, "max_iter": 30}, column_roles={"copay": "discretised"}, random_state=0)
+    assert not forced.fit(frame).sample(500, random_state=0)["copay"].isin([0.0, 10.0, 20.0, 50.0]).all()
 
 
 def test_object_columns_of_python_ints_and_decimals_come_back_in_their_type(tmp_path):

@@ -42,10 +42,12 @@ from .values import (
 
 __all__ = [
     "HEAP_RATIO",
+    "MIN_LEVEL_ROWS",
     "MIN_MASS_SHARE",
     "MIN_MIDDLE_SHARE",
     "SCALED_LIMIT",
     "ColumnFitter",
+    "are_gapped_levels",
     "integer_step",
     "is_auto_categorical",
     "middle_share",
@@ -55,6 +57,8 @@ __all__ = [
     "with_round_unit",
 ]
 
+# Every value of a column of levels (are_gapped_levels) is held by at least this many rows.
+MIN_LEVEL_ROWS = 5
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
 # clipping range [-1, 1]: held-out points a little beyond the training range
 # keep a finite, fair likelihood, and samples can reach slightly past it.
@@ -267,17 +271,54 @@ def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
     >>> are_wide_codes(visits, visits.dtype, 64), are_wide_codes(bonus, bonus.dtype, 64)
     (False, False)
     """
-    kind = getattr(dtype, "kind", "O")
-    if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
-        return False
-    numbers = np.asarray(observed.tolist() if kind == "O" else observed, dtype=np.float64)
-    if not holds_few_values(numbers):
+    numbers = _few_whole_numbers(observed, dtype)
+    if numbers is None:
         return False
     distinct = np.unique(numbers)
-    if not np.all(np.isfinite(distinct)) or np.any(distinct != np.round(distinct)):
-        return False
     units = distinct / (integer_step(distinct) or 1)
     return bool(units[-1] - units[0] + 1 > max_bins and np.median(np.diff(units)) > 1)
+
+
+def are_gapped_levels(observed: np.ndarray, dtype) -> bool:
+    """Whether a column's observed values are levels: integers, a few values each seen often
+    (:func:`~skbfn._encoding.roles.holds_few_values`), every one in :data:`MIN_LEVEL_ROWS` rows or more, that
+    leave values between them empty in the steps the column would be modelled in (:func:`value_step`), such
+    as copays of 0, 10, 20 and 50, where no row pays 30 or 40. A discretised flow orders its bins and would
+    draw the empty ones; they are modelled as categories. A count beside a rare outlier is no levels.
+
+    Examples
+    --------
+    >>> copay = np.repeat([0.0, 10.0, 20.0, 50.0], 25)
+    >>> stars = np.repeat([1, 2, 3, 4, 5], 25)
+    >>> are_gapped_levels(copay, copay.dtype), are_gapped_levels(stars, stars.dtype)
+    (True, False)
+    >>> percent = np.repeat([0, 5, 10, 15, 20, 25, 30], 25)  # in steps of 5: every step held
+    >>> visits = np.r_[np.repeat([0, 1, 2, 3], 25), 40]  # a count and one outlier
+    >>> are_gapped_levels(percent, percent.dtype), are_gapped_levels(visits, visits.dtype)
+    (False, False)
+    """
+    numbers = _few_whole_numbers(observed, dtype)
+    if numbers is None:
+        return False
+    distinct, counts = np.unique(numbers, return_counts=True)
+    if counts.min() < MIN_LEVEL_ROWS:
+        return False
+    units = distinct / (value_step(numbers, dtype) or 1)
+    return bool(round(units[-1] - units[0]) + 1 > len(distinct))
+
+
+def _few_whole_numbers(observed: np.ndarray, dtype) -> np.ndarray | None:
+    """A column's observed values as float64 where they are a few whole numbers, each seen often; else None."""
+    kind = getattr(dtype, "kind", "O")
+    if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
+        return None
+    numbers = np.asarray(observed.tolist() if kind == "O" else observed, dtype=np.float64)
+    if not holds_few_values(numbers):
+        return None
+    distinct = np.unique(numbers)
+    if not np.all(np.isfinite(distinct)) or np.any(distinct != np.round(distinct)):
+        return None
+    return numbers
 
 
 def _is_number(value) -> bool:
@@ -300,12 +341,17 @@ class ColumnFitter:
         How continuous columns enter the flow's range.
     shared_range : bool
         Whether all columns share one kind and range (image pixels).
+    gapped_levels : bool, default=False
+        Whether whole numbers that leave steps empty between them are categories (:func:`are_gapped_levels`):
+        for DataFrames, whose columns come back each in its dtype; a NumPy array's samples stay one numeric
+        array.
     """
 
     max_bins: int
     max_categories: int | str
     continuous_transform: str
     shared_range: bool
+    gapped_levels: bool = False
 
     def column(
         self,
@@ -360,6 +406,8 @@ class ColumnFitter:
             role = role or "auto"
             if role == "auto" and are_wide_codes(observed, dtype, self.max_bins):
                 role = "categorical"  # industry codes 541511, 722511: integers between them mean nothing
+            if role == "auto" and self.gapped_levels and are_gapped_levels(observed, dtype):
+                role = "categorical"  # copays of 0, 10, 20, 50: no row pays 30 or 40
         if role == "drop":
             return Column(name, "dropped", dtype)
         if role == "id":

@@ -191,7 +191,9 @@ class TableEncoder(ScoredCells):
         if categorical is not None and discretised is not None and np.any(categorical & discretised):
             raise ValueError("A column cannot be both categorical and discretised.")
 
-        fitter = ColumnFitter(self.max_bins, self.max_categories, self.continuous_transform, self.shared_range)
+        fitter = ColumnFitter(
+            self.max_bins, self.max_categories, self.continuous_transform, self.shared_range, self.is_frame_
+        )
         if self.shared_range:
             self.columns_ = fitter.shared(X, labels, dtypes, categorical, discretised)
             self._order = self._flow_order()
