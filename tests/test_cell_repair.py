@@ -82,11 +82,12 @@ def test_a_cell_its_indicator_makes_meaningless_is_given_its_placeholder(encoder
     rows = _drawn_rows(encoder, _table().iloc[:4])
     stock, x = encoder.model_columns.index(2), encoder.model_columns.index(3)
     mass = len(encoder.model_columns) + len(encoder.indicators_)  # the stock's point-mass indicator
-    rows[0, mass], rows[0, stock], rows[0, x] = 1.0, 0.37, 3.0  # on the mass: its drawn value means nothing
+    rows[0, mass], rows[0, stock], rows[0, x] = 1.0, -5.0, 3.0  # on the mass: its drawn value means nothing
     redraw = _Redraw()
-    CellRepair(encoder, encoder.model_bounds, EVERY_COLUMN)(rows, None, redraw)
+    repaired = CellRepair(encoder, encoder.model_bounds, EVERY_COLUMN)(rows, None, redraw)
     request = redraw.requests[0][1]
-    assert request[0, stock] == 0.0 and np.isnan(request[0, x])
+    assert request[0, stock] == 0.0 and np.isnan(request[0, x])  # outside, but meaningless: not drawn again
+    assert repaired[0, stock] == 0.0
 
 
 def test_given_cells_stay_given_and_a_cell_still_outside_is_left_to_the_caller(encoder):

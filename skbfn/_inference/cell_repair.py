@@ -99,16 +99,19 @@ class CellRepair:
 
         ``given`` holds each row's given cells (NaN where drawn; None: none
         given); ``redraw(indices, request)`` draws the rows ``indices`` of
-        ``rows`` again with the cells of ``request`` given (NaN: draw).
+        ``rows`` again with the cells of ``request`` given (NaN: draw). The
+        cells that the rows' indicators make meaningless hold their
+        placeholders on return, so that none of them counts as broken.
         """
+        rows[:] = self.encoder.with_placeholders(rows)
         for _ in range(self.rounds):
             cells = self.broken_cells(rows, given)
             pending = np.flatnonzero(cells.any(axis=1))
             if pending.size == 0:
                 break
-            request = self.encoder.with_placeholders(rows[pending])
+            request = rows[pending]
             if given is not None:  # given cells exactly as asked (a drawn row holds them in float32 already)
                 request = np.where(np.isnan(given[pending]), request, given[pending])
             request[cells[pending]] = np.nan
-            rows[pending] = redraw(pending, request)
+            rows[pending] = self.encoder.with_placeholders(redraw(pending, request))
         return rows
