@@ -103,7 +103,11 @@ def main() -> None:
         results["data (train vs held out)"].append(measure(train.reset_index(drop=True), held_out, seed, args.table))
         for name, share in (("masses", column_fit.MIN_MASS_SHARE), ("no masses", 2.0)):
             start = time.perf_counter()
-            with mock.patch.object(column_fit, "MIN_MASS_SHARE", share):
+            # no masses: neither a value held by MIN_MASS_SHARE of the rows nor an end held by MIN_END_SHARE
+            with (
+                mock.patch.object(column_fit, "MIN_MASS_SHARE", share),
+                mock.patch.object(column_fit, "MIN_END_SHARE", column_fit.MIN_END_SHARE if share <= 1 else share),
+            ):
                 gen = BFNGenerator(random_state=seed).fit(train)
                 figures = measure(gen.sample(len(held_out), random_state=seed), held_out, seed, args.table)
             print(
