@@ -276,7 +276,7 @@ def _first_sum(columns, numeric, values, screened: dict, varies, c: int, found: 
         positions, signs = sum_found
         relation = TermSum(numeric[c], tuple(numeric[earlier[i]] for i in positions), tuple(int(s) for s in signs))
         rows = np.column_stack([values(j) for j in (relation.column, *relation.terms)])
-        if _relation_holds(columns[relation.column], rows, relation):
+        if _holds(columns[relation.column], rows, relation):
             return relation
     return None
 
@@ -313,7 +313,7 @@ def _first_scale(columns, numeric, values, trial, varies, c: int) -> tuple[int, 
         if not low[0] <= high[0] or len(pair) < MIN_ORDER_ROWS:
             continue
         factor = _shortest_decimal(float(low[0]), float(high[0]))
-        if _holds(columns[numeric[c]], pair, "scale", factor):
+        if _holds(columns[numeric[c]], pair, Arithmetic(*relation, None, "scale", factor)):
             return int(a), factor
     return None
 
@@ -341,7 +341,7 @@ def _first_scaled_product(columns, numeric, values, trial, varies, c: int) -> tu
         if not low[0] <= high[0]:
             continue
         factor = _shortest_decimal(float(low[0]), float(high[0]))
-        if _relation_holds(columns[numeric[c]], trio, Arithmetic(*relation, "*", factor)):
+        if _holds(columns[numeric[c]], trio, Arithmetic(*relation, "*", factor)):
             return int(a), int(b), factor
     return None
 
@@ -372,18 +372,12 @@ def _first_pair(columns, numeric, values, trial, varies, c: int, operation: str)
         relation = (numeric[c], numeric[a], numeric[b])
         if _adds_up(columns, relation, operation):
             trio = np.column_stack([values(j) for j in relation])
-            if _holds(columns[numeric[c]], trio, operation):
+            if _holds(columns[numeric[c]], trio, Arithmetic(*relation, operation)):
                 return int(a), int(b)
     return None
 
 
-def _holds(column: Column, values: np.ndarray, operation: str, factor: float | None = None) -> bool:
-    """Whether ``result = left operation right`` (or ``factor * left``) in every row of ``values`` (result,
-    then terms) holding them all (see :func:`_relation_holds`)."""
-    return _relation_holds(column, values, Arithmetic(0, 1, None if operation == "scale" else 2, operation, factor))
-
-
-def _relation_holds(column: Column, values: np.ndarray, relation) -> bool:
+def _holds(column: Column, values: np.ndarray, relation) -> bool:
     """Whether ``relation``'s result (of the columns of ``values`` after the first, in its terms' order) gives
     the first column in every row of ``values`` holding them all, in too many rows for chance: where the
     result's commonest value holds a share ``p``, ``p^n <= MAX_CHANCE``."""

@@ -32,8 +32,6 @@ __all__ = ["MAX_SUM_TERMS", "TermSum", "first_sum"]
 MAX_SUM_TERMS = 60
 # Rows the regression is fitted on, beyond the number of candidate terms.
 _EXTRA_ROWS = 32
-# A candidate term may miss at most this share of the rows that hold the result.
-_MAX_MISSING_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,10 +100,13 @@ def first_sum(result: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.nda
     present = ~np.isnan(result)
     if terms.shape[1] < 3 or terms.shape[1] > MAX_SUM_TERMS or present.sum() == 0:
         return None
-    candidates = np.flatnonzero(np.isnan(terms[present]).mean(axis=0) <= _MAX_MISSING_SHARE)
-    rows = present & ~np.isnan(terms[:, candidates]).any(axis=1)
-    needed = len(candidates) + _EXTRA_ROWS // 4
-    if len(candidates) < 3 or rows.sum() < needed:
+    candidates = np.arange(terms.shape[1])
+    rows = present & ~np.isnan(terms).any(axis=1)
+    while len(candidates) >= 3 and rows.sum() < len(candidates) + _EXTRA_ROWS // 4:
+        # too few rows hold every candidate: leave out the one missing most often where the result is there
+        candidates = np.delete(candidates, np.isnan(terms[np.ix_(present, candidates)]).sum(axis=0).argmax())
+        rows = present & ~np.isnan(terms[:, candidates]).any(axis=1)
+    if len(candidates) < 3:
         return None
     rows = np.flatnonzero(rows)[: len(candidates) + _EXTRA_ROWS]
     A, y = terms[np.ix_(rows, candidates)], result[rows]
