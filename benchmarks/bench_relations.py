@@ -11,7 +11,8 @@ Data: a synthetic export of ``--rows`` rows (seeded) with
 - partitions: an age group from the age, an income bracket from the
   income;
 - calendar fields: a year and a weekday from a date;
-- arithmetic: nights as the end less the start, an amount as a price (one of
+- arithmetic: nights as the end less the start (a duration), a booking
+  date as the start less a lead time in days (a plain integer), an amount as a price (one of
   five) times a quantity, a tax of 20% of the amount, a gross amount as
   the amount plus the tax, a fee of 10% of hours times an hourly rate, and
   a charged total of the gross amount, a shipping cost (0 in half the rows)
@@ -52,6 +53,7 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
     due = np.round(rng.lognormal(5, 1, n_rows), 2)
     low = np.round(rng.normal(10, 6, n_rows), 1)
     end = start + pd.to_timedelta(np.ceil(rng.gamma(1.5, 8, n_rows)), "D")
+    lead_days = rng.geometric(0.05, n_rows)
     price = rng.choice([2.5, 4.99, 9.99, 19.0, 49.9], n_rows)
     amount = np.round(price * rng.integers(1, 8, n_rows), 2)
     gross = np.round(amount + np.round(0.2 * amount, 2), 2)
@@ -68,6 +70,8 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
             "start": start,
             "end": end,
             "nights": end - start,
+            "lead_days": lead_days,
+            "booked": start - pd.to_timedelta(lead_days, "D"),
             "year": start.year,
             "weekday": start.day_name(),
             "t_min": low,
@@ -112,6 +116,11 @@ def properties(table: pd.DataFrame) -> dict[str, float]:
         "start in its year": float(np.mean(pd.to_datetime(table["start"]).dt.year == table["year"])),
         "weekday of start": float(np.mean(pd.to_datetime(table["start"]).dt.day_name() == table["weekday"])),
         "nights = end - start": float(np.mean(table["end"] - table["start"] == table["nights"])),
+        "nights <= 3": float(np.mean(pd.to_timedelta(table["nights"]) <= pd.Timedelta(3, "D"))),
+        "booked = start - lead": float(
+            np.mean(table["start"] - pd.to_timedelta(table["lead_days"], "D") == table["booked"])
+        ),
+        "lead_days <= 7": float(np.mean(table["lead_days"] <= 7)),
         "amount = price x qty": float(
             np.mean(np.isclose(table["amount"], (table["price"] * table["quantity"]).round(2)))
         ),

@@ -89,6 +89,9 @@ FILE_FORMATS = {
     18: "arithmetic columns may be a signed sum of three or more columns ('operation': 'sum', with 'terms' and "
     "'signs') or a product with a factor (a rate of a product, 'factor' beside '*'), which a reader of format 17 "
     "would refuse",
+    19: "arithmetic columns may add to a time a plain number that counts days, hours, minutes or seconds ('unit': "
+    "a discharge date as a visit date plus a stay in days), and may compute a column before one of their terms "
+    "(the discharge from a stay after it), which a reader of format 18 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -218,3 +218,67 @@ def test_sampling_given_a_total_and_its_amount_draws_the_tax_they_leave_and_the_
     agree = _adds_up(rows)
     assert agree["amount"] < 1.0  # a given product is not solved: the price and quantity are drawn
     assert {k: v for k, v in agree.items() if k != "amount"} == dict.fromkeys(set(agree) - {"amount"}, 1.0)
+
+
+def _stays(n_rows: int = 500, seed: int = 0, stay_first: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    visit = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, n_rows), "D")
+    stay = rng.geometric(0.3, n_rows)  # days, as a plain integer
+    X = pd.DataFrame({"visit": visit, "discharge": visit + pd.to_timedelta(stay, "D"), "stay": stay})
+    X["cost"] = np.round(rng.lognormal(6, 0.5, n_rows) * stay, 2)
+    return X[["visit", "stay", "discharge", "cost"]] if stay_first else X
+
+
+@pytest.mark.parametrize("stay_first", [False, True])
+def test_a_date_plus_a_number_of_days_is_found_as_the_later_date_in_either_column_order(stay_first):
+    X = _stays(stay_first=stay_first)
+    encoder = TableEncoder().fit(X)
+    names = list(X.columns)
+    assert [r.describe(names) for r in encoder.arithmetic_] == ["discharge = visit + stay (numbers in days)"]
+    hours = X.assign(discharge=X["visit"] + pd.to_timedelta(X["stay"] * 24, "h") + pd.to_timedelta(1, "h"))
+    assert TableEncoder().fit(hours).arithmetic_ == []  # a day and an hour is no whole number of any unit
+    in_hours = X.assign(discharge=X["visit"] + pd.to_timedelta(X["stay"], "h"))
+    assert [r.unit for r in TableEncoder().fit(in_hours).arithmetic_] == ["h"]
+    broken = X.copy()
+    broken.loc[3, "stay"] += 1
+    assert TableEncoder().fit(broken).arithmetic_ == []
+
+
+@pytest.fixture(scope="module")
+def stays_fitted():
+    return BFNGenerator(**SMALL, random_state=0).fit(_stays())
+
+
+def test_samples_draw_the_number_of_days_and_compute_the_later_date(stays_fitted):
+    X = _stays()
+    rows = stays_fitted.sample(400, random_state=0)
+    assert ((pd.to_datetime(rows["discharge"]) - pd.to_datetime(rows["visit"])).dt.days == rows["stay"]).all()
+    assert rows["stay"].between(X["stay"].min(), X["stay"].max()).all()  # drawn in its own right: no stay of 0
+    scores = stays_fitted.score_samples(X.iloc[:20])
+    assert np.isfinite(scores).all()
+    shifted = X.iloc[:20].assign(discharge=X["discharge"].iloc[:20] + pd.to_timedelta(1, "D"))
+    assert np.all(stays_fitted.score_samples(shifted) == -np.inf)
+
+
+def test_the_imputer_solves_a_stay_from_its_dates_and_a_date_from_its_stay():
+    X = _stays()
+    holes = X.copy()
+    holes.loc[:39, "stay"] = np.nan
+    holes.loc[40:79, "discharge"] = pd.NaT
+    filled = BFNImputer(BFNGenerator(**SMALL, random_state=0), random_state=0).fit(holes).transform(holes)
+    np.testing.assert_array_equal(filled["stay"][:80].to_numpy(dtype=float), X["stay"][:80].to_numpy(dtype=float))
+    assert (pd.to_datetime(filled["discharge"][:80]) == X["discharge"][:80]).all()
+
+
+def test_a_counted_unit_is_written_read_back_and_checked(stays_fitted):
+    encoder = stays_fitted.encoder_
+    (document,) = [r.to_dict() for r in encoder.arithmetic_]
+    assert document == {"column": 1, "left": 0, "right": 2, "operation": "+", "unit": "D"}  # discharge, visit, stay
+    assert arithmetic_from_json([document], encoder.columns_) == list(encoder.arithmetic_)
+    with pytest.raises(ValueError, match="invalid entry"):
+        arithmetic_from_json([{**document, "unit": "week"}], encoder.columns_)
+    with pytest.raises(ValueError, match="mixes units"):  # a date plus a plain number needs a unit
+        arithmetic_from_json([{k: v for k, v in document.items() if k != "unit"}], encoder.columns_)
+    reads_later = Arithmetic(2, 1, 0, "-", unit="D")  # the stay, from the dates, after the discharge read it
+    with pytest.raises(ValueError, match="after a relation that reads it"):
+        arithmetic_from_json([document, reads_later.to_dict()], encoder.columns_)

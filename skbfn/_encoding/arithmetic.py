@@ -12,9 +12,14 @@ earlier columns, to a fixed multiple of one (a rate, a conversion; 0 and
 to a signed sum of three or more (:mod:`.sums`), to its decimals for a
 product or a multiple, in units that add
 up (plain numbers, or times, added in seconds: a date plus a duration is a
-date), with the rows too many for that to be chance
+date; a plain number beside times may count days, hours, minutes or seconds:
+a visit date plus a stay in days), with the rows too many for that to be chance
 (:data:`~skbfn._encoding.orders.MAX_CHANCE`). A term may be a categorical
 column of numbers (a few prices).
+
+A duration between two instants is recorded as the later instant, the
+earlier one plus the duration (``discharge = visit + stay`` where the stay
+follows both dates), so that samples draw the duration in its own right.
 
 As a calendar field (:mod:`.calendar_fields`), the column stays a model
 column, but samples compute it from their drawn terms, a row's score counts
@@ -55,13 +60,15 @@ _MIN_TRIAL_ROWS = 4
 class Arithmetic:
     """Column ``column`` (an index of X) equals ``left operation right`` (two earlier columns; a product may
     have a ``factor`` too), or ``factor * left`` (``operation='scale'``, ``right`` None), in every row holding
-    them all, in the columns' values."""
+    them all, in the columns' values. A sum or difference of times may have plain numbers that count a
+    ``unit`` of time (``'D'``, ``'h'``, ``'min'`` or ``'s'``): a visit plus a stay in days."""
 
     column: int
     left: int
     right: int | None
     operation: str
     factor: float | None = None
+    unit: str | None = None
 
     @property
     def terms(self) -> tuple[int, ...]:
@@ -71,10 +78,13 @@ class Arithmetic:
     def to_dict(self) -> dict:
         """The relation as plain JSON values."""
         document = {"column": self.column, "left": self.left, "right": self.right, "operation": self.operation}
-        return document if self.factor is None else {**document, "factor": self.factor}
+        if self.factor is not None:
+            document["factor"] = self.factor
+        return document if self.unit is None else {**document, "unit": self.unit}
 
     def result(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
-        """``left operation right`` (times ``factor`` for a product that has one), or ``factor * left``."""
+        """``left operation right`` (times ``factor`` for a product that has one), or ``factor * left``, of the
+        terms' values as the relation reads them (:func:`arithmetic_values`)."""
         if self.operation == "scale":
             return self.factor * left
         if self.operation == "+":
@@ -90,7 +100,8 @@ class Arithmetic:
         else:
             terms = f"{names[self.left]} {self.operation} {names[self.right]}"
             terms = terms if self.factor is None else f"{self.factor:g} * {terms}"
-        return f"{names[self.column]} = {terms}"
+        counted = "" if self.unit is None else f" (numbers in {_UNIT_NAMES[self.unit]})"
+        return f"{names[self.column]} = {terms}{counted}"
 
 
 def _time_kind(column: Column) -> str:
@@ -123,11 +134,19 @@ _SUM_KIND = "number"
 _LINEAR = ("+", "-", "scale", "sum")
 
 
-def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str) -> bool:
+def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str, unit: str | None = None) -> bool:
     """Whether the units of (result, *terms) allow ``operation``: plain numbers, or times (read in seconds:
-    a date in days plus a duration in hours), all in calendar months or none."""
+    a date in days plus a duration in hours), all in calendar months or none. With a ``unit``, the plain
+    numbers among times count it (durations: a date plus a number of days, a number of days between dates)."""
     trio = [columns[j] for j in relation]
-    if tuple(_time_kind(c) for c in trio) not in _KINDS[operation]:
+    kinds = [_time_kind(c) for c in trio]
+    if unit is not None:
+        if unit not in _SECONDS or "number" not in kinds or set(kinds) == {"number"}:
+            return False
+        if any(c.time_unit == "M" for c in trio):
+            return False
+        kinds = ["duration" if kind == "number" else kind for kind in kinds]
+    if tuple(kinds) not in _KINDS[operation]:
         return False
     if trio[0].time_unit is None:
         return True
@@ -136,6 +155,13 @@ def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str) -
 
 # Seconds in each time unit but calendar months (whose length varies): times are added in seconds.
 _SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
+_UNIT_NAMES = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
+
+
+def _seconds_per_number(column: Column, unit: str | None) -> float:
+    """What one of a plain-number column's numbers is worth in a relation whose numbers count ``unit``, in
+    seconds: 1 for a time (already read in seconds) or a relation of plain numbers (``unit`` None)."""
+    return 1.0 if unit is None or column.time_unit is not None else float(_SECONDS[unit])
 
 
 def _from_numbers(column: Column, numbers: np.ndarray) -> np.ndarray:
@@ -162,16 +188,17 @@ def _is_real(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def arithmetic_values(column: Column, values: np.ndarray) -> np.ndarray:
+def arithmetic_values(column: Column, values: np.ndarray, unit: str | None = None) -> np.ndarray:
     """A numeric column's values as the arithmetic reads them: its numbers, times the step they count (a
-    categorical column's categories, as numbers)."""
+    categorical column's categories, as numbers); in seconds for a time, or for a plain number in a relation
+    whose numbers count a ``unit`` of time."""
     if column.kind == "categorical":
         codes = column.category_codes(values)
         known = ~np.isnan(codes) & (codes >= 0)
         numbers = np.full(len(codes), np.nan)
         numbers[known] = column.categories[codes[known].astype(int)].astype(np.float64)
-        return numbers
-    return _from_numbers(column, column.numbers(values, as_float))
+        return numbers * _seconds_per_number(column, unit)
+    return _from_numbers(column, column.numbers(values, as_float)) * _seconds_per_number(column, unit)
 
 
 def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray:
@@ -188,8 +215,9 @@ def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray
 
 def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
     """The arithmetic columns among the numeric modelled columns of ``X`` (see the module's description), each
-    the last column of its three, its terms the first pair found (sums, then differences, then products), or
-    else a fixed multiple of an earlier column.
+    the last column of its three (but a duration after its two instants: the later instant), its terms the
+    first pair found (sums, then differences, then products), or else a fixed multiple of an earlier column,
+    a time plus a number of its units, or a signed sum.
 
     Examples
     --------
@@ -226,10 +254,24 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
             continue
         relation = _first_relation(columns, numeric, values, trial, varies, c)
         if relation is None:
+            relation = _first_counted_time(columns, numeric, values, trial, varies, c)
+        if relation is None:
             relation = _first_sum(columns, numeric, values, screened, varies, c, found)
         if relation is not None:
-            found.append(relation)
+            found.append(_as_later_instant(relation, columns, found))
     return found
+
+
+def _as_later_instant(relation, columns: list[Column], found: list):
+    """A duration between two instants (a stay, after its visit and discharge dates) as the later instant:
+    the earlier one plus the duration. Samples then draw the duration in its own right (a stay of one day), not
+    as the difference of two draws each spread over years. The relation is kept as found where the later
+    instant is already part of another, whose values it would change after they were used."""
+    if relation.operation != "-" or not all(_time_kind(columns[j]) == "instant" for j in relation.terms):
+        return relation
+    if relation.left in {j for r in found for j in (r.column, *r.terms)}:
+        return relation
+    return Arithmetic(relation.left, relation.right, relation.column, "+", unit=relation.unit)
 
 
 def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
@@ -245,6 +287,43 @@ def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmet
     product = _first_scaled_product(columns, numeric, values, trial, varies, c)
     if product is not None:
         return Arithmetic(numeric[c], numeric[product[0]], numeric[product[1]], "*", product[2])
+    return None
+
+
+def _first_counted_time(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
+    """Column ``c`` as an earlier instant plus or less an earlier plain number that counts days, hours, minutes
+    or seconds (a discharge date: a visit date plus a stay in days), or as a plain number, the difference of
+    two earlier instants in one of those units (the stay, after both dates), the first found, the longest unit
+    first."""
+    kinds = np.array([_time_kind(columns[j]) for j in numeric[: c + 1]])
+    usable = varies[:c] & np.array([columns[j].time_unit != "M" for j in numeric[:c]])
+    instants = np.flatnonzero(usable & (kinds[:c] == "instant"))
+    plain = np.flatnonzero(usable & (kinds[:c] == "number"))
+    if columns[numeric[c]].time_unit == "M" or kinds[c] not in ("instant", "number"):
+        return None
+    shapes = [("+", instants, plain), ("-", instants, plain)] if kinds[c] == "instant" else [("-", instants, instants)]
+    for unit in _SECONDS:
+        scale = np.array([_seconds_per_number(columns[j], unit) for j in numeric[: c + 1]])
+        scaled = trial[:, : c + 1] * scale
+        for operation, lefts, rights in shapes:
+            left, right, result = scaled[:, lefts, None], scaled[:, None, rights], scaled[:, c, None, None]
+            computed = left + right if operation == "+" else left - right
+            close = np.abs(result - computed) <= _tolerance(columns[numeric[c]], operation, computed)
+            held = ~np.isnan(computed) & ~np.isnan(result)
+            candidates = np.all(close | ~held, axis=0) & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+            candidates &= lefts[:, None] != rights[None, :]
+            for a, b in zip(*np.nonzero(candidates), strict=True):
+                relation = Arithmetic(numeric[c], numeric[lefts[a]], numeric[rights[b]], operation, unit=unit)
+                trio = np.column_stack(
+                    [
+                        values(j) * scale[p]
+                        for p, j in ((c, relation.column), (lefts[a], relation.left), (rights[b], relation.right))
+                    ]
+                )
+                if _adds_up(columns, (relation.column, *relation.terms), operation, unit) and _holds(
+                    columns[relation.column], trio, relation
+                ):
+                    return relation
     return None
 
 
@@ -391,10 +470,10 @@ def _holds(column: Column, values: np.ndarray, relation) -> bool:
     return len(rows) * np.log(commonest) <= np.log(MAX_CHANCE)
 
 
-def _as_numbers(column: Column, values: np.ndarray) -> np.ndarray:
-    """Values computed for a column as its decoded numbers (the inverse of :func:`_from_numbers`): in its steps
-    or time units, rounded as its samples are."""
-    numbers = np.asarray(values, dtype=np.float64)
+def _as_numbers(column: Column, values: np.ndarray, unit: str | None = None) -> np.ndarray:
+    """Values computed for a column as its decoded numbers (the inverse of :func:`_from_numbers`, and of a
+    relation's ``unit``): in its steps or time units, rounded as its samples are."""
+    numbers = np.asarray(values, dtype=np.float64) / _seconds_per_number(column, unit)
     if column.time_unit in _SECONDS:
         offset = column.time_offset if _time_kind(column) == "instant" else 0.0
         numbers = (numbers - offset) / _SECONDS[column.time_unit]
@@ -413,18 +492,21 @@ def with_arithmetic(encoder, decoded: list, drawn_missing: dict[int, np.ndarray]
         if any(decoded[j] is None for j in (relation.column, *relation.terms)):
             continue
         result = decoded[relation.column]
-        computed = relation.result(*(_plain(encoder.columns_[j], decoded[j]) for j in relation.terms))
+        unit = relation.unit
+        computed = relation.result(*(_plain(encoder.columns_[j], decoded[j], unit) for j in relation.terms))
         rows = ~np.isnan(computed)
         if relation.column in drawn_missing:
             rows &= ~drawn_missing[relation.column]
-        result[rows] = _as_numbers(encoder.columns_[relation.column], computed[rows])
+        result[rows] = _as_numbers(encoder.columns_[relation.column], computed[rows], unit)
 
 
-def _plain(column: Column, decoded: np.ndarray) -> np.ndarray:
-    """A column's decoded values (numbers, or a categorical column's categories) as the arithmetic reads them."""
+def _plain(column: Column, decoded: np.ndarray, unit: str | None) -> np.ndarray:
+    """A column's decoded values (numbers, or a categorical column's categories) as the arithmetic of a
+    relation whose numbers count ``unit`` reads them."""
     if column.kind == "categorical":
-        return np.array([np.nan if v is None else float(v) for v in decoded.tolist()])
-    return _from_numbers(column, decoded)
+        numbers = np.array([np.nan if v is None else float(v) for v in decoded.tolist()])
+        return numbers * _seconds_per_number(column, unit)
+    return _from_numbers(column, decoded) * _seconds_per_number(column, unit)
 
 
 def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
@@ -433,8 +515,10 @@ def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
     determined = {}
     contradicted = np.zeros(X.shape[0], dtype=bool)
     for relation in encoder.arithmetic_:
+        unit = relation.unit
         held, *terms = (
-            arithmetic_values(encoder.columns_[j], column_values(X, j)) for j in (relation.column, *relation.terms)
+            arithmetic_values(encoder.columns_[j], column_values(X, j), unit)
+            for j in (relation.column, *relation.terms)
         )
         computed = relation.result(*terms)
         cells = ~np.isnan(held) & ~np.isnan(computed)
@@ -454,8 +538,9 @@ def with_results_solved(encoder, rows, given) -> None:
     last drawn term."""
     for relation in encoder.arithmetic_:
         columns = {j: encoder.columns_[j] for j in (relation.column, *relation.terms)}
+        unit = relation.unit
         missing = {j: c.missing_cells(column_values(given, j)) for j, c in columns.items()}
-        values = {j: arithmetic_values(c, column_values(rows, j)) for j, c in columns.items()}
+        values = {j: arithmetic_values(c, column_values(rows, j), unit) for j, c in columns.items()}
         result = values[relation.column]
         computed = relation.result(*(values[j] for j in relation.terms))
         drawn = missing[relation.column] & ~np.isnan(result)  # a result drawn missing stays missing
@@ -476,7 +561,7 @@ def with_results_solved(encoder, rows, given) -> None:
                 where = where & ~missing[relation.column]
             if where.any() and columns[j].kind != "categorical":  # a price not in the list: left as drawn
                 numbers = np.full(len(where), np.nan)
-                numbers[where] = _as_numbers(columns[j], solved[where])
+                numbers[where] = _as_numbers(columns[j], solved[where], unit)
                 _write(rows, j, where, columns[j].values(numbers)[where])
 
 
@@ -509,21 +594,32 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
         return relation if relation is not None and relation.column < n_columns else None
     operation = doc.get("operation") if isinstance(doc, dict) else None
     factored = operation == "scale" or (operation == "*" and "factor" in doc)
+    counted = operation in ("+", "-") and "unit" in doc
     valid = (
         isinstance(doc, dict)
-        and set(doc) == {"column", "left", "right", "operation", *(("factor",) if factored else ())}
+        and set(doc)
+        == {"column", "left", "right", "operation", *(("factor",) if factored else ()), *(("unit",) if counted else ())}
         and operation in OPERATIONS
+        and (not counted or doc["unit"] in _SECONDS)
         and is_int(doc["column"])
         and is_int(doc["left"])
-        and 0 <= doc["left"] < doc["column"] < n_columns
+        and 0 <= doc["left"] < n_columns
+        and 0 <= doc["column"] < n_columns
+        and doc["left"] != doc["column"]
         and (not factored or (is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)))
         and (
             doc["right"] is None
             if operation == "scale"
-            else is_int(doc["right"]) and 0 <= doc["right"] < doc["column"] and doc["left"] != doc["right"]
+            else is_int(doc["right"])
+            and 0 <= doc["right"] < n_columns
+            and doc["right"] not in (doc["column"], doc["left"])
         )
     )
-    return Arithmetic(doc["column"], doc["left"], doc["right"], operation, doc.get("factor")) if valid else None
+    return (
+        Arithmetic(doc["column"], doc["left"], doc["right"], operation, doc.get("factor"), doc.get("unit"))
+        if valid
+        else None
+    )
 
 
 def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | TermSum]:
@@ -541,11 +637,13 @@ def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | 
         adds_up = (
             all(_time_kind(columns[j]) == _SUM_KIND for j in involved)
             if relation.operation == "sum"
-            else _adds_up(columns, involved, relation.operation)
+            else _adds_up(columns, involved, relation.operation, relation.unit)
         )
         if not adds_up:
             raise ValueError(f"the arithmetic of column {columns[relation.column].name!r} mixes units")
         relations.append(relation)
     if len({r.column for r in relations}) < len(relations):
         raise ValueError("the encoder computes a column twice")
+    if any(r.column in s.terms for i, r in enumerate(relations) for s in relations[:i]):
+        raise ValueError("the encoder computes a column after a relation that reads it")
     return relations

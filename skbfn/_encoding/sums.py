@@ -43,6 +43,7 @@ class TermSum:
     terms: tuple[int, ...]
     signs: tuple[int, ...]
     operation: ClassVar[str] = "sum"
+    unit: ClassVar[None] = None  # a sum reads plain numbers
     factor: ClassVar[None] = None
 
     def result(self, *values: np.ndarray) -> np.ndarray:
