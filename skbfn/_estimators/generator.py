@@ -228,9 +228,10 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         column (as tabular diffusion models do), which spreads skewed and
         heavy-tailed columns over the whole range; 'affine': scaled only;
         'heavy_tails': normal scores for columns whose middle half of values
-        spans less than 3% of their range (a tail so heavy that, scaled
-        affinely, most values would sit within a few ``sigma_1`` of each
-        other, which the flow cannot resolve), affine for the others;
+        spans less than 5% of their range (a tail so heavy that, scaled
+        affinely, half the values would sit within about nine ``sigma_1``
+        of each other, which the flow does not resolve well), affine for
+        the others;
         'auto': normal scores for columns with ``|skewness| > 1`` or excess
         kurtosis above 3, affine for the others. The maps are exactly
         invertible and scores include their exact log-Jacobian, so they stay
