@@ -131,6 +131,46 @@ def test_ids_are_fresh_unique_and_in_the_columns_format(fitted, customers):
     assert keys.str.len().eq(8).all() and keys.str.fullmatch("[0-9a-f]+").all()
 
 
+def test_keys_of_one_length_keep_their_shape_position_by_position(tmp_path):
+    """Phone numbers and national ids come back with their dashes, constants and digits, not as tokens of their
+    characters in any order ('2587671391-28+6')."""
+    rng = np.random.default_rng(4)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "phone": [
+                f"+1-555-{a}-{b:04d}"
+                for a, b in zip(rng.choice(900, n, replace=False) + 100, rng.integers(0, 10**4, n), strict=True)
+            ],
+            "ssn": [
+                f"{k // 10**6:03d}-{k // 10**4 % 100:02d}-{k % 10**4:04d}" for k in rng.choice(10**9, n, replace=False)
+            ],
+            "x": rng.normal(size=n),
+        }
+    )
+    gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    assert gen.column_roles_["phone"] == gen.column_roles_["ssn"] == "id"
+    sample = gen.sample(300, random_state=0)
+    assert sample["phone"].str.fullmatch(r"\+1-555-[1-9]\d\d-\d{4}").all()
+    assert sample["ssn"].str.fullmatch(r"\d{3}-\d\d-\d{4}").all()
+    for column in ("phone", "ssn"):
+        assert sample[column].is_unique and sample[column].nunique() == 300
+    path = tmp_path / "shaped.skbfn"
+    skbfn.save(gen, path)
+    assert skbfn.load(path).sample(300, random_state=0)[["phone", "ssn"]].equals(sample[["phone", "ssn"]])
+    document = gen.encoder_.columns_[0].to_dict()
+    for corrupt in ([], ["ab", ""], ["aa"], "0123"):
+        with pytest.raises(ValueError):
+            type(gen.encoder_.columns_[0]).from_dict(
+                {**document, "id_template": {"kind": "shape", "positions": corrupt}}
+            )
+    few = pd.DataFrame({"key": [f"{k:02d}-A" for k in range(60)], "x": rng.normal(size=60)})  # 6 * 10 keys
+    fitted_few = BFNGenerator(**dict(SMALL, max_iter=3), random_state=0).fit(few)
+    keys = fitted_few.sample(50)["key"]
+    assert fitted_few.encoder_.columns_[0].id_template["kind"] == "token"  # too few keys in its shape
+    assert keys.is_unique and not keys.isin(few["key"]).any() and (keys.str.len() >= 8).all()
+
+
 def test_keys_of_few_characters_get_fresh_keys_without_end():
     """Keys 'a', 'aa', 'aaa' have one character: tokens of it alone would number one, and drawing more never
     ended."""

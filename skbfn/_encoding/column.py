@@ -557,6 +557,14 @@ def _valid_template(template) -> bool:
             and isinstance(domain, str)
             and DOMAIN.fullmatch(domain) is not None
         )
+    if kind == "shape":
+        positions = template.get("positions")
+        return (
+            set(template) == {"kind", "positions"}
+            and isinstance(positions, list)
+            and 0 < len(positions) <= 64
+            and all(isinstance(p, str) and 0 < len(p) == len(set(p)) <= 1024 for p in positions)
+        )
     if kind == "token":
         length, alphabet = template.get("length"), template.get("alphabet")
         return (

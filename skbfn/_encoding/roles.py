@@ -6,8 +6,10 @@ A column of ``X`` has one role:
   fresh keys in the column's format (integers after the training maximum;
   strings ``prefix + number`` continued after the largest number; UUIDs as
   new UUIDs; e-mail addresses as new addresses at the one domain they all
-  share, else at ``example.com``; other strings as new tokens of the same
-  length and characters). Detected for a
+  share, else at ``example.com``; strings of one length as new strings of
+  that shape, each position drawn from the characters it holds, so that
+  phone numbers and national ids keep their dashes, constants and digits;
+  other strings as new tokens of the same length and characters). Detected for a
   string column (without spaces) that is unique in every row, and for an
   integer column unique in every row whose name says it is a key
   (:func:`names_a_key`: ``customer_id``, ``OrderNo``) or whose values lie
@@ -98,6 +100,10 @@ _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # The fewest distinct tokens a template may draw from: then drawing ends soon, and a draw copies one of a
 # hundred thousand keys with probability 10^-4.
 _TOKENS = 10**9
+# Keys of one length keep their shape where it holds this many keys or more (seven free digits of a phone number
+# hold 10^7): a fresh key then equals one of n training keys by chance with probability n / 10^6 at most.
+_SHAPED_KEYS = 10**6
+_MAX_SHAPE_LENGTH = 64
 
 
 def column_label(label) -> int | str | tuple:
@@ -287,9 +293,30 @@ def id_template(name, observed: np.ndarray, dtype) -> dict:
         local = sorted(len(k.rsplit("@", 1)[0]) for k in keys)
         domain = domains.pop() if len(domains) == 1 else _EXAMPLE_DOMAIN
         return {"kind": "email", "length": max(8, local[len(local) // 2]), "domain": domain}
+    positions = _shape(keys)
+    if positions is not None:
+        return {"kind": "shape", "positions": positions}
     lengths = sorted(len(k) for k in keys)
     alphabet = "".join(sorted(set("".join(keys)) - set(" \t\n"))) or "abcdefghijklmnopqrstuvwxyz"
     return {"kind": "token", "length": max(8, lengths[len(lengths) // 2] if lengths else 8), "alphabet": alphabet}
+
+
+def _shape(keys: list[str]) -> list[str] | None:
+    """The characters each position of ``keys`` holds, where all have one length and their shape holds at least
+    :data:`_SHAPED_KEYS` keys; else None.
+
+    Examples
+    --------
+    >>> _shape([f"+1-555-{k:03d}-{k * 37 % 10_000:04d}" for k in range(100, 1000)])[:9]
+    ['+', '1', '-', '5', '5', '5', '-', '123456789', '0123456789']
+    >>> _shape(["a1", "b2", "c3"]) is None  # nine keys: too few for fresh ones
+    True
+    """
+    lengths = {len(k) for k in keys}
+    if len(lengths) != 1 or not 0 < next(iter(lengths)) <= _MAX_SHAPE_LENGTH:
+        return None
+    positions = ["".join(sorted(set(characters))) for characters in zip(*keys, strict=True)]
+    return positions if sum(np.log10(len(p)) for p in positions) >= np.log10(_SHAPED_KEYS) else None
 
 
 def _is_int(value) -> bool:
@@ -314,6 +341,8 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
     if kind == "email":
         local = fresh_ids({"kind": "token", "length": template["length"], "alphabet": _LOCAL_ALPHABET}, n, salt)
         return np.array([f"{name}@{template['domain']}" for name in local], dtype=object)
+    if kind == "shape":
+        return _shaped_keys(template["positions"], n, salt)
     alphabet, length = _wide_enough(template["alphabet"], template["length"]), template["length"]
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
@@ -321,6 +350,21 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
         key = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
         counter += 1
         if key not in seen:
+            seen.add(key)
+            keys.append(key)
+    return np.array(keys, dtype=object)
+
+
+def _shaped_keys(positions: list[str], n: int, salt: str) -> np.ndarray:
+    """``n`` keys, each position drawn from its characters (by a hash of a counter and ``salt``), distinct while
+    the shape holds twice as many keys."""
+    distinct = n <= 0.5 * float(np.prod([float(len(p)) for p in positions]))
+    keys, seen, counter = [], set(), 0
+    while len(keys) < n:
+        digest = _hash(f"skbfn-shape-{salt}-{counter}") * (1 + len(positions) // 32)
+        key = "".join(characters[b % len(characters)] for characters, b in zip(positions, digest, strict=False))
+        counter += 1
+        if not distinct or key not in seen:
             seen.add(key)
             keys.append(key)
     return np.array(keys, dtype=object)
