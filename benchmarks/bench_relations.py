@@ -12,7 +12,8 @@ Data: a synthetic export of ``--rows`` rows (seeded) with
   income;
 - calendar fields: a year and a weekday from a date;
 - arithmetic: nights as the end less the start (a duration), a booking
-  date as the start less a lead time in days (a plain integer), an amount as a price (one of
+  date as the start less a lead time in days (a plain integer), a date to
+  pay by 14 days after the end, an amount as a price (one of
   five) times a quantity, a tax of 20% of the amount, a gross amount as
   the amount plus the tax, a fee of 10% of hours times an hourly rate, and
   a charged total of the gross amount, a shipping cost (0 in half the rows)
@@ -72,6 +73,7 @@ def export_table(n_rows: int, seed: int) -> pd.DataFrame:
             "nights": end - start,
             "lead_days": lead_days,
             "booked": start - pd.to_timedelta(lead_days, "D"),
+            "pay_by": end + pd.Timedelta(14, "D"),
             "year": start.year,
             "weekday": start.day_name(),
             "t_min": low,
@@ -121,6 +123,7 @@ def properties(table: pd.DataFrame) -> dict[str, float]:
             np.mean(table["start"] - pd.to_timedelta(table["lead_days"], "D") == table["booked"])
         ),
         "lead_days <= 7": float(np.mean(table["lead_days"] <= 7)),
+        "pay_by = end + 14 days": float(np.mean(table["end"] + pd.Timedelta(14, "D") == table["pay_by"])),
         "amount = price x qty": float(
             np.mean(np.isclose(table["amount"], (table["price"] * table["quantity"]).round(2)))
         ),

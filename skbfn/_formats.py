@@ -91,7 +91,8 @@ FILE_FORMATS = {
     "would refuse",
     19: "arithmetic columns may add to a time a plain number that counts days, hours, minutes or seconds ('unit': "
     "a discharge date as a visit date plus a stay in days), and may compute a column before one of their terms "
-    "(the discharge from a stay after it), which a reader of format 18 would refuse",
+    "(the discharge from a stay after it), or be another column plus a fixed offset ('operation': 'shift', "
+    "with 'offset': a due date 30 days after its invoice), which a reader of format 18 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.arithmetic import Arithmetic, arithmetic_from_json, column_arithmetic
+from skbfn._encoding.relations import describe_relations
 from skbfn._encoding.table import TableEncoder
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
@@ -282,3 +283,43 @@ def test_a_counted_unit_is_written_read_back_and_checked(stays_fitted):
     reads_later = Arithmetic(2, 1, 0, "-", unit="D")  # the stay, from the dates, after the discharge read it
     with pytest.raises(ValueError, match="after a relation that reads it"):
         arithmetic_from_json([document, reads_later.to_dict()], encoder.columns_)
+
+
+def _invoices(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    invoice = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n_rows), "D")
+    low = np.round(rng.normal(50, 10, n_rows), 1)
+    return pd.DataFrame(
+        {"invoice": invoice, "due": invoice + pd.Timedelta(30, "D"), "low": low, "high": np.round(low + 5.5, 1)}
+    )
+
+
+def test_a_column_that_is_another_plus_a_fixed_offset_is_found_first_column_or_not():
+    X = _invoices()
+    encoder = TableEncoder().fit(X)
+    assert describe_relations(encoder) == ["due = invoice + 30 days", "high = low + 5.5"]
+    copied = X.assign(due=X["invoice"])  # an offset of 0 is a copy, not arithmetic
+    assert "due" not in [copied.columns[r.column] for r in TableEncoder().fit(copied).arithmetic_]
+    broken = X.copy()
+    broken.loc[5, "high"] += 0.1
+    assert [broken.columns[r.column] for r in TableEncoder().fit(broken).arithmetic_] == ["due"]
+
+
+def test_samples_keep_the_offset_the_imputer_solves_it_and_files_keep_it():
+    X = _invoices()
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    rows = gen.sample(300, random_state=0)
+    assert (rows["due"] == rows["invoice"] + pd.Timedelta(30, "D")).all()
+    assert np.allclose(rows["high"], rows["low"] + 5.5)
+    holes = X.copy()
+    holes.loc[:29, "invoice"] = pd.NaT
+    holes.loc[30:59, "high"] = np.nan
+    filled = BFNImputer(BFNGenerator(**SMALL, random_state=0), random_state=0).fit(holes).transform(holes)
+    assert (pd.to_datetime(filled["invoice"][:30]) == X["invoice"][:30]).all()
+    np.testing.assert_allclose(filled["high"][30:60], X["high"][30:60])
+    documents = [r.to_dict() for r in gen.encoder_.arithmetic_]
+    assert documents[0] == {"column": 1, "left": 0, "right": None, "operation": "shift", "offset": 30 * 86_400.0}
+    assert arithmetic_from_json(documents, gen.encoder_.columns_) == list(gen.encoder_.arithmetic_)
+    for offset in (0, float("nan"), "30"):
+        with pytest.raises(ValueError, match="invalid entry"):
+            arithmetic_from_json([{**documents[0], "offset": offset}], gen.encoder_.columns_)

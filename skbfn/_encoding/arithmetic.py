@@ -8,7 +8,8 @@ column only roughly, and samples rows that do not add up. The encoder
 records each such *arithmetic* column: a numeric column equal, in every
 training row that holds them all, to the sum, difference or product of two
 earlier columns, to a fixed multiple of one (a rate, a conversion; 0 and
-1 excepted) or of a product of two (``bonus = salary * percent / 100``), or
+1 excepted) or of a product of two (``bonus = salary * percent / 100``), to
+one plus a fixed offset other than 0 (``due = invoice + 30 days``), or
 to a signed sum of three or more (:mod:`.sums`), to its decimals for a
 product or a multiple, in units that add
 up (plain numbers, or times, added in seconds: a date plus a duration is a
@@ -47,7 +48,7 @@ __all__ = [
     "with_results_solved",
 ]
 
-OPERATIONS = ("+", "-", "*", "scale")
+OPERATIONS = ("+", "-", "*", "scale", "shift")
 # The most numeric columns searched for arithmetic (every pair is a candidate for every column after it).
 MAX_ARITHMETIC_COLUMNS = 150
 # Rows every candidate is first tried on.
@@ -61,7 +62,9 @@ class Arithmetic:
     """Column ``column`` (an index of X) equals ``left operation right`` (two earlier columns; a product may
     have a ``factor`` too), or ``factor * left`` (``operation='scale'``, ``right`` None), in every row holding
     them all, in the columns' values. A sum or difference of times may have plain numbers that count a
-    ``unit`` of time (``'D'``, ``'h'``, ``'min'`` or ``'s'``): a visit plus a stay in days."""
+    ``unit`` of time (``'D'``, ``'h'``, ``'min'`` or ``'s'``): a visit plus a stay in days. A column may also
+    be another plus a fixed ``offset`` (``operation='shift'``, ``right`` None; in seconds between times): a due
+    date 30 days after its invoice."""
 
     column: int
     left: int
@@ -69,6 +72,7 @@ class Arithmetic:
     operation: str
     factor: float | None = None
     unit: str | None = None
+    offset: float | None = None
 
     @property
     def terms(self) -> tuple[int, ...]:
@@ -80,6 +84,8 @@ class Arithmetic:
         document = {"column": self.column, "left": self.left, "right": self.right, "operation": self.operation}
         if self.factor is not None:
             document["factor"] = self.factor
+        if self.offset is not None:
+            document["offset"] = self.offset
         return document if self.unit is None else {**document, "unit": self.unit}
 
     def result(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
@@ -87,14 +93,21 @@ class Arithmetic:
         terms' values as the relation reads them (:func:`arithmetic_values`)."""
         if self.operation == "scale":
             return self.factor * left
+        if self.operation == "shift":
+            return left + self.offset
         if self.operation == "+":
             return left + right
         if self.operation == "-":
             return left - right
         return left * right if self.factor is None else self.factor * left * right
 
-    def describe(self, names: list[str]) -> str:
-        """The relation in words: ``'total = amount + tax'``, ``'tax = 0.2 * amount'``."""
+    def describe(self, names: list[str], columns: list[Column] | None = None) -> str:
+        """The relation in words: ``'total = amount + tax'``, ``'tax = 0.2 * amount'``, ``'due = invoice + 30
+        days'`` (an offset between times in its longest whole unit, where ``columns`` are given)."""
+        if self.operation == "shift":
+            between_times = columns is not None and columns[self.column].time_unit is not None
+            offset = _duration_words(self.offset) if between_times else f"{self.offset:g}"
+            return f"{names[self.column]} = {names[self.left]} + {offset}"
         if self.right is None:
             terms = f"{self.factor:g} * {names[self.left]}"
         else:
@@ -127,11 +140,12 @@ _KINDS = {
     },
     "*": {("number", "number", "number")},
     "scale": {("number", "number")},
+    "shift": {("number", "number"), ("instant", "instant"), ("duration", "duration")},
 }
 # A signed sum of three or more terms reads plain numbers only.
 _SUM_KIND = "number"
 # The relations whose result is a linear function of their terms.
-_LINEAR = ("+", "-", "scale", "sum")
+_LINEAR = ("+", "-", "scale", "shift", "sum")
 
 
 def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str, unit: str | None = None) -> bool:
@@ -156,6 +170,12 @@ def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str, u
 # Seconds in each time unit but calendar months (whose length varies): times are added in seconds.
 _SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
 _UNIT_NAMES = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
+
+
+def _duration_words(seconds: float) -> str:
+    """A number of seconds in its longest whole unit: ``'30 days'``, ``'-90 minutes'``, ``'1.5 seconds'``."""
+    unit = next((u for u in _SECONDS if seconds % _SECONDS[u] == 0), "s")
+    return f"{seconds / _SECONDS[unit]:g} {_UNIT_NAMES[unit]}"
 
 
 def _seconds_per_number(column: Column, unit: str | None) -> float:
@@ -233,7 +253,7 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
     [(2, 0, '*', 1), (3, 2, 'scale', 0.2), (4, 2, '+', 3)]
     """
     numeric = [j for j, c in enumerate(columns) if holds_numbers(c)]
-    if not 3 <= len(numeric) <= MAX_ARITHMETIC_COLUMNS:
+    if not 2 <= len(numeric) <= MAX_ARITHMETIC_COLUMNS:
         return []
     rng = np.random.default_rng(0)
     screen = np.arange(X.shape[0])[screen_rows(X.shape[0], rng)]
@@ -249,10 +269,12 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
         return full[j]
 
     found: list = []
-    for c in range(2, len(numeric)):
+    for c in range(1, len(numeric)):
         if columns[numeric[c]].kind == "categorical":  # a term only: samples write numbers over a result
             continue
         relation = _first_relation(columns, numeric, values, trial, varies, c)
+        if relation is None:
+            relation = _first_shift(columns, numeric, values, trial, varies, c)
         if relation is None:
             relation = _first_counted_time(columns, numeric, values, trial, varies, c)
         if relation is None:
@@ -287,6 +309,36 @@ def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmet
     product = _first_scaled_product(columns, numeric, values, trial, varies, c)
     if product is not None:
         return Arithmetic(numeric[c], numeric[product[0]], numeric[product[1]], "*", product[2])
+    return None
+
+
+def _first_shift(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
+    """Column ``c`` as the first earlier column of its kind plus a fixed offset other than 0 (a due date 30
+    days after its invoice, a maximum 5 above its minimum), the offset as short a decimal as fits."""
+
+    def offsets(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # the offsets every row allows
+        half = _tolerance(columns[numeric[c]], "shift", rows[:, :1])
+        gap = rows[:, :1] - rows[:, 1:]
+        missing = np.isnan(gap)
+        return np.where(missing, -np.inf, gap - half).max(axis=0), np.where(missing, np.inf, gap + half).min(axis=0)
+
+    low, high = offsets(trial[:, : c + 1][:, [c, *range(c)]])
+    held = (~np.isnan(trial[:, c, None]) & ~np.isnan(trial[:, :c])).sum(axis=0)
+    candidates = (low <= high) & ~((low <= 0) & (high >= 0)) & varies[:c] & (held >= _MIN_TRIAL_ROWS)
+    for a in np.flatnonzero(candidates):
+        relation = (numeric[c], numeric[a])
+        if not _adds_up(columns, relation, "shift"):
+            continue
+        pair = np.column_stack([values(j) for j in relation])
+        pair = pair[~np.isnan(pair).any(axis=1)]
+        if len(pair) < MIN_ORDER_ROWS:
+            continue
+        low, high = offsets(pair)
+        if not low[0] <= high[0]:
+            continue
+        found = Arithmetic(*relation, None, "shift", offset=_shortest_decimal(float(low[0]), float(high[0])))
+        if _holds(columns[numeric[c]], pair, found):
+            return found
     return None
 
 
@@ -549,6 +601,8 @@ def with_results_solved(encoder, rows, given) -> None:
             solutions += _sum_solutions(relation, result, [values[j] for j in relation.terms], missing)
         elif relation.operation == "scale":
             solutions.append((relation.left, result / relation.factor, missing[relation.left]))
+        elif relation.operation == "shift":
+            solutions.append((relation.left, result - relation.offset, missing[relation.left]))
         elif relation.operation != "*":
             sign = 1.0 if relation.operation == "+" else -1.0
             drawn_right = missing[relation.right]
@@ -595,10 +649,11 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
     operation = doc.get("operation") if isinstance(doc, dict) else None
     factored = operation == "scale" or (operation == "*" and "factor" in doc)
     counted = operation in ("+", "-") and "unit" in doc
+    shifted = operation == "shift"
+    extra = {"factor": factored, "unit": counted, "offset": shifted}
     valid = (
         isinstance(doc, dict)
-        and set(doc)
-        == {"column", "left", "right", "operation", *(("factor",) if factored else ()), *(("unit",) if counted else ())}
+        and set(doc) == {"column", "left", "right", "operation", *(k for k, wanted in extra.items() if wanted)}
         and operation in OPERATIONS
         and (not counted or doc["unit"] in _SECONDS)
         and is_int(doc["column"])
@@ -607,18 +662,19 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
         and 0 <= doc["column"] < n_columns
         and doc["left"] != doc["column"]
         and (not factored or (is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)))
+        and (not shifted or (is_finite_number(doc["offset"]) and doc["offset"] != 0))
         and (
             doc["right"] is None
-            if operation == "scale"
+            if operation in ("scale", "shift")
             else is_int(doc["right"])
             and 0 <= doc["right"] < n_columns
             and doc["right"] not in (doc["column"], doc["left"])
         )
     )
-    return (
-        Arithmetic(doc["column"], doc["left"], doc["right"], operation, doc.get("factor"), doc.get("unit"))
-        if valid
-        else None
+    if not valid:
+        return None
+    return Arithmetic(
+        doc["column"], doc["left"], doc["right"], operation, doc.get("factor"), doc.get("unit"), doc.get("offset")
     )
 
 

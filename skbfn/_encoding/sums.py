@@ -55,8 +55,8 @@ class TermSum:
         others = sum(self.signs[i] * values[i] for i in range(len(self.terms)) if i != k)
         return self.signs[k] * (result - others)
 
-    def describe(self, names: list[str]) -> str:
-        """The sum in words: ``'total = salary + bonus + stock'``."""
+    def describe(self, names: list[str], columns=None) -> str:
+        """The sum in words: ``'total = salary + bonus + stock'`` (``columns`` are not needed)."""
         words = [names[self.terms[0]] if self.signs[0] > 0 else f"-{names[self.terms[0]]}"]
         pairs = zip(self.terms[1:], self.signs[1:], strict=True)
         words += [f"{'+' if sign > 0 else '-'} {names[j]}" for j, sign in pairs]
