@@ -71,6 +71,29 @@ def test_chance_ties_and_other_units_make_no_order():
     assert column_orders(TableEncoder().fit(days).columns_, days) == []
 
 
+def test_a_time_of_day_before_a_date_is_an_order_across_their_units(tmp_path):
+    """An order's timestamp (in seconds) before its shipping date (in days): compared in seconds, kept by every
+    sample, written and read back."""
+    rng = np.random.default_rng(1)
+    ordered = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86_400, 600), "s")
+    X = pd.DataFrame(
+        {
+            "ordered": ordered,
+            "shipped": ordered.normalize() + pd.to_timedelta(rng.integers(1, 4, 600), "D"),
+            "x": rng.normal(size=600),
+        }
+    )
+    encoder = TableEncoder().fit(X)
+    assert [c.time_unit for c in encoder.columns_[:2]] == ["s", "D"] and encoder.orders_ == [(0, 1)]
+    gen = BFNGenerator(**dict(SMALL, max_iter=100), random_state=0).fit(X)
+    rows = gen.sample(400, random_state=0)
+    assert (rows["ordered"] <= rows["shipped"]).all()
+    unbounded = BFNGenerator(**dict(SMALL, max_iter=100), enforce_bounds=False, random_state=0).fit(X)
+    loose = unbounded.sample(400, random_state=0)
+    assert (loose["ordered"] > loose["shipped"]).any()  # the model alone breaks it: the test above can fail
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+
+
 def test_samples_keep_every_order_and_break_them_without_the_bounds(fitted, bills):
     sample = fitted.sample(2000, random_state=0)
     assert (sample["opened"] <= sample["closed"]).all() and (sample["paid"] <= sample["due"]).all()

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._json import is_finite_number, is_int
-from .column import Column, from_steps, in_steps
-from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
+from .column import Column, in_steps
+from .orders import MAX_CHANCE, MIN_ORDER_ROWS, SECONDS, comparable_numbers, screen_rows, time_kind
 from .sums import TermSum, first_sum
 from .values import as_float, column_values
 
@@ -117,12 +117,6 @@ class Arithmetic:
         return f"{names[self.column]} = {terms}{counted}"
 
 
-def _time_kind(column: Column) -> str:
-    if column.time_unit is None:
-        return "number"
-    return "duration" if getattr(column.dtype, "kind", None) == "m" else "instant"
-
-
 # The kinds of (result, left, right) that each operation allows: a date plus a duration is a date, a date less
 # a date a duration.
 _KINDS = {
@@ -153,9 +147,9 @@ def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str, u
     a date in days plus a duration in hours), all in calendar months or none. With a ``unit``, the plain
     numbers among times count it (durations: a date plus a number of days, a number of days between dates)."""
     trio = [columns[j] for j in relation]
-    kinds = [_time_kind(c) for c in trio]
+    kinds = [time_kind(c) for c in trio]
     if unit is not None:
-        if unit not in _SECONDS or "number" not in kinds or set(kinds) == {"number"}:
+        if unit not in SECONDS or "number" not in kinds or set(kinds) == {"number"}:
             return False
         if any(c.time_unit == "M" for c in trio):
             return False
@@ -167,33 +161,19 @@ def _adds_up(columns: list[Column], relation: tuple[int, ...], operation: str, u
     return len({c.time_unit == "M" for c in trio}) == 1
 
 
-# Seconds in each time unit but calendar months (whose length varies): times are added in seconds.
-_SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
 _UNIT_NAMES = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
 
 
 def _duration_words(seconds: float) -> str:
     """A number of seconds in its longest whole unit: ``'30 days'``, ``'-90 minutes'``, ``'1.5 seconds'``."""
-    unit = next((u for u in _SECONDS if seconds % _SECONDS[u] == 0), "s")
-    return f"{seconds / _SECONDS[unit]:g} {_UNIT_NAMES[unit]}"
+    unit = next((u for u in SECONDS if seconds % SECONDS[u] == 0), "s")
+    return f"{seconds / SECONDS[unit]:g} {_UNIT_NAMES[unit]}"
 
 
 def _seconds_per_number(column: Column, unit: str | None) -> float:
     """What one of a plain-number column's numbers is worth in a relation whose numbers count ``unit``, in
     seconds: 1 for a time (already read in seconds) or a relation of plain numbers (``unit`` None)."""
-    return 1.0 if unit is None or column.time_unit is not None else float(_SECONDS[unit])
-
-
-def _from_numbers(column: Column, numbers: np.ndarray) -> np.ndarray:
-    """A column's numbers as the arithmetic reads them: times the step they count; a time's in seconds (an
-    instant's from 1970-01-01, its offset included)."""
-    numbers = np.asarray(numbers, dtype=np.float64)
-    if column.step is not None:
-        numbers = from_steps(numbers, column.step)
-    if column.time_unit in _SECONDS:
-        offset = column.time_offset if _time_kind(column) == "instant" else 0.0
-        numbers = numbers * _SECONDS[column.time_unit] + offset
-    return numbers
+    return 1.0 if unit is None or column.time_unit is not None else float(SECONDS[unit])
 
 
 def holds_numbers(column: Column) -> bool:
@@ -218,7 +198,7 @@ def arithmetic_values(column: Column, values: np.ndarray, unit: str | None = Non
         numbers = np.full(len(codes), np.nan)
         numbers[known] = column.categories[codes[known].astype(int)].astype(np.float64)
         return numbers * _seconds_per_number(column, unit)
-    return _from_numbers(column, column.numbers(values, as_float)) * _seconds_per_number(column, unit)
+    return comparable_numbers(column, column.numbers(values, as_float)) * _seconds_per_number(column, unit)
 
 
 def _tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray:
@@ -289,7 +269,7 @@ def _as_later_instant(relation, columns: list[Column], found: list):
     the earlier one plus the duration. Samples then draw the duration in its own right (a stay of one day), not
     as the difference of two draws each spread over years. The relation is kept as found where the later
     instant is already part of another, whose values it would change after they were used."""
-    if relation.operation != "-" or not all(_time_kind(columns[j]) == "instant" for j in relation.terms):
+    if relation.operation != "-" or not all(time_kind(columns[j]) == "instant" for j in relation.terms):
         return relation
     if relation.left in {j for r in found for j in (r.column, *r.terms)}:
         return relation
@@ -347,14 +327,14 @@ def _first_counted_time(columns, numeric, values, trial, varies, c: int) -> Arit
     or seconds (a discharge date: a visit date plus a stay in days), or as a plain number, the difference of
     two earlier instants in one of those units (the stay, after both dates), the first found, the longest unit
     first."""
-    kinds = np.array([_time_kind(columns[j]) for j in numeric[: c + 1]])
+    kinds = np.array([time_kind(columns[j]) for j in numeric[: c + 1]])
     usable = varies[:c] & np.array([columns[j].time_unit != "M" for j in numeric[:c]])
     instants = np.flatnonzero(usable & (kinds[:c] == "instant"))
     plain = np.flatnonzero(usable & (kinds[:c] == "number"))
     if columns[numeric[c]].time_unit == "M" or kinds[c] not in ("instant", "number"):
         return None
     shapes = [("+", instants, plain), ("-", instants, plain)] if kinds[c] == "instant" else [("-", instants, instants)]
-    for unit in _SECONDS:
+    for unit in SECONDS:
         scale = np.array([_seconds_per_number(columns[j], unit) for j in numeric[: c + 1]])
         scaled = trial[:, : c + 1] * scale
         for operation, lefts, rights in shapes:
@@ -387,7 +367,7 @@ def _first_sum(columns, numeric, values, screened: dict, varies, c: int, found: 
     other in the regression, so it is run without the terms of such ``found`` relations (a total of a gross
     amount and fees), and then without their results (a total of the amount the gross was computed from).
     """
-    if _time_kind(columns[numeric[c]]) != _SUM_KIND:
+    if time_kind(columns[numeric[c]]) != _SUM_KIND:
         return None
     linear = [r for r in found if r.operation in _LINEAR]
     results, terms = {r.column for r in linear}, {j for r in linear for j in r.terms}
@@ -396,7 +376,7 @@ def _first_sum(columns, numeric, values, screened: dict, varies, c: int, found: 
         earlier = [
             a
             for a in range(c)
-            if varies[a] and numeric[a] not in excluded and _time_kind(columns[numeric[a]]) == _SUM_KIND
+            if varies[a] and numeric[a] not in excluded and time_kind(columns[numeric[a]]) == _SUM_KIND
         ]
         if len(earlier) < 3 or earlier in tried:
             continue
@@ -523,12 +503,13 @@ def _holds(column: Column, values: np.ndarray, relation) -> bool:
 
 
 def _as_numbers(column: Column, values: np.ndarray, unit: str | None = None) -> np.ndarray:
-    """Values computed for a column as its decoded numbers (the inverse of :func:`_from_numbers`, and of a
-    relation's ``unit``): in its steps or time units, rounded as its samples are."""
+    """Values computed for a column as its decoded numbers (the inverse of
+    :func:`~skbfn._encoding.orders.comparable_numbers`, and of a relation's ``unit``): in its steps or time
+    units, rounded as its samples are."""
     numbers = np.asarray(values, dtype=np.float64) / _seconds_per_number(column, unit)
-    if column.time_unit in _SECONDS:
-        offset = column.time_offset if _time_kind(column) == "instant" else 0.0
-        numbers = (numbers - offset) / _SECONDS[column.time_unit]
+    if column.time_unit in SECONDS:
+        offset = column.time_offset if time_kind(column) == "instant" else 0.0
+        numbers = (numbers - offset) / SECONDS[column.time_unit]
     if column.step is not None:
         numbers = in_steps(numbers, column.step)
     if column.kind == "discretised" or column.lattice or column.time_unit is not None:
@@ -558,7 +539,7 @@ def _plain(column: Column, decoded: np.ndarray, unit: str | None) -> np.ndarray:
     if column.kind == "categorical":
         numbers = np.array([np.nan if v is None else float(v) for v in decoded.tolist()])
         return numbers * _seconds_per_number(column, unit)
-    return _from_numbers(column, decoded) * _seconds_per_number(column, unit)
+    return comparable_numbers(column, decoded) * _seconds_per_number(column, unit)
 
 
 def arithmetic_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
@@ -655,7 +636,7 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
         isinstance(doc, dict)
         and set(doc) == {"column", "left", "right", "operation", *(k for k, wanted in extra.items() if wanted)}
         and operation in OPERATIONS
-        and (not counted or doc["unit"] in _SECONDS)
+        and (not counted or doc["unit"] in SECONDS)
         and is_int(doc["column"])
         and is_int(doc["left"])
         and 0 <= doc["left"] < n_columns
@@ -691,7 +672,7 @@ def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | 
         ):
             raise ValueError(f"the encoder's arithmetic columns hold an invalid entry {doc!r}")
         adds_up = (
-            all(_time_kind(columns[j]) == _SUM_KIND for j in involved)
+            all(time_kind(columns[j]) == _SUM_KIND for j in involved)
             if relation.operation == "sum"
             else _adds_up(columns, involved, relation.operation, relation.unit)
         )

@@ -22,8 +22,10 @@ equals the other column's; samples drawn 1 take the other column's value.
 The cell is trained on as it is, and scored as absent where the indicator
 is 1 (the indicator's probability counts instead, as a point mass's does).
 
-Only columns whose numbers count the same thing are compared: two dates in
-days, two amounts, two counts of one step (see :func:`number_units`).
+Only columns whose numbers count the same thing are compared for copies: two
+dates in days, two amounts, two counts of one step (see :func:`number_units`).
+Orders compare times in seconds, whatever unit each is held in (an order's
+time of day before its date of shipping; see :func:`order_units`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._json import is_int
-from .column import Column
+from .column import Column, from_steps
 from .column_fit import MIN_MASS_SHARE
 from .values import as_float, column_values
 
@@ -82,6 +84,38 @@ def number_units(column: Column) -> tuple | None:
     return time, column.time_unit, column.time_offset, column.step
 
 
+# Seconds in each time unit but calendar months (whose length varies): times are compared and added in seconds.
+SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
+
+
+def time_kind(column: Column) -> str:
+    """``'number'``, ``'instant'`` (a date or a time) or ``'duration'``: what a numeric column holds."""
+    if column.time_unit is None:
+        return "number"
+    return "duration" if getattr(column.dtype, "kind", None) == "m" else "instant"
+
+
+def comparable_numbers(column: Column, numbers: np.ndarray) -> np.ndarray:
+    """A numeric column's numbers (in its steps, as :meth:`~skbfn._encoding.column.Column.numbers` gives them)
+    as values to compare and add across columns: its values, a time's in seconds (an instant's from 1970-01-01,
+    its offset included); calendar months as they are."""
+    numbers = np.asarray(numbers, dtype=np.float64)
+    if column.step is not None:
+        numbers = from_steps(numbers, column.step)
+    if column.time_unit in SECONDS:
+        offset = column.time_offset if time_kind(column) == "instant" else 0.0
+        numbers = numbers * SECONDS[column.time_unit] + offset
+    return numbers
+
+
+def order_units(column: Column) -> tuple | None:
+    """What a modelled numeric column's :func:`comparable_numbers` count, for orders: instants or durations in
+    seconds, whatever unit they are held in; else as :func:`number_units` (plain numbers of one step, calendar
+    months from one offset); None for other columns."""
+    units = number_units(column)
+    return (time_kind(column),) if units is not None and column.time_unit in SECONDS else units
+
+
 def _broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -> float:
     """The share of pairs (one value of each column, drawn apart) with the first above the second."""
     low = rng.choice(low, _SHARE_SAMPLE, replace=False) if low.size > _SHARE_SAMPLE else low
@@ -108,7 +142,7 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     >>> column_orders(TableEncoder().fit(X).columns_, X)
     [(0, 1)]
     """
-    numbers = _comparable_numbers(columns, X)
+    numbers = {j: comparable_numbers(columns[j], v) for j, v in _comparable_numbers(columns, X).items()}
     rng = np.random.default_rng(0)
     screen = screen_rows(X.shape[0], rng)
     screened = {j: np.sort(v[screen][~np.isnan(v[screen])]) for j, v in numbers.items()}  # sorted once
@@ -116,7 +150,7 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
     indices = sorted(numbers)
     for a_index, a in enumerate(indices):
         for b in indices[a_index + 1 :]:
-            if number_units(columns[a]) != number_units(columns[b]):
+            if order_units(columns[a]) != order_units(columns[b]):
                 continue
             x, y = numbers[a][screen], numbers[b][screen]
             with np.errstate(invalid="ignore"):
@@ -201,7 +235,7 @@ def orders_broken(
     broken = np.zeros(len(rows), dtype=bool)
     for low, high in orders:
         with np.errstate(invalid="ignore"):
-            wrong = numbers[low] > numbers[high]
+            wrong = _breaks(encoder.columns_, numbers, low, high)
         if given is not None:
             positions = [encoder.model_columns.index(j) for j in (low, high)]
             wrong &= np.isnan(given[:, positions]).any(axis=1)
@@ -223,22 +257,28 @@ def order_cells_broken(
     drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
     for low, high in orders:
         with np.errstate(invalid="ignore"):
-            wrong = numbers[low] > numbers[high]
+            wrong = _breaks(encoder.columns_, numbers, low, high)
         for j in (low, high):
             position = encoder.model_columns.index(j)
             cells[:, position] |= wrong & drawn[:, position]
     return cells
 
 
+def _breaks(columns: list[Column], numbers: dict, low: int, high: int) -> np.ndarray:
+    """Where column ``low``'s decoded ``numbers`` lie above column ``high``'s, compared as values."""
+    return comparable_numbers(columns[low], numbers[low]) > comparable_numbers(columns[high], numbers[high])
+
+
 def _pairs_from_json(pairs, columns: list[Column], what: str) -> list[tuple[int, int]]:
     """Pairs of distinct comparable numeric modelled columns (indices), checked; ValueError names what is wrong."""
+    units = order_units if what == "orders" else number_units
     valid = isinstance(pairs, list) and all(
         isinstance(pair, list)
         and len(pair) == 2
         and all(is_int(j) and 0 <= j < len(columns) for j in pair)
         and pair[0] != pair[1]
-        and number_units(columns[pair[0]]) is not None
-        and number_units(columns[pair[0]]) == number_units(columns[pair[1]])
+        and units(columns[pair[0]]) is not None
+        and units(columns[pair[0]]) == units(columns[pair[1]])
         for pair in pairs
     )
     if not valid:
