@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer
-from skbfn._encoding.arithmetic import Arithmetic, arithmetic_from_json, column_arithmetic
+from skbfn._encoding.arithmetic import Arithmetic, arithmetic_from_json
+from skbfn._encoding.arithmetic_search import column_arithmetic
 from skbfn._encoding.relations import describe_relations
 from skbfn._encoding.table import TableEncoder
 

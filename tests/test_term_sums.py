@@ -10,7 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer
-from skbfn._encoding.arithmetic import arithmetic_from_json, column_arithmetic
+from skbfn._encoding.arithmetic import arithmetic_from_json
+from skbfn._encoding.arithmetic_search import column_arithmetic
 from skbfn._encoding.sums import MAX_SUM_TERMS, TermSum, first_sum
 from skbfn._encoding.table import TableEncoder
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arithmetic import arithmetic_from_json, arithmetic_of_rows, column_arithmetic
+from .arithmetic import arithmetic_from_json, arithmetic_of_rows
+from .arithmetic_search import column_arithmetic
 from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows, column_calendar_fields
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
 from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json

@@ -11,7 +11,7 @@ the earlier columns, the result is regressed on all of them at once, and a
 sum is kept only where the fit is exact and every coefficient is 0, 1 or -1
 (at least three not 0), checked then on every training row, to the float64
 error of a sum, in too many rows for chance (as
-:func:`~skbfn._encoding.arithmetic.column_arithmetic`'s relations are).
+:func:`~skbfn._encoding.arithmetic_search.column_arithmetic`'s relations are).
 A column already computed as a sum or a multiple of others and its terms
 would explain each other, so the regression is run without such terms (a
 total of a gross amount and fees), then without such results (a total of the
