@@ -10,7 +10,8 @@ training row that holds them all, to the sum, difference or product of two
 earlier columns, to a fixed multiple of one (a rate, a conversion; 0 and
 1 excepted) or of a product of two (``bonus = salary * percent / 100``), to
 one plus a fixed offset other than 0 (``due = invoice + 30 days``), or
-to a signed sum of three or more (:mod:`.sums`), to its decimals for a
+to the whole years from one date to another or to a fixed day
+(:mod:`.whole_years`), or to a signed sum of three or more (:mod:`.sums`), to its decimals for a
 product or a multiple, in units that add
 up (plain numbers, or times, added in seconds: a date plus a duration is a
 date; a plain number beside times may count days, hours, minutes or seconds:
@@ -41,6 +42,7 @@ from .column import Column, in_steps
 from .orders import SECONDS, comparable_numbers, time_kind
 from .sums import TermSum
 from .values import as_float, column_values
+from .whole_years import WholeYears
 
 __all__ = [
     "LINEAR",
@@ -298,7 +300,7 @@ def with_results_solved(encoder, rows, given) -> None:
             solutions.append((relation.left, result / relation.factor, missing[relation.left]))
         elif relation.operation == "shift":
             solutions.append((relation.left, result - relation.offset, missing[relation.left]))
-        elif relation.operation != "*":
+        elif relation.operation in ("+", "-"):
             sign = 1.0 if relation.operation == "+" else -1.0
             drawn_right = missing[relation.right]
             solutions += [
@@ -336,11 +338,13 @@ def _write(rows, j: int, where: np.ndarray, values: np.ndarray) -> None:
         rows[where, j] = values
 
 
-def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | None:
+def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | WholeYears | None:
     """The relation a document describes, or None where it is not a valid one."""
     if isinstance(doc, dict) and doc.get("operation") == "sum":
         relation = TermSum.from_dict(doc)
         return relation if relation is not None and relation.column < n_columns else None
+    if isinstance(doc, dict) and doc.get("operation") == "years":
+        return WholeYears.from_dict(doc, n_columns)
     operation = doc.get("operation") if isinstance(doc, dict) else None
     factored = operation == "scale" or (operation == "*" and "factor" in doc)
     counted = operation in ("+", "-") and "unit" in doc
@@ -385,11 +389,14 @@ def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | 
             or not all(holds_numbers(columns[j]) for j in involved)
         ):
             raise ValueError(f"the encoder's arithmetic columns hold an invalid entry {doc!r}")
-        in_units = (
-            all(time_kind(columns[j]) == SUM_KIND for j in involved)
-            if relation.operation == "sum"
-            else adds_up(columns, involved, relation.operation, relation.unit)
-        )
+        if relation.operation == "sum":
+            in_units = all(time_kind(columns[j]) == SUM_KIND for j in involved)
+        elif relation.operation == "years":
+            in_units = time_kind(columns[involved[0]]) == "number" and all(
+                time_kind(columns[j]) == "instant" and columns[j].time_unit in SECONDS for j in involved[1:]
+            )
+        else:
+            in_units = adds_up(columns, involved, relation.operation, relation.unit)
         if not in_units:
             raise ValueError(f"the arithmetic of column {columns[relation.column].name!r} mixes units")
         relations.append(relation)

@@ -5,7 +5,8 @@ Each numeric column is tried, in column order, as the result of earlier ones:
 first every pair of earlier columns on 48 random rows (sums, then
 differences, then products), then a multiple of one column or of a product of
 two, one column plus a fixed offset, a time plus a number that counts its
-units, and last a signed sum of three or more (:mod:`.sums`). A candidate
+units, the whole years between two dates or from one to a fixed day
+(:mod:`.whole_years`), and last a signed sum of three or more (:mod:`.sums`). A candidate
 that holds on the trial rows is checked on every row holding its columns,
 and kept where the rows are too many for it to hold by chance.
 """
@@ -29,6 +30,7 @@ from .column import Column
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, SECONDS, screen_rows, time_kind
 from .sums import TermSum, first_sum
 from .values import column_values
+from .whole_years import RULES, WholeYears, years_reference
 
 __all__ = ["MAX_ARITHMETIC_COLUMNS", "column_arithmetic"]
 
@@ -84,6 +86,8 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
             relation = _first_shift(columns, numeric, values, trial, varies, c)
         if relation is None:
             relation = _first_counted_time(columns, numeric, values, trial, varies, c)
+        if relation is None:
+            relation = _first_whole_years(columns, numeric, values, trial, varies, c)
         if relation is None:
             relation = _first_sum(columns, numeric, values, screened, varies, c, found)
         if relation is not None:
@@ -182,6 +186,36 @@ def _first_counted_time(columns, numeric, values, trial, varies, c: int) -> Arit
                 if adds_up(columns, (relation.column, *relation.terms), operation, unit) and _holds(
                     columns[relation.column], trio, relation
                 ):
+                    return relation
+    return None
+
+
+def _first_whole_years(columns, numeric, values, trial, varies, c: int) -> WholeYears | None:
+    """Column ``c``, whole numbers, as the whole years from an earlier instant to another or to a fixed day
+    (:mod:`.whole_years`), the first found, birthdays counted before days."""
+    if time_kind(columns[numeric[c]]) != "number" or not np.all(np.isnan(trial[:, c]) | (trial[:, c] % 1 == 0)):
+        return None
+    instants = [a for a in range(c) if varies[a] and time_kind(columns[numeric[a]]) == "instant"]
+    instants = [a for a in instants if columns[numeric[a]].time_unit in SECONDS]
+    for rule in RULES:
+        for a in instants:
+            for b in [None, *(b for b in instants if b != a)]:
+                if b is None:
+                    if years_reference(trial[:, a], trial[:, c], rule) is None:
+                        continue
+                    full = np.column_stack([values(numeric[c]), values(numeric[a])])
+                    reference = years_reference(full[:, 1], full[:, 0], rule)
+                    if reference is None:
+                        continue
+                    relation = WholeYears(numeric[c], numeric[a], None, rule, reference)
+                else:
+                    relation = WholeYears(numeric[c], numeric[a], numeric[b], rule)
+                    rows = trial[:, [c, a, b]]
+                    rows = rows[~np.isnan(rows).any(axis=1)]
+                    if len(rows) < _MIN_TRIAL_ROWS or np.any(relation.result(rows[:, 1], rows[:, 2]) != rows[:, 0]):
+                        continue
+                    full = np.column_stack([values(j) for j in (relation.column, *relation.terms)])
+                if _holds(columns[relation.column], full, relation):
                     return relation
     return None
 
