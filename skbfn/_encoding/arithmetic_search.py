@@ -30,7 +30,7 @@ from .column import Column
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, SECONDS, screen_rows, time_kind
 from .sums import TermSum, first_sum
 from .values import column_values
-from .whole_years import RULES, WholeYears, years_reference
+from .whole_years import MAX_YEARS, RULES, WholeYears, years_reference
 
 __all__ = ["MAX_ARITHMETIC_COLUMNS", "column_arithmetic"]
 
@@ -193,7 +193,8 @@ def _first_counted_time(columns, numeric, values, trial, varies, c: int) -> Arit
 def _first_whole_years(columns, numeric, values, trial, varies, c: int) -> WholeYears | None:
     """Column ``c``, whole numbers, as the whole years from an earlier instant to another or to a fixed day
     (:mod:`.whole_years`), the first found, birthdays counted before days."""
-    if time_kind(columns[numeric[c]]) != "number" or not np.all(np.isnan(trial[:, c]) | (trial[:, c] % 1 == 0)):
+    counts = trial[:, c][~np.isnan(trial[:, c])]
+    if time_kind(columns[numeric[c]]) != "number" or np.any(counts % 1 != 0) or np.any(np.abs(counts) > MAX_YEARS):
         return None
     instants = [a for a in range(c) if varies[a] and time_kind(columns[numeric[a]]) == "instant"]
     instants = [a for a in instants if columns[numeric[a]].time_unit in SECONDS]

@@ -27,9 +27,11 @@ import numpy as np
 
 from .._json import is_finite_number
 
-__all__ = ["RULES", "WholeYears", "whole_years", "years_reference"]
+__all__ = ["MAX_YEARS", "RULES", "WholeYears", "whole_years", "years_reference"]
 
 RULES = ("birthdays", "days")
+# The most years a column of whole years counts, either way: ages, tenures and terms, not years of the calendar.
+MAX_YEARS = 1000
 _YEAR_SECONDS = 365.25 * 86_400
 
 
@@ -122,7 +124,7 @@ def years_reference(start: np.ndarray, years: np.ndarray, rule: str) -> float | 
     None where no instant does (rows holding both)."""
     held = ~np.isnan(start) & ~np.isnan(years)
     start, years = start[held], years[held]
-    if not len(start) or np.any(years != np.round(years)):
+    if not len(start) or np.any(years != np.round(years)) or np.any(np.abs(years) > MAX_YEARS):
         return None
     if rule == "days":
         low, high = start + years * _YEAR_SECONDS, start + (years + 1) * _YEAR_SECONDS
