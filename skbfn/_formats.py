@@ -93,7 +93,9 @@ FILE_FORMATS = {
     "a discharge date as a visit date plus a stay in days), and may compute a column before one of their terms "
     "(the discharge from a stay after it), or be another column plus a fixed offset ('operation': 'shift', "
     "with 'offset': a due date 30 days after its invoice), or the whole years from one date to another or to a "
-    "fixed day ('operation': 'years': an age beside a birth date), which a reader of format 18 would refuse",
+    "fixed day ('operation': 'years': an age beside a birth date), which a reader of format 18 would refuse; "
+    "encoders record the cells a category leaves blank in every training row ('blanks'), which samples keep "
+    "blank and a reader of format 18 would not",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

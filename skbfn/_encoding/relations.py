@@ -114,4 +114,5 @@ def describe_relations(encoder) -> list[str]:
     lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
     lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]
-    return lines + [relation.describe(names, encoder.columns_) for relation in encoder.arithmetic_]
+    lines += [relation.describe(names, encoder.columns_) for relation in encoder.arithmetic_]
+    return lines + [blank.describe(names, encoder.columns_) for blank in getattr(encoder, "blanks_", ())]

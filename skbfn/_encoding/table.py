@@ -57,6 +57,7 @@ from sklearn.utils import check_array
 from .._json import is_finite_number, is_int, plain
 from ..core.flows import bin_centre
 from .arithmetic import with_arithmetic
+from .blanks import blanks_from_json, column_blanks
 from .calendar_fields import with_calendar_fields
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype
@@ -126,7 +127,7 @@ class TableEncoder(ScoredCells):
     column_roles = None
     max_categories = 50
     reproduce_missing = False
-    indicators_ = ()
+    indicators_ = blanks_ = ()
     orders_ = copies_ = partitions_ = calendar_fields_ = arithmetic_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
@@ -221,6 +222,7 @@ class TableEncoder(ScoredCells):
             self.indicators_ = [
                 j for j, c in enumerate(self.columns_) if c.has_indicator and c.missing_cells(column_values(X, j)).any()
             ]
+        self.blanks_ = column_blanks(self.columns_, X, self.indicators_)
         for attribute, relations in fit_relations(self.columns_, X).items():
             setattr(self, attribute, relations)
         if not any(c.is_modelled for c in self.columns_) and not self.indicators_:
@@ -255,6 +257,7 @@ class TableEncoder(ScoredCells):
             "is_frame": self.is_frame_,
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
+            **({"blanks": [blank.to_dict() for blank in self.blanks_]} if self.blanks_ else {}),
             **relations_to_json(self),
             **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
@@ -286,6 +289,7 @@ class TableEncoder(ScoredCells):
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
+        encoder.blanks_ = blanks_from_json(doc.get("blanks", []), encoder.columns_, indicators)
         for attribute, relations in relations_from_json(doc, encoder.columns_).items():
             setattr(encoder, attribute, relations)
         for name in _TAILS:  # each absent in files of releases before it: no tail

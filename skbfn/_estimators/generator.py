@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from .._device import MAX_SEED, available_device, to_tensor, torch_generator
 from .._encoding import validate_table
 from .._encoding.arithmetic import with_results_solved
+from .._encoding.blanks import with_blanks
 from .._encoding.calendar_fields import with_dates_on_given_fields
 from .._encoding.relations import describe_relations
 from .._formats import upgrade_generator_state
@@ -705,6 +706,8 @@ class BFNGenerator(DensityMixin, BaseEstimator):
         )
         if table is not None:  # a drawn date moves to the given weekday, month...
             encoded = with_dates_on_given_fields(self.encoder_, encoded, given_values)
+        if self.reproduce_missing:  # a cell its category leaves blank in every training row
+            encoded = with_blanks(self.encoder_, encoded, given_values)
         rows = self.encoder_.inverse_transform(encoded)
         if table is None:
             return rows

@@ -1,0 +1,129 @@
+"""Cells that a category leaves blank: a rating only for delivered orders, a reason only for cancelled ones.
+
+A column with missing cells gets a missingness indicator, modelled with the
+other columns (:mod:`.indicators`), so a sample has a missing cell about
+where the data would. Where a category leaves a column blank in every
+training row (no rating for an order not delivered), the model still draws a
+cell there now and then. The encoder records each such *blank*: a column
+with a missingness indicator, a categorical modelled column ``by``, and the
+categories of ``by`` in whose every training row the column is missing,
+each held by rows too many for that to be chance among all the categories
+tried (with ``p`` the share of rows missing the column, ``p^n <= MAX_CHANCE
+/ m`` for a category of ``n`` rows, ``m`` the pairs of an indicated column
+and a category tried). Samples (``reproduce_missing=True``) leave the column missing wherever
+``by`` is drawn on one of them; a given cell stays as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._json import is_int
+from .column import Column
+from .orders import MAX_CHANCE
+from .values import column_values
+
+__all__ = ["Blank", "blanks_from_json", "column_blanks", "with_blanks"]
+
+
+@dataclass(frozen=True)
+class Blank:
+    """Column ``column`` (an index of X) is missing wherever column ``by`` holds a category whose code is in
+    ``codes``."""
+
+    column: int
+    by: int
+    codes: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        """The blank as plain JSON values."""
+        return {"column": self.column, "by": self.by, "codes": list(self.codes)}
+
+    def describe(self, names: list[str], columns: list[Column]) -> str:
+        """The blank in words: ``"rating is missing where status is 'cancelled' or 'returned'"``."""
+        values = [columns[self.by].categories[code] for code in self.codes]
+        categories = " or ".join(repr(getattr(value, "item", lambda v=value: v)()) for value in values)
+        return f"{names[self.column]} is missing where {names[self.by]} is {categories}"
+
+
+def column_blanks(columns: list[Column], X, indicators: list[int]) -> list[Blank]:
+    """The blanks of ``X`` (see the module's description) among the columns with an indicator.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skbfn._encoding.table import TableEncoder
+    >>> rng = np.random.default_rng(0)
+    >>> status = rng.choice(["delivered", "cancelled"], 300)
+    >>> rating = np.where(status == "delivered", rng.integers(1, 6, 300), np.nan)
+    >>> X = pd.DataFrame({"status": status, "rating": np.where(rng.random(300) < 0.2, np.nan, rating)})
+    >>> TableEncoder(reproduce_missing=True).fit(X).blanks_
+    [Blank(column=1, by=0, codes=(0,))]
+    """
+    categorical = [k for k, c in enumerate(columns) if c.kind == "categorical"]
+    tried = len(indicators) * sum(columns[k].n_bins for k in categorical)
+    blanks = []
+    for j in indicators:
+        missing = columns[j].missing_cells(column_values(X, j))
+        share = float(np.mean(missing))
+        if not 0 < share < 1:
+            continue
+        for k in categorical:
+            if k == j:
+                continue
+            codes = columns[k].category_codes(column_values(X, k))
+            known = ~np.isnan(codes) & (codes >= 0)
+            code = codes[known].astype(np.int64)
+            held = np.bincount(code, minlength=columns[k].n_bins)
+            blank = np.bincount(code, weights=missing[known], minlength=columns[k].n_bins)
+            chosen = (held > 0) & (blank == held) & (held * np.log(share) <= np.log(MAX_CHANCE / tried))
+            if chosen.any():
+                blanks.append(Blank(j, k, tuple(int(c) for c in np.flatnonzero(chosen))))
+    return blanks
+
+
+def with_blanks(encoder, Z: np.ndarray, given: np.ndarray | None = None) -> np.ndarray:
+    """The model rows ``Z`` with each blank column's missingness indicator at 1 where its ``by`` column holds
+    one of its categories, but where the column's cell or indicator is given (non-NaN in ``given``)."""
+    blanks = getattr(encoder, "blanks_", ())
+    if not blanks:
+        return Z
+    Z = np.array(Z, copy=True)
+    model_columns = list(encoder.model_columns)
+    for blank in blanks:
+        indicator = len(model_columns) + list(encoder.indicators_).index(blank.column)
+        rows = np.isin(np.rint(Z[:, model_columns.index(blank.by)]), blank.codes)
+        if given is not None:
+            rows &= np.isnan(given[:, indicator])
+            if blank.column in model_columns:
+                rows &= np.isnan(given[:, model_columns.index(blank.column)])
+        Z[rows, indicator] = 1.0
+    return Z
+
+
+def blanks_from_json(documents, columns: list[Column], indicators: list[int]) -> list[Blank]:
+    """Blanks written by :meth:`Blank.to_dict`, checked; ValueError names what is wrong."""
+    blanks = []
+    for doc in documents if isinstance(documents, list) else [None]:
+        valid = (
+            isinstance(doc, dict)
+            and set(doc) == {"column", "by", "codes"}
+            and is_int(doc["column"])
+            and doc["column"] in indicators
+            and is_int(doc["by"])
+            and 0 <= doc["by"] < len(columns)
+            and doc["by"] != doc["column"]
+            and columns[doc["by"]].kind == "categorical"
+            and isinstance(doc["codes"], list)
+            and len(doc["codes"]) > 0
+            and all(is_int(c) and 0 <= c < columns[doc["by"]].n_bins for c in doc["codes"])
+            and doc["codes"] == sorted(set(doc["codes"]))
+        )
+        if not valid:
+            raise ValueError(f"the encoder's blanks hold an invalid entry {doc!r}")
+        blanks.append(Blank(doc["column"], doc["by"], tuple(doc["codes"])))
+    if len({(b.column, b.by) for b in blanks}) < len(blanks):
+        raise ValueError("the encoder's blanks name one pair of columns twice")
+    return blanks
