@@ -83,7 +83,7 @@ def column_arithmetic(columns: list[Column], X) -> list[Arithmetic]:
             continue
         relation = _first_relation(columns, numeric, values, trial, varies, c)
         if relation is None:
-            relation = _first_shift(columns, numeric, values, trial, varies, c)
+            relation = _first_constant(columns, numeric, values, trial, varies, c, "shift")
         if relation is None:
             relation = _first_counted_time(columns, numeric, values, trial, varies, c)
         if relation is None:
@@ -114,42 +114,12 @@ def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmet
         pair = _first_pair(columns, numeric, values, trial, varies, c, operation)
         if pair is not None:
             return Arithmetic(numeric[c], numeric[pair[0]], numeric[pair[1]], operation)
-    scaled = _first_scale(columns, numeric, values, trial, varies, c)
+    scaled = _first_constant(columns, numeric, values, trial, varies, c, "scale")
     if scaled is not None:
-        return Arithmetic(numeric[c], numeric[scaled[0]], None, "scale", scaled[1])
+        return scaled
     product = _first_scaled_product(columns, numeric, values, trial, varies, c)
     if product is not None:
         return Arithmetic(numeric[c], numeric[product[0]], numeric[product[1]], "*", product[2])
-    return None
-
-
-def _first_shift(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
-    """Column ``c`` as the first earlier column of its kind plus a fixed offset other than 0 (a due date 30
-    days after its invoice, a maximum 5 above its minimum), the offset as short a decimal as fits."""
-
-    def offsets(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # the offsets every row allows
-        half = tolerance(columns[numeric[c]], "shift", rows[:, :1])
-        gap = rows[:, :1] - rows[:, 1:]
-        missing = np.isnan(gap)
-        return np.where(missing, -np.inf, gap - half).max(axis=0), np.where(missing, np.inf, gap + half).min(axis=0)
-
-    low, high = offsets(trial[:, : c + 1][:, [c, *range(c)]])
-    held = (~np.isnan(trial[:, c, None]) & ~np.isnan(trial[:, :c])).sum(axis=0)
-    candidates = (low <= high) & ~((low <= 0) & (high >= 0)) & varies[:c] & (held >= _MIN_TRIAL_ROWS)
-    for a in np.flatnonzero(candidates):
-        relation = (numeric[c], numeric[a])
-        if not adds_up(columns, relation, "shift"):
-            continue
-        pair = np.column_stack([values(j) for j in relation])
-        pair = pair[~np.isnan(pair).any(axis=1)]
-        if len(pair) < MIN_ORDER_ROWS:
-            continue
-        low, high = offsets(pair)
-        if not low[0] <= high[0]:
-            continue
-        found = Arithmetic(*relation, None, "shift", offset=_shortest_decimal(float(low[0]), float(high[0])))
-        if _holds(columns[numeric[c]], pair, found):
-            return found
     return None
 
 
@@ -268,26 +238,44 @@ def _factors(column: Column, result: np.ndarray, term: np.ndarray) -> tuple[np.n
     return np.where(missing, -np.inf, low).max(axis=0), np.where(missing, np.inf, high).min(axis=0)
 
 
-def _first_scale(columns, numeric, values, trial, varies, c: int) -> tuple[int, float] | None:
-    """The first column before position ``c`` that column ``c`` is a fixed multiple of (other than 0 or 1: a
-    tax rate, a unit's conversion), to its decimals, and that factor, as short a decimal as fits."""
+def _offsets(column: Column, result: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest offset ``k`` with ``result = term + k`` to the result's tolerance, over the rows
+    holding both (the first axis; NaN rows left out): an empty interval where no offset fits them all."""
+    half = tolerance(column, "shift", result)
+    gap = result - term
+    missing = np.isnan(gap)
+    return np.where(missing, -np.inf, gap - half).max(axis=0), np.where(missing, np.inf, gap + half).min(axis=0)
+
+
+# How each fixed constant of one earlier column is fitted, and the values it may not take: a multiple (neither 0
+# nor 1, a copy), an offset (not 0, a copy).
+_CONSTANTS = {"scale": (_factors, (0.0, 1.0)), "shift": (_offsets, (0.0,))}
+
+
+def _first_constant(columns, numeric, values, trial, varies, c: int, operation: str) -> Arithmetic | None:
+    """Column ``c`` as the first earlier column times a fixed factor (``'scale'``: a tax rate, a unit's
+    conversion) or plus a fixed offset (``'shift'``: a due date 30 days after its invoice), to its decimals,
+    the constant as short a decimal as fits every row."""
+    interval, excluded = _CONSTANTS[operation]
+    column = columns[numeric[c]]
     held = ~np.isnan(trial[:, c, None]) & ~np.isnan(trial[:, :c])
-    result = np.where(held, trial[:, c, None], np.nan)
-    low, high = _factors(columns[numeric[c]], result, np.where(held, trial[:, :c], np.nan))
-    candidates = (low <= high) & ~((low <= 1) & (high >= 1)) & ~((low <= 0) & (high >= 0))
-    candidates &= varies[:c] & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+    low, high = interval(column, np.where(held, trial[:, c, None], np.nan), np.where(held, trial[:, :c], np.nan))
+    candidates = (low <= high) & varies[:c] & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+    for value in excluded:
+        candidates &= ~((low <= value) & (high >= value))
     for a in np.flatnonzero(candidates):
         relation = (numeric[c], numeric[a])
-        if not adds_up(columns, relation, "scale"):
+        if not adds_up(columns, relation, operation):
             continue
         pair = np.column_stack([values(j) for j in relation])
         pair = pair[~np.isnan(pair).any(axis=1)]
-        low, high = _factors(columns[numeric[c]], pair[:, :1], pair[:, 1:])
-        if not low[0] <= high[0] or len(pair) < MIN_ORDER_ROWS:
+        low, high = interval(column, pair[:, :1], pair[:, 1:])
+        if len(pair) < MIN_ORDER_ROWS or not low[0] <= high[0]:
             continue
-        factor = _shortest_decimal(float(low[0]), float(high[0]))
-        if _holds(columns[numeric[c]], pair, Arithmetic(*relation, None, "scale", factor)):
-            return int(a), factor
+        constant = _shortest_decimal(float(low[0]), float(high[0]))
+        found = Arithmetic(*relation, None, operation, **{"factor" if operation == "scale" else "offset": constant})
+        if _holds(column, pair, found):
+            return found
     return None
 
 

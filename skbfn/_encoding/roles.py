@@ -101,7 +101,8 @@ _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # hundred thousand keys with probability 10^-4.
 _TOKENS = 10**9
 # Keys of one length keep their shape where it holds this many keys or more (seven free digits of a phone number
-# hold 10^7): a fresh key then equals one of n training keys by chance with probability n / 10^6 at most.
+# hold 10^7): a fresh key then equals one of n training keys by chance with probability about n / 10^6 or less
+# (each position is drawn from a byte of a hash, so its characters are nearly, not exactly, equally likely).
 _SHAPED_KEYS = 10**6
 _MAX_SHAPE_LENGTH = 64
 
