@@ -96,6 +96,8 @@ FILE_FORMATS = {
     "fixed day ('operation': 'years': an age beside a birth date), which a reader of format 18 would refuse; "
     "encoders record the cells a category leaves blank in every training row ('blanks'), which samples keep "
     "blank and a reader of format 18 would not",
+    20: "number formats may hold codes beside their numbers ('codes': '<0.5' below a limit of detection), each "
+    "with an indicator among the model's columns, which a reader of format 19 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -109,6 +109,18 @@ class Column:
             return self.category_codes(values)
         return self.numbers(values, as_float)
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes a column of numbers held as text holds beside them (``'<0.5'``; see
+        :func:`.text_numbers.text_codes`)."""
+        return () if self.number_format is None else self.number_format.codes
+
+    def code_cells(self, values: np.ndarray) -> np.ndarray:
+        """Which of :attr:`codes` each of the column's values holds (its index), -1 for a number or a missing cell."""
+        if not self.codes:
+            return np.full(len(values), -1, dtype=np.int64)
+        return self.number_format.code_cells(values)
+
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
         return np.isin(numbers, np.asarray(self.point_masses, dtype=np.float64))
@@ -152,12 +164,13 @@ class Column:
 
     def _raw_numbers(self, values: np.ndarray, as_float) -> np.ndarray:
         if self.number_format is not None:
-            numbers = self.number_format.parse(values)
-            unread = np.isnan(numbers) & ~self.missing_cells(values)
+            numbers = self.number_format.parse(values)  # NaN where missing, or on a code
+            unread = np.isnan(numbers) & ~self.missing_cells(values) & (self.code_cells(values) < 0)
             if unread.any():
+                codes = f" nor one of its codes {list(self.codes)}" if self.codes else ""
                 raise ValueError(
                     f"X column {self.name!r} holds {values[unread][0]!r}, which is not a number written as "
-                    f"{self.number_format.format(np.array([1234.5]))[0]!r} is."
+                    f"{self.number_format.format(np.array([1234.5]))[0]!r} is{codes}."
                 )
             return numbers
         if self.time_unit is None:

@@ -18,7 +18,7 @@ from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .round_values import round_unit_of
-from .text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
+from .text_numbers import NumberFormat, number_format_of, reads_as_codes, without_codes, without_missing_marker
 from .times import (
     COMPACT_DATES,
     compact_dates,
@@ -153,7 +153,8 @@ def _warn_if_mixed_dates(name, dated: np.ndarray) -> bool:
 
 def _warn_of_one_way_of_writing(name, observed: np.ndarray, number_format: NumberFormat) -> None:
     """Warn that a column's numbers, written in more than one way, come back written in one of them."""
-    strings = np.array(list(dict.fromkeys(without_missing_marker(observed)[0].tolist())), dtype=object)
+    strings = without_codes(without_missing_marker(observed)[0], number_format.codes)
+    strings = np.array(list(dict.fromkeys(strings.tolist())), dtype=object)
     written = number_format.format(number_format.parse(strings))
     example = next((f", {a!r} as {b!r}" for a, b in zip(strings, written, strict=True) if a != b), "")
     warnings.warn(
@@ -443,8 +444,8 @@ class ColumnFitter:
             )
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)
-            if numbers.min() == numbers.max():  # one number: a constant, or beside its missing marker two categories
-                if number_format.missing is not None:
+            if numbers.min() == numbers.max():  # one number: a constant, or beside a marker or codes, categories
+                if number_format.missing is not None or number_format.codes:
                     return self.categorical_column(name, values, dtype)
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             column = self.numeric_column(name, numbers, dtype, wants_bins)

@@ -10,7 +10,10 @@ They follow the modelled columns of X in the model matrix, in this order:
 - *round-value indicators*: 1 where a cell is a multiple of its column's
   round unit (:mod:`skbfn._encoding.round_values`);
 - *copy indicators*: 1 where a real cell equals the cell of the column it
-  copies (:func:`skbfn._encoding.orders.column_copies`).
+  copies (:func:`skbfn._encoding.orders.column_copies`);
+- *code indicators*: 1 where a cell of a column of numbers held as text
+  holds one of the column's codes (``'<0.5'``; :attr:`Column.codes
+  <skbfn._encoding.column.Column.codes>`), whose numeric cell is then absent.
 
 Each is modelled jointly with the other columns, so one draw of a row says
 whether a cell is missing, on a mass or round, consistently with its value.
@@ -33,6 +36,7 @@ __all__ = [
     "encode_indicators",
     "with_copies_filled",
     "with_placeholders",
+    "written_codes",
 ]
 
 # What a continuous cell holds in training where its indicator says it is missing or on a point mass: the
@@ -55,32 +59,48 @@ def encode_indicators(encoder, X, out: np.ndarray, as_observed: bool) -> None:
         | set(encoder.round_columns)
         | {j for pair in encoder.copies_ for j in pair}
     }
+    # the code each cell of a column with codes holds (-1: a number, or missing): neither missing nor on a mass
+    held = {j: encoder.columns_[j].code_cells(column_values(X, j)) for j, _ in encoder.code_indicators}
+    coded = {j: codes >= 0 for j, codes in held.items()}
     for i, j in enumerate(encoder.indicators_):
         if j in encoder.model_columns:
             missing = np.isnan(out[:, encoder.model_columns.index(j)])
             if j in numbers:  # a cell on a mass is absent from the flow's column, not missing
                 missing &= np.isnan(numbers[j])
+            if j in coded:  # so is a cell on a code
+                missing &= ~coded[j]
         else:  # a constant column: whether its one value is there
             missing = encoder.columns_[j].missing_cells(column_values(X, j))
         out[:, n_modelled + i] = 0.0 if as_observed else missing
+
+    def unknown(j: int, at: np.ndarray) -> np.ndarray:
+        """An indicator of a cell that holds no number: on a code, 0 (not on a mass, round or a copy)."""
+        indicator = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+        return np.where(coded[j], 0.0, indicator) if j in coded else indicator
+
     start = n_modelled + len(encoder.indicators_)
     for i, (j, value) in enumerate(encoder.point_masses):
         at = numbers[j] == value
-        out[:, start + i] = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+        out[:, start + i] = unknown(j, at)
         if as_observed:  # a given cell on the mass: the continuous cell is given too, as in training
             out[at, encoder.model_columns.index(j)] = PLACEHOLDER
     start += len(encoder.point_masses)
     for i, j in enumerate(encoder.round_columns):
-        at = encoder.columns_[j].round_cells(numbers[j])
-        out[:, start + i] = np.where(np.isnan(numbers[j]), _unknown(encoder, j, as_observed), at)
+        out[:, start + i] = unknown(j, encoder.columns_[j].round_cells(numbers[j]))
     start += len(encoder.round_columns)
     for i, (copy, source) in enumerate(encoder.copies_):
         at = numbers[copy] == numbers[source]
         # a missing copy: as for a point mass; a missing source beside an observed copy: not copied (in training),
         # or to be drawn with the source (as_observed)
         missing_source = np.nan if as_observed else 0.0
-        indicator = np.where(np.isnan(numbers[source]), missing_source, at)
-        out[:, start + i] = np.where(np.isnan(numbers[copy]), _unknown(encoder, copy, as_observed), indicator)
+        out[:, start + i] = unknown(copy, np.where(np.isnan(numbers[source]), missing_source, at))
+    start += len(encoder.copies_)
+    for i, (j, k) in enumerate(encoder.code_indicators):
+        column = encoder.columns_[j]
+        missing = column.missing_cells(column_values(X, j))
+        out[:, start + i] = np.where(missing, _unknown(encoder, j, as_observed), held[j] == k)
+        if as_observed:  # a given code: the numeric cell is given too, as in training
+            out[held[j] == k, encoder.model_columns.index(j)] = placeholder(column)
 
 
 def _copy_indicator_start(encoder) -> int:
@@ -117,7 +137,8 @@ def with_copies_filled(encoder, Z: np.ndarray, given: np.ndarray | None = None) 
         given = np.broadcast_to(given[:, None, :] if len(shape) == 3 else given, shape).reshape(Z.shape)
     numbers = encoder.decoded_numbers(Z, sorted({source for _, source in encoder.copies_}))
     uncopied = Z.copy()
-    uncopied[:, _copy_indicator_start(encoder) :] = 0  # the copies' own values, not their sources'
+    start = _copy_indicator_start(encoder)
+    uncopied[:, start : start + len(encoder.copies_)] = 0  # the copies' own values, not their sources'
     own = encoder.decoded_numbers(uncopied, sorted({copy for copy, _ in encoder.copies_}))
     for copy, source in encoder.copies_:
         position, source_position = encoder.model_columns.index(copy), encoder.model_columns.index(source)
@@ -153,14 +174,26 @@ def with_placeholders(encoder, encoded: np.ndarray) -> np.ndarray:
     for i, j in enumerate(encoder.indicators_):
         if j not in order:  # a constant column: no model cell of its own
             continue
-        position, column = order.index(j), encoder.columns_[j]
-        placeholder = bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else PLACEHOLDER
-        cells = encoded[:, position]
-        cells[np.isnan(cells) | (encoded[:, len(order) + i] == 1)] = placeholder
+        cells = encoded[:, order.index(j)]
+        cells[np.isnan(cells) | (encoded[:, len(order) + i] == 1)] = placeholder(encoder.columns_[j])
     start = len(order) + len(encoder.indicators_)
     for i, (j, _) in enumerate(encoder.point_masses):  # cells on a point mass, whose value their indicator gives
         encoded[encoded[:, start + i] == 1, order.index(j)] = PLACEHOLDER
+    start = _code_indicator_start(encoder)
+    for i, (j, _) in enumerate(encoder.code_indicators):  # cells on a code, which their indicator gives
+        encoded[encoded[:, start + i] == 1, order.index(j)] = placeholder(encoder.columns_[j])
     return encoded
+
+
+def placeholder(column) -> float:
+    """What a column's model cell holds where its indicator says the cell is missing or on a code: the middle
+    bin of a discretised column, else :data:`PLACEHOLDER`."""
+    return bin_centre(column.n_bins // 2, column.n_bins) if column.kind == "discretised" else PLACEHOLDER
+
+
+def _code_indicator_start(encoder) -> int:
+    """The model position of the first code indicator (the last indicators, after the copies')."""
+    return _copy_indicator_start(encoder) + len(encoder.copies_)
 
 
 def _to_round(column, numbers: np.ndarray, cells: np.ndarray) -> None:
@@ -220,9 +253,32 @@ def decode_indicators(encoder, Z: np.ndarray, decoded: list) -> dict[int, np.nda
         if decoded[copy] is not None:
             copied = (np.rint(Z[:, start + i]) == 1) & ~placed.get(copy, np.zeros(n_rows, dtype=bool))
             decoded[copy][copied] = decoded[source][copied]
+    for j, codes in drawn_codes(encoder, Z).items():  # cells drawn on a code hold no number
+        if decoded[j] is not None:
+            decoded[j][codes >= 0] = np.nan
     drawn_missing = {j: np.rint(Z[:, n_modelled + i]) == 1 for i, j in enumerate(encoder.indicators_)}
     for j, missing in drawn_missing.items():  # cells the model draws as missing
         if decoded[j] is not None and missing.any():
             decoded[j] = decoded[j].astype(object if decoded[j].dtype == object else np.float64)
             decoded[j][missing] = None if decoded[j].dtype == object else np.nan
     return drawn_missing
+
+
+def drawn_codes(encoder, Z: np.ndarray) -> dict[int, np.ndarray]:
+    """The code each cell of the model rows ``Z`` is drawn on (its index; -1 for none), by column with codes.
+    Where more than one code indicator of a cell is drawn 1, the first wins."""
+    start = _code_indicator_start(encoder)
+    codes = {j: np.full(Z.shape[0], -1, dtype=np.int64) for j, _ in encoder.code_indicators}
+    for i, (j, k) in enumerate(encoder.code_indicators):
+        codes[j][(np.rint(Z[:, start + i]) == 1) & (codes[j] < 0)] = k
+    return codes
+
+
+def written_codes(encoder, Z: np.ndarray, values: list, drawn_missing: dict[int, np.ndarray]) -> None:
+    """Write the codes drawn in the model rows ``Z`` into the cells of ``values`` (each column's values as
+    samples hold them; in place), except where the cell is drawn missing."""
+    for j, codes in drawn_codes(encoder, Z).items():
+        cells = (codes >= 0) & ~drawn_missing.get(j, np.zeros(len(codes), dtype=bool))
+        if cells.any():
+            values[j] = np.asarray(values[j], dtype=object)
+            values[j][cells] = np.asarray(encoder.columns_[j].codes, dtype=object)[codes[cells]]

@@ -62,7 +62,7 @@ from .calendar_fields import with_calendar_fields
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype
 from .column_fit import SCALED_LIMIT, ColumnFitter
-from .indicators import decode_indicators, encode_indicators, with_placeholders
+from .indicators import decode_indicators, encode_indicators, with_placeholders, written_codes
 from .relations import fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .scored_cells import ScoredCells
@@ -355,9 +355,17 @@ class TableEncoder(ScoredCells):
         return [j for j in self._order if self.columns_[j].round_unit is not None]
 
     @property
+    def code_indicators(self) -> list[tuple[int, int]]:
+        """``(column, code)`` of every code of a modelled column of numbers held as text (:attr:`Column.codes`:
+        ``'<0.5'``), in model order: each is a two-category model column after the copies', 1 where the cell
+        holds the code (its numeric cell is then absent), NaN where the cell is missing."""
+        return [(j, k) for j in self._order for k in range(len(self.columns_[j].codes))]
+
+    @property
     def n_indicators(self) -> int:
-        """Indicator model columns: missingness, point masses, round values, copies (:mod:`.indicators`)."""
-        return len(self.indicators_) + len(self.point_masses) + len(self.round_columns) + len(self.copies_)
+        """Indicator model columns: missingness, point masses, round values, copies, codes (:mod:`.indicators`)."""
+        n_before_codes = len(self.indicators_) + len(self.point_masses) + len(self.round_columns) + len(self.copies_)
+        return n_before_codes + len(self.code_indicators)
 
     @property
     def dequantisation_widths(self) -> CellWidths | None:
@@ -497,6 +505,7 @@ class TableEncoder(ScoredCells):
                 decoded[j] = column.values(decoded[j])
             else:
                 decoded[j] = column.unmodelled_values(n_rows, missing=drawn_missing.get(j))
+        written_codes(self, Z, decoded, drawn_missing)  # '<0.5' where the model drew it
         if self.is_frame_:
             import pandas as pd
 
