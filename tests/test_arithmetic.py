@@ -325,3 +325,58 @@ def test_samples_keep_the_offset_the_imputer_solves_it_and_files_keep_it():
     for offset in (0, float("nan"), "30"):
         with pytest.raises(ValueError, match="invalid entry"):
             arithmetic_from_json([{**documents[0], "offset": offset}], gen.encoder_.columns_)
+
+
+def _bodies(n_rows: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Weights in kg, heights in cm, the body mass index to one decimal, and a price per unit."""
+    rng = np.random.default_rng(seed)
+    weight = np.round(rng.normal(75, 12, n_rows), 1)
+    height = np.round(rng.normal(170, 9, n_rows))
+    total = np.round(rng.uniform(5, 500, n_rows), 2)
+    quantity = rng.integers(1, 20, n_rows)
+    return pd.DataFrame(
+        {
+            "weight": weight,
+            "height": height,
+            "bmi": np.round(10_000 * weight / height**2, 1),
+            "total": total,
+            "quantity": quantity,
+            "unit_price": np.round(total / quantity, 2),
+        }
+    )
+
+
+def test_a_ratio_of_two_columns_the_second_maybe_squared_is_found_with_its_factor():
+    X = _bodies()
+    encoder = TableEncoder().fit(X)
+    assert describe_relations(encoder) == ["bmi = 10000 * weight / height^2", "unit_price = total / quantity"]
+    bmi, unit_price = encoder.arithmetic_
+    assert (bmi.operation, bmi.factor, bmi.power) == ("/", 10_000, 2)
+    assert (unit_price.operation, unit_price.factor, unit_price.power) == ("/", None, None)
+    broken = X.copy()
+    broken.loc[3, "bmi"] += 0.2  # one row that does not divide
+    assert describe_relations(TableEncoder().fit(broken)) == ["unit_price = total / quantity"]
+    shuffled = X.assign(bmi=X["bmi"].sample(frac=1, random_state=0).to_numpy())
+    assert describe_relations(TableEncoder().fit(shuffled)) == ["unit_price = total / quantity"]
+
+
+def test_ratios_divide_by_zero_into_no_result():
+    ratio = Arithmetic(2, 0, 1, "/", 10.0, power=2)
+    np.testing.assert_array_equal(ratio.result(np.array([8.0, 1.0]), np.array([2.0, 0.0])), [20.0, np.nan])
+
+
+def test_samples_keep_ratios_and_files_keep_them():
+    X = _bodies()
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    rows = gen.sample(300, random_state=0)
+    np.testing.assert_allclose(rows["bmi"], np.round(10_000 * rows["weight"] / rows["height"] ** 2, 1))
+    np.testing.assert_allclose(rows["unit_price"], np.round(rows["total"] / rows["quantity"], 2))
+    scores = gen.score_samples(X.iloc[:5])
+    assert np.isfinite(scores).all()
+    assert np.isneginf(gen.score_samples(X.iloc[:5].assign(bmi=X["bmi"][:5] + 1))).all()  # does not divide
+    documents = [r.to_dict() for r in gen.encoder_.arithmetic_]
+    assert documents[0] == {"column": 2, "left": 0, "right": 1, "operation": "/", "factor": 10_000, "power": 2}
+    assert arithmetic_from_json(documents, gen.encoder_.columns_) == list(gen.encoder_.arithmetic_)
+    for corrupt in ({"power": 3}, {"power": 1}, {"factor": 0}, {"power": "2"}):
+        with pytest.raises(ValueError, match="invalid entry"):
+            arithmetic_from_json([{**documents[0], **corrupt}], gen.encoder_.columns_)

@@ -9,10 +9,12 @@ records each such *arithmetic* column: a numeric column equal, in every
 training row that holds them all, to the sum, difference or product of two
 earlier columns, to a fixed multiple of one (a rate, a conversion; 0 and
 1 excepted) or of a product of two (``bonus = salary * percent / 100``), to
+a fixed multiple of a ratio of two, the second maybe squared (``bmi = 10000 *
+weight / height^2``, ``unit_price = total / quantity``), to
 one plus a fixed offset other than 0 (``due = invoice + 30 days``), or
 to the whole years from one date to another or to a fixed day
 (:mod:`.whole_years`), or to a signed sum of three or more (:mod:`.sums`), to its decimals for a
-product or a multiple, in units that add
+product, a ratio or a multiple, in units that add
 up (plain numbers, or times, added in seconds: a date plus a duration is a
 date; a plain number beside times may count days, hours, minutes or seconds:
 a visit date plus a stay in days), with the rows too many for that to be chance
@@ -59,7 +61,9 @@ __all__ = [
     "with_results_solved",
 ]
 
-OPERATIONS = ("+", "-", "*", "scale", "shift")
+OPERATIONS = ("+", "-", "*", "scale", "shift", "/")
+# The powers of a ratio's second term that are tried: ``a / b`` and ``a / b^2`` (a body mass index).
+POWERS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ class Arithmetic:
     them all, in the columns' values. A sum or difference of times may have plain numbers that count a
     ``unit`` of time (``'D'``, ``'h'``, ``'min'`` or ``'s'``): a visit plus a stay in days. A column may also
     be another plus a fixed ``offset`` (``operation='shift'``, ``right`` None; in seconds between times): a due
-    date 30 days after its invoice."""
+    date 30 days after its invoice. A ratio (``operation='/'``) is ``factor * left / right^power`` (a factor
+    of None is 1, a power of None 1): ``bmi = 10000 * weight / height^2``."""
 
     column: int
     left: int
@@ -78,6 +83,7 @@ class Arithmetic:
     factor: float | None = None
     unit: str | None = None
     offset: float | None = None
+    power: int | None = None
 
     @property
     def terms(self) -> tuple[int, ...]:
@@ -91,6 +97,8 @@ class Arithmetic:
             document["factor"] = self.factor
         if self.offset is not None:
             document["offset"] = self.offset
+        if self.power is not None:
+            document["power"] = self.power
         return document if self.unit is None else {**document, "unit": self.unit}
 
     def result(self, left: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
@@ -104,6 +112,11 @@ class Arithmetic:
             return left + right
         if self.operation == "-":
             return left - right
+        if self.operation == "/":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = left / right ** (self.power or 1)
+            ratio = np.where(right == 0, np.nan, ratio)  # no result: the column keeps its own draw
+            return ratio if self.factor is None else self.factor * ratio
         return left * right if self.factor is None else self.factor * left * right
 
     def describe(self, names: list[str], columns: list[Column] | None = None) -> str:
@@ -116,7 +129,8 @@ class Arithmetic:
         if self.right is None:
             terms = f"{self.factor:g} * {names[self.left]}"
         else:
-            terms = f"{names[self.left]} {self.operation} {names[self.right]}"
+            power = "" if self.power is None else f"^{self.power}"
+            terms = f"{names[self.left]} {self.operation} {names[self.right]}{power}"
             terms = terms if self.factor is None else f"{self.factor:g} * {terms}"
         counted = "" if self.unit is None else f" (numbers in {_UNIT_NAMES[self.unit]})"
         return f"{names[self.column]} = {terms}{counted}"
@@ -138,6 +152,7 @@ _KINDS = {
         ("duration", "duration", "duration"),
     },
     "*": {("number", "number", "number")},
+    "/": {("number", "number", "number")},
     "scale": {("number", "number")},
     "shift": {("number", "number"), ("instant", "instant"), ("duration", "duration")},
 }
@@ -208,9 +223,9 @@ def arithmetic_values(column: Column, values: np.ndarray, unit: str | None = Non
 
 def tolerance(column: Column, operation: str, result: np.ndarray) -> np.ndarray:
     """How far a column's value may lie from the result: rounding to its decimals (or whole numbers) for a
-    product or a scaled column, the float64 error of a sum or difference."""
+    product, a ratio or a scaled column, the float64 error of a sum or difference."""
     rounding = 0.0
-    if operation in ("*", "scale"):
+    if operation in ("*", "/", "scale"):
         if column.kind == "discretised" or column.lattice or column.time_unit is not None:
             rounding = 0.5
         elif column.decimals is not None:
@@ -282,7 +297,7 @@ def with_results_solved(encoder, rows, given) -> None:
     """Make the imputed ``rows`` (decoded, with the given cells of the table ``given`` in them) add up, in
     place, relation by relation in column order: a given sum, difference or multiple is solved for a term that
     is not given (the right one where both are drawn), and a result that is not given is computed again from
-    its terms as they now are (a given term replaced the one it was decoded from). Products given, and terms
+    its terms as they now are (a given term replaced the one it was decoded from). Products and ratios given, and terms
     that are categories of numbers, are left as drawn. A given sum of three or more terms is solved for its
     last drawn term."""
     for relation in encoder.arithmetic_:
@@ -346,10 +361,11 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | WholeYear
     if isinstance(doc, dict) and doc.get("operation") == "years":
         return WholeYears.from_dict(doc, n_columns)
     operation = doc.get("operation") if isinstance(doc, dict) else None
-    factored = operation == "scale" or (operation == "*" and "factor" in doc)
+    factored = operation == "scale" or (operation in ("*", "/") and "factor" in doc)
     counted = operation in ("+", "-") and "unit" in doc
     shifted = operation == "shift"
-    extra = {"factor": factored, "unit": counted, "offset": shifted}
+    powered = operation == "/" and "power" in doc
+    extra = {"factor": factored, "unit": counted, "offset": shifted, "power": powered}
     valid = (
         isinstance(doc, dict)
         and set(doc) == {"column", "left", "right", "operation", *(k for k, wanted in extra.items() if wanted)}
@@ -362,6 +378,7 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | WholeYear
         and doc["left"] != doc["column"]
         and (not factored or (is_finite_number(doc["factor"]) and doc["factor"] not in (0, 1)))
         and (not shifted or (is_finite_number(doc["offset"]) and doc["offset"] != 0))
+        and (not powered or (is_int(doc["power"]) and doc["power"] in POWERS[1:]))
         and (
             doc["right"] is None
             if operation in ("scale", "shift")
@@ -373,7 +390,14 @@ def _relation_from_json(doc, n_columns: int) -> Arithmetic | TermSum | WholeYear
     if not valid:
         return None
     return Arithmetic(
-        doc["column"], doc["left"], doc["right"], operation, doc.get("factor"), doc.get("unit"), doc.get("offset")
+        doc["column"],
+        doc["left"],
+        doc["right"],
+        operation,
+        doc.get("factor"),
+        doc.get("unit"),
+        doc.get("offset"),
+        doc.get("power"),
     )
 
 

@@ -3,10 +3,11 @@ imputer keep them).
 
 Each numeric column is tried, in column order, as the result of earlier ones:
 first every pair of earlier columns on 48 random rows (sums, then
-differences, then products), then a multiple of one column or of a product of
-two, one column plus a fixed offset, a time plus a number that counts its
-units, the whole years between two dates or from one to a fixed day
-(:mod:`.whole_years`), and last a signed sum of three or more (:mod:`.sums`). A candidate
+differences, then products), then a multiple of one column, of a product of
+two or of a ratio of two (the second maybe squared), one column plus a fixed
+offset, a time plus a number that counts its units, the whole years between
+two dates or from one to a fixed day (:mod:`.whole_years`), and last a signed
+sum of three or more (:mod:`.sums`). A candidate
 that holds on the trial rows is checked on every row holding its columns,
 and kept where the rows are too many for it to hold by chance.
 """
@@ -18,6 +19,7 @@ import numpy as np
 from .arithmetic import (
     LINEAR,
     OPERATIONS,
+    POWERS,
     SUM_KIND,
     Arithmetic,
     adds_up,
@@ -120,7 +122,7 @@ def _first_relation(columns, numeric, values, trial, varies, c: int) -> Arithmet
     product = _first_scaled_product(columns, numeric, values, trial, varies, c)
     if product is not None:
         return Arithmetic(numeric[c], numeric[product[0]], numeric[product[1]], "*", product[2])
-    return None
+    return _first_ratio(columns, numeric, values, trial, varies, c)
 
 
 def _first_counted_time(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
@@ -307,10 +309,42 @@ def _first_scaled_product(columns, numeric, values, trial, varies, c: int) -> tu
     return None
 
 
+def _first_ratio(columns, numeric, values, trial, varies, c: int) -> Arithmetic | None:
+    """Column ``c`` as a fixed multiple (1 included) of the ratio of two earlier columns, the second to a power
+    of :data:`POWERS` (``unit_price = total / quantity``, ``bmi = 10000 * weight / height^2``), to its
+    decimals, the factor as short a decimal as fits."""
+    column = columns[numeric[c]]
+    for power in POWERS:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ratios = trial[:, :c, None] / trial[:, None, :c] ** power
+        held = np.isfinite(ratios) & ~np.isnan(trial[:, c, None, None])
+        result = np.where(held, trial[:, c, None, None], np.nan)
+        low, high = _factors(column, result, np.where(held, ratios, np.nan))
+        candidates = (low <= high) & ~((low <= 0) & (high >= 0)) & ~np.eye(c, dtype=bool)
+        candidates &= varies[:c, None] & varies[None, :c] & (held.sum(axis=0) >= _MIN_TRIAL_ROWS)
+        for a, b in zip(*np.nonzero(candidates), strict=True):
+            relation = (numeric[c], numeric[a], numeric[b])
+            if not adds_up(columns, relation, "/"):
+                continue
+            trio = np.column_stack([values(j) for j in relation])
+            trio = trio[~np.isnan(trio).any(axis=1) & (trio[:, 2] != 0)]
+            if len(trio) < MIN_ORDER_ROWS:
+                continue
+            low, high = _factors(column, trio[:, :1], trio[:, 1:2] / trio[:, 2:] ** power)
+            if not low[0] <= high[0]:
+                continue
+            factor = _shortest_decimal(float(low[0]), float(high[0]))
+            found = Arithmetic(*relation, "/", None if factor == 1 else factor, power=None if power == 1 else power)
+            if _holds(column, trio, found):
+                return found
+    return None
+
+
 def _shortest_decimal(low: float, high: float) -> float:
-    """The number with the fewest decimals in ``[low, high]`` (its middle, rounded)."""
+    """The roundest number in ``[low, high]``: its middle rounded to the fewest decimals, or to the most
+    trailing zeros (10000, not 10001)."""
     middle = (low + high) / 2
-    for decimals in range(16):
+    for decimals in range(-15, 16):
         rounded = round(middle, decimals)
         if low <= rounded <= high:
             return rounded
