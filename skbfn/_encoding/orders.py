@@ -42,6 +42,7 @@ __all__ = [
     "MIN_BROKEN_SHARE",
     "MIN_COPY_SHARE",
     "MIN_ORDER_ROWS",
+    "broken_apart",
     "column_copies",
     "column_orders",
     "copies_from_json",
@@ -116,7 +117,7 @@ def order_units(column: Column) -> tuple | None:
     return (time_kind(column),) if units is not None and column.time_unit in SECONDS else units
 
 
-def _broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -> float:
+def broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -> float:
     """The share of pairs (one value of each column, drawn apart) with the first above the second."""
     low = rng.choice(low, _SHARE_SAMPLE, replace=False) if low.size > _SHARE_SAMPLE else low
     high = rng.choice(high, _SHARE_SAMPLE, replace=False) if high.size > _SHARE_SAMPLE else high
@@ -165,7 +166,7 @@ def column_orders(columns: list[Column], X) -> list[tuple[int, int]]:
             x, y = numbers[a][both], numbers[b][both]
             for low, high, first, second in ((a, b, x, y), (b, a, y, x)):
                 if np.all(first <= second) and not np.all(first == second):
-                    share = _broken_apart(first, second, rng)
+                    share = broken_apart(first, second, rng)
                     if share >= MIN_BROKEN_SHARE and len(first) * np.log1p(-share) <= np.log(MAX_CHANCE):
                         orders.append((low, high))
     return sorted(orders)

@@ -1,11 +1,12 @@
 """Relations between columns that training rows keep, which the encoder records and the sampler keeps.
 
-Five kinds, each in its own module: orders (a start before its end) and
-copies (paid equal to due) in :mod:`.orders`, partitions (an age group
+Six kinds, each in its own module: orders (a start before its end) and
+copies (paid equal to due) in :mod:`.orders`, windows (shipped within a week
+of the order) in :mod:`.windows`, partitions (an age group
 from an age) in :mod:`.partitions`, calendar fields (a weekday from a
 date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
 and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
-together; tells which drawn rows break an order or a partition; and says
+together; tells which drawn rows break an order, a window or a partition; and says
 which cells of a table the others determine (calendar fields and arithmetic
 results, certain given their sources) and which rows contradict them.
 """
@@ -19,6 +20,7 @@ from .arithmetic_search import column_arithmetic
 from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows, column_calendar_fields
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
 from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json
+from .windows import column_windows, windows_broken, windows_from_json
 
 __all__ = [
     "RELATIONS",
@@ -33,6 +35,7 @@ __all__ = [
 # The encoder's attribute of each kind of relation, and the key of its document.
 RELATIONS = {
     "orders_": "orders",
+    "windows_": "windows",
     "copies_": "copies",
     "partitions_": "partitions",
     "calendar_fields_": "calendar_fields",
@@ -50,8 +53,10 @@ def fit_relations(columns: list, X) -> dict[str, list]:
     arithmetic = column_arithmetic(columns, X)
     calendar = column_calendar_fields(columns, X)
     determined = {r.column for r in arithmetic} | {f.column for f in calendar}
+    orders = [pair for pair in column_orders(columns, X) if determined.isdisjoint(pair)]
     return {
-        "orders_": [pair for pair in column_orders(columns, X) if determined.isdisjoint(pair)],
+        "orders_": orders,
+        "windows_": column_windows(columns, X, orders),
         "copies_": [pair for pair in column_copies(columns, X) if determined.isdisjoint(pair)],
         "partitions_": [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))],
         "calendar_fields_": calendar,
@@ -74,6 +79,7 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
     it)."""
     read = {
         "orders_": orders_from_json,
+        "windows_": windows_from_json,
         "copies_": copies_from_json,
         "partitions_": partitions_from_json,
         "calendar_fields_": calendar_fields_from_json,
@@ -83,12 +89,13 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
-    """Which model rows ``rows`` break an order or a partition of ``encoder`` in a drawn cell (the rows are
-    decoded once for both)."""
+    """Which model rows ``rows`` break an order, a window or a partition of ``encoder`` in a drawn cell (the
+    rows are decoded once for all)."""
     orders, partitions = list(encoder.orders_), list(encoder.partitions_)
     needed = {j for pair in orders for j in pair} | numeric_columns(partitions, encoder.columns_)
+    needed |= {j for window in encoder.windows_ for j in (window.low, window.high)}
     numbers = encoder.decoded_numbers(rows, sorted(needed))
-    broken = orders_broken(encoder, orders, rows, given, numbers)
+    broken = orders_broken(encoder, orders, rows, given, numbers) | windows_broken(encoder, rows, given, numbers)
     return broken | partitions_broken(encoder, partitions, rows, given, numbers)
 
 
@@ -111,6 +118,7 @@ def describe_relations(encoder) -> list[str]:
     ``'tax = 0.2 * amount'``."""
     names = [str(column.name) for column in encoder.columns_]
     lines = [f"{names[low]} <= {names[high]}" for low, high in encoder.orders_]
+    lines += [window.describe(names) for window in encoder.windows_]
     lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
     lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]

@@ -163,8 +163,8 @@ def draw(
     bounds : tuple of ndarray, optional
         Lowest and highest value of each model column a drawn cell may take.
     relations : callable, optional
-        ``relations(rows, given)``: which model rows break an order or a
-        partition between columns in a drawn cell (:func:`sampling_relations`).
+        ``relations(rows, given)``: which model rows break an order, a window
+        or a partition between columns in a drawn cell (:func:`sampling_relations`).
     repair : CellRepair, optional
         Draws again the cells with an indicator outside the bounds or
         breaking an order, given the rest of their row
@@ -221,8 +221,8 @@ def draw(
         broken = relations(encoded[kept_as_drawn], None if given_values is None else given_values[kept_as_drawn])
         if broken.any():
             warnings.warn(
-                f"{int(broken.sum())} rows still broke an order or a partition between columns that every "
-                f"training row keeps (a start before its end, an age group) after {MAX_CANDIDATES_PER_ROW} "
+                f"{int(broken.sum())} rows still broke an order, a window or a partition between columns that "
+                f"every training row keeps (a start before its end, an age group) after {MAX_CANDIDATES_PER_ROW} "
                 "candidates per row; they are kept as drawn. A model that draws so many such rows is undertrained "
                 "(raise max_iter).",
                 UserWarning,
