@@ -96,12 +96,12 @@ FILE_FORMATS = {
     "fixed day ('operation': 'years': an age beside a birth date), which a reader of format 18 would refuse; "
     "encoders record the cells a category leaves blank in every training row ('blanks'), which samples keep "
     "blank and a reader of format 18 would not",
-    20: "number formats may hold codes beside their numbers ('codes': '<0.5' below a limit of detection), each "
-    "with an indicator among the model's columns, and arithmetic columns may be a fixed multiple of a ratio of two "
-    "columns, the second maybe squared ('operation': '/', with 'factor' and 'power': a body mass index from a "
-    "weight and a height), both of which a reader of format 19 would refuse; encoders record the largest gap "
-    "between two ordered times ('windows': shipped within a week of the order), which samples keep and a reader "
-    "of format 19 would not",
+    20: "columns of numbers or dates held as text may hold a few codes beside them ('codes': '<0.5' below a limit "
+    "of detection, 'present' for a job not ended), each with an indicator among the model's columns, and "
+    "arithmetic columns may be a fixed multiple of a ratio of two columns, the second maybe squared "
+    "('operation': '/', with 'factor' and 'power': a body mass index from a weight and a height), both of which "
+    "a reader of format 19 would refuse; encoders record the largest gap between two ordered times ('windows': "
+    "shipped within a week of the order), which samples keep and a reader of format 19 would not",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -1,5 +1,6 @@
-"""Codes beside numbers held as text ('<0.5' below a limit of detection, '<10' for a suppressed count) are cells
-of their own: neither numbers nor missing, drawn in their share, scored, kept by the imputer, saved."""
+"""Codes beside numbers or dates held as text ('<0.5' below a limit of detection, '<10' for a suppressed count,
+'present' for a job not ended) are cells of their own: neither values nor missing, drawn in their share, scored,
+kept by the imputer, saved."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding import TableEncoder
+from skbfn._encoding.cell_codes import MAX_CODES, code_cells, coded_number_format, coded_time_format
 from skbfn._encoding.column import Column
-from skbfn._encoding.text_numbers import MAX_CODES, NumberFormat, number_format_of, text_codes
+from skbfn._encoding.text_numbers import NumberFormat
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=600, n_steps=10, n_elbo_draws=8)
 N_ROWS = 600
 CODES = ("<0.5", ">8", "ND", "<LOD", "trace", "n.d.", "BLQ")
+# Counts written as bare integers with fewer than 50 values are categories (codes such as branch numbers), '<10'
+# one of them; as numbers, '<10' is a code beside them.
+COUNTS = {"count": "discretised"}
 
 
 def _lab_table(seed: int = 0, n_rows: int = N_ROWS) -> pd.DataFrame:
@@ -40,7 +45,7 @@ def lab():
 
 @pytest.fixture(scope="module")
 def fitted(lab):
-    return BFNGenerator(**SMALL, random_state=0).fit(lab)
+    return BFNGenerator(**SMALL, column_roles=COUNTS, random_state=0).fit(lab)
 
 
 @settings(max_examples=40, deadline=None)
@@ -57,51 +62,61 @@ def test_codes_beside_numbers_are_found_and_read_as_neither_numbers_nor_missing(
     for place, code in zip(places, codes, strict=True):
         strings.insert(place, code)
     strings = np.array(strings, dtype=object)
-    number_format, exact = number_format_of(strings, np.dtype(object))
-    assert number_format is not None and exact and set(number_format.codes) == set(codes)
-    held = number_format.code_cells(strings)
-    assert [number_format.codes[k] for k in held[held >= 0]] == [s for s in strings if s in codes]
+    number_format, exact, found = coded_number_format(strings, np.dtype(object))
+    assert number_format is not None and exact and set(found) == set(codes)
+    held = code_cells(strings, found)
+    assert [found[k] for k in held[held >= 0]] == [s for s in strings if s in codes]
     parsed = number_format.parse(strings)
     assert np.isnan(parsed[held >= 0]).all() and not np.isnan(parsed[held < 0]).any()
     np.testing.assert_allclose(parsed[held < 0], np.round(numbers, 2))
 
 
-def test_many_strings_that_are_no_number_or_as_many_as_the_numbers_are_text():
+def test_many_strings_that_are_no_value_or_as_many_as_the_values_are_text():
+    unread = (None, False, ())
     words = [f"note {k}" for k in range(MAX_CODES + 1)]
-    assert text_codes(np.array(["1.5", "2.5", *words], dtype=object)) is None
-    assert text_codes(np.array(["1.5", "<0.5", "2.5", "<0.5"], dtype=object)) == ("<0.5",)
-    assert number_format_of(np.array(["1.5", "2.5", *words], dtype=object), np.dtype(object)) == (None, False)
-    assert number_format_of(np.array(["12", "twelve"], dtype=object), np.dtype(object)) == (None, False)
+    assert coded_number_format(np.array(["1.5", "2.5", "3.5", *words], dtype=object), np.dtype(object)) == unread
+    assert coded_number_format(np.array(["12", "twelve"], dtype=object), np.dtype(object)) == unread
     # a missing marker is no code: the column's missing cells
-    found, _ = number_format_of(np.array(["1.5", "?", "2.5", "<0.5", "3.5"], dtype=object), np.dtype(object))
-    assert found.missing == "?" and found.codes == ("<0.5",)
+    found, _, codes = coded_number_format(np.array(["1.5", "?", "2.5", "<0.5", "3.5"], dtype=object), np.dtype(object))
+    assert found.missing == "?" and codes == ("<0.5",)
+    dates = ["2021-03-01", "2020-01-15", "2019-07-30"]
+    assert coded_time_format(np.array([*dates, "present", "present"], dtype=object), np.dtype(object)) == (
+        "%Y-%m-%d",
+        ("present",),
+    )
+    assert coded_time_format(np.array([*dates, *(w.replace(" ", "") for w in "a b c d e f".split())], dtype=object),
+                             np.dtype(object)) == (None, ())  # fmt: skip
+    assert coded_time_format(np.array(["2021-03-01", "present"], dtype=object), np.dtype(object)) == (None, ())
+    assert coded_time_format(np.array([*dates, "2021-13-45", "present"], dtype=object), np.dtype(object)) == (
+        None,
+        (),
+    )  # a string with digits that is no date: no code
 
 
-@pytest.mark.parametrize(
-    "codes",
-    [("5",), ("?",), ("<1", "<1"), tuple(f"<{k}" for k in range(MAX_CODES + 1)), ["<1"], (1,)],
-    ids=["a number", "a missing marker", "twice", "too many", "a list", "not a string"],
-)
-def test_a_format_with_invalid_codes_is_refused(codes):
-    with pytest.raises(ValueError, match="invalid number format"):
-        NumberFormat("", "", False, 2, False, codes=codes)
-
-
-def test_codes_are_saved_with_their_format_and_files_without_them_read_as_before():
-    lab = NumberFormat("", "", False, 2, False, codes=("<0.5", ">8"))
-    document = lab.to_dict()
-    assert document["codes"] == ["<0.5", ">8"] and NumberFormat.from_dict(document) == lab
-    plain = NumberFormat("", "", False, 2, False)
-    assert "codes" not in plain.to_dict() and NumberFormat.from_dict(plain.to_dict()).codes == ()
-    column = Column("lab", "continuous", np.dtype(object), number_format=lab)
-    assert Column.from_dict(column.to_dict()).codes == ("<0.5", ">8")
-    for corrupt in ({"codes": "<0.5"}, {"codes": ["1.5"]}, {"codes": [None]}):
-        with pytest.raises(ValueError, match="invalid number format"):
-            NumberFormat.from_dict({**document, **corrupt})
+def test_codes_are_saved_with_their_column_and_files_without_them_read_as_before():
+    number_format = NumberFormat("", "", False, 2, False)
+    column = Column("lab", "continuous", np.dtype(object), number_format=number_format, codes=("<0.5", ">8"))
+    document = column.to_dict()
+    assert document["codes"] == ["<0.5", ">8"] and Column.from_dict(document).codes == ("<0.5", ">8")
+    plain = {key: value for key, value in document.items() if key != "codes"}
+    assert Column.from_dict(plain).codes == ()
+    corrupt = (
+        "<0.5",
+        ["?"],  # a missing marker
+        ["<1", "<1"],
+        [f"<{k}" for k in range(MAX_CODES + 1)],
+        [None],
+    )
+    for codes in corrupt:
+        with pytest.raises(ValueError, match="invalid codes"):
+            Column.from_dict({**document, "codes": codes})
+    with pytest.raises(ValueError, match="invalid codes"):  # codes only beside numbers or dates held as text
+        Column.from_dict({**plain, "number_format": None, "codes": ["<0.5"]} | {"dtype": document["dtype"]})
 
 
 def test_the_encoder_gives_each_code_an_indicator_and_decodes_the_rows_it_encoded(lab):
-    encoder = TableEncoder(reproduce_missing=True).fit(lab)
+    assert "<10" in TableEncoder().fit(lab).columns_[2].categories  # a category among the counts under 'auto'
+    encoder = TableEncoder(column_roles=COUNTS, reproduce_missing=True).fit(lab)
     columns = encoder.columns_
     assert [c.kind for c in columns] == ["categorical", "continuous", "discretised", "continuous"]
     assert columns[1].codes == ("<0.5", ">8") and columns[2].codes == ("<10",)
@@ -133,7 +148,7 @@ def test_samples_draw_codes_in_their_share_and_numbers_only_where_no_code_is(fit
     assert np.mean(samples["lab"][in_a] == "<0.5") > 2 * np.mean(samples["lab"][~in_a] == "<0.5")  # as in the data
     lab_format = fitted.encoder_.columns_[1].number_format
     numbers = lab_format.parse(samples["lab"].to_numpy(dtype=object))
-    coded = lab_format.code_cells(samples["lab"].to_numpy(dtype=object)) >= 0
+    coded = fitted.encoder_.columns_[1].code_cells(samples["lab"].to_numpy(dtype=object)) >= 0
     assert (samples["lab"].isna().to_numpy() == (np.isnan(numbers) & ~coded)).all()
     assert 0.5 <= np.nanmin(numbers) and np.nanmax(numbers) <= 8  # numbers within the range of the numbers
     counts = pd.to_numeric(samples["count"], errors="coerce")
@@ -163,3 +178,35 @@ def test_codes_are_scored_given_imputed_around_and_refused_when_unseen(fitted, l
 
 def test_codes_survive_save_load_and_pickle(fitted, tmp_path):
     assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+
+
+def _jobs(n_rows: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Jobs started on a date and ended 30 to 2,000 days later, or 'present' (a third, more often the recent
+    ones), and a salary."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n_rows), "D")
+    end = np.array((start + pd.to_timedelta(rng.integers(30, 2000, n_rows), "D")).strftime("%Y-%m-%d"), dtype=object)
+    recent = start > pd.Timestamp("2020-01-01")
+    end[rng.random(n_rows) < np.where(recent, 0.6, 0.1)] = "present"
+    return pd.DataFrame(
+        {"start": start.strftime("%Y-%m-%d"), "end": end, "salary": rng.normal(50_000, 9_000, n_rows).round(-2)}
+    )
+
+
+def test_dates_beside_a_code_are_dates_and_samples_draw_the_code_with_the_rest_of_the_row(tmp_path):
+    jobs = _jobs()
+    gen = BFNGenerator(**SMALL, random_state=0).fit(jobs)
+    end = gen.encoder_.columns_[1]
+    assert gen.encoder_.roles["end"] == "continuous" and end.codes == ("present",)
+    assert end.time_format == "%Y-%m-%d" and "start <= end" in gen.column_relations_
+    samples = gen.sample(2000, random_state=0)
+    present = (samples["end"] == "present").to_numpy()
+    assert present.mean() == pytest.approx((jobs["end"] == "present").mean(), abs=0.05)
+    recent = (pd.to_datetime(samples["start"]) > pd.Timestamp("2020-01-01")).to_numpy()
+    assert present[recent].mean() > 2 * present[~recent].mean()  # as in the data
+    ended = pd.to_datetime(samples["end"][~present], format="%Y-%m-%d")  # every other cell a date in the format
+    assert (pd.to_datetime(samples["start"][~present]) <= ended).all()  # the order holds between dates
+    assert np.isfinite(gen.score_samples(jobs.iloc[:20])).all()
+    with pytest.raises(ValueError, match=r"'end' holds 'ongoing', which is not .* nor one of its codes \['present'\]"):
+        gen.score_samples(jobs.iloc[:2].assign(end="ongoing"))
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
+from .cell_codes import are_codes, code_cells
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids, label_from_json
 from .round_values import is_multiple
@@ -91,6 +92,9 @@ class Column:
     # ages beside ages in months, incomes rounded to the thousand): that unit, in the column's numbers; an indicator
     # says which cells are multiples of it (skbfn._encoding.round_values)
     round_unit: float | None = None
+    # numbers or dates held as text: a few strings of their own beside them ('<0.5', 'present'), each with an
+    # indicator (skbfn._encoding.cell_codes)
+    codes: tuple = ()
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:
         """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
@@ -109,17 +113,11 @@ class Column:
             return self.category_codes(values)
         return self.numbers(values, as_float)
 
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """The codes a column of numbers held as text holds beside them (``'<0.5'``; see
-        :func:`.text_numbers.text_codes`)."""
-        return () if self.number_format is None else self.number_format.codes
-
     def code_cells(self, values: np.ndarray) -> np.ndarray:
-        """Which of :attr:`codes` each of the column's values holds (its index), -1 for a number or a missing cell."""
+        """Which of :attr:`codes` each of the column's values holds (its index), -1 for a value or a missing cell."""
         if not self.codes:
             return np.full(len(values), -1, dtype=np.int64)
-        return self.number_format.code_cells(values)
+        return code_cells(values, self.codes)
 
     def at_point_mass(self, numbers: np.ndarray) -> np.ndarray:
         """Which of the column's numbers sit on one of its point masses (False where missing)."""
@@ -178,10 +176,11 @@ class Column:
         numbers = time_numbers(
             values, self.dtype, self.time_unit, self.time_format, self.read_formats, self.time_offset
         )
-        unread = np.isnan(numbers) & ~self.missing_cells(values)
+        unread = np.isnan(numbers) & ~self.missing_cells(values) & (self.code_cells(values) < 0)
         if unread.any():
             shown = _time_shown(self.time_format, self.read_formats)
-            raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}.")
+            codes = f" nor one of its codes {list(self.codes)}" if self.codes else ""
+            raise ValueError(f"X column {self.name!r} holds {values[unread][0]!r}, which is not {shown}{codes}.")
         return numbers
 
     def values(self, numbers: np.ndarray) -> np.ndarray:
@@ -337,6 +336,7 @@ class Column:
             **({"time_offset": self.time_offset} if self.time_offset else {}),
             **({"number_type": self.number_type} if self.number_type is not None else {}),
             **({"round_unit": self.round_unit} if self.round_unit is not None else {}),
+            **({"codes": list(self.codes)} if self.codes else {}),
         }
 
     @classmethod
@@ -349,7 +349,7 @@ class Column:
         """
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
-        known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type", "round_unit"}
+        known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type", "round_unit", "codes"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = label_from_json(doc["name"]), doc["kind"], doc["offset"], doc["scale"]
@@ -459,6 +459,14 @@ class Column:
             and (not (lattice or kind == "discretised") or round_unit == round(round_unit) >= 2)
         ):
             raise ValueError(f"column {name!r} has an invalid round unit {round_unit!r}")
+        codes = doc.get("codes", [])  # absent in files before codes beside values were modelled
+        held_as_text = number_format is not None or (time_format is not None and time_format not in OBJECT_TIMES)
+        if not (
+            isinstance(codes, list)
+            and are_codes(tuple(codes))
+            and (not codes or (held_as_text and kind in ("continuous", "discretised")))
+        ):
+            raise ValueError(f"column {name!r} has invalid codes {codes!r}")
         if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
         column = cls(
@@ -484,6 +492,7 @@ class Column:
             float(time_offset),
             number_type,
             None if round_unit is None else float(round_unit),
+            tuple(codes),
         )
         _check_dtype(column)
         if kind == "continuous":

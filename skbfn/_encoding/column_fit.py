@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .round_values import round_unit_of
-from .text_numbers import NumberFormat, number_format_of, reads_as_codes, without_codes, without_missing_marker
+from .text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .times import (
     COMPACT_DATES,
     compact_dates,
@@ -153,8 +154,7 @@ def _warn_if_mixed_dates(name, dated: np.ndarray) -> bool:
 
 def _warn_of_one_way_of_writing(name, observed: np.ndarray, number_format: NumberFormat) -> None:
     """Warn that a column's numbers, written in more than one way, come back written in one of them."""
-    strings = without_codes(without_missing_marker(observed)[0], number_format.codes)
-    strings = np.array(list(dict.fromkeys(strings.tolist())), dtype=object)
+    strings = np.array(list(dict.fromkeys(without_missing_marker(observed)[0].tolist())), dtype=object)
     written = number_format.format(number_format.parse(strings))
     example = next((f", {a!r} as {b!r}" for a, b in zip(strings, written, strict=True) if a != b), "")
     warnings.warn(
@@ -381,26 +381,32 @@ class ColumnFitter:
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
         time_format = number_format = marker = None
         read_formats: tuple[str, ...] = ()
+        codes: tuple[str, ...] = ()  # a few strings of their own beside numbers or dates held as text
         if role in ("auto", "continuous", "discretised") and not chosen:
             dated, marker = without_missing_marker(observed)  # '?' beside dates, as a CSV marks a missing one
             time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
             if time_format is None and compact_dates(observed, dtype):
                 time_format = COMPACT_DATES  # dates held as numbers: 20151231
             if time_format is None:
+                time_format, codes = coded_time_format(dated, dtype)  # 'present' beside the dates a job ended
+                dated = without_codes(dated, codes)
+            if time_format is None:
                 formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024' (strings only)
                 if readable_together(formats) and not (role == "auto" and holds_few_values(dated)):
                     time_format, read_formats = formats[0], tuple(formats[1:])
                     _warn_of_dates_in_several_formats(name, formats)
             if role == "auto" and time_format not in (None, "date", "datetime") and holds_few_values(dated):
-                time_format = None  # a few date strings, each seen often, are codes: categories, as before
+                time_format, codes = None, ()  # a few date strings, each seen often, are categories, as before
             marker = None if time_format is None else marker
             if time_format is None:
-                number_format, exact = number_format_of(observed, dtype)  # '$1,234.50', '12.5%', '3,000'
-                codes = number_format is not None and reads_as_codes(observed, number_format, self.max_categories)
-                if role == "auto" and codes:
-                    number_format = None  # categories, as before
+                # '$1,234.50', '12.5%', '3,000', maybe beside '<0.5'
+                number_format, exact, codes = coded_number_format(observed, dtype)
+                written = without_codes(observed, codes)
+                few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
+                if role == "auto" and few:
+                    number_format, codes = None, ()  # categories, as before
                 if number_format is not None and not exact:
-                    _warn_of_one_way_of_writing(name, observed, number_format)
+                    _warn_of_one_way_of_writing(name, written, number_format)
         if role == "auto" and number_format is not None and are_keys(number_format.parse(values), name):
             role = "id"  # as an integer column of keys is
         if role == "auto" and time_format is None and number_format is None and not chosen:
@@ -428,6 +434,8 @@ class ColumnFitter:
         if is_time_dtype(dtype) or time_format is not None:
             unit, offset = time_unit_of(values, dtype, time_format, read_formats)  # readings at 09:00 each day
             numbers = observed_numbers(time_numbers(values, dtype, unit, time_format, read_formats, offset), name)
+            if numbers.min() == numbers.max() and codes:  # one date beside codes: categories
+                return self.categorical_column(name, values, dtype)
             if numbers.min() == numbers.max():
                 value = np.array([dated[0] if time_format is not None else observed[0]], dtype=object)
                 return Column(name, "constant", dtype, n_bins=1, categories=value, missing_marker=marker)
@@ -441,15 +449,16 @@ class ColumnFitter:
                 missing_marker=marker,
                 read_formats=read_formats,
                 time_offset=offset,
+                codes=codes,
             )
         if number_format is not None:
             numbers = observed_numbers(number_format.parse(values), name)
             if numbers.min() == numbers.max():  # one number: a constant, or beside a marker or codes, categories
-                if number_format.missing is not None or number_format.codes:
+                if number_format.missing is not None or codes:
                     return self.categorical_column(name, values, dtype)
                 return Column(name, "constant", dtype, n_bins=1, categories=np.array([observed[0]], dtype=object))
             column = self.numeric_column(name, numbers, dtype, wants_bins)
-            return replace(with_round_unit(column, numbers), number_format=number_format)
+            return replace(with_round_unit(column, numbers), number_format=number_format, codes=codes)
         numbers = observed_numbers(as_float(values, name), name)
         column = with_round_unit(self.numeric_column(name, numbers, dtype, wants_bins), numbers)
         number_type = number_type_of(observed, dtype)  # Python ints or Decimals in an object column: kept

@@ -35,7 +35,7 @@ import numpy as np
 
 from .roles import few_categories, holds_few_values
 
-__all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "text_codes", "text_number_format", "without_codes"]
+__all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "reads_number", "text_number_format"]
 
 # The decimal mark and the thousands mark of each way of writing numbers, the first that reads a column winning:
 # English, continental European, SI (a space) with either decimal mark, and Swiss.
@@ -62,8 +62,6 @@ MISSING_MARKERS = frozenset(
 )
 # Distinct strings checked before the whole column is (most columns that are not numbers fail on the first).
 _STRINGS_TO_TRY = 20
-# The most codes a column of numbers may hold beside them: more strings that are no number make it free text.
-MAX_CODES = 5
 
 
 @functools.cache
@@ -111,10 +109,6 @@ class NumberFormat:
         point and ``decimals`` digits, then the letter, a sign and at least
         two digits (``'2.515e+02'``, as C, Python, R and spreadsheets write
         it; no grouping, a decimal point, no trimming).
-    codes : tuple of str, default=()
-        Strings that are no number which the column holds beside its numbers
-        (``'<0.5'``; :func:`text_codes`): :meth:`parse` reads them as NaN and
-        :meth:`code_cells` says which cell holds which.
 
     Examples
     --------
@@ -135,10 +129,6 @@ class NumberFormat:
     ['+2.5 kg', '-1.0 kg']
     >>> NumberFormat("", "", False, 3, False, exponent="e").format(np.array([251.46, -0.00012])).tolist()
     ['2.515e+02', '-1.200e-04']
-    >>> lab = NumberFormat("", "", False, 2, True, codes=("<0.5",))
-    >>> cells = np.array(["1.25", "<0.5"], dtype=object)
-    >>> lab.parse(cells).tolist(), lab.code_cells(cells).tolist()
-    ([1.25, nan], [-1, 0])
     """
 
     prefix: str
@@ -153,7 +143,6 @@ class NumberFormat:
     plus: bool = False
     plus_on_zero: bool = True
     exponent: str = ""
-    codes: tuple = ()
 
     def __post_init__(self) -> None:
         if not (
@@ -174,39 +163,28 @@ class NumberFormat:
             and isinstance(self.decimals, int)
             and not isinstance(self.decimals, bool)
             and 0 <= self.decimals <= MAX_TEXT_DECIMALS
-            and _are_codes(self.codes)
         ):
             raise ValueError(f"invalid number format {self!r}")
 
     def to_dict(self) -> dict:
         """The format as plain JSON values (see :meth:`from_dict`).
 
-        The fields that file format 11 added (the signs and the exponent) and
-        format 20 (the codes) are written only where they are not their
-        defaults, which documents written before them mean.
+        The fields that file format 11 added (the signs and the exponent) are
+        written only where they are not their defaults, which documents of
+        format 10, without them, mean.
         """
         doc = {name: getattr(self, name) for name in _FIELDS}
         return {
             **doc,
             **{name: getattr(self, name) for name, default in _SIGNS.items() if getattr(self, name) != default},
-            **({"codes": list(self.codes)} if self.codes else {}),
         }
 
     @classmethod
     def from_dict(cls, doc) -> NumberFormat:
         """A format written by :meth:`to_dict`; ValueError if it is not one."""
-        known = set(_FIELDS) | set(_SIGNS) | {"codes"}
-        if not isinstance(doc, dict) or not set(_FIELDS) <= set(doc) <= known:
+        if not isinstance(doc, dict) or not set(_FIELDS) <= set(doc) <= set(_FIELDS) | set(_SIGNS):
             raise ValueError(f"invalid number format {doc!r}")
-        codes = doc.get("codes", [])
-        if not isinstance(codes, list):
-            raise ValueError(f"invalid number format {doc!r}")
-        return cls(**{**doc, "codes": tuple(codes)})
-
-    def code_cells(self, values: np.ndarray) -> np.ndarray:
-        """Which of :attr:`codes` each value is (its index), -1 for any other value."""
-        lookup = {code: k for k, code in enumerate(self.codes)}
-        return np.array([lookup.get(v, -1) if isinstance(v, str) else -1 for v in values.tolist()], dtype=np.int64)
+        return cls(**doc)
 
     def format(self, numbers: np.ndarray) -> np.ndarray:
         """``numbers`` written in this format, as an object array (None where NaN)."""
@@ -330,42 +308,6 @@ def _candidates(strings: list[str]):
         )
 
 
-def _are_codes(codes) -> bool:
-    """Whether ``codes`` is a tuple of at most :data:`MAX_CODES` distinct strings, none of which could be a
-    number (in any format) or marks a missing cell."""
-    return (
-        isinstance(codes, tuple)
-        and len(codes) <= MAX_CODES
-        and len(set(codes)) == len(codes)
-        and all(isinstance(c, str) and _PARTS.match(c) is None and not is_missing_marker(c) for c in codes)
-    )
-
-
-def text_codes(strings: np.ndarray) -> tuple[str, ...] | None:
-    """The codes among a column's strings: those that cannot be a number in any format, if they are at most
-    :data:`MAX_CODES` (in order of first sight); None where more such strings make the column free text; ``()``
-    where there are none.
-
-    Laboratories write ``'<0.5'`` for a value below their limit of
-    detection and ``'>1000'`` above their range; statistical offices write
-    ``'<5'`` for a count suppressed for privacy, and ``'ND'`` or ``'trace'``
-    also occur. Such a cell is neither a number nor missing.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skbfn._encoding.text_numbers import text_codes
-    >>> text_codes(np.array(["1.2", "<0.5", "3.4", "<0.5", ">20", "0.9", ">20"], dtype=object))
-    ('<0.5', '>20')
-    >>> text_codes(np.array(["1.2", "3.4"], dtype=object))
-    ()
-    >>> print(text_codes(np.array(["1.2", "a", "b", "c", "d", "e", "f"], dtype=object)))  # free text
-    None
-    """
-    codes = dict.fromkeys(s for s in strings.tolist() if isinstance(s, str) and _PARTS.match(s) is None)
-    return tuple(codes) if len(codes) <= MAX_CODES else None
-
-
 def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None]:
     """The observed values without the strings among them that mark a missing cell (:data:`MISSING_MARKERS`),
     and the marker most of those cells hold (the first seen of the most common); the values as they are and
@@ -385,6 +327,11 @@ def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None
         return observed, None
     marker = Counter(observed[is_marker].tolist()).most_common(1)[0][0]  # ties: the first seen
     return observed[~is_marker], str(marker)
+
+
+def reads_number(string: str) -> bool:
+    """Whether a string could be a number written in some format (digits, with a sign, marks and affixes)."""
+    return _PARTS.match(string) is not None
 
 
 def is_missing_marker(value) -> bool:
@@ -426,31 +373,20 @@ def number_format_of(observed: np.ndarray, dtype) -> tuple[NumberFormat | None, 
     if not all(isinstance(v, str) for v in values):
         return None, False
     numbers, marker = without_missing_marker(np.asarray(values, dtype=object))
-    codes = text_codes(numbers)  # '<0.5' beside the numbers of a laboratory
-    if codes is None:
-        return None, False
-    numbers = without_codes(numbers, codes)
     distinct = list(dict.fromkeys(numbers.tolist()))
-    if len(distinct) <= len(codes) or next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
-        return None, False  # no numbers, or as many codes as numbers ('12' beside 'twelve'): text
+    if next(_candidates(distinct[:_STRINGS_TO_TRY]), None) is None:
+        return None, False
     strings = np.array(distinct, dtype=object)
     candidates = list(_candidates(distinct))  # all of them: the marks, grouping and decimals of the column
     for number_format in candidates:
         if np.array_equal(number_format.format(number_format.parse(strings)), strings):
-            return replace(number_format, missing=marker, codes=codes), True
+            return replace(number_format, missing=marker), True
     for number_format in candidates:
         parsed = number_format.parse(strings)
         if number_format.exponent or np.isnan(parsed).any():
             continue
-        return replace(_closest_way(number_format, parsed, strings), missing=marker, codes=codes), False
+        return replace(_closest_way(number_format, parsed, strings), missing=marker), False
     return None, False
-
-
-def without_codes(strings: np.ndarray, codes: tuple[str, ...]) -> np.ndarray:
-    """The strings that are none of ``codes``."""
-    if not codes:
-        return strings
-    return strings[np.array([s not in codes for s in strings.tolist()], dtype=bool)]
 
 
 def _closest_way(number_format: NumberFormat, numbers: np.ndarray, strings: np.ndarray) -> NumberFormat:

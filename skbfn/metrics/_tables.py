@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._encoding.cell_codes import coded_number_format, coded_time_format, without_codes
 from .._encoding.roles import few_categories, holds_categories, holds_few_values
-from .._encoding.text_numbers import NumberFormat, number_format_of, reads_as_codes, without_missing_marker
+from .._encoding.text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
 
 MAX_CATEGORIES = "auto"
@@ -105,19 +106,20 @@ def _is_integer_key(series: pd.Series, max_categories: int | str) -> bool:
 
 def _text_format(series: pd.Series, max_categories: int | str) -> str | tuple[str, ...] | NumberFormat | None:
     """How an object or string column holds dates or numbers, as the encoder reads them
-    (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`;
+    (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`,
+    beside a few codes read as missing cells: :mod:`~skbfn._encoding.cell_codes`;
     dates in several formats: a tuple of them, the commonest first; numbers that read as codes are categories:
     :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
     observed = series.dropna().to_numpy(dtype=object)
     dated = without_missing_marker(observed)[0]  # '?' beside dates: missing
-    time_format = object_time_format(dated, series.dtype)
-    if time_format is not None:
+    time_format = object_time_format(dated, series.dtype) or coded_time_format(dated, series.dtype)[0]
+    if time_format is not None:  # codes beside dates ('present'): read as missing
         return time_format
     formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024': each read in its own
     if readable_together(formats) and not holds_few_values(dated):
         return tuple(formats)
-    number_format = number_format_of(observed, series.dtype)[0]
-    if number_format is None or reads_as_codes(observed, number_format, max_categories):
+    number_format, _, codes = coded_number_format(observed, series.dtype)  # codes ('<0.5'): read as missing
+    if number_format is None or reads_as_codes(without_codes(observed, codes), number_format, max_categories):
         return None
     return number_format
 
