@@ -101,7 +101,9 @@ FILE_FORMATS = {
     "arithmetic columns may be a fixed multiple of a ratio of two columns, the second maybe squared "
     "('operation': '/', with 'factor' and 'power': a body mass index from a weight and a height), both of which "
     "a reader of format 19 would refuse; encoders record the largest gap between two ordered times ('windows': "
-    "shipped within a week of the order), which samples keep and a reader of format 19 would not",
+    "shipped within a week of the order), which samples keep and a reader of format 19 would not; number formats "
+    "may group thousands with a no-break space and write negatives with the typographic minus sign, which a "
+    "reader of format 19 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

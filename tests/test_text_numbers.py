@@ -34,7 +34,9 @@ def _strings(values) -> np.ndarray:
     decimals=st.integers(0, 6),
     trim=st.booleans(),
     marks=st.sampled_from(MARKS),
-    signs=st.sampled_from([("-", False), ("-", True), ("()", False), ("trailing -", False)]),
+    signs=st.sampled_from(
+        [("-", False), ("-", True), ("()", False), ("trailing -", False), ("\u2212", False), ("\u2212", True)]
+    ),
 )
 def test_a_format_reads_back_what_it_writes_and_is_found_again(
     numbers, affixes, grouping, decimals, trim, marks, signs
@@ -110,6 +112,10 @@ def test_exponents_read_back_what_they_write_and_are_found_again(numbers, decima
         (["1.5K", "12.0K"], NumberFormat("", "K", False, 1, False)),
         (["2.515e+02", "-6.700e-04"], NumberFormat("", "", False, 3, False, exponent="e")),  # as C and Python write
         (["2.52E+02", "1.00E-05"], NumberFormat("", "", False, 2, False, exponent="E")),  # as spreadsheets do
+        # as French Excel groups thousands (a no-break space) and French typography does (a narrow one)
+        (["1\u00a0234,50\u00a0€", "3,00\u00a0€"], NumberFormat("", "\u00a0€", True, 2, False, ",", "\u00a0")),
+        (["12\u202f345,6", "7,0"], NumberFormat("", "", True, 1, False, decimal_mark=",", group_mark="\u202f")),
+        (["\u22123.50", "2.25"], NumberFormat("", "", False, 2, False, negative="\u2212")),  # a typographic minus
     ],
 )
 def test_numbers_written_in_one_format_are_found(strings, expected):
@@ -353,6 +359,7 @@ def test_a_sample_rounded_up_to_zero_is_written_0_never_minus_0(step):
         (["1.50", "2.5", "3", "4.25"], NumberFormat("", "", grouping=False, decimals=2, trim=True)),
         (["$2.50", "$3.10", "$4.1"], NumberFormat("$", "", grouping=False, decimals=2, trim=False)),
         (["1.234,5 €", "2345,5 €", "12,5 €"], NumberFormat("", " €", True, 1, False, decimal_mark=",", group_mark=".")),
+        ([" 12.50", "3.25 ", "  7.00"], NumberFormat("", "", grouping=False, decimals=2, trim=False)),  # padded
     ],
 )
 def test_numbers_written_in_several_ways_read_in_the_way_that_writes_most_of_them_back(strings, closest):

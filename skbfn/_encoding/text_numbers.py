@@ -3,7 +3,7 @@
 A column of such strings (read from a CSV file without parsing, or exported
 from a spreadsheet) is a column of numbers. Its *number format* says how
 they are written: how a negative number is marked (a minus sign, accounting
-parentheses or a trailing minus) and whether a positive one carries a plus
+parentheses, a trailing minus or the typographic minus sign) and whether a positive one carries a plus
 sign; a currency sign or code before the digits, or a percent sign,
 currency sign, code or unit (``'kg'``, ``'km/h'``, ``'years'``) after them;
 the decimal mark (a point or a comma) and the mark that groups thousands,
@@ -37,22 +37,38 @@ from .roles import few_categories, holds_few_values
 
 __all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "reads_number", "text_number_format"]
 
+# The spaces that spreadsheets and locales write between digits and around units: a space, a no-break space (as
+# French Excel groups thousands) and a narrow no-break space (as French and SI typography do).
+SPACES = " \u00a0\u202f"
 # The decimal mark and the thousands mark of each way of writing numbers, the first that reads a column winning:
-# English, continental European, SI (a space) with either decimal mark, and Swiss.
-MARKS = ((".", ","), (",", "."), (".", " "), (",", " "), (".", "'"))
+# English, continental European, SI (a space, or either no-break space) with either decimal mark, and Swiss.
+MARKS = (
+    (".", ","),
+    (",", "."),
+    (".", " "),
+    (",", " "),
+    (".", "'"),
+    (",", "\u00a0"),
+    (",", "\u202f"),
+    (".", "\u00a0"),
+    (".", "\u202f"),
+)
 # What may stand before the digits (after a sign) and after them: currency signs and codes; percent and currency
 # signs, codes and units of measure (letters, then letters, '/' or a power: 'kg', 'km/h', 'm²', '°C', 'years').
-_PREFIX = "(?:[$€£¥₹] ?|[A-Z]{3} )?"
-_SUFFIX = "(?: ?[%$€£¥₹]| ?[A-Za-zµ°][A-Za-zµ°/²³]{0,9})?"
+_PREFIX = f"(?:[$€£¥₹][{SPACES}]?|[A-Z]{{3}}[{SPACES}])?"
+_SUFFIX = f"(?:[{SPACES}]?[%$€£¥₹]|[{SPACES}]?[A-Za-zµ°][A-Za-zµ°/²³]{{0,9}})?"
+# A minus sign as typography writes it (U+2212), beside the hyphen-minus.
+UNICODE_MINUS = "\u2212"
 _PARTS = re.compile(
-    rf"^(?P<open>\(?)(?P<sign>[-+]?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,' ]*\d)?)(?P<exponent>[eE][-+]\d\d\d?)?"
-    rf"(?P<suffix>{_SUFFIX})(?P<trailing>-?)(?P<close>\)?)$"
+    rf"^(?P<open>\(?)(?P<sign>[-+{UNICODE_MINUS}]?)(?P<prefix>{_PREFIX})(?P<body>\d(?:[\d.,'{SPACES}]*\d)?)"
+    rf"(?P<exponent>[eE][-+]\d\d\d?)?(?P<suffix>{_SUFFIX})(?P<trailing>-?)(?P<close>\)?)$"
 )
 # Exponents as C, Python, R and spreadsheets write them: a mantissa with one digit before its point, then 'e' or
 # 'E', a sign and at least two digits ('2.515e+02', '1.00E-05').
 _MANTISSA = re.compile(r"^(?P<whole>\d)(?:\.(?P<fraction>\d+))?$")
-# How a negative number is marked: '-1.5', '(1.5)' (accounting) or '1.5-' (as SAP and some ledgers export).
-NEGATIVES = ("-", "()", "trailing -")
+# How a negative number is marked: '-1.5', '(1.5)' (accounting), '1.5-' (as SAP and some ledgers export) or
+# '−1.5' (a typographic minus sign).
+NEGATIVES = ("-", "()", "trailing -", UNICODE_MINUS)
 # The most decimals a format writes.
 MAX_TEXT_DECIMALS = 6
 # Strings that mark a missing number (compared in lower case): '' as spreadsheets and databases export an empty
@@ -96,11 +112,11 @@ class NumberFormat:
         The string written for a missing value, one of
         :data:`MISSING_MARKERS` in any case (``'?'``); None where missing
         values are None.
-    negative : {'-', '()', 'trailing -'}, default='-'
-        How a negative number is written: ``'-$3.00'``, ``'($3.00)'`` or
-        ``'$3.00-'``.
+    negative : {'-', '()', 'trailing -', '\u2212'}, default='-'
+        How a negative number is written: ``'-$3.00'``, ``'($3.00)'``,
+        ``'$3.00-'`` or ``'\u2212$3.00'`` (the typographic minus sign).
     plus : bool, default=False
-        A plus sign before positive numbers (with ``negative='-'`` only).
+        A plus sign before positive numbers (with a minus sign only).
     plus_on_zero : bool, default=True
         With ``plus``, a plus sign before a zero too (``'+0.0'``, as Python
         writes it), or none (``'0.0'``, as spreadsheets write changes).
@@ -151,7 +167,7 @@ class NumberFormat:
             and self.negative in NEGATIVES
             and isinstance(self.plus, bool)
             and isinstance(self.plus_on_zero, bool)
-            and not (self.plus and self.negative != "-")
+            and not (self.plus and self.negative not in ("-", UNICODE_MINUS))
             and (self.missing is None or (isinstance(self.missing, str) and self.missing.lower() in MISSING_MARKERS))
             and isinstance(self.prefix, str)
             and re.fullmatch(_PREFIX, self.prefix)
@@ -203,7 +219,8 @@ class NumberFormat:
                 signed = self.plus and (self.plus_on_zero or any(d in "123456789" for d in digits))
                 written.append(f"+{text}" if signed else text)
             else:
-                written.append({"-": f"-{text}", "()": f"({text})", "trailing -": f"{text}-"}[self.negative])
+                signed = {"-": f"-{text}", "()": f"({text})", "trailing -": f"{text}-", UNICODE_MINUS: f"\u2212{text}"}
+                written.append(signed[self.negative])
         return np.array(written, dtype=object)
 
     def parse(self, values: np.ndarray) -> np.ndarray:
@@ -211,7 +228,7 @@ class NumberFormat:
         body_pattern = _body_pattern(self.decimal_mark, self.group_mark)
         numbers = np.full(len(values), np.nan)
         for i, value in enumerate(values.tolist()):
-            parts = _PARTS.match(value) if isinstance(value, str) else None
+            parts = _PARTS.match(value.strip()) if isinstance(value, str) else None  # padded: ' 12.50 '
             if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
                 continue  # the missing marker too: NaN
             if (parts["exponent"] or "")[:1] != self.exponent:
@@ -242,6 +259,7 @@ def _negative(parts: re.Match) -> str | None:
         style
         for style, marked in (
             ("-", parts["sign"] == "-"),
+            (UNICODE_MINUS, parts["sign"] == UNICODE_MINUS),
             ("()", bool(parts["open"]) or bool(parts["close"])),
             ("trailing -", bool(parts["trailing"])),
         )
@@ -257,14 +275,14 @@ def _negative(parts: re.Match) -> str | None:
 def _candidates(strings: list[str]):
     """The formats the strings' own affixes, marks and decimals suggest, one per way of writing that reads
     them all (in the order of :data:`MARKS`), if they agree on their affixes."""
-    parts = [_PARTS.match(s) for s in strings]
+    parts = [_PARTS.match(s.strip()) for s in strings]
     if not all(parts) or len({(p["prefix"], p["suffix"]) for p in parts}) != 1:
         return
     negatives = {_negative(p) for p in parts} - {None}
     plus = any(p["sign"] == "+" for p in parts)
     # a zero without a sign among signed numbers ('0.0' beside '+2.5'), as spreadsheets write changes
     plus_on_zero = not any(p["sign"] == "" and _negative(p) is None and not _nonzero(p["body"]) for p in parts)
-    if len(negatives) > 1 or "?" in negatives or (plus and negatives - {"-"}):
+    if len(negatives) > 1 or "?" in negatives or (plus and negatives - {"-", UNICODE_MINUS}):
         return
     negative = negatives.pop() if negatives else "-"
     exponents = {(p["exponent"] or "")[:1] for p in parts}
@@ -331,7 +349,7 @@ def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None
 
 def reads_number(string: str) -> bool:
     """Whether a string could be a number written in some format (digits, with a sign, marks and affixes)."""
-    return _PARTS.match(string) is not None
+    return _PARTS.match(string.strip()) is not None
 
 
 def is_missing_marker(value) -> bool:
