@@ -221,6 +221,33 @@ def test_uuids_and_email_addresses_are_made_afresh_in_their_shape(tmp_path):
             )
 
 
+def test_keys_by_their_shape_are_keys_where_some_repeat_or_are_missing_and_digits_alone_are_not():
+    """A table of orders: customers' addresses and numbers, some customers ordering twice or giving none."""
+    rng = np.random.default_rng(7)
+    n = 300
+    customer = rng.integers(0, 10_000, n)  # about one in 60 orders repeats a customer
+    email = np.array([f"buyer{k}@shop.example.org" for k in customer], dtype=object)
+    email[rng.random(n) < 0.1] = None
+    frame = pd.DataFrame(
+        {
+            "email": email,
+            "customer": [f"CUST-{k:05d}" for k in customer],
+            "zip": [f"{k:05d}" for k in rng.choice(rng.integers(0, 99_999, 250), n)],  # digits alone: text
+            "x": rng.normal(size=n),
+        }
+    )
+    assert not frame["email"].dropna().is_unique and not frame["customer"].is_unique
+    with pytest.warns(UserWarning, match=r"'email' holds \d+ distinct e-mail addresses in \d+ values") as caught:
+        gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    assert any("'customer' holds" in str(w.message) and "one prefix and a number" in str(w.message) for w in caught)
+    assert [gen.column_roles_[c] for c in ("email", "customer", "zip")] == ["id", "id", "drop"]
+    sample = gen.sample(200, random_state=0)
+    for column in ("email", "customer"):
+        assert sample[column].is_unique and not sample[column].isin(frame[column]).any()
+    assert sample["email"].str.fullmatch(r"[a-z0-9]{8,}@shop\.example\.org").all()
+    assert sample["customer"].str.fullmatch(r"CUST-\d{5,}").all()
+
+
 def test_dates_and_times_come_back_in_their_dtype_and_span(fitted, customers):
     sample = fitted.sample(1000, random_state=2)
     for column in ("signup", "seen", "session"):

@@ -96,6 +96,9 @@ DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{DOMAIN.pattern}")
 # The domain of fresh addresses where the training addresses have several (reserved for examples: RFC 2606).
 _EXAMPLE_DOMAIN = "example.com"
+# The templates whose keys are keys by their shape alone, which a column of strings mostly distinct is taken for
+# even where some repeat or are missing (customers' addresses beside their orders), by what their values are.
+_KEYS_BY_SHAPE = {"email": "e-mail addresses", "uuid": "UUIDs", "pattern": "keys of one prefix and a number"}
 _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # The fewest distinct tokens a template may draw from: then drawing ends soon, and a draw copies one of a
 # hundred thousand keys with probability 10^-4.
@@ -208,9 +211,22 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         return "id"
     if not is_string:
         return None
-    if unique and not any(any(c.isspace() for c in v) for v in observed.tolist()):
+    spaced = any(any(c.isspace() for c in v) for v in observed.tolist())
+    if unique and not spaced:
         return "id"
     mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
+    template = id_template(name, observed, dtype) if mostly_distinct and not spaced else {"kind": None}
+    kind = template["kind"] if template.get("prefix", "-") else None  # digits alone (zip codes): no keys
+    if kind in _KEYS_BY_SHAPE:  # customers' e-mail addresses in a table of orders, some of them twice
+        warnings.warn(
+            f"X column {name!r} holds {n_distinct} distinct {_KEYS_BY_SHAPE[kind]} in {n_observed} values, some of "
+            f"them in several rows or some rows missing: it is taken for keys, and samples hold fresh ones, each "
+            f"in one row and none missing. Set column_roles={{{name!r}: 'id'}} to silence this, or 'drop' to "
+            "leave it out.",
+            UserWarning,
+            stacklevel=8,  # the caller of BFNGenerator.fit
+        )
+        return "id"
     if mostly_distinct or not holds_categories(n_distinct, n_observed, max_categories):
         if mostly_distinct:
             why = "more than half of them distinct, as names and free text are"
