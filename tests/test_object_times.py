@@ -456,3 +456,25 @@ def test_times_at_one_time_of_day_come_back_at_it(holder, tmp_path):
             Column.from_dict({**column.to_dict(), "time_offset": corrupt})
     at_two = _table([None] * N_ROWS).assign(when=_days() + pd.to_timedelta(np.arange(N_ROWS) % 2 * 12, unit="h"))
     assert BFNGenerator(**SMALL, random_state=0).fit(at_two).encoder_.columns_[1].time_offset == 0.0  # 0 and 12
+
+
+@pytest.mark.parametrize("as_text", [True, False], ids=["strings", "datetime64[us]"])
+def test_an_open_end_written_9999_12_31_is_a_point_mass_past_what_nanoseconds_hold(as_text, tmp_path):
+    """Data warehouses end open contracts on 9999-12-31, past pandas' nanosecond range (2262): a point mass,
+    the other ends dates in their own range."""
+    rng = np.random.default_rng(3)
+    n = 400
+    start = pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), "D")
+    end = np.array((start + pd.to_timedelta(rng.integers(30, 2000, n), "D")).strftime("%Y-%m-%d"), dtype=object)
+    end[rng.random(n) < 0.3] = "9999-12-31"
+    X = pd.DataFrame({"start": start, "end": end if as_text else pd.to_datetime(end), "x": rng.normal(size=n)})
+    gen = BFNGenerator(**{**SMALL, "max_iter": 200}, random_state=0).fit(X)
+    column = gen.encoder_.columns_[1]
+    assert column.kind == "continuous" and len(column.point_masses) == 1
+    samples = gen.sample(300, random_state=0)
+    sentinel = samples["end"] == ("9999-12-31" if as_text else pd.Timestamp("9999-12-31"))
+    assert 0.15 < sentinel.mean() < 0.45
+    ends = pd.to_datetime(samples["end"][~sentinel])
+    assert ends.max() <= pd.to_datetime(pd.Series(end)[end != "9999-12-31"]).max()
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)

@@ -419,14 +419,20 @@ def time_unit_of(
     return "s", 0.0
 
 
+# Nanoseconds in each resolution of pandas' times.
+_NANOSECONDS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
 def _shared_offset(deltas, unit: str) -> int | None:
     """The nanoseconds past a whole number of ``unit`` that every one of ``deltas`` lies at, or None."""
     import pandas as pd
 
     if not len(deltas):
         return None
-    past = np.asarray(pd.TimedeltaIndex(deltas).as_unit("ns").asi8, dtype=np.int64) % pd.Timedelta(1, unit=unit).value
-    return int(past[0]) if bool(np.all(past == past[0])) else None
+    index = pd.TimedeltaIndex(deltas)  # in its own resolution: years past 2262 overflow nanoseconds
+    step = int(pd.Timedelta(1, unit=unit) // pd.Timedelta(1, unit=index.unit))  # the unit in the resolution's
+    past = np.asarray(index.asi8, dtype=np.int64) % step
+    return int(past[0]) * _NANOSECONDS[index.unit] if bool(np.all(past == past[0])) else None
 
 
 def time_numbers(
@@ -459,7 +465,7 @@ def time_numbers(
 def _seconds(seconds: float):
     import pandas as pd
 
-    return pd.Timedelta(round(seconds * 1e9), unit="ns")
+    return pd.Timedelta(round(seconds * 1e6), unit="us")  # not ns: times past 2262 (9999-12-31) overflow them
 
 
 def _as_objects(times, time_format: str) -> np.ndarray:
