@@ -102,8 +102,9 @@ FILE_FORMATS = {
     "('operation': '/', with 'factor' and 'power': a body mass index from a weight and a height), both of which "
     "a reader of format 19 would refuse; encoders record the largest gap between two ordered times ('windows': "
     "shipped within a week of the order), which samples keep and a reader of format 19 would not; number formats "
-    "may group thousands with a no-break space and write negatives with the typographic minus sign, which a "
-    "reader of format 19 would refuse",
+    "may group thousands with a no-break space and write negatives with the typographic minus sign, and columns "
+    "may hold durations in clock fields ('number_format' of kind 'elapsed': '0:03:25'), which a reader of format "
+    "19 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .cell_codes import are_codes, code_cells
+from .elapsed import ElapsedFormat
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids, label_from_json
 from .round_values import is_multiple
@@ -72,8 +73,9 @@ class Column:
     point_masses: tuple = ()
     # continuous, off the integer lattice: the decimals every training value had (cents: 2); samples are rounded
     decimals: int | None = None
-    # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers)
-    number_format: NumberFormat | None = None
+    # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers), or
+    # durations in clock fields ('0:03:25': skbfn._encoding.elapsed)
+    number_format: NumberFormat | ElapsedFormat | None = None
     # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
     missing_marker: str | None = None
     # columns whose values are all multiples of one step (amounts in thousands, limits in 10,000s, sizes in halves):
@@ -421,7 +423,8 @@ class Column:
             raise ValueError(f"column {name!r} has an invalid number of decimals {decimals!r}")
         number_format = doc.get("number_format")  # absent in files before numbers held as text were read
         if number_format is not None:
-            number_format = NumberFormat.from_dict(number_format)
+            read = ElapsedFormat.from_dict if isinstance(number_format, dict) and "kind" in number_format else None
+            number_format = (read or NumberFormat.from_dict)(number_format)
             if kind not in ("continuous", "discretised") or time_unit is not None:
                 raise ValueError(f"column {name!r} is {kind} but has a number format")
         marker = doc.get("missing_marker")  # absent in files before dates held as text could mark missing cells

@@ -16,6 +16,7 @@ import numpy as np
 
 from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
+from .elapsed import elapsed_format_of
 from .normal_scores import NormalScores, is_skewed
 from .roles import are_keys, detect_role, holds_few_values, id_template
 from .round_values import round_unit_of
@@ -402,6 +403,8 @@ class ColumnFitter:
             if time_format is None:
                 # '$1,234.50', '12.5%', '3,000', maybe beside '<0.5'
                 number_format, exact, codes = coded_number_format(observed, dtype)
+                if number_format is None:  # durations in clock fields: '0:03:25', '125:30'
+                    number_format, exact = elapsed_format_of(observed), True
                 written = without_codes(observed, codes)
                 few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
                 if role == "auto" and few:
