@@ -16,6 +16,9 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
+
+from class_members import OnlyThese
 
 import skbfn
 
@@ -48,21 +51,34 @@ nitpick_ignore = [
     ("py:class", "skbfn.core.flows.gaussian_view.GaussianView"),
     ("py:class", "skbfn.core.flows.continuous.GaussianMeanState"),
     ("py:class", "skbfn.core.flows._no_variates.NoControlVariates"),
+    # BFNGenerator's mixins, rooms of its own methods (sampling and scoring, its document), documented with it.
+    ("py:class", "skbfn._estimators.generator_inference.GeneratorInference"),
+    ("py:class", "skbfn._estimators.generator_document.GeneratorDocument"),
 ]
 
 # ----------------------------------------------------------------- API reference
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": False}
+autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_typehints = "none"  # the numpydoc sections carry the types
 numpydoc_show_class_members = True  # a "Methods" summary table on each class page
-numpydoc_show_inherited_class_members = False  # not the dozens of torch.nn.Module and mixin methods
+# not the dozens of torch.nn.Module and scikit-learn mixin methods; but BFNGenerator's own mixins (sampling and
+# scoring, its document) are its methods, written in rooms of their own (the class template documents them)
+numpydoc_show_inherited_class_members = False  # set per class when the builder starts (_own_members_only)
+SHOWN_INHERITED_MEMBERS = {"skbfn.BFNGenerator": True}
+autosummary_context = {
+    "mixed_in": {
+        "BFNGenerator": {
+            "bases": "BaseEstimator, DensityMixin",
+            "excluded": "get_params, set_params, get_metadata_routing",
+        }
+    }
+}
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 # ------------------------------------------------------------------- cross-links
 # Each project's real inventory first; without network, a local inventory of
 # the objects these pages link to (see _ext/offline_inventories.py).
-sys.path.insert(0, os.path.abspath("_ext"))
 from offline_inventories import write_inventory  # noqa: E402
 
 _INVENTORY_DIR = Path(__file__).parent / "_build" / "offline_inventories"
@@ -127,5 +143,12 @@ def _protocol_signature(app, what, name, obj, options, signature, return_annotat
     return None
 
 
+def _own_members_only(app) -> None:
+    """numpydoc lists the inherited methods of the classes of SHOWN_INHERITED_MEMBERS, and of no other (a plain
+    dict would show them for every class it does not name; the config value's type check wants a plain one)."""
+    app.config.numpydoc_show_inherited_class_members = OnlyThese(SHOWN_INHERITED_MEMBERS)
+
+
 def setup(app):
+    app.connect("builder-inited", _own_members_only)
     app.connect("autodoc-process-signature", _protocol_signature)

@@ -1,6 +1,7 @@
 """The document of a fitted :class:`~skbfn.BFNGenerator`: its parameters and fitted state as plain JSON values.
 
-``BFNGenerator.to_dict``, ``state_tensors`` and ``from_dict`` are these functions.
+``BFNGenerator.to_dict``, ``state_tensors`` and ``from_dict`` call these functions (``GeneratorDocument``, a
+mixin of the estimator).
 
 :func:`generator_document` writes it and :func:`generator_from_document`
 reads it back, checking every field (and the fields against each other)
@@ -17,6 +18,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 
 from .._device import available_device
 from .._encoding import ConditionEncoder, TableEncoder
@@ -27,7 +29,7 @@ from .._model.architecture import Architecture
 from .._model.fitting import FittedState
 from ..core import EMA
 
-__all__ = ["DOCUMENT_KEYS", "generator_document", "generator_from_document", "state_tensors"]
+__all__ = ["DOCUMENT_KEYS", "GeneratorDocument", "generator_document", "generator_from_document", "state_tensors"]
 
 # The entries of a generator's document.
 DOCUMENT_KEYS = (
@@ -191,3 +193,83 @@ def _check_tensors(weights: Mapping[str, torch.Tensor], expected: dict[str, torc
             raise ValueError(
                 f"tensor {name!r} is {found.dtype} {list(found.shape)}, not {tensor.dtype} {list(tensor.shape)}"
             )
+
+
+class GeneratorDocument:
+    """The document and weights of a fitted :class:`~skbfn.BFNGenerator`, and an estimator from them (a mixin)."""
+
+    def to_dict(self) -> dict:
+        """The fitted estimator's parameters and state as plain JSON values (its weights: :meth:`state_tensors`).
+
+        :func:`skbfn.save` writes it, with the file's own entries.
+
+        Returns
+        -------
+        document : dict
+            ``params``, ``encoder``, ``condition``, ``history``, ``n_iter``,
+            ``feature_names_in``, ``n_features_in``, ``cell_inputs`` and
+            ``category_tilt``, all JSON values.
+
+        Examples
+        --------
+        >>> import json
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> copy = BFNGenerator.from_dict(json.loads(json.dumps(gen.to_dict())), gen.state_tensors())
+        >>> bool((copy.sample(3) == gen.sample(3)).all())
+        True
+        """
+        check_is_fitted(self)
+        return generator_document(self)
+
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        """The weights of the live (``model.*``) and averaged (``ema.*``) networks, as CPU tensors.
+
+        Returns
+        -------
+        tensors : dict of str to Tensor
+            Contiguous CPU tensors by name, as :meth:`from_dict` takes them.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> sorted({name.split(".")[0] for name in gen.state_tensors()})
+        ['ema', 'model']
+        """
+        check_is_fitted(self)
+        return state_tensors(self)
+
+    @classmethod
+    def from_dict(cls, document: dict, tensors) -> GeneratorDocument:
+        """A fitted estimator from :meth:`to_dict`'s document and :meth:`state_tensors`' weights.
+
+        Every entry is checked (and against the others) before anything is
+        built; then the weights' names, dtypes and shapes.
+
+        Parameters
+        ----------
+        document : dict
+            The document :meth:`to_dict` returned (possibly through JSON).
+        tensors : dict of str to Tensor, or callable
+            The weights; or a function that, once the document has passed,
+            is handed the expected tensors (on the meta device: names, dtypes
+            and shapes) and returns the weights, so that a reader can check
+            before it reads.
+
+        Returns
+        -------
+        estimator : BFNGenerator
+            The fitted estimator, on its ``device`` when that exists here.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_moons
+        >>> from skbfn import BFNGenerator
+        >>> gen = BFNGenerator(max_iter=5, hidden_layer_sizes=(8,), random_state=0).fit(make_moons(50)[0])
+        >>> BFNGenerator.from_dict(gen.to_dict(), gen.state_tensors()).n_iter_
+        5
+        """
+        return generator_from_document(cls, document, tensors)
