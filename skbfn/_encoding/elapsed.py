@@ -127,8 +127,11 @@ def elapsed_format_of(observed: np.ndarray) -> ElapsedFormat | None:
     parts = [_ELAPSED.match(s) for s in distinct.tolist()]
     if not parts or not all(parts) or len({p[3] is None for p in parts}) != 1:
         return None
-    width = min(len(p[1]) for p in parts)
-    if width > _MAX_WIDTH:
-        return None
+    shortest = min((p[1] for p in parts), key=len)
+    width = len(shortest)
+    if width > _MAX_WIDTH:  # long first fields ('1000:00'): unpadded, unless the shortest starts with a zero
+        if shortest.startswith("0"):
+            return None
+        width = 1
     found = ElapsedFormat(2 if parts[0][3] is None else 3, width, marker)
     return found if np.array_equal(found.format(found.parse(distinct)), distinct) else None
