@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import skbfn._estimators.generator as generator_module
+import skbfn._estimators.generator_inference as inference_module
 from skbfn import BFNGenerator
 from skbfn._device import torch_generator
 from skbfn._encoding.table import TableEncoder
@@ -167,6 +167,6 @@ def test_repair_keeps_the_share_of_a_point_mass_that_rejecting_whole_rows_raises
     network_share = raw[:, gen.encoder_.n_model_columns - 1].mean()  # the stock's point-mass indicator
     repaired_share = (gen.sample(4000, random_state=2)["stock"] == 0).mean()
     assert abs(repaired_share - network_share) < 0.03  # about 3.5 standard errors of the difference
-    monkeypatch.setattr(generator_module, "sampling_repair", lambda *args: None)
+    monkeypatch.setattr(inference_module, "sampling_repair", lambda *args: None)
     rejected_share = (gen.sample(4000, random_state=2)["stock"] == 0).mean()
     assert rejected_share - network_share > 0.05
