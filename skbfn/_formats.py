@@ -103,7 +103,8 @@ FILE_FORMATS = {
     "a reader of format 19 would refuse; encoders record the largest gap between two ordered times ('windows': "
     "shipped within a week of the order), which samples keep and a reader of format 19 would not; number formats "
     "may group thousands with a no-break space and write negatives with the typographic minus sign, and columns "
-    "may hold durations in clock fields ('number_format' of kind 'elapsed': '0:03:25'), which a reader of format "
+    "may hold durations in clock fields ('number_format' of kind 'elapsed': '0:03:25'), and blanks may be by the "
+    "codes of a column ('by' a column with 'codes': no ratio where the value is '<0.5'), which a reader of format "
     "19 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)

@@ -210,3 +210,27 @@ def test_dates_beside_a_code_are_dates_and_samples_draw_the_code_with_the_rest_o
     with pytest.raises(ValueError, match=r"'end' holds 'ongoing', which is not .* nor one of its codes \['present'\]"):
         gen.score_samples(jobs.iloc[:2].assign(end="ongoing"))
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+
+
+def test_a_column_missing_wherever_a_code_is_stays_missing_in_samples_drawn_on_it():
+    """A ratio of a laboratory value to its reference, missing where the value is censored."""
+    rng = np.random.default_rng(4)
+    n = 800
+    value = np.round(rng.lognormal(0.5, 1.0, n), 2)
+    censored = value < 0.5
+    ratio = np.where(censored, np.nan, np.round(value / 3.1, 3))
+    lab = pd.DataFrame(
+        {"value": np.where(censored, "<0.5", [f"{v:.2f}" for v in value]).astype(object), "ratio": ratio}
+    )
+    gen = BFNGenerator(**{**SMALL, "max_iter": 200}, random_state=0).fit(lab)
+    blanks = gen.encoder_.blanks_
+    assert [(b.column, b.by, b.codes) for b in blanks] == [(1, 0, (0,))]
+    assert "ratio is missing where value is '<0.5'" in gen.column_relations_
+    samples = gen.sample(1000, random_state=0)
+    coded = (samples["value"] == "<0.5").to_numpy()
+    assert coded.any() and samples["ratio"][coded].isna().all()
+    alone = gen.set_params(reproduce_missing=False).sample(1000, random_state=0)  # no blanks without indicators
+    assert alone["ratio"].notna().all()
+    documents = [b.to_dict() for b in blanks]
+    with pytest.raises(ValueError, match="blanks hold an invalid entry"):
+        type(gen.encoder_).from_dict({**gen.encoder_.to_dict(), "blanks": [{**documents[0], "codes": [1]}]})

@@ -5,12 +5,14 @@ other columns (:mod:`.indicators`), so a sample has a missing cell about
 where the data would. Where a category leaves a column blank in every
 training row (no rating for an order not delivered), the model still draws a
 cell there now and then. The encoder records each such *blank*: a column
-with a missingness indicator, a categorical modelled column ``by``, and the
-categories of ``by`` in whose every training row the column is missing,
+with a missingness indicator, a categorical modelled column ``by`` (or one
+with codes beside its values: no ratio where the value is ``'<0.5'``;
+:mod:`.cell_codes`), and the categories (or codes) of ``by`` in whose every
+training row the column is missing,
 each held by rows too many for that to be chance among all the categories
 tried (with ``p`` the share of rows missing the column, ``p^n <= MAX_CHANCE
 / m`` for a category of ``n`` rows, ``m`` the pairs of an indicated column
-and a category tried). Samples (``reproduce_missing=True``) leave the column missing wherever
+and a category or code tried). Samples (``reproduce_missing=True``) leave the column missing wherever
 ``by`` is drawn on one of them; a given cell stays as given.
 """
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from .._json import is_int
 from .column import Column
+from .indicators import drawn_codes
 from .orders import MAX_CHANCE
 from .values import column_values
 
@@ -31,7 +34,8 @@ __all__ = ["Blank", "blanks_from_json", "column_blanks", "with_blanks"]
 @dataclass(frozen=True)
 class Blank:
     """Column ``column`` (an index of X) is missing wherever column ``by`` holds a category whose code is in
-    ``codes``."""
+    ``codes`` (for a column ``by`` with codes beside its values, :attr:`Column.codes
+    <skbfn._encoding.column.Column.codes>`: one of those whose index is in ``codes``)."""
 
     column: int
     by: int
@@ -43,7 +47,8 @@ class Blank:
 
     def describe(self, names: list[str], columns: list[Column]) -> str:
         """The blank in words: ``"rating is missing where status is 'cancelled' or 'returned'"``."""
-        values = [columns[self.by].categories[code] for code in self.codes]
+        by = columns[self.by]
+        values = [by.categories[code] if by.kind == "categorical" else by.codes[code] for code in self.codes]
         categories = " or ".join(repr(getattr(value, "item", lambda v=value: v)()) for value in values)
         return f"{names[self.column]} is missing where {names[self.by]} is {categories}"
 
@@ -63,25 +68,45 @@ def column_blanks(columns: list[Column], X, indicators: list[int]) -> list[Blank
     [Blank(column=1, by=0, codes=(0,))]
     """
     categorical = [k for k, c in enumerate(columns) if c.kind == "categorical"]
-    tried = len(indicators) * sum(columns[k].n_bins for k in categorical)
+    coded = [k for k, c in enumerate(columns) if c.is_modelled and c.codes]
+    tried = len(indicators) * (sum(columns[k].n_bins for k in categorical) + sum(len(columns[k].codes) for k in coded))
     blanks = []
     for j in indicators:
         missing = columns[j].missing_cells(column_values(X, j))
         share = float(np.mean(missing))
         if not 0 < share < 1:
             continue
-        for k in categorical:
+        for k in categorical + coded:
             if k == j:
                 continue
-            codes = columns[k].category_codes(column_values(X, k))
-            known = ~np.isnan(codes) & (codes >= 0)
-            code = codes[known].astype(np.int64)
-            held = np.bincount(code, minlength=columns[k].n_bins)
-            blank = np.bincount(code, weights=missing[known], minlength=columns[k].n_bins)
+            code, known, n_values = _values_of(columns[k], column_values(X, k))
+            held = np.bincount(code, minlength=n_values)
+            blank = np.bincount(code, weights=missing[known], minlength=n_values)
             chosen = (held > 0) & (blank == held) & (held * np.log(share) <= np.log(MAX_CHANCE / tried))
             if chosen.any():
                 blanks.append(Blank(j, k, tuple(int(c) for c in np.flatnonzero(chosen))))
     return blanks
+
+
+def _values_of(column: Column, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The category (or code) each known cell of a column holds, which cells are known, and how many categories
+    (or codes) there are."""
+    if column.kind == "categorical":
+        codes = column.category_codes(values)
+        known = ~np.isnan(codes) & (codes >= 0)
+        return codes[known].astype(np.int64), known, column.n_bins
+    codes = column.code_cells(values)
+    known = codes >= 0
+    return codes[known], known, len(column.codes)
+
+
+def _drawn_on(encoder, Z: np.ndarray, blank: Blank) -> np.ndarray:
+    """Which model rows ``Z`` are drawn on one of the blank's categories (or codes) of ``by``."""
+    model_columns = list(encoder.model_columns)
+    if encoder.columns_[blank.by].kind == "categorical":
+        return np.isin(np.rint(Z[:, model_columns.index(blank.by)]), blank.codes)
+    drawn = drawn_codes(encoder, Z)[blank.by]
+    return np.isin(drawn, blank.codes)
 
 
 def with_blanks(encoder, Z: np.ndarray, given: np.ndarray | None = None) -> np.ndarray:
@@ -94,13 +119,18 @@ def with_blanks(encoder, Z: np.ndarray, given: np.ndarray | None = None) -> np.n
     model_columns = list(encoder.model_columns)
     for blank in blanks:
         indicator = len(model_columns) + list(encoder.indicators_).index(blank.column)
-        rows = np.isin(np.rint(Z[:, model_columns.index(blank.by)]), blank.codes)
+        rows = _drawn_on(encoder, Z, blank)
         if given is not None:
             rows &= np.isnan(given[:, indicator])
             if blank.column in model_columns:
                 rows &= np.isnan(given[:, model_columns.index(blank.column)])
         Z[rows, indicator] = 1.0
     return Z
+
+
+def _n_values(column: Column) -> int:
+    """How many categories (or codes beside its values) a column has."""
+    return column.n_bins if column.kind == "categorical" else len(column.codes)
 
 
 def blanks_from_json(documents, columns: list[Column], indicators: list[int]) -> list[Blank]:
@@ -115,10 +145,13 @@ def blanks_from_json(documents, columns: list[Column], indicators: list[int]) ->
             and is_int(doc["by"])
             and 0 <= doc["by"] < len(columns)
             and doc["by"] != doc["column"]
-            and columns[doc["by"]].kind == "categorical"
+            and (
+                columns[doc["by"]].kind == "categorical"
+                or (columns[doc["by"]].is_modelled and columns[doc["by"]].codes)
+            )
             and isinstance(doc["codes"], list)
             and len(doc["codes"]) > 0
-            and all(is_int(c) and 0 <= c < columns[doc["by"]].n_bins for c in doc["codes"])
+            and all(is_int(c) and 0 <= c < _n_values(columns[doc["by"]]) for c in doc["codes"])
             and doc["codes"] == sorted(set(doc["codes"]))
         )
         if not valid:
