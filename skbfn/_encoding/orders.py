@@ -30,6 +30,8 @@ time of day before its date of shipping; see :func:`order_units`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._json import is_int
@@ -50,6 +52,8 @@ __all__ = [
     "order_cells_broken",
     "orders_broken",
     "orders_from_json",
+    "pair_cells_broken",
+    "pair_rows_broken",
     "screen_rows",
 ]
 
@@ -227,16 +231,15 @@ def column_copies(columns: list[Column], X) -> list[tuple[int, int]]:
     return sorted(copies.items())
 
 
-def orders_broken(
-    encoder, orders: list[tuple[int, int]], rows: np.ndarray, given: np.ndarray | None, numbers: dict
-) -> np.ndarray:
-    """Which model rows ``rows`` break one of the ``orders`` in a drawn cell (a pair of given cells is the
-    caller's; a missing cell breaks nothing), given the ``numbers`` the rows decode to in the ordered columns
-    (:meth:`~skbfn._encoding.table.TableEncoder.decoded_numbers`)."""
+def pair_rows_broken(encoder, checks: list, rows: np.ndarray, given: np.ndarray | None, numbers: dict) -> np.ndarray:
+    """Which model rows ``rows`` break one of the ``checks`` in a drawn cell (a pair of given cells is the
+    caller's; a missing cell breaks nothing), given the ``numbers`` the rows decode to in the checked columns
+    (:meth:`~skbfn._encoding.table.TableEncoder.decoded_numbers`). Each check is ``(low, high, wrong)``: two
+    columns and a function of ``numbers`` that says where the pair breaks it (an order, a window)."""
     broken = np.zeros(len(rows), dtype=bool)
-    for low, high in orders:
+    for low, high, wrong_of in checks:
         with np.errstate(invalid="ignore"):
-            wrong = _breaks(encoder.columns_, numbers, low, high)
+            wrong = wrong_of(numbers)
         if given is not None:
             positions = [encoder.model_columns.index(j) for j in (low, high)]
             wrong &= np.isnan(given[:, positions]).any(axis=1)
@@ -244,28 +247,45 @@ def orders_broken(
     return broken
 
 
-def order_cells_broken(
-    encoder, rows: np.ndarray, given: np.ndarray | None, orders: list[tuple[int, int]] | None = None
-) -> np.ndarray:
-    """Which cells of the model rows ``rows`` break one of the ``orders`` (default: all of ``encoder``'s): the
-    drawn cells (not those of ``given``, NaN where drawn) of each ordered pair whose low value exceeds its high
-    one."""
+def pair_cells_broken(encoder, checks: list, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+    """Which cells of the model rows ``rows`` break one of the ``checks`` (as :func:`pair_rows_broken` takes
+    them): the drawn cells (not those of ``given``, NaN where drawn) of each pair the row breaks."""
     cells = np.zeros(rows.shape, dtype=bool)
-    orders = list(encoder.orders_ if orders is None else orders)
-    if not orders:
+    if not checks:
         return cells
-    numbers = encoder.decoded_numbers(rows, sorted({j for pair in orders for j in pair}))
+    numbers = encoder.decoded_numbers(rows, sorted({j for low, high, _ in checks for j in (low, high)}))
     drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
-    for low, high in orders:
+    for low, high, wrong_of in checks:
         with np.errstate(invalid="ignore"):
-            wrong = _breaks(encoder.columns_, numbers, low, high)
+            wrong = wrong_of(numbers)
         for j in (low, high):
             position = encoder.model_columns.index(j)
             cells[:, position] |= wrong & drawn[:, position]
     return cells
 
 
-def _breaks(columns: list[Column], numbers: dict, low: int, high: int) -> np.ndarray:
+def _order_checks(columns: list[Column], orders) -> list:
+    """The orders as checks of :func:`pair_rows_broken`: broken where the low value exceeds the high one."""
+    return [(low, high, functools.partial(_breaks, columns, low=low, high=high)) for low, high in orders]
+
+
+def orders_broken(
+    encoder, orders: list[tuple[int, int]], rows: np.ndarray, given: np.ndarray | None, numbers: dict
+) -> np.ndarray:
+    """Which model rows ``rows`` break one of the ``orders`` in a drawn cell (:func:`pair_rows_broken`)."""
+    return pair_rows_broken(encoder, _order_checks(encoder.columns_, orders), rows, given, numbers)
+
+
+def order_cells_broken(
+    encoder, rows: np.ndarray, given: np.ndarray | None, orders: list[tuple[int, int]] | None = None
+) -> np.ndarray:
+    """Which drawn cells of the model rows ``rows`` break one of the ``orders`` (default: all of ``encoder``'s;
+    :func:`pair_cells_broken`)."""
+    orders = encoder.orders_ if orders is None else orders
+    return pair_cells_broken(encoder, _order_checks(encoder.columns_, orders), rows, given)
+
+
+def _breaks(columns: list[Column], numbers: dict, *, low: int, high: int) -> np.ndarray:
     """Where column ``low``'s decoded ``numbers`` lie above column ``high``'s, compared as values."""
     return comparable_numbers(columns[low], numbers[low]) > comparable_numbers(columns[high], numbers[high])
 

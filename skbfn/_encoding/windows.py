@@ -20,6 +20,7 @@ the training range of each column already bounds their samples.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ from .orders import (
     broken_apart,
     comparable_numbers,
     order_units,
+    pair_cells_broken,
+    pair_rows_broken,
     time_kind,
 )
 from .values import as_float, column_values
@@ -112,33 +115,22 @@ def column_windows(columns: list[Column], X, orders: list[tuple[int, int]]) -> l
     return windows
 
 
+def _window_checks(columns: list[Column], windows) -> list:
+    """The windows as checks of :func:`~skbfn._encoding.orders.pair_rows_broken`: broken where the pair lies
+    further apart than the gap."""
+    return [(w.low, w.high, functools.partial(w.outside, columns)) for w in windows]
+
+
 def windows_broken(encoder, rows: np.ndarray, given: np.ndarray | None, numbers: dict) -> np.ndarray:
     """Which model rows ``rows`` leave one of ``encoder``'s windows in a drawn cell (a pair of given cells is the
     caller's), given the ``numbers`` the rows decode to in their columns."""
-    broken = np.zeros(len(rows), dtype=bool)
-    for window in encoder.windows_:
-        wrong = window.outside(encoder.columns_, numbers)
-        if given is not None:
-            positions = [encoder.model_columns.index(j) for j in (window.low, window.high)]
-            wrong &= np.isnan(given[:, positions]).any(axis=1)
-        broken |= wrong
-    return broken
+    return pair_rows_broken(encoder, _window_checks(encoder.columns_, encoder.windows_), rows, given, numbers)
 
 
 def window_cells_broken(encoder, rows: np.ndarray, given: np.ndarray | None, windows: list[Window]) -> np.ndarray:
     """Which drawn cells of the model rows ``rows`` (not those of ``given``, NaN where drawn) belong to a pair
     of ``windows`` that the row leaves."""
-    cells = np.zeros(rows.shape, dtype=bool)
-    if not windows:
-        return cells
-    numbers = encoder.decoded_numbers(rows, sorted({j for w in windows for j in (w.low, w.high)}))
-    drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
-    for window in windows:
-        wrong = window.outside(encoder.columns_, numbers)
-        for j in (window.low, window.high):
-            position = encoder.model_columns.index(j)
-            cells[:, position] |= wrong & drawn[:, position]
-    return cells
+    return pair_cells_broken(encoder, _window_checks(encoder.columns_, windows), rows, given)
 
 
 def windows_from_json(documents, columns: list[Column]) -> list[Window]:
