@@ -32,7 +32,10 @@ timings below do not depend on how well it is trained).
 3. **torch.compile** (``--compile``, last): the network compiled with inductor, for
    the training step and the sampler's forward passes, against eager; and
    the flows' arithmetic compiled with ``skbfn.core.flows.compiled_flows``
-   (the network eager), for the training step.
+   (the network eager), for the training step; and the whole training loss,
+   flows and network, forward and backward, compiled as one graph with
+   ``skbfn.core.compiled_training.compiled_training`` (CUDA graphs on a GPU),
+   against the eager bare step and the bare step with its network compiled.
 
 ``--device cuda`` runs the same measurements on a GPU (``gpu_check.sh`` does).
 
@@ -42,6 +45,8 @@ timings below do not depend on how well it is trained).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import platform
@@ -158,10 +163,12 @@ def scoring_rate(gen: BFNGenerator, X: pd.DataFrame, repeats: int) -> dict[str, 
     return {**medians, "ratio": medians["score"] / medians["bare"], "rows_per_s": n_rows / medians["score"]}
 
 
-def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> dict[str, float]:
+def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None, context=None) -> dict[str, float]:
     """One training step against two bare steps of the same network: with PyTorch's default AdamW
     ("bare", the reference of the targets) and with the fused AdamW kernel that skbfn's own step uses
-    ("bare_fused", the like-for-like reference)."""
+    ("bare_fused", the like-for-like reference). ``net`` replaces the bare steps' network (a compiled
+    one), ``context`` (a function returning a context manager) wraps every training step."""
+    context = contextlib.nullcontext if context is None else context
     config = TrainingConfig.of(gen, encoder=gen.encoder_)
     model, ema = gen.model_.train(), gen.ema_
     optimizer, scheduler = make_optimizer(model, config)
@@ -182,7 +189,9 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
 
     medians = interleaved(
         {
-            "step": lambda: training_step(model, ema, optimizer, scheduler, config, rows, None, generator, listed),
+            "step": lambda: in_context(
+                context, training_step, model, ema, optimizer, scheduler, config, rows, None, generator, listed
+            ),
             "bare": lambda: bare_step(default_adamw),
             "bare_fused": lambda: bare_step(fused_adamw),
         },
@@ -194,6 +203,11 @@ def step_ratio(gen: BFNGenerator, X: pd.DataFrame, repeats: int, net=None) -> di
         "ratio": medians["step"] / medians["bare"],
         "ratio_fused": medians["step"] / medians["bare_fused"],
     }
+
+
+def in_context(context, function, *args):
+    with context():
+        return function(*args)
 
 
 def compiled_network(gen: BFNGenerator):
@@ -316,6 +330,7 @@ def main() -> None:
                 )
 
     if args.compile:
+        from skbfn.core.compiled_training import compiled_training
         from skbfn.core.flows import compiled_flows
 
         for n_columns in [args.columns, *args.step_columns]:
@@ -331,6 +346,23 @@ def main() -> None:
             print(
                 f"flows compiled, {n_columns} columns: first steps (compilation) {first:.1f} s; training step "
                 f"ratio {flows_step['ratio']:.3f} against eager {eager_step['ratio']:.3f}"
+            )
+            # the whole loss (flows and network, forward and backward) in one graph; CUDA graphs on a GPU
+            mode = "reduce-overhead" if args.device.startswith("cuda") else None
+            whole = functools.partial(compiled_training, mode=mode)
+            start = time.perf_counter()
+            step_ratio(model, table, 1, context=whole)  # compiles
+            first = time.perf_counter() - start
+            against_eager = step_ratio(model, table, args.repeats * 20, context=whole)
+            compiled_net = torch.compile(model.model_.net, mode=mode)
+            step_ratio(model, table, 1, net=compiled_net)  # compiles the bare network
+            against_compiled = step_ratio(model, table, args.repeats * 20, net=compiled_net, context=whole)
+            print(
+                f"loss compiled (compiled_training, mode {mode}), {n_columns} columns: first step (compilation) "
+                f"{first:.1f} s; step {1e3 * against_eager['step']:.2f} ms, ratio {against_eager['ratio']:.3f} "
+                f"against the eager bare step ({1e3 * against_eager['bare']:.2f} ms), "
+                f"{against_compiled['ratio']:.3f} against the bare step with the network compiled "
+                f"({1e3 * against_compiled['bare']:.2f} ms)"
             )
         compiled = compiled_network(gen)
         start = time.perf_counter()

@@ -4,7 +4,8 @@
 #   1. the CUDA-only tests;
 #   2. bench_scale.py on the GPU: sampling, scoring and the fused flows' training
 #      step against the bare network on a million rows of 10 columns and on 100
-#      columns, torch.compile of the network and of the flows, and the growth
+#      columns, torch.compile of the network, of the flows and of the whole
+#      training loss (compiled_training with CUDA graphs), and the growth
 #      points of a million rows by 10 and by 100 columns;
 #   3. the UNet on the digits in float32 and in bf16 autocast (gpu_digits.py);
 #   4. with SUITE=1, the whole test suite with the default device='auto', which

@@ -9,7 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from .cells import CellMask
-from .elbo import diffusion_term, independent_draws, loss_steps, reconstruction_term
+from .compiled_training import training_graph
+from .elbo import diffusion_term, independent_draws, loss_steps, reconstruction_term, stratified_times
 from .flows import ContinuousFlow
 from .guidance import guide
 from .samplers import SAMPLERS
@@ -261,10 +262,23 @@ class BFN(nn.Module):
 
         In training mode conditions are dropped with probability ``cond_drop_prob``.
         """
-        state = self.flow.state_from_noise(x, t, self._noise(x, generator) if noise is None else noise)
-        drop = self._training_drop(cond, x.shape[0], generator)
-        state, inputs = self._network_inputs(state, t, cells)
+        noise = self._noise(x, generator) if noise is None else noise
+        return self._prediction(x, t, noise, cond, self._training_drop(cond, x.shape[0], generator), cells)
+
+    def _prediction(self, x: Tensor, t: Tensor, noise: Tensor, cond, drop, cells: CellMask | None):
+        """The network's prediction for the flow draw of ``noise`` (no randomness of its own)."""
+        state, inputs = self._network_inputs(self.flow.state_from_noise(x, t, noise), t, cells)
         return self.flow.output_prediction(state, t, self._run_net(inputs, t, cond, drop))
+
+    def _continuous_loss(self, x, t, noise, cond, drop, cells, modelled) -> Tensor:
+        """:meth:`loss` given its draws: what :func:`~skbfn.core.compiled_training.compiled_training` compiles."""
+        prediction = self._prediction(x, t, noise, cond, drop, cells)
+        return self.flow.continuous_time_loss(x, prediction, t, mask=modelled)
+
+    def _discrete_loss(self, x, t, i, n, noise, cond, drop, cells, modelled, sender_noise) -> Tensor:
+        """:meth:`discrete_loss` given its draws, as :meth:`_continuous_loss`."""
+        prediction = self._prediction(x, t, noise, cond, drop, cells)
+        return self.flow.discrete_time_loss(x, prediction, i, n, sender_noise, mask=modelled)
 
     @staticmethod
     def _filled(x: Tensor, cells: CellMask | None) -> tuple[Tensor, Tensor | None]:
@@ -274,17 +288,6 @@ class BFN(nn.Module):
         return x.masked_fill(cells.absent, 0.0), cells.modelled
 
     # ------------------------------------------------------------------ losses
-    @staticmethod
-    def _stratified_uniform(batch: int, generator, device, dtype) -> Tensor:
-        """Low-discrepancy times (Kingma et al. 2021): ``(u + k / B) mod 1`` for one ``u ~ U(0, 1)``.
-
-        Each time is marginally uniform (every per-sample loss stays unbiased),
-        but the batch covers ``[0, 1]`` evenly, which lowers the variance of the
-        batch mean considerably.
-        """
-        u = torch.rand(1, generator=generator, device=device, dtype=dtype)
-        return torch.remainder(u + torch.arange(batch, device=device, dtype=dtype) / batch, 1.0)
-
     def loss(
         self,
         x: Tensor,
@@ -295,8 +298,10 @@ class BFN(nn.Module):
     ) -> Tensor:
         """Continuous-time loss ``L_inf(x)``, one draw of ``t ~ U(0, 1)`` per data point.
 
-        The times of a batch are stratified (see ``_stratified_uniform``). In
+        The times of a batch are stratified (see ``skbfn.core.elbo.stratified_times``). In
         training mode conditions are dropped with probability ``cond_drop_prob``.
+        Inside :func:`~skbfn.core.compiled_training.compiled_training`, all
+        after the draws runs as one compiled graph.
 
         Parameters
         ----------
@@ -327,9 +332,10 @@ class BFN(nn.Module):
         torch.Size([5])
         """
         x, modelled = self._filled(x, cells)
-        t = self._stratified_uniform(x.shape[0], generator, x.device, x.dtype)
-        prediction = self._estimate(x, t, cond, generator, cells=cells)
-        return self.flow.continuous_time_loss(x, prediction, t, mask=modelled)
+        t = stratified_times(x.shape[0], generator, x.device, x.dtype)
+        noise = self._noise(x, generator)
+        drop = self._training_drop(cond, x.shape[0], generator)
+        return training_graph(self, "_continuous_loss")(x, t, noise, cond, drop, cells, modelled)
 
     def discrete_loss(
         self,
@@ -380,12 +386,14 @@ class BFN(nn.Module):
         if n_steps is None:
             raise TypeError("discrete_loss needs n_loss_steps, the number of steps n of L_n.")
         x, modelled = self._filled(x, cells)
-        u = self._stratified_uniform(x.shape[0], generator, x.device, torch.float64)
+        u = stratified_times(x.shape[0], generator, x.device, torch.float64)
         i = (u * n_steps).floor().clamp_max(n_steps - 1) + 1
         t = ((i - 1) / n_steps).to(x.dtype)
-        prediction = self._estimate(x, t, cond, generator, cells=cells)
         noise = self._noise(x, generator)
-        return self.flow.discrete_time_loss(x, prediction, i.to(x.dtype), n_steps, noise, mask=modelled)
+        drop = self._training_drop(cond, x.shape[0], generator)
+        sender_noise = self._noise(x, generator)
+        loss = training_graph(self, "_discrete_loss")
+        return loss(x, t, i.to(x.dtype), n_steps, noise, cond, drop, cells, modelled, sender_noise)
 
     def reconstruction_loss(
         self,

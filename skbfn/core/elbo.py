@@ -18,7 +18,7 @@ from torch import Tensor
 from .cells import CellMask
 from .shared_time import shared_time
 
-__all__ = ["diffusion_term", "independent_draws", "loss_steps", "reconstruction_term"]
+__all__ = ["diffusion_term", "independent_draws", "loss_steps", "reconstruction_term", "stratified_times"]
 
 
 def independent_draws(model, x: Tensor, n_draws: int, generator) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -93,3 +93,14 @@ def loss_steps(n_loss_steps: int | None, n_steps: int | None) -> int | None:
         stacklevel=3,
     )
     return n_steps
+
+
+def stratified_times(batch: int, generator, device, dtype) -> Tensor:
+    """Low-discrepancy times (Kingma et al. 2021): ``(u + k / B) mod 1`` for one ``u ~ U(0, 1)``.
+
+    Each time is marginally uniform (every per-sample loss stays unbiased),
+    but the batch covers ``[0, 1]`` evenly, which lowers the variance of the
+    batch mean considerably.
+    """
+    u = torch.rand(1, generator=generator, device=device, dtype=dtype)
+    return torch.remainder(u + torch.arange(batch, device=device, dtype=dtype) / batch, 1.0)

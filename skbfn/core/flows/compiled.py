@@ -59,7 +59,7 @@ def compilable(method: Callable) -> Callable:
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        options = _OPTIONS.get()
+        options = None if torch.compiler.is_compiling() else _OPTIONS.get()  # inside a graph: traced as is
         if options is None:
             return method(self, *args, **kwargs)
         key = ("compiled", name, options)
