@@ -106,6 +106,8 @@ FILE_FORMATS = {
     "may hold durations in clock fields ('number_format' of kind 'elapsed': '0:03:25'), and blanks may be by the "
     "codes of a column ('by' a column with 'codes': no ratio where the value is '<0.5'), which a reader of format "
     "19 would refuse",
+    21: "time formats may write days, months and hours without a leading zero ('%-d', '%-m', '%-H', '%-I': "
+    "'3/5/2024 9:30', as spreadsheets write dates), which a reader of format 20 would refuse or read wrongly",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

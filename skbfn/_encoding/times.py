@@ -20,7 +20,10 @@ parse in one date format and print back the same in it (``'2024-03-01'``,
 ``'01/03/2024 08:30'``, ``'Mar 1, 2024'``, ``'2024-03-01T08:30:00.250Z'``:
 a zone designator every string ends in alike is written text of the format,
 designators that differ make the times instants, read and written in UTC
-(``%z``), and ``%3f`` writes milliseconds with three digits). Such a column's *time format*
+(``%z``), ``%3f`` writes milliseconds with three digits, and days, months and
+hours written without a leading zero, as spreadsheets write them
+(``'3/5/2024 9:30'``, ``'9-Sep-03'``, ``'Mar 5, 2024'``), are ``%-d``,
+``%-m``, ``%-H`` and ``%-I``, read and written so on every platform). Such a column's *time format*
 (``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
 and samples come back as values of the same kind, rounded to the finest
 unit the format writes (a minute for ``'%H:%M'``). Times of day, Python
@@ -73,7 +76,11 @@ _MILLISECONDS = "%3f"
 _FRACTION = re.compile(r"\d\d:\d\d\.(\d+)")
 _EPOCH = "1970-01-01"
 # A string format is a date format only with a year and a month in it (a bare '%Y' would read codes as years).
-_YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%[mbB]")
+_YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%-?[mbB]")
+# Fields that spreadsheets write without a leading zero ('3/5/2024 9:30'), as glibc's strftime writes '%-d'.
+_PADDED_FIELDS = ("%d", "%m", "%H", "%I")
+_UNPADDED_FIELD = re.compile(r"%-([dmHI])")
+_DATE_FIELDS, _HOUR_FIELDS = ("%d", "%m"), ("%H", "%I")
 # Distinct strings whose guessed formats are tried (the first parse of a few values is enough to find it).
 _STRINGS_TO_GUESS_FROM = 5
 # The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
@@ -131,19 +138,42 @@ def _reads_back(strings: list[str], time_format: str) -> bool:
     return not times.isna().any() and _write(times, time_format).tolist() == strings
 
 
+def _padded(time_format: str) -> str:
+    """``time_format`` with its unpadded fields (``%-d``) as the padded ones (``%d``), which also read unpadded."""
+    return _UNPADDED_FIELD.sub(r"%\1", time_format)
+
+
+def _unpadded_variants(time_format: str) -> list[str]:
+    """``time_format`` with its day, month and hour fields written without a leading zero: all of them, then the
+    date's alone, then the hour's alone (those it has; none when it has none)."""
+    variants = []
+    for fields in (_PADDED_FIELDS, _DATE_FIELDS, _HOUR_FIELDS):
+        variant = time_format
+        for field in fields:
+            variant = variant.replace(field, field[0] + "-" + field[1])
+        if variant != time_format and variant not in variants:
+            variants.append(variant)
+    return variants
+
+
 def _parse(series, time_format: str):
-    """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``), NaT where not."""
+    """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``, unpadded fields as
+    padded ones, which read them), NaT where not."""
     import pandas as pd
 
     instants = time_format.endswith(_OFFSETS)  # in UTC, whatever each string's offset
-    return pd.to_datetime(series, format=time_format.replace(_MILLISECONDS, "%f"), errors="coerce", utc=instants)
+    pattern = _padded(time_format).replace(_MILLISECONDS, "%f")
+    return pd.to_datetime(series, format=pattern, errors="coerce", utc=instants)
 
 
 def _write(times, time_format: str) -> np.ndarray:
-    """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds),
-    as an object array; what NaT writes is for the caller to replace. Instants (``%z``) are written in UTC."""
+    """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds and
+    ``%-d``, ``%-m``, ``%-H``, ``%-I`` without a leading zero on every platform), as an object array; what NaT
+    writes is for the caller to replace. Instants (``%z``) are written in UTC."""
     if time_format.endswith(_OFFSETS):
         time_format = time_format[: -len(_OFFSETS)] + "Z"
+    if _UNPADDED_FIELD.search(time_format):
+        return _write_unpadded(times, time_format)
     if _MILLISECONDS not in time_format:
         return np.asarray(times.strftime(time_format), dtype=object)
     import pandas as pd
@@ -154,6 +184,22 @@ def _write(times, time_format: str) -> np.ndarray:
     written = pieces[0]
     for piece in pieces[1:]:
         written = written + milliseconds + piece
+    return written
+
+
+def _write_unpadded(times, time_format: str) -> np.ndarray:
+    """:func:`_write` of a format with unpadded fields: the pieces between them written as they are, each field
+    written padded and its leading zero dropped."""
+    import pandas as pd
+
+    times = times.fillna(pd.Timestamp(_EPOCH))
+    pieces = _UNPADDED_FIELD.split(time_format)  # text, field letter, text, field letter, ..., text
+    written = _write(times, pieces[0]) if pieces[0] else np.full(len(times), "", dtype=object)
+    for letter, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        padded = pd.Series(np.asarray(times.strftime("%" + letter), dtype=object), dtype=object)
+        written = written + np.asarray(padded.str.replace(r"^0(?=\d)", "", regex=True), dtype=object)
+        if text:
+            written = written + _write(times, text)
     return written
 
 
@@ -192,10 +238,19 @@ def _guessed_format(strings: list[str]) -> str | None:
     fractions = {len(m.group(1)) for m in map(_FRACTION.search, strings) if m is not None}
     if fractions == {3}:
         candidates = [c.replace("%f", _MILLISECONDS) for c in candidates]
+    head = list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]
     if not candidates:  # two-digit years, months without a day: tried on a few strings, then on all
-        head = list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]
         candidates = [f for f in _UNGUESSED_FORMATS if _reads_back(head, f)]
-    return next((time_format for time_format in candidates if _reads_back(strings, time_format)), None)
+        # unpadded ones ('9-Sep-03'), where no padded one reads the first strings
+        candidates = candidates or [
+            v for f in _UNGUESSED_FORMATS for v in _unpadded_variants(f) if _reads_back(head, v)
+        ]
+    found = next((time_format for time_format in candidates if _reads_back(strings, time_format)), None)
+    if found is not None:
+        return found
+    # days, months or hours written without a leading zero ('3/5/2024'): each candidate's unpadded variants
+    variants = [v for f in candidates for v in _unpadded_variants(f) if _reads_back(head, v)]
+    return next((time_format for time_format in variants if _reads_back(strings, time_format)), None)
 
 
 def object_time_format(observed: np.ndarray, dtype) -> str | None:
@@ -373,6 +428,7 @@ def _times_of_day(series):
 
 def _finest_unit(time_format: str) -> str | None:
     """The finest unit a strftime format writes, as a pandas frequency (None: microseconds or days)."""
+    time_format = _padded(time_format)
     for code, unit in (("%f", None), (_MILLISECONDS, "ms"), ("%S", "s"), ("%M", "min"), ("%H", "h"), ("%I", "h")):
         if code in time_format:
             return unit
