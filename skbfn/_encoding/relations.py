@@ -1,12 +1,13 @@
 """Relations between columns that training rows keep, which the encoder records and the sampler keeps.
 
-Six kinds, each in its own module: orders (a start before its end) and
+Seven kinds, each in its own module: orders (a start before its end) and
 copies (paid equal to due) in :mod:`.orders`, windows (shipped within a week
-of the order) in :mod:`.windows`, partitions (an age group
+of the order) in :mod:`.windows`, days of the week (trading days, Monday to
+Friday) in :mod:`.weekdays`, partitions (an age group
 from an age) in :mod:`.partitions`, calendar fields (a weekday from a
 date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
 and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
-together; tells which drawn rows break an order, a window or a partition; and says
+together; tells which drawn rows break an order, a window, the days of the week or a partition; and says
 which cells of a table the others determine (calendar fields and arithmetic
 results, certain given their sources) and which rows contradict them.
 """
@@ -20,6 +21,7 @@ from .arithmetic_search import column_arithmetic
 from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows, column_calendar_fields
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
 from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json
+from .weekdays import column_weekdays, weekdays_broken, weekdays_from_json
 from .windows import column_windows, windows_broken, windows_from_json
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
 RELATIONS = {
     "orders_": "orders",
     "windows_": "windows",
+    "weekdays_": "weekdays",
     "copies_": "copies",
     "partitions_": "partitions",
     "calendar_fields_": "calendar_fields",
@@ -57,6 +60,7 @@ def fit_relations(columns: list, X) -> dict[str, list]:
     return {
         "orders_": orders,
         "windows_": column_windows(columns, X, orders),
+        "weekdays_": [w for w in column_weekdays(columns, X) if w.column not in determined],
         "copies_": [pair for pair in column_copies(columns, X) if determined.isdisjoint(pair)],
         "partitions_": [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))],
         "calendar_fields_": calendar,
@@ -80,6 +84,7 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
     read = {
         "orders_": orders_from_json,
         "windows_": windows_from_json,
+        "weekdays_": weekdays_from_json,
         "copies_": copies_from_json,
         "partitions_": partitions_from_json,
         "calendar_fields_": calendar_fields_from_json,
@@ -89,13 +94,15 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
-    """Which model rows ``rows`` break an order, a window or a partition of ``encoder`` in a drawn cell (the
-    rows are decoded once for all)."""
+    """Which model rows ``rows`` break an order, a window, the days of the week or a partition of ``encoder`` in
+    a drawn cell (the rows are decoded once for all)."""
     orders, partitions = list(encoder.orders_), list(encoder.partitions_)
     needed = {j for pair in orders for j in pair} | numeric_columns(partitions, encoder.columns_)
     needed |= {j for window in encoder.windows_ for j in (window.low, window.high)}
+    needed |= {days.column for days in encoder.weekdays_}
     numbers = encoder.decoded_numbers(rows, sorted(needed))
     broken = orders_broken(encoder, orders, rows, given, numbers) | windows_broken(encoder, rows, given, numbers)
+    broken |= weekdays_broken(encoder, rows, given, numbers)
     return broken | partitions_broken(encoder, partitions, rows, given, numbers)
 
 
@@ -114,11 +121,12 @@ def determined_cells(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarray]:
 
 def describe_relations(encoder) -> list[str]:
     """The encoder's relations in words, one line each: ``'start <= end'``, ``'paid = due in some rows'``,
-    ``'age_group bins age'``, ``'weekday = weekday of date'``, ``'total = amount + tax'``,
+    ``'trade_date on Mon-Fri'``, ``'age_group bins age'``, ``'weekday = weekday of date'``, ``'total = amount + tax'``,
     ``'tax = 0.2 * amount'``."""
     names = [str(column.name) for column in encoder.columns_]
     lines = [f"{names[low]} <= {names[high]}" for low, high in encoder.orders_]
     lines += [window.describe(names) for window in encoder.windows_]
+    lines += [days.describe(names) for days in encoder.weekdays_]
     lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
     lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]

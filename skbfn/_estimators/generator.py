@@ -338,7 +338,9 @@ class BFNGenerator(GeneratorInference, GeneratorDocument, DensityMixin, BaseEsti
     column_relations_ : list of str
         The relations between columns that every training row kept and that
         samples keep, in words (the Column roles guide): orders
-        (``'start <= end'``), copies (``'paid = due in some rows'``),
+        (``'start <= end'``), windows (``'shipped - placed <= 7 days'``),
+        days of the week (``'trade_date on Mon-Fri'``), copies
+        (``'paid = due in some rows'``),
         partitions (``'age_group bins age'``), calendar fields
         (``'weekday = weekday of date'``) and arithmetic
         (``'total = amount + tax'``, ``'tax = 0.2 * amount'``).
