@@ -414,6 +414,42 @@ def test_dates_held_as_numbers_yyyymmdd_are_dates_and_come_back_as_such_numbers(
     assert BFNGenerator(**SMALL).fit(codes).encoder_.columns_[1].time_format is None
 
 
+def test_months_held_as_numbers_yyyymm_are_months_and_come_back_as_such_numbers(tmp_path):
+    """201512 as an integer (a statistics office's period) was a number, and samples such as 201752 no months."""
+    rng = np.random.default_rng(0)
+    months = pd.DatetimeIndex(pd.Timestamp("2005-01-01") + pd.to_timedelta(rng.integers(0, 6000, N_ROWS), unit="D"))
+    X = pd.DataFrame({"amount": rng.gamma(2.0, 50.0, N_ROWS), "period": months.strftime("%Y%m").astype(np.int64)})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    column = gen.encoder_.columns_[1]
+    assert (column.time_format, column.time_unit) == ("%Y%m", "M")
+    sample = gen.sample(300, random_state=0)["period"]
+    assert sample.dtype == np.int64 and sample.between(X["period"].min(), X["period"].max()).all()
+    assert sample.mod(100).between(1, 12).all() and sample.nunique() > 50  # every one a month
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    with pytest.raises(ValueError, match=r"'period' holds .*201513.*, which is not a date in '%Y%m'"):
+        gen.score_samples(X.iloc[:2].assign(period=[201513, 201512]))
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    # six-digit amounts whose last two digits are no month stay numbers
+    amounts = pd.DataFrame({"x": np.arange(40.0), "amount": 200_000 + 37 * np.arange(40)})
+    assert BFNGenerator(**SMALL).fit(amounts).encoder_.columns_[1].time_format is None
+
+
+def test_iso_weeks_are_dates_read_as_their_mondays_and_sampled_as_weeks(tmp_path):
+    """'2021-W08', as retail reports write weeks: too many distinct strings for categories, so it was dropped."""
+    rng = np.random.default_rng(0)
+    days = pd.DatetimeIndex(pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 2500, N_ROWS), unit="D"))
+    X = _table(days.strftime("%G-W%V").tolist())
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    assert gen.encoder_.columns_[1].time_format == "%G-W%V" and gen.column_relations_ == []  # no day of the week
+    sample = gen.sample(300, random_state=0)["when"]
+    assert sample.str.fullmatch(r"20\d\d-W\d\d").all() and sample.nunique() > 50
+    mondays = pd.to_datetime(sample + "-1", format="%G-W%V-%u")
+    assert mondays.notna().all() and mondays.dt.strftime("%G-W%V").tolist() == sample.tolist()
+    assert mondays.min() >= days.min() - pd.Timedelta(days=6) and mondays.max() <= days.max()
+    assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+
+
 def test_a_time_zoned_column_read_back_from_csv_is_instants_written_in_utc():
     """pandas writes a time-zoned column to CSV with each time's offset (+01:00 in winter, +02:00 in summer)."""
     import io

@@ -15,7 +15,7 @@ from .roles import DOMAIN, fresh_ids, label_from_json
 from .round_values import is_multiple
 from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
 from .times import (
-    COMPACT_DATES,
+    COMPACT_FORMATS,
     OBJECT_TIMES,
     TIME_UNITS,
     TIMES_OF_DAY,
@@ -206,8 +206,9 @@ class Column:
 
     @property
     def holds_compact_dates(self) -> bool:
-        """Dates held as numbers ``YYYYMMDD`` (:data:`~skbfn._encoding.times.COMPACT_DATES`)."""
-        return self.time_format == COMPACT_DATES and getattr(self.dtype, "kind", "O") in "iuf"
+        """Dates held as numbers ``YYYYMMDD``, or months as numbers ``YYYYMM``
+        (:data:`~skbfn._encoding.times.COMPACT_FORMATS`)."""
+        return self.time_format in COMPACT_FORMATS and getattr(self.dtype, "kind", "O") in "iuf"
 
     def unmodelled_values(self, n_rows: int, missing: np.ndarray | None = None) -> np.ndarray:
         """What samples hold in a column that is not modelled: its value (missing where ``missing``, drawn by a
@@ -549,7 +550,7 @@ def _check_dtype(column: Column) -> None:
         ):
             raise ValueError(f"column {name!r}: its category dtype does not hold its categories")
     elif column.time_unit is not None:
-        held = dtype_kind == "O" or column.holds_compact_dates  # as objects, or as numbers YYYYMMDD
+        held = dtype_kind == "O" or column.holds_compact_dates  # as objects, or as numbers YYYYMMDD or YYYYMM
         if dtype_kind not in ("M", "m") and not (column.time_format is not None and held):
             raise ValueError(f"column {name!r} counts time but has dtype {dtype}")
     elif kind in ("continuous", "discretised") and dtype_kind not in "iufO" and dtype is not None:

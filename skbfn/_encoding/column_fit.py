@@ -22,8 +22,7 @@ from .roles import are_keys, detect_role, holds_few_values, id_template
 from .round_values import round_unit_of
 from .text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .times import (
-    COMPACT_DATES,
-    compact_dates,
+    compact_date_format,
     is_time_dtype,
     mixed_time_formats,
     object_time_format,
@@ -387,8 +386,8 @@ class ColumnFitter:
         if role in ("auto", "continuous", "discretised") and not chosen:
             dated, marker = without_missing_marker(observed)  # '?' beside dates, as a CSV marks a missing one
             time_format = object_time_format(dated, dtype)  # dates held as strings or date objects
-            if time_format is None and compact_dates(observed, dtype):
-                time_format = COMPACT_DATES  # dates held as numbers: 20151231
+            if time_format is None:  # dates held as numbers: 20151231, or months: 201512
+                time_format = compact_date_format(observed, dtype)
             if time_format is None:
                 time_format, codes = coded_time_format(dated, dtype)  # 'present' beside the dates a job ended
                 dated = without_codes(dated, codes)

@@ -43,10 +43,13 @@ import numpy as np
 
 __all__ = [
     "COMPACT_DATES",
+    "COMPACT_FORMATS",
+    "COMPACT_MONTHS",
+    "ISO_WEEKS",
     "OBJECT_TIMES",
     "TIMES_OF_DAY",
     "TIME_UNITS",
-    "compact_dates",
+    "compact_date_format",
     "is_time_dtype",
     "is_time_format",
     "mixed_time_formats",
@@ -75,8 +78,13 @@ _OFFSETS = "%z"
 _MILLISECONDS = "%3f"
 _FRACTION = re.compile(r"\d\d:\d\d\.(\d+)")
 _EPOCH = "1970-01-01"
-# A string format is a date format only with a year and a month in it (a bare '%Y' would read codes as years).
-_YEAR, _MONTH = re.compile(r"%[Yy]"), re.compile(r"%-?[mbB]")
+# A string format is a date format only with a year and a month (or an ISO week) in it (a bare '%Y' would read
+# codes as years).
+_YEAR, _MONTH = re.compile(r"%[YyG]"), re.compile(r"%-?[mbBV]")
+# ISO weeks ('2021-W08', as retail and operations reports write them): read as their Monday, written as the week
+# of any day. pandas reads '%V' only beside a day of the week, which such strings lack.
+ISO_WEEKS = "%G-W%V"
+_ISO_MONDAY = ("-1", "-%u")
 # Fields that spreadsheets write without a leading zero ('3/5/2024 9:30'), as glibc's strftime writes '%-d'.
 _PADDED_FIELDS = ("%d", "%m", "%H", "%I")
 _UNPADDED_FIELD = re.compile(r"%-([dmHI])")
@@ -85,9 +93,11 @@ _DATE_FIELDS, _HOUR_FIELDS = ("%d", "%m"), ("%H", "%I")
 _STRINGS_TO_GUESS_FROM = 5
 # The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
 _MAX_LAYOUTS = 8
-# Dates written as integers (20151231), as SAS, databases and some CSV exports hold them: read and written so.
+# Dates written as integers (20151231), as SAS, databases and some CSV exports hold them, and months so written
+# (201512), as statistics offices hold periods: read and written so; the range of each, 1900 to 2100.
 COMPACT_DATES = "%Y%m%d"
-_COMPACT_RANGE = (1900_01_01, 2100_12_31)
+COMPACT_MONTHS = "%Y%m"
+COMPACT_FORMATS = {COMPACT_DATES: (1900_01_01, 2100_12_31), COMPACT_MONTHS: (1900_01, 2100_12)}
 # Date formats pandas does not guess (two-digit years, months without a day), tried where it guesses none.
 _UNGUESSED_FORMATS = (
     "%m/%d/%y",
@@ -102,6 +112,7 @@ _UNGUESSED_FORMATS = (
     "%m-%Y",
     "%m.%Y",
     "%Y/%m",
+    ISO_WEEKS,
 )
 
 
@@ -163,6 +174,8 @@ def _parse(series, time_format: str):
 
     instants = time_format.endswith(_OFFSETS)  # in UTC, whatever each string's offset
     pattern = _padded(time_format).replace(_MILLISECONDS, "%f")
+    if time_format == ISO_WEEKS:  # each week's Monday
+        series, pattern = pd.Series(series, dtype=object) + _ISO_MONDAY[0], pattern + _ISO_MONDAY[1]
     return pd.to_datetime(series, format=pattern, errors="coerce", utc=instants)
 
 
@@ -344,32 +357,40 @@ def _dates_format(strings: list[str]) -> str | None:
     return object_time_format(np.array(strings, dtype=object), np.dtype(object))
 
 
-def compact_dates(observed: np.ndarray, dtype) -> bool:
-    """Whether a column of numbers holds dates written as integers ``YYYYMMDD`` (``20151231``): all integers from
-    1900-01-01 to 2100-12-31 that are dates (random integers of eight digits rarely are: one in a thousand or so),
-    at least five of them distinct.
+def compact_date_format(observed: np.ndarray, dtype) -> str | None:
+    """The format of a column of numbers that holds dates written as integers ``YYYYMMDD`` (``20151231``:
+    :data:`COMPACT_DATES`) or months written ``YYYYMM`` (``201512``: :data:`COMPACT_MONTHS`), else None: all
+    integers from 1900 to 2100 that are dates (or months) in it, at least five of them distinct (random integers
+    of eight digits rarely are dates, one in a thousand or so; five random ones of six digits are months about
+    once in 40,000).
 
     Examples
     --------
     >>> import numpy as np
-    >>> compact_dates(np.array([20151231, 20160115, 20160201, 20170310, 20180704]), np.dtype(np.int64))
-    True
-    >>> compact_dates(np.array([20151231, 20161315, 20160201, 20170310, 20180704]), np.dtype(np.int64))  # month 13
-    False
+    >>> compact_date_format(np.array([20151231, 20160115, 20160201, 20170310, 20180704]), np.dtype(np.int64))
+    '%Y%m%d'
+    >>> compact_date_format(np.array([201512, 201601, 201602, 201703, 201807]), np.dtype(np.int64))
+    '%Y%m'
+    >>> compact_date_format(np.array([20151231, 20161315, 20160201, 20170310, 20180704]), np.dtype(np.int64))
+    >>> compact_date_format(np.array([201512, 201613, 201602, 201703, 201807]), np.dtype(np.int64))  # month 13
     """
     if getattr(dtype, "kind", "O") not in "iuf":
-        return False
+        return None
     numbers = np.asarray(observed, dtype=np.float64)
-    low, high = _COMPACT_RANGE
-    if not (np.all(numbers == np.round(numbers)) and numbers.min() >= low and numbers.max() <= high):
-        return False
+    if not np.all(numbers == np.round(numbers)):
+        return None
     distinct = np.unique(numbers).astype(np.int64)
-    return len(distinct) >= 5 and _reads_back([str(v) for v in distinct], COMPACT_DATES)
+    if len(distinct) < 5:
+        return None
+    for time_format, (low, high) in COMPACT_FORMATS.items():
+        if low <= distinct[0] and distinct[-1] <= high and _reads_back([str(v) for v in distinct], time_format):
+            return time_format
+    return None
 
 
 def _as_compact_strings(values: np.ndarray) -> np.ndarray:
-    """Numbers ``YYYYMMDD`` as strings of their digits (None where missing, anything else as its text, which
-    does not parse), for parsing in ``COMPACT_DATES``."""
+    """Numbers ``YYYYMMDD`` (or ``YYYYMM``) as strings of their digits (None where missing, anything else as its
+    text, which does not parse), for parsing in :data:`COMPACT_FORMATS`."""
     import pandas as pd
 
     def digits(value):
@@ -390,7 +411,7 @@ def _wall_times(values: np.ndarray, time_format: str | None = None, read_formats
     """
     import pandas as pd
 
-    if time_format == COMPACT_DATES:  # numbers, as the column holds them, or as a given cell
+    if time_format in COMPACT_FORMATS:  # numbers, as the column holds them, or as a given cell
         values = _as_compact_strings(values)
     series = pd.Series(values, dtype=object if values.dtype == object else None)
     if time_format == "time":

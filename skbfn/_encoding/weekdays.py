@@ -16,7 +16,8 @@ time-zoned column's local date).
 
 Only instants counted in days, hours, minutes or seconds get days of the
 week: not months (the first of a month falls on any day), not durations,
-not times of day (all on one day).
+not times of day (all on one day), not ISO weeks (``'2021-W08'``, read as
+their Mondays, written as the week of any day).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .orders import (
     pair_rows_broken,
     time_kind,
 )
-from .times import TIMES_OF_DAY
+from .times import ISO_WEEKS, TIMES_OF_DAY
 from .values import as_float, column_values
 
 __all__ = ["Weekdays", "column_weekdays", "weekday_cells_broken", "weekdays_broken", "weekdays_from_json"]
@@ -96,7 +97,7 @@ def _has_weekdays(column: Column) -> bool:
         time_kind(column) == "instant"
         and column.time_unit in SECONDS
         and order_units(column) is not None
-        and column.time_format not in ("time", *TIMES_OF_DAY)
+        and column.time_format not in ("time", ISO_WEEKS, *TIMES_OF_DAY)  # ISO weeks write no day
     )
 
 
