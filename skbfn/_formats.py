@@ -107,11 +107,11 @@ FILE_FORMATS = {
     "codes of a column ('by' a column with 'codes': no ratio where the value is '<0.5'), which a reader of format "
     "19 would refuse",
     21: "time formats may write days, months and hours without a leading zero ('%-d', '%-m', '%-H', '%-I': "
-    "'3/5/2024 9:30', as spreadsheets write dates), and columns of numbers may hold months 'YYYYMM' ('%Y%m' "
-    "with a numeric dtype: 201512) and strings ISO weeks ('%G-W%V': '2021-W08'), which a reader of format 20 "
-    "would refuse or read wrongly; "
-    "encoders record the days of the week a date column falls on ('weekdays': trading days, Monday to Friday), "
-    "which samples keep and a reader of format 20 would not",
+    "'3/5/2024 9:30', as spreadsheets write dates) and names in capitals ('%^b': '05-MAR-24'), and columns of "
+    "numbers may hold months 'YYYYMM' ('%Y%m' with a numeric dtype: 201512) and strings ISO weeks ('%G-W%V': "
+    "'2021-W08'), which a reader of format 20 would refuse or read wrongly; encoders record the days of the week "
+    "a date column falls on ('weekdays': trading days, Monday to Friday), which samples keep and a reader of "
+    "format 20 would not",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -1,9 +1,11 @@
-"""Dates whose day, month or hour is written without a leading zero ('3/5/2024 9:30', '9-Sep-03') are dates.
+"""Dates whose day, month or hour is written without a leading zero ('3/5/2024 9:30', '9-Sep-03'), or whose
+month and day names are in capitals ('05-MAR-24'), are dates.
 
-Spreadsheets write US dates so ('m/d/yyyy h:mm'), and finance sites write
-'9-Sep-03'. strftime pads these fields, so such a column never printed back
-as it was read: it became an id (random tokens) or text. The expected strings
-here come from an oracle that writes each field by hand, not from strftime.
+Spreadsheets write US dates so ('m/d/yyyy h:mm'), finance sites write
+'9-Sep-03' and Oracle '05-MAR-24'. strftime pads these fields and writes
+names in title case, so such a column never printed back as it was read: it
+became an id (random tokens) or text. The expected strings here come from an
+oracle that writes each field by hand, not from strftime.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ FORMATS = [
     "%-m/%-d/%Y %-H:%M",
     "%-m/%-d/%Y %-I:%M %p",
     "%Y-%m-%d %-H:%M",  # only the hour unpadded
+    "%d-%^b-%y",  # Oracle's default
+    "%^a %-d %^B %Y",
 ]
+NAMES = {"%^b": "%b", "%^B": "%B", "%^a": "%a", "%^A": "%A"}
 
 
 def oracle(times: pd.DatetimeIndex, time_format: str) -> list[str]:
@@ -40,6 +45,8 @@ def oracle(times: pd.DatetimeIndex, time_format: str) -> list[str]:
         text = time_format.replace("%-I", str(time.hour % 12 or 12))
         for field, attribute in UNPADDED.items():
             text = text.replace(field, str(getattr(time, attribute)))
+        for field, name in NAMES.items():
+            text = text.replace(field, time.strftime(name).upper())
         written.append(time.strftime(text))
     return written
 
@@ -54,7 +61,7 @@ def random_times(n: int, with_hours: bool, seed: int = 0) -> pd.DatetimeIndex:
 @pytest.mark.parametrize("time_format", FORMATS)
 def test_a_column_of_unpadded_dates_is_read_in_its_format(time_format):
     strings = oracle(random_times(300, "%M" in time_format), time_format)
-    assert any(re.search(r"(^|\D)\d(\D|$)", s) for s in strings)  # some fields are single digits
+    assert any(re.search(r"(^|\D)\d(\D|$)", s) for s in strings) or "^" in time_format  # some single digits
     assert object_time_format(np.array(strings, dtype=object), np.dtype(object)) == time_format
 
 
@@ -79,12 +86,21 @@ def test_writing_and_reading_unpadded_fields_agree_with_the_oracle(moments, time
     assert read.equals(expected)
 
 
+def test_times_of_day_with_an_unpadded_hour_are_read_beside_am_or_pm_only():
+    times = random_times(200, with_hours=True)
+    clock = np.array(oracle(times, "%-I:%M %p"), dtype=object)
+    assert object_time_format(clock, np.dtype(object)) == "%-I:%M %p"
+    # '5:30' alone may be five and a half minutes: a duration (skbfn._encoding.elapsed), not a time of day
+    bare = np.array([s.split()[0] for s in clock], dtype=object)
+    assert object_time_format(bare, np.dtype(object)) is None
+
+
 def test_a_missing_time_writes_nothing_of_its_own():
     times = pd.DatetimeIndex([pd.Timestamp("2024-03-05 09:07"), pd.NaT])
     assert _write(times, "%-m/%-d/%Y %-H:%M")[0] == "3/5/2024 9:07"  # the caller writes missing cells
 
 
-@pytest.mark.parametrize("time_format", ["%-m/%-d/%Y", "%-m/%-d/%Y %-I:%M %p"])
+@pytest.mark.parametrize("time_format", ["%-m/%-d/%Y", "%-m/%-d/%Y %-I:%M %p", "%d-%^b-%y"])
 def test_fitted_samples_are_written_as_the_data_were_and_survive_save_and_load(time_format, tmp_path):
     times = random_times(240, "%M" in time_format, seed=1)
     rng = np.random.default_rng(0)
@@ -95,6 +111,6 @@ def test_fitted_samples_are_written_as_the_data_were_and_survive_save_and_load(t
     read = pd.DatetimeIndex(_parse(sample, time_format))
     assert not read.isna().any() and oracle(read, time_format) == sample.tolist()
     assert read.min() >= times.min().floor("D") and read.max() <= times.max().ceil("D")
-    assert sample.str.match(r"^\d/").any()  # single-digit months come back unpadded
+    assert sample.str.match(r"^\d/").any() or sample.str.contains("-[A-Z]{3}-").all()  # as the data are written
     assert np.isfinite(gen.score_samples(X.iloc[:10])).all()
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)

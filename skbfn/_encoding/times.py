@@ -23,12 +23,13 @@ designators that differ make the times instants, read and written in UTC
 (``%z``), ``%3f`` writes milliseconds with three digits, and days, months and
 hours written without a leading zero, as spreadsheets write them
 (``'3/5/2024 9:30'``, ``'9-Sep-03'``, ``'Mar 5, 2024'``), are ``%-d``,
-``%-m``, ``%-H`` and ``%-I``, read and written so on every platform). Such a column's *time format*
+``%-m``, ``%-H`` and ``%-I``, and names in capitals (``'05-MAR-24'``) ``%^b``,
+``%^B``, ``%^a`` and ``%^A``, read and written so on every platform). Such a column's *time format*
 (``'date'``, ``'datetime'``, or the strftime format of its strings) is kept,
 and samples come back as values of the same kind, rounded to the finest
 unit the format writes (a minute for ``'%H:%M'``). Times of day, Python
-``time`` objects or strings such as ``'14:30'``, ``'14:30:05'`` or
-``'02:30 PM'`` (format ``'time'`` or one of :data:`TIMES_OF_DAY`), enter as
+``time`` objects or strings such as ``'14:30'``, ``'14:30:05'``, ``'02:30 PM'``
+or ``'2:30 PM'`` (format ``'time'`` or one of :data:`TIMES_OF_DAY`), enter as
 seconds since midnight.
 """
 
@@ -68,8 +69,9 @@ _MONTHS = "M"
 # Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
 OBJECT_TIMES = ("date", "datetime", "time")
 # The strftime formats of times of day (without a date) that strings are read in, the first that reads a column.
-TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
-_TIME_OF_DAY = re.compile(r"^\d\d:\d\d")
+# An unpadded hour is read only beside AM or PM: '5:30' alone may be a duration (five and a half minutes).
+TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p", "%-I:%M %p", "%-I:%M:%S %p")
+_TIME_OF_DAY = re.compile(r"^\d\d?:\d\d")
 # A time zone designator at the end of a date string, as ISO 8601 writes it: 'Z', '+01:00' or '-0500'.
 _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 # The end of a time format whose strings carry their own UTC offsets: read as instants, written in UTC as 'Z'.
@@ -80,15 +82,17 @@ _FRACTION = re.compile(r"\d\d:\d\d\.(\d+)")
 _EPOCH = "1970-01-01"
 # A string format is a date format only with a year and a month (or an ISO week) in it (a bare '%Y' would read
 # codes as years).
-_YEAR, _MONTH = re.compile(r"%[YyG]"), re.compile(r"%-?[mbBV]")
+_YEAR, _MONTH = re.compile(r"%[YyG]"), re.compile(r"%[-^]?[mbBV]")
 # ISO weeks ('2021-W08', as retail and operations reports write them): read as their Monday, written as the week
 # of any day. pandas reads '%V' only beside a day of the week, which such strings lack.
 ISO_WEEKS = "%G-W%V"
 _ISO_MONDAY = ("-1", "-%u")
-# Fields that spreadsheets write without a leading zero ('3/5/2024 9:30'), as glibc's strftime writes '%-d'.
+# Fields written with a flag of glibc's strftime, on every platform: without a leading zero ('%-d': spreadsheets
+# write '3/5/2024 9:30'), and names in capitals ('%^b': Oracle writes '05-MAR-24').
 _PADDED_FIELDS = ("%d", "%m", "%H", "%I")
-_UNPADDED_FIELD = re.compile(r"%-([dmHI])")
 _DATE_FIELDS, _HOUR_FIELDS = ("%d", "%m"), ("%H", "%I")
+_NAME_FIELDS = ("%b", "%B", "%a", "%A")
+_FLAGGED_FIELD = re.compile(r"%([-^])([dmHIbBaA])")
 # Distinct strings whose guessed formats are tried (the first parse of a few values is enough to find it).
 _STRINGS_TO_GUESS_FROM = 5
 # The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
@@ -149,44 +153,50 @@ def _reads_back(strings: list[str], time_format: str) -> bool:
     return not times.isna().any() and _write(times, time_format).tolist() == strings
 
 
-def _padded(time_format: str) -> str:
-    """``time_format`` with its unpadded fields (``%-d``) as the padded ones (``%d``), which also read unpadded."""
-    return _UNPADDED_FIELD.sub(r"%\1", time_format)
+def _plain(time_format: str) -> str:
+    """``time_format`` without its fields' flags (``%-d`` as ``%d``, ``%^b`` as ``%b``): the plain fields read
+    unpadded numbers and names in any case."""
+    return _FLAGGED_FIELD.sub(r"%\2", time_format)
 
 
-def _unpadded_variants(time_format: str) -> list[str]:
-    """``time_format`` with its day, month and hour fields written without a leading zero: all of them, then the
-    date's alone, then the hour's alone (those it has; none when it has none)."""
+def _flagged(time_format: str, fields: tuple[str, ...], flag: str) -> str:
+    for field in fields:
+        time_format = time_format.replace(field, field[0] + flag + field[1])
+    return time_format
+
+
+def _flagged_variants(time_format: str) -> list[str]:
+    """``time_format`` with its day, month and hour fields written without a leading zero (all of them, then the
+    date's alone, then the hour's alone), each also with its names in capitals; none that equals it."""
+    unpadded = [time_format] + [_flagged(time_format, f, "-") for f in (_PADDED_FIELDS, _DATE_FIELDS, _HOUR_FIELDS)]
     variants = []
-    for fields in (_PADDED_FIELDS, _DATE_FIELDS, _HOUR_FIELDS):
-        variant = time_format
-        for field in fields:
-            variant = variant.replace(field, field[0] + "-" + field[1])
+    for variant in unpadded + [_flagged(v, _NAME_FIELDS, "^") for v in unpadded]:
         if variant != time_format and variant not in variants:
             variants.append(variant)
     return variants
 
 
 def _parse(series, time_format: str):
-    """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``, unpadded fields as
-    padded ones, which read them), NaT where not."""
+    """``pd.to_datetime`` of strings in ``time_format`` (milliseconds ``%3f`` read as ``%f``, flagged fields as
+    plain ones, which read them), NaT where not."""
     import pandas as pd
 
     instants = time_format.endswith(_OFFSETS)  # in UTC, whatever each string's offset
-    pattern = _padded(time_format).replace(_MILLISECONDS, "%f")
+    pattern = _plain(time_format).replace(_MILLISECONDS, "%f")
     if time_format == ISO_WEEKS:  # each week's Monday
         series, pattern = pd.Series(series, dtype=object) + _ISO_MONDAY[0], pattern + _ISO_MONDAY[1]
     return pd.to_datetime(series, format=pattern, errors="coerce", utc=instants)
 
 
 def _write(times, time_format: str) -> np.ndarray:
-    """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds and
-    ``%-d``, ``%-m``, ``%-H``, ``%-I`` without a leading zero on every platform), as an object array; what NaT
-    writes is for the caller to replace. Instants (``%z``) are written in UTC."""
+    """A DatetimeIndex written in ``time_format`` (``strftime``, with ``%3f`` as three digits of milliseconds,
+    ``%-d``, ``%-m``, ``%-H``, ``%-I`` without a leading zero and ``%^b``, ``%^B``, ``%^a``, ``%^A`` in capitals on
+    every platform), as an object array; what NaT writes is for the caller to replace. Instants (``%z``) are
+    written in UTC."""
     if time_format.endswith(_OFFSETS):
         time_format = time_format[: -len(_OFFSETS)] + "Z"
-    if _UNPADDED_FIELD.search(time_format):
-        return _write_unpadded(times, time_format)
+    if _FLAGGED_FIELD.search(time_format):
+        return _write_flagged(times, time_format)
     if _MILLISECONDS not in time_format:
         return np.asarray(times.strftime(time_format), dtype=object)
     import pandas as pd
@@ -200,17 +210,18 @@ def _write(times, time_format: str) -> np.ndarray:
     return written
 
 
-def _write_unpadded(times, time_format: str) -> np.ndarray:
-    """:func:`_write` of a format with unpadded fields: the pieces between them written as they are, each field
-    written padded and its leading zero dropped."""
+def _write_flagged(times, time_format: str) -> np.ndarray:
+    """:func:`_write` of a format with flagged fields: the pieces between them written as they are, each field
+    written plain, then without its leading zero (``-``) or in capitals (``^``)."""
     import pandas as pd
 
     times = times.fillna(pd.Timestamp(_EPOCH))
-    pieces = _UNPADDED_FIELD.split(time_format)  # text, field letter, text, field letter, ..., text
+    pieces = _FLAGGED_FIELD.split(time_format)  # text, flag, field letter, text, flag, field letter, ..., text
     written = _write(times, pieces[0]) if pieces[0] else np.full(len(times), "", dtype=object)
-    for letter, text in zip(pieces[1::2], pieces[2::2], strict=True):
-        padded = pd.Series(np.asarray(times.strftime("%" + letter), dtype=object), dtype=object)
-        written = written + np.asarray(padded.str.replace(r"^0(?=\d)", "", regex=True), dtype=object)
+    for flag, letter, text in zip(pieces[1::3], pieces[2::3], pieces[3::3], strict=True):
+        plain = pd.Series(np.asarray(times.strftime("%" + letter), dtype=object), dtype=object)
+        field = plain.str.replace(r"^0(?=\d)", "", regex=True) if flag == "-" else plain.str.upper()
+        written = written + np.asarray(field, dtype=object)
         if text:
             written = written + _write(times, text)
     return written
@@ -239,7 +250,8 @@ def _guessed_format(strings: list[str]) -> str | None:
     from pandas.tseries.api import guess_datetime_format
 
     candidates = []
-    for value in list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]:
+    guessed_from = list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]
+    for value in guessed_from + [v.title() for v in guessed_from if v.isupper()]:  # 'DEC' as pandas knows it
         for dayfirst in (False, True):  # '01/02/2024': month first, as pandas reads it, unless a value says no
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # pandas' note that dayfirst did not apply
@@ -254,15 +266,13 @@ def _guessed_format(strings: list[str]) -> str | None:
     head = list(dict.fromkeys(strings))[:_STRINGS_TO_GUESS_FROM]
     if not candidates:  # two-digit years, months without a day: tried on a few strings, then on all
         candidates = [f for f in _UNGUESSED_FORMATS if _reads_back(head, f)]
-        # unpadded ones ('9-Sep-03'), where no padded one reads the first strings
-        candidates = candidates or [
-            v for f in _UNGUESSED_FORMATS for v in _unpadded_variants(f) if _reads_back(head, v)
-        ]
+        # unpadded ones ('9-Sep-03') or in capitals ('05-MAR-24'), where no plain one reads the first strings
+        candidates = candidates or [v for f in _UNGUESSED_FORMATS for v in _flagged_variants(f) if _reads_back(head, v)]
     found = next((time_format for time_format in candidates if _reads_back(strings, time_format)), None)
     if found is not None:
         return found
-    # days, months or hours written without a leading zero ('3/5/2024'): each candidate's unpadded variants
-    variants = [v for f in candidates for v in _unpadded_variants(f) if _reads_back(head, v)]
+    # days, months or hours written without a leading zero ('3/5/2024'), names in capitals: each candidate's
+    variants = [v for f in candidates for v in _flagged_variants(f) if _reads_back(head, v)]
     return next((time_format for time_format in variants if _reads_back(strings, time_format)), None)
 
 
@@ -377,7 +387,8 @@ def compact_date_format(observed: np.ndarray, dtype) -> str | None:
     if getattr(dtype, "kind", "O") not in "iuf":
         return None
     numbers = np.asarray(observed, dtype=np.float64)
-    if not np.all(numbers == np.round(numbers)):
+    lowest, highest = min(r[0] for r in COMPACT_FORMATS.values()), max(r[1] for r in COMPACT_FORMATS.values())
+    if not (np.all(numbers == np.round(numbers)) and numbers.min() >= lowest and numbers.max() <= highest):
         return None
     distinct = np.unique(numbers).astype(np.int64)
     if len(distinct) < 5:
@@ -449,7 +460,7 @@ def _times_of_day(series):
 
 def _finest_unit(time_format: str) -> str | None:
     """The finest unit a strftime format writes, as a pandas frequency (None: microseconds or days)."""
-    time_format = _padded(time_format)
+    time_format = _plain(time_format)
     for code, unit in (("%f", None), (_MILLISECONDS, "ms"), ("%S", "s"), ("%M", "min"), ("%H", "h"), ("%I", "h")):
         if code in time_format:
             return unit
