@@ -111,7 +111,8 @@ FILE_FORMATS = {
     "numbers may hold months 'YYYYMM' ('%Y%m' with a numeric dtype: 201512) and strings ISO weeks ('%G-W%V': "
     "'2021-W08'), which a reader of format 20 would refuse or read wrongly; encoders record the days of the week "
     "a date column falls on ('weekdays': trading days, Monday to Friday), which samples keep and a reader of "
-    "format 20 would not",
+    "format 20 would not; id columns may make keys of varying length run by run ('runs' templates: IP "
+    "addresses), which a reader of format 20 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

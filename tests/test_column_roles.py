@@ -171,6 +171,34 @@ def test_keys_of_one_length_keep_their_shape_position_by_position(tmp_path):
     assert keys.is_unique and not keys.isin(few["key"]).any() and (keys.str.len() >= 8).all()
 
 
+def test_keys_of_varying_length_in_one_layout_are_made_afresh_run_by_run(tmp_path):
+    """IP addresses came back as tokens of their characters in any order ('.1.0206478638')."""
+    rng = np.random.default_rng(5)
+    octets = rng.integers(0, 256, (400, 3))
+    frame = pd.DataFrame({"ip": [f"10.{a}.{b}.{c}" for a, b, c in octets], "x": rng.normal(size=400)})
+    frame = frame.drop_duplicates("ip")
+    gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    column = gen.encoder_.columns_[0]
+    assert gen.column_roles_["ip"] == "id" and column.id_template["kind"] == "runs"
+    keys = gen.sample(300, random_state=0)["ip"]
+    parts = keys.str.fullmatch(r"10\.(\d+)\.(\d+)\.(\d+)")
+    assert parts.all() and keys.is_unique and not keys.isin(frame["ip"]).any()
+    numbers = keys.str.extract(r"10\.(\d+)\.(\d+)\.(\d+)").astype(int)
+    for j in range(3):  # each octet within the training range of its run, spread over it
+        assert numbers[j].between(octets[:, j].min(), octets[:, j].max()).all() and numbers[j].nunique() > 100
+    path = tmp_path / "runs.skbfn"
+    skbfn.save(gen, path)
+    assert skbfn.load(path).sample(300, random_state=0)["ip"].equals(keys)
+    document = column.to_dict()
+    for corrupt in ([], [["digits", 5, 1, 0]], [["letters", "aa", 1, 2]], [["text", ""]], [["other", "."]]):
+        with pytest.raises(ValueError):
+            type(column).from_dict({**document, "id_template": {"kind": "runs", "runs": corrupt}})
+    # keys that split into different runs ('a-1' beside 'b') keep tokens
+    mixed = pd.DataFrame({"key": [f"k{i}-{i}" if i % 2 else f"k{i}" for i in range(300)], "x": rng.normal(size=300)})
+    fitted = BFNGenerator(**dict(SMALL, max_iter=3), column_roles={"key": "id"}, random_state=0).fit(mixed)
+    assert fitted.encoder_.columns_[0].id_template["kind"] != "runs"
+
+
 def test_keys_of_few_characters_get_fresh_keys_without_end():
     """Keys 'a', 'aa', 'aaa' have one character: tokens of it alone would number one, and drawing more never
     ended."""

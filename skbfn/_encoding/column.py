@@ -10,6 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .cell_codes import are_codes, code_cells
 from .elapsed import ElapsedFormat
+from .key_runs import valid_runs
 from .normal_scores import NormalScores
 from .roles import DOMAIN, fresh_ids, label_from_json
 from .round_values import is_multiple
@@ -591,6 +592,8 @@ def _valid_template(template) -> bool:
             and 0 < len(positions) <= 64
             and all(isinstance(p, str) and 0 < len(p) == len(set(p)) <= 1024 for p in positions)
         )
+    if kind == "runs":
+        return set(template) == {"kind", "runs"} and valid_runs(template["runs"])
     if kind == "token":
         length, alphabet = template.get("length"), template.get("alphabet")
         return (

@@ -51,6 +51,7 @@ import warnings
 import numpy as np
 
 from .._json import plain
+from .key_runs import key_runs, run_keys
 
 __all__ = [
     "DOMAIN",
@@ -313,6 +314,9 @@ def id_template(name, observed: np.ndarray, dtype) -> dict:
     positions = _shape(keys)
     if positions is not None:
         return {"kind": "shape", "positions": positions}
+    layout = key_runs(keys, _SHAPED_KEYS)  # keys of varying length in one layout: '10.217.163.130'
+    if layout is not None:
+        return {"kind": "runs", "runs": layout}
     lengths = sorted(len(k) for k in keys)
     alphabet = "".join(sorted(set("".join(keys)) - set(" \t\n"))) or "abcdefghijklmnopqrstuvwxyz"
     return {"kind": "token", "length": max(8, lengths[len(lengths) // 2] if lengths else 8), "alphabet": alphabet}
@@ -360,6 +364,8 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
         return np.array([f"{name}@{template['domain']}" for name in local], dtype=object)
     if kind == "shape":
         return _shaped_keys(template["positions"], n, salt)
+    if kind == "runs":
+        return run_keys(template["runs"], n, salt)
     alphabet, length = _wide_enough(template["alphabet"], template["length"]), template["length"]
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
