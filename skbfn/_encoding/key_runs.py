@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 
 from .._json import is_int
 
-__all__ = ["key_runs", "run_keys", "valid_runs"]
+__all__ = ["drawn_keys", "key_runs", "run_keys", "valid_runs"]
 
 _RUN = re.compile(r"\d+|[A-Za-z]+|[^A-Za-z\d]+")
 # Limits of a layout: runs per key, digits in a run (within int64), letters in a run (a byte of a hash each).
@@ -86,21 +87,29 @@ def _log10_keys(layout: list[list]) -> float:
     return total
 
 
-def run_keys(layout: list[list], n: int, salt: str) -> np.ndarray:
-    """``n`` keys in ``layout``, each run drawn from bytes of a hash of a counter and ``salt``; distinct while
-    the layout holds twice as many keys."""
-    distinct = n <= 0.5 * 10 ** min(_log10_keys(layout), 300)
+def drawn_keys(draw: Callable[[int], str], n: int, distinct: bool = True) -> np.ndarray:
+    """``n`` keys ``draw(0)``, ``draw(1)``, ..., a repeat skipped while ``distinct``, as an object array."""
     keys, seen, counter = [], set(), 0
     while len(keys) < n:
-        key = "".join(
-            _draw_run(run, hashlib.sha256(f"skbfn-runs-{salt}-{counter}-{i}".encode()).digest())
-            for i, run in enumerate(layout)
-        )
+        key = draw(counter)
         counter += 1
         if not distinct or key not in seen:
             seen.add(key)
             keys.append(key)
     return np.array(keys, dtype=object)
+
+
+def run_keys(layout: list[list], n: int, salt: str) -> np.ndarray:
+    """``n`` keys in ``layout``, each run drawn from bytes of a hash of a counter and ``salt``; distinct while
+    the layout holds twice as many keys."""
+
+    def draw(counter: int) -> str:
+        return "".join(
+            _draw_run(run, hashlib.sha256(f"skbfn-runs-{salt}-{counter}-{i}".encode()).digest())
+            for i, run in enumerate(layout)
+        )
+
+    return drawn_keys(draw, n, distinct=n <= 0.5 * 10 ** min(_log10_keys(layout), 300))
 
 
 def _draw_run(run: list, random: bytes) -> str:

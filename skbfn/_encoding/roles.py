@@ -51,7 +51,7 @@ import warnings
 import numpy as np
 
 from .._json import plain
-from .key_runs import key_runs, run_keys
+from .key_runs import drawn_keys, key_runs, run_keys
 
 __all__ = [
     "DOMAIN",
@@ -367,30 +367,23 @@ def fresh_ids(template: dict, n: int, salt: str = "") -> np.ndarray:
     if kind == "runs":
         return run_keys(template["runs"], n, salt)
     alphabet, length = _wide_enough(template["alphabet"], template["length"]), template["length"]
-    keys, seen, counter = [], set(), 0
-    while len(keys) < n:
+
+    def token(counter: int) -> str:
         digest = _hash(f"skbfn-id-{salt}-{counter}") * (1 + length // 32)
-        key = "".join(alphabet[b % len(alphabet)] for b in digest[:length])
-        counter += 1
-        if key not in seen:
-            seen.add(key)
-            keys.append(key)
-    return np.array(keys, dtype=object)
+        return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
+
+    return drawn_keys(token, n)
 
 
 def _shaped_keys(positions: list[str], n: int, salt: str) -> np.ndarray:
     """``n`` keys, each position drawn from its characters (by a hash of a counter and ``salt``), distinct while
     the shape holds twice as many keys."""
-    distinct = n <= 0.5 * float(np.prod([float(len(p)) for p in positions]))
-    keys, seen, counter = [], set(), 0
-    while len(keys) < n:
+
+    def shaped(counter: int) -> str:
         digest = _hash(f"skbfn-shape-{salt}-{counter}") * (1 + len(positions) // 32)
-        key = "".join(characters[b % len(characters)] for characters, b in zip(positions, digest, strict=False))
-        counter += 1
-        if not distinct or key not in seen:
-            seen.add(key)
-            keys.append(key)
-    return np.array(keys, dtype=object)
+        return "".join(characters[b % len(characters)] for characters, b in zip(positions, digest, strict=False))
+
+    return drawn_keys(shaped, n, distinct=n <= 0.5 * float(np.prod([float(len(p)) for p in positions])))
 
 
 def _wide_enough(alphabet: str, length: int) -> str:

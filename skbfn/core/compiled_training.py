@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from .flows.compiled import scoped
+
 __all__ = ["compiled_training", "training_graph"]
 
 _OPTIONS: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("skbfn_compiled_training", default=None)
@@ -60,11 +62,8 @@ def compiled_training(*, backend: str | Callable = "inductor", mode: str | None 
     >>> torch.allclose(traced, eager)
     True
     """
-    token = _OPTIONS.set((backend, mode))
-    try:
+    with scoped(_OPTIONS, (backend, mode)):
         yield
-    finally:
-        _OPTIONS.reset(token)
 
 
 def training_graph(model: nn.Module, name: str) -> Callable:

@@ -46,11 +46,18 @@ def compiled_flows(*, backend: str = "inductor", mode: str | None = None) -> Ite
     >>> torch.allclose(state[0], flow.state_from_noise(x, t, noise)[0])
     True
     """
-    token = _OPTIONS.set((backend, mode))
+    with scoped(_OPTIONS, (backend, mode)):
+        yield
+
+
+@contextmanager
+def scoped(variable: contextvars.ContextVar, value) -> Iterator[None]:
+    """``variable`` set to ``value`` inside the block, and back to what it was after."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _OPTIONS.reset(token)
+        variable.reset(token)
 
 
 def compilable(method: Callable) -> Callable:
