@@ -34,9 +34,7 @@ def compiled_training(*, backend: str | Callable = "inductor", mode: str | None 
     (to rounding: fused kernels may round differently). Each model, batch
     shape and loss is compiled on its first call; the compiled code lives
     beside the model, not in it, so it is never pickled, saved or copied,
-    and outside the block the loss runs eagerly again. Models of one
-    architecture share their compiled code (up to PyTorch's recompilation
-    limit for others).
+    and outside the block the loss runs eagerly again.
 
     Compiling costs tens of seconds on a CPU; it pays in a long ``fit``, where
     one batch shape repeats every step (see the Speed page for when).
