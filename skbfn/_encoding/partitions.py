@@ -24,6 +24,7 @@ from scipy.special import gammaln
 
 from .._json import is_finite_number, is_int
 from .column import Column
+from .lookups import drawn_labels
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, screen_rows
 from .values import as_float, column_values
 
@@ -140,17 +141,8 @@ def partitions_broken(
     """Which model rows ``rows`` break one of the ``partitions`` in a drawn cell (a pair of given cells is the
     caller's), given the ``numbers`` the rows decode to in :func:`numeric_columns`."""
     broken = np.zeros(len(rows), dtype=bool)
-    columns = encoder.columns_
     for partition in partitions:
-        by = columns[partition.by]
-        if by.kind == "categorical":
-            position = encoder.model_columns.index(partition.by)
-            labels = np.clip(np.rint(rows[:, position]), 0, by.n_bins - 1).astype(np.float64)
-            if partition.by in encoder.indicators_:  # drawn missing: no label
-                drawn_missing = np.rint(rows[:, len(encoder.model_columns) + encoder.indicators_.index(partition.by)])
-                labels[drawn_missing == 1] = np.nan
-        else:
-            labels = numbers[partition.by]
+        labels = drawn_labels(encoder, rows, {partition.by}, numbers)[partition.by]
         wrong = partition.broken(numbers[partition.column], labels)
         if given is not None:
             positions = [encoder.model_columns.index(j) for j in (partition.column, partition.by)]

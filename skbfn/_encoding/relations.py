@@ -1,13 +1,15 @@
 """Relations between columns that training rows keep, which the encoder records and the sampler keeps.
 
-Seven kinds, each in its own module: orders (a start before its end) and
+Eight kinds, each in its own module: orders (a start before its end) and
 copies (paid equal to due) in :mod:`.orders`, windows (shipped within a week
 of the order) in :mod:`.windows`, days of the week (trading days, Monday to
 Friday) in :mod:`.weekdays`, partitions (an age group
-from an age) in :mod:`.partitions`, calendar fields (a weekday from a
+from an age) in :mod:`.partitions`, lookups (a borough from its zone) in
+:mod:`.lookups`, calendar fields (a weekday from a
 date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
 and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
-together; tells which drawn rows break an order, a window, the days of the week or a partition; and says
+together; tells which drawn rows break an order, a window, the days of the week, a partition or a lookup;
+and says
 which cells of a table the others determine (calendar fields and arithmetic
 results, certain given their sources) and which rows contradict them.
 """
@@ -19,6 +21,7 @@ import numpy as np
 from .arithmetic import arithmetic_from_json, arithmetic_of_rows
 from .arithmetic_search import column_arithmetic
 from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows, column_calendar_fields
+from .lookups import column_lookups, lookups_broken, lookups_from_json, numeric_label_columns
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
 from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json
 from .weekdays import column_weekdays, weekdays_broken, weekdays_from_json
@@ -41,6 +44,7 @@ RELATIONS = {
     "weekdays_": "weekdays",
     "copies_": "copies",
     "partitions_": "partitions",
+    "lookups_": "lookups",
     "calendar_fields_": "calendar_fields",
     "arithmetic_": "arithmetic",
 }
@@ -57,12 +61,15 @@ def fit_relations(columns: list, X) -> dict[str, list]:
     calendar = column_calendar_fields(columns, X)
     determined = {r.column for r in arithmetic} | {f.column for f in calendar}
     orders = [pair for pair in column_orders(columns, X) if determined.isdisjoint(pair)]
+    partitions = [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))]
+    binned = {(p.column, p.by) for p in partitions} | {(p.by, p.column) for p in partitions}
     return {
         "orders_": orders,
         "windows_": column_windows(columns, X, orders),
         "weekdays_": [w for w in column_weekdays(columns, X) if w.column not in determined],
         "copies_": [pair for pair in column_copies(columns, X) if determined.isdisjoint(pair)],
-        "partitions_": [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))],
+        "partitions_": partitions,
+        "lookups_": [x for x in column_lookups(columns, X, determined) if (x.column, x.by) not in binned],
         "calendar_fields_": calendar,
         "arithmetic_": arithmetic,
     }
@@ -87,6 +94,7 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
         "weekdays_": weekdays_from_json,
         "copies_": copies_from_json,
         "partitions_": partitions_from_json,
+        "lookups_": lookups_from_json,
         "calendar_fields_": calendar_fields_from_json,
         "arithmetic_": arithmetic_from_json,
     }
@@ -94,15 +102,15 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
-    """Which model rows ``rows`` break an order, a window, the days of the week or a partition of ``encoder`` in
-    a drawn cell (the rows are decoded once for all)."""
+    """Which model rows ``rows`` break an order, a window, the days of the week, a partition or a lookup of
+    ``encoder`` in a drawn cell (the rows are decoded once for all)."""
     orders, partitions = list(encoder.orders_), list(encoder.partitions_)
     needed = {j for pair in orders for j in pair} | numeric_columns(partitions, encoder.columns_)
     needed |= {j for window in encoder.windows_ for j in (window.low, window.high)}
-    needed |= {days.column for days in encoder.weekdays_}
+    needed |= {days.column for days in encoder.weekdays_} | numeric_label_columns(encoder, encoder.lookups_)
     numbers = encoder.decoded_numbers(rows, sorted(needed))
     broken = orders_broken(encoder, orders, rows, given, numbers) | windows_broken(encoder, rows, given, numbers)
-    broken |= weekdays_broken(encoder, rows, given, numbers)
+    broken |= weekdays_broken(encoder, rows, given, numbers) | lookups_broken(encoder, rows, given, numbers)
     return broken | partitions_broken(encoder, partitions, rows, given, numbers)
 
 
@@ -129,6 +137,7 @@ def describe_relations(encoder) -> list[str]:
     lines += [days.describe(names) for days in encoder.weekdays_]
     lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
     lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
+    lines += [lookup.describe(names) for lookup in encoder.lookups_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]
     lines += [relation.describe(names, encoder.columns_) for relation in encoder.arithmetic_]
     return lines + [blank.describe(names, encoder.columns_) for blank in getattr(encoder, "blanks_", ())]

@@ -128,7 +128,7 @@ class TableEncoder(ScoredCells):
     max_categories = 50
     reproduce_missing = False
     indicators_ = blanks_ = ()
-    orders_ = windows_ = weekdays_ = copies_ = partitions_ = calendar_fields_ = arithmetic_ = ()
+    orders_ = windows_ = weekdays_ = copies_ = partitions_ = lookups_ = calendar_fields_ = arithmetic_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0

@@ -341,7 +341,8 @@ class BFNGenerator(GeneratorInference, GeneratorDocument, DensityMixin, BaseEsti
         (``'start <= end'``), windows (``'shipped - placed <= 7 days'``),
         days of the week (``'trade_date on Mon-Fri'``), copies
         (``'paid = due in some rows'``),
-        partitions (``'age_group bins age'``), calendar fields
+        partitions (``'age_group bins age'``), lookups
+        (``'borough determined by zone'``), calendar fields
         (``'weekday = weekday of date'``) and arithmetic
         (``'total = amount + tax'``, ``'tax = 0.2 * amount'``).
     encoder_ : object

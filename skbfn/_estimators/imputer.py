@@ -17,6 +17,7 @@ from .._encoding import is_missing, validate_table
 from .._encoding.arithmetic import with_results_solved
 from .._encoding.calendar_fields import with_dates_on_given_fields
 from .._encoding.indicators import with_copies_filled
+from .._encoding.lookups import with_lookups_kept
 from .._formats import upgrade_imputer_state
 from .._inference.sampling import (
     SamplerSettings,
@@ -257,6 +258,8 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 completed[incomplete] = draws[:, 0]
             # a point estimate's indicators are the draws' modes: the copies they say are made again
             completed[incomplete] = with_copies_filled(model.encoder_, completed[incomplete], observed[incomplete])
+            # and a point estimate's borough is its zone's, as in each draw
+            completed[incomplete] = with_lookups_kept(model.encoder_, completed[incomplete], observed[incomplete])
             # a drawn date moves to the nearest one whose weekday, month... are the given ones
             completed[incomplete] = with_dates_on_given_fields(
                 model.encoder_, completed[incomplete], observed[incomplete]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._encoding import TableEncoder
+from .._encoding.lookups import lookup_cells_broken
 from .._encoding.orders import order_cells_broken
 from .._encoding.weekdays import weekday_cells_broken
 from .._encoding.windows import window_cells_broken
@@ -81,8 +82,8 @@ class CellRepair:
 
     def broken_cells(self, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
         """Which drawn cells of the model rows ``rows`` to draw again: those of ``columns`` outside the bounds,
-        and those of an order or a window with a column among ``columns`` that the row breaks or leaves, and dates
-        of ``columns`` on a day of the week their column never fell on."""
+        and those of an order, a window or a lookup with a column among ``columns`` that the row breaks or leaves,
+        and dates of ``columns`` on a day of the week their column never fell on."""
         cells = np.zeros(rows.shape, dtype=bool)
         positions = [p for p, j in enumerate(self.encoder.model_columns) if j in self.columns]
         if self.bounds is not None and positions:
@@ -96,6 +97,9 @@ class CellRepair:
         weekdays = [w for w in self.encoder.weekdays_ if w.column in self.columns]
         if weekdays:
             cells |= weekday_cells_broken(self.encoder, rows, given, weekdays)
+        lookups = [x for x in self.encoder.lookups_ if {x.column, x.by} & self.columns]
+        if lookups:
+            cells |= lookup_cells_broken(self.encoder, rows, given, lookups)
         return cells
 
     def __call__(
