@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skbfn import BFNGenerator, BFNImputer, load, save
-from skbfn._inference.category_tilt import LOG_WEIGHT_FLOOR, CategoryTilt, category_counts
+from skbfn._encoding.table import TableEncoder
+from skbfn._inference.category_tilt import LOG_WEIGHT_FLOOR, CategoryTilt, category_counts, training_counts
 from skbfn._inference.sampling import rejection_sample, tilt_pool_rows
 from skbfn._model.config import TrainingConfig
 
@@ -207,6 +208,22 @@ def test_a_purely_categorical_table_keeps_a_total_probability_of_at_most_one():
     every_row = pd.DataFrame(list(itertools.product("pqr", "pqr")), columns=["a", "b"])
     every_row = every_row.astype({"a": frame["a"].dtype, "b": frame["b"].dtype})
     assert np.exp(gen.score_samples(every_row)).sum() <= 1.0 + 1e-6
+
+
+def test_a_network_drawing_what_it_learned_needs_no_weight_where_cells_are_missing():
+    """A missing cell holds its placeholder category in the rows the network learns and draws: the training
+    counts count it there too. They did not, so a placeholder looked like a category drawn far too often
+    (a rare first category, 20 times), and its weight spent the tilt's budget (``TILT_MIN_MEAN_ACCEPTANCE``)
+    on rows drawn as the data hold them."""
+    rng = np.random.default_rng(1)
+    colours = ["amber", "blue", "green", "grey", "pink", "red"]  # the first, a placeholder's code, is rare
+    colour = rng.choice(colours, 2000, p=[0.02, 0.2, 0.2, 0.2, 0.18, 0.2])
+    frame = pd.DataFrame({"colour": pd.Series(colour).where(rng.random(2000) > 0.4), "size": rng.normal(size=2000)})
+    encoder = TableEncoder(reproduce_missing=True).fit(frame)
+    encoded = encoder.transform(frame)
+    as_learned = encoder.with_placeholders(encoded)  # what a network that learned the rows exactly would draw
+    tilt = CategoryTilt.fit(as_learned, training_counts(encoder, encoded), encoder.categorical_positions)
+    assert max(np.abs(w).max() for w in tilt.log_weights) < 1e-9 and tilt.log_mean_acceptance > -1e-9
 
 
 @pytest.mark.filterwarnings("ignore:Columns .* hold values outside:UserWarning")

@@ -205,12 +205,17 @@ def category_counts(z: np.ndarray, positions: list[int], n_bins: list[int]) -> l
 def training_counts(encoder, encoded: np.ndarray, previous: CategoryTilt | None = None) -> list[np.ndarray] | None:
     """Training counts of each categorical model column's categories (None without categorical columns).
 
-    ``previous`` (a tilt fitted on earlier rows, as in ``partial_fit``) adds its counts.
+    The training rows ``encoded`` (model matrix, NaN where missing) are
+    counted as the network learns them: a missing cell with an indicator
+    holds its placeholder category (``with_placeholders``), as it does in the
+    rows the network draws, so that a network drawing what it learned needs
+    no weight. ``previous`` (a tilt fitted on earlier rows, as in
+    ``partial_fit``) adds its counts.
     """
     positions = encoder.categorical_positions
     if not positions:
         return None
-    counts = category_counts(encoded, positions, encoder.model_n_bins)
+    counts = category_counts(encoder.with_placeholders(encoded), positions, encoder.model_n_bins)
     return counts if previous is None else [a + b for a, b in zip(counts, previous.counts, strict=True)]
 
 
