@@ -114,7 +114,9 @@ FILE_FORMATS = {
     "format 20 would not; id columns may make keys of varying length run by run ('runs' templates: IP "
     "addresses), which a reader of format 20 would refuse",
     22: "encoders record the columns that another column's value determines ('lookups': a borough from its zone, a "
-    "town from its port's code), which samples keep and a reader of format 21 would not",
+    "town from its port's code), which samples keep and a reader of format 21 would not; columns may hold "
+    "durations as counts with units ('number_format' of kind 'unit_durations': '2h 50m'), which a reader of "
+    "format 21 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

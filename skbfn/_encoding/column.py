@@ -25,6 +25,7 @@ from .times import (
     time_numbers,
     time_values,
 )
+from .unit_durations import UnitDurationFormat
 from .values import NUMBER_TYPES, as_float, as_number_type, is_missing
 
 __all__ = [
@@ -76,7 +77,7 @@ class Column:
     decimals: int | None = None
     # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers), or
     # durations in clock fields ('0:03:25': skbfn._encoding.elapsed)
-    number_format: NumberFormat | ElapsedFormat | None = None
+    number_format: NumberFormat | ElapsedFormat | UnitDurationFormat | None = None
     # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
     missing_marker: str | None = None
     # columns whose values are all multiples of one step (amounts in thousands, limits in 10,000s, sizes in halves):
@@ -425,8 +426,11 @@ class Column:
             raise ValueError(f"column {name!r} has an invalid number of decimals {decimals!r}")
         number_format = doc.get("number_format")  # absent in files before numbers held as text were read
         if number_format is not None:
-            read = ElapsedFormat.from_dict if isinstance(number_format, dict) and "kind" in number_format else None
-            number_format = (read or NumberFormat.from_dict)(number_format)
+            read = NumberFormat.from_dict
+            if isinstance(number_format, dict) and "kind" in number_format:  # durations held as text
+                with_units = number_format["kind"] == "unit_durations"
+                read = UnitDurationFormat.from_dict if with_units else ElapsedFormat.from_dict
+            number_format = read(number_format)
             if kind not in ("continuous", "discretised") or time_unit is not None:
                 raise ValueError(f"column {name!r} is {kind} but has a number format")
         marker = doc.get("missing_marker")  # absent in files before dates held as text could mark missing cells

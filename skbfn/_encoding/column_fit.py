@@ -31,6 +31,7 @@ from .times import (
     time_unit_of,
     time_zone_of,
 )
+from .unit_durations import unit_duration_format_of
 from .values import (
     as_float,
     column_values,
@@ -402,8 +403,8 @@ class ColumnFitter:
             if time_format is None:
                 # '$1,234.50', '12.5%', '3,000', maybe beside '<0.5'
                 number_format, exact, codes = coded_number_format(observed, dtype)
-                if number_format is None:  # durations in clock fields: '0:03:25', '125:30'
-                    number_format, exact = elapsed_format_of(observed), True
+                if number_format is None:  # durations in clock fields ('0:03:25') or with units ('2h 50m')
+                    number_format, exact = elapsed_format_of(observed) or unit_duration_format_of(observed), True
                 written = without_codes(observed, codes)
                 few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
                 if role == "auto" and few:
