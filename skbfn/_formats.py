@@ -116,7 +116,8 @@ FILE_FORMATS = {
     22: "encoders record the columns that another column's value determines ('lookups': a borough from its zone, a "
     "town from its port's code), which samples keep and a reader of format 21 would not; columns may hold "
     "durations as counts with units ('number_format' of kind 'unit_durations': '2h 50m'), which a reader of "
-    "format 21 would refuse",
+    "format 21 would refuse; blanks may be by another column's missing cells ('missing': true: a city missing "
+    "wherever its street is), which a reader of format 21 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

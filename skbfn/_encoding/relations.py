@@ -8,10 +8,10 @@ from an age) in :mod:`.partitions`, lookups (a borough from its zone) in
 :mod:`.lookups`, calendar fields (a weekday from a
 date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
 and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
-together; tells which drawn rows break an order, a window, the days of the week, a partition or a lookup;
-and says
-which cells of a table the others determine (calendar fields and arithmetic
-results, certain given their sources) and which rows contradict them.
+together; tells which drawn rows break an order, a window, the days of the
+week, a partition or a lookup; and says which cells of a table the others
+determine (calendar fields and arithmetic results, certain given their
+sources) and which rows contradict them.
 """
 
 from __future__ import annotations
