@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import assert_samples_survive_save_load_and_pickle
 
-from skbfn import BFNGenerator
+from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.partitions import Partition, column_partitions
 from skbfn._encoding.table import TableEncoder
 
@@ -101,3 +101,15 @@ def test_partitions_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted
     ):
         with pytest.raises(ValueError, match="column partitions"):
             TableEncoder.from_dict({**doc, "partitions": [bad]})
+
+
+def test_imputed_point_estimates_agree_with_every_partition(people):
+    """With both cells missing, the age is the mean of the draws in the modal age group: the mean of all draws,
+    split between two groups, could lie in a third."""
+    holes = people.iloc[:300].copy()
+    holes.loc[holes.index[::2], ["age", "age_group", "date", "year"]] = np.nan
+    holes.loc[holes.index[1::2], ["age", "date"]] = np.nan
+    imputed = BFNImputer(estimator=BFNGenerator(**SMALL, random_state=0)).fit(people).transform(holes)
+    assert (imputed["age_group"] == _groups_of(imputed["age"])).all()
+    assert (pd.to_datetime(imputed["date"]).dt.year == imputed["year"]).all()
+    assert (imputed["age_group"].iloc[1::2] == people["age_group"].iloc[1:300:2]).all()  # given cells kept

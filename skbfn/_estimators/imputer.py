@@ -421,7 +421,13 @@ def _widened_draw(draws: np.ndarray, encoder, scale: float, bounds) -> np.ndarra
 
 
 def _point_estimate(draws: np.ndarray, encoder) -> np.ndarray:
-    """Per cell over draws ``[rows, draws, columns]``: mean (continuous), median (discretised), mode (categorical)."""
+    """Per cell over draws ``[rows, draws, columns]``: mean (continuous), median (discretised), mode (categorical).
+
+    A column that another bins (an age beside its age group) is estimated
+    over the draws whose binning cell holds the estimate's label only, so
+    that the two agree as each draw does: the mean age of draws split
+    between ``'18-29'`` and ``'60+'`` lies in neither group.
+    """
     estimate = np.empty((draws.shape[0], draws.shape[2]), dtype=draws.dtype)
     for position, kind in enumerate(encoder.model_kinds):
         column = draws[:, :, position]
@@ -433,4 +439,14 @@ def _point_estimate(draws: np.ndarray, encoder) -> np.ndarray:
             codes = np.rint(column).astype(np.int64)
             counts = np.apply_along_axis(np.bincount, 1, codes, minlength=int(codes.max()) + 1)
             estimate[:, position] = counts.argmax(axis=1)
+    for partition in encoder.partitions_:
+        position, by = encoder.model_columns.index(partition.column), encoder.model_columns.index(partition.by)
+        labels = draws[:, :, by]
+        if encoder.model_kinds[by] == "categorical":
+            labels = np.rint(labels)
+        agreeing = np.isclose(labels, estimate[:, by][:, None])
+        rows = agreeing.any(axis=1)  # a discretised label's median may be no draw's (an even number of draws)
+        values = np.where(agreeing[rows], draws[rows, :, position], np.nan)
+        average = np.nanmean if encoder.model_kinds[position] == "continuous" else np.nanmedian
+        estimate[rows, position] = average(values, axis=1)
     return estimate
