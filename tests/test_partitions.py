@@ -113,3 +113,16 @@ def test_imputed_point_estimates_agree_with_every_partition(people):
     assert (imputed["age_group"] == _groups_of(imputed["age"])).all()
     assert (pd.to_datetime(imputed["date"]).dt.year == imputed["year"]).all()
     assert (imputed["age_group"].iloc[1::2] == people["age_group"].iloc[1:300:2]).all()  # given cells kept
+
+
+def test_widened_posterior_draws_stay_in_their_given_or_drawn_groups(people):
+    """A calibrated imputer widens each drawn age away from a second draw of it, which may lie in another group:
+    a widened row that leaves its group keeps its draw (before, such rows kept their widened age)."""
+    holes = people.iloc[:300].copy()
+    holes.loc[holes.index[::2], ["age", "age_group"]] = np.nan
+    holes.loc[holes.index[1::2], ["age"]] = np.nan
+    imputer = BFNImputer(estimator=BFNGenerator(**SMALL, random_state=0), sample_posterior=True).fit(people)
+    imputer.spread_scale_ = 2.0  # as calibration sets it where the draws are too sure
+    imputed = imputer.transform(holes)
+    assert (imputed["age_group"] == _groups_of(imputed["age"])).all()
+    assert imputed["age"].iloc[1::2].std() > 0  # drawn, not all at one point

@@ -235,7 +235,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if incomplete.size:
             check_can_condition_on_cells(model.model_, model.conditional_fraction)
             widen = self.sample_posterior and self.spread_scale_ > 1
-            bounds = sampling_bounds(model.encoder_, model)
+            bounds, relations = sampling_bounds(model.encoder_, model), sampling_relations(model.encoder_, model)
             draws = conditional_draws(
                 model.ema_.module,
                 SamplerSettings.of(model),
@@ -246,14 +246,16 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 ),
                 tilt=model.category_tilt_,
                 bounds=bounds,
-                relations=sampling_relations(model.encoder_, model),
+                relations=relations,
                 repair=sampling_repair(model.encoder_, model, model.model_),
             )
             draws = with_copies_filled(model.encoder_, draws, observed[incomplete])  # averaged, copies stay copies
             if not self.sample_posterior:
                 completed[incomplete] = _point_estimate(draws, model.encoder_)
             elif widen:
-                completed[incomplete] = _widened_draw(draws, model.encoder_, self.spread_scale_, bounds)
+                completed[incomplete] = _widened_draw(
+                    draws, model.encoder_, self.spread_scale_, bounds, relations, observed[incomplete]
+                )
             else:
                 completed[incomplete] = draws[:, 0]
             # a point estimate's indicators are the draws' modes: the copies they say are made again
@@ -411,12 +413,17 @@ def is_nan_like(value) -> bool:
     return bool(is_missing(np.array([value], dtype=object))[0])
 
 
-def _widened_draw(draws: np.ndarray, encoder, scale: float, bounds) -> np.ndarray:
-    """The first of two draws ``[rows, 2, columns]`` per row, its continuous cells widened by ``scale``."""
+def _widened_draw(draws: np.ndarray, encoder, scale: float, bounds, relations=None, given=None) -> np.ndarray:
+    """The first of two draws ``[rows, 2, columns]`` per row, its continuous cells widened by ``scale``; a row
+    that its widening takes out of a relation its draw keeps (``relations(rows, given)``: an age out of its
+    given age group, an end before its start) keeps its draw."""
     continuous = encoder.continuous_model_columns
     low, high = (-np.inf, np.inf) if bounds is None else bounds
     out = draws[:, 0].copy()
     out[:, continuous] = widened(draws[:, 0], draws[:, 1], scale, low, high)[:, continuous]
+    if relations is not None:
+        broken = relations(out, given)
+        out[broken] = draws[broken, 0]
     return out
 
 
