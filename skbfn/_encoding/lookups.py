@@ -14,7 +14,8 @@ value of ``by``, at most ``MAX_CHANCE / m`` for ``m`` pairs tried).
 
 The sampler draws a row that breaks a lookup again (``enforce_bounds``), as
 it does a row that breaks an order between columns (:mod:`.orders`), and the
-cell repair draws the broken cells again given the rest of their row: samples
+cell repair draws the broken cells again given the rest of their row where a
+column of the pair has missing cells (:mod:`skbfn._inference.cell_repair`): samples
 follow the model truncated to the rows that keep every lookup, and scores
 are those of the untruncated model. A value of ``by`` that no training row
 held beside a value of the column (a zone seen only where its borough was
@@ -224,8 +225,10 @@ def lookups_broken(encoder, rows: np.ndarray, given: np.ndarray | None, numbers:
 
 def lookup_cells_broken(encoder, rows: np.ndarray, given: np.ndarray | None, lookups: list[Lookup]) -> np.ndarray:
     """Which drawn cells of the model rows ``rows`` (not those of ``given``, NaN where drawn) break one of the
-    ``lookups``: both cells of the pair, where drawn."""
-    return pair_cells_broken(encoder, _lookup_checks(encoder, rows, lookups), rows, given)
+    ``lookups``: both cells of the pair, where drawn (a categorical column's cells are read as they are, not
+    decoded)."""
+    checks = _lookup_checks(encoder, rows, lookups)
+    return pair_cells_broken(encoder, checks, rows, given, read=numeric_label_columns(encoder, lookups))
 
 
 def with_lookups_kept(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:

@@ -247,13 +247,17 @@ def pair_rows_broken(encoder, checks: list, rows: np.ndarray, given: np.ndarray 
     return broken
 
 
-def pair_cells_broken(encoder, checks: list, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+def pair_cells_broken(
+    encoder, checks: list, rows: np.ndarray, given: np.ndarray | None, read: set[int] | None = None
+) -> np.ndarray:
     """Which cells of the model rows ``rows`` break one of the ``checks`` (as :func:`pair_rows_broken` takes
-    them): the drawn cells (not those of ``given``, NaN where drawn) of each pair the row breaks."""
+    them): the drawn cells (not those of ``given``, NaN where drawn) of each pair the row breaks. ``read``: the
+    columns whose decoded numbers the checks read (default: every column of a pair)."""
     cells = np.zeros(rows.shape, dtype=bool)
     if not checks:
         return cells
-    numbers = encoder.decoded_numbers(rows, sorted({j for low, high, _ in checks for j in (low, high)}))
+    read = {j for low, high, _ in checks for j in (low, high)} if read is None else read
+    numbers = encoder.decoded_numbers(rows, sorted(read))
     drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
     for low, high, wrong_of in checks:
         with np.errstate(invalid="ignore"):
