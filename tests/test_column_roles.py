@@ -199,6 +199,63 @@ def test_keys_of_varying_length_in_one_layout_are_made_afresh_run_by_run(tmp_pat
     assert fitted.encoder_.columns_[0].id_template["kind"] != "runs"
 
 
+def test_keys_written_with_spaces_or_repeated_keep_their_layout():
+    """Phone numbers written '(555) 123-4567' or '+44 20 7946 0958', and numbered keys 'Invoice 1001', were
+    dropped as free text (they hold spaces), as were customers' phone numbers repeated over their orders; names
+    stay dropped."""
+    rng = np.random.default_rng(6)
+    n = 400
+    area, local = rng.choice(800, n, replace=False) + 200, rng.choice(10**4, n, replace=False)
+    phones = [f"({a}) {b % 800 + 200}-{c:04d}" for a, b, c in zip(area, rng.integers(0, 10**6, n), local, strict=True)]
+    frame = pd.DataFrame(
+        {
+            "phone": phones,
+            "uk": [f"+44 20 {a:04d} {b:04d}" for a, b in zip(local, rng.integers(0, 10**4, n), strict=True)],
+            "invoice": [f"Invoice {k}" for k in rng.permutation(n) + 1001],
+            "buyer": [phones[k] for k in rng.integers(0, 300, n)],  # 300 customers' numbers, some twice
+            "name": _customers(n)["name"],  # 'Ann Smith 12'
+            "x": rng.normal(size=n),
+        }
+    )
+    with pytest.warns(UserWarning) as record:
+        gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    messages = " ".join(str(w.message) for w in record)
+    assert "'buyer' holds" in messages and "keys of digits in one layout" in messages
+    assert {c: gen.column_roles_[c] for c in ("phone", "uk", "invoice", "buyer", "name")} == {
+        "phone": "id",
+        "uk": "id",
+        "invoice": "id",
+        "buyer": "id",
+        "name": "drop",
+    }
+    sample = gen.sample(300, random_state=0)
+    assert sample["phone"].str.fullmatch(r"\(\d{3}\) \d{3}-\d{4}").all()
+    assert sample["buyer"].str.fullmatch(r"\(\d{3}\) \d{3}-\d{4}").all()
+    assert sample["uk"].str.fullmatch(r"\+44 20 \d{4} \d{4}").all()
+    assert sample["invoice"].str.fullmatch(r"Invoice \d+").all()
+    for column in ("phone", "uk", "invoice", "buyer"):
+        assert sample[column].is_unique and not sample[column].isin(frame[column]).any()
+    assert sample["name"].isna().all()
+
+
+def test_integers_beyond_the_exact_floats_that_repeat_are_categories(tmp_path):
+    """64-bit user ids of a table of events (1.3e18 and up) were drawn as numbers: rounded to multiples of 256
+    and none of them a user's; a float64 holds no integer there exactly."""
+    rng = np.random.default_rng(7)
+    users = 1_300_000_000_000_000_000 + np.arange(40, dtype=np.int64) * 7919
+    frame = pd.DataFrame({"user": users[rng.integers(0, 40, 600)], "x": rng.normal(size=600)})
+    frame["nanos"] = 1_700_000_000_000_000_000 + rng.integers(0, 10**15, 600)  # timestamps, all distinct
+    gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    assert gen.column_roles_ == {"user": "categorical", "x": "continuous", "nanos": "continuous"}
+    sample = gen.sample(500, random_state=0)
+    assert sample["user"].dtype == np.int64 and sample["user"].isin(users).all()
+    path = tmp_path / "users.skbfn"
+    skbfn.save(gen, path)
+    assert skbfn.load(path).sample(500, random_state=0)["user"].equals(sample["user"])
+    small = frame.assign(user=frame["user"] - 1_300_000_000_000_000_000 + 10**9)  # the same ids, small
+    assert BFNGenerator(**dict(SMALL, max_iter=3), random_state=0).fit(small).column_roles_["user"] != "categorical"
+
+
 def test_keys_of_few_characters_get_fresh_keys_without_end():
     """Keys 'a', 'aa', 'aaa' have one character: tokens of it alone would number one, and drawing more never
     ended."""

@@ -18,7 +18,7 @@ from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .elapsed import elapsed_format_of
 from .normal_scores import NormalScores, is_skewed
-from .roles import are_keys, detect_role, holds_few_values, id_template
+from .roles import are_big_codes, are_keys, detect_role, holds_few_values, id_template
 from .round_values import round_unit_of
 from .text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .times import (
@@ -419,6 +419,8 @@ class ColumnFitter:
             role = role or "auto"
             if role == "auto" and are_wide_codes(observed, dtype, self.max_bins):
                 role = "categorical"  # industry codes 541511, 722511: integers between them mean nothing
+            if role == "auto" and are_big_codes(observed, dtype, self.max_categories):
+                role = "categorical"  # 64-bit user ids beyond 2**53: a float64 holds none of them exactly
             if role == "auto" and self.gapped_levels and are_gapped_levels(observed, dtype):
                 role = "categorical"  # copays of 0, 10, 20, 50: no row pays 30 or 40
         if role == "drop":

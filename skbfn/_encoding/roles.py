@@ -10,7 +10,9 @@ A column of ``X`` has one role:
   that shape, each position drawn from the characters it holds, so that
   phone numbers and national ids keep their dashes, constants and digits;
   other strings as new tokens of the same length and characters). Detected for a
-  string column (without spaces) that is unique in every row, and for an
+  string column that is unique in every row (without spaces, or with them
+  where its keys lay out digits between separators, ``'(555) 123-4567'``, or
+  one prefix and a number, ``'Invoice 1001'``), and for an
   integer column unique in every row whose name says it is a key
   (:func:`names_a_key`: ``customer_id``, ``OrderNo``) or whose values lie
   too close together for that to happen by chance (:func:`are_keys`:
@@ -31,7 +33,8 @@ A column of ``X`` has one role:
   a standardised 0/1 column), is detected as ``'categorical'``: its samples
   hold exactly those values, where a continuous flow would spread them. So
   is an integer column of as few values spread over more integers than
-  ``max_bins`` (industry codes: :func:`~skbfn._encoding.column_fit.are_wide_codes`). So is
+  ``max_bins`` (industry codes: :func:`~skbfn._encoding.column_fit.are_wide_codes`), and one of
+  as few values as categories beyond the integers a float64 holds (64-bit ids: :func:`are_big_codes`). So is
   a column of dates held as strings or Python objects with as few values
   (quarter ends, say); with more, it is modelled as times (see
   :mod:`skbfn._encoding.times`).
@@ -59,6 +62,7 @@ __all__ = [
     "MOST_CATEGORIES",
     "ROLES",
     "ROWS_PER_CATEGORY",
+    "are_big_codes",
     "are_keys",
     "check_roles",
     "column_label",
@@ -68,6 +72,7 @@ __all__ = [
     "holds_categories",
     "holds_few_values",
     "id_template",
+    "is_numbered_layout",
     "label_from_json",
     "names_a_key",
     "roles_from_json",
@@ -99,7 +104,12 @@ _EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{DOMAIN.pattern}")
 _EXAMPLE_DOMAIN = "example.com"
 # The templates whose keys are keys by their shape alone, which a column of strings mostly distinct is taken for
 # even where some repeat or are missing (customers' addresses beside their orders), by what their values are.
-_KEYS_BY_SHAPE = {"email": "e-mail addresses", "uuid": "UUIDs", "pattern": "keys of one prefix and a number"}
+_KEYS_BY_SHAPE = {
+    "email": "e-mail addresses",
+    "uuid": "UUIDs",
+    "pattern": "keys of one prefix and a number",
+    "layout": "keys of digits in one layout (phone or account numbers)",
+}
 _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 # The fewest distinct tokens a template may draw from: then drawing ends soon, and a draw copies one of a
 # hundred thousand keys with probability 10^-4.
@@ -109,6 +119,8 @@ _TOKENS = 10**9
 # (each position is drawn from a byte of a hash, so its characters are nearly, not exactly, equally likely).
 _SHAPED_KEYS = 10**6
 _MAX_SHAPE_LENGTH = 64
+# The largest integer below which a float64 holds every integer.
+_EXACT_FLOAT = 2**53
 
 
 def column_label(label) -> int | str | tuple:
@@ -216,8 +228,14 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
     if unique and not spaced:
         return "id"
     mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
-    template = id_template(name, observed, dtype) if mostly_distinct and not spaced else {"kind": None}
+    template = id_template(name, observed, dtype) if mostly_distinct or unique else {"kind": None}
     kind = template["kind"] if template.get("prefix", "-") else None  # digits alone (zip codes): no keys
+    if kind in ("shape", "runs"):
+        kind = "layout" if is_numbered_layout(template) else None  # '(555) 123-4567', not names ('Ann Lee')
+    if spaced and kind not in ("pattern", "layout"):
+        kind = None  # names and free text
+    if unique and kind is not None:
+        return "id"  # 'Invoice 1001', '+44 20 7946 0958'
     if kind in _KEYS_BY_SHAPE:  # customers' e-mail addresses in a table of orders, some of them twice
         warnings.warn(
             f"X column {name!r} holds {n_distinct} distinct {_KEYS_BY_SHAPE[kind]} in {n_observed} values, some of "
@@ -247,6 +265,54 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         )
         return "drop"
     return None
+
+
+def is_numbered_layout(template: dict) -> bool:
+    """Whether an :func:`id_template` of kind ``'shape'`` or ``'runs'`` lays out digits between separators,
+    without a letter: phone numbers (``'(555) 123-4567'``, ``'+44 20 7946 0958'``), account or card numbers
+    (``'4111 1111 1111 1111'``), which are keys even where they hold spaces or repeat. Digits alone (zip codes)
+    and words (names: ``'Ann Lee'``) are not.
+
+    Examples
+    --------
+    >>> phones = [f"({k % 900 + 100}) {k % 800 + 200}-{k:04d}" for k in range(3000)]
+    >>> is_numbered_layout(id_template("phone", np.array(phones, dtype=object), object))
+    True
+    >>> names = ["Ann Lee", "Bob Ray", "Cy Dunn", "Di Hart"] * 10
+    >>> is_numbered_layout(id_template("name", np.array(names, dtype=object), object))
+    False
+    """
+    if template["kind"] == "shape":
+        positions = template["positions"]
+        return (
+            not any(c.isalpha() for p in positions for c in p)
+            and any(not any(c.isdigit() for c in p) for p in positions)
+            and any(p.isdigit() for p in positions)
+        )
+    if template["kind"] == "runs":
+        kinds = {run[0] for run in template["runs"]}
+        return "letters" not in kinds and {"digits", "text"} <= kinds
+    return False
+
+
+def are_big_codes(observed: np.ndarray, dtype, max_categories: int | str = "auto") -> bool:
+    """Whether an integer column holds codes beyond the integers a float64 holds exactly (``2**53``), as few
+    distinct ones as categories (:func:`holds_categories`): 64-bit user or account ids in a table of events.
+    A number flow would draw values between them, rounded to multiples of 256 or more, which the column never
+    holds; as categories, samples hold the column's own values.
+
+    Examples
+    --------
+    >>> users = 1_300_000_000_000_000_000 + np.repeat(np.arange(40) * 7919, 10)
+    >>> are_big_codes(users, users.dtype), are_big_codes(users % 10**6, users.dtype)
+    (True, False)
+    """
+    if not _is_integer_column(observed, dtype) or not len(observed):
+        return False
+    values = observed.tolist()
+    if max(abs(int(v)) for v in values) <= _EXACT_FLOAT:
+        return False
+    return holds_categories(len(set(values)), len(values), max_categories)
 
 
 def are_keys(numbers: np.ndarray, name=None) -> bool:
