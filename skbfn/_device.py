@@ -11,6 +11,7 @@ __all__ = [
     "NETWORK_ROWS",
     "available_device",
     "batch_kind",
+    "numpy_generator",
     "resolve_device",
     "to_tensor",
     "torch_generator",
@@ -77,3 +78,8 @@ def torch_generator(random_state, device: torch.device) -> torch.Generator:
     """A torch generator on ``device``, seeded from ``random_state`` (None, an int or a RandomState)."""
     seed = int(check_random_state(random_state).randint(MAX_SEED))
     return torch.Generator(device=device).manual_seed(seed)
+
+
+def numpy_generator(generator: torch.Generator) -> np.random.Generator:
+    """A NumPy generator seeded by the next draw of ``generator`` (on its device), for draws made in NumPy."""
+    return np.random.default_rng(int(torch.randint(MAX_SEED, (), generator=generator, device=generator.device)))

@@ -118,6 +118,8 @@ FILE_FORMATS = {
     "durations as counts with units ('number_format' of kind 'unit_durations': '2h 50m'), which a reader of "
     "format 21 would refuse; blanks may be by another column's missing cells ('missing': true: a city missing "
     "wherever its street is), which a reader of format 21 would refuse",
+    23: "categorical columns may pool their rare levels into their last category ('rare_levels': zip codes or "
+    "cities past 200 levels), which a reader of format 22 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

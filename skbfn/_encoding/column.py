@@ -10,9 +10,9 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .cell_codes import are_codes, code_cells
 from .elapsed import ElapsedFormat
-from .key_runs import valid_runs
 from .normal_scores import NormalScores
-from .roles import DOMAIN, fresh_ids, label_from_json
+from .rare_levels import RareLevels, pool_as_missing
+from .roles import fresh_ids, label_from_json, valid_id_template
 from .round_values import is_multiple
 from .text_numbers import MISSING_MARKERS, NumberFormat, is_missing_marker
 from .times import (
@@ -99,11 +99,15 @@ class Column:
     # numbers or dates held as text: a few strings of their own beside them ('<0.5', 'present'), each with an
     # indicator (skbfn._encoding.cell_codes)
     codes: tuple = ()
+    # categorical: the levels pooled into its last category, drawn by their shares (skbfn._encoding.rare_levels)
+    rare_levels: RareLevels | None = None
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:
         """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
         missing = self.missing_cells(values)
         lookup = {v: k for k, v in enumerate(self.categories.tolist())}
+        if self.rare_levels is not None:  # every pooled level is the pool, the last category
+            lookup.update(dict.fromkeys(self.rare_levels.values, len(self.categories) - 1))
         try:
             codes = [lookup.get(v, -1) for v in values.tolist()]
         except TypeError as exc:
@@ -112,9 +116,10 @@ class Column:
 
     def labels(self, values: np.ndarray) -> np.ndarray:
         """A categorical or discretised column's values as numbers, as relations between columns read them:
-        category indices (-1 for a category not seen in fit), or its numbers; NaN where missing."""
+        category indices (-1 for a category not seen in fit), or its numbers; NaN where missing, or in the pool of
+        rare levels, whose level relations do not see."""
         if self.kind == "categorical":
-            return self.category_codes(values)
+            return pool_as_missing(self, self.category_codes(values))
         return self.numbers(values, as_float)
 
     def code_cells(self, values: np.ndarray) -> np.ndarray:
@@ -342,6 +347,7 @@ class Column:
             **({"number_type": self.number_type} if self.number_type is not None else {}),
             **({"round_unit": self.round_unit} if self.round_unit is not None else {}),
             **({"codes": list(self.codes)} if self.codes else {}),
+            **({"rare_levels": self.rare_levels.to_json()} if self.rare_levels is not None else {}),
         }
 
     @classmethod
@@ -355,6 +361,7 @@ class Column:
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
         known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type", "round_unit", "codes"}
+        known |= {"rare_levels"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = label_from_json(doc["name"]), doc["kind"], doc["offset"], doc["scale"]
@@ -476,8 +483,11 @@ class Column:
             and (not codes or (held_as_text and kind in ("continuous", "discretised")))
         ):
             raise ValueError(f"column {name!r} has invalid codes {codes!r}")
-        if (template is not None) != (kind == "id") or (template is not None and not _valid_template(template)):
+        if (template is not None) != (kind == "id") or (template is not None and not valid_id_template(template)):
             raise ValueError(f"column {name!r} has an invalid id template {template!r}")
+        pool = doc.get("rare_levels")  # absent in files before wide columns pooled their rare levels
+        if pool is not None and kind != "categorical":
+            raise ValueError(f"column {name!r} is {kind} but has rare levels")
         column = cls(
             name,
             kind,
@@ -502,6 +512,7 @@ class Column:
             number_type,
             None if round_unit is None else float(round_unit),
             tuple(codes),
+            None if pool is None else RareLevels.from_json(pool, categories, name),
         )
         _check_dtype(column)
         if kind == "continuous":
@@ -560,54 +571,6 @@ def _check_dtype(column: Column) -> None:
             raise ValueError(f"column {name!r} counts time but has dtype {dtype}")
     elif kind in ("continuous", "discretised") and dtype_kind not in "iufO" and dtype is not None:
         raise ValueError(f"{kind} column {name!r} cannot have dtype {dtype}")
-
-
-def _valid_template(template) -> bool:
-    """An id template :func:`~skbfn._encoding.roles.id_template` could have made."""
-    if not isinstance(template, dict):
-        return False
-    kind = template.get("kind")
-    if kind == "integer":
-        return set(template) == {"kind", "start"} and is_int(template["start"])
-    if kind == "pattern":
-        fields = (template.get("prefix"), template.get("width"), template.get("start"))
-        return (
-            set(template) == {"kind", "prefix", "width", "start"}
-            and isinstance(fields[0], str)
-            and all(is_int(v) and 0 <= v for v in fields[1:])
-            and template["width"] <= 64
-        )
-    if kind == "uuid":
-        return set(template) == {"kind", "upper"} and isinstance(template["upper"], bool)
-    if kind == "email":
-        length, domain = template.get("length"), template.get("domain")
-        return (
-            set(template) == {"kind", "length", "domain"}
-            and is_int(length)
-            and 1 <= length <= 64
-            and isinstance(domain, str)
-            and DOMAIN.fullmatch(domain) is not None
-        )
-    if kind == "shape":
-        positions = template.get("positions")
-        return (
-            set(template) == {"kind", "positions"}
-            and isinstance(positions, list)
-            and 0 < len(positions) <= 64
-            and all(isinstance(p, str) and 0 < len(p) == len(set(p)) <= 1024 for p in positions)
-        )
-    if kind == "runs":
-        return set(template) == {"kind", "runs"} and valid_runs(template["runs"])
-    if kind == "token":
-        length, alphabet = template.get("length"), template.get("alphabet")
-        return (
-            set(template) == {"kind", "length", "alphabet"}
-            and is_int(length)
-            and 1 <= length <= 256
-            and isinstance(alphabet, str)
-            and 0 < len(alphabet) <= 1024
-        )
-    return False
 
 
 def without_mass(column: Column, known: np.ndarray) -> np.ndarray:

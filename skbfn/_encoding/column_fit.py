@@ -18,7 +18,15 @@ from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .elapsed import elapsed_format_of
 from .normal_scores import NormalScores, is_skewed
-from .roles import are_big_codes, are_keys, detect_role, holds_few_values, id_template
+from .rare_levels import MIN_KEPT_ROWS, split_levels
+from .roles import (
+    MOST_CATEGORIES,
+    are_big_codes,
+    are_keys,
+    detect_role,
+    holds_few_values,
+    id_template,
+)
 from .round_values import round_unit_of
 from .text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .times import (
@@ -427,13 +435,13 @@ class ColumnFitter:
             return Column(name, "dropped", dtype)
         if role == "id":
             return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
-        if role == "categorical" or (
+        if role in ("categorical", "pooled") or (
             role == "auto"
             and time_format is None
             and number_format is None
             and (categorical if categorical is not None else is_auto_categorical(values, dtype))
         ):
-            return self.categorical_column(name, values, dtype)
+            return self.categorical_column(name, values, dtype, pooled=role == "pooled")
         wants_bins = {"discretised": True, "continuous": False}.get(role)
         if wants_bins is None and discretised is not None:
             wants_bins = discretised
@@ -495,11 +503,15 @@ class ColumnFitter:
     # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
     # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
     # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
-    def categorical_column(self, name, values: np.ndarray, dtype) -> Column:
-        """A column of categories (the sorted distinct observed values), or a constant one."""
+    def categorical_column(self, name, values: np.ndarray, dtype, pooled: bool = False) -> Column:
+        """A column of categories (the sorted distinct observed values), or a constant one; ``pooled``: the
+        frequent values, then a pool of the rare ones (:func:`~skbfn._encoding.rare_levels.split_levels`)."""
         values = values[~is_missing(values)]
         if len(values) == 0:
             raise ValueError(f"X column {name!r} is missing in every row: there is nothing to learn from it.")
+        if pooled:
+            categories, pool = split_levels(values, MOST_CATEGORIES, MIN_KEPT_ROWS)
+            return Column(name, "categorical", dtype, n_bins=len(categories), categories=categories, rare_levels=pool)
         try:
             categories = np.array(sorted(set(values.tolist()), key=sort_key), dtype=object)
         except TypeError as exc:

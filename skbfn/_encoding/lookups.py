@@ -39,6 +39,7 @@ from .._json import is_finite_number, is_int
 from ..core.flows import bin_centre
 from .column import Column
 from .orders import MAX_CHANCE, MIN_ORDER_ROWS, pair_cells_broken, pair_rows_broken, screen_rows
+from .rare_levels import pool_as_missing
 from .values import column_values
 
 __all__ = [
@@ -187,7 +188,7 @@ def _fewest(found: dict[tuple[int, int], Lookup]) -> list[Lookup]:
 
 def drawn_labels(encoder, rows: np.ndarray, columns: set[int], numbers: dict) -> dict[int, np.ndarray]:
     """The labels the model rows ``rows`` hold in ``columns``: a categorical column's category index (NaN where
-    drawn missing), a discretised column's decoded number (``numbers``, from
+    drawn missing or in the pool of rare levels), a discretised column's decoded number (``numbers``, from
     :meth:`~skbfn._encoding.table.TableEncoder.decoded_numbers`)."""
     labels = {}
     for j in columns:
@@ -196,7 +197,7 @@ def drawn_labels(encoder, rows: np.ndarray, columns: set[int], numbers: dict) ->
             labels[j] = numbers[j]
             continue
         position = encoder.model_columns.index(j)
-        labels[j] = np.clip(np.rint(rows[:, position]), 0, column.n_bins - 1).astype(np.float64)
+        labels[j] = pool_as_missing(column, np.clip(np.rint(rows[:, position]), 0, column.n_bins - 1))
         if j in encoder.indicators_:  # drawn missing: no label
             drawn_missing = np.rint(rows[:, len(encoder.model_columns) + encoder.indicators_.index(j)])
             labels[j][drawn_missing == 1] = np.nan

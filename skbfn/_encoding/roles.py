@@ -21,7 +21,9 @@ A column of ``X`` has one role:
 - ``'drop'``: free text or a string column with too many distinct values to
   model as categories (:func:`holds_categories`: under the default
   ``max_categories='auto'``, more than 50 that do not repeat, each held by
-  5 rows or more on average, or more than 200; from 20 observed values
+  5 rows or more on average, or more than 200, unless those held by 10
+  rows or more hold half of the rows, whose column pools its rare levels:
+  :mod:`~skbfn._encoding.rare_levels`; from 20 observed values
   on, more than half of them). Never modelled and never copied:
   samples hold missing values there, and scores leave it out. Detected with a
   warning that names the column; name it in ``column_roles`` as
@@ -53,8 +55,9 @@ import warnings
 
 import numpy as np
 
-from .._json import plain
-from .key_runs import drawn_keys, key_runs, run_keys
+from .._json import is_int, plain
+from .key_runs import drawn_keys, key_runs, run_keys, valid_runs
+from .rare_levels import MIN_KEPT_ROWS, split_levels
 
 __all__ = [
     "DOMAIN",
@@ -77,6 +80,7 @@ __all__ = [
     "names_a_key",
     "roles_from_json",
     "roles_to_json",
+    "valid_id_template",
 ]
 
 ROLES = ("auto", "id", "drop", "categorical", "discretised", "continuous")
@@ -213,8 +217,9 @@ def _is_coded_float_column(values: np.ndarray, dtype) -> bool:
 
 
 def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: int | str) -> str | None:
-    """'id', 'drop' (with a warning), 'categorical' (a float code) or None (model the column as its kind
-    says) for a column's observed values."""
+    """'id', 'drop' (with a warning), 'categorical' (a float code), 'pooled' (categories with their rare levels
+    pooled: :mod:`~skbfn._encoding.rare_levels`) or None (model the column as its kind says) for a column's
+    observed values."""
     is_integer, is_string = _is_integer_column(observed, dtype), _is_string_column(observed, dtype)
     if not (is_integer or is_string):
         return "categorical" if _is_coded_float_column(observed, dtype) else None
@@ -246,6 +251,9 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
             stacklevel=8,  # the caller of BFNGenerator.fit
         )
         return "id"
+    wide = not mostly_distinct and not holds_categories(n_distinct, n_observed, max_categories)
+    if wide and max_categories == "auto" and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None:
+        return "pooled"  # zip codes, cities: the frequent levels are categories, the rare ones a pool
     if mostly_distinct or not holds_categories(n_distinct, n_observed, max_categories):
         if mostly_distinct:
             why = "more than half of them distinct, as names and free text are"
@@ -386,6 +394,54 @@ def id_template(name, observed: np.ndarray, dtype) -> dict:
     lengths = sorted(len(k) for k in keys)
     alphabet = "".join(sorted(set("".join(keys)) - set(" \t\n"))) or "abcdefghijklmnopqrstuvwxyz"
     return {"kind": "token", "length": max(8, lengths[len(lengths) // 2] if lengths else 8), "alphabet": alphabet}
+
+
+def valid_id_template(template) -> bool:
+    """An id template :func:`id_template` could have made (checked when a model is loaded)."""
+    if not isinstance(template, dict):
+        return False
+    kind = template.get("kind")
+    if kind == "integer":
+        return set(template) == {"kind", "start"} and is_int(template["start"])
+    if kind == "pattern":
+        fields = (template.get("prefix"), template.get("width"), template.get("start"))
+        return (
+            set(template) == {"kind", "prefix", "width", "start"}
+            and isinstance(fields[0], str)
+            and all(is_int(v) and 0 <= v for v in fields[1:])
+            and template["width"] <= 64
+        )
+    if kind == "uuid":
+        return set(template) == {"kind", "upper"} and isinstance(template["upper"], bool)
+    if kind == "email":
+        length, domain = template.get("length"), template.get("domain")
+        return (
+            set(template) == {"kind", "length", "domain"}
+            and is_int(length)
+            and 1 <= length <= 64
+            and isinstance(domain, str)
+            and DOMAIN.fullmatch(domain) is not None
+        )
+    if kind == "shape":
+        positions = template.get("positions")
+        return (
+            set(template) == {"kind", "positions"}
+            and isinstance(positions, list)
+            and 0 < len(positions) <= 64
+            and all(isinstance(p, str) and 0 < len(p) == len(set(p)) <= 1024 for p in positions)
+        )
+    if kind == "runs":
+        return set(template) == {"kind", "runs"} and valid_runs(template["runs"])
+    if kind == "token":
+        length, alphabet = template.get("length"), template.get("alphabet")
+        return (
+            set(template) == {"kind", "length", "alphabet"}
+            and is_int(length)
+            and 1 <= length <= 256
+            and isinstance(alphabet, str)
+            and 0 < len(alphabet) <= 1024
+        )
+    return False
 
 
 def _shape(keys: list[str]) -> list[str] | None:

@@ -126,11 +126,14 @@ class ScoredCells:
         return float(sum(np.log(c.scale) for c in self.columns_ if c.kind == "continuous"))
 
     def row_log_jacobian(self, X) -> np.ndarray:
-        """``sum ln |dz/dx|`` over the observed continuous cells of each row of ``X`` (in original units)."""
+        """``sum ln |dz/dx|`` over the observed continuous cells of each row of ``X`` (in original units), and
+        the log share of each observed cell's level in its column's pool of rare levels (:mod:`.rare_levels`)."""
         X = X if is_pandas(X) else check_array(X, dtype=None, ensure_all_finite=False)
         total = np.zeros(X.shape[0])
         certain = self._certain_cells(X)  # a result of its terms: certain, no density
         for j, column in enumerate(self.columns_):
+            if column.rare_levels is not None:
+                total += column.rare_levels.log_shares(column_values(X, j))
             if column.kind == "continuous":
                 numbers = column.numbers(column_values(X, j), as_float)
                 numbers = column.off_point_masses(numbers)  # a mass, not a density

@@ -491,12 +491,22 @@ class TableEncoder(ScoredCells):
         decode_indicators(self, Z, decoded)
         return {j: decoded[j] for j in columns}
 
-    def inverse_transform(self, Z: np.ndarray):
-        """Rows in the original columns, units, types and categories (DataFrame when fitted on one)."""
+    def inverse_transform(self, Z: np.ndarray, rng: np.random.Generator | None = None):
+        """Rows in the original columns, units, types and categories (DataFrame when fitted on one).
+
+        ``rng`` draws the rare levels of the cells drawn in a pool (:mod:`.rare_levels`); None: a generator
+        seeded with 0, so that the same rows decode the same.
+        """
         n_rows = Z.shape[0]
+        rng = np.random.default_rng(0) if rng is None else rng
         decoded: list[np.ndarray] = [None] * len(self.columns_)
         for position, j in enumerate(self._order):
-            decoded[j] = self._decode(self.columns_[j], Z[:, position].astype(np.float64))
+            column = self.columns_[j]
+            decoded[j] = self._decode(column, Z[:, position].astype(np.float64))
+            if column.rare_levels is not None:  # a cell in the pool: one of its levels, by their shares
+                levels = column.rare_levels.draw(rng.random(n_rows))
+                pooled = np.clip(np.round(Z[:, position]), 0, column.n_bins - 1) == column.n_bins - 1
+                decoded[j] = np.where(pooled, levels, decoded[j])
         drawn_missing = decode_indicators(self, Z, decoded)
         with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
         with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)

@@ -205,7 +205,12 @@ class BFNGenerator(GeneratorInference, GeneratorDocument, DensityMixin, BaseEsti
         when they repeat, each held by 5 rows or more on average (states,
         cities, products: levels that recur, where names and free text do
         not). Levels seen in few rows are modelled as the others are, so
-        samples may hold them.
+        samples may hold them. Past those bounds, a column whose values
+        still recur keeps its levels held by 10 rows or more (the 200 most
+        frequent at most), where they hold half of the rows or more, and
+        pools the rest into one category, whose
+        samples draw them by their training shares; an integer caps the
+        levels, and a column past it is left out.
     continuous_transform : {'heavy_tails', 'auto', 'quantile', 'affine'}, default='heavy_tails'
         How a continuous column enters the flow's range. 'quantile': through
         smooth normal scores ``Phi^-1(F(x))``, ``F`` a smoothed CDF of the

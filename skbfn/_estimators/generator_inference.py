@@ -18,7 +18,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._device import MAX_SEED, to_tensor, torch_generator
+from .._device import MAX_SEED, numpy_generator, to_tensor, torch_generator
 from .._encoding import validate_table
 from .._encoding.arithmetic import with_results_solved
 from .._encoding.blanks import with_blanks
@@ -121,11 +121,12 @@ class GeneratorInference:
         elif self.encoder_.indicators_ and not self.reproduce_missing:  # whole rows from a model of missing cells
             given_values = self.encoder_.observed_request(n_samples)
             check_can_condition_on_cells(self.model_, self.conditional_fraction)
+        generator = torch_generator(self.random_state if random_state is None else random_state, self.device_)
         encoded = draw(
             self.ema_.module,
             SamplerSettings.of(self),
             n_samples,
-            generator=torch_generator(self.random_state if random_state is None else random_state, self.device_),
+            generator=generator,
             cond=cond,
             given_values=given_values,
             tilt=self.category_tilt_,
@@ -137,7 +138,7 @@ class GeneratorInference:
             encoded = with_dates_on_given_fields(self.encoder_, encoded, given_values)
         if self.reproduce_missing:  # a cell its category leaves blank in every training row
             encoded = with_blanks(self.encoder_, encoded, given_values)
-        rows = self.encoder_.inverse_transform(encoded)
+        rows = self.encoder_.inverse_transform(encoded, numpy_generator(generator))  # with rare levels drawn
         if table is None:
             return rows
         rows = with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))

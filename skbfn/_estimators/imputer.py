@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, MissingValues
 from sklearn.utils.validation import check_is_fitted
 
-from .._device import MAX_SEED, torch_generator
+from .._device import MAX_SEED, numpy_generator, torch_generator
 from .._encoding import is_missing, validate_table
 from .._encoding.arithmetic import with_results_solved
 from .._encoding.calendar_fields import with_dates_on_given_fields
@@ -231,19 +231,19 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         model = self.estimator_
         observed = model.encoder_.transform(table, as_observed=True)  # NaN in the missing cells, filled as observed
         incomplete = np.flatnonzero(np.isnan(observed).any(axis=1))
-        completed = observed.copy()
+        completed, rng = observed.copy(), None
         if incomplete.size:
             check_can_condition_on_cells(model.model_, model.conditional_fraction)
             widen = self.sample_posterior and self.spread_scale_ > 1
             bounds, relations = sampling_bounds(model.encoder_, model), sampling_relations(model.encoder_, model)
+            seed = model.random_state if self.random_state is None else self.random_state
+            generator = torch_generator(seed, model.device_)
             draws = conditional_draws(
                 model.ema_.module,
                 SamplerSettings.of(model),
                 observed[incomplete],
                 (2 if widen else 1) if self.sample_posterior else self.n_draws,
-                generator=torch_generator(
-                    model.random_state if self.random_state is None else self.random_state, model.device_
-                ),
+                generator=generator,
                 tilt=model.category_tilt_,
                 bounds=bounds,
                 relations=relations,
@@ -266,7 +266,8 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             completed[incomplete] = with_dates_on_given_fields(
                 model.encoder_, completed[incomplete], observed[incomplete]
             )
-        rows = model.encoder_.inverse_transform(completed)
+            rng = numpy_generator(generator)  # draws the rare levels of cells imputed in a pool
+        rows = model.encoder_.inverse_transform(completed, rng)
         rows = with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
         with_results_solved(model.encoder_, rows, table)  # a given total: its drawn term makes it add up
         return rows
