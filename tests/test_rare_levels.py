@@ -160,3 +160,24 @@ def test_a_lookup_keyed_by_a_wide_column_holds_for_its_kept_levels():
     kept = sample["city"].isin(gen.encoder_.columns_[0].categories[:-1])
     truth = np.array(["NY", "CA", "TX", "WA", "OH"])[sample["city"].str[1:].astype(int) % 5]
     assert kept.mean() > 0.6 and (sample["state"][kept] == truth[kept]).all()
+
+
+def test_codes_held_as_integers_and_named_so_are_categories():
+    """Zip codes held as integers (70 of 98001 to 98199, as in a table of house sales) were drawn as numbers:
+    most samples fell on integers between them, no zip code at all."""
+    rng = np.random.default_rng(5)
+    zips = np.sort(rng.choice(np.arange(98001, 98200), 70, replace=False))
+    shares = 1 / np.arange(1, 71) ** 0.5
+    frame = pd.DataFrame({"zipcode": zips[rng.choice(70, 1500, p=shares / shares.sum())], "x": rng.normal(size=1500)})
+    frame["price"] = frame["zipcode"]  # the same numbers, named as an amount: numbers
+    wide = _people(seed=4)  # 300 codes in Zipf shares: pooled
+    wide["area_code"] = wide["city"].str[1:].astype(int) + 200
+    gen = BFNGenerator(**dict(SMALL, max_iter=30), random_state=0).fit(frame)
+    assert gen.column_roles_["zipcode"] == "categorical" and gen.column_roles_["price"] != "categorical"
+    sample = gen.sample(2000, random_state=0)
+    assert sample["zipcode"].dtype == frame["zipcode"].dtype and sample["zipcode"].isin(zips).all()
+    assert not sample["price"].isin(zips).all()
+    coded = BFNGenerator(**dict(SMALL, max_iter=3), random_state=0).fit(wide.drop(columns="city"))
+    column = coded.encoder_.columns_[-1]
+    assert coded.column_roles_["area_code"] == "categorical" and column.rare_levels is not None
+    assert coded.sample(500, random_state=0)["area_code"].isin(wide["area_code"]).all()

@@ -23,6 +23,7 @@ from .roles import (
     MOST_CATEGORIES,
     are_big_codes,
     are_keys,
+    code_role,
     detect_role,
     holds_few_values,
     id_template,
@@ -429,6 +430,8 @@ class ColumnFitter:
                 role = "categorical"  # industry codes 541511, 722511: integers between them mean nothing
             if role == "auto" and are_big_codes(observed, dtype, self.max_categories):
                 role = "categorical"  # 64-bit user ids beyond 2**53: a float64 holds none of them exactly
+            if role == "auto":  # zip codes held as integers: 98001 to 98199, of which 70 exist
+                role = code_role(name, observed, dtype, self.max_categories) or role
             if role == "auto" and self.gapped_levels and are_gapped_levels(observed, dtype):
                 role = "categorical"  # copays of 0, 10, 20, 50: no row pays 30 or 40
         if role == "drop":

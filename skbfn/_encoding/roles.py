@@ -36,7 +36,8 @@ A column of ``X`` has one role:
   hold exactly those values, where a continuous flow would spread them. So
   is an integer column of as few values spread over more integers than
   ``max_bins`` (industry codes: :func:`~skbfn._encoding.column_fit.are_wide_codes`), and one of
-  as few values as categories beyond the integers a float64 holds (64-bit ids: :func:`are_big_codes`). So is
+  as few values as categories beyond the integers a float64 holds (64-bit ids: :func:`are_big_codes`), or
+  whose name says it holds codes (zip codes held as integers: :func:`code_role`). So is
   a column of dates held as strings or Python objects with as few values
   (quarter ends, say); with more, it is modelled as times (see
   :mod:`skbfn._encoding.times`).
@@ -68,6 +69,7 @@ __all__ = [
     "are_big_codes",
     "are_keys",
     "check_roles",
+    "code_role",
     "column_label",
     "detect_role",
     "few_categories",
@@ -77,6 +79,7 @@ __all__ = [
     "id_template",
     "is_numbered_layout",
     "label_from_json",
+    "names_a_code",
     "names_a_key",
     "roles_from_json",
     "roles_to_json",
@@ -100,6 +103,8 @@ _CHANCE_PAIRS = 3.0
 # upper ('userId') and before the last capital of a capital run followed by lower case ('IDNumber' -> ID, Number).
 _KEY_WORDS = frozenset({"id", "key", "uuid", "guid", "no", "nr", "num", "number"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+# Words that end the names of columns of codes held as numbers (zip codes, area codes, county FIPS codes).
+_CODE_WORDS = frozenset({"zip", "zipcode", "postcode", "postal", "code", "fips"})
 # Keys of a well-known shape, made afresh in it: UUIDs, and e-mail addresses (a local part, '@' and a domain).
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
@@ -321,6 +326,45 @@ def are_big_codes(observed: np.ndarray, dtype, max_categories: int | str = "auto
     if max(abs(int(v)) for v in values) <= _EXACT_FLOAT:
         return False
     return holds_categories(len(set(values)), len(values), max_categories)
+
+
+def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "auto") -> str | None:
+    """'categorical' or 'pooled' (:mod:`~skbfn._encoding.rare_levels`) for a column of whole numbers whose name
+    says it holds codes (:func:`names_a_code`: ``zipcode``, ``area_code``) and whose values recur as categories'
+    do; else None (numbers, as before). A number flow would draw the integers between the codes: zip codes
+    ``98001`` to ``98199`` of which 70 exist.
+
+    Examples
+    --------
+    >>> zips = np.repeat([98001, 98004, 98052, 98103, 98199], 40)
+    >>> code_role("zipcode", zips, zips.dtype), code_role("price", zips, zips.dtype)
+    ('categorical', None)
+    """
+    if not names_a_code(name) or not len(observed) or getattr(dtype, "kind", "O") not in "iuf":
+        return None
+    numbers = np.asarray(observed, dtype=np.float64)
+    if not np.all(np.isfinite(numbers) & (numbers == np.round(numbers))):
+        return None
+    n_distinct = len(np.unique(numbers))
+    if holds_categories(n_distinct, len(numbers), max_categories):
+        return "categorical"
+    pooled = max_categories == "auto" and n_distinct <= len(numbers) / 2
+    return "pooled" if pooled and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None else None
+
+
+def names_a_code(name) -> bool:
+    """Whether a column's name ends in a word that names codes: ``zip``, ``zipcode``, ``postcode``, ``postal``,
+    ``code`` or ``fips`` (in any case; words split as :func:`names_a_key` splits them).
+
+    Examples
+    --------
+    >>> [names_a_code(name) for name in ("zipcode", "ZIP", "postal_code", "AreaCode", "county_fips")]
+    [True, True, True, True, True]
+    >>> [names_a_code(name) for name in ("price", "zip_count", "codes_used", 5)]
+    [False, False, False, False]
+    """
+    words = _WORDS.findall(str(name)) if name is not None else []
+    return bool(words) and words[-1].lower() in _CODE_WORDS
 
 
 def are_keys(numbers: np.ndarray, name=None) -> bool:
