@@ -242,8 +242,8 @@ def test_integers_beyond_the_exact_floats_that_repeat_are_categories(tmp_path):
     """64-bit user ids of a table of events (1.3e18 and up) were drawn as numbers: rounded to multiples of 256
     and none of them a user's; a float64 holds no integer there exactly."""
     rng = np.random.default_rng(7)
-    users = 1_300_000_000_000_000_000 + np.arange(40, dtype=np.int64) * 7919
-    frame = pd.DataFrame({"user": users[rng.integers(0, 40, 600)], "x": rng.normal(size=600)})
+    users = 1_300_000_000_000_000_000 + np.arange(60, dtype=np.int64) * 7919  # more than a few codes: 60
+    frame = pd.DataFrame({"user": users[rng.integers(0, 60, 600)], "x": rng.normal(size=600)})
     frame["nanos"] = 1_700_000_000_000_000_000 + rng.integers(0, 10**15, 600)  # timestamps, all distinct
     gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
     assert gen.column_roles_ == {"user": "categorical", "x": "continuous", "nanos": "continuous"}
@@ -533,6 +533,13 @@ def test_integer_codes_too_wide_for_bins_are_categories_and_quantities_stay_numb
     assert gen.set_params(max_iter=5).fit(narrow).column_roles_["naics"] == "discretised"
     gapped = frame.assign(naics=frame["naics"] % 100)  # 10, 11, 12 and 18: no row holds 13 to 17, categories
     assert gen.set_params(max_iter=5).fit(gapped).column_roles_["naics"] == "categorical"
+    # 30 merchant category codes far apart (84% of samples fell between them), and salaries a step or two apart
+    mcc = np.sort(rng.choice(np.arange(1000, 9999), 30, replace=False))
+    salaries = (30 + np.cumsum(rng.integers(1, 3, 30))) * 1000
+    more = frame.assign(naics=rng.choice(mcc, n), employees=rng.choice(salaries, n))
+    fitted = gen.set_params(max_iter=5).fit(more)
+    assert fitted.column_roles_["naics"] == "categorical" and fitted.column_roles_["employees"] != "categorical"
+    assert fitted.sample(300, random_state=0)["naics"].isin(mcc).all()
 
 
 def test_a_few_levels_with_empty_steps_between_them_are_categories_and_samples_keep_to_them():

@@ -20,7 +20,9 @@ from .elapsed import elapsed_format_of
 from .normal_scores import NormalScores, is_skewed
 from .rare_levels import MIN_KEPT_ROWS, split_levels
 from .roles import (
+    FEW_CATEGORIES,
     MOST_CATEGORIES,
+    ROWS_PER_CATEGORY,
     are_big_codes,
     are_keys,
     code_role,
@@ -68,6 +70,8 @@ __all__ = [
     "with_round_unit",
 ]
 
+# Codes of more than a few values (are_wide_codes) lie more than this many steps apart, the median gap.
+CODE_GAP = 10
 # Every value of a column of levels (are_gapped_levels) is held by at least this many rows.
 MIN_LEVEL_ROWS = 5
 # Training data are mapped to [-SCALED_LIMIT, SCALED_LIMIT], inside the flow's
@@ -274,6 +278,10 @@ def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
     of their :func:`integer_step`) and mostly far apart, such as industry codes ``541511`` and ``722511``, which
     a dequantised integer column would spread over the integers between them. They are modelled as categories.
     A count whose values run on from 0 beside one outlier is not codes, nor are amounts in steps of 100.
+    Up to :data:`~skbfn._encoding.roles.FEW_CATEGORIES` values, each in
+    :data:`~skbfn._encoding.roles.ROWS_PER_CATEGORY` rows on average, are codes where they lie more than
+    :data:`CODE_GAP` steps apart (the median gap): merchant category codes ``5411``, ``5812``, ``7011``;
+    salaries in thousands, a step or two apart, are not.
 
     Examples
     --------
@@ -284,13 +292,20 @@ def are_wide_codes(observed: np.ndarray, dtype, max_bins: int) -> bool:
     >>> bonus = np.repeat([100, 200, 300, 500], 25)  # amounts in steps of 100: five steps wide
     >>> are_wide_codes(visits, visits.dtype, 64), are_wide_codes(bonus, bonus.dtype, 64)
     (False, False)
+    >>> mcc = [4111, 4121, 4812, 5300, 5311, 5411, 5441, 5499, 5541, 5542, 5651, 5691, 5732, 5812, 5814, 5912, 5999]
+    >>> merchants = np.repeat(mcc + [7011, 7230, 7832, 7997, 8011, 8062], 10)  # 23 merchant category codes
+    >>> salaries = np.repeat((30 + np.cumsum([1, 2] * 12)) * 1000, 10)  # 24 salaries, a thousand or two apart
+    >>> are_wide_codes(merchants, merchants.dtype, 64), are_wide_codes(salaries, salaries.dtype, 64)
+    (True, False)
     """
-    numbers = _few_whole_numbers(observed, dtype)
+    numbers = _few_whole_numbers(observed, dtype, most=FEW_CATEGORIES)
     if numbers is None:
         return False
     distinct = np.unique(numbers)
     units = distinct / (integer_step(distinct) or 1)
-    return bool(units[-1] - units[0] + 1 > max_bins and np.median(np.diff(units)) > 1)
+    gap = np.median(np.diff(units))
+    few = holds_few_values(numbers)
+    return bool(units[-1] - units[0] + 1 > max_bins and (gap > 1 if few else gap > CODE_GAP))
 
 
 def are_gapped_levels(observed: np.ndarray, dtype) -> bool:
@@ -321,13 +336,17 @@ def are_gapped_levels(observed: np.ndarray, dtype) -> bool:
     return bool(round(units[-1] - units[0]) + 1 > len(distinct))
 
 
-def _few_whole_numbers(observed: np.ndarray, dtype) -> np.ndarray | None:
-    """A column's observed values as float64 where they are a few whole numbers, each seen often; else None."""
+def _few_whole_numbers(observed: np.ndarray, dtype, most: int | None = None) -> np.ndarray | None:
+    """A column's observed values as float64 where they are a few whole numbers, each seen often
+    (:func:`~skbfn._encoding.roles.holds_few_values`, or, given ``most``, at most that many values, each in
+    :data:`~skbfn._encoding.roles.ROWS_PER_CATEGORY` rows on average); else None."""
     kind = getattr(dtype, "kind", "O")
     if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
         return None
     numbers = np.asarray(observed.tolist() if kind == "O" else observed, dtype=np.float64)
-    if not holds_few_values(numbers):
+    n_distinct = len(np.unique(numbers))
+    recurring = most is not None and n_distinct <= most and len(numbers) >= ROWS_PER_CATEGORY * n_distinct
+    if not (holds_few_values(numbers) or recurring):
         return None
     distinct = np.unique(numbers)
     if not np.all(np.isfinite(distinct)) or np.any(distinct != np.round(distinct)):
