@@ -181,3 +181,26 @@ def test_codes_held_as_integers_and_named_so_are_categories():
     column = coded.encoder_.columns_[-1]
     assert coded.column_roles_["area_code"] == "categorical" and column.rare_levels is not None
     assert coded.sample(500, random_state=0)["area_code"].isin(wide["area_code"]).all()
+
+
+def test_integer_references_to_keys_are_categories_or_fresh_keys():
+    """A customer_id beside each customer's orders was drawn as a number: customers that do not exist."""
+    rng = np.random.default_rng(8)
+    customers = rng.choice(np.arange(10_000, 99_999), 80, replace=False)
+    orders = pd.DataFrame({"customer_id": rng.choice(customers, 800), "total": rng.gamma(2.0, 30.0, 800).round(2)})
+    orders["CustomerKey"] = orders["customer_id"] + 7  # the same references, another name
+    orders["visit_no"] = rng.integers(1, 30, 800)  # a count whose name ends as keys may: numbers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gen = BFNGenerator(**dict(SMALL, max_iter=100), random_state=0).fit(orders)
+    roles = gen.column_roles_
+    assert roles["customer_id"] == roles["CustomerKey"] == "categorical" and roles["visit_no"] != "categorical"
+    assert gen.sample(500, random_state=0)["customer_id"].isin(customers).all()
+    once = pd.DataFrame({"user_id": rng.choice(10**6, 300, replace=False), "x": rng.normal(size=300)})
+    once.loc[:9, "user_id"] = once.loc[10:19, "user_id"].to_numpy()  # 290 users, ten of them twice
+    with pytest.warns(UserWarning, match="'user_id' holds 290 distinct keys in 300 values"):
+        fresh = BFNGenerator(**dict(SMALL, max_iter=3), random_state=0).fit(once)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # three fit steps: cells outside the range, clipped
+        keys = fresh.sample(200, random_state=0)["user_id"]
+    assert fresh.column_roles_["user_id"] == "id" and keys.is_unique and not keys.isin(once["user_id"]).any()

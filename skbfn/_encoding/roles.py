@@ -330,25 +330,41 @@ def are_big_codes(observed: np.ndarray, dtype, max_categories: int | str = "auto
 
 def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "auto") -> str | None:
     """'categorical' or 'pooled' (:mod:`~skbfn._encoding.rare_levels`) for a column of whole numbers whose name
-    says it holds codes (:func:`names_a_code`: ``zipcode``, ``area_code``) and whose values recur as categories'
-    do; else None (numbers, as before). A number flow would draw the integers between the codes: zip codes
-    ``98001`` to ``98199`` of which 70 exist.
+    says it holds codes (:func:`names_a_code`: ``zipcode``, ``area_code``) or references keys (``customer_id``
+    in a table of orders) and whose values recur as categories' do; 'id' (with a warning) for references mostly
+    distinct; else None (numbers, as before). A number flow would draw the integers between the codes: zip codes
+    ``98001`` to ``98199`` of which 70 exist, or customers that do not.
 
     Examples
     --------
     >>> zips = np.repeat([98001, 98004, 98052, 98103, 98199], 40)
     >>> code_role("zipcode", zips, zips.dtype), code_role("price", zips, zips.dtype)
     ('categorical', None)
+    >>> customers = np.repeat(np.arange(1000, 1060) * 7, 8)  # 60 customers beside their 8 orders each
+    >>> code_role("customer_id", customers, customers.dtype), code_role("total", customers, customers.dtype)
+    ('categorical', None)
     """
-    if not names_a_code(name) or not len(observed) or getattr(dtype, "kind", "O") not in "iuf":
+    words = _WORDS.findall(str(name)) if name is not None else []
+    references = bool(words) and words[-1].lower() in ("id", "key")  # not 'no' or 'number': counts may end so
+    if not (names_a_code(name) or references) or not len(observed) or getattr(dtype, "kind", "O") not in "iuf":
         return None
     numbers = np.asarray(observed, dtype=np.float64)
     if not np.all(np.isfinite(numbers) & (numbers == np.round(numbers))):
         return None
-    n_distinct = len(np.unique(numbers))
-    if holds_categories(n_distinct, len(numbers), max_categories):
+    n_observed, n_distinct = len(numbers), len(np.unique(numbers))
+    if references and n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2:
+        warnings.warn(
+            f"X column {name!r} holds {n_distinct} distinct keys in {n_observed} values, some of them in several "
+            "rows or some rows missing: it is taken for keys, and samples hold fresh ones, each in one row and "
+            f"none missing. Set column_roles={{{name!r}: 'id'}} to silence this, or 'categorical' to draw the "
+            "training keys.",
+            UserWarning,
+            stacklevel=8,  # the caller of BFNGenerator.fit
+        )
+        return "id"
+    if holds_categories(n_distinct, n_observed, max_categories):
         return "categorical"
-    pooled = max_categories == "auto" and n_distinct <= len(numbers) / 2
+    pooled = max_categories == "auto" and n_distinct <= n_observed / 2
     return "pooled" if pooled and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None else None
 
 
