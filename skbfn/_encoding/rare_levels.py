@@ -5,7 +5,8 @@ of them in a row or two. Past :data:`~skbfn._encoding.roles.MOST_CATEGORIES`
 levels the categorical flow learns such a column poorly and the rest of the
 table suffers (the Column roles page measures it), so it was left out. Under
 ``max_categories='auto'``, a column of strings whose values repeat (at most
-half of them distinct) now keeps as categories its levels held by
+half of them distinct), or of codes held as numbers
+(:func:`~skbfn._encoding.roles.code_role`), now keeps as categories its levels held by
 :data:`MIN_KEPT_ROWS` rows or more, the
 ``MOST_CATEGORIES`` most frequent at most, and pools the others into one
 category more, where the kept levels hold half of the rows or more. A

@@ -247,15 +247,9 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
     if unique and kind is not None:
         return "id"  # 'Invoice 1001', '+44 20 7946 0958'
     if kind in _KEYS_BY_SHAPE:  # customers' e-mail addresses in a table of orders, some of them twice
-        warnings.warn(
-            f"X column {name!r} holds {n_distinct} distinct {_KEYS_BY_SHAPE[kind]} in {n_observed} values, some of "
-            f"them in several rows or some rows missing: it is taken for keys, and samples hold fresh ones, each "
-            f"in one row and none missing. Set column_roles={{{name!r}: 'id'}} to silence this, or 'drop' to "
-            "leave it out.",
-            UserWarning,
-            stacklevel=8,  # the caller of BFNGenerator.fit
+        return _repeated_keys(
+            name, f"{n_distinct} distinct {_KEYS_BY_SHAPE[kind]} in {n_observed}", "'drop' to leave it out"
         )
-        return "id"
     wide = not mostly_distinct and not holds_categories(n_distinct, n_observed, max_categories)
     if wide and max_categories == "auto" and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None:
         return "pooled"  # zip codes, cities: the frequent levels are categories, the rare ones a pool
@@ -278,6 +272,18 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         )
         return "drop"
     return None
+
+
+def _repeated_keys(name, held: str, instead: str) -> str:
+    """'id', with a warning that a column of keys, some repeated or missing, gets fresh keys in samples."""
+    warnings.warn(
+        f"X column {name!r} holds {held} values, some of them in several rows or some rows missing: it is taken "
+        f"for keys, and samples hold fresh ones, each in one row and none missing. Set column_roles={{{name!r}: "
+        f"'id'}} to silence this, or {instead}.",
+        UserWarning,
+        stacklevel=9,  # the caller of BFNGenerator.fit
+    )
+    return "id"
 
 
 def is_numbered_layout(template: dict) -> bool:
@@ -353,15 +359,9 @@ def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "au
         return None
     n_observed, n_distinct = len(numbers), len(np.unique(numbers))
     if references and n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2:
-        warnings.warn(
-            f"X column {name!r} holds {n_distinct} distinct keys in {n_observed} values, some of them in several "
-            "rows or some rows missing: it is taken for keys, and samples hold fresh ones, each in one row and "
-            f"none missing. Set column_roles={{{name!r}: 'id'}} to silence this, or 'categorical' to draw the "
-            "training keys.",
-            UserWarning,
-            stacklevel=8,  # the caller of BFNGenerator.fit
+        return _repeated_keys(
+            name, f"{n_distinct} distinct keys in {n_observed}", "'categorical' to draw the training keys"
         )
-        return "id"
     if holds_categories(n_distinct, n_observed, max_categories):
         return "categorical"
     pooled = max_categories == "auto" and n_distinct <= n_observed / 2
