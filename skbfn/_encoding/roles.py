@@ -337,9 +337,9 @@ def are_big_codes(observed: np.ndarray, dtype, max_categories: int | str = "auto
 def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "auto") -> str | None:
     """'categorical' or 'pooled' (:mod:`~skbfn._encoding.rare_levels`) for a column of whole numbers whose name
     says it holds codes (:func:`names_a_code`: ``zipcode``, ``area_code``) or references keys (``customer_id``
-    in a table of orders) and whose values recur as categories' do; 'id' (with a warning) for references mostly
-    distinct; else None (numbers, as before). A number flow would draw the integers between the codes: zip codes
-    ``98001`` to ``98199`` of which 70 exist, or customers that do not.
+    in a table of orders) and whose values recur as categories' do; 'id' (with a warning) for other references;
+    else None (numbers, as before). A number flow would draw the integers between the codes: zip codes
+    ``98001`` to ``98199`` of which 70 exist, or customers that do not, and some that do (with made-up orders).
 
     Examples
     --------
@@ -358,14 +358,16 @@ def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "au
     if not np.all(np.isfinite(numbers) & (numbers == np.round(numbers))):
         return None
     n_observed, n_distinct = len(numbers), len(np.unique(numbers))
-    if references and n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2:
-        return _repeated_keys(
-            name, f"{n_distinct} distinct keys in {n_observed}", "'categorical' to draw the training keys"
-        )
-    if holds_categories(n_distinct, n_observed, max_categories):
-        return "categorical"
-    pooled = max_categories == "auto" and n_distinct <= n_observed / 2
-    return "pooled" if pooled and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None else None
+    mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
+    if not (references and mostly_distinct):  # references mostly distinct are keys, however few
+        if holds_categories(n_distinct, n_observed, max_categories):
+            return "categorical"
+        poolable = max_categories == "auto" and n_distinct <= n_observed / 2
+        if poolable and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None:
+            return "pooled"
+    if references:  # else drawn as numbers over their range: keys that do not exist, and some that do
+        return _repeated_keys(name, f"{n_distinct} distinct keys in {n_observed}", "'categorical' to draw them")
+    return None
 
 
 def names_a_code(name) -> bool:
