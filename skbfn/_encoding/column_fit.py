@@ -344,11 +344,10 @@ def _few_whole_numbers(observed: np.ndarray, dtype, most: int | None = None) -> 
     if kind not in "iufO" or (kind == "O" and not all(_is_number(v) for v in observed.tolist())):
         return None
     numbers = np.asarray(observed.tolist() if kind == "O" else observed, dtype=np.float64)
-    n_distinct = len(np.unique(numbers))
-    recurring = most is not None and n_distinct <= most and len(numbers) >= ROWS_PER_CATEGORY * n_distinct
-    if not (holds_few_values(numbers) or recurring):
-        return None
     distinct = np.unique(numbers)
+    recurring = most is not None and len(distinct) <= most and len(numbers) >= ROWS_PER_CATEGORY * len(distinct)
+    if not (recurring or holds_few_values(numbers)):
+        return None
     if not np.all(np.isfinite(distinct)) or np.any(distinct != np.round(distinct)):
         return None
     return numbers
