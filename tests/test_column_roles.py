@@ -234,7 +234,9 @@ def test_keys_written_with_spaces_or_repeated_keep_their_layout():
     assert sample["uk"].str.fullmatch(r"\+44 20 \d{4} \d{4}").all()
     assert sample["invoice"].str.fullmatch(r"Invoice \d+").all()
     for column in ("phone", "uk", "invoice", "buyer"):
-        assert sample[column].is_unique and not sample[column].isin(frame[column]).any()
+        assert not sample[column].isin(frame[column]).any()
+    assert sample["phone"].is_unique and sample["uk"].is_unique and sample["invoice"].is_unique
+    assert not sample["buyer"].is_unique  # customers' numbers repeat as in the data (tests/test_key_repeats.py)
     assert sample["name"].isna().all()
 
 
@@ -327,8 +329,9 @@ def test_keys_by_their_shape_are_keys_where_some_repeat_or_are_missing_and_digit
     assert any("'customer' holds" in str(w.message) and "one prefix and a number" in str(w.message) for w in caught)
     assert [gen.column_roles_[c] for c in ("email", "customer", "zip")] == ["id", "id", "drop"]
     sample = gen.sample(200, random_state=0)
-    for column in ("email", "customer"):
-        assert sample[column].is_unique and not sample[column].isin(frame[column]).any()
+    for column in ("email", "customer"):  # a fresh key in no more rows than a customer's
+        assert not sample[column].isin(frame[column]).any()
+        assert sample[column].value_counts().max() <= frame[column].value_counts().max()
     assert sample["email"].str.fullmatch(r"[a-z0-9]{8,}@shop\.example\.org").all()
     assert sample["customer"].str.fullmatch(r"CUST-\d{5,}").all()
 

@@ -203,7 +203,8 @@ def test_integer_references_to_keys_are_categories_or_fresh_keys():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # three fit steps: cells outside the range, clipped
         keys = fresh.sample(200, random_state=0)["user_id"]
-    assert fresh.column_roles_["user_id"] == "id" and keys.is_unique and not keys.isin(once["user_id"]).any()
+    assert fresh.column_roles_["user_id"] == "id" and not keys.isin(once["user_id"]).any()
+    assert keys.value_counts().max() <= 2  # ten users of 290 in two rows: fresh keys in at most two
     users = rng.choice(10**6, 500, replace=False)  # 500 users in 4 rows each: no categories, no pool
     visits = pd.DataFrame({"UserID": np.repeat(users, 4), "x": rng.normal(size=2000)})
     with pytest.warns(UserWarning, match="'UserID' holds 500 distinct keys in 2000 values"):

@@ -10,6 +10,7 @@ import numpy as np
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .cell_codes import are_codes, code_cells
 from .elapsed import ElapsedFormat
+from .key_repeats import KeyRepeats
 from .normal_scores import NormalScores
 from .rare_levels import RareLevels, pool_as_missing
 from .roles import fresh_ids, label_from_json, valid_id_template
@@ -101,6 +102,8 @@ class Column:
     codes: tuple = ()
     # categorical: the levels pooled into its last category, drawn by their shares (skbfn._encoding.rare_levels)
     rare_levels: RareLevels | None = None
+    # id columns whose training keys repeat: how many keys held each count of rows (skbfn._encoding.key_repeats)
+    key_repeats: KeyRepeats | None = None
 
     def category_codes(self, values: np.ndarray) -> np.ndarray:
         """Each value's index among the categories, NaN where missing, -1 for a category not seen in fit."""
@@ -217,14 +220,19 @@ class Column:
         (:data:`~skbfn._encoding.times.COMPACT_FORMATS`)."""
         return self.time_format in COMPACT_FORMATS and getattr(self.dtype, "kind", "O") in "iuf"
 
-    def unmodelled_values(self, n_rows: int, missing: np.ndarray | None = None) -> np.ndarray:
+    def unmodelled_values(
+        self, n_rows: int, missing: np.ndarray | None = None, groups: np.ndarray | None = None
+    ) -> np.ndarray:
         """What samples hold in a column that is not modelled: its value (missing where ``missing``, drawn by a
-        constant column's missingness indicator), fresh keys, or missing values."""
+        constant column's missingness indicator), fresh keys (one a row, or one for each of ``groups``, which
+        says which key each row holds: :mod:`~skbfn._encoding.key_repeats`), or missing values."""
         if self.kind == "constant":
             values = np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
             if missing is not None:
                 values[missing] = self.missing_value if self.holds_categories else np.nan
             return values
+        if self.kind == "id" and groups is not None:
+            return fresh_ids(self.id_template, int(groups.max(initial=-1)) + 1, salt=str(self.name))[groups]
         if self.kind == "id":
             return fresh_ids(self.id_template, n_rows, salt=str(self.name))
         return np.full(n_rows, None if getattr(self.dtype, "kind", "O") in "OSU" else np.nan, dtype=object)
@@ -348,6 +356,7 @@ class Column:
             **({"round_unit": self.round_unit} if self.round_unit is not None else {}),
             **({"codes": list(self.codes)} if self.codes else {}),
             **({"rare_levels": self.rare_levels.to_json()} if self.rare_levels is not None else {}),
+            **({"key_repeats": self.key_repeats.to_json()} if self.key_repeats is not None else {}),
         }
 
     @classmethod
@@ -361,7 +370,7 @@ class Column:
         known = {"name", "kind", "dtype", "offset", "scale", "n_bins", "categories", "normal_scores", "lattice"}
         known |= {"time_unit", "time_zone", "id_template", "time_format", "point_masses", "decimals", "number_format"}
         known |= {"missing_marker", "step", "read_formats", "time_offset", "number_type", "round_unit", "codes"}
-        known |= {"rare_levels"}
+        known |= {"rare_levels", "key_repeats"}
         if set(doc) - known:
             raise ValueError(f"unknown column entries {sorted(set(doc) - known)}")
         name, kind, offset, scale = label_from_json(doc["name"]), doc["kind"], doc["offset"], doc["scale"]
@@ -488,6 +497,9 @@ class Column:
         pool = doc.get("rare_levels")  # absent in files before wide columns pooled their rare levels
         if pool is not None and kind != "categorical":
             raise ValueError(f"column {name!r} is {kind} but has rare levels")
+        repeats = doc.get("key_repeats")  # absent in files before fresh keys repeated as the training keys did
+        if repeats is not None and kind != "id":
+            raise ValueError(f"column {name!r} is {kind} but has key repeats")
         column = cls(
             name,
             kind,
@@ -513,6 +525,7 @@ class Column:
             None if round_unit is None else float(round_unit),
             tuple(codes),
             None if pool is None else RareLevels.from_json(pool, categories, name),
+            None if repeats is None else KeyRepeats.from_json(repeats, name),
         )
         _check_dtype(column)
         if kind == "continuous":

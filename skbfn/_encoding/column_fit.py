@@ -17,6 +17,7 @@ import numpy as np
 from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
 from .elapsed import elapsed_format_of
+from .key_repeats import KeyRepeats
 from .normal_scores import NormalScores, is_skewed
 from .rare_levels import MIN_KEPT_ROWS, split_levels
 from .roles import (
@@ -455,7 +456,8 @@ class ColumnFitter:
         if role == "drop":
             return Column(name, "dropped", dtype)
         if role == "id":
-            return Column(name, "id", dtype, id_template=id_template(name, observed, dtype))
+            template, repeats = id_template(name, observed, dtype), KeyRepeats.of(observed)
+            return Column(name, "id", dtype, id_template=template, key_repeats=repeats)
         if role in ("categorical", "pooled") or (
             role == "auto"
             and time_format is None

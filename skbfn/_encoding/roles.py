@@ -2,7 +2,7 @@
 
 A column of ``X`` has one role:
 
-- ``'id'``: a key, one per row. Never modelled and never copied: samples get
+- ``'id'``: a key. Never modelled and never copied: samples get
   fresh keys in the column's format (integers after the training maximum;
   strings ``prefix + number`` continued after the largest number; UUIDs as
   new UUIDs; e-mail addresses as new addresses at the one domain they all
@@ -17,7 +17,9 @@ A column of ``X`` has one role:
   (:func:`names_a_key`: ``customer_id``, ``OrderNo``) or whose values lie
   too close together for that to happen by chance (:func:`are_keys`:
   ``1, 2, 3, ...`` or a sample of them), not amounts that merely happen to
-  differ.
+  differ. Where the training keys repeat (customers beside their orders),
+  each fresh key holds as many rows as a training key did
+  (:mod:`~skbfn._encoding.key_repeats`).
 - ``'drop'``: free text or a string column with too many distinct values to
   model as categories (:func:`holds_categories`: under the default
   ``max_categories='auto'``, more than 50 that do not repeat, each held by
@@ -238,7 +240,8 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
     if unique and not spaced:
         return "id"
     mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
-    template = id_template(name, observed, dtype) if mostly_distinct or unique else {"kind": None}
+    wide = not mostly_distinct and not holds_categories(n_distinct, n_observed, max_categories)
+    template = id_template(name, observed, dtype) if mostly_distinct or unique or wide else {"kind": None}
     kind = template["kind"] if template.get("prefix", "-") else None  # digits alone (zip codes): no keys
     if kind in ("shape", "runs"):
         kind = "layout" if is_numbered_layout(template) else None  # '(555) 123-4567', not names ('Ann Lee')
@@ -246,11 +249,13 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
         kind = None  # names and free text
     if unique and kind is not None:
         return "id"  # 'Invoice 1001', '+44 20 7946 0958'
-    if kind in _KEYS_BY_SHAPE:  # customers' e-mail addresses in a table of orders, some of them twice
+    # customers' e-mail addresses in a table of orders, some of them twice; or each in several orders, too many for
+    # categories: a person's address, phone number or UUID is never a level to copy (numbered keys, 'SKU-0042',
+    # may name products, whose frequent levels are kept below)
+    if kind in _KEYS_BY_SHAPE and (mostly_distinct or kind != "pattern"):
         return _repeated_keys(
             name, f"{n_distinct} distinct {_KEYS_BY_SHAPE[kind]} in {n_observed}", "'drop' to leave it out"
         )
-    wide = not mostly_distinct and not holds_categories(n_distinct, n_observed, max_categories)
     if wide and max_categories == "auto" and split_levels(observed, MOST_CATEGORIES, MIN_KEPT_ROWS) is not None:
         return "pooled"  # zip codes, cities: the frequent levels are categories, the rare ones a pool
     if mostly_distinct or not holds_categories(n_distinct, n_observed, max_categories):
@@ -278,7 +283,8 @@ def _repeated_keys(name, held: str, instead: str) -> str:
     """'id', with a warning that a column of keys, some repeated or missing, gets fresh keys in samples."""
     warnings.warn(
         f"X column {name!r} holds {held} values, some of them in several rows or some rows missing: it is taken "
-        f"for keys, and samples hold fresh ones, each in one row and none missing. Set column_roles={{{name!r}: "
+        f"for keys, and samples hold fresh ones, in as many rows each as the training keys held and none "
+        f"missing. Set column_roles={{{name!r}: "
         f"'id'}} to silence this, or {instead}.",
         UserWarning,
         stacklevel=9,  # the caller of BFNGenerator.fit

@@ -63,6 +63,7 @@ from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .indicators import decode_indicators, encode_indicators, with_placeholders, written_codes
+from .key_repeats import check_alike_keys, key_groups, with_alike_keys
 from .relations import fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .scored_cells import ScoredCells
@@ -214,6 +215,7 @@ class TableEncoder(ScoredCells):
                     "categorical_features or discretised_features."
                 )
             self.columns_.append(fitter.column(name, values, dtype, role, **selected))
+        self.columns_ = with_alike_keys(self.columns_, lambda j: column_values(X, j))  # a customer's id and e-mail
         self.integer_tail_ = INTEGER_TAIL
         self.continuous_tail_ = CONTINUOUS_TAIL
         self.category_tail_ = CATEGORY_TAIL
@@ -276,6 +278,7 @@ class TableEncoder(ScoredCells):
         )
         encoder.is_frame_ = bool(doc["is_frame"])
         encoder.columns_ = [Column.from_dict(column) for column in doc["columns"]]
+        check_alike_keys(encoder.columns_)
         names = [json.dumps(column.name) for column in encoder.columns_]
         if len(set(names)) != len(names):
             raise ValueError("the encoder names a column twice")
@@ -510,11 +513,12 @@ class TableEncoder(ScoredCells):
         drawn_missing = decode_indicators(self, Z, decoded)
         with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
         with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)
+        groups = key_groups(self.columns_, n_rows, rng)  # repeated keys: which fresh key each row holds
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])
             else:
-                decoded[j] = column.unmodelled_values(n_rows, missing=drawn_missing.get(j))
+                decoded[j] = column.unmodelled_values(n_rows, missing=drawn_missing.get(j), groups=groups.get(j))
         written_codes(self, Z, decoded, drawn_missing)  # '<0.5' where the model drew it
         if self.is_frame_:
             import pandas as pd
