@@ -23,7 +23,7 @@ from skbfn.metrics import (
     pair_trends,
     synthetic_utility,
 )
-from skbfn.metrics._tables import distance_space, learn_layout
+from skbfn.metrics._tables import distance_space, learn_layout, model_features
 from skbfn.metrics.privacy import nearest_training_distances
 
 
@@ -42,6 +42,31 @@ def test_missing_cells_and_unseen_categories_count_in_the_shapes():
     # x: a missing cell sits above every number, so at 2 the ECDFs are 1/2 and 1/2, at 4 they are 1 and 1/2
     # c: 'zebra' is the category 'other', absent from the real rows: TVD 1/4
     assert column_shapes(real, synthetic) == {"x": 0.5, "c": 0.25}
+
+
+def test_codes_beside_numbers_are_values_of_their_own_not_missing_cells():
+    """A laboratory value below its limit of detection, '<0.5', read as a missing cell, hid a generator that drew
+    missing cells for it: the shapes, the pair tables and the distances saw no difference."""
+    lab = [f"{v:.1f}" for v in np.linspace(1.0, 3.0, 30)] + ["<0.5"] * 6 + [None] * 4
+    real = pd.DataFrame({"lab": lab, "c": ["a", "b"] * 20})
+    missing_for_codes = real.assign(lab=[None if v == "<0.5" else v for v in lab])
+    layout = learn_layout(real)
+    assert layout.codes == {"lab": ("<0.5",)}
+    # numbers, then the code, then missing cells: after the code the ECDFs are 36/40 and 30/40
+    assert column_shapes(real, missing_for_codes)["lab"] == pytest.approx(6 / 40)
+    assert column_shapes(real, real.iloc[::-1])["lab"] == 0.0
+    # with 2 bins: the code's 6 rows (3 a, 3 b) move to the missing bin: 6/40 of the joint mass moves
+    assert pair_trends(real, missing_for_codes, n_bins=2)[("lab", "c")] == pytest.approx(6 / 40)
+    # a code and a missing cell are 2 apart (a code one-hot and a missing indicator), at the same median number
+    code_row, missing_row = distance_space(real.iloc[[30, 36]], layout)
+    assert np.abs(code_row - missing_row).sum() == pytest.approx(3.0)
+    distances, _ = nearest_training_distances(missing_for_codes.iloc[30:36], real, real)
+    np.testing.assert_allclose(distances, 0.0)  # the training set's own missing rows (same c)
+    features, categorical = model_features(real.iloc[[0, 30, 36]], layout)  # the classifiers see the code
+    np.testing.assert_array_equal(features[:, -1], [0.0, 1.0, 0.0])
+    assert categorical[-1] and np.isnan(features[1:, 0]).all()
+    # rows of the code are 2 from every row of numbers (a code one-hot apart), not at the median with them
+    assert nearest_training_distances(real.iloc[30:36], real.iloc[:30], real, layout)[0].min() >= 2.0
 
 
 # --------------------------------------------------------------- pair trends

@@ -22,18 +22,25 @@ past every other (in shapes), a bin of its own (in pair tables), the
 training median plus a missing indicator (in distances), NaN (for the
 classifiers, which split on it). Rank correlations use the rows where both
 numbers are observed.
+
+Codes beside numbers or dates held as text (``'<0.5'`` below a limit of
+detection, ``'present'`` for a job not ended: :mod:`skbfn._encoding.cell_codes`)
+are values of their own too, neither numbers nor missing cells: each past
+every number and before the missing cells (in shapes), a bin of its own (in
+pair tables), the training median plus a code one-hot (in distances), and a
+categorical feature beside the number (for the classifiers).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._encoding.cell_codes import coded_number_format, coded_time_format, without_codes
+from .._encoding.cell_codes import code_cells, coded_number_format, coded_time_format, without_codes
 from .._encoding.elapsed import ElapsedFormat, elapsed_format_of
 from .._encoding.roles import few_categories, holds_categories, holds_few_values
 from .._encoding.text_numbers import NumberFormat, reads_as_codes, without_missing_marker
@@ -60,6 +67,8 @@ class TableLayout:
     with_missing: np.ndarray  # per numeric column: whether its missing cells get an indicator
     # numeric column -> how it holds dates or numbers as text or objects (skbfn._encoding.times, .text_numbers)
     text_formats: dict
+    # numeric column -> the codes its training rows hold beside the numbers or dates ('<0.5'), where it has any
+    codes: dict = field(default_factory=dict)
 
     @property
     def categorical(self) -> tuple:
@@ -109,26 +118,28 @@ def _is_integer_key(series: pd.Series, max_categories: int | str) -> bool:
     return len(observed) > few_categories(max_categories) and observed.is_unique
 
 
-def _text_format(series: pd.Series, max_categories: int | str) -> TextFormat:
+def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextFormat, tuple[str, ...]]:
     """How an object or string column holds dates or numbers, as the encoder reads them
     (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`,
-    beside a few codes read as missing cells: :mod:`~skbfn._encoding.cell_codes`;
     dates in several formats: a tuple of them, the commonest first; numbers that read as codes are categories:
-    :func:`~skbfn._encoding.text_numbers.reads_as_codes`)."""
+    :func:`~skbfn._encoding.text_numbers.reads_as_codes`), and the few codes beside them
+    (:mod:`~skbfn._encoding.cell_codes`)."""
     observed = series.dropna().to_numpy(dtype=object)
     dated = without_missing_marker(observed)[0]  # '?' beside dates: missing
-    time_format = object_time_format(dated, series.dtype) or coded_time_format(dated, series.dtype)[0]
-    if time_format is not None:  # codes beside dates ('present'): read as missing
-        return time_format
+    time_format, codes = object_time_format(dated, series.dtype), ()
+    if time_format is None:  # codes beside dates ('present')
+        time_format, codes = coded_time_format(dated, series.dtype)
+    if time_format is not None:
+        return time_format, codes
     formats = mixed_time_formats(dated)  # '2024-03-01' beside '01/03/2024': each read in its own
     if readable_together(formats) and not holds_few_values(dated):
-        return tuple(formats)
-    number_format, _, codes = coded_number_format(observed, series.dtype)  # codes ('<0.5'): read as missing
+        return tuple(formats), ()
+    number_format, _, codes = coded_number_format(observed, series.dtype)  # codes ('<0.5')
     # durations in clock fields ('0:03:25') or with units ('2h 50m')
     number_format = number_format or elapsed_format_of(observed) or unit_duration_format_of(observed)
     if number_format is None or reads_as_codes(without_codes(observed, codes), number_format, max_categories):
-        return None
-    return number_format
+        return None, ()
+    return number_format, codes
 
 
 def _as_float(series: pd.Series, text_format: TextFormat = None) -> np.ndarray:
@@ -155,13 +166,15 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         not isinstance(max_categories, int | np.integer) or isinstance(max_categories, bool) or max_categories < 1
     ):
         raise ValueError(f"max_categories must be a positive integer or 'auto', got {max_categories!r}.")
-    numeric, categories, free, text_formats = [], {}, [], {}
+    numeric, categories, free, text_formats, codes = [], {}, [], {}, {}
     for name in train.columns:
         column = train[name]
-        text_format = None if _is_number(column) else _text_format(column, max_categories)
+        text_format, column_codes = (None, ()) if _is_number(column) else _text_format(column, max_categories)
         if text_format is not None:
             numeric.append(name)
             text_formats[name] = text_format
+            if column_codes:
+                codes[name] = column_codes
             continue
         if _is_number(column):
             if _is_integer_key(column, max_categories):
@@ -176,6 +189,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
     values = numeric_matrix(train, numeric, text_formats)
+    coded = code_matrix(train, numeric, codes) > 0
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns: their range is set below
         low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
@@ -189,8 +203,9 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         low=np.nan_to_num(low),
         span=span,
         median=np.nan_to_num(median, nan=0.5),
-        with_missing=np.isnan(values).any(axis=0),
+        with_missing=(np.isnan(values) & ~coded).any(axis=0),
         text_formats=text_formats,
+        codes=codes,
     )
 
 
@@ -201,6 +216,16 @@ def numeric_matrix(frame: pd.DataFrame, numeric, text_formats: dict | None = Non
         return np.empty((len(frame), 0))
     text_formats = text_formats or {}
     return np.column_stack([_as_float(frame[name], text_formats.get(name)) for name in numeric])
+
+
+def code_matrix(frame: pd.DataFrame, numeric, codes: dict) -> np.ndarray:
+    """Which code each cell of the numeric columns holds, ``[rows, columns]`` int64: ``k + 1`` for the column's
+    code ``k`` (``codes``: column -> its codes), 0 for a number, a missing cell or any other value."""
+    matrix = np.zeros((len(frame), len(numeric)), dtype=np.int64)
+    for j, name in enumerate(numeric):
+        if name in codes:
+            matrix[:, j] = code_cells(frame[name].to_numpy(dtype=object), codes[name]) + 1
+    return matrix
 
 
 def category_codes(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
@@ -217,25 +242,30 @@ def category_codes(frame: pd.DataFrame, layout: TableLayout) -> np.ndarray:
 
 
 def distance_parts(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in two parts for the L1 distance: numbers min-max scaled by the training rows (a missing cell at
-    the training median), and the discrete part as integer codes: a missing indicator for each column with
-    missing training cells, then each category's code (missing and "other" one code each)."""
+    """Rows in two parts for the L1 distance: numbers min-max scaled by the training rows (a missing cell or a
+    code at the training median), and the discrete part as integer codes: a missing indicator for each column
+    with missing training cells, then each category's code (missing and "other" one code each), then each
+    column with codes beside its numbers: which code a cell holds (0 for none)."""
     numbers = (numeric_matrix(frame, layout.numeric, layout.text_formats) - layout.low) / layout.span
-    missing = np.isnan(numbers)
-    numbers = np.where(missing, layout.median, numbers)
-    discrete = np.hstack([missing[:, layout.with_missing].astype(np.int64), category_codes(frame, layout)])
-    return numbers, discrete
+    held = code_matrix(frame, layout.numeric, layout.codes)
+    missing = np.isnan(numbers) & (held == 0)
+    numbers = np.where(np.isnan(numbers), layout.median, numbers)
+    with_codes = [name in layout.codes for name in layout.numeric]
+    parts = [missing[:, layout.with_missing].astype(np.int64), category_codes(frame, layout), held[:, with_codes]]
+    return numbers, np.hstack(parts)
 
 
 def distance_points(parts: tuple[np.ndarray, np.ndarray], layout: TableLayout) -> np.ndarray:
     """:func:`distance_parts` as points for the L1 distance: the indicators as 0/1 and the categories one-hot
     (a category mismatch costs 2, an indicator mismatch 1)."""
     numbers, discrete = parts
-    n_indicators = int(layout.with_missing.sum())
+    n_indicators, n_categories = int(layout.with_missing.sum()), len(layout.categories)
     points = [numbers, discrete[:, :n_indicators].astype(np.float64)]
     for j, known in enumerate(layout.categories.values()):
         codes = discrete[:, n_indicators + j]
         points.append(np.eye(len(known) + 2)[np.where(codes < 0, len(known) + 1, codes)])
+    for j, codes in enumerate(layout.codes.values()):  # a code one-hot: no code, or which (a mismatch costs 2)
+        points.append(np.eye(len(codes) + 1)[discrete[:, n_indicators + n_categories + j]])
     return np.hstack(points)
 
 
@@ -251,8 +281,12 @@ def model_features(frame: pd.DataFrame, layout: TableLayout) -> tuple[np.ndarray
     codes = category_codes(frame, layout).astype(np.float64)
     codes[codes < 0] = np.nan
     sizes = np.array([len(known) + 1 for known in layout.categories.values()], dtype=np.int64)
-    categorical = np.concatenate([np.zeros(numbers.shape[1], dtype=bool), sizes <= 255])
-    return np.hstack([numbers, codes]), categorical
+    with_codes = [name in layout.codes for name in layout.numeric]
+    held = code_matrix(frame, layout.numeric, layout.codes)[:, with_codes].astype(np.float64)  # 0: no code
+    categorical = np.concatenate(
+        [np.zeros(numbers.shape[1], dtype=bool), sizes <= 255, np.ones(len(layout.codes), bool)]
+    )
+    return np.hstack([numbers, codes, held]), categorical
 
 
 def one_openmp_thread():

@@ -21,6 +21,7 @@ from ._tables import (
     TableLayout,
     as_frame,
     category_codes,
+    code_matrix,
     learn_layout,
     model_features,
     numeric_matrix,
@@ -30,12 +31,22 @@ from ._tables import (
 __all__ = ["classifier_two_sample_auc", "column_shapes", "pair_trends"]
 
 
-def _ks(a: np.ndarray, b: np.ndarray) -> float:
-    """Kolmogorov-Smirnov statistic, a missing cell counted as a value above every number."""
+def _ks(a: np.ndarray, b: np.ndarray, codes_a: np.ndarray | None = None, codes_b: np.ndarray | None = None) -> float:
+    """Kolmogorov-Smirnov statistic, a missing cell counted as a value above every number, and a code
+    (``codes_*``: ``k + 1`` for code ``k``, 0 for none; its number NaN) as the value ``k`` between the numbers
+    and the missing cells."""
     a, b = np.sort(np.where(np.isnan(a), np.inf, a)), np.sort(np.where(np.isnan(b), np.inf, b))
     points = np.concatenate([a, b])
     gap = np.searchsorted(a, points, side="right") / len(a) - np.searchsorted(b, points, side="right") / len(b)
-    return float(np.abs(gap).max())
+    largest = float(np.abs(gap).max())
+    if codes_a is None or codes_b is None:
+        return largest
+    n_codes = int(max(codes_a.max(initial=0), codes_b.max(initial=0)))
+    # the rows up to and including each code: the numbers, then the codes in turn
+    through_a = np.isfinite(a).sum() + np.cumsum(np.bincount(codes_a, minlength=n_codes + 1)[1:])
+    through_b = np.isfinite(b).sum() + np.cumsum(np.bincount(codes_b, minlength=n_codes + 1)[1:])
+    through = through_a / len(a) - through_b / len(b)  # the gap after each code
+    return max(largest, float(np.abs(through).max(initial=0.0)))
 
 
 def _tvd(a: np.ndarray, b: np.ndarray, size: int) -> float:
@@ -57,7 +68,9 @@ def column_shapes(real, synthetic, *, layout: TableLayout | None = None) -> dict
     Numbers (datetimes and durations too, and dates held as strings in one
     format or as Python objects): the Kolmogorov-Smirnov statistic,
     the largest gap between the two empirical distribution functions, with a
-    missing cell counted above every number, so a wrong missing share shows.
+    missing cell counted above every number, so a wrong missing share shows,
+    and codes beside numbers held as text (``'<0.5'``) counted between the
+    numbers and the missing cells, each a value of its own.
     Categories: the total-variation distance between the two frequency
     tables (missing and never-seen values are categories too). Free-text
     columns are left out (see :func:`~skbfn.metrics.copied_values`).
@@ -87,19 +100,21 @@ def column_shapes(real, synthetic, *, layout: TableLayout | None = None) -> dict
     distances = {}
     real_numbers = numeric_matrix(real, layout.numeric, layout.text_formats)
     synthetic_numbers = numeric_matrix(synthetic, layout.numeric, layout.text_formats)
+    real_held, synthetic_held = (code_matrix(frame, layout.numeric, layout.codes) for frame in (real, synthetic))
     for j, name in enumerate(layout.numeric):
-        distances[name] = _ks(real_numbers[:, j], synthetic_numbers[:, j])
+        distances[name] = _ks(real_numbers[:, j], synthetic_numbers[:, j], real_held[:, j], synthetic_held[:, j])
     real_codes, synthetic_codes = category_codes(real, layout) + 1, category_codes(synthetic, layout) + 1
     for j, (name, known) in enumerate(layout.categories.items()):
         distances[name] = _tvd(real_codes[:, j], synthetic_codes[:, j], len(known) + 2)
     return {name: distances[name] for name in layout.columns if name in distances}
 
 
-def _binned(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Codes of numbers in the real quantile bins ``edges``: 1.. for bins, 0 for a missing cell."""
+def _binned(values: np.ndarray, edges: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Codes of numbers in the real quantile bins ``edges``: 1.. for bins, 0 for a missing cell, and after the
+    bins one for each code the cells hold (``held``: ``k + 1`` for code ``k``, 0 for none)."""
     codes = np.searchsorted(edges, values, side="right") + 1
     codes[np.isnan(values)] = 0
-    return codes
+    return np.where(held > 0, len(edges) + 1 + held, codes)
 
 
 def pair_trends(real, synthetic, *, layout: TableLayout | None = None, n_bins: int = 10) -> dict:
@@ -148,12 +163,13 @@ def pair_trends(real, synthetic, *, layout: TableLayout | None = None, n_bins: i
         distances[(a, b)] = float(abs(real_corr[i, j] - synthetic_corr[i, j]) / 2)
     # every column as codes: numbers in real quantile bins, categories shifted so that missing is 0
     real_codes, synthetic_codes, sizes = {}, {}, {}
+    real_held, synthetic_held = (code_matrix(frame, layout.numeric, layout.codes) for frame in (real, synthetic))
     for j, name in enumerate(layout.numeric):
         observed = real_numbers[:, j][~np.isnan(real_numbers[:, j])]
         edges = np.unique(np.quantile(observed, np.linspace(0, 1, n_bins + 1)[1:-1])) if len(observed) else []
-        real_codes[name] = _binned(real_numbers[:, j], np.asarray(edges))
-        synthetic_codes[name] = _binned(synthetic_numbers[:, j], np.asarray(edges))
-        sizes[name] = len(edges) + 2
+        real_codes[name] = _binned(real_numbers[:, j], np.asarray(edges), real_held[:, j])
+        synthetic_codes[name] = _binned(synthetic_numbers[:, j], np.asarray(edges), synthetic_held[:, j])
+        sizes[name] = len(edges) + 2 + len(layout.codes.get(name, ()))
     real_categories, synthetic_categories = category_codes(real, layout) + 1, category_codes(synthetic, layout) + 1
     for j, (name, known) in enumerate(layout.categories.items()):
         real_codes[name], synthetic_codes[name], sizes[name] = (
