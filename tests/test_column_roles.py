@@ -330,9 +330,9 @@ def test_keys_by_their_shape_are_keys_where_some_repeat_or_are_missing_and_digit
     assert [gen.column_roles_[c] for c in ("email", "customer", "zip")] == ["id", "id", "drop"]
     sample = gen.sample(200, random_state=0)
     for column in ("email", "customer"):  # a fresh key in no more rows than a customer's
-        assert not sample[column].isin(frame[column]).any()
+        assert not sample[column].dropna().isin(frame[column].dropna()).any()
         assert sample[column].value_counts().max() <= frame[column].value_counts().max()
-    assert sample["email"].str.fullmatch(r"[a-z0-9]{8,}@shop\.example\.org").all()
+    assert sample["email"].dropna().str.fullmatch(r"[a-z0-9]{8,}@shop\.example\.org").all()
     assert sample["customer"].str.fullmatch(r"CUST-\d{5,}").all()
 
 

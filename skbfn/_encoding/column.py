@@ -224,23 +224,33 @@ class Column:
         self, n_rows: int, missing: np.ndarray | None = None, groups: np.ndarray | None = None
     ) -> np.ndarray:
         """What samples hold in a column that is not modelled: its value (missing where ``missing``, drawn by a
-        constant column's missingness indicator), fresh keys (one a row, or one for each of ``groups``, which
-        says which key each row holds: :mod:`~skbfn._encoding.key_repeats`), or missing values."""
+        constant or id column's missingness indicator), fresh keys (one a row, or one for each of ``groups``,
+        which says which key each row holds, -1 for none: :mod:`~skbfn._encoding.key_repeats`), or missing
+        values."""
         if self.kind == "constant":
             values = np.full(n_rows, self.categories[0], dtype=object if self.holds_categories else float)
             if missing is not None:
                 values[missing] = self.missing_value if self.holds_categories else np.nan
             return values
-        if self.kind == "id" and groups is not None:
-            return fresh_ids(self.id_template, int(groups.max(initial=-1)) + 1, salt=str(self.name))[groups]
         if self.kind == "id":
-            return fresh_ids(self.id_template, n_rows, salt=str(self.name))
+            groups = np.arange(n_rows) if groups is None else groups
+            if missing is not None:
+                groups = np.where(missing, -1, groups)
+            keys = fresh_ids(self.id_template, int(groups.max(initial=-1)) + 1, salt=str(self.name))
+            if (groups >= 0).all():
+                return keys[groups]
+            values = np.full(n_rows, None, dtype=object)
+            values[groups >= 0] = keys[groups[groups >= 0]]
+            return values
         return np.full(n_rows, None if getattr(self.dtype, "kind", "O") in "OSU" else np.nan, dtype=object)
 
     @property
     def has_indicator(self) -> bool:
-        """Whether missing cells of the column can have a missingness indicator: modelled and constant columns."""
-        return self.is_modelled or self.kind == "constant"
+        """Whether missing cells of the column can have a missingness indicator: modelled and constant columns,
+        and columns of keys (guests' orders without a customer id), but for those that follow another's rows,
+        whose missing cells are its (:mod:`~skbfn._encoding.key_repeats`)."""
+        follows = self.key_repeats is not None and self.key_repeats.rows_of is not None
+        return self.is_modelled or self.kind == "constant" or (self.kind == "id" and not follows)
 
     @property
     def missing_value(self):

@@ -3,7 +3,8 @@
 They follow the modelled columns of X in the model matrix, in this order:
 
 - *missingness indicators* (``reproduce_missing``): 1 where the cell is
-  missing, for each modelled or constant column with missing cells in fit;
+  missing, for each modelled or constant column, or column of keys, with
+  missing cells in fit;
 - *point-mass indicators*: 1 where a continuous cell holds one of its
   column's point masses (:attr:`~skbfn._encoding.column.Column.point_masses`),
   whose continuous cell is then absent;

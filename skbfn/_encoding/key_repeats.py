@@ -66,6 +66,8 @@ class KeyRepeats:
     def group_sizes(self, n_rows: int, rng: np.random.Generator) -> np.ndarray:
         """Rows of each fresh key for ``n_rows`` rows: counts drawn independently by the training keys' shares,
         until they cover ``n_rows`` (the last count cut to fit)."""
+        if n_rows == 0:
+            return np.zeros(0, dtype=np.int64)
         counts, keys = np.array(self.counts, dtype=np.int64), np.array(self.keys, dtype=np.float64)
         mean = float(counts @ keys / keys.sum())
         drawn, total = [], 0
@@ -116,14 +118,20 @@ class KeyRepeats:
         )
 
 
-def key_groups(columns: list, n_rows: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
-    """For each column of repeated keys, which fresh key each of ``n_rows`` sampled rows holds; keys that group
-    the rows alike share their groups."""
+def key_groups(
+    columns: list, n_rows: int, rng: np.random.Generator, missing: dict[int, np.ndarray]
+) -> dict[int, np.ndarray]:
+    """For each column of repeated keys, which fresh key each of ``n_rows`` sampled rows holds (-1 in the
+    column's cells drawn ``missing``, by column); keys that group the rows alike share their groups."""
     groups: dict[int, np.ndarray] = {}
     for j, column in enumerate(columns):
         repeats = column.key_repeats
-        if repeats is not None:
-            groups[j] = groups[repeats.rows_of] if repeats.rows_of is not None else repeats.row_groups(n_rows, rng)
+        if repeats is not None and repeats.rows_of is not None:
+            groups[j] = groups[repeats.rows_of]
+        elif repeats is not None:
+            held = ~missing[j] if j in missing else np.ones(n_rows, dtype=bool)
+            groups[j] = np.full(n_rows, -1, dtype=np.int64)
+            groups[j][held] = repeats.row_groups(int(held.sum()), rng)
     return groups
 
 

@@ -283,8 +283,8 @@ def _repeated_keys(name, held: str, instead: str) -> str:
     """'id', with a warning that a column of keys, some repeated or missing, gets fresh keys in samples."""
     warnings.warn(
         f"X column {name!r} holds {held} values, some of them in several rows or some rows missing: it is taken "
-        f"for keys, and samples hold fresh ones, in as many rows each as the training keys held and none "
-        f"missing. Set column_roles={{{name!r}: "
+        f"for keys, and samples hold fresh ones, in as many rows each as a training key held, and missing "
+        f"cells as the model of missing cells draws them. Set column_roles={{{name!r}: "
         f"'id'}} to silence this, or {instead}.",
         UserWarning,
         stacklevel=9,  # the caller of BFNGenerator.fit
@@ -440,6 +440,8 @@ def id_template(name, observed: np.ndarray, dtype) -> dict:
     """How fresh keys of an id column are made, from its observed keys (none of which is stored)."""
     if _is_integer_column(observed, dtype) or (len(observed) and all(_is_int(v) for v in observed.tolist())):
         return {"kind": "integer", "start": int(max(observed.tolist())) + 1 if len(observed) else 0}
+    if getattr(dtype, "kind", "O") == "f" and len(observed) and _whole(observed):  # integers read beside blanks
+        return {"kind": "integer", "start": int(np.max(observed)) + 1}
     keys = [str(v) for v in observed.tolist()]
     matches = [_PATTERN.match(k) for k in keys]
     if keys and all(matches) and len({m.group(1) for m in matches}) == 1:
@@ -528,6 +530,13 @@ def _shape(keys: list[str]) -> list[str] | None:
         return None
     positions = ["".join(sorted(set(characters))) for characters in zip(*keys, strict=True)]
     return positions if sum(np.log10(len(p)) for p in positions) >= np.log10(_SHAPED_KEYS) else None
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether float ``values`` are all whole numbers that a float64 holds exactly (customer ids read from a CSV
+    with blank cells, as pandas reads integers beside them)."""
+    numbers = np.asarray(values, dtype=np.float64)
+    return bool(np.all(np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) <= 2**53)))
 
 
 def _is_int(value) -> bool:

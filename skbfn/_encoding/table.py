@@ -288,7 +288,7 @@ class TableEncoder(ScoredCells):
             raise ValueError("the encoder has no modelled column")
         allowed = [j for j, column in enumerate(encoder.columns_) if column.has_indicator]
         if not (isinstance(indicators, list) and all(is_int(j) and j in allowed for j in indicators)):
-            raise ValueError("the missingness indicators must name modelled or constant columns")
+            raise ValueError("the missingness indicators must name modelled, constant or key columns")
         if indicators != sorted(set(indicators)):
             raise ValueError("the missingness indicators must be distinct and in column order")
         encoder.indicators_ = indicators
@@ -513,7 +513,7 @@ class TableEncoder(ScoredCells):
         drawn_missing = decode_indicators(self, Z, decoded)
         with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
         with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)
-        groups = key_groups(self.columns_, n_rows, rng)  # repeated keys: which fresh key each row holds
+        groups = key_groups(self.columns_, n_rows, rng, drawn_missing)  # repeated keys: which fresh key a row holds
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])
