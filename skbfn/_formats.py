@@ -122,8 +122,9 @@ FILE_FORMATS = {
     "cities past 200 levels), which a reader of format 22 would refuse",
     24: "id columns whose training keys repeat record how many keys held each count of rows ('key_repeats': "
     "customers' ids beside their orders), which samples keep and a reader of format 23 would refuse, and id "
-    "columns with missing cells may have a missingness indicator (guests' orders without a customer id), which a "
-    "reader of format 23 would refuse",
+    "columns with missing cells may have a missingness indicator (guests' orders without a customer id), and "
+    "numbers held as text may be marked approximate ('~403', '≈ 12.5'), both of which a reader of format 23 would "
+    "refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -240,6 +240,27 @@ def test_keys_written_with_spaces_or_repeated_keep_their_layout():
     assert sample["name"].isna().all()
 
 
+def test_measurements_written_with_marks_are_no_keys():
+    """'12.3 ± 0.6' was taken for keys of digits in one layout (phone numbers), and '~403' for keys of one prefix
+    and a number: samples held made-up keys in their place."""
+    rng = np.random.default_rng(9)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "mass": [f"{a:.1f} ± {b:.1f}" for a, b in zip(rng.uniform(10, 99, n), rng.uniform(0.1, 2, n), strict=True)],
+            "count": [f"~{k}" for k in rng.integers(100, 5000, n)],  # approximate everywhere: numbers
+            "x": rng.normal(size=n),
+        }
+    )
+    with pytest.warns(UserWarning, match=r"'mass' holds \d+ distinct strings") as record:
+        gen = BFNGenerator(**dict(SMALL, max_iter=5), random_state=0).fit(frame)
+    assert not any("keys" in str(w.message) for w in record)
+    assert gen.column_roles_["mass"] == "drop" and gen.column_roles_["count"] in ("continuous", "discretised")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # five fit steps
+        assert gen.sample(50, random_state=0)["count"].str.fullmatch(r"~\d+").all()
+
+
 def test_integers_beyond_the_exact_floats_that_repeat_are_categories(tmp_path):
     """64-bit user ids of a table of events (1.3e18 and up) were drawn as numbers: rounded to multiples of 256
     and none of them a user's; a float64 holds no integer there exactly."""

@@ -116,6 +116,8 @@ def test_exponents_read_back_what_they_write_and_are_found_again(numbers, decima
         (["1\u00a0234,50\u00a0€", "3,00\u00a0€"], NumberFormat("", "\u00a0€", True, 2, False, ",", "\u00a0")),
         (["12\u202f345,6", "7,0"], NumberFormat("", "", True, 1, False, decimal_mark=",", group_mark="\u202f")),
         (["\u22123.50", "2.25"], NumberFormat("", "", False, 2, False, negative="\u2212")),  # a typographic minus
+        (["~403", "~1,200"], NumberFormat("~", "", True, 0, False)),  # approximate values
+        (["≈ 12.5", "≈ 3.0"], NumberFormat("≈ ", "", False, 1, False)),
     ],
 )
 def test_numbers_written_in_one_format_are_found(strings, expected):
@@ -148,6 +150,8 @@ def test_numbers_written_in_one_format_are_found(strings, expected):
         ["2.5E2", "3.1E3"],  # no sign in the exponent
         ["1.0e+01", "2.0E+01"],  # two letters
         ["1.0e+01", "2.00e+01"],  # two mantissas
+        ["~12", "13"],  # approximate in some values only
+        ["12.3 ± 0.6", "7.1 ± 0.2"],  # a value and its uncertainty: two numbers
     ],
 )
 def test_text_that_does_not_print_back_as_numbers_is_not_numbers(strings):

@@ -122,6 +122,9 @@ _KEYS_BY_SHAPE = {
     "layout": "keys of digits in one layout (phone or account numbers)",
 }
 _LOCAL_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+# What separates the digits of keys laid out as phone, account or card numbers and addresses ('(555) 123-4567',
+# '+44 20 7946 0958', '10.217.163.130'): not '±' or '~', which mark measurements ('12.3 ± 0.6').
+_KEY_SEPARATORS = frozenset(" -()+./#:_")
 # The fewest distinct tokens a template may draw from: then drawing ends soon, and a draw copies one of a
 # hundred thousand keys with probability 10^-4.
 _TOKENS = 10**9
@@ -242,7 +245,8 @@ def detect_role(name, observed: np.ndarray, n_rows: int, dtype, max_categories: 
     mostly_distinct = n_observed >= _TEXT_MIN_ROWS and n_distinct > n_observed / 2
     wide = not mostly_distinct and not holds_categories(n_distinct, n_observed, max_categories)
     template = id_template(name, observed, dtype) if mostly_distinct or unique or wide else {"kind": None}
-    kind = template["kind"] if template.get("prefix", "-") else None  # digits alone (zip codes): no keys
+    prefix = template.get("prefix")  # digits alone (zip codes) and numbers marked '~403' are no keys
+    kind = template["kind"] if prefix is None or _names_keys(prefix) else None
     if kind in ("shape", "runs"):
         kind = "layout" if is_numbered_layout(template) else None  # '(555) 123-4567', not names ('Ann Lee')
     if spaced and kind not in ("pattern", "layout"):
@@ -306,18 +310,29 @@ def is_numbered_layout(template: dict) -> bool:
     >>> names = ["Ann Lee", "Bob Ray", "Cy Dunn", "Di Hart"] * 10
     >>> is_numbered_layout(id_template("name", np.array(names, dtype=object), object))
     False
+    >>> values = [f"{k / 10:.1f} ± {k % 7 / 10:.1f}" for k in range(100, 3100)]  # measurements, not keys
+    >>> is_numbered_layout(id_template("mass", np.array(values, dtype=object), object))
+    False
     """
     if template["kind"] == "shape":
         positions = template["positions"]
         return (
-            not any(c.isalpha() for p in positions for c in p)
+            all(c.isdigit() or c in _KEY_SEPARATORS for p in positions for c in p)
             and any(not any(c.isdigit() for c in p) for p in positions)
             and any(p.isdigit() for p in positions)
         )
     if template["kind"] == "runs":
         kinds = {run[0] for run in template["runs"]}
-        return "letters" not in kinds and {"digits", "text"} <= kinds
+        texts = "".join(run[1] for run in template["runs"] if run[0] == "text")
+        return "letters" not in kinds and {"digits", "text"} <= kinds and set(texts) <= _KEY_SEPARATORS
     return False
+
+
+def _names_keys(prefix: str) -> bool:
+    """Whether the text before the numbers of ``prefix + number`` keys names keys: a letter or ``'#'`` in it
+    (``'Invoice '``, ``'CUST-'``, ``'#'``), not a mark before a measurement (``'~'``, ``'>'``) or nothing
+    (zip codes)."""
+    return any(c.isalpha() or c == "#" for c in prefix)
 
 
 def are_big_codes(observed: np.ndarray, dtype, max_categories: int | str = "auto") -> bool:

@@ -53,9 +53,10 @@ MARKS = (
     (".", "\u00a0"),
     (".", "\u202f"),
 )
-# What may stand before the digits (after a sign) and after them: currency signs and codes; percent and currency
-# signs, codes and units of measure (letters, then letters, '/' or a power: 'kg', 'km/h', 'm²', '°C', 'years').
-_PREFIX = f"(?:[$€£¥₹][{SPACES}]?|[A-Z]{{3}}[{SPACES}])?"
+# What may stand before the digits (after a sign) and after them: currency signs and codes, and the marks of an
+# approximate value ('~403', '≈ 12.5'); percent and currency signs, codes and units of measure (letters, then
+# letters, '/' or a power: 'kg', 'km/h', 'm²', '°C', 'years').
+_PREFIX = f"(?:[$€£¥₹~≈][{SPACES}]?|[A-Z]{{3}}[{SPACES}])?"
 _SUFFIX = f"(?:[{SPACES}]?[%$€£¥₹]|[{SPACES}]?[A-Za-zµ°][A-Za-zµ°/²³]{{0,9}})?"
 # A minus sign as typography writes it (U+2212), beside the hyphen-minus.
 UNICODE_MINUS = "\u2212"
