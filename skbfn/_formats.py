@@ -123,8 +123,8 @@ FILE_FORMATS = {
     24: "id columns whose training keys repeat record how many keys held each count of rows ('key_repeats': "
     "customers' ids beside their orders), which samples keep and a reader of format 23 would refuse, and id "
     "columns with missing cells may have a missingness indicator (guests' orders without a customer id), and "
-    "numbers held as text may be marked approximate ('~403', '≈ 12.5'), both of which a reader of format 23 would "
-    "refuse",
+    "numbers held as text may be marked approximate ('~403', '≈ 12.5'), and durations may be written as ISO 8601 "
+    "writes them ('iso': 'PT4M13S'), all of which a reader of format 23 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

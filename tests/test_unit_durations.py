@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from skbfn import BFNGenerator
 from skbfn._encoding.column import Column
 from skbfn._encoding.unit_durations import UnitDurationFormat, unit_duration_format_of
+from skbfn.metrics._tables import learn_layout
 
 SMALL = dict(hidden_layer_sizes=(32, 32), time_embedding_dim=16, max_iter=200, n_steps=10, n_elbo_draws=8)
 STYLES = {
@@ -125,3 +126,84 @@ def test_flight_durations_are_modelled_as_numbers_and_sampled_in_their_units(tmp
     assert abs(np.median(drawn) - np.median(minutes)) < 0.5 * np.median(minutes)  # a short fit, a rough shape
     assert np.isfinite(gen.score_samples(flights.iloc[:10])).all()
     assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+
+
+def _iso_spelled_out(seconds: int, units: tuple[str, ...], zeros: bool) -> str:
+    """An oracle for ISO 8601 writing: 'P', days, then 'T' and the hours, minutes and seconds, from the seconds."""
+    sizes = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    parts = []
+    for unit in units:
+        parts.append((unit, seconds // sizes[unit]))
+        seconds %= sizes[unit]
+    shown = [p for p in parts if zeros or p[1]] or [parts[-1]]
+    days = "".join(f"{n}D" for u, n in shown if u == "d")
+    times = "".join(f"{n}{u.upper()}" for u, n in shown if u != "d")
+    return "P" + days + ("T" + times if times else "")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    units=st.sampled_from([("s",), ("m",), ("m", "s"), ("h", "m", "s"), ("d", "h"), ("d", "h", "m", "s")]),
+    zeros=st.booleans(),
+    counts=st.lists(st.integers(0, 10**6), min_size=1, max_size=30),
+)
+def test_iso_durations_write_as_spelled_out_and_read_back_and_are_found(units, zeros, counts):
+    form = UnitDurationFormat(units, tuple(u.upper() for u in units), False, "", "", zeros, False, iso=True)
+    size = {"d": 86400, "h": 3600, "m": 60, "s": 1}[units[-1]]
+    written = form.format(np.array(counts, dtype=float))
+    assert written.tolist() == [_iso_spelled_out(c * size, units, zeros) for c in counts]
+    np.testing.assert_array_equal(form.parse(written), counts)
+    found = unit_duration_format_of(written)
+    if found is not None:  # what the strings show of their units and zeros reads them back
+        assert found.iso and found.format(found.parse(written)).tolist() == written.tolist()
+    assert (
+        Column.from_dict(Column("d", "continuous", np.dtype(object), number_format=form).to_dict()).number_format
+        == form
+    )
+
+
+@pytest.mark.parametrize(
+    "strings",
+    [
+        ["PT4M13S", "P1M"],  # a month: no duration here
+        ["PT4M13S", "PT4.5S"],  # fractions of a second
+        ["P2W", "P1W"],  # weeks
+        ["PT", "PT3M"],
+        ["PT4M13S", "4m 13s"],
+        ["P1DT", "P2D"],
+    ],
+)
+def test_other_strings_are_no_iso_durations(strings):
+    assert unit_duration_format_of(np.array(strings, dtype=object)) is None
+
+
+def test_video_durations_in_iso_8601_are_modelled_as_seconds_and_written_back(tmp_path):
+    """A video's duration as an API exports it ('PT4M13S') was text with too many values: dropped."""
+    rng = np.random.default_rng(1)
+    seconds = rng.gamma(2.0, 900.0, 400).astype(int) + 1  # a few over an hour
+    written = [
+        "PT"
+        + (f"{s // 3600}H" if s >= 3600 else "")
+        + (f"{s % 3600 // 60}M" if s % 3600 >= 60 else "")
+        + (f"{s % 60}S" if s % 60 else "")
+        for s in seconds
+    ]
+    videos = pd.DataFrame({"duration": written, "views": rng.lognormal(8, 1, 400).round()})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(videos)
+    form = gen.encoder_.columns_[0].number_format
+    assert gen.column_roles_["duration"] in ("continuous", "discretised") and form.iso and form.units == ("h", "m", "s")
+    values = gen.sample(300, random_state=0)["duration"].to_numpy(dtype=object)
+    drawn = form.parse(values)
+    assert not np.isnan(drawn).any() and form.format(drawn).tolist() == values.tolist()
+    assert seconds.min() <= drawn.min() and drawn.max() <= seconds.max()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    assert learn_layout(videos).numeric == ("duration", "views")  # the report reads them as numbers too
+    document = gen.encoder_.columns_[0].to_dict()
+    for corrupt in (
+        {"iso": False},
+        {"labels": ["h", "m", "s"]},
+        {"separator": " "},
+        {"units": ["s"], "labels": ["S"], "x": 1},
+    ):
+        with pytest.raises(ValueError, match="invalid unit-duration format"):
+            Column.from_dict({**document, "number_format": {**document["number_format"], **corrupt}})

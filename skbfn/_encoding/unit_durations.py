@@ -9,6 +9,11 @@ separators, leaving out the fields that are zero where the data do. A column
 holding one unit alone (``'18 days'``) is a number with a suffix
 (:mod:`.text_numbers`); years, months and weeks, whose lengths vary or
 which read as other things, are not durations here.
+
+APIs and their exports write durations as ISO 8601 does (``'PT4M13S'`` for
+a video, ``'P1DT2H'``): a ``'P'``, the days, then a ``'T'`` before the hours,
+minutes and seconds, each count followed by its letter. Such a column is
+read the same way, with one unit or more (``iso=True``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 
 from .text_numbers import MISSING_MARKERS, without_missing_marker
 
-__all__ = ["UnitDurationFormat", "unit_duration_format_of"]
+__all__ = ["UnitDurationFormat", "iso_duration_format_of", "unit_duration_format_of"]
 
 # Seconds per unit, largest first, and the labels each unit may be written with (singular, as the data do).
 UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -34,6 +39,8 @@ _LABELS = {
 _UNIT_OF = {label: unit for unit, labels in _LABELS.items() for label in labels}
 _FIELD = re.compile(r"(\d+)( ?)([A-Za-z]+)")
 _SEPARATORS = ("", " ", ", ")
+# An ISO 8601 duration in days, hours, minutes and seconds (no years, months or weeks, whose lengths vary).
+_ISO = re.compile(r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,10 @@ class UnitDurationFormat:
     missing : str or None, default=None
         The string written for a missing value (one of the missing markers
         of numbers held as text), or None.
+    iso : bool, default=False
+        Written as ISO 8601 writes durations (``'PT4M13S'``, ``'P1DT2H'``):
+        then ``labels`` are the units' letters in capitals, one unit may be
+        enough, and no space, separator or plural is written.
 
     Examples
     --------
@@ -74,6 +85,11 @@ class UnitDurationFormat:
     [170.0, 1140.0, 45.0, nan]
     >>> flights.format(np.array([170.0, 1140.0, 0.0])).tolist()
     ['2h 50m', '19h', '0m']
+    >>> videos = UnitDurationFormat(("h", "m", "s"), ("H", "M", "S"), False, "", "", False, False, iso=True)
+    >>> videos.parse(np.array(["PT4M13S", "PT1H", "PT0S"], dtype=object)).tolist()
+    [253.0, 3600.0, 0.0]
+    >>> videos.format(np.array([253.0, 3600.0, 0.0])).tolist()
+    ['PT4M13S', 'PT1H', 'PT0S']
     """
 
     units: tuple[str, ...]
@@ -84,16 +100,19 @@ class UnitDurationFormat:
     zeros: bool
     pad: bool
     missing: str | None = None
+    iso: bool = False
 
     def __post_init__(self) -> None:
         units, labels = self.units, self.labels
+        iso = self.iso is True and (self.plural, self.space, self.separator, self.pad) == (False, "", "", False)
         if not (
             isinstance(units, tuple)
             and isinstance(labels, tuple)
-            and 2 <= len(units) == len(labels)
+            and (1 if iso else 2) <= len(units) == len(labels)
             and all(isinstance(u, str) and u in UNITS for u in units)
             and list(units) == sorted(set(units), key=lambda u: -UNITS[u])
-            and all(isinstance(label, str) and _UNIT_OF.get(label) == u for u, label in zip(units, labels, strict=True))
+            and (labels == tuple(u.upper() for u in units) if iso else self.iso is False)
+            and (iso or all(isinstance(label, str) and _UNIT_OF.get(label) == u for u, label in _pairs(units, labels)))
             and all(isinstance(flag, bool) for flag in (self.plural, self.zeros, self.pad))
             and self.space in ("", " ")
             and self.separator in _SEPARATORS
@@ -113,26 +132,28 @@ class UnitDurationFormat:
             "zeros": self.zeros,
             "pad": self.pad,
             "missing": self.missing,
+            **({"iso": True} if self.iso else {}),
         }
 
     @classmethod
     def from_dict(cls, doc) -> UnitDurationFormat:
         """A format written by :meth:`to_dict`; ValueError if it is not one."""
         keys = {"kind", "units", "labels", "plural", "space", "separator", "zeros", "pad", "missing"}
-        if not isinstance(doc, dict) or set(doc) != keys or doc["kind"] != "unit_durations":
+        if not isinstance(doc, dict) or set(doc) - {"iso"} != keys or doc["kind"] != "unit_durations":
             raise ValueError(f"invalid unit-duration format {doc!r}")
-        if not (isinstance(doc["units"], list) and isinstance(doc["labels"], list)):
+        if not (isinstance(doc["units"], list) and isinstance(doc["labels"], list)) or doc.get("iso", True) is not True:
             raise ValueError(f"invalid unit-duration format {doc!r}")
         fields = (doc["plural"], doc["space"], doc["separator"], doc["zeros"], doc["pad"], doc["missing"])
-        return cls(tuple(doc["units"]), tuple(doc["labels"]), *fields)
+        return cls(tuple(doc["units"]), tuple(doc["labels"]), *fields, iso="iso" in doc)
 
     def parse(self, values: np.ndarray) -> np.ndarray:
         """Counts of the last unit (float64) of strings written with this format's units; NaN where missing or
         not written so."""
         last = UNITS[self.units[-1]]
         numbers = np.full(len(values), np.nan)
+        read = _iso_seconds if self.iso else _seconds
         for i, value in enumerate(values.tolist()):
-            seconds = _seconds(value.strip(), self) if isinstance(value, str) else None
+            seconds = read(value.strip(), self) if isinstance(value, str) else None
             if seconds is not None:
                 numbers[i] = seconds / last
         return numbers
@@ -151,6 +172,9 @@ class UnitDurationFormat:
                 count, rest = divmod(rest, size)
                 counts.append(count)
             shown = [k for k, count in enumerate(counts) if self.zeros or count] or [len(counts) - 1]
+            if self.iso:
+                written.append(_iso_written(self.units, counts, shown))
+                continue
             fields = []
             for place, k in enumerate(shown):
                 digits = f"{counts[k]:02d}" if self.pad and place else str(counts[k])
@@ -158,6 +182,11 @@ class UnitDurationFormat:
                 fields.append(f"{digits}{self.space}{label}")
             written.append(self.separator.join(fields))
         return np.array(written, dtype=object)
+
+
+def _pairs(units: tuple, labels: tuple) -> list[tuple]:
+    """Each unit beside its label (none where their counts differ, which the format's check refuses)."""
+    return list(zip(units, labels, strict=True)) if len(units) == len(labels) else []
 
 
 def _seconds(text: str, form: UnitDurationFormat) -> int | None:
@@ -176,6 +205,40 @@ def _seconds(text: str, form: UnitDurationFormat) -> int | None:
     return total if previous is not None and position == len(text) else None
 
 
+def _iso_seconds(text: str, form: UnitDurationFormat) -> int | None:
+    """The seconds an ISO 8601 duration in ``form``'s units holds, or None."""
+    match = _ISO.fullmatch(text)
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        return None
+    counts = {unit: int(count) for unit, count in match.groupdict().items() if count is not None}
+    if not counts or not set(counts) <= set(form.units):
+        return None
+    return sum(count * UNITS[unit] for unit, count in counts.items())
+
+
+def _iso_written(units: tuple[str, ...], counts: list[int], shown: list[int]) -> str:
+    """The ISO 8601 duration of ``counts`` of ``units``, writing the fields at ``shown``."""
+    days = "".join(f"{counts[k]}D" for k in shown if units[k] == "d")
+    times = "".join(f"{counts[k]}{units[k].upper()}" for k in shown if units[k] != "d")
+    return f"P{days}{'T' + times if times else ''}"
+
+
+def iso_duration_format_of(strings: np.ndarray, marker: str | None) -> UnitDurationFormat | None:
+    """The ISO 8601 duration format of a column's distinct strings (its missing marker apart), if every one is
+    such a duration in days, hours, minutes and seconds and prints back unchanged; else None."""
+    matches = [_ISO.fullmatch(s) for s in strings.tolist()]
+    if not matches or not all(m is not None and m.group(0) not in ("P", "PT") and m.lastindex for m in matches):
+        return None
+    used = {unit for m in matches for unit, count in m.groupdict().items() if count is not None}
+    units = tuple(u for u in UNITS if u in used)
+    for zeros in (False, True):
+        form = UnitDurationFormat(units, tuple(u.upper() for u in units), False, "", "", zeros, False, marker, iso=True)
+        parsed = form.parse(strings)
+        if not np.isnan(parsed).any() and np.array_equal(form.format(parsed), strings):
+            return form
+    return None
+
+
 def unit_duration_format_of(observed: np.ndarray) -> UnitDurationFormat | None:
     """The unit-duration format of a column's observed strings (a missing marker among them allowed), if every
     other one is written in it with two units or more among them, and prints back unchanged; else None.
@@ -188,11 +251,15 @@ def unit_duration_format_of(observed: np.ndarray) -> UnitDurationFormat | None:
     (('h', 'm'), ' ', False, 'n/a')
     >>> print(unit_duration_format_of(np.array(["5 ft 11 in", "6 ft 0 in"], dtype=object)))
     None
+    >>> unit_duration_format_of(np.array(["PT4M13S", "PT1H2M", "PT45S"], dtype=object)).units
+    ('h', 'm', 's')
     """
     if not len(observed) or not all(isinstance(v, str) for v in observed.tolist()):
         return None
     strings, marker = without_missing_marker(observed)
     distinct = list(dict.fromkeys(s.strip() for s in strings.tolist()))
+    if distinct and distinct[0].startswith("P"):  # 'PT4M13S'
+        return iso_duration_format_of(np.array(distinct, dtype=object), marker)
     fields = [list(_FIELD.finditer(s)) for s in distinct]
     if not distinct or not all(fields):
         return None
