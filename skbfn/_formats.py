@@ -124,7 +124,8 @@ FILE_FORMATS = {
     "customers' ids beside their orders), which samples keep and a reader of format 23 would refuse, and id "
     "columns with missing cells may have a missingness indicator (guests' orders without a customer id), and "
     "numbers held as text may be marked approximate ('~403', '≈ 12.5'), and durations may be written as ISO 8601 "
-    "writes them ('iso': 'PT4M13S'), all of which a reader of format 23 would refuse",
+    "writes them ('iso': 'PT4M13S'), and dates may be read at a year's precision beside finer ones ('%Y' among "
+    "'read_formats': '1999' beside '1999-05-12'), all of which a reader of format 23 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -233,6 +233,36 @@ def test_dates_written_in_two_formats_are_read_each_in_its_own_and_sampled_in_th
         assert BFNGenerator(**SMALL, random_state=0).fit(codes).column_roles_["when"] == "categorical"
 
 
+def test_dates_at_several_precisions_are_dates_and_a_year_alone_reads_as_its_first_day(tmp_path):
+    """Release dates as music catalogues write them: '1999-05-12' beside '1999-05' and a bare '1999'. The column
+    held more distinct strings than categories: left out, with a warning."""
+    rng = np.random.default_rng(3)
+    days = pd.DatetimeIndex(pd.Timestamp("1960-01-01") + pd.to_timedelta(rng.integers(0, 50 * 365, N_ROWS), unit="D"))
+    precision = rng.choice(["%Y-%m-%d", "%Y-%m", "%Y"], N_ROWS, p=[0.6, 0.15, 0.25])
+    written = [day.strftime(form) for day, form in zip(days, precision, strict=True)]
+    with pytest.warns(
+        UserWarning, match=r"'when' holds dates written in 3 formats .* \(a year alone as its 1 January\)"
+    ):
+        gen = BFNGenerator(**SMALL, random_state=0).fit(_table(written))
+    column = gen.encoder_.columns_[1]
+    assert (column.time_format, column.read_formats) == ("%Y-%m-%d", ("%Y-%m", "%Y"))
+    read = column.numbers(np.array(["1999", "1999-05", "1999-05-12"], dtype=object), as_float)
+    expected = [
+        (pd.Timestamp(day) - pd.Timestamp("1970-01-01")).days for day in ("1999-01-01", "1999-05-01", "1999-05-12")
+    ]
+    np.testing.assert_array_equal(read, expected)
+    sample = pd.to_datetime(gen.sample(100, random_state=0)["when"], format="%Y-%m-%d")
+    assert sample.notna().all() and days.min() <= sample.min() and sample.max() <= days.max()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    document = column.to_dict()
+    with pytest.raises(ValueError, match="invalid time format"):  # a bare year cannot write a date back
+        Column.from_dict({**document, "time_format": "%Y", "read_formats": ["%Y-%m-%d", "%Y-%m"]})
+    with pytest.raises(ValueError, match="invalid read formats"):
+        Column.from_dict({**document, "read_formats": ["%Y", "%Y"]})
+    years = _table([str(y) for y in rng.integers(1950, 2020, N_ROWS)])  # bare years alone: numbers, as before
+    assert BFNGenerator(**SMALL, random_state=0).fit(years).encoder_.columns_[1].time_format is None
+
+
 def test_a_time_of_day_beside_dates_is_left_out_with_a_warning_that_says_how_to_read_it():
     """Strings no one column of wall times holds (times of day beside dates) stay out, as before."""
     days = _days()

@@ -141,8 +141,8 @@ def _warn_of_dates_in_several_formats(name, formats: list[str]) -> None:
     """Warn that a column's dates, written in several formats, come back written in the most common one."""
     warnings.warn(
         f"X column {name!r} holds dates written in {len(formats)} formats ({', '.join(map(repr, formats))}): it is "
-        f"modelled as dates, each read in its own format, and its samples are written in the most common one, "
-        f"{formats[0]!r}.",
+        f"modelled as dates, each read in its own format{' (a year alone as its 1 January)' if '%Y' in formats else ''}"
+        f", and its samples are written in the most common one, {formats[0]!r}.",
         UserWarning,
         stacklevel=8,  # the caller of BFNGenerator.fit
     )

@@ -50,6 +50,7 @@ __all__ = [
     "OBJECT_TIMES",
     "TIMES_OF_DAY",
     "TIME_UNITS",
+    "YEAR_ALONE",
     "compact_date_format",
     "is_time_dtype",
     "is_time_format",
@@ -95,6 +96,9 @@ _NAME_FIELDS = ("%b", "%B", "%a", "%A")
 _FLAGGED_FIELD = re.compile(r"%([-^])([dmHIbBaA])")
 # Distinct strings whose guessed formats are tried (the first parse of a few values is enough to find it).
 _STRINGS_TO_GUESS_FROM = 5
+# A date written as its year alone ('1999'), read beside dates of finer precision as its 1 January.
+YEAR_ALONE = "%Y"
+_YEAR_ALONE = re.compile(r"1[0-9]{3}|2[0-9]{3}")
 # The most layouts (digits as 9, letters as a) a column of dates written in several formats is read in.
 _MAX_LAYOUTS = 8
 # Dates written as integers (20151231), as SAS, databases and some CSV exports hold them, and months so written
@@ -315,11 +319,18 @@ def mixed_time_formats(observed: np.ndarray) -> list[str]:
     (:func:`readable_together` says whether the formats may be read as one
     column).
 
+    Dates at several precisions, as music catalogues date releases
+    (``'1999-05-12'`` beside ``'1999-05'`` and a bare year ``'1999'``), are
+    such a column too: a bare year reads as its 1 January (:data:`YEAR_ALONE`,
+    never the first format, which writes the samples).
+
     Examples
     --------
     >>> import numpy as np
     >>> mixed_time_formats(np.array(["2024-03-01", "15/03/2024", "2024-04-02"], dtype=object))
     ['%Y-%m-%d', '%d/%m/%Y']
+    >>> mixed_time_formats(np.array(["1999", "2003", "1999-05-12", "1987-01"], dtype=object))
+    ['%Y-%m-%d', '%Y-%m', '%Y']
     """
     strings = observed.tolist()
     if not strings or not all(isinstance(v, str) for v in strings):
@@ -332,20 +343,23 @@ def mixed_time_formats(observed: np.ndarray) -> list[str]:
     if layouts is None or len(layouts) < 2:
         return []
     formats = [_dates_format(group) for group in layouts.values()]
-    if None in formats:
+    if None in formats or set(formats) == {YEAR_ALONE}:
         return []
     of_layout = dict(zip(layouts, formats, strict=True))
     shares = Counter(of_layout[_layout(value)] for value in strings)
-    formats = sorted(dict.fromkeys(formats), key=lambda f: -shares[f])  # stable: ties in order of appearance
+    # stable: ties in order of appearance; a bare year never first, as it cannot write a date back
+    formats = sorted(dict.fromkeys(formats), key=lambda f: (f == YEAR_ALONE, -shares[f]))
     return formats if len(formats) > 1 else []
 
 
 def readable_together(formats: list[str]) -> bool:
     """Whether strings in these formats can be read as one column of wall times: dates or datetimes with a
-    year and a month, none an instant (``%z``), a time of day or an object kind."""
+    year and a month, none an instant (``%z``), a time of day or an object kind; after the first, a bare year
+    (:data:`YEAR_ALONE`) too."""
     return len(formats) > 1 and all(
-        is_time_format(f) and f not in OBJECT_TIMES and f not in TIMES_OF_DAY and not f.endswith(_OFFSETS)
-        for f in formats
+        (is_time_format(f) and f not in OBJECT_TIMES and f not in TIMES_OF_DAY and not f.endswith(_OFFSETS))
+        or (k > 0 and f == YEAR_ALONE)
+        for k, f in enumerate(formats)
     )
 
 
@@ -364,6 +378,8 @@ def _layout(value: str) -> str:
 
 
 def _dates_format(strings: list[str]) -> str | None:
+    if all(_YEAR_ALONE.fullmatch(s) for s in strings):  # a date at a year's precision, beside other dates
+        return YEAR_ALONE
     return object_time_format(np.array(strings, dtype=object), np.dtype(object))
 
 
