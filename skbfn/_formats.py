@@ -125,7 +125,8 @@ FILE_FORMATS = {
     "columns with missing cells may have a missingness indicator (guests' orders without a customer id), and "
     "numbers held as text may be marked approximate ('~403', '≈ 12.5'), and durations may be written as ISO 8601 "
     "writes them ('iso': 'PT4M13S'), and dates may be read at a year's precision beside finer ones ('%Y' among "
-    "'read_formats': '1999' beside '1999-05-12'), all of which a reader of format 23 would refuse",
+    "'read_formats': '1999' beside '1999-05-12'), and dates all on one day of the week may count weeks "
+    "('time_unit': 'W'), all of which a reader of format 23 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skbfn import BFNGenerator
+from skbfn._encoding.column import Column
 from skbfn._encoding.table import TableEncoder
 from skbfn._encoding.weekdays import Weekdays, weekdays_from_json, weekdays_of
 
@@ -54,6 +55,28 @@ def test_weekly_readings_are_sampled_on_their_day_and_within_their_range():
     assert gen.column_relations_ == ["when on Mon"]
     sample = gen.sample(500, random_state=0)["when"]
     assert (sample.dt.day_of_week == 0).all() and sample.nunique() > 50
+
+
+def test_weekly_dates_count_weeks_and_keep_their_relations(tmp_path):
+    """Dates all on one day of the week were counted in days, and samples off that day were drawn again (about
+    seven draws a row); now they count weeks past that day, and every draw falls on it."""
+    rng = np.random.default_rng(5)
+    mondays = pd.Series(rng.choice(pd.date_range("2015-01-05", periods=300, freq="W-MON"), 400))
+    X = table(mondays).assign(
+        week_end=mondays + pd.Timedelta(6, "D"), paid=mondays + pd.to_timedelta(rng.integers(7, 40, 400), "D")
+    )
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    start, end, paid = (gen.encoder_.columns_[j] for j in (0, 2, 3))
+    assert (start.time_unit, start.time_offset) == ("W", 4 * 86_400.0)  # Mondays: 4 days past Thursdays
+    assert (end.time_unit, end.time_offset) == ("W", 3 * 86_400.0) and paid.time_unit == "D"
+    sample = gen.sample(500, random_state=0)
+    assert (sample["when"].dt.day_of_week == 0).all() and sample["when"].nunique() > 50
+    assert (sample["week_end"] - sample["when"] == pd.Timedelta(6, "D")).all()  # the shift, in weeks' numbers
+    assert (sample["paid"] >= sample["when"]).all()
+    assert np.isfinite(gen.score_samples(X.iloc[:20])).all()
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
+    with pytest.raises(ValueError, match="invalid time offset"):
+        Column.from_dict({**start.to_dict(), "time_offset": 7 * 86_400.0})  # a week past: no offset of a week
 
 
 def test_a_time_zone_keeps_its_local_days():

@@ -41,7 +41,7 @@ import numpy as np
 
 from .._json import is_finite_number, is_int
 from .column import Column, in_steps
-from .orders import SECONDS, comparable_numbers, time_kind
+from .orders import SECONDS, UNIT_SECONDS, comparable_numbers, time_kind
 from .sums import TermSum
 from .values import as_float, column_values
 from .whole_years import WholeYears
@@ -238,9 +238,9 @@ def _as_numbers(column: Column, values: np.ndarray, unit: str | None = None) -> 
     :func:`~skbfn._encoding.orders.comparable_numbers`, and of a relation's ``unit``): in its steps or time
     units, rounded as its samples are."""
     numbers = np.asarray(values, dtype=np.float64) / seconds_per_number(column, unit)
-    if column.time_unit in SECONDS:
+    if column.time_unit in UNIT_SECONDS:
         offset = column.time_offset if time_kind(column) == "instant" else 0.0
-        numbers = (numbers - offset) / SECONDS[column.time_unit]
+        numbers = (numbers - offset) / UNIT_SECONDS[column.time_unit]
     if column.step is not None:
         numbers = in_steps(numbers, column.step)
     if column.kind == "discretised" or column.lattice or column.time_unit is not None:
@@ -417,7 +417,7 @@ def arithmetic_from_json(documents, columns: list[Column]) -> list[Arithmetic | 
             in_units = all(time_kind(columns[j]) == SUM_KIND for j in involved)
         elif relation.operation == "years":
             in_units = time_kind(columns[involved[0]]) == "number" and all(
-                time_kind(columns[j]) == "instant" and columns[j].time_unit in SECONDS for j in involved[1:]
+                time_kind(columns[j]) == "instant" and columns[j].time_unit in UNIT_SECONDS for j in involved[1:]
             )
         else:
             in_units = adds_up(columns, involved, relation.operation, relation.unit)

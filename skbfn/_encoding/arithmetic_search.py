@@ -29,7 +29,7 @@ from .arithmetic import (
     tolerance,
 )
 from .column import Column
-from .orders import MAX_CHANCE, MIN_ORDER_ROWS, SECONDS, screen_rows, time_kind
+from .orders import MAX_CHANCE, MIN_ORDER_ROWS, SECONDS, UNIT_SECONDS, screen_rows, time_kind
 from .sums import TermSum, first_sum
 from .values import column_values
 from .whole_years import MAX_YEARS, RULES, WholeYears, years_reference
@@ -169,7 +169,7 @@ def _first_whole_years(columns, numeric, values, trial, varies, c: int) -> Whole
     if time_kind(columns[numeric[c]]) != "number" or np.any(counts % 1 != 0) or np.any(np.abs(counts) > MAX_YEARS):
         return None
     instants = [a for a in range(c) if varies[a] and time_kind(columns[numeric[a]]) == "instant"]
-    instants = [a for a in instants if columns[numeric[a]].time_unit in SECONDS]
+    instants = [a for a in instants if columns[numeric[a]].time_unit in UNIT_SECONDS]
     for rule in RULES:
         for a in instants:
             for b in [None, *(b for b in instants if b != a)]:

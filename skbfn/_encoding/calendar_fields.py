@@ -244,7 +244,7 @@ def calendar_fields_of_rows(encoder, X) -> tuple[dict[int, np.ndarray], np.ndarr
 
 # How far the imputer moves a drawn date to the nearest one with the given fields: four years, in days (or
 # months), keeping the time of day; and half a day, in hours, for a given hour.
-_DAYS_SEARCHED, _MONTHS_SEARCHED, _HOURS_SEARCHED = 4 * 366, 4 * 12, 12
+_DAYS_SEARCHED, _WEEKS_SEARCHED, _MONTHS_SEARCHED, _HOURS_SEARCHED = 4 * 366, 4 * 53, 4 * 12, 12
 # Units of a date column in a day, and the rows whose candidates are searched at once (memory: rows x candidates).
 _PER_DAY = {"D": 1, "h": 24, "min": 1440, "s": 86_400}
 _SEARCH_ROWS = 1024
@@ -298,7 +298,7 @@ def _nearest_with_fields(column: Column, numbers: np.ndarray, wanted: dict[str, 
         numbers = _nearest(column, numbers, hours[np.argsort(np.abs(hours), kind="stable")], {"hour": wanted["hour"]})
     dated = {f: w for f, w in wanted.items() if f != "hour"}
     if dated:
-        span = _MONTHS_SEARCHED if column.time_unit == "M" else _DAYS_SEARCHED
+        span = {"M": _MONTHS_SEARCHED, "W": _WEEKS_SEARCHED}.get(column.time_unit, _DAYS_SEARCHED)
         steps = np.arange(-span, span + 1) * (per_day or 1)
         numbers = _nearest(column, numbers, steps[np.argsort(np.abs(steps), kind="stable")], dated)
     return numbers

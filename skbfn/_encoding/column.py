@@ -427,7 +427,7 @@ class Column:
         ):
             raise ValueError(f"column {name!r} has invalid read formats {read_formats!r}")
         time_offset = doc.get("time_offset", 0.0)  # absent in files before times could lie past whole units
-        unit_seconds = {"D": 86_400, "h": 3_600, "min": 60}.get(time_unit)
+        unit_seconds = {"W": 604_800, "D": 86_400, "h": 3_600, "min": 60}.get(time_unit)
         is_datetime = time_format is not None or getattr(dtype_from_json(doc["dtype"]), "kind", None) == "M"
         if time_offset != 0.0 and not (
             is_finite_number(time_offset)

@@ -91,6 +91,8 @@ def number_units(column: Column) -> tuple | None:
 
 # Seconds in each time unit but calendar months (whose length varies): times are compared and added in seconds.
 SECONDS = {"D": 86_400, "h": 3_600, "min": 60, "s": 1}
+# Seconds in each fixed time unit a column may count: weeks too (weekly readings, every one a Friday).
+UNIT_SECONDS = {"W": 604_800, **SECONDS}
 
 
 def time_kind(column: Column) -> str:
@@ -107,9 +109,9 @@ def comparable_numbers(column: Column, numbers: np.ndarray) -> np.ndarray:
     numbers = np.asarray(numbers, dtype=np.float64)
     if column.step is not None:
         numbers = from_steps(numbers, column.step)
-    if column.time_unit in SECONDS:
+    if column.time_unit in UNIT_SECONDS:
         offset = column.time_offset if time_kind(column) == "instant" else 0.0
-        numbers = numbers * SECONDS[column.time_unit] + offset
+        numbers = numbers * UNIT_SECONDS[column.time_unit] + offset
     return numbers
 
 
@@ -118,7 +120,7 @@ def order_units(column: Column) -> tuple | None:
     seconds, whatever unit they are held in; else as :func:`number_units` (plain numbers of one step, calendar
     months from one offset); None for other columns."""
     units = number_units(column)
-    return (time_kind(column),) if units is not None and column.time_unit in SECONDS else units
+    return (time_kind(column),) if units is not None and column.time_unit in UNIT_SECONDS else units
 
 
 def broken_apart(low: np.ndarray, high: np.ndarray, rng: np.random.Generator) -> float:

@@ -64,8 +64,9 @@ __all__ = [
 ]
 
 # Coarsest first: a column's unit is the first that every observed value is a whole number of ('s' otherwise);
-# months ('M', of datetimes only) are counted from the calendar, the others are fixed lengths of time.
-TIME_UNITS = ("M", "D", "h", "min", "s")
+# months ('M', of datetimes only) are counted from the calendar, the others are fixed lengths of time: weeks
+# ('W': weekly readings, every one a Friday, count weeks past that weekday), days, hours, minutes, seconds.
+TIME_UNITS = ("M", "W", "D", "h", "min", "s")
 _MONTHS = "M"
 # Time formats of object columns holding Python objects; any other time format is a strftime format of strings.
 OBJECT_TIMES = ("date", "datetime", "time")
@@ -494,16 +495,20 @@ def time_unit_of(
 ) -> tuple[str, float]:
     """The coarsest of :data:`TIME_UNITS` that every observed value (wall time since 1970-01-01, or duration) is a
     whole number of past one offset, and that offset in seconds: 'M' for firsts of months at midnight
-    (datetimes only), 'D' for dates at midnight (or all at one time of day: readings at 09:00 every day are
-    32,400 s past whole days), 'h' or 'min' for readings on the hour or the minute (or all at one minute or
-    second past), else 's'. Durations take no offset.
+    (datetimes only), 'W' for dates all on one day of the week (Fridays are 86,400 s past the Thursdays that
+    whole weeks since 1970-01-01 end on), 'D' for dates at midnight (or all at one time of day: readings at
+    09:00 every day are 32,400 s past whole days), 'h' or 'min' for readings on the hour or the minute (or all
+    at one minute or second past), else 's'. Durations take no offset.
 
     Examples
     --------
     >>> import numpy as np
-    >>> days = np.array(["2024-03-01T09:00", "2024-05-17T09:00"], dtype="datetime64[ns]")
+    >>> days = np.array(["2024-03-01T09:00", "2024-05-16T09:00"], dtype="datetime64[ns]")
     >>> time_unit_of(days, days.dtype)
     ('D', 32400.0)
+    >>> fridays = np.array(["2024-03-01", "2024-05-17", "2024-05-24"], dtype="datetime64[ns]")
+    >>> time_unit_of(fridays, fridays.dtype)
+    ('W', 86400.0)
     """
     import pandas as pd
 

@@ -33,6 +33,7 @@ from .orders import (
     MAX_CHANCE,
     MIN_ORDER_ROWS,
     SECONDS,
+    UNIT_SECONDS,
     comparable_numbers,
     order_units,
     pair_cells_broken,
@@ -95,7 +96,7 @@ def _has_weekdays(column: Column) -> bool:
     """Whether a column is an instant counted in days, hours, minutes or seconds (not a time of day)."""
     return (
         time_kind(column) == "instant"
-        and column.time_unit in SECONDS
+        and column.time_unit in UNIT_SECONDS
         and order_units(column) is not None
         and column.time_format not in ("time", ISO_WEEKS, *TIMES_OF_DAY)  # ISO weeks write no day
     )

@@ -31,6 +31,7 @@ from .orders import (
     MAX_CHANCE,
     MIN_BROKEN_SHARE,
     SECONDS,
+    UNIT_SECONDS,
     broken_apart,
     comparable_numbers,
     order_units,
@@ -80,7 +81,7 @@ def _is_time_pair(columns: list[Column], low: int, high: int) -> bool:
     seconds (not calendar months)."""
     pair = (columns[low], columns[high])
     kinds = {time_kind(c) for c in pair}
-    return len(kinds) == 1 and all(c.time_unit in SECONDS and order_units(c) is not None for c in pair)
+    return len(kinds) == 1 and all(c.time_unit in UNIT_SECONDS and order_units(c) is not None for c in pair)
 
 
 def column_windows(columns: list[Column], X, orders: list[tuple[int, int]]) -> list[Window]:
