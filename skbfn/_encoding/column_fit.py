@@ -34,6 +34,7 @@ from .roles import (
 from .round_values import round_unit_of
 from .text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .times import (
+    YEAR_ALONE,
     compact_date_format,
     is_time_dtype,
     mixed_time_formats,
@@ -141,7 +142,7 @@ def _warn_of_dates_in_several_formats(name, formats: list[str]) -> None:
     """Warn that a column's dates, written in several formats, come back written in the most common one."""
     warnings.warn(
         f"X column {name!r} holds dates written in {len(formats)} formats ({', '.join(map(repr, formats))}): it is "
-        f"modelled as dates, each read in its own format{' (a year alone as its 1 January)' if '%Y' in formats else ''}"
+        f"modelled as dates, each read in its own format{' (a year alone as its 1 January)' * (YEAR_ALONE in formats)}"
         f", and its samples are written in the most common one, {formats[0]!r}.",
         UserWarning,
         stacklevel=8,  # the caller of BFNGenerator.fit
