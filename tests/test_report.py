@@ -283,6 +283,25 @@ def test_every_column_type_of_a_real_table_is_read_and_measured():
     assert same.copied_values == {"id": 0.0}
 
 
+def test_references_to_keys_are_left_out_as_keys_and_their_copies_counted():
+    """A customer_id beside each customer's orders was read as a number: a generator's fresh keys made it a
+    column drawn all wrong (a shape distance of 1) and let the two-sample classifier tell every row apart."""
+    rng = np.random.default_rng(0)
+    ids = np.repeat(rng.choice(np.arange(10**5, 10**6), 300, replace=False), 3)
+    train = pd.DataFrame({"customer_id": ids, "amount": rng.gamma(2.0, 20.0, 900)})
+    train["order_no"] = rng.integers(1, 40, 900)  # a count whose name ends as a key may: a number
+    blanks = train.assign(customer_id=train["customer_id"].astype(float).mask(rng.random(900) < 0.2))
+    for table in (train, blanks):  # pandas reads integers beside blank cells as floats
+        layout = learn_layout(table)
+        assert layout.free == ("customer_id",) and layout.numeric == ("amount", "order_no")
+    few = train.assign(customer_id=np.repeat(np.arange(30), 30))  # as few as categories: drawn as they are
+    assert "customer_id" in learn_layout(few).numeric
+    fresh = train.assign(customer_id=train["customer_id"] + 10**6, amount=rng.gamma(2.0, 20.0, 900))
+    report = evaluate(fresh, train.iloc[:600], train.iloc[600:], random_state=0)
+    assert "customer_id" not in report.column_shapes and report.two_sample_auc < 0.65
+    assert report.copied_values == {"customer_id": 0.0}
+
+
 def test_object_arrays_and_numbered_columns_are_read_as_the_user_means():
     rng = np.random.default_rng(0)
     rows = np.empty((300, 2), dtype=object)

@@ -83,6 +83,7 @@ __all__ = [
     "label_from_json",
     "names_a_code",
     "names_a_key",
+    "names_a_reference",
     "roles_from_json",
     "roles_to_json",
     "valid_id_template",
@@ -371,8 +372,7 @@ def code_role(name, observed: np.ndarray, dtype, max_categories: int | str = "au
     >>> code_role("customer_id", customers, customers.dtype), code_role("total", customers, customers.dtype)
     ('categorical', None)
     """
-    words = _WORDS.findall(str(name)) if name is not None else []
-    references = bool(words) and words[-1].lower() in ("id", "key")  # not 'no' or 'number': counts may end so
+    references = names_a_reference(name)
     if not (names_a_code(name) or references) or not len(observed) or getattr(dtype, "kind", "O") not in "iuf":
         return None
     numbers = np.asarray(observed, dtype=np.float64)
@@ -434,6 +434,13 @@ def are_keys(numbers: np.ndarray, name=None) -> bool:
         return False
     span = float(numbers.max() - numbers.min()) + 1.0
     return names_a_key(name) or n * (n - 1) / (2.0 * span) >= _CHANCE_PAIRS
+
+
+def names_a_reference(name) -> bool:
+    """Whether a column's name ends in ``id`` or ``key`` (``customer_id``, ``CustomerKey``): references to keys,
+    as :func:`code_role` reads integers; not ``no`` or ``number``, which end the names of counts too."""
+    words = _WORDS.findall(str(name)) if name is not None else []
+    return bool(words) and words[-1].lower() in ("id", "key")
 
 
 def names_a_key(name) -> bool:

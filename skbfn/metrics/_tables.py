@@ -13,7 +13,9 @@ the same terms:
   them: 'auto', 50, or up to 200 that repeat); a value never seen in
   training is one more category, "other";
 - free columns: text with more distinct values (ids, names, free text), and
-  integer columns whose every training value differs (integer ids). Shapes
+  integer columns whose every training value differs (integer ids) or whose
+  name references keys with more values than categories (``customer_id``
+  beside each customer's orders, which samples hold fresh keys in). Shapes
   and trends over them mean nothing, so the fidelity metrics and distances
   leave them out; the report says so and counts copied values instead.
 
@@ -42,7 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from .._encoding.cell_codes import code_cells, coded_number_format, coded_time_format, without_codes
 from .._encoding.elapsed import ElapsedFormat, elapsed_format_of
-from .._encoding.roles import few_categories, holds_categories, holds_few_values
+from .._encoding.roles import few_categories, holds_categories, holds_few_values, names_a_reference
 from .._encoding.text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
 from .._encoding.unit_durations import UnitDurationFormat, unit_duration_format_of
@@ -107,15 +109,22 @@ def _is_number(series: pd.Series) -> bool:
 
 
 def _is_integer_key(series: pd.Series, max_categories: int | str) -> bool:
-    """An integer column whose every value differs, over more rows than ``max_categories`` (50 for 'auto'): an id,
-    not a number."""
-    integers = pd.api.types.is_integer_dtype(series.dtype)
-    if not integers and not (
-        pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(series, skipna=True) == "integer"
-    ):
-        return False
+    """An integer column whose every value differs, over more rows than ``max_categories`` (50 for 'auto'), or
+    whose name says it references keys (:func:`~skbfn._encoding.roles.names_a_reference`: ``customer_id``)
+    with more distinct values than categories, whole numbers read as floats beside blank cells too: an id, not
+    a number, whose synthetic values are fresh keys (:func:`~skbfn._encoding.roles.code_role`)."""
     observed = series.dropna()
-    return len(observed) > few_categories(max_categories) and observed.is_unique
+    integers = pd.api.types.is_integer_dtype(series.dtype) or (
+        pd.api.types.is_object_dtype(series.dtype) and pd.api.types.infer_dtype(series, skipna=True) == "integer"
+    )
+    if integers and len(observed) > few_categories(max_categories) and observed.is_unique:
+        return True
+    whole = pd.api.types.is_float_dtype(series.dtype) and bool(np.all(observed == np.round(observed)))
+    return (
+        (integers or whole)
+        and names_a_reference(series.name)
+        and not holds_categories(observed.nunique(), len(observed), max_categories)
+    )
 
 
 def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextFormat, tuple[str, ...]]:
