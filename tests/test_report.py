@@ -302,6 +302,27 @@ def test_references_to_keys_are_left_out_as_keys_and_their_copies_counted():
     assert report.copied_values == {"customer_id": 0.0}
 
 
+def test_a_wide_column_whose_rare_levels_the_generator_pools_is_compared_level_by_level():
+    """Cities past 200 levels in Zipf shares, which the generator models (frequent levels kept, rare ones pooled),
+    were free text to the report: a table with every city alike scored as well as the data."""
+    rng = np.random.default_rng(1)
+    shares = 1 / np.arange(1, 401) ** 1.1
+    cities = np.array([f"city{k:03d}" for k in range(400)], dtype=object)
+
+    def people(n):
+        return pd.DataFrame({"city": cities[rng.choice(400, n, p=shares / shares.sum())], "x": rng.normal(size=n)})
+
+    train, holdout = people(2000), people(1000)
+    layout = learn_layout(train)
+    assert "city" in layout.categories and len(layout.categories["city"]) == train["city"].nunique()
+    alike = holdout.assign(city=rng.choice(layout.categories["city"], 1000))
+    fresh, uniform = column_shapes(train, holdout)["city"], column_shapes(train, alike)["city"]
+    assert uniform > fresh + 0.3
+    assert "city" not in learn_layout(train, max_categories=50).categories  # an integer bound pools nothing
+    names = pd.DataFrame({"name": [f"Ann Lee {k}" for k in range(300)] * 2, "x": rng.normal(size=600)})
+    assert learn_layout(names).free == ("name",)  # half distinct: names, as before
+
+
 def test_object_arrays_and_numbered_columns_are_read_as_the_user_means():
     rng = np.random.default_rng(0)
     rows = np.empty((300, 2), dtype=object)

@@ -10,8 +10,10 @@ the same terms:
   where a distance is taken;
 - categories: booleans, pandas categories and text columns with few enough
   distinct training values for ``max_categories`` (as the generator reads
-  them: 'auto', 50, or up to 200 that repeat); a value never seen in
-  training is one more category, "other";
+  them: 'auto', 50, or up to 200 that repeat), or wide columns whose frequent
+  levels the generator keeps and whose rare ones it pools (cities, zip
+  codes: :mod:`skbfn._encoding.rare_levels`), every level a category; a value
+  never seen in training is one more category, "other";
 - free columns: text with more distinct values (ids, names, free text), and
   integer columns whose every training value differs (integer ids) or whose
   name references keys with more values than categories (``customer_id``
@@ -44,7 +46,7 @@ from threadpoolctl import threadpool_limits
 
 from .._encoding.cell_codes import code_cells, coded_number_format, coded_time_format, without_codes
 from .._encoding.elapsed import ElapsedFormat, elapsed_format_of
-from .._encoding.roles import few_categories, holds_categories, holds_few_values, names_a_reference
+from .._encoding.roles import detect_role, few_categories, holds_categories, holds_few_values, names_a_reference
 from .._encoding.text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
 from .._encoding.unit_durations import UnitDurationFormat, unit_duration_format_of
@@ -127,6 +129,15 @@ def _is_integer_key(series: pd.Series, max_categories: int | str) -> bool:
     )
 
 
+def _pools(column: pd.Series, observed: np.ndarray) -> bool:
+    """Whether the generator keeps a wide column's frequent levels and pools its rare ones (cities, zip codes:
+    :mod:`~skbfn._encoding.rare_levels`), under ``max_categories='auto'``: its levels are then compared as
+    categories, every one of them, as the samples hold them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the roles' own warnings are the generator's to give
+        return detect_role(column.name, observed, len(column), column.dtype, "auto") == "pooled"
+
+
 def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextFormat, tuple[str, ...]]:
     """How an object or string column holds dates or numbers, as the encoder reads them
     (:func:`~skbfn._encoding.times.object_time_format`, :func:`~skbfn._encoding.text_numbers.number_format_of`,
@@ -193,7 +204,8 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
             continue
         observed = column.dropna().astype(object).to_numpy()
         values = pd.unique(observed)
-        if not holds_categories(len(values), len(observed), max_categories):
+        wide = not holds_categories(len(values), len(observed), max_categories)
+        if wide and not (max_categories == "auto" and _pools(column, observed)):
             free.append(name)
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
