@@ -506,14 +506,8 @@ def valid_id_template(template) -> bool:
     if kind == "uuid":
         return set(template) == {"kind", "upper"} and isinstance(template["upper"], bool)
     if kind == "email":
-        length, domain = template.get("length"), template.get("domain")
-        return (
-            set(template) == {"kind", "length", "domain"}
-            and is_int(length)
-            and 1 <= length <= 64
-            and isinstance(domain, str)
-            and DOMAIN.fullmatch(domain) is not None
-        )
+        domain = template.get("domain")
+        return _sized(template, "domain", 64) and isinstance(domain, str) and DOMAIN.fullmatch(domain) is not None
     if kind == "shape":
         positions = template.get("positions")
         return (
@@ -525,15 +519,15 @@ def valid_id_template(template) -> bool:
     if kind == "runs":
         return set(template) == {"kind", "runs"} and valid_runs(template["runs"])
     if kind == "token":
-        length, alphabet = template.get("length"), template.get("alphabet")
-        return (
-            set(template) == {"kind", "length", "alphabet"}
-            and is_int(length)
-            and 1 <= length <= 256
-            and isinstance(alphabet, str)
-            and 0 < len(alphabet) <= 1024
-        )
+        alphabet = template.get("alphabet")
+        return _sized(template, "alphabet", 256) and isinstance(alphabet, str) and 0 < len(alphabet) <= 1024
     return False
+
+
+def _sized(template: dict, other: str, longest: int) -> bool:
+    """Whether a template holds its kind, a ``length`` from 1 to ``longest`` and one ``other`` entry, alone."""
+    length = template.get("length")
+    return set(template) == {"kind", "length", other} and is_int(length) and 1 <= length <= longest
 
 
 def _shape(keys: list[str]) -> list[str] | None:
