@@ -127,6 +127,8 @@ FILE_FORMATS = {
     "writes them ('iso': 'PT4M13S'), and dates may be read at a year's precision beside finer ones ('%Y' among "
     "'read_formats': '1999' beside '1999-05-12'), and dates all on one day of the week may count weeks "
     "('time_unit': 'W'), all of which a reader of format 23 would refuse",
+    25: "numbers held as text may be written at several magnitudes ('magnitudes' of a number format: '$350K' "
+    "beside '$1.2M', '750 MB' beside '1.2 GB'), which a reader of format 24 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -175,8 +175,8 @@ def _warn_of_one_way_of_writing(name, observed: np.ndarray, number_format: Numbe
     example = next((f", {a!r} as {b!r}" for a, b in zip(strings, written, strict=True) if a != b), "")
     warnings.warn(
         f"X column {name!r} writes its numbers in more than one way (grouped or not, with trailing zeros or "
-        f"not, padded with spaces or not): it is modelled as numbers, and its samples are written the way most "
-        f"of its values are{example}.",
+        f"not, padded with spaces or not{', at one magnitude or another' if number_format.magnitudes else ''}): "
+        f"it is modelled as numbers, and its samples are written the way most of its values are{example}.",
         UserWarning,
         stacklevel=8,  # the caller of BFNGenerator.fit
     )

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .magnitudes import magnitude_powers, written_power
 from .roles import few_categories, holds_few_values
 
 __all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "reads_number", "text_number_format"]
@@ -126,6 +127,12 @@ class NumberFormat:
         point and ``decimals`` digits, then the letter, a sign and at least
         two digits (``'2.515e+02'``, as C, Python, R and spreadsheets write
         it; no grouping, a decimal point, no trimming).
+    magnitudes : tuple of (str, int, int), default=()
+        Written at several magnitudes (:mod:`.magnitudes`): each suffix
+        after the digits (``'K'``, ``' million'``, ``'MB'``), the power of
+        ten it stands for and the decimals written at it, in increasing
+        powers; a number is written at the largest it reaches. With
+        magnitudes, ``suffix`` is ``''`` and ``decimals`` the most of theirs.
 
     Examples
     --------
@@ -146,6 +153,11 @@ class NumberFormat:
     ['+2.5 kg', '-1.0 kg']
     >>> NumberFormat("", "", False, 3, False, exponent="e").format(np.array([251.46, -0.00012])).tolist()
     ['2.515e+02', '-1.200e-04']
+    >>> funding = NumberFormat("$", "", False, 1, True, magnitudes=(("K", 3, 0), ("M", 6, 1)))
+    >>> funding.format(np.array([350_000.0, 1_240_000.0, 2_000_000.0])).tolist()
+    ['$350K', '$1.2M', '$2M']
+    >>> funding.parse(np.array(["$1.2M", "$45K"], dtype=object)).tolist()
+    [1200000.0, 45000.0]
     """
 
     prefix: str
@@ -160,10 +172,13 @@ class NumberFormat:
     plus: bool = False
     plus_on_zero: bool = True
     exponent: str = ""
+    magnitudes: tuple[tuple[str, int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not (
-            self.exponent in ("", "e", "E")
+            _are_magnitudes(self.magnitudes)
+            and not (self.magnitudes and (self.suffix or self.exponent))
+            and self.exponent in ("", "e", "E")
             and not (self.exponent and (self.grouping or self.trim or self.decimal_mark != "."))
             and self.negative in NEGATIVES
             and isinstance(self.plus, bool)
@@ -191,31 +206,40 @@ class NumberFormat:
         format 10, without them, mean.
         """
         doc = {name: getattr(self, name) for name in _FIELDS}
-        return {
-            **doc,
-            **{name: getattr(self, name) for name, default in _SIGNS.items() if getattr(self, name) != default},
-        }
+        optional = {name: getattr(self, name) for name, default in _SIGNS.items() if getattr(self, name) != default}
+        if "magnitudes" in optional:
+            optional["magnitudes"] = [list(magnitude) for magnitude in self.magnitudes]
+        return {**doc, **optional}
 
     @classmethod
     def from_dict(cls, doc) -> NumberFormat:
         """A format written by :meth:`to_dict`; ValueError if it is not one."""
         if not isinstance(doc, dict) or not set(_FIELDS) <= set(doc) <= set(_FIELDS) | set(_SIGNS):
             raise ValueError(f"invalid number format {doc!r}")
-        return cls(**doc)
+        magnitudes = doc.get("magnitudes", ())
+        if not (isinstance(magnitudes, list | tuple) and all(isinstance(m, list | tuple) for m in magnitudes)):
+            raise ValueError(f"invalid number format {doc!r}")
+        return cls(**{**doc, "magnitudes": tuple(tuple(m) for m in magnitudes)})
 
     def format(self, numbers: np.ndarray) -> np.ndarray:
         """``numbers`` written in this format, as an object array (None where NaN)."""
-        spec = f"{',' if self.grouping else ''}.{self.decimals}{self.exponent or 'f'}"
+        grouping = "," if self.grouping else ""
+        # each magnitude's suffix, power and format spec (one, without magnitudes)
+        ways = [(s, p, f"{grouping}.{d}f") for s, p, d in self.magnitudes] or [
+            (self.suffix, 0, f"{grouping}.{self.decimals}{self.exponent or 'f'}")
+        ]
+        powers, decimals = tuple(p for _, p, _ in self.magnitudes), tuple(d for _, _, d in self.magnitudes)
         marks = str.maketrans({",": self.group_mark, ".": self.decimal_mark})
         written = []
         for number in np.asarray(numbers, dtype=np.float64).tolist():
             if number != number:
                 written.append(self.missing)
                 continue
-            digits = format(abs(number), spec)
+            suffix, power, spec = ways[written_power(abs(number), powers, decimals) if self.magnitudes else 0]
+            digits = format(abs(number) / 10.0**power if power else abs(number), spec)
             if self.trim and "." in digits:
                 digits = digits.rstrip("0").rstrip(".")
-            text = f"{self.prefix}{digits.translate(marks)}{self.suffix}"
+            text = f"{self.prefix}{digits.translate(marks)}{suffix}"
             if math.copysign(1.0, number) > 0:  # as Python writes them: '-0.0' is negative too
                 signed = self.plus and (self.plus_on_zero or any(d in "123456789" for d in digits))
                 written.append(f"+{text}" if signed else text)
@@ -227,10 +251,11 @@ class NumberFormat:
     def parse(self, values: np.ndarray) -> np.ndarray:
         """The numbers of strings written in this format, float64, NaN where missing or not in the format."""
         body_pattern = _body_pattern(self.decimal_mark, self.group_mark)
+        powers = {suffix: power for suffix, power, _ in self.magnitudes} or {self.suffix: 0}
         numbers = np.full(len(values), np.nan)
         for i, value in enumerate(values.tolist()):
             parts = _PARTS.match(value.strip()) if isinstance(value, str) else None  # padded: ' 12.50 '
-            if parts is None or parts["prefix"] != self.prefix or parts["suffix"] != self.suffix:
+            if parts is None or parts["prefix"] != self.prefix or parts["suffix"] not in powers:
                 continue  # the missing marker too: NaN
             if (parts["exponent"] or "")[:1] != self.exponent:
                 continue
@@ -238,14 +263,33 @@ class NumberFormat:
             negative = _negative(parts)
             if body is not None and negative in (None, self.negative) and (parts["sign"] == "+") <= self.plus:
                 whole = body["whole"].replace(self.group_mark, "") + "." + (body["fraction"] or "0")
-                number = float(whole + (parts["exponent"] or ""))
+                power = powers[parts["suffix"]]
+                number = float(whole + (parts["exponent"] or (f"e{power}" if power else "")))
                 numbers[i] = number if negative is None else -number  # '-0.0' is -0.0, written back as it was
         return numbers
 
 
 _FIELDS = ("prefix", "suffix", "grouping", "decimals", "trim", "decimal_mark", "group_mark", "missing")
 # Fields that files written before them lack, with the values those files mean.
-_SIGNS = {"negative": "-", "plus": False, "exponent": "", "plus_on_zero": True}
+_SIGNS = {"negative": "-", "plus": False, "exponent": "", "plus_on_zero": True, "magnitudes": ()}
+
+
+def _are_magnitudes(magnitudes) -> bool:
+    """Whether ``magnitudes`` is ``()`` or two or more distinct suffixes with increasing powers of ten that
+    :func:`~skbfn._encoding.magnitudes.magnitude_powers` reads as they are, each with its decimals."""
+    if magnitudes == ():
+        return True
+    if not (
+        isinstance(magnitudes, tuple)
+        and all(isinstance(m, tuple) and len(m) == 3 for m in magnitudes)
+        and all(isinstance(s, str) and type(p) is int and type(d) is int for s, p, d in magnitudes)
+        and all(0 <= d <= MAX_TEXT_DECIMALS and (s == "" or re.fullmatch(_SUFFIX, s)) for s, _, d in magnitudes)
+    ):
+        return False
+    powers = [p for _, p, _ in magnitudes]
+    return powers == sorted(set(powers)) and magnitude_powers([s for s, _, _ in magnitudes]) == {
+        s: p for s, p, _ in magnitudes
+    }
 
 
 def _nonzero(body: str) -> bool:
@@ -277,7 +321,11 @@ def _candidates(strings: list[str]):
     """The formats the strings' own affixes, marks and decimals suggest, one per way of writing that reads
     them all (in the order of :data:`MARKS`), if they agree on their affixes."""
     parts = [_PARTS.match(s.strip()) for s in strings]
-    if not all(parts) or len({(p["prefix"], p["suffix"]) for p in parts}) != 1:
+    if not all(parts) or len({p["prefix"] for p in parts}) != 1:
+        return
+    suffixes = {p["suffix"] for p in parts}
+    powers = magnitude_powers(suffixes) if len(suffixes) > 1 else None  # '$350K' beside '$1.2M'
+    if len(suffixes) > 1 and (powers is None or any(p["exponent"] for p in parts)):
         return
     negatives = {_negative(p) for p in parts} - {None}
     plus = any(p["sign"] == "+" for p in parts)
@@ -313,12 +361,15 @@ def _candidates(strings: list[str]):
         decimals = [len(b["fraction"] or "") for b in bodies]
         if max(decimals) > MAX_TEXT_DECIMALS:
             continue
+        at = {suffix: [d for d, p in zip(decimals, parts, strict=True) if p["suffix"] == suffix] for suffix in suffixes}
+        magnitudes = tuple(sorted(((s, power, max(at[s])) for s, power in (powers or {}).items()), key=lambda m: m[1]))
         yield NumberFormat(
             parts[0]["prefix"],
-            parts[0]["suffix"],
+            "" if magnitudes else parts[0]["suffix"],
             grouping=any(group_mark in b["whole"] for b in bodies),
             decimals=max(decimals),
-            trim=len(set(decimals)) > 1,
+            trim=any(len(set(d)) > 1 for d in at.values()),
+            magnitudes=magnitudes,
             decimal_mark=decimal_mark,
             group_mark=group_mark,
             negative=negative,
