@@ -128,7 +128,8 @@ FILE_FORMATS = {
     "'read_formats': '1999' beside '1999-05-12'), and dates all on one day of the week may count weeks "
     "('time_unit': 'W'), all of which a reader of format 23 would refuse",
     25: "numbers held as text may be written at several magnitudes ('magnitudes' of a number format: '$350K' "
-    "beside '$1.2M', '750 MB' beside '1.2 GB'), which a reader of format 24 would refuse",
+    "beside '$1.2M', '750 MB' beside '1.2 GB'), and durations as pandas and Python write them (a number format of "
+    "kind 'day_durations': '1 days 23:30:13', '2 days, 0:05:00'), both of which a reader of format 24 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._json import dtype_from_json, dtype_to_json, is_finite_number, is_int, plain
 from .cell_codes import are_codes, code_cells
+from .day_durations import DayDurationFormat
 from .elapsed import ElapsedFormat
 from .key_repeats import KeyRepeats
 from .normal_scores import NormalScores
@@ -51,6 +52,9 @@ MAX_BINS = 100_000
 # The most decimals a real column's values may share for its samples to be rounded to them.
 MAX_DECIMALS = 6
 
+# How each kind of duration held as text is read from a file ('elapsed' and any other kind: ElapsedFormat's check).
+_DURATION_FORMATS = {"unit_durations": UnitDurationFormat, "day_durations": DayDurationFormat}
+
 
 @dataclass
 class Column:
@@ -78,7 +82,7 @@ class Column:
     decimals: int | None = None
     # numbers held as text ('$1,234.50', '12.5%'): how they are written (skbfn._encoding.text_numbers), or
     # durations in clock fields ('0:03:25': skbfn._encoding.elapsed)
-    number_format: NumberFormat | ElapsedFormat | UnitDurationFormat | None = None
+    number_format: NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat | None = None
     # times held as objects, and constant columns: the string that marks a missing cell ('?', ''), written back
     missing_marker: str | None = None
     # columns whose values are all multiples of one step (amounts in thousands, limits in 10,000s, sizes in halves):
@@ -454,8 +458,7 @@ class Column:
         if number_format is not None:
             read = NumberFormat.from_dict
             if isinstance(number_format, dict) and "kind" in number_format:  # durations held as text
-                with_units = number_format["kind"] == "unit_durations"
-                read = UnitDurationFormat.from_dict if with_units else ElapsedFormat.from_dict
+                read = _DURATION_FORMATS.get(number_format["kind"], ElapsedFormat).from_dict
             number_format = read(number_format)
             if kind not in ("continuous", "discretised") or time_unit is not None:
                 raise ValueError(f"column {name!r} is {kind} but has a number format")

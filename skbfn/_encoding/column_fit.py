@@ -16,7 +16,7 @@ import numpy as np
 
 from .cell_codes import coded_number_format, coded_time_format, without_codes
 from .column import MAX_BINS, Column, in_steps, shared_decimals
-from .elapsed import elapsed_format_of
+from .durations import duration_format_of
 from .key_repeats import KeyRepeats
 from .normal_scores import NormalScores, is_skewed
 from .rare_levels import MIN_KEPT_ROWS, split_levels
@@ -44,7 +44,6 @@ from .times import (
     time_unit_of,
     time_zone_of,
 )
-from .unit_durations import unit_duration_format_of
 from .values import (
     as_float,
     column_values,
@@ -432,8 +431,8 @@ class ColumnFitter:
             if time_format is None:
                 # '$1,234.50', '12.5%', '3,000', maybe beside '<0.5'
                 number_format, exact, codes = coded_number_format(observed, dtype)
-                if number_format is None:  # durations in clock fields ('0:03:25') or with units ('2h 50m')
-                    number_format, exact = elapsed_format_of(observed) or unit_duration_format_of(observed), True
+                if number_format is None:  # durations in clock fields ('0:03:25'), with units ('2h 50m') or days
+                    number_format, exact = duration_format_of(observed), True
                 written = without_codes(observed, codes)
                 few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
                 if role == "auto" and few:

@@ -76,7 +76,7 @@ MAX_TEXT_DECIMALS = 6
 # Strings that mark a missing number (compared in lower case): '' as spreadsheets and databases export an empty
 # cell (and pandas keeps it with keep_default_na=False), '#n/a' as Excel writes one.
 MISSING_MARKERS = frozenset(
-    {"", "?", "-", "--", "—", ".", "n/a", "#n/a", "n.a.", "na", "nan", "null", "none", "unknown", "missing"}
+    {"", "?", "-", "--", "—", ".", "n/a", "#n/a", "n.a.", "na", "nan", "nat", "null", "none", "unknown", "missing"}
 )
 # Distinct strings checked before the whole column is (most columns that are not numbers fail on the first).
 _STRINGS_TO_TRY = 20

@@ -45,16 +45,18 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._encoding.cell_codes import code_cells, coded_number_format, coded_time_format, without_codes
-from .._encoding.elapsed import ElapsedFormat, elapsed_format_of
+from .._encoding.day_durations import DayDurationFormat
+from .._encoding.durations import duration_format_of
+from .._encoding.elapsed import ElapsedFormat
 from .._encoding.roles import detect_role, few_categories, holds_categories, holds_few_values, names_a_reference
 from .._encoding.text_numbers import NumberFormat, reads_as_codes, without_missing_marker
 from .._encoding.times import mixed_time_formats, object_time_format, readable_together, time_numbers
-from .._encoding.unit_durations import UnitDurationFormat, unit_duration_format_of
+from .._encoding.unit_durations import UnitDurationFormat
 
 MAX_CATEGORIES = "auto"
 # How a column holds dates or numbers as text: a time format (several, for dates in several formats), a number
 # format or durations in clock fields; None for other columns.
-TextFormat = str | tuple[str, ...] | NumberFormat | ElapsedFormat | UnitDurationFormat | None
+TextFormat = str | tuple[str, ...] | NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat | None
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,8 @@ def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextForm
     if readable_together(formats) and not holds_few_values(dated):
         return tuple(formats), ()
     number_format, _, codes = coded_number_format(observed, series.dtype)  # codes ('<0.5')
-    # durations in clock fields ('0:03:25') or with units ('2h 50m')
-    number_format = number_format or elapsed_format_of(observed) or unit_duration_format_of(observed)
+    # durations in clock fields ('0:03:25'), with units ('2h 50m') or days ('1 days 02:00:00')
+    number_format = number_format or duration_format_of(observed)
     if number_format is None or reads_as_codes(without_codes(observed, codes), number_format, max_categories):
         return None, ()
     return number_format, codes
@@ -165,7 +167,7 @@ def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextForm
 def _as_float(series: pd.Series, text_format: TextFormat = None) -> np.ndarray:
     """Numbers as float64, datetimes and durations as nanoseconds, dates held in a time format as seconds and
     numbers held in a number format as numbers (a value that is not one: NaN), missing cells NaN."""
-    if isinstance(text_format, NumberFormat | ElapsedFormat | UnitDurationFormat):
+    if isinstance(text_format, NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat):
         return text_format.parse(series.to_numpy(dtype=object))
     if isinstance(text_format, tuple):  # dates in several formats
         return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", text_format[0], text_format[1:])
