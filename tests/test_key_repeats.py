@@ -158,6 +158,16 @@ def test_the_imputer_keeps_given_keys_and_a_wide_column_of_addresses_is_keys_not
         warnings.simplefilter("ignore")
         filled = BFNImputer(BFNGenerator(**SMALL, random_state=0)).fit_transform(holes)
     assert filled["customer_id"].equals(holes["customer_id"]) and not filled["amount"].isna().any()
+    # a missing key is filled with a fresh key of its own: no two filled rows become one customer's orders
+    unknown = holes.assign(customer_id=holes["customer_id"].astype("float64"))
+    unknown.loc[::4, "customer_id"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        refilled = BFNImputer(BFNGenerator(**SMALL, random_state=0)).fit_transform(unknown)
+    fresh = refilled["customer_id"][unknown["customer_id"].isna()]
+    assert fresh.notna().all() and fresh.is_unique and not fresh.isin(set(orders["customer_id"])).any()
+    kept = unknown["customer_id"].notna()
+    assert refilled["customer_id"][kept].equals(unknown["customer_id"][kept])
     # 400 addresses in 1,000 rows: not mostly distinct, too many for categories; before, dropped with a warning
     with pytest.warns(UserWarning, match="'email' holds 400 distinct e-mail addresses") as record:
         BFNGenerator(**SMALL, random_state=0).fit(orders[["email", "amount"]])

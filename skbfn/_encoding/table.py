@@ -494,11 +494,13 @@ class TableEncoder(ScoredCells):
         decode_indicators(self, Z, decoded)
         return {j: decoded[j] for j in columns}
 
-    def inverse_transform(self, Z: np.ndarray, rng: np.random.Generator | None = None):
+    def inverse_transform(self, Z: np.ndarray, rng: np.random.Generator | None = None, *, keys_repeat: bool = True):
         """Rows in the original columns, units, types and categories (DataFrame when fitted on one).
 
-        ``rng`` draws the rare levels of the cells drawn in a pool (:mod:`.rare_levels`); None: a generator
-        seeded with 0, so that the same rows decode the same.
+        ``rng`` draws the rare levels of the cells drawn in a pool (:mod:`.rare_levels`) and which rows share
+        a fresh key (:mod:`.key_repeats`); None: a generator seeded with 0, so that the same rows decode the
+        same. With ``keys_repeat=False`` every fresh key holds one row, as the imputer fills keys: a row whose
+        key is missing is no other row's customer.
         """
         n_rows = Z.shape[0]
         rng = np.random.default_rng(0) if rng is None else rng
@@ -513,7 +515,8 @@ class TableEncoder(ScoredCells):
         drawn_missing = decode_indicators(self, Z, decoded)
         with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
         with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)
-        groups = key_groups(self.columns_, n_rows, rng, drawn_missing)  # repeated keys: which fresh key a row holds
+        # repeated keys: which fresh key a row holds
+        groups = key_groups(self.columns_, n_rows, rng, drawn_missing) if keys_repeat else {}
         for j, column in enumerate(self.columns_):
             if column.is_modelled:
                 decoded[j] = column.values(decoded[j])

@@ -267,7 +267,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 model.encoder_, completed[incomplete], observed[incomplete]
             )
             rng = numpy_generator(generator)  # draws the rare levels of cells imputed in a pool
-        rows = model.encoder_.inverse_transform(completed, rng)
+        rows = model.encoder_.inverse_transform(completed, rng, keys_repeat=False)  # no row is another's customer
         rows = with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
         with_results_solved(model.encoder_, rows, table)  # a given total: its drawn term makes it add up
         return rows
