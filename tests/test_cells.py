@@ -98,6 +98,29 @@ def test_random_cell_masks_keep_missing_cells_absent_and_roles_disjoint(seed, fr
         assert not cells.given.any() and torch.equal(cells.absent, missing)
 
 
+@given(seed=st.integers(0, 2**31 - 1), fraction=st.floats(0.0, 1.0))
+def test_random_cell_masks_follow_their_definition_cell_by_cell(seed, fraction):
+    """The roles as the docstring defines them, from the same five draws: a picked row gives each observed cell
+    with probability p_g (u < p_g), and, in half of the picked rows, makes it absent where u >= 1 - p_a."""
+    x = torch.randn(64, 7, generator=torch.Generator().manual_seed(seed))
+    x[torch.rand(64, 7, generator=torch.Generator().manual_seed(seed + 1)) < 0.2] = float("nan")
+    cells = random_cell_mask(x, fraction, generator=torch.Generator().manual_seed(seed))
+    draws = torch.Generator().manual_seed(seed)
+    if fraction == 0.0:
+        picked = torch.zeros(64, 1, dtype=torch.bool)
+        p_given = p_absent = u = torch.zeros(64, 1)
+    else:
+        picked = torch.rand(64, 1, generator=draws) < fraction
+        p_given = torch.rand(64, 1, generator=draws)
+        with_absent = torch.rand(64, 1, generator=draws) < 0.5
+        p_absent = torch.rand(64, 1, generator=draws) * (1.0 - p_given) * with_absent
+        u = torch.rand(64, 7, generator=draws)
+    missing = torch.isnan(x)
+    given = picked & ~missing & (u < p_given)
+    assert torch.equal(cells.given, given)
+    assert torch.equal(cells.absent, missing | (picked & (u >= 1.0 - p_absent) & ~given))
+
+
 def test_random_cell_masks_give_cells_in_about_the_asked_share_of_rows():
     generator = torch.Generator().manual_seed(0)
     cells = random_cell_mask(torch.zeros(20000, 8), 0.4, generator=generator)
