@@ -129,7 +129,9 @@ FILE_FORMATS = {
     "('time_unit': 'W'), all of which a reader of format 23 would refuse",
     25: "numbers held as text may be written at several magnitudes ('magnitudes' of a number format: '$350K' "
     "beside '$1.2M', '750 MB' beside '1.2 GB'), and durations as pandas and Python write them (a number format of "
-    "kind 'day_durations': '1 days 23:30:13', '2 days, 0:05:00'), both of which a reader of format 24 would refuse",
+    "kind 'day_durations': '1 days 23:30:13', '2 days, 0:05:00'), both of which a reader of format 24 would refuse; "
+    "encoders record the categorical columns that a rule over several others decides ('rules': who is a child "
+    "from sex and age), which samples keep and a reader of format 24 would not",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

@@ -1,15 +1,16 @@
 """Relations between columns that training rows keep, which the encoder records and the sampler keeps.
 
-Eight kinds, each in its own module: orders (a start before its end) and
+Nine kinds, each in its own module: orders (a start before its end) and
 copies (paid equal to due) in :mod:`.orders`, windows (shipped within a week
 of the order) in :mod:`.windows`, days of the week (trading days, Monday to
 Friday) in :mod:`.weekdays`, partitions (an age group
 from an age) in :mod:`.partitions`, lookups (a borough from its zone) in
 :mod:`.lookups`, calendar fields (a weekday from a
-date) in :mod:`.calendar_fields`, and arithmetic (a total from a subtotal
-and a tax) in :mod:`.arithmetic`. This module fits, writes and reads them
+date) in :mod:`.calendar_fields`, arithmetic (a total from a subtotal
+and a tax) in :mod:`.arithmetic`, and rules (who is a child from sex and
+age) in :mod:`.rules`. This module fits, writes and reads them
 together; tells which drawn rows break an order, a window, the days of the
-week, a partition or a lookup; and says which cells of a table the others
+week, a partition, a lookup or a rule; and says which cells of a table the others
 determine (calendar fields and arithmetic results, certain given their
 sources) and which rows contradict them.
 """
@@ -24,6 +25,7 @@ from .calendar_fields import calendar_fields_from_json, calendar_fields_of_rows,
 from .lookups import column_lookups, lookups_broken, lookups_from_json, numeric_label_columns
 from .orders import column_copies, column_orders, copies_from_json, orders_broken, orders_from_json
 from .partitions import column_partitions, numeric_columns, partitions_broken, partitions_from_json
+from .rules import column_rules, rule_number_columns, rules_broken, rules_from_json
 from .weekdays import column_weekdays, weekdays_broken, weekdays_from_json
 from .windows import column_windows, windows_broken, windows_from_json
 
@@ -47,6 +49,7 @@ RELATIONS = {
     "lookups_": "lookups",
     "calendar_fields_": "calendar_fields",
     "arithmetic_": "arithmetic",
+    "rules_": "rules",
 }
 
 
@@ -63,15 +66,18 @@ def fit_relations(columns: list, X) -> dict[str, list]:
     orders = [pair for pair in column_orders(columns, X) if determined.isdisjoint(pair)]
     partitions = [p for p in column_partitions(columns, X) if determined.isdisjoint((p.column, p.by))]
     binned = {(p.column, p.by) for p in partitions} | {(p.by, p.column) for p in partitions}
+    lookups = [x for x in column_lookups(columns, X, determined) if (x.column, x.by) not in binned]
+    decided = determined | {p.by for p in partitions} | {x.column for x in lookups}
     return {
         "orders_": orders,
         "windows_": column_windows(columns, X, orders),
         "weekdays_": [w for w in column_weekdays(columns, X) if w.column not in determined],
         "copies_": [pair for pair in column_copies(columns, X) if determined.isdisjoint(pair)],
         "partitions_": partitions,
-        "lookups_": [x for x in column_lookups(columns, X, determined) if (x.column, x.by) not in binned],
+        "lookups_": lookups,
         "calendar_fields_": calendar,
         "arithmetic_": arithmetic,
+        "rules_": column_rules(columns, X, decided),
     }
 
 
@@ -97,20 +103,23 @@ def relations_from_json(doc: dict, columns: list) -> dict[str, list]:
         "lookups_": lookups_from_json,
         "calendar_fields_": calendar_fields_from_json,
         "arithmetic_": arithmetic_from_json,
+        "rules_": rules_from_json,
     }
     return {attribute: read[attribute](doc.get(key, []), columns) for attribute, key in RELATIONS.items()}
 
 
 def relations_broken(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
-    """Which model rows ``rows`` break an order, a window, the days of the week, a partition or a lookup of
-    ``encoder`` in a drawn cell (the rows are decoded once for all)."""
+    """Which model rows ``rows`` break an order, a window, the days of the week, a partition, a lookup or a rule
+    of ``encoder`` in a drawn cell (the rows are decoded once for all)."""
     orders, partitions = list(encoder.orders_), list(encoder.partitions_)
     needed = {j for pair in orders for j in pair} | numeric_columns(partitions, encoder.columns_)
     needed |= {j for window in encoder.windows_ for j in (window.low, window.high)}
     needed |= {days.column for days in encoder.weekdays_} | numeric_label_columns(encoder, encoder.lookups_)
+    needed |= rule_number_columns(encoder, encoder.rules_)
     numbers = encoder.decoded_numbers(rows, sorted(needed))
     broken = orders_broken(encoder, orders, rows, given, numbers) | windows_broken(encoder, rows, given, numbers)
     broken |= weekdays_broken(encoder, rows, given, numbers) | lookups_broken(encoder, rows, given, numbers)
+    broken |= rules_broken(encoder, rows, given, numbers)
     return broken | partitions_broken(encoder, partitions, rows, given, numbers)
 
 
@@ -140,4 +149,5 @@ def describe_relations(encoder) -> list[str]:
     lines += [lookup.describe(names) for lookup in encoder.lookups_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]
     lines += [relation.describe(names, encoder.columns_) for relation in encoder.arithmetic_]
+    lines += [rule.describe(names) for rule in encoder.rules_]
     return lines + [blank.describe(names, encoder.columns_) for blank in getattr(encoder, "blanks_", ())]

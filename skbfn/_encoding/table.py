@@ -66,6 +66,7 @@ from .indicators import decode_indicators, encode_indicators, with_placeholders,
 from .key_repeats import check_alike_keys, key_groups, with_alike_keys
 from .relations import fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
+from .rules import with_rules_kept
 from .scored_cells import ScoredCells
 from .tails import CATEGORY_TAIL, CONTINUOUS_TAIL, INTEGER_TAIL
 from .values import as_float, column_values, is_pandas, sort_key
@@ -129,7 +130,7 @@ class TableEncoder(ScoredCells):
     max_categories = 50
     reproduce_missing = False
     indicators_ = blanks_ = ()
-    orders_ = windows_ = weekdays_ = copies_ = partitions_ = lookups_ = calendar_fields_ = arithmetic_ = ()
+    orders_ = windows_ = weekdays_ = copies_ = partitions_ = lookups_ = calendar_fields_ = arithmetic_ = rules_ = ()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -504,6 +505,7 @@ class TableEncoder(ScoredCells):
         """
         n_rows = Z.shape[0]
         rng = np.random.default_rng(0) if rng is None else rng
+        Z = with_rules_kept(self, Z, None)  # 'who' from sex and age (given cells are the caller's to put back)
         decoded: list[np.ndarray] = [None] * len(self.columns_)
         for position, j in enumerate(self._order):
             column = self.columns_[j]

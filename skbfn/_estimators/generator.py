@@ -348,8 +348,9 @@ class BFNGenerator(GeneratorInference, GeneratorDocument, DensityMixin, BaseEsti
         (``'paid = due in some rows'``),
         partitions (``'age_group bins age'``), lookups
         (``'borough determined by zone'``), calendar fields
-        (``'weekday = weekday of date'``) and arithmetic
-        (``'total = amount + tax'``, ``'tax = 0.2 * amount'``).
+        (``'weekday = weekday of date'``), arithmetic
+        (``'total = amount + tax'``, ``'tax = 0.2 * amount'``) and rules
+        (``'who decided by age, sex'``).
     encoder_ : object
         How each column of X was read (its kind: continuous, discretised,
         categorical or constant; its range, bins or categories; its

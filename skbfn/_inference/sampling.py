@@ -259,7 +259,8 @@ def sampling_bounds(encoder: TableEncoder, estimator) -> tuple[np.ndarray, np.nd
 def sampling_relations(encoder: TableEncoder, estimator):
     """The relations between columns :func:`draw` keeps for an estimator's ``enforce_bounds``, as a function of
     model rows and their given cells (:func:`~skbfn._encoding.relations.relations_broken`); None without any."""
-    relations = [r for kind in ("orders_", "partitions_", "weekdays_", "lookups_") for r in getattr(encoder, kind, ())]
+    kinds = ("orders_", "partitions_", "weekdays_", "lookups_", "rules_")
+    relations = [r for kind in kinds for r in getattr(encoder, kind, ())]
     if not (estimator.enforce_bounds and estimator.network == "mlp" and relations):
         return None
     return functools.partial(relations_broken, encoder)
