@@ -4,6 +4,7 @@ kept by samples, given cells and the imputer."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding import TableEncoder
-from skbfn._encoding.rules import MAX_DEPTH, _rule_of, column_rules, min_leaf_rows, rules_from_json
+from skbfn._encoding.rules import MAX_DEPTH, Rule, _in_order, _rule_of, column_rules, min_leaf_rows, rules_from_json
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 
@@ -55,6 +56,15 @@ def test_a_rule_decides_as_the_tree_it_was_read_from(seed, n_features, missing):
         return
     used = list(rule.by)
     np.testing.assert_array_equal(rule.decide(features[:, used]), tree.predict(features))
+
+
+def test_a_rule_is_kept_after_the_rules_that_decide_its_sources():
+    nan = float("nan")
+    first = Rule(5, (1, 2), (0, -1, -1), (0.5, nan, nan), (1, -1, -1), (2, -1, -1), (False,) * 3, (nan, 0.0, 1.0))
+    then = dataclasses.replace(first, column=6, by=(5, 3))  # decided by first's column
+    last = dataclasses.replace(first, column=7, by=(6, 5))
+    for rules in ([last, then, first], [then, first, last], [first, last, then]):
+        assert [rule.column for rule in _in_order(rules)] == [5, 6, 7]
 
 
 def test_rules_are_found_where_they_hold_in_every_row_and_nowhere_else():

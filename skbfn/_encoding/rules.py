@@ -238,13 +238,24 @@ def with_rules_kept(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.n
         return rows
     rows = rows.copy()
     drawn = np.ones(rows.shape, dtype=bool) if given is None else np.isnan(given)
-    for rule in rules:
+    for rule in _in_order(rules):
         numbers = encoder.decoded_numbers(rows, sorted(rule_number_columns(encoder, [rule])))
         held = drawn_labels(encoder, rows, {rule.column}, numbers)[rule.column]
         position = encoder.model_columns.index(rule.column)
         kept = drawn[:, position] & ~np.isnan(held)
         rows[kept, position] = rule.decide(_features(encoder, rule, rows, numbers))[kept]
     return rows
+
+
+def _in_order(rules) -> list[Rule]:
+    """The rules, each after those that decide one of its columns (a rule that decides another's source)."""
+    ordered, pending = [], list(rules)
+    while pending:
+        decided = {rule.column for rule in pending}
+        ready = [rule for rule in pending if decided.isdisjoint(rule.by)] or pending[:1]  # a cycle: as they come
+        ordered += ready
+        pending = [rule for rule in pending if rule not in ready]
+    return ordered
 
 
 def rules_from_json(documents, columns: list[Column]) -> list[Rule]:
