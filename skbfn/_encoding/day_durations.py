@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .text_numbers import MISSING_MARKERS, without_missing_marker
+from .text_numbers import MISSING_MARKERS, distinct_strings
 
 __all__ = ["DayDurationFormat", "day_duration_format_of"]
 
@@ -131,10 +131,10 @@ def day_duration_format_of(observed: np.ndarray) -> DayDurationFormat | None:
     >>> print(day_duration_format_of(np.array(["1 days", "2 days"], dtype=object)))
     None
     """
-    if not len(observed) or not all(isinstance(v, str) for v in observed.tolist()):
+    found = distinct_strings(observed)
+    if found is None:
         return None
-    strings, marker = without_missing_marker(observed)
-    distinct = np.array(list(dict.fromkeys(s.strip() for s in strings.tolist())), dtype=object)
+    distinct, marker = np.array(found[0], dtype=object), found[1]
     for style in _PATTERNS:
         found = DayDurationFormat(style, marker)
         if np.array_equal(found.format(found.parse(distinct)), distinct):

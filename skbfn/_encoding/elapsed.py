@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .text_numbers import MISSING_MARKERS, without_missing_marker
+from .text_numbers import MISSING_MARKERS, distinct_strings
 
 __all__ = ["ElapsedFormat", "elapsed_format_of"]
 
@@ -120,10 +120,10 @@ def elapsed_format_of(observed: np.ndarray) -> ElapsedFormat | None:
     >>> print(elapsed_format_of(np.array(["12:30", "3:30 pm"], dtype=object)))
     None
     """
-    if not len(observed) or not all(isinstance(v, str) for v in observed.tolist()):
+    found = distinct_strings(observed)
+    if found is None:
         return None
-    strings, marker = without_missing_marker(observed)
-    distinct = np.array(list(dict.fromkeys(s.strip() for s in strings.tolist())), dtype=object)
+    distinct, marker = np.array(found[0], dtype=object), found[1]
     parts = [_ELAPSED.match(s) for s in distinct.tolist()]
     if not parts or not all(parts) or len({p[3] is None for p in parts}) != 1:
         return None

@@ -36,7 +36,14 @@ import numpy as np
 from .magnitudes import magnitude_powers, written_power
 from .roles import few_categories, holds_few_values
 
-__all__ = ["NumberFormat", "number_format_of", "reads_as_codes", "reads_number", "text_number_format"]
+__all__ = [
+    "NumberFormat",
+    "distinct_strings",
+    "number_format_of",
+    "reads_as_codes",
+    "reads_number",
+    "text_number_format",
+]
 
 # The spaces that spreadsheets and locales write between digits and around units: a space, a no-break space (as
 # French Excel groups thousands) and a narrow no-break space (as French and SI typography do).
@@ -397,6 +404,22 @@ def without_missing_marker(observed: np.ndarray) -> tuple[np.ndarray, str | None
         return observed, None
     marker = Counter(observed[is_marker].tolist()).most_common(1)[0][0]  # ties: the first seen
     return observed[~is_marker], str(marker)
+
+
+def distinct_strings(observed: np.ndarray) -> tuple[list[str], str | None] | None:
+    """A column's distinct observed strings, stripped, in order of first sight, but its missing marker
+    (:func:`without_missing_marker`), and that marker; None where there is no value or one is not a string.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distinct_strings(np.array([" 0:03:25", "?", "1:05:33", "0:03:25"], dtype=object))
+    (['0:03:25', '1:05:33'], '?')
+    """
+    if not len(observed) or not all(isinstance(v, str) for v in observed.tolist()):
+        return None
+    strings, marker = without_missing_marker(observed)
+    return list(dict.fromkeys(s.strip() for s in strings.tolist())), marker
 
 
 def reads_number(string: str) -> bool:

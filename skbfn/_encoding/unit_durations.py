@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .text_numbers import MISSING_MARKERS, without_missing_marker
+from .text_numbers import MISSING_MARKERS, distinct_strings
 
 __all__ = ["UnitDurationFormat", "iso_duration_format_of", "unit_duration_format_of"]
 
@@ -254,10 +254,10 @@ def unit_duration_format_of(observed: np.ndarray) -> UnitDurationFormat | None:
     >>> unit_duration_format_of(np.array(["PT4M13S", "PT1H2M", "PT45S"], dtype=object)).units
     ('h', 'm', 's')
     """
-    if not len(observed) or not all(isinstance(v, str) for v in observed.tolist()):
+    found = distinct_strings(observed)
+    if found is None:
         return None
-    strings, marker = without_missing_marker(observed)
-    distinct = list(dict.fromkeys(s.strip() for s in strings.tolist()))
+    distinct, marker = found
     if distinct and distinct[0].startswith("P"):  # 'PT4M13S'
         return iso_duration_format_of(np.array(distinct, dtype=object), marker)
     fields = [list(_FIELD.finditer(s)) for s in distinct]
