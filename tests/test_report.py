@@ -21,6 +21,7 @@ from skbfn.metrics import (
     column_shapes,
     copied_values,
     pair_trends,
+    relations_kept,
     synthetic_utility,
 )
 from skbfn.metrics._tables import distance_space, learn_layout, model_features
@@ -195,6 +196,56 @@ def test_evaluate_a_bfn_generator_end_to_end(mixed):
     import matplotlib.pyplot as plt
 
     plt.close(figure)
+
+
+def test_relations_kept_count_the_synthetic_rows_keeping_each_rule_every_real_row_keeps():
+    """An order, a partition, a sum and a rule over two columns, found in the real rows; hand-made synthetic rows
+    break each in a known share of rows (a missing cell keeps them)."""
+    rng = np.random.default_rng(0)
+    n = 600
+    start, sibsp, parch = rng.uniform(0, 10, n), rng.poisson(0.5, n), rng.poisson(0.4, n)
+    age = rng.integers(18, 80, n).astype(float)
+    real = pd.DataFrame(
+        {
+            "start": start,
+            "end": start + rng.uniform(0.5, 5, n),
+            "age": age,
+            "group": np.where(age < 40, "young", "old"),
+            "sibsp": sibsp,
+            "parch": parch,
+            "alone": np.where(sibsp + parch == 0, "yes", "no"),
+            "net": np.round(rng.uniform(10, 100, n), 2),
+        }
+    )
+    real["gross"] = (real["net"] * 1.2).round(2)
+    synthetic = real.iloc[:8].copy()
+    synthetic.loc[synthetic.index[:2], "end"] = synthetic["start"].iloc[:2] - 1.0  # 2 of 8 end before they start
+    synthetic.loc[synthetic.index[2], "group"] = "old" if synthetic["group"].iloc[2] == "young" else "young"
+    synthetic.loc[synthetic.index[3:6], "alone"] = np.where(synthetic["alone"].iloc[3:6] == "yes", "no", "yes")
+    synthetic.loc[synthetic.index[6], "gross"] += 1.0
+    synthetic.loc[synthetic.index[7], "age"] = np.nan  # a missing cell breaks nothing
+    kept = relations_kept(real, synthetic)
+    assert kept == {
+        "start <= end": 0.75,
+        "group bins age": 0.875,
+        "gross = 1.2 * net": 0.875,
+        "alone decided by sibsp, parch": 0.625,
+    }
+    assert relations_kept(real, real.iloc[::-1]) == dict.fromkeys(kept, 1.0)
+    assert relations_kept(real, real.assign(group=np.where(real["age"] < 40, "old", "young"))) == {
+        **kept,
+        **{"start <= end": 1.0, "gross = 1.2 * net": 1.0, "alone decided by sibsp, parch": 1.0, "group bins age": 0.0},
+    }
+    assert relations_kept(real, real.assign(net="ten")) == {}  # a word among numbers: nothing read
+    # a category the real rows never held breaks it, even beside an age its first category would bin
+    unseen = relations_kept(real, real.assign(group=np.where(real["age"] >= 60, "senior", real["group"])))
+    assert unseen["group bins age"] == pytest.approx(1 - np.mean(real["age"] >= 60))
+    report = evaluate(synthetic, real.iloc[100:], real.iloc[:100], random_state=0)
+    assert report.reference["relations_kept"] == dict.fromkeys(kept, 1.0)
+    assert report.relations_kept == kept and report.to_dict()["fidelity"]["relations_kept"] == kept
+    assert "relations kept, mean share of 4" in str(report) and "broken most: alone decided by sibsp, parch" in str(
+        report
+    )
 
 
 def test_evaluate_separates_a_copying_generator_from_a_fresh_sample(mixed):

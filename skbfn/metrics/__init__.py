@@ -2,8 +2,8 @@
 
 - :func:`evaluate` builds a :class:`SyntheticDataReport`: fidelity, utility
   and privacy in one object, with a printable summary, a dict and a figure.
-- Fidelity: :func:`column_shapes`, :func:`pair_trends` and
-  :func:`classifier_two_sample_auc`.
+- Fidelity: :func:`column_shapes`, :func:`pair_trends`,
+  :func:`classifier_two_sample_auc` and :func:`relations_kept`.
 - Utility: :func:`synthetic_utility` (train on synthetic, test on real).
 - Privacy: :func:`membership_audit` (a model's own scores of training against
   held-out rows), :func:`closest_record_share`, :func:`exact_copies` and
@@ -16,6 +16,7 @@ scikit-learn and SciPy, and needs pandas.
 
 from .fidelity import classifier_two_sample_auc, column_shapes, pair_trends
 from .privacy import MembershipAudit, closest_record_share, copied_values, exact_copies, membership_audit
+from .relations import relations_kept
 from .report import SyntheticDataReport, evaluate
 from .utility import Utility, synthetic_utility
 
@@ -31,5 +32,6 @@ __all__ = [
     "exact_copies",
     "membership_audit",
     "pair_trends",
+    "relations_kept",
     "synthetic_utility",
 ]

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from ._tables import MAX_CATEGORIES, as_frame, learn_layout
 from .fidelity import classifier_two_sample_auc, column_shapes, pair_trends
 from .privacy import MembershipAudit, audit_scores, copied_values, exact_copies, nearest_training_distances
+from .relations import relations_kept
 from .utility import Utility, synthetic_utility
 
 __all__ = ["SyntheticDataReport", "evaluate"]
@@ -43,8 +44,9 @@ class SyntheticDataReport:
     two_sample_auc : float
         Classifier two-sample test, synthetic against held-out rows (0.5 best).
     reference : dict
-        ``column_shapes``, ``pair_trends`` and ``two_sample_auc`` of the training
-        rows against the held-out rows.
+        ``column_shapes``, ``pair_trends``, ``two_sample_auc`` and
+        ``relations_kept`` of the training rows against the held-out rows
+        (the held-out rows' shares keeping the relations).
     utility : Utility or None
         Train on synthetic, test on real, beside train on real (with a target).
     exact_copies : int
@@ -61,6 +63,10 @@ class SyntheticDataReport:
         Free-text column to the share of its synthetic values copied from training.
     free_columns : tuple
         Columns left out of fidelity and distances (ids, free text).
+    relations_kept : dict
+        Each relation between columns that every training row keeps (an
+        order, a lookup, a rule...: :func:`relations_kept`), in words, to the
+        share of synthetic rows keeping it (1 is best).
     nearest_distances : tuple of ndarray
         Each synthetic and each held-out row's L1 distance to its nearest
         training row (drawn by :meth:`plot`).
@@ -97,6 +103,7 @@ class SyntheticDataReport:
     membership: MembershipAudit | None
     copied_values: dict
     free_columns: tuple
+    relations_kept: dict = field(default_factory=dict)
     nearest_distances: tuple = field(default=(), repr=False, compare=False)
     membership_scores: tuple = field(default=(), repr=False, compare=False)
 
@@ -109,20 +116,23 @@ class SyntheticDataReport:
             ``{'rows', 'fidelity', 'reference', 'utility', 'privacy'}``.
         """
 
-        def fidelity(shapes, pairs, auc):
+        def fidelity(shapes, pairs, auc, relations):
             return {
                 "column_shapes": dict(shapes),
                 "column_shapes_mean": _mean(shapes.values()),
                 "pair_trends": [{"columns": list(pair), "distance": value} for pair, value in pairs.items()],
                 "pair_trends_mean": _mean(pairs.values()),
                 "two_sample_auc": auc,
+                "relations_kept": dict(relations),
             }
 
-        reference = self.reference
+        ref = self.reference
         return {
             "rows": {"synthetic": self.n_synthetic, "train": self.n_train, "holdout": self.n_holdout},
-            "fidelity": fidelity(self.column_shapes, self.pair_trends, self.two_sample_auc),
-            "reference": fidelity(reference["column_shapes"], reference["pair_trends"], reference["two_sample_auc"]),
+            "fidelity": fidelity(self.column_shapes, self.pair_trends, self.two_sample_auc, self.relations_kept),
+            "reference": fidelity(
+                ref["column_shapes"], ref["pair_trends"], ref["two_sample_auc"], ref.get("relations_kept", {})
+            ),
             "utility": None if self.utility is None else dict(vars(self.utility)),
             "privacy": {
                 "exact_copies": self.exact_copies,
@@ -152,6 +162,14 @@ class SyntheticDataReport:
         worst = sorted(self.column_shapes.items(), key=lambda item: -item[1])[:3]
         if worst:
             lines.append("  furthest columns: " + ", ".join(f"{name} {value:.3f}" for name, value in worst))
+        if self.relations_kept:
+            lines.append(
+                f"  {f'relations kept, mean share of {len(self.relations_kept)} (1 is best)':<42}"
+                f"{_mean(self.relations_kept.values()):>10.3f}{_mean(ref.get('relations_kept', {}).values()):>8.3f}"
+            )
+            broken = sorted((item for item in self.relations_kept.items() if item[1] < 1), key=lambda item: item[1])
+            if broken:
+                lines.append("  broken most: " + "; ".join(f"{name} {share:.3f}" for name, share in broken[:3]))
         if self.utility is not None:
             u = self.utility
             lines += [
@@ -382,6 +400,7 @@ def evaluate(
         "two_sample_auc": classifier_two_sample_auc(
             holdout, train, layout=layout, max_rows=max_rows, random_state=c2st_seed
         ),
+        "relations_kept": relations_kept(train, holdout, max_categories=max_categories),
     }
     utility = None
     if target is not None:
@@ -407,6 +426,7 @@ def evaluate(
         membership=membership,
         copied_values=copied_values(synthetic, train, max_categories=max_categories),
         free_columns=layout.free,
+        relations_kept=relations_kept(train, synthetic, max_categories=max_categories),
         nearest_distances=nearest,
         membership_scores=scores,
     )
