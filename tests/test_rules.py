@@ -33,7 +33,16 @@ def _passengers(n_rows: int = 1200, seed: int = 0) -> pd.DataFrame:
     who = np.where(age < 16, "child", np.where(sex == "male", "man", "woman"))
     fare = np.round(rng.gamma(2.0, 12.0, n_rows) * (1 + sibsp + parch), 2)
     return pd.DataFrame(
-        {"age": age, "sex": sex, "sibsp": sibsp, "parch": parch, "fare": fare, "who": who, "alone": sibsp + parch == 0}
+        {
+            "age": age,
+            "sex": sex,
+            "sibsp": sibsp,
+            "parch": parch,
+            "fare": fare,
+            "who": who,
+            "alone": sibsp + parch == 0,
+            "adult_male": who == "man",  # a lookup keyed by the rule's column
+        }
     )
 
 
@@ -67,24 +76,28 @@ def test_a_rule_is_kept_after_the_rules_that_decide_its_sources():
         assert [rule.column for rule in _in_order(rules)] == [5, 6, 7]
 
 
+def _found(table: pd.DataFrame) -> set:
+    return {(table.columns[r.column], tuple(table.columns[j] for j in r.by)) for r in TableEncoder().fit(table).rules_}
+
+
 def test_rules_are_found_where_they_hold_in_every_row_and_nowhere_else():
     X = _passengers()
-    encoder = TableEncoder().fit(X)
-    found = {(X.columns[r.column], tuple(X.columns[j] for j in r.by)) for r in column_rules(encoder.columns_, X, set())}
-    assert found == {("who", ("age", "sex")), ("alone", ("sibsp", "parch"))}
+    rules = {("who", ("age", "sex")), ("alone", ("sibsp", "parch"))}
+    assert _found(X) == rules  # adult_male is a lookup of who, not a rule
+    plain = X.drop(columns="adult_male")
+    encoder = TableEncoder().fit(plain)
+    assert {(plain.columns[r.column], tuple(plain.columns[j] for j in r.by)) for r in encoder.rules_} == rules
+    assert column_rules(encoder.columns_, plain, set()) == encoder.rules_
     # one row that breaks it, a random column, or a rule whose leaves hold too few rows: no rule
-    broken = X.copy()
+    broken = plain.copy()
     broken.loc[3, "alone"] = not broken.loc[3, "alone"]
-    assert {X.columns[r.column] for r in column_rules(TableEncoder().fit(broken).columns_, broken, set())} == {"who"}
+    assert _found(broken) == {("who", ("age", "sex"))}
     rng = np.random.default_rng(1)
-    noise = X.assign(who=rng.choice(["a", "b"], len(X)), alone=rng.random(len(X)) < 0.5)
-    assert column_rules(TableEncoder().fit(noise).columns_, noise, set()) == []
-    few = X.iloc[:60]
-    assert min_leaf_rows(60) == 20 and column_rules(TableEncoder().fit(few).columns_, few, set()) == []
+    assert _found(plain.assign(who=rng.choice(["a", "b"], len(X)), alone=rng.random(len(X)) < 0.5)) == set()
+    assert min_leaf_rows(60) == 20 and _found(plain.iloc[:60]) == set()
     # a column that one other decides is a partition's or a lookup's, not a rule's
     banded = X.assign(band=np.where(X["fare"] < 20, "low", "high"))
-    encoder = TableEncoder().fit(banded)
-    assert {banded.columns[r.column] for r in encoder.rules_} == {"who", "alone"}
+    assert _found(banded) == rules
     assert "band bins fare" in BFNGenerator(max_iter=1).fit(banded).column_relations_
 
 
@@ -99,10 +112,12 @@ def fitted(passengers) -> BFNGenerator:
 
 
 def test_samples_keep_the_rules_that_the_model_alone_breaks(fitted, passengers):
-    assert {"who decided by age, sex", "alone decided by sibsp, parch"} <= set(fitted.column_relations_)
+    relations = {"who decided by age, sex", "alone decided by sibsp, parch", "adult_male determined by who"}
+    assert relations <= set(fitted.column_relations_)
     samples = fitted.sample(2000, random_state=0)
     assert np.array_equal(samples["who"].to_numpy(dtype=str), _who(samples))
     assert np.array_equal(samples["alone"], samples["sibsp"] + samples["parch"] == 0)
+    assert np.array_equal(samples["adult_male"], samples["who"] == "man")  # the lookup follows the rule's value
     assert abs((samples["who"] == "child").mean() - (passengers["who"] == "child").mean()) < 0.06
     without = copy.deepcopy(fitted)
     without.encoder_.rules_ = []

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._json import is_finite_number, is_int
 from .column import Column
-from .lookups import drawn_labels
+from .lookups import drawn_labels, with_lookups_kept
 from .orders import MIN_ORDER_ROWS
 from .values import as_float, column_values
 
@@ -232,7 +232,8 @@ def rules_broken(encoder, rows: np.ndarray, given: np.ndarray | None, numbers: d
 
 def with_rules_kept(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.ndarray:
     """Model rows ``rows`` (a copy) whose drawn decided cells (NaN in ``given``; all without it), unless drawn
-    missing, hold what their rule gives from the rest of the row; ``rows`` itself where the encoder has none."""
+    missing, hold what their rule gives from the rest of the row, and the lookups that a decided column keys
+    hold again (``adult_male`` from ``who``); ``rows`` itself where the encoder has no rule."""
     rules = getattr(encoder, "rules_", ())
     if not rules:
         return rows
@@ -244,7 +245,7 @@ def with_rules_kept(encoder, rows: np.ndarray, given: np.ndarray | None) -> np.n
         position = encoder.model_columns.index(rule.column)
         kept = drawn[:, position] & ~np.isnan(held)
         rows[kept, position] = rule.decide(_features(encoder, rule, rows, numbers))[kept]
-    return rows
+    return with_lookups_kept(encoder, rows, given)  # a rule's column is no lookup's, but may key one
 
 
 def _in_order(rules) -> list[Rule]:
