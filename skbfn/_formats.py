@@ -131,7 +131,8 @@ FILE_FORMATS = {
     "beside '$1.2M', '750 MB' beside '1.2 GB'), and durations as pandas and Python write them (a number format of "
     "kind 'day_durations': '1 days 23:30:13', '2 days, 0:05:00'), both of which a reader of format 24 would refuse; "
     "encoders record the categorical columns that a rule over several others decides ('rules': who is a child "
-    "from sex and age), which samples keep and a reader of format 24 would not",
+    "from sex and age), which samples keep and a reader of format 24 would not, and partitions may hold one value "
+    "a label ('values': a product's price), which a reader of format 24 would refuse",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

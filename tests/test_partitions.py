@@ -10,6 +10,7 @@ from conftest import assert_samples_survive_save_load_and_pickle
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding.partitions import Partition, column_partitions
 from skbfn._encoding.table import TableEncoder
+from skbfn.metrics import relations_kept
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 GROUPS = ["18-29", "30-44", "45-59", "60+"]
@@ -101,6 +102,35 @@ def test_partitions_survive_save_load_and_pickle_and_bad_ones_are_refused(fitted
     ):
         with pytest.raises(ValueError, match="column partitions"):
             TableEncoder.from_dict({**doc, "partitions": [bad]})
+
+
+def test_a_column_holding_one_value_for_each_value_of_another_takes_it_in_samples(tmp_path):
+    """A product's price: every row of a product holds the same price, and samples hold it to the cent, where
+    the interval up to the neighbouring prices let them drift."""
+    rng = np.random.default_rng(0)
+    products = [f"P{k:02d}" for k in range(30)]
+    price_of = dict(zip(products, np.round(rng.uniform(2, 200, 30), 2), strict=True))
+    product = rng.choice(products, 1500)
+    X = pd.DataFrame({"product": product, "price": [price_of[p] for p in product], "qty": rng.integers(1, 5, 1500)})
+    gen = BFNGenerator(**SMALL, random_state=0).fit(X)
+    (partition,) = gen.encoder_.partitions_
+    assert partition.values is not None and "price determined by product" in gen.column_relations_
+    samples = gen.sample(1000, random_state=0)
+    assert np.array_equal(samples["price"], samples["product"].map(price_of))
+    # the report reads the same relation: a price a cent off its product's breaks it
+    assert relations_kept(X, X.iloc[:10].assign(price=X["price"].iloc[:10] + 0.01))["price determined by product"] == 0
+    assert relations_kept(X, X.iloc[:10])["price determined by product"] == 1.0
+    doc = gen.encoder_.to_dict()
+    assert TableEncoder.from_dict(doc).partitions_ == gen.encoder_.partitions_
+    good = doc["partitions"][0]
+    for bad in (
+        {**good, "values": good["values"][:-1]},
+        {**good, "values": good["values"][::-1]},
+        {**good, "values": 1},
+    ):
+        with pytest.raises(ValueError, match="column partitions"):
+            TableEncoder.from_dict({**doc, "partitions": [bad]})
+    assert_samples_survive_save_load_and_pickle(gen, tmp_path)
 
 
 def test_imputed_point_estimates_agree_with_every_partition(people):

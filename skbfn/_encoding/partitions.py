@@ -35,6 +35,7 @@ __all__ = [
     "numeric_columns",
     "partitions_broken",
     "partitions_from_json",
+    "with_partition_values",
 ]
 
 # A column with more values than this bins no other one here (a key, a fine measurement).
@@ -45,16 +46,29 @@ MAX_LABELS = 50
 class Partition:
     """Column ``column`` (an index of X) binned by column ``by``: the value ``labels[k]`` of ``by`` (a category's
     index, or a discretised column's number) holds ``column``'s values between ``cuts[k - 1]`` and ``cuts[k]``
-    (the first and last without their outer end)."""
+    (the first and last without their outer end). Where every value of ``by`` held one value of ``column`` in
+    training (a product's price), ``values[k]`` is that of ``labels[k]``, and decoded rows take it."""
 
     column: int
     by: int
     labels: tuple[float, ...]
     cuts: tuple[float, ...]
+    values: tuple[float, ...] | None = None
 
     def to_dict(self) -> dict:
-        """The partition as plain JSON values."""
-        return {"column": self.column, "by": self.by, "labels": list(self.labels), "cuts": list(self.cuts)}
+        """The partition as plain JSON values (``values`` only where it has them)."""
+        document = {"column": self.column, "by": self.by, "labels": list(self.labels), "cuts": list(self.cuts)}
+        return document if self.values is None else {**document, "values": list(self.values)}
+
+    def value_of(self, labels: np.ndarray) -> np.ndarray:
+        """The value of ``column`` that each of ``labels`` holds (NaN for a label the partition does not list, or
+        a missing one); all NaN for a partition without ``values``."""
+        if self.values is None:
+            return np.full(len(labels), np.nan)
+        order = np.argsort(self.labels)
+        sorted_labels = np.asarray(self.labels)[order]
+        found = np.clip(np.searchsorted(sorted_labels, labels), 0, len(sorted_labels) - 1)
+        return np.where(sorted_labels[found] == labels, np.asarray(self.values)[order][found], np.nan)
 
     def broken(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Which rows hold a value of ``column`` (``numbers``) outside the interval of their ``by`` value
@@ -112,7 +126,9 @@ def column_partitions(columns: list[Column], X) -> list[Partition]:
             if found is not None and len(found[0]) >= 2 and _chance(found[3]) <= np.log(MAX_CHANCE):
                 names, low, high, _ = found
                 cuts = (high[:-1] + low[1:]) / 2
-                partitions.append(Partition(j, by, tuple(float(v) for v in names), tuple(float(c) for c in cuts)))
+                values = tuple(float(v) for v in low) if np.array_equal(low, high) else None  # one value a label
+                names, cuts = tuple(float(v) for v in names), tuple(float(c) for c in cuts)
+                partitions.append(Partition(j, by, names, cuts, values))
     return partitions
 
 
@@ -151,13 +167,26 @@ def partitions_broken(
     return broken
 
 
+def with_partition_values(encoder, rows: np.ndarray, decoded: list) -> None:
+    """Set, in place, the ``decoded`` numbers (by column of X, as :meth:`~skbfn._encoding.table.TableEncoder.
+    inverse_transform` holds them, indicators applied) of each partition with ``values`` to the value of the row's
+    ``by`` (from the model rows ``rows``), where both are there: a product's price, as every training row had it."""
+    for partition in encoder.partitions_:
+        if partition.values is None:
+            continue
+        labels = drawn_labels(encoder, rows, {partition.by}, {partition.by: decoded[partition.by]})[partition.by]
+        value = partition.value_of(labels)
+        held = ~np.isnan(value) & ~np.isnan(decoded[partition.column])
+        decoded[partition.column] = np.where(held, value, decoded[partition.column])
+
+
 def partitions_from_json(documents, columns: list[Column]) -> list[Partition]:
     """Partitions written by :meth:`Partition.to_dict`, checked; ValueError names what is wrong."""
     partitions = []
     for doc in documents if isinstance(documents, list) else [None]:
         valid = (
             isinstance(doc, dict)
-            and set(doc) == {"column", "by", "labels", "cuts"}
+            and {"column", "by", "labels", "cuts"} <= set(doc) <= {"column", "by", "labels", "cuts", "values"}
             and all(is_int(doc[k]) and 0 <= doc[k] < len(columns) for k in ("column", "by"))
             and doc["column"] != doc["by"]
             and isinstance(doc["labels"], list)
@@ -171,7 +200,17 @@ def partitions_from_json(documents, columns: list[Column]) -> list[Partition]:
         if valid:
             column, by = columns[doc["column"]], columns[doc["by"]]
             valid = column.kind in ("continuous", "discretised") and by.kind in ("categorical", "discretised")
+        values = doc.get("values") if valid else None
+        if values is not None:  # absent in files before partitions kept one value a label
+            bounds = np.r_[-np.inf, doc["cuts"], np.inf]
+            valid = (
+                isinstance(values, list)
+                and len(values) == len(doc["labels"])
+                and all(is_finite_number(v) for v in values)
+                and all(bounds[i] < value <= bounds[i + 1] for i, value in enumerate(values))  # each in its interval
+            )
         if not valid:
             raise ValueError(f"the encoder's column partitions must each bin a numeric column by another, got {doc!r}")
-        partitions.append(Partition(doc["column"], doc["by"], tuple(doc["labels"]), tuple(doc["cuts"])))
+        values = None if values is None else tuple(float(v) for v in values)
+        partitions.append(Partition(doc["column"], doc["by"], tuple(doc["labels"]), tuple(doc["cuts"]), values))
     return partitions

@@ -145,7 +145,10 @@ def describe_relations(encoder) -> list[str]:
     lines += [window.describe(names) for window in encoder.windows_]
     lines += [days.describe(names) for days in encoder.weekdays_]
     lines += [f"{names[copy]} = {names[source]} in some rows" for copy, source in encoder.copies_]
-    lines += [f"{names[p.by]} bins {names[p.column]}" for p in encoder.partitions_]
+    lines += [
+        f"{names[p.column]} determined by {names[p.by]}" if p.values else f"{names[p.by]} bins {names[p.column]}"
+        for p in encoder.partitions_
+    ]
     lines += [lookup.describe(names) for lookup in encoder.lookups_]
     lines += [f"{names[f.column]} = {f.field} of {names[f.source]}" for f in encoder.calendar_fields_]
     lines += [relation.describe(names, encoder.columns_) for relation in encoder.arithmetic_]

@@ -64,6 +64,7 @@ from .column import Column, check_bins, output_dtype
 from .column_fit import SCALED_LIMIT, ColumnFitter
 from .indicators import decode_indicators, encode_indicators, with_placeholders, written_codes
 from .key_repeats import check_alike_keys, key_groups, with_alike_keys
+from .partitions import with_partition_values
 from .relations import fit_relations, relations_from_json, relations_to_json
 from .roles import check_roles, column_label, roles_from_json, roles_to_json
 from .rules import with_rules_kept
@@ -515,6 +516,7 @@ class TableEncoder(ScoredCells):
                 pooled = np.clip(np.round(Z[:, position]), 0, column.n_bins - 1) == column.n_bins - 1
                 decoded[j] = np.where(pooled, levels, decoded[j])
         drawn_missing = decode_indicators(self, Z, decoded)
+        with_partition_values(self, Z, decoded)  # a product's one price
         with_arithmetic(self, decoded, drawn_missing)  # a total from its terms
         with_calendar_fields(self, decoded, drawn_missing)  # a weekday from its date (a date may be a result)
         # repeated keys: which fresh key a row holds

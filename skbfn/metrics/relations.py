@@ -83,6 +83,8 @@ def relations_kept(real, synthetic, *, max_categories: int | str = MAX_CATEGORIE
                 broken = relations_broken(alone, rows, None)
             else:
                 broken = determined_cells(alone, synthetic)[1]
+            if kind == "partitions_" and relation.values is not None:  # a product's one price: to the cent
+                broken = broken | _off_value(encoder, relation, synthetic)
             for j in _columns(kind, relation):
                 broken = broken | unseen.get(j, none)
             kept[describe_relations(alone)[0]] = float(1.0 - np.mean(broken))
@@ -100,6 +102,16 @@ def relations_kept(real, synthetic, *, max_categories: int | str = MAX_CATEGORIE
             broken = broken | unseen.get(j, none)
         kept[rule.describe([str(c.name) for c in encoder.columns_])] = float(1.0 - np.mean(broken))
     return kept
+
+
+def _off_value(encoder: TableEncoder, partition, X) -> np.ndarray:
+    """Which rows of ``X`` hold another value of ``partition``'s column than the one its ``by`` value held in
+    every real row."""
+    column, by = encoder.columns_[partition.column], encoder.columns_[partition.by]
+    numbers = column.numbers(column_values(X, partition.column), as_float)
+    value = partition.value_of(by.labels(column_values(X, partition.by)))
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(value) & ~np.isnan(numbers) & ~np.isclose(numbers, value, rtol=1e-9, atol=0.0)
 
 
 def _columns(kind: str, relation) -> tuple[int, ...]:
