@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .elapsed import clock
 from .text_numbers import MISSING_MARKERS, distinct_strings
 
 __all__ = ["DayDurationFormat", "day_duration_format_of"]
@@ -106,14 +107,12 @@ class DayDurationFormat:
                 continue
             days, micro = divmod(round(number * 1e6), _DAY * 10**6)  # floor: a negative count of days
             seconds, micro = divmod(micro, 10**6)
-            hours, rest = divmod(seconds, 3600)
             fraction = f".{micro:06d}" if micro else ""
             if self.style == "pandas":
-                clock = f"{'+' if days < 0 else ''}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{fraction}"
-                written.append(f"{days} days {clock}")
+                written.append(f"{days} days {'+' if days < 0 else ''}{clock(seconds, 2)}{fraction}")
             else:
-                clock = f"{hours}:{rest // 60:02d}:{rest % 60:02d}{fraction}"
-                written.append(f"{days} day{'' if abs(days) == 1 else 's'}, {clock}" if days else clock)
+                time = f"{clock(seconds, 1)}{fraction}"
+                written.append(f"{days} day{'' if abs(days) == 1 else 's'}, {time}" if days else time)
         return np.array(written, dtype=object)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .text_numbers import MISSING_MARKERS, distinct_strings
 
-__all__ = ["ElapsedFormat", "elapsed_format_of"]
+__all__ = ["ElapsedFormat", "clock", "elapsed_format_of"]
 
 _ELAPSED = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 # The fields a format may have, and the widest first field it may pad to.
@@ -100,12 +100,23 @@ class ElapsedFormat:
                 continue
             count = max(round(number), 0)
             if self.fields == 3:
-                hours, rest = divmod(count, 3600)
-                written.append(f"{hours:0{self.width}d}:{rest // 60:02d}:{rest % 60:02d}")
+                written.append(clock(count, self.width))
             else:
                 first, last = divmod(count, 60)
                 written.append(f"{first:0{self.width}d}:{last:02d}")
         return np.array(written, dtype=object)
+
+
+def clock(seconds: int, width: int) -> str:
+    """Whole ``seconds`` (0 or more) as hours, minutes and seconds, ``'H:MM:SS'``, the hours padded to ``width``.
+
+    Examples
+    --------
+    >>> clock(3933, 1), clock(205, 2)
+    ('1:05:33', '00:03:25')
+    """
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:0{width}d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def elapsed_format_of(observed: np.ndarray) -> ElapsedFormat | None:

@@ -65,19 +65,20 @@ class Partition:
         a missing one); all NaN for a partition without ``values``."""
         if self.values is None:
             return np.full(len(labels), np.nan)
+        listed, position = self._places(labels)
+        return np.where(listed, np.asarray(self.values)[position], np.nan)
+
+    def _places(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether the partition lists each of ``labels``, and its place among the intervals (0 where not)."""
         order = np.argsort(self.labels)
         sorted_labels = np.asarray(self.labels)[order]
         found = np.clip(np.searchsorted(sorted_labels, labels), 0, len(sorted_labels) - 1)
-        return np.where(sorted_labels[found] == labels, np.asarray(self.values)[order][found], np.nan)
+        return sorted_labels[found] == labels, order[found]
 
     def broken(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Which rows hold a value of ``column`` (``numbers``) outside the interval of their ``by`` value
         (``labels``); a missing cell, or a value of ``by`` the partition does not list, breaks nothing."""
-        order = np.argsort(self.labels)
-        sorted_labels = np.asarray(self.labels)[order]
-        found = np.clip(np.searchsorted(sorted_labels, labels), 0, len(sorted_labels) - 1)
-        listed = sorted_labels[found] == labels
-        position = order[found]  # the label's place among the intervals
+        listed, position = self._places(labels)
         low = np.r_[-np.inf, self.cuts][position]
         high = np.r_[self.cuts, np.inf][position]
         with np.errstate(invalid="ignore"):
