@@ -133,6 +133,8 @@ FILE_FORMATS = {
     "encoders record the categorical columns that a rule over several others decides ('rules': who is a child "
     "from sex and age), which samples keep and a reader of format 24 would not, and partitions may hold one value "
     "a label ('values': a product's price), which a reader of format 24 would refuse",
+    26: "encoders may split a column of cells holding several numbers into part columns ('compounds': '120/80' as "
+    "'pressure[1]' and 'pressure[2]'), which a reader of format 25 would not write back as one column",
 }
 FILE_FORMAT_VERSION = max(FILE_FORMATS)
 EMA_COUNT = "ema.n_updates"

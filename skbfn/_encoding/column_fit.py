@@ -395,13 +395,16 @@ class ColumnFitter:
         *,
         categorical: bool | None,
         discretised: bool | None,
+        quantities: bool = False,
     ) -> Column:
         """One column's record, by its role (given, or detected for 'auto').
 
         ``categorical`` and ``discretised`` say whether
         ``categorical_features`` and ``discretised_features`` select the
         column (None where the parameter is 'auto'); a selected column's
-        role is not detected.
+        role is not detected. ``quantities``: numbers held as text are
+        quantities, never codes (the parts of a compound cell: the 80 of
+        ``'120/80'``).
         """
         chosen = bool(categorical) or bool(discretised)
         observed = values[~is_missing(values)]
@@ -434,7 +437,11 @@ class ColumnFitter:
                 if number_format is None:  # durations in clock fields ('0:03:25'), with units ('2h 50m') or days
                     number_format, exact = duration_format_of(observed), True
                 written = without_codes(observed, codes)
-                few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
+                few = (
+                    number_format is not None
+                    and not quantities
+                    and reads_as_codes(written, number_format, self.max_categories)
+                )
                 if role == "auto" and few:
                     number_format, codes = None, ()  # categories, as before
                 if number_format is not None and not exact:
@@ -526,6 +533,12 @@ class ColumnFitter:
     # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
     # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
     # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
+    def quietly(self, name, values: np.ndarray, dtype, quantities: bool = False) -> Column:
+        """The record :meth:`column` fits to a column of role 'auto', without its warnings (a trial fit)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.column(name, values, dtype, "auto", categorical=None, discretised=None, quantities=quantities)
+
     def categorical_column(self, name, values: np.ndarray, dtype, pooled: bool = False) -> Column:
         """A column of categories (the sorted distinct observed values), or a constant one; ``pooled``: the
         frequent values, then a pool of the rare ones (:func:`~skbfn._encoding.rare_levels.split_levels`)."""

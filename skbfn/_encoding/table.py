@@ -62,6 +62,7 @@ from .calendar_fields import with_calendar_fields
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype
 from .column_fit import SCALED_LIMIT, ColumnFitter
+from .compound_cells import CompoundCells, find_compounds
 from .indicators import decode_indicators, encode_indicators, with_placeholders, written_codes
 from .key_repeats import check_alike_keys, key_groups, with_alike_keys
 from .partitions import with_partition_values
@@ -132,6 +133,7 @@ class TableEncoder(ScoredCells):
     reproduce_missing = False
     indicators_ = blanks_ = ()
     orders_ = windows_ = weekdays_ = copies_ = partitions_ = lookups_ = calendar_fields_ = arithmetic_ = rules_ = ()
+    compounds_ = CompoundCells()
     integer_tail_ = 0.0
     continuous_tail_ = 0.0
     category_tail_ = 0.0
@@ -181,7 +183,12 @@ class TableEncoder(ScoredCells):
         return mask
 
     def fit(self, X) -> TableEncoder:
-        """Learn the kind, range and categories of every column of ``X`` (DataFrame or 2-D array)."""
+        """Learn the kind, range and categories of every column of ``X`` (DataFrame or 2-D array).
+
+        A DataFrame's columns of cells holding several numbers (``'120/80'``) are split into their parts first
+        (:mod:`.compound_cells`, :meth:`split`), when ``categorical_features`` and ``discretised_features`` are
+        'auto'.
+        """
         self.is_frame_ = is_pandas(X)
         X = X if self.is_frame_ else check_array(X, dtype=None, ensure_all_finite=False)
         n_rows, n_columns = X.shape
@@ -203,6 +210,15 @@ class TableEncoder(ScoredCells):
             self._order = self._flow_order()
             return self
         roles = check_roles(self.column_roles, names, n_columns)
+        self.compounds_ = CompoundCells((), tuple(labels)) if self.is_frame_ else CompoundCells()
+        fitted: dict = {}  # the parts of compound columns, fitted as they were found
+        if self.is_frame_ and categorical is None and discretised is None:  # '(40.71, -74.00)': two numbers
+            self.compounds_, fitted = find_compounds(X, roles, fitter.quietly)
+            if self.compounds_:
+                X = self.compounds_.split(X)
+                n_columns, labels, dtypes = X.shape[1], [column_label(c) for c in X.columns], list(X.dtypes)
+                kept = {c: r for c, r in (self.column_roles or {}).items() if c in labels}  # compound ones: 'auto'
+                roles = check_roles(kept, labels, n_columns)
         self.columns_ = []
         for j in range(n_columns):
             name, dtype, values = labels[j], dtypes[j], column_values(X, j)
@@ -216,7 +232,10 @@ class TableEncoder(ScoredCells):
                     f"X column {name!r} has the role {role!r} in column_roles, which conflicts with "
                     "categorical_features or discretised_features."
                 )
-            self.columns_.append(fitter.column(name, values, dtype, role, **selected))
+            if name in fitted:  # the 80 of '120/80': a number, not a code
+                self.columns_.append(fitted[name])
+            else:
+                self.columns_.append(fitter.column(name, values, dtype, role, **selected))
         self.columns_ = with_alike_keys(self.columns_, lambda j: column_values(X, j))  # a customer's id and e-mail
         self.integer_tail_ = INTEGER_TAIL
         self.continuous_tail_ = CONTINUOUS_TAIL
@@ -262,6 +281,7 @@ class TableEncoder(ScoredCells):
             "columns": [column.to_dict() for column in self.columns_],
             **({"indicators": list(self.indicators_)} if self.indicators_ else {}),
             **({"blanks": [blank.to_dict() for blank in self.blanks_]} if self.blanks_ else {}),
+            **({"compounds": self.compounds_.to_dict()} if self.compounds_ else {}),
             **relations_to_json(self),
             **{name: getattr(self, f"{name}_") for name in _TAILS if getattr(self, f"{name}_")},
         }
@@ -285,6 +305,10 @@ class TableEncoder(ScoredCells):
         if len(set(names)) != len(names):
             raise ValueError("the encoder names a column twice")
         encoder._order = encoder._flow_order()
+        if "compounds" in doc:
+            encoder.compounds_ = CompoundCells.from_dict(doc["compounds"], encoder.column_names)
+        elif encoder.is_frame_:
+            encoder.compounds_ = CompoundCells((), tuple(encoder.column_names))
         indicators = doc.get("indicators", [])
         if not encoder._order and not indicators:
             raise ValueError("the encoder has no modelled column")
@@ -330,10 +354,32 @@ class TableEncoder(ScoredCells):
         return [column.name for column in self.columns_]
 
     @property
+    def feature_names(self) -> list:
+        """The columns of X by name, as :attr:`column_names` but with each compound column once, not its parts."""
+        return list(self.compounds_.columns) if self.compounds_ else self.column_names
+
+    @property
     def roles(self) -> dict:
         """What each column became, by name: 'continuous', 'discretised', 'categorical', 'constant', 'id',
-        'drop' or 'empty' (missing in every row)."""
-        return {column.name: {"dropped": "drop"}.get(column.kind, column.kind) for column in self.columns_}
+        'drop' or 'empty' (missing in every row); a compound column is 'compound', before its parts."""
+        first_parts = {compound.parts[0]: compound.column for compound in self.compounds_.compounds}
+        roles = {}
+        for column in self.columns_:
+            if column.name in first_parts:
+                roles[first_parts[column.name]] = "compound"
+            roles[column.name] = {"dropped": "drop"}.get(column.kind, column.kind)
+        return roles
+
+    def split(self, X):
+        """``X`` in the columns the encoder reads: each compound column (:mod:`.compound_cells`) as its parts.
+
+        :meth:`fit` reads X as given; every other method takes a table split so.
+        """
+        return self.compounds_.split(X) if self.compounds_ and is_pandas(X) else X
+
+    def join(self, rows):
+        """Rows from :meth:`inverse_transform` in X's columns, each compound column written from its parts."""
+        return self.compounds_.join(rows)
 
     @property
     def model_columns(self) -> list[int]:

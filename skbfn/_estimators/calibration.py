@@ -88,7 +88,7 @@ def calibrated_spread_scale(model, X, *, seed: int) -> float:
     encoder = model.encoder_
     if not model.model_.cell_inputs or model.conditional_fraction == 0:
         return 1.0
-    observed = encoder.transform(X, as_observed=True)
+    observed = encoder.transform(encoder.split(X), as_observed=True)
     candidates = np.argwhere(~np.isnan(observed) & encoder.continuous_model_columns[None, :])
     n_cells = min(max(int(CALIBRATION_SHARE * len(candidates)), MIN_CALIBRATION_CELLS), MAX_CALIBRATION_CELLS)
     if n_cells > MAX_HELD_OUT_SHARE * len(candidates):

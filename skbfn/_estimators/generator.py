@@ -339,7 +339,10 @@ class BFNGenerator(GeneratorInference, GeneratorDocument, DensityMixin, BaseEsti
         is also minus the extra slack of the score bound. Else None.
     column_roles_ : dict
         What each column became, by name (or index): 'continuous',
-        'discretised', 'categorical', 'constant', 'id', 'drop' or 'empty'.
+        'discretised', 'categorical', 'constant', 'id', 'drop' or 'empty';
+        a column of cells holding several numbers (``'120/80'``) is
+        'compound', followed by the roles of its parts (``'bp[1]'``,
+        ``'bp[2]'``), which the model sees in its place.
     column_relations_ : list of str
         The relations between columns that every training row kept and that
         samples keep, in words (the Column roles guide): orders

@@ -149,13 +149,13 @@ def _estimator_with_params(cls, params: dict):
 
 
 def _features(document: dict, encoder: TableEncoder) -> tuple[int, list | None]:
-    n_features = document["n_features_in"]
-    if not is_int(n_features) or n_features != len(encoder.columns_):
-        raise ValueError(f"n_features_in={n_features!r} does not match the {len(encoder.columns_)} columns")
+    n_features, columns = document["n_features_in"], encoder.feature_names
+    if not is_int(n_features) or n_features != len(columns):
+        raise ValueError(f"n_features_in={n_features!r} does not match the {len(columns)} columns")
     names = document["feature_names_in"]
     if names is not None and (len(names) != n_features or not all(isinstance(n, str) for n in names)):
         raise ValueError("feature_names_in must list one string per column")
-    if names is not None and names != [column.name for column in encoder.columns_]:
+    if names is not None and names != columns:
         raise ValueError("feature_names_in differ from the encoder's column names")
     # A DataFrame without text labels (pandas' default integer labels) has no feature_names_in, as in scikit-learn.
     return n_features, names

@@ -113,9 +113,10 @@ class GeneratorInference:
                 given,
                 n_samples,
                 validate=lambda X: validate_table(self, X, reset=False),
-                feature_names=self.encoder_.column_names,
+                feature_names=self.encoder_.feature_names,
                 as_frame=self.encoder_.is_frame_,
             )
+            table = self.encoder_.split(table)  # a compound column as its parts
             given_values = self.encoder_.transform(table, strict=True, as_observed=True)
             check_can_condition_on_cells(self.model_, self.conditional_fraction)
         elif self.encoder_.indicators_ and not self.reproduce_missing:  # whole rows from a model of missing cells
@@ -139,11 +140,10 @@ class GeneratorInference:
         if self.reproduce_missing:  # a cell its category leaves blank in every training row
             encoded = with_blanks(self.encoder_, encoded, given_values)
         rows = self.encoder_.inverse_transform(encoded, numpy_generator(generator))  # with rare levels drawn
-        if table is None:
-            return rows
-        rows = with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))
-        with_results_solved(self.encoder_, rows, table)  # a given total: its drawn term makes it add up
-        return rows
+        if table is not None:
+            rows = with_given_cells(rows, table, lambda j, values: self.encoder_.columns_[j].missing_cells(values))
+            with_results_solved(self.encoder_, rows, table)  # a given total: its drawn term makes it add up
+        return self.encoder_.join(rows)  # a compound column written from its parts
 
     @property
     def column_relations_(self) -> list[str]:
@@ -219,7 +219,7 @@ class GeneratorInference:
         ((4,), True)
         """
         check_is_fitted(self)
-        X = validate_table(self, X, reset=False)
+        X = self.encoder_.split(validate_table(self, X, reset=False))
         with_tails = bool(self.encoder_.category_tail_)  # models before the category tails refuse unseen ones
         encoded = self.encoder_.transform(X, unseen_categories=with_tails)
         encoded[self.encoder_.copied_cells(encoded)] = np.nan  # a copy of another cell: its indicator scores it
@@ -274,7 +274,7 @@ class GeneratorInference:
         True
         """
         scores = self.score_samples(X, y)
-        if self.encoder_.unmodelled_missing(validate_table(self, X, reset=False)).any():
+        if self.encoder_.unmodelled_missing(self.encoder_.split(validate_table(self, X, reset=False))).any():
             warnings.warn(
                 "X has missing cells in columns that had none in fit: those rows are scored on their observed "
                 "cells only, so they can score above complete rows; their mean is no fair model score.",

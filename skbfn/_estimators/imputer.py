@@ -229,6 +229,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         table = self._with_missing_as_nan(validate_table(self, X, reset=False))
         model = self.estimator_
+        table = model.encoder_.split(table)  # a compound column as its parts
         observed = model.encoder_.transform(table, as_observed=True)  # NaN in the missing cells, filled as observed
         incomplete = np.flatnonzero(np.isnan(observed).any(axis=1))
         completed, rng = observed.copy(), None
@@ -270,7 +271,7 @@ class BFNImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         rows = model.encoder_.inverse_transform(completed, rng, keys_repeat=False)  # no row is another's customer
         rows = with_given_cells(rows, table, lambda j, values: model.encoder_.columns_[j].missing_cells(values))
         with_results_solved(model.encoder_, rows, table)  # a given total: its drawn term makes it add up
-        return rows
+        return model.encoder_.join(rows)
 
     @property
     def generator_(self) -> BFNGenerator:

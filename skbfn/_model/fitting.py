@@ -109,6 +109,7 @@ def fit_state(
                 "Continuing a fitted model (warm_start, partial_fit): pass y exactly when the first fit had it."
             )
         encoder, condition = previous.encoder, previous.condition_encoder
+        X = encoder.split(X)  # a compound column as its parts
         beyond = encoder.columns_beyond_range(X)
         if beyond:
             warnings.warn(
@@ -137,6 +138,7 @@ def fit_state(
         place(device, estimator.precision, model)
         ema = EMA(model, decay=estimator.ema_decay)
 
+    X = encoder.split(X)  # as the encoder split it in fit
     encoded = encoder.transform(X)
     if hidden is not None:
         encoded = np.where(hidden, np.float32(np.nan), encoded)

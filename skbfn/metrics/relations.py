@@ -66,6 +66,7 @@ def relations_kept(real, synthetic, *, max_categories: int | str = MAX_CATEGORIE
     synthetic = as_frame(synthetic, real.columns)
     encoder = TableEncoder(max_categories=max_categories, reproduce_missing=True).fit(real)
     try:
+        synthetic = encoder.split(synthetic)  # a compound column as its parts, as the encoder reads the real one
         rows = encoder.transform(synthetic, unseen_categories=True)
     except ValueError:  # a value its column cannot hold: the relations of such a table are not read
         return {}
