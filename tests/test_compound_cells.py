@@ -192,6 +192,9 @@ def test_given_compound_cells_and_cells_written_another_way():
         with pytest.raises(ValueError, match="'pressure'"):
             gen.sample(2, given={"pressure": off})
     assert gen.__dict__.keys() == before.keys() and gen.n_iter_ == before["n_iter_"]
+    streamed = BFNGenerator(**dict(SMALL, batch_size=50), random_state=0).partial_fit(frame.head(150))
+    streamed.partial_fit(frame.iloc[150:])  # a continued fit splits its rows as the first did
+    assert streamed.n_iter_ == 6 and streamed.sample(20, random_state=0)["home"].str.fullmatch(r"\(.*, .*\)").all()
 
 
 def test_the_imputer_fills_compound_cells_in_their_writing():
@@ -233,6 +236,7 @@ def test_corrupt_compound_documents_are_refused():
         (lambda d: d["compounds"][0].update(column="nothing"), "no parts among the columns"),
         (lambda d: d["columns"].insert(1, d["columns"].pop(0)), "not its columns, in order"),
         (lambda d: d.update(compounds=[]), "non-empty list"),
+        (lambda d: d.update(is_frame=False), "DataFrames only"),
     ):
         broken = copy.deepcopy(doc)
         change(broken)

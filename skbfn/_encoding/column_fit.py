@@ -530,15 +530,15 @@ class ColumnFitter:
         shared = self.numeric_column("(all pixels)", numbers, None, wants_bins)
         return [replace(shared, name=name, dtype=dtype) for name, dtype in zip(column_names, dtypes, strict=True)]
 
-    # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
-    # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
-    # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
     def quietly(self, name, values: np.ndarray, dtype, quantities: bool = False) -> Column:
         """The record :meth:`column` fits to a column of role 'auto', without its warnings (a trial fit)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return self.column(name, values, dtype, "auto", categorical=None, discretised=None, quantities=quantities)
 
+    # Categories are coded with a dict over the sorted categories, not sklearn's OrdinalEncoder: that
+    # refuses object columns mixing strings and numbers ("uniformly strings or numbers"), which pandas
+    # object columns and DataFrames read from files hold, and it would need NaN handled apart anyway.
     def categorical_column(self, name, values: np.ndarray, dtype, pooled: bool = False) -> Column:
         """A column of categories (the sorted distinct observed values), or a constant one; ``pooled``: the
         frequent values, then a pool of the rare ones (:func:`~skbfn._encoding.rare_levels.split_levels`)."""

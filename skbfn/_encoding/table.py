@@ -306,6 +306,10 @@ class TableEncoder(ScoredCells):
             raise ValueError("the encoder names a column twice")
         encoder._order = encoder._flow_order()
         if "compounds" in doc:
+            if not encoder.is_frame_:
+                raise ValueError(
+                    "compound columns are read from DataFrames only, but the encoder was fitted on an array"
+                )
             encoder.compounds_ = CompoundCells.from_dict(doc["compounds"], encoder.column_names)
         elif encoder.is_frame_:
             encoder.compounds_ = CompoundCells((), tuple(encoder.column_names))
