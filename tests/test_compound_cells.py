@@ -101,6 +101,7 @@ def test_compound_columns_are_found_as_the_data_write_them():
         "range": (["55-65", "60-70", "5-15"], ("", "-", ""), (0, 0)),
         "place": (["(40.7128, -74.0060)", "(51.5072, -0.1276)"], ("(", ", ", ")"), (0, 0)),
         "rating": (["4.5 out of 5 stars", "3.0 out of 5 stars"], ("", " out of ", " stars"), (0, 0)),
+        "distance": (["approx. 12.5 km", "approx. 3.0 km"], ("approx. ", " km"), (0,)),
     }
     for name, (values, literals, widths) in cells.items():
         found = compound_of(name, np.array([*values, None, "n/a"], dtype=object))
@@ -138,18 +139,22 @@ def test_only_columns_the_encoder_would_leave_out_or_take_for_keys_are_split():
             ],
             "room": [f"Room {a}, Floor {b}" for a, b in zip(ints(1, 400), ints(1, 30), strict=True)],
             "room[1]": rng.normal(size=n),  # a column named as the first part of 'room': 'room' is left as it was
+            "weight": [f"Weight: {w:.2f} kg" for w in rng.uniform(1, 50, n)],  # one number, with decimals
+            "store": [f"Store {k}" for k in ints(1, 300)],  # one whole number in text: a label
         }
     )
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         roles = TableEncoder().fit(frame).roles
-    assert {k: roles[k] for k in ("phone", "ip", "day", "score", "room")} == {
+    assert {k: roles[k] for k in ("phone", "ip", "day", "score", "room", "store")} == {
         "phone": "id",
         "ip": "id",
         "day": "continuous",
         "score": "categorical",
         "room": "drop",
+        "store": "id",  # repeated keys of a prefix and a number (tests/test_key_repeats.py), no quantity
     }
+    assert roles["weight"] == "compound" and roles["weight[1]"] == "continuous"
     assert roles["coords"] == "compound" and roles["coords[1]"] == roles["coords[2]"] == "continuous"
     assert any("'room' holds" in str(w.message) for w in record)  # its usual warning, and none for a trial fit
     assert not any("coords" in str(w.message) for w in record)
@@ -227,7 +232,8 @@ def test_corrupt_compound_documents_are_refused():
     assert TableEncoder.from_dict(doc).to_dict() == doc
     for change, message in (
         (lambda d: d["compounds"][0].update(literals=["", "1", ""]), "hold no number"),
-        (lambda d: d["compounds"][0].update(literals=["", ""]), "surround 2 to"),
+        (lambda d: d["compounds"][0].update(literals=[""]), "surround 1 to"),
+        (lambda d: d["compounds"][0].update(literals=["", ""], widths=[0]), "needs text around it"),
         (lambda d: d["compounds"][0].update(literals=["", "", ""]), "separated by text"),
         (lambda d: d["compounds"][2].update(widths=[0]), "widths must be"),
         (lambda d: d["compounds"][2].update(widths=[0, -1]), "widths must be"),

@@ -8,7 +8,9 @@ column holds nearly as many distinct strings as rows, so it was left out.
 A column is *compound* where every observed string is numbers (a minus
 sign right after a digit, as in ``'55-65'``, separates them) between the
 same pieces of text (no word glued to a number's digits, as codes have in
-``'Item12'``), two numbers or more, each part's numbers written in
+``'Item12'``), two numbers or more (or one with decimals: ``'approx. 12.5
+km'``, ``'Weight: 3.20 kg'``, where no number format reads the text around
+it), each part's numbers written in
 one way that prints them back (zero-padded ones, the ``'03'`` of ``'5:03'``,
 all to one width), and the encoder would otherwise leave the column out, or
 take it for keys although its numbers have decimals (``'51.50012,-0.12345'``).
@@ -180,11 +182,13 @@ class Compound:
         column, literals, widths, marker = doc["column"], doc["literals"], doc["widths"], doc["marker"]
         if not (isinstance(column, str) and isinstance(literals, list) and all(isinstance(p, str) for p in literals)):
             raise ValueError(f"a compound column needs a name and a list of texts, got {doc!r}")
-        if not 3 <= len(literals) <= MAX_PARTS + 1 or any(_NUMBER.search(piece) for piece in literals):
+        if not 2 <= len(literals) <= MAX_PARTS + 1 or any(_NUMBER.search(piece) for piece in literals):
             raise ValueError(
-                f"compound column {column!r}: its texts {literals!r} must hold no number and surround 2 to "
+                f"compound column {column!r}: its texts {literals!r} must hold no number and surround 1 to "
                 f"{MAX_PARTS} numbers"
             )
+        if not (literals[0] or literals[-1]) and len(literals) == 2:
+            raise ValueError(f"compound column {column!r}: a single number needs text around it, got {literals!r}")
         if not all(literals[1:-1]):
             raise ValueError(f"compound column {column!r}: numbers must be separated by text, got {literals!r}")
         if not (
@@ -220,7 +224,7 @@ def compound_of(column: str, values: np.ndarray) -> Compound | None:
     if len(distinct) < 2:
         return None
     literals = _pieces(distinct[0])[0]
-    if not 3 <= len(literals) <= MAX_PARTS + 1 or not all(literals[1:-1]):
+    if not 2 <= len(literals) <= MAX_PARTS + 1 or not all(literals[1:-1]) or literals == ("", ""):
         return None
     if any(_CODE_PREFIX.search(piece) for piece in literals[:-1]):
         return None  # 'First12 Last7', 'SKU123-4': a word glued to digits names a thing, and is no quantity
@@ -377,6 +381,8 @@ def find_compounds(X, roles: dict, fit_quietly) -> tuple[CompoundCells, dict]:
         kind = fit_quietly(name, values, dtype).kind
         if not (kind == "dropped" or (kind == "id" and compound.has_fractions(values))):
             continue
+        if compound.n_parts == 1 and not compound.has_fractions(values):
+            continue  # 'Store 12': a label of integers in text, no quantity
         parts = compound.split(values)
         columns = [
             fit_quietly(part, numbers, np.dtype(object), True)
