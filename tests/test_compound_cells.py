@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from skbfn import BFNGenerator, BFNImputer
 from skbfn._encoding import TableEncoder
 from skbfn._encoding.compound_cells import Compound, compound_of
-from skbfn.metrics import relations_kept
+from skbfn.metrics import column_shapes, copied_values, evaluate, relations_kept
 
 SMALL = dict(hidden_layer_sizes=(64, 64), time_embedding_dim=16, max_iter=300, n_steps=10, n_elbo_draws=8)
 
@@ -249,3 +249,19 @@ def test_corrupt_compound_documents_are_refused():
         change(broken)
         with pytest.raises(ValueError, match=message):
             TableEncoder.from_dict(broken)
+
+
+def test_the_metrics_compare_compound_columns_part_by_part():
+    frame = _patients(800, seed=1)
+    real, held_out = frame.iloc[:400].reset_index(drop=True), frame.iloc[400:].reset_index(drop=True)
+    shifted = held_out.assign(
+        pressure=[f"{int(p.split('/')[0]) + 15}/{p.split('/')[1]}" if p != "n/a" else p for p in held_out["pressure"]]
+    )
+    shapes, moved = column_shapes(real, held_out), column_shapes(real, shifted)
+    assert list(shapes)[:4] == ["pressure[1]", "pressure[2]", "home[1]", "home[2]"] and "pressure" not in shapes
+    assert moved["pressure[1]"] > 0.3 > shapes["pressure[1]"] and moved["pressure[2]"] == shapes["pressure[2]"]
+    assert column_shapes(real, held_out.assign(pressure="high"))["pressure[1]"] > 0.85  # no number read: missing
+    copied = copied_values(held_out, real)
+    assert set(copied) == {"pressure", "home", "pace"} and copied["home"] == 0.0
+    report = evaluate(held_out, real, held_out, random_state=0)
+    assert "pressure" not in report.free_columns and "pressure[1]" in report.column_shapes

@@ -39,10 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._json import is_int
-from .text_numbers import is_missing_marker, text_number_format
+from .text_numbers import NumberFormat, is_missing_marker, text_number_format
 from .values import is_missing
 
-__all__ = ["Compound", "CompoundCells", "compound_of", "find_compounds"]
+__all__ = ["Compound", "CompoundCells", "CompoundPart", "compound_of", "compound_parts", "find_compounds"]
 
 # A number in a compound cell: digits with an optional fraction, and a sign where no digit, letter or point is
 # before it ('-74.0060' in '(40.71, -74.0060)'; '55-65' is two numbers). Digits after a point that follows digits
@@ -125,10 +125,11 @@ class Compound:
         """The column's way of writing, with ``#`` for each number: ``'#/#'``."""
         return "#".join(self.literals)
 
-    def split(self, values: np.ndarray) -> list[np.ndarray]:
+    def split(self, values: np.ndarray, *, strict: bool = True) -> list[np.ndarray]:
         """The part strings of each cell (object arrays, None where the cell is missing), padding taken off.
 
-        A value that is neither missing nor written the column's way is refused with a ValueError naming it.
+        A value that is neither missing nor written the column's way is refused with a ValueError naming it
+        (``strict=False``: its parts are None).
         """
         parts = [np.full(len(values), None, dtype=object) for _ in range(self.n_parts)]
         missing = is_missing(values)
@@ -139,6 +140,8 @@ class Compound:
             if literals != self.literals or not all(
                 _width([n]) in (0, w) for n, w in zip(numbers, self.widths, strict=True)
             ):
+                if not strict:
+                    continue
                 raise ValueError(
                     f"X column {self.column!r} holds {value!r}, which is not written as its values were in fit "
                     f"({self.written!r}, a number for each '#')."
@@ -392,3 +395,44 @@ def find_compounds(X, roles: dict, fit_quietly) -> tuple[CompoundCells, dict]:
             compounds.append(compound)
             part_columns.update(zip(compound.parts, columns, strict=True))
     return CompoundCells(tuple(compounds), tuple(X.columns)), part_columns
+
+
+@dataclass(frozen=True)
+class CompoundPart:
+    """One part of a compound column read as numbers: the column, its writing, which part, and the part's number
+    format; :meth:`parse` reads the part's numbers from the column's cells (as the metrics read columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parts = compound_parts("bp", np.array(["120/80", "135/85", "n/a"], dtype=object))
+    >>> [part.name for part in parts], parts[1].parse(np.array(["118/79", "high", None], dtype=object)).tolist()
+    (['bp[1]', 'bp[2]'], [79.0, nan, nan])
+    """
+
+    column: str
+    compound: Compound
+    index: int
+    number_format: NumberFormat
+
+    @property
+    def name(self) -> str:
+        """The part's name: ``'<column>[k]'``."""
+        return self.compound.parts[self.index]
+
+    def parse(self, values: np.ndarray) -> np.ndarray:
+        """The part's numbers in the cells ``values``, float64; NaN where a cell is missing or written otherwise."""
+        return self.number_format.parse(self.compound.split(values, strict=False)[self.index])
+
+
+def compound_parts(column: str, values: np.ndarray) -> list[CompoundPart]:
+    """The parts of a column of compound cells (:func:`compound_of`: two numbers or more, or one with decimals),
+    each read as numbers; ``[]`` where the column holds no such cells."""
+    compound = compound_of(column, values)
+    if compound is None or (compound.n_parts == 1 and not compound.has_fractions(values)):
+        return []
+    parts = []
+    for k, strings in enumerate(compound.split(values)):
+        observed = np.array([s for s in dict.fromkeys(strings.tolist()) if s is not None], dtype=object)
+        parts.append(CompoundPart(column, compound, k, text_number_format(observed, np.dtype(object))))
+    return parts

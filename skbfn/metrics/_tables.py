@@ -19,7 +19,12 @@ the same terms:
   name references keys with more values than categories (``customer_id``
   beside each customer's orders, which samples hold fresh keys in). Shapes
   and trends over them mean nothing, so the fidelity metrics and distances
-  leave them out; the report says so and counts copied values instead.
+  leave them out; the report says so and counts copied values instead;
+- compound columns: text whose cells all hold numbers between the same
+  pieces of text (``'120/80'``, ``'(40.7128, -74.0060)'``, as the generator
+  reads them: :mod:`skbfn._encoding.compound_cells`), where it would be free
+  text: each part is a column of numbers (``'pressure[1]'``), a cell written
+  otherwise missing in every part; copied values are counted on whole cells.
 
 Missing cells are a value of their own: a missing category, or a number
 past every other (in shapes), a bin of its own (in pair tables), the
@@ -45,6 +50,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .._encoding.cell_codes import code_cells, coded_number_format, coded_time_format, without_codes
+from .._encoding.compound_cells import CompoundPart, compound_parts
 from .._encoding.day_durations import DayDurationFormat
 from .._encoding.durations import duration_format_of
 from .._encoding.elapsed import ElapsedFormat
@@ -56,7 +62,9 @@ from .._encoding.unit_durations import UnitDurationFormat
 MAX_CATEGORIES = "auto"
 # How a column holds dates or numbers as text: a time format (several, for dates in several formats), a number
 # format or durations in clock fields; None for other columns.
-TextFormat = str | tuple[str, ...] | NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat | None
+TextFormat = (
+    str | tuple[str, ...] | NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat | CompoundPart | None
+)
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,18 @@ class TableLayout:
     text_formats: dict
     # numeric column -> the codes its training rows hold beside the numbers or dates ('<0.5'), where it has any
     codes: dict = field(default_factory=dict)
+    # column of compound cells ('120/80': skbfn._encoding.compound_cells) -> the names of its parts, each numeric
+    compounds: dict = field(default_factory=dict)
 
     @property
     def categorical(self) -> tuple:
         return tuple(self.categories)
+
+    @property
+    def compared(self) -> list:
+        """The numeric and categorical columns in the table's order, each compound column as its parts."""
+        names = [part for name in self.columns for part in self.compounds.get(name, (name,))]
+        return [name for name in names if name in self.text_formats or name in self.numeric or name in self.categories]
 
     def require_compared_columns(self, use: str) -> None:
         """Refuse a table with nothing to compare: every column free text or an id (ValueError naming them)."""
@@ -167,7 +183,7 @@ def _text_format(series: pd.Series, max_categories: int | str) -> tuple[TextForm
 def _as_float(series: pd.Series, text_format: TextFormat = None) -> np.ndarray:
     """Numbers as float64, datetimes and durations as nanoseconds, dates held in a time format as seconds and
     numbers held in a number format as numbers (a value that is not one: NaN), missing cells NaN."""
-    if isinstance(text_format, NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat):
+    if isinstance(text_format, NumberFormat | ElapsedFormat | UnitDurationFormat | DayDurationFormat | CompoundPart):
         return text_format.parse(series.to_numpy(dtype=object))
     if isinstance(text_format, tuple):  # dates in several formats
         return time_numbers(series.to_numpy(dtype=object), np.dtype(object), "s", text_format[0], text_format[1:])
@@ -188,7 +204,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         not isinstance(max_categories, int | np.integer) or isinstance(max_categories, bool) or max_categories < 1
     ):
         raise ValueError(f"max_categories must be a positive integer or 'auto', got {max_categories!r}.")
-    numeric, categories, free, text_formats, codes = [], {}, [], {}, {}
+    numeric, categories, free, text_formats, codes, compounds = [], {}, [], {}, {}, {}
     for name in train.columns:
         column = train[name]
         text_format, column_codes = (None, ()) if _is_number(column) else _text_format(column, max_categories)
@@ -207,7 +223,12 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         observed = column.dropna().astype(object).to_numpy()
         values = pd.unique(observed)
         wide = not holds_categories(len(values), len(observed), max_categories)
-        if wide and not (max_categories == "auto" and _pools(column, observed)):
+        parts = compound_parts(name, column.to_numpy(dtype=object)) if wide and isinstance(name, str) else []
+        if parts and not (max_categories == "auto" and _pools(column, observed)):  # '120/80': its numbers
+            numeric += [part.name for part in parts]
+            text_formats.update((part.name, part) for part in parts)
+            compounds[name] = tuple(part.name for part in parts)
+        elif wide and not (max_categories == "auto" and _pools(column, observed)):
             free.append(name)
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
@@ -229,6 +250,7 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         with_missing=(np.isnan(values) & ~coded).any(axis=0),
         text_formats=text_formats,
         codes=codes,
+        compounds=compounds,
     )
 
 
@@ -238,7 +260,13 @@ def numeric_matrix(frame: pd.DataFrame, numeric, text_formats: dict | None = Non
     if not numeric:
         return np.empty((len(frame), 0))
     text_formats = text_formats or {}
-    return np.column_stack([_as_float(frame[name], text_formats.get(name)) for name in numeric])
+    return np.column_stack([_as_float(frame[_source(name, text_formats)], text_formats.get(name)) for name in numeric])
+
+
+def _source(name, text_formats: dict):
+    """The column of a table that holds the numeric column ``name``: itself, or the compound column of a part."""
+    text_format = text_formats.get(name)
+    return text_format.column if isinstance(text_format, CompoundPart) else name
 
 
 def code_matrix(frame: pd.DataFrame, numeric, codes: dict) -> np.ndarray:

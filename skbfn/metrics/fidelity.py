@@ -106,7 +106,7 @@ def column_shapes(real, synthetic, *, layout: TableLayout | None = None) -> dict
     real_codes, synthetic_codes = category_codes(real, layout) + 1, category_codes(synthetic, layout) + 1
     for j, (name, known) in enumerate(layout.categories.items()):
         distances[name] = _tvd(real_codes[:, j], synthetic_codes[:, j], len(known) + 2)
-    return {name: distances[name] for name in layout.columns if name in distances}
+    return {name: distances[name] for name in layout.compared if name in distances}
 
 
 def _binned(values: np.ndarray, edges: np.ndarray, held: np.ndarray) -> np.ndarray:
@@ -177,7 +177,7 @@ def pair_trends(real, synthetic, *, layout: TableLayout | None = None, n_bins: i
             synthetic_categories[:, j],
             len(known) + 2,
         )
-    ordered = [name for name in layout.columns if name in sizes]
+    ordered = [name for name in layout.compared if name in sizes]
     for a, b in itertools.combinations(ordered, 2):
         if a in layout.categories or b in layout.categories:
             joint = sizes[a] * sizes[b]

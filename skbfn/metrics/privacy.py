@@ -251,7 +251,7 @@ def copied_values(synthetic, train, *, max_categories: int | str = MAX_CATEGORIE
     synthetic = as_frame(synthetic, train.columns)
     layout = learn_layout(train, max_categories=max_categories)
     shares = {}
-    for name in layout.free:
+    for name in (name for name in layout.columns if name in layout.free or name in layout.compounds):
         cells = synthetic[name].dropna().astype(str)
         shares[name] = float(cells.isin(set(train[name].dropna().astype(str))).mean()) if len(cells) else 0.0
     return shares
