@@ -42,7 +42,7 @@ from .._json import is_int
 from .text_numbers import NumberFormat, is_missing_marker, text_number_format
 from .values import is_missing
 
-__all__ = ["Compound", "CompoundCells", "CompoundPart", "compound_of", "compound_parts", "find_compounds"]
+__all__ = ["Compound", "CompoundCells", "CompoundPart", "compound_column", "compound_of", "compound_parts"]
 
 # A number in a compound cell: digits with an optional fraction, and a sign where no digit, letter or point is
 # before it ('-74.0060' in '(40.71, -74.0060)'; '55-65' is two numbers). Digits after a point that follows digits
@@ -150,13 +150,6 @@ class Compound:
                 part[i] = number.lstrip("0") or "0" if width else number
         return parts
 
-    def has_fractions(self, values: np.ndarray) -> bool:
-        """Whether a part of the cells ``values`` holds numbers with decimals (``'51.50012,-0.12345'``), which
-        keys do not: such cells are quantities, however distinct."""
-        return any(
-            any("." in str(number) for number in part.tolist() if number is not None) for part in self.split(values)
-        )
-
     def join(self, parts: list[np.ndarray]) -> np.ndarray:
         """The cells written from their parts (as :meth:`split` read them): missing where any part is."""
         missing = np.logical_or.reduce([is_missing(part) for part in parts])
@@ -205,11 +198,13 @@ class Compound:
         return cls(column, tuple(literals), tuple(widths), marker)
 
 
-def compound_of(column: str, values: np.ndarray) -> Compound | None:
+def compound_of(column: str, values: np.ndarray, *, fractions: bool = False) -> Compound | None:
     """The compound writing of a column's values (:class:`Compound`), or None where they are not all written so.
 
     Every part must read as numbers that print back as written (:func:`~.text_numbers.text_number_format`),
-    once its padding is taken off.
+    once its padding is taken off. One number alone must have decimals in some cell (``'approx. 12.5 km'``;
+    ``'Store 12'`` is a label), and so must some part with ``fractions=True`` (keys in one layout,
+    ``'555-0142'``, have none).
 
     Examples
     --------
@@ -239,6 +234,8 @@ def compound_of(column: str, values: np.ndarray) -> Compound | None:
         numbers.append(found)
         if k == _STRINGS_TO_TRY and _widths(numbers) is None:
             return None  # most columns that are not compound fail on the first few
+    if (fractions or len(literals) == 2) and not any("." in number for row in numbers for number in row):
+        return None
     widths = _widths(numbers)
     if widths is None:
         return None
@@ -361,40 +358,27 @@ class CompoundCells:
         return cls(compounds, tuple(columns))
 
 
-def find_compounds(X, roles: dict, fit_quietly) -> tuple[CompoundCells, dict]:
-    """The compound columns of the DataFrame ``X`` (:func:`compound_of`) that the encoder would leave out (or take
-    for keys, their numbers having decimals) and whose every part it would model, and the parts' fitted columns.
+def compound_column(name, values: np.ndarray, kind: str, taken: set, fit_quietly) -> tuple[Compound, list] | None:
+    """The compound writing of a text column of role 'auto' (:func:`compound_of`) that the encoder left out, or
+    took for keys although its numbers have decimals, and the records of its parts, where it models every part;
+    else None.
 
-    ``roles`` maps column positions to their roles (only 'auto' columns are
-    read); ``fit_quietly(name, values, dtype, quantities=False)`` is the
-    column record the encoder fits to a column of role 'auto', without its
-    warnings, where ``quantities`` says it holds a compound's parts. The
-    parts' records, ``{part name: record}``, are the encoder's for them.
+    ``kind`` is the kind the encoder gave the column; ``taken``, the names of
+    the table's columns (a part may not take one); ``fit_quietly(name, values,
+    dtype, quantities)``, the record the encoder fits to a column of role
+    'auto', without its warnings, where ``quantities`` says it holds a
+    compound's parts.
     """
-    names = [str(name) for name in X.columns]
-    compounds, part_columns = [], {}
-    for j, name in enumerate(X.columns):
-        dtype = X.dtypes.iloc[j]
-        if not isinstance(name, str) or roles.get(j, "auto") != "auto" or getattr(dtype, "kind", "O") != "O":
-            continue
-        values = X.iloc[:, j].to_numpy()
-        compound = compound_of(name, values)
-        if compound is None or set(compound.parts) & set(names):
-            continue
-        kind = fit_quietly(name, values, dtype).kind
-        if not (kind == "dropped" or (kind == "id" and compound.has_fractions(values))):
-            continue
-        if compound.n_parts == 1 and not compound.has_fractions(values):
-            continue  # 'Store 12': a label of integers in text, no quantity
-        parts = compound.split(values)
-        columns = [
-            fit_quietly(part, numbers, np.dtype(object), True)
-            for part, numbers in zip(compound.parts, parts, strict=True)
-        ]
-        if all(column.kind in _PART_KINDS for column in columns):
-            compounds.append(compound)
-            part_columns.update(zip(compound.parts, columns, strict=True))
-    return CompoundCells(tuple(compounds), tuple(X.columns)), part_columns
+    if not isinstance(name, str) or kind not in ("dropped", "id"):
+        return None
+    compound = compound_of(name, values, fractions=kind == "id")  # keys in one layout: '555-0142'
+    if compound is None or set(compound.parts) & taken:
+        return None
+    parts = compound.split(values)
+    fitted = [
+        fit_quietly(part, numbers, np.dtype(object), True) for part, numbers in zip(compound.parts, parts, strict=True)
+    ]
+    return (compound, fitted) if all(column.kind in _PART_KINDS for column in fitted) else None
 
 
 @dataclass(frozen=True)
@@ -429,7 +413,7 @@ def compound_parts(column: str, values: np.ndarray) -> list[CompoundPart]:
     """The parts of a column of compound cells (:func:`compound_of`: two numbers or more, or one with decimals),
     each read as numbers; ``[]`` where the column holds no such cells."""
     compound = compound_of(column, values)
-    if compound is None or (compound.n_parts == 1 and not compound.has_fractions(values)):
+    if compound is None:
         return []
     parts = []
     for k, strings in enumerate(compound.split(values)):

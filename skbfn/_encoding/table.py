@@ -50,6 +50,7 @@ built from those kinds (:func:`skbfn._model.architecture.column_flows`).
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 from sklearn.utils import check_array
@@ -62,7 +63,7 @@ from .calendar_fields import with_calendar_fields
 from .cell_widths import CellWidths
 from .column import Column, check_bins, output_dtype
 from .column_fit import SCALED_LIMIT, ColumnFitter
-from .compound_cells import CompoundCells, find_compounds
+from .compound_cells import CompoundCells, compound_column
 from .indicators import decode_indicators, encode_indicators, with_placeholders, written_codes
 from .key_repeats import check_alike_keys, key_groups, with_alike_keys
 from .partitions import with_partition_values
@@ -185,9 +186,9 @@ class TableEncoder(ScoredCells):
     def fit(self, X) -> TableEncoder:
         """Learn the kind, range and categories of every column of ``X`` (DataFrame or 2-D array).
 
-        A DataFrame's columns of cells holding several numbers (``'120/80'``) are split into their parts first
-        (:mod:`.compound_cells`, :meth:`split`), when ``categorical_features`` and ``discretised_features`` are
-        'auto'.
+        A DataFrame's text column that would be left out (or taken for keys, its numbers having decimals) but
+        whose cells hold numbers in one writing (``'120/80'``) is split into its parts (:mod:`.compound_cells`,
+        :meth:`split`), when ``categorical_features`` and ``discretised_features`` are 'auto'.
         """
         self.is_frame_ = is_pandas(X)
         X = X if self.is_frame_ else check_array(X, dtype=None, ensure_all_finite=False)
@@ -210,15 +211,8 @@ class TableEncoder(ScoredCells):
             self._order = self._flow_order()
             return self
         roles = check_roles(self.column_roles, names, n_columns)
-        self.compounds_ = CompoundCells((), tuple(labels)) if self.is_frame_ else CompoundCells()
-        fitted: dict = {}  # the parts of compound columns, fitted as they were found
-        if self.is_frame_ and categorical is None and discretised is None:  # '(40.71, -74.00)': two numbers
-            self.compounds_, fitted = find_compounds(X, roles, fitter.quietly)
-            if self.compounds_:
-                X = self.compounds_.split(X)
-                n_columns, labels, dtypes = X.shape[1], [column_label(c) for c in X.columns], list(X.dtypes)
-                kept = {c: r for c, r in (self.column_roles or {}).items() if c in labels}  # compound ones: 'auto'
-                roles = check_roles(kept, labels, n_columns)
+        may_split = self.is_frame_ and categorical is None and discretised is None  # '(40.71, -74.00)'
+        compounds, parts = [], {}  # compound columns, and their parts' records by column
         self.columns_ = []
         for j in range(n_columns):
             name, dtype, values = labels[j], dtypes[j], column_values(X, j)
@@ -232,10 +226,24 @@ class TableEncoder(ScoredCells):
                     f"X column {name!r} has the role {role!r} in column_roles, which conflicts with "
                     "categorical_features or discretised_features."
                 )
-            if name in fitted:  # the 80 of '120/80': a number, not a code
-                self.columns_.append(fitted[name])
-            else:
+            if not (may_split and role == "auto" and getattr(dtype, "kind", "O") == "O"):
                 self.columns_.append(fitter.column(name, values, dtype, role, **selected))
+                continue
+            with warnings.catch_warnings(record=True) as record:  # 'left out' is not said of a compound column
+                warnings.simplefilter("always")
+                column = fitter.column(name, values, dtype, role, **selected)
+            found = compound_column(name, values, column.kind, set(map(str, labels)), fitter.quietly)
+            if found is None:
+                for caught in record:
+                    warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
+            else:
+                compounds.append(found[0])
+                parts[name] = found[1]
+            self.columns_.append(column)
+        self.compounds_ = CompoundCells(tuple(compounds), tuple(labels)) if self.is_frame_ else CompoundCells()
+        if compounds:  # each compound column as its parts
+            X = self.compounds_.split(X)
+            self.columns_ = [part for column in self.columns_ for part in parts.get(column.name, [column])]
         self.columns_ = with_alike_keys(self.columns_, lambda j: column_values(X, j))  # a customer's id and e-mail
         self.integer_tail_ = INTEGER_TAIL
         self.continuous_tail_ = CONTINUOUS_TAIL
