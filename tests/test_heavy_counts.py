@@ -89,3 +89,20 @@ def test_the_masses_of_a_heavy_tailed_count_sum_to_at_most_one(fitted, table):
 
 def test_a_heavy_tailed_count_survives_save_load_and_pickle(fitted, tmp_path):
     assert_samples_survive_save_load_and_pickle(fitted, tmp_path)
+
+
+@pytest.mark.parametrize("transform", ["affine", "quantile"])
+def test_counts_drawn_on_their_bounds_stay_in_their_training_range(transform):
+    """A dequantised count's bounds were half a step past its extremes, so a draw clipped onto them (as a short
+    fit's draws often are) rounded one past them: -1 and 99,999 for counts of 0 to 99,998."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": np.linspace(0.0, 1.0, 40)})
+    for k in range(4):  # most counts small, a few huge, as followers or amounts in cents
+        counts = np.clip(np.round(np.exp(rng.normal(6, 2.5, 40))), 0, 99_998).astype(int)
+        table[f"count{k}"] = np.concatenate([[0, 99_998], counts[2:]])
+    tiny = dict(hidden_layer_sizes=(8,), time_embedding_dim=4, max_iter=3, n_steps=2, n_elbo_draws=2)
+    gen = BFNGenerator(**tiny, continuous_transform=transform, random_state=0).fit(table)
+    assert all(column.lattice for column in gen.encoder_.columns_[1:])
+    drawn = gen.sample(400, random_state=0).drop(columns="x")
+    assert ((drawn >= 0) & (drawn <= 99_998)).all().all()
+    assert drawn.isin([0, 99_998]).any().any()  # on the bounds, not past them

@@ -348,12 +348,16 @@ class TableEncoder(ScoredCells):
 
         A continuous column's training minimum and maximum map to
         ``-SCALED_LIMIT`` and ``SCALED_LIMIT`` (an integer column's, widened by
-        half a step, so that values round into the range); discretised and
-        categorical columns cannot leave theirs.
+        half a step, so that values round into the range: its bounds lie just
+        inside, where a value on them rounds to the extreme, not one past it);
+        discretised and categorical columns cannot leave theirs.
         """
         edge = np.float32(SCALED_LIMIT) * (1 + 1e-6)  # the float32 image of the training extremes
+        inside = np.float32(SCALED_LIMIT) * (1 - 1e-6)  # half a step past an integer extreme: rounds onto it
+        lattice = [self.columns_[j].lattice for j in self._order] + [False] * self.n_indicators
+        limit = np.where(lattice, inside, edge)
         continuous = self.continuous_model_columns
-        return np.where(continuous, -edge, -np.inf), np.where(continuous, edge, np.inf)
+        return np.where(continuous, -limit, -np.inf), np.where(continuous, limit, np.inf)
 
     @property
     def continuous_model_columns(self) -> np.ndarray:
