@@ -76,6 +76,13 @@ from .values import as_float, column_values, is_pandas, sort_key
 
 __all__ = ["TableEncoder"]
 
+# The bounds of continuous model columns: the float32 images of the training extremes lie within them. A value
+# between an extreme and its bound decodes as the extreme (for an integer column, half a step past it, just inside,
+# which rounds onto it), so that a draw clipped onto a bound never comes back past the training range: an amount of
+# 9,999,999.99 at most came back as 10,000,019.11 under normal scores, a count of 99,998 at most as 99,999.
+_EDGE = float(np.float32(SCALED_LIMIT) * np.float32(1 + 1e-6))
+_INSIDE = float(np.float32(SCALED_LIMIT) * np.float32(1 - 1e-6))
+
 # The tails of a fitted encoder (skbfn._encoding.tails), as its document names them; its attributes end in '_'.
 _TAILS = ("integer_tail", "continuous_tail", "category_tail")
 
@@ -348,16 +355,12 @@ class TableEncoder(ScoredCells):
 
         A continuous column's training minimum and maximum map to
         ``-SCALED_LIMIT`` and ``SCALED_LIMIT`` (an integer column's, widened by
-        half a step, so that values round into the range: its bounds lie just
-        inside, where a value on them rounds to the extreme, not one past it);
+        half a step, so that values round into the range), within the
+        tolerance of their float32 images, which decoding puts back onto them;
         discretised and categorical columns cannot leave theirs.
         """
-        edge = np.float32(SCALED_LIMIT) * (1 + 1e-6)  # the float32 image of the training extremes
-        inside = np.float32(SCALED_LIMIT) * (1 - 1e-6)  # half a step past an integer extreme: rounds onto it
-        lattice = [self.columns_[j].lattice for j in self._order] + [False] * self.n_indicators
-        limit = np.where(lattice, inside, edge)
         continuous = self.continuous_model_columns
-        return np.where(continuous, -limit, -np.inf), np.where(continuous, limit, np.inf)
+        return np.where(continuous, -_EDGE, -np.inf), np.where(continuous, _EDGE, np.inf)
 
     @property
     def continuous_model_columns(self) -> np.ndarray:
@@ -605,6 +608,8 @@ class TableEncoder(ScoredCells):
         if column.kind == "discretised":
             index = np.clip(np.round((z + 1) * column.n_bins / 2 - 0.5), 0, column.n_bins - 1)
             return column.offset + index
+        limit = _INSIDE if column.lattice else SCALED_LIMIT  # the training extremes, or rounding onto them
+        z = np.where((np.abs(z) > limit) & (np.abs(z) <= _EDGE), np.copysign(limit, z), z)  # a draw on a bound
         values = column.from_flow_range(z)
         if column.lattice:
             values = np.round(values)
