@@ -147,7 +147,7 @@ class Compound:
                     f"({self.written!r}, a number for each '#')."
                 )
             for part, number, width in zip(parts, numbers, self.widths, strict=True):
-                part[i] = number.lstrip("0") or "0" if width else number
+                part[i] = (number.lstrip("0") or "0") if width else number  # "03" -> "3", "00" -> "0"
         return parts
 
     def join(self, parts: list[np.ndarray]) -> np.ndarray:
