@@ -437,12 +437,8 @@ class ColumnFitter:
                 if number_format is None:  # durations in clock fields ('0:03:25'), with units ('2h 50m') or days
                     number_format, exact = duration_format_of(observed), True
                 written = without_codes(observed, codes)
-                few = (
-                    number_format is not None
-                    and not quantities
-                    and reads_as_codes(written, number_format, self.max_categories)
-                )
-                if role == "auto" and few:
+                few = number_format is not None and reads_as_codes(written, number_format, self.max_categories)
+                if role == "auto" and few and not quantities:  # a compound cell's part is a quantity
                     number_format, codes = None, ()  # categories, as before
                 if number_format is not None and not exact:
                     _warn_of_one_way_of_writing(name, written, number_format)

@@ -94,7 +94,7 @@ class TableLayout:
     def compared(self) -> list:
         """The numeric and categorical columns in the table's order, each compound column as its parts."""
         names = [part for name in self.columns for part in self.compounds.get(name, (name,))]
-        return [name for name in names if name in self.text_formats or name in self.numeric or name in self.categories]
+        return [name for name in names if name in self.numeric or name in self.categories]
 
     def require_compared_columns(self, use: str) -> None:
         """Refuse a table with nothing to compare: every column free text or an id (ValueError naming them)."""
@@ -223,13 +223,12 @@ def learn_layout(train: pd.DataFrame, *, max_categories: int | str = MAX_CATEGOR
         observed = column.dropna().astype(object).to_numpy()
         values = pd.unique(observed)
         wide = not holds_categories(len(values), len(observed), max_categories)
-        parts = compound_parts(name, column.to_numpy(dtype=object)) if wide and isinstance(name, str) else []
-        if parts and not (max_categories == "auto" and _pools(column, observed)):  # '120/80': its numbers
-            numeric += [part.name for part in parts]
+        if wide and not (max_categories == "auto" and _pools(column, observed)):
+            parts = compound_parts(name, column.to_numpy(dtype=object)) if isinstance(name, str) else []
+            numeric += [part.name for part in parts]  # '120/80': its numbers
             text_formats.update((part.name, part) for part in parts)
-            compounds[name] = tuple(part.name for part in parts)
-        elif wide and not (max_categories == "auto" and _pools(column, observed)):
-            free.append(name)
+            compounds.update({name: tuple(part.name for part in parts)} if parts else {})
+            free += [] if parts else [name]
         else:
             categories[name] = np.array(sorted(values, key=lambda v: (type(v).__name__, str(v))), dtype=object)
     values = numeric_matrix(train, numeric, text_formats)
